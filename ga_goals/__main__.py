@@ -1,0 +1,3 @@
+from ga_goals.cli import main
+
+main()

@@ -1,0 +1,89 @@
+"""The exceptions ga-goals raises, and the exit codes the CLI maps them to.
+
+Every error a *user* can cause (a bad plan file, a property that does not exist, missing
+credentials, a quota) is a :class:`GaGoalsError`; the CLI prints its message without a
+traceback. Anything else is a bug and keeps its traceback.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+class ExitCode:
+    """Exit codes scripts can rely on (documented in the README)."""
+
+    OK = 0  # success; for `plan --exit-code`: no changes
+    ERROR = 1  # invalid input, API error, refused operation
+    CHANGES = 2  # `plan --exit-code` / `sync` without --apply: changes are pending
+    PARTIAL = 3  # `sync --apply` stopped part-way: some changes applied, some not
+
+
+@dataclass(frozen=True, order=True)
+class Location:
+    """Where a value stands in a plan file (1-based line and column)."""
+
+    file: str
+    line: int = 0
+    column: int = 0
+
+    def __str__(self) -> str:
+        if not self.line:
+            return self.file
+        return f"{self.file}:{self.line}:{self.column}"
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with a plan file: where, what, and how to fix it."""
+
+    location: Location
+    message: str
+    severity: str = "error"  # "error" or "warning"
+
+    def __str__(self) -> str:
+        tag = "" if self.severity == "error" else f"{self.severity}: "
+        return f"{self.location}: {tag}{self.message}"
+
+
+class GaGoalsError(Exception):
+    """Base class of every error caused by input or by the remote property."""
+
+    exit_code: int = ExitCode.ERROR
+
+
+@dataclass
+class PlanFileError(GaGoalsError):
+    """A plan file has problems; all of them are listed, each with its location."""
+
+    problems: list[Problem] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        super().__init__(self.__str__())
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity == "error"]
+
+    def __str__(self) -> str:
+        return "\n".join(str(p) for p in sorted(self.problems, key=lambda p: p.location))
+
+
+class ApiError(GaGoalsError):
+    """A GA4 API call failed in a way the user must act on (permission, not found, invalid)."""
+
+
+class QuotaExhausted(ApiError):
+    """A GA4 quota ran out; retrying now would not help."""
+
+
+class UnsafePlan(GaGoalsError):
+    """The plan archives, deletes or replaces more than allowed, or touches protected names."""
+
+
+class PropertyMismatch(GaGoalsError):
+    """A saved plan was made for another property, or the property changed since it was reviewed."""
+
+
+class CredentialsError(GaGoalsError):
+    """No usable Google credentials were found."""

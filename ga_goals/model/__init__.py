@@ -1,0 +1,70 @@
+"""The tracking plan's value objects and the GA4 resources they become.
+
+``resources`` holds what GA4 stores (key events, custom dimensions and metrics, event create
+rules, data streams) in a normalised, client-independent form, and ``PropertyState``, the set of
+them for one property: the same class describes the desired state (from a plan file) and the
+actual state (read from GA4), so that ``ga_goals.changes`` can compare the two.
+
+``tracking_plan`` holds the plan file's own concepts (macro and micro conversions by journey
+stage, funnels, reports, environments).
+"""
+
+from ga_goals.model.resources import (
+    COMPARISONS,
+    MEASUREMENT_UNITS,
+    RESTRICTED_TYPES,
+    Condition,
+    CustomDimension,
+    CustomMetric,
+    DataStream,
+    EventCreateRule,
+    KeyEvent,
+    Mutation,
+    PropertyState,
+    Resource,
+)
+from ga_goals.model.tracking_plan import (
+    DEFAULT_STAGES,
+    SANDBOX,
+    Alert,
+    Conversion,
+    Email,
+    Environment,
+    Funnel,
+    FunnelStep,
+    Period,
+    Report,
+    Safety,
+    StepFilter,
+    TrackedEvent,
+    TrackingPlan,
+)
+
+__all__ = [
+    "COMPARISONS",
+    "DEFAULT_STAGES",
+    "SANDBOX",
+    "MEASUREMENT_UNITS",
+    "RESTRICTED_TYPES",
+    "Alert",
+    "Condition",
+    "Conversion",
+    "Email",
+    "CustomDimension",
+    "CustomMetric",
+    "DataStream",
+    "Environment",
+    "EventCreateRule",
+    "Funnel",
+    "FunnelStep",
+    "KeyEvent",
+    "Mutation",
+    "Period",
+    "PropertyState",
+    "Report",
+    "Resource",
+    "Safety",
+    "StepFilter",
+    "TrackedEvent",
+    "TrackingPlan",
+]

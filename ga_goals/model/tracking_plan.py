@@ -1,0 +1,227 @@
+"""The tracking plan: what a business counts as success, and how to watch it.
+
+A ``TrackingPlan`` is what a plan file says once loaded, validated and resolved for one
+environment (``ga_goals.plan_file.load_plan`` builds it). ``desired_state()`` turns it into the
+GA4 resources the property must hold.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Literal
+
+from ga_goals.errors import Location
+from ga_goals.model.resources import (
+    CountingMethod,
+    CustomDimension,
+    CustomMetric,
+    EventCreateRule,
+    KeyEvent,
+    PropertyState,
+)
+
+#: Journey stages of an online shop, used when a plan does not declare its own ``stages``.
+DEFAULT_STAGES: tuple[str, ...] = ("home", "category", "product", "cart", "checkout")
+
+#: The property value that means "the embedded local sandbox".
+SANDBOX = "sandbox"
+
+
+@dataclass(frozen=True)
+class Conversion:
+    """A macro conversion (the purchase, the lead) or a micro conversion that leads to one.
+
+    ``created_from`` holds the event create rules that derive this event from others (empty
+    when the site sends the event itself). ``key_event`` False means "tracked and reported,
+    not marked as a key event".
+    """
+
+    event_name: str
+    kind: Literal["macro", "micro"]
+    stage: str | None = None
+    counting: CountingMethod = "once_per_event"
+    default_value: float | None = None
+    currency: str | None = None
+    description: str = ""
+    key_event: bool = True
+    created_from: tuple[EventCreateRule, ...] = ()
+    where: Location | None = field(default=None, compare=False)
+
+    def key_event_resource(self) -> KeyEvent:
+        return KeyEvent(
+            event_name=self.event_name,
+            counting_method=self.counting,
+            default_value=self.default_value,
+            currency=self.currency,
+        )
+
+
+@dataclass(frozen=True)
+class TrackedEvent:
+    """An event the site sends that is neither a conversion nor created by a rule (for funnels, docs)."""
+
+    event_name: str
+    stage: str | None = None
+    description: str = ""
+    where: Location | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True)
+class StepFilter:
+    """A condition on an event parameter in a funnel step.
+
+    ``op`` is one of: equals, contains, starts_with, ends_with, matches (full regular
+    expression), greater_than, greater_than_or_equal, less_than, less_than_or_equal, in.
+    ``value`` is a string, a number, or (for ``in``) a tuple of strings.
+    """
+
+    parameter: str
+    op: str
+    value: str | float | tuple[str, ...]
+    case_sensitive: bool = True
+    negated: bool = False
+
+
+@dataclass(frozen=True)
+class FunnelStep:
+    """One step: an event (with optional parameter filters), reached after the prior step."""
+
+    name: str
+    event: str
+    filters: tuple[StepFilter, ...] = ()
+    directly_followed: bool = False
+    #: Upper bound (inclusive) on the time since the prior step, in seconds; None = any.
+    within_seconds: float | None = None
+    where: Location | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True)
+class Funnel:
+    name: str
+    title: str
+    steps: tuple[FunnelStep, ...]
+    open: bool = False
+    breakdown: str | None = None
+    breakdown_limit: int = 5
+    description: str = ""
+    where: Location | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True)
+class Period:
+    """A reporting period: a named relative period, or explicit dates."""
+
+    kind: Literal["last_7_days", "last_28_days", "last_week", "last_month", "month_to_date", "custom"]
+    start: date | None = None
+    end: date | None = None
+
+
+@dataclass(frozen=True)
+class Alert:
+    """Raise an alert when a metric of a funnel or a key event crosses a threshold."""
+
+    metric: str
+    funnel: str | None = None
+    event: str | None = None
+    below: float | None = None
+    above: float | None = None
+    where: Location | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True)
+class Email:
+    to: tuple[str, ...] = ()
+    cc: tuple[str, ...] = ()
+    subject: str = "{{ report.title }}: {{ period.label }}"
+
+
+@dataclass(frozen=True)
+class Report:
+    name: str
+    title: str
+    period: Period
+    compare: Literal["previous_period", "previous_year", "none"] = "previous_period"
+    funnels: tuple[str, ...] = ()
+    key_events: tuple[str, ...] = ()
+    macro: str | None = None
+    alerts: tuple[Alert, ...] = ()
+    email: Email | None = None
+    formats: tuple[str, ...] = ("html", "text", "json")
+    where: Location | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True)
+class Environment:
+    """A property the plan applies to, with the overrides already merged by the loader."""
+
+    name: str
+    property: str
+    tier: Literal["standard", "360"] | None = None
+
+
+@dataclass(frozen=True)
+class Safety:
+    """Guard rails for sync (CLI flags can only tighten or explicitly lift them).
+
+    ``protect`` lists names never touched: an event name, a parameter name, or
+    ``kind:name`` (``custom_dimension:form_id``). ``max_destroy`` caps how many archives,
+    deletes and replaces one sync may apply. ``unmanaged`` says what to do with resources the
+    property has and the plan does not declare: ``ignore`` them (default) or ``remove``
+    them (archive or delete, which still needs ``--allow-destroy``).
+    """
+
+    protect: tuple[str, ...] = ()
+    max_destroy: int = 5
+    unmanaged: Literal["ignore", "remove"] = "ignore"
+
+
+@dataclass
+class TrackingPlan:
+    """A plan file resolved for one environment (or for its base property)."""
+
+    source: str
+    property: str  # "sandbox", or a numeric id as a string
+    environment: str | None = None
+    tier: Literal["standard", "360"] = "standard"
+    currency: str | None = None
+    stream: str | None = None
+    stages: tuple[str, ...] = DEFAULT_STAGES
+    conversions: dict[str, Conversion] = field(default_factory=dict)
+    events: dict[str, TrackedEvent] = field(default_factory=dict)
+    custom_dimensions: dict[str, CustomDimension] = field(default_factory=dict)
+    custom_metrics: dict[str, CustomMetric] = field(default_factory=dict)
+    funnels: dict[str, Funnel] = field(default_factory=dict)
+    reports: dict[str, Report] = field(default_factory=dict)
+    environments: dict[str, Environment] = field(default_factory=dict)
+    safety: Safety = field(default_factory=Safety)
+
+    @property
+    def is_sandbox(self) -> bool:
+        return self.property == SANDBOX
+
+    @property
+    def macro(self) -> list[Conversion]:
+        return [c for c in self.conversions.values() if c.kind == "macro"]
+
+    @property
+    def micro(self) -> list[Conversion]:
+        return [c for c in self.conversions.values() if c.kind == "micro"]
+
+    def known_events(self) -> set[str]:
+        """Event names this plan declares (conversions, created events, tracked events)."""
+        return set(self.conversions) | set(self.events)
+
+    def desired_state(self, property_name: str) -> PropertyState:
+        """The GA4 resources this plan needs in ``property_name`` (``properties/{id}``)."""
+        state = PropertyState(property=property_name, service_level=self.tier)
+        for dimension in self.custom_dimensions.values():
+            state.add(dimension)
+        for metric in self.custom_metrics.values():
+            state.add(metric)
+        for conversion in self.conversions.values():
+            if conversion.key_event:
+                state.add(conversion.key_event_resource())
+            for rule in conversion.created_from:
+                state.add(rule)
+        return state
