@@ -77,6 +77,11 @@ class QuotaExhausted(ApiError):
     """A GA4 quota ran out; retrying now would not help."""
 
 
+class PlanningError(GaGoalsError):
+    """Desired and actual state cannot be compared: an event create rule's stream cannot be
+    resolved, or ``safety.protect`` names an unknown kind. The message says how to fix the plan."""
+
+
 class UnsafePlan(GaGoalsError):
     """The plan archives, deletes or replaces more than allowed, or touches protected names."""
 

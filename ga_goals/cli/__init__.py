@@ -1,0 +1,80 @@
+"""The ``ga-goals`` command line: parses options, calls the library, maps errors to exit codes.
+
+Only click and the plan-file loader are imported at start-up; commands that talk to GA4 import
+the Google clients when they run (each client module costs about 0.3 s to import).
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+import click
+
+from ga_goals import __version__
+from ga_goals.errors import ExitCode, GaGoalsError, PlanFileError
+
+
+class Group(click.Group):
+    """Turns library errors into messages and exit codes; bugs keep their traceback."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except PlanFileError as error:
+            for problem in sorted(error.problems, key=lambda p: p.location):
+                click.echo(_styled_problem(str(problem), problem.severity), err=True, color=ctx.color)
+            count = len(error.errors)
+            click.echo(f"{count} error{'s' if count != 1 else ''}; nothing was sent to GA4.", err=True)
+            ctx.exit(ExitCode.ERROR)
+        except GaGoalsError as error:
+            click.echo(click.style("Error: ", fg="red", bold=True) + str(error), err=True, color=ctx.color)
+            ctx.exit(error.exit_code)
+        except KeyboardInterrupt:
+            click.echo("Interrupted.", err=True)
+            ctx.exit(130)
+
+
+def _styled_problem(text: str, severity: str) -> str:
+    location, _, message = text.partition(": ")
+    return click.style(location + ":", bold=True) + " " + click.style(
+        message, fg="red" if severity == "error" else "yellow"
+    )
+
+
+@click.group(cls=Group, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(__version__, "--version", prog_name="ga-goals")
+@click.option("--no-color", is_flag=True, envvar="NO_COLOR", help="Plain output, no ANSI colours (also NO_COLOR).")
+@click.pass_context
+def cli(ctx: click.Context, no_color: bool) -> None:
+    """GA4 goals as code: tracking plans in YAML, synced to Google Analytics 4.
+
+    \b
+    Typical flow:
+      ga-goals validate configs/shop.yaml     check the file offline
+      ga-goals plan configs/shop.yaml         what would change in the property
+      ga-goals sync configs/shop.yaml --apply make the property match the file
+      ga-goals pull --property 123 -o x.yaml  import an existing property
+
+    A plan whose `property` is `sandbox` (or any command given --sandbox) runs against the
+    embedded local GA4 sandbox: no Google account needed.
+
+    \b
+    Exit codes: 0 success / no changes, 1 error, 2 changes pending
+    (plan --exit-code, sync without --apply), 3 sync stopped part-way.
+    """
+    if no_color:
+        ctx.color = False
+
+
+def main() -> None:
+    from ga_goals.cli import plan_commands, sandbox_commands  # noqa: F401  (registers commands)
+
+    cli.main(prog_name="ga-goals")
+
+
+# Registering here too keeps `python -m ga_goals` and tests that import `cli` complete.
+from ga_goals.cli import plan_commands, sandbox_commands  # noqa: E402,F401
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

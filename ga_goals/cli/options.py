@@ -1,0 +1,72 @@
+"""Options shared by the commands that talk to GA4."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def connection_options(function: F) -> F:
+    """--sandbox, --sandbox-dir, --sandbox-address, --credentials, --timeout."""
+    decorators = [
+        click.option(
+            "--sandbox",
+            is_flag=True,
+            default=None,
+            help="Run against the embedded local GA4 sandbox instead of Google, whatever the plan's property is.",
+        ),
+        click.option(
+            "--sandbox-dir",
+            type=click.Path(file_okay=False, path_type=Path),
+            envvar="GA_GOALS_SANDBOX_DIR",
+            help="Where the sandbox keeps its state [default: ~/.local/share/ga-goals/sandbox].",
+        ),
+        click.option(
+            "--sandbox-address",
+            metavar="HOST:PORT",
+            envvar="GA_GOALS_SANDBOX_ADDRESS",
+            help="Use a sandbox started with `ga-goals sandbox serve` instead of one in-process.",
+        ),
+        click.option(
+            "--credentials",
+            "credentials_file",
+            type=click.Path(exists=True, dir_okay=False),
+            help="A service-account key file. Default: Application Default Credentials "
+            "(GOOGLE_APPLICATION_CREDENTIALS or `gcloud auth application-default login`).",
+        ),
+        click.option(
+            "--timeout", type=click.FloatRange(min=1), default=None, help="Seconds per API call [default: 30]."
+        ),
+    ]
+    for decorator in reversed(decorators):
+        function = decorator(function)
+    return function
+
+
+def make_connection(**options: Any) -> Any:
+    from ga_goals.manager import Connection
+
+    keys = ("sandbox", "sandbox_dir", "sandbox_address", "credentials_file", "timeout", "writes_per_minute")
+    return Connection.from_env(**{k: options.get(k) for k in keys})
+
+
+def environment_options(function: F) -> F:
+    decorators = [
+        click.option(
+            "-e",
+            "--env",
+            "environments",
+            multiple=True,
+            metavar="NAME",
+            help="An environment of the plan (repeatable). Default: the plan's top-level property.",
+        ),
+        click.option("--all-envs", is_flag=True, help="Every environment the plan defines, one after another."),
+    ]
+    for decorator in reversed(decorators):
+        function = decorator(function)
+    return function

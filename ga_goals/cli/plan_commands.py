@@ -1,0 +1,329 @@
+"""validate, schema, plan, sync, pull: the tracking-plan commands."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import click
+
+from ga_goals.cli import cli
+from ga_goals.cli.options import connection_options, environment_options, make_connection
+from ga_goals.errors import ExitCode, GaGoalsError, PlanFileError
+
+PLAN_FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
+
+
+@cli.command()
+@click.argument("files", nargs=-1, required=True, type=PLAN_FILE)
+@click.option(
+    "--tier",
+    type=click.Choice(["standard", "360"]),
+    help="Check limits for this property tier instead of the plan's `tier`.",
+)
+@click.pass_context
+def validate(ctx: click.Context, files: tuple[Path, ...], tier: str | None) -> None:
+    """Check plan files offline against GA4's rules, and list every problem.
+
+    Checks the base plan and every environment's merged plan: names, reserved names, lengths,
+    scopes, units, limits per tier, duplicates, funnel steps, durations, currencies, reports.
+    Nothing is sent to GA4. Exit 1 if any file has an error.
+
+    \b
+    Example:
+      ga-goals validate configs/*.yaml
+    """
+    from ga_goals.plan_file import load_plan, validate_file
+
+    failed = 0
+    for path in files:
+        problems = validate_file(path, tier=tier)
+        errors = [p for p in problems if p.severity == "error"]
+        for problem in problems:
+            color = "red" if problem.severity == "error" else "yellow"
+            location, _, message = str(problem).partition(": ")
+            click.echo(
+                click.style(location + ":", bold=True) + " " + click.style(message, fg=color),
+                err=True,
+                color=ctx.color,
+            )
+        if errors:
+            failed += 1
+            click.echo(f"{path}: {len(errors)} error{'s' if len(errors) != 1 else ''}", err=True)
+            continue
+        click.echo(f"{path}: OK, {_describe(load_plan(path, tier=tier))}")
+    if failed:
+        ctx.exit(ExitCode.ERROR)
+
+
+def _describe(plan: Any) -> str:
+    def count(n: int, word: str) -> str:
+        return f"{n} {word}{'' if n == 1 else 's'}"
+
+    parts = [
+        count(len(plan.conversions), "conversion") + f" ({len(plan.macro)} macro, {len(plan.micro)} micro)",
+        count(len(plan.custom_dimensions), "custom dimension"),
+        count(len(plan.custom_metrics), "custom metric"),
+        count(len(plan.funnels), "funnel"),
+        count(len(plan.reports), "report"),
+    ]
+    if plan.environments:
+        parts.append(count(len(plan.environments), "environment"))
+    return ", ".join(parts)
+
+
+@cli.command()
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write to a file.")
+def schema(output: Path | None) -> None:
+    """Print the JSON Schema of plan files (for editors and CI).
+
+    \b
+    Example (VS Code, with the YAML extension):
+      ga-goals schema -o plan.schema.json
+      # then in a plan file:  # yaml-language-server: $schema=plan.schema.json
+    """
+    from ga_goals.plan_file import plan_schema
+
+    text = json.dumps(plan_schema(), indent=2) + "\n"
+    if output:
+        output.write_text(text)
+        click.echo(f"Wrote {output}", err=True)
+    else:
+        click.echo(text, nl=False)
+
+
+def _load(path: Path, environments: tuple[str, ...], all_envs: bool) -> list[Any]:
+    from ga_goals.plan_file import load_plans
+
+    return load_plans(path, list(environments) or None, all_environments=all_envs)
+
+
+def _progress(index: int, total: int, tracking_plan: Any, target_property: str, verb: str) -> None:
+    if total < 2:
+        return
+    where = tracking_plan.environment or "base"
+    click.echo(click.style(f"[{index}/{total}] {where}: {verb} {target_property}", fg="cyan"), err=True)
+
+
+@cli.command()
+@click.argument("file", type=PLAN_FILE)
+@environment_options
+@click.option("--json", "as_json", is_flag=True, help="Print the plan as JSON (for scripts; save it for `sync --plan-file`).")
+@click.option("--markdown", is_flag=True, help="Print the plan as Markdown (for pull-request comments).")
+@click.option("--exit-code", is_flag=True, help="Exit 2 when there are changes, 0 when none, 1 on error (for CI).")
+@click.option("-o", "--out", type=click.Path(dir_okay=False, path_type=Path), help="Also save the plan as JSON.")
+@connection_options
+@click.pass_context
+def plan(ctx: click.Context, file: Path, environments: tuple[str, ...], all_envs: bool, as_json: bool,
+         markdown: bool, exit_code: bool, out: Path | None, **connection: Any) -> None:
+    """Show what `sync` would change in the property, field by field.
+
+    Reads the live property (lists are read once per resource type) and compares it with
+    FILE. Nothing is written. `+` create, `~` update, `-/+` replace (archive and re-create:
+    GA4 cannot change that field), `x` archive, `-` delete.
+
+    \b
+    Examples:
+      ga-goals plan configs/shop.yaml
+      ga-goals plan configs/shop.yaml --env production --exit-code   # CI drift check
+      ga-goals plan configs/shop.yaml --json -o plan.json             # review, then sync it
+    """
+    from ga_goals.changes.render import render_json, render_markdown, render_text
+    from ga_goals.manager import Manager
+
+    plans = []
+    with Manager(make_connection(**connection)) as manager:
+        tracking_plans = _load(file, environments, all_envs)
+        for index, tracking_plan in enumerate(tracking_plans, 1):
+            target = manager.target(tracking_plan.property)
+            _progress(index, len(tracking_plans), tracking_plan, target.property, "reading")
+            result = manager.plan(tracking_plan)
+            plans.append(result)
+            if not as_json:
+                text = render_markdown(result) if markdown else render_text(result, color=True)
+                click.echo(text, color=ctx.color)
+    if as_json:
+        click.echo(render_json(plans))
+    if out:
+        out.write_text(render_json(plans) + "\n")
+        click.echo(f"Saved the plan to {out}", err=True)
+    if exit_code and any(p.has_changes for p in plans):
+        ctx.exit(ExitCode.CHANGES)
+
+
+@cli.command()
+@click.argument("file", type=PLAN_FILE)
+@environment_options
+@click.option("--apply", "do_apply", is_flag=True, help="Write the changes. Without it, sync only shows the plan.")
+@click.option(
+    "--allow-destroy",
+    is_flag=True,
+    help="Allow archiving, deleting and replacing (archive + create). GA4 cannot restore an archived definition.",
+)
+@click.option("--max-destroy", type=click.IntRange(min=0), help="At most this many destructive changes [default: the plan's safety.max_destroy].")
+@click.option("--checksum", help="Apply only if the plan's checksum is still this one (the plan you reviewed).")
+@click.option(
+    "--plan-file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="A plan saved with `plan --json`/`--out`: apply only if nothing changed since, and only to its property.",
+)
+@click.option("--writes-per-minute", type=click.IntRange(min=1), help="Pace writes under this Admin API quota [default: 180].")
+@connection_options
+@click.pass_context
+def sync(ctx: click.Context, file: Path, environments: tuple[str, ...], all_envs: bool, do_apply: bool,
+         allow_destroy: bool, max_destroy: int | None, checksum: str | None, plan_file: Path | None,
+         writes_per_minute: int | None, **connection: Any) -> None:
+    """Make the property match FILE. Writes only with --apply.
+
+    Without --apply this is `plan` (exit 2 when changes are pending). With it, changes are
+    applied in order, paced under GA4's write quota, retried on transient errors; the run stops
+    at the first failure and lists exactly what was applied. Running it again finishes the job
+    without duplicates.
+
+    \b
+    Examples:
+      ga-goals sync configs/shop.yaml --apply
+      ga-goals sync configs/shop.yaml --all-envs --apply
+      ga-goals sync configs/shop.yaml --env production --apply --plan-file reviewed.json
+      ga-goals sync configs/shop.yaml --apply --allow-destroy --max-destroy 2
+    """
+    from ga_goals.changes.render import render_text
+    from ga_goals.manager import Manager, saved_plan_checksum
+
+    pending = False
+    with Manager(make_connection(writes_per_minute=writes_per_minute, **connection)) as manager:
+        tracking_plans = _load(file, environments, all_envs)
+        for index, tracking_plan in enumerate(tracking_plans, 1):
+            target = manager.target(tracking_plan.property)
+            _progress(index, len(tracking_plans), tracking_plan, target.property, "syncing")
+            expected = checksum
+            if plan_file is not None:
+                expected = saved_plan_checksum(plan_file, target.property)
+            printer = _ResultPrinter(ctx)
+            try:
+                result, report = manager.sync(
+                    tracking_plan,
+                    apply=do_apply,
+                    allow_destroy=allow_destroy,
+                    max_destroy=max_destroy,
+                    checksum=expected,
+                    on_plan=lambda p: click.echo(render_text(p, color=True), color=ctx.color),
+                    on_result=printer,
+                )
+            except GaGoalsError as error:
+                report = getattr(error, "report", None)
+                if report is not None:
+                    printer.summary(report)
+                    if printer.applied:
+                        click.echo(click.style("Error: ", fg="red", bold=True) + str(error), err=True, color=ctx.color)
+                        _remaining(ctx, index, tracking_plans)
+                        ctx.exit(ExitCode.PARTIAL)
+                _remaining(ctx, index, tracking_plans)
+                raise
+            if report is None:
+                pending = pending or result.has_changes
+                if result.has_changes and not do_apply:
+                    click.echo("Nothing was written: run again with --apply to make these changes.", err=True)
+                continue
+            printer.summary(report)
+            if not report.complete:
+                _remaining(ctx, index, tracking_plans)
+                ctx.exit(ExitCode.PARTIAL if printer.applied else ExitCode.ERROR)
+    if pending:
+        ctx.exit(ExitCode.CHANGES)
+
+
+def _remaining(ctx: click.Context, index: int, tracking_plans: list[Any]) -> None:
+    left = [p.environment or "base" for p in tracking_plans[index:]]
+    if left:
+        click.echo(f"Not synced (stopped before them): {', '.join(left)}", err=True)
+
+
+class _ResultPrinter:
+    """Prints each applied change as it happens, then what was and was not applied."""
+
+    SYMBOLS = {"applied": ("✓", "green"), "already_applied": ("✓", "green"), "failed": ("✗", "red")}
+
+    def __init__(self, ctx: click.Context) -> None:
+        self.ctx = ctx
+        self.applied = 0
+
+    def __call__(self, result: Any) -> None:
+        symbol, color = self.SYMBOLS.get(result.status, ("·", "white"))
+        change = result.change
+        text = f"{symbol} {change.action} {change.kind} {change.label}"
+        if result.status == "already_applied":
+            text += " (already applied by an earlier, interrupted attempt)"
+        if result.status in ("applied", "already_applied"):
+            self.applied += 1
+        if result.error:
+            text += f": {result.error}"
+        click.echo(click.style(text, fg=color), color=self.ctx.color)
+
+    def summary(self, report: Any) -> None:
+        done = [r for r in report.results if r.status in ("applied", "already_applied")]
+        failed = [r for r in report.results if r.status == "failed"]
+        skipped = [r for r in report.results if r.status == "not_attempted"]
+        self.applied = len(done)
+        if report.complete:
+            click.echo(click.style(f"Applied {len(done)} change{'s' if len(done) != 1 else ''} to {report.property}.", fg="green", bold=True), color=self.ctx.color)
+            return
+        click.echo(
+            click.style(f"Stopped: {len(done)} of {len(report.results)} changes applied to {report.property}.", fg="red", bold=True),
+            err=True,
+            color=self.ctx.color,
+        )
+        for result in failed:
+            click.echo(f"  failed:        {result.change.action} {result.change.kind} {result.change.label}: {result.error}", err=True)
+        for result in skipped:
+            click.echo(f"  not attempted: {result.change.action} {result.change.kind} {result.change.label}", err=True)
+        click.echo("Run the same sync again to finish: it re-reads the property and does only what is left.", err=True)
+
+
+@cli.command()
+@click.option("--property", "property_ref", metavar="ID", help="The GA4 property id (default with --sandbox: the sandbox property).")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write the plan file here (default: stdout).")
+@click.option("--force", is_flag=True, help="Overwrite --output if it exists.")
+@connection_options
+@click.pass_context
+def pull(ctx: click.Context, property_ref: str | None, output: Path | None, force: bool, **connection: Any) -> None:
+    """Write a plan file from an existing property.
+
+    Key events, custom dimensions and metrics, and event create rules become a plan file;
+    `ga-goals plan` on it right after shows no changes. Funnels and reports are not stored
+    in GA4's Admin API: add them by hand.
+
+    \b
+    Examples:
+      ga-goals pull --property 123456789 -o configs/site.yaml
+      ga-goals pull --sandbox -o configs/sandbox.yaml
+    """
+    from ga_goals.manager import Manager
+    from ga_goals.model import SANDBOX
+    from ga_goals.plan_file.writer import render_plan_file
+
+    if property_ref is None:
+        if not connection.get("sandbox") and not connection.get("sandbox_address"):
+            raise click.UsageError("give --property ID (or --sandbox to pull the sandbox property)")
+        property_ref = SANDBOX
+    property_ref = property_ref.removeprefix("properties/")
+    if property_ref != SANDBOX and not property_ref.isdigit():
+        raise click.BadParameter(f"{property_ref!r} is not a property id (digits, e.g. 123456789)", param_hint="--property")
+    if output is not None and output.exists() and not force:
+        raise GaGoalsError(f"{output} exists; pass --force to overwrite it")
+    with Manager(make_connection(**connection)) as manager:
+        state = manager.read(property_ref)
+    text = render_plan_file(state, property_ref=property_ref)
+    if output is None:
+        click.echo(text, nl=False)
+        return
+    output.parent.mkdir(parents=True, exist_ok=True)
+    output.write_text(text)
+    click.echo(f"Wrote {output} from {state.property}: {len(state.key_events)} key events, "
+               f"{len(state.custom_dimensions)} custom dimensions, {len(state.custom_metrics)} custom metrics, "
+               f"{len(state.event_create_rules)} event create rules.", err=True)
+
+
+# A PlanFileError raised while loading is rendered by the group; keep the name importable.
+__all__ = ["PlanFileError"]

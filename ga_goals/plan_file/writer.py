@@ -1,0 +1,172 @@
+"""Write a plan file from a property's actual state (``ga-goals pull``).
+
+The file is written so that loading it again and planning against the same property shows no
+changes: every managed field is spelled out, values keep their exact strings.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from typing import Any
+
+import yaml
+
+from ga_goals.model import (
+    SANDBOX,
+    Condition,
+    CustomDimension,
+    CustomMetric,
+    EventCreateRule,
+    KeyEvent,
+    Mutation,
+    PropertyState,
+)
+
+#: Recommended GA4 events that are business outcomes rather than steps towards one.
+MACRO_EVENTS = frozenset({"purchase", "generate_lead", "qualify_lead", "close_convert_lead", "in_app_purchase"})
+
+_COPY = re.compile(r"^\[\[([A-Za-z][A-Za-z0-9_]*)\]\]$")
+_OPERATORS = {
+    "equals": "equals",
+    "contains": "contains",
+    "starts_with": "starts_with",
+    "ends_with": "ends_with",
+    "regular_expression": "matches",
+    "greater_than": "greater_than",
+    "greater_than_or_equal": "greater_than_or_equal",
+    "less_than": "less_than",
+    "less_than_or_equal": "less_than_or_equal",
+}
+
+
+def render_plan_file(state: PropertyState, *, property_ref: str, today: date | None = None) -> str:
+    """A commented YAML plan file declaring everything ``state`` holds.
+
+    ``property_ref`` is what the file's ``property:`` says (``sandbox`` or a numeric id).
+    """
+    created: dict[str, list[EventCreateRule]] = {}
+    for rule in sorted(state.event_create_rules.values(), key=lambda r: (r.destination_event, r.index)):
+        created.setdefault(rule.destination_event, []).append(rule)
+    web_streams = [s for s in state.data_streams if s.type == "web"]
+    name_stream = len(web_streams) > 1
+
+    macro: dict[str, Any] = {}
+    micro: dict[str, Any] = {}
+    for event_name in sorted(set(state.key_events) | set(created)):
+        entry = _conversion(state.key_events.get(event_name), created.get(event_name, []), name_stream)
+        (macro if event_name in MACRO_EVENTS else micro)[event_name] = entry
+
+    document: dict[str, Any] = {
+        "version": 1,
+        "property": property_ref if property_ref == SANDBOX else str(property_ref),
+        "tier": state.service_level,
+    }
+    conversions = {k: v for k, v in (("macro", macro), ("micro", micro)) if v}
+    if conversions:
+        document["conversions"] = conversions
+    dimensions: dict[str, Any] = {}
+    for dimension in _sorted_dimensions(state):
+        key = _dimension_key(dimension, state)
+        dimensions[key] = _dimension(dimension)
+        if key != dimension.parameter_name:
+            dimensions[key]["parameter"] = dimension.parameter_name
+    if dimensions:
+        document["custom_dimensions"] = dimensions
+    metrics = {m.parameter_name: _metric(m) for m in sorted(state.custom_metrics.values(), key=lambda m: m.key)}
+    if metrics:
+        document["custom_metrics"] = metrics
+
+    stamp = (today or date.today()).isoformat()
+    title = f' ("{state.display_name}")' if state.display_name else ""
+    header = (
+        f"# Pulled from {state.property}{title} by `ga-goals pull` on {stamp}.\n"
+        "# Review before committing: sort conversions into macro (business outcomes) and micro\n"
+        "# (steps towards them), give them journey `stage`s and descriptions, then add funnels\n"
+        "# and reports. `ga-goals plan` against the same property shows no changes.\n"
+    )
+    body = yaml.safe_dump(document, sort_keys=False, allow_unicode=True, default_flow_style=False, width=100)
+    return header + body
+
+
+def _conversion(key_event: KeyEvent | None, rules: list[EventCreateRule], name_stream: bool) -> dict[str, Any]:
+    entry: dict[str, Any] = {}
+    if key_event is None:
+        entry["key_event"] = False
+    else:
+        entry["counting"] = key_event.counting_method
+        if key_event.default_value is not None:
+            value: dict[str, Any] = {"default": _number(key_event.default_value)}
+            if key_event.currency:
+                value["currency"] = key_event.currency
+            entry["value"] = value
+    if rules:
+        specs = [_rule(rule, name_stream) for rule in rules]
+        entry["created_from"] = specs[0] if len(specs) == 1 else specs
+    return entry
+
+
+def _rule(rule: EventCreateRule, name_stream: bool) -> dict[str, Any]:
+    spec: dict[str, Any] = {"when": [_condition(c) for c in rule.conditions]}
+    spec["copy_parameters"] = rule.copy_parameters
+    if rule.mutations:
+        spec["set"] = [_mutation(m) for m in rule.mutations]
+    if name_stream and rule.stream:
+        spec["stream"] = rule.stream.rsplit("/", 1)[-1]
+    return spec
+
+
+def _condition(condition: Condition) -> dict[str, Any]:
+    comparison = condition.comparison
+    insensitive = comparison.endswith("_case_insensitive")
+    base = comparison.removesuffix("_case_insensitive")
+    if condition.field == "event_name" and base == "equals" and not insensitive and not condition.negated:
+        return {"event_name": condition.value}
+    spec: dict[str, Any] = {"parameter": condition.field, _OPERATORS[base]: condition.value}
+    if insensitive:
+        spec["case_sensitive"] = False
+    if condition.negated:
+        spec["negate"] = True
+    return spec
+
+
+def _mutation(mutation: Mutation) -> dict[str, Any]:
+    copied = _COPY.match(mutation.value)
+    if copied:
+        return {"parameter": mutation.parameter, "copy_from": copied.group(1)}
+    return {"parameter": mutation.parameter, "value": mutation.value}
+
+
+def _sorted_dimensions(state: PropertyState) -> list[CustomDimension]:
+    order = {"event": 0, "user": 1, "item": 2}
+    return sorted(state.custom_dimensions.values(), key=lambda d: (order[d.scope], d.parameter_name))
+
+
+def _dimension_key(dimension: CustomDimension, state: PropertyState) -> str:
+    # The same parameter may be registered in two scopes; map keys must stay unique.
+    same_name = [d for d in state.custom_dimensions.values() if d.parameter_name == dimension.parameter_name]
+    if len(same_name) > 1 and dimension.scope != "event":
+        return f"{dimension.parameter_name}_{dimension.scope}"
+    return dimension.parameter_name
+
+
+def _dimension(dimension: CustomDimension) -> dict[str, Any]:
+    spec: dict[str, Any] = {"scope": dimension.scope, "display_name": dimension.display_name}
+    if dimension.description:
+        spec["description"] = dimension.description
+    if dimension.disallow_ads_personalization:
+        spec["disallow_ads_personalization"] = True
+    return spec
+
+
+def _metric(metric: CustomMetric) -> dict[str, Any]:
+    spec: dict[str, Any] = {"display_name": metric.display_name, "unit": metric.measurement_unit}
+    if metric.restricted_metric_type:
+        spec["restricted"] = [t.removesuffix("_data") for t in metric.restricted_metric_type]
+    if metric.description:
+        spec["description"] = metric.description
+    return spec
+
+
+def _number(value: float) -> int | float:
+    return int(value) if float(value).is_integer() else value
