@@ -108,7 +108,8 @@ class Manager:
             # A local sandbox holds whatever property a plan names: it stands in for that property.
             server.store.ensure_property(name.split("/", 1)[1])
             address = server.address
-        return Target(property=name, sandbox_address=address, **common)
+        # A local server answers in milliseconds: retry fast and give up soon if it is not there.
+        return Target(property=name, sandbox_address=address, retry_initial=0.05, retry_deadline=10.0, **common)
 
     def _sandbox(self) -> SandboxServer:
         if self._server is None:

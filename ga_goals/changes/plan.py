@@ -13,6 +13,7 @@ explicitly allowed and under ``safety.max_destroy``.
 
 from __future__ import annotations
 
+import builtins
 import hashlib
 import json
 from dataclasses import dataclass, field
@@ -122,11 +123,11 @@ class Plan:
     #: safety.max_destroy of the plan file: the default cap of ``check_safety``.
     max_destroy: int = Safety().max_destroy
 
-    @property
+    @builtins.property  # the `property` field shadows the builtin in this class body
     def has_changes(self) -> bool:
         return bool(self.changes)
 
-    @property
+    @builtins.property
     def destructive(self) -> list[Change]:
         return [c for c in self.changes if c.destructive]
 
@@ -137,7 +138,7 @@ class Plan:
             counts[change.action] += 1
         return counts
 
-    @property
+    @builtins.property
     def checksum(self) -> str:
         """sha256 (hex) of the property and the changes: equal checksums mean the same plan.
 

@@ -1,0 +1,382 @@
+"""Model <-> Admin API messages (proto-plus), for both API versions.
+
+``ga_goals.model`` holds client-independent value objects with lower-case enum names; this
+module is the one place that knows the proto field names (``type_``, ``source_copy_parameters``,
+``restricted_metric_type``...) and enum spellings (``ONCE_PER_EVENT``, ``WEB_DATA_STREAM``...).
+
+The KeyEvent, CustomDimension, CustomMetric and DataStream messages are textually identical in
+v1beta and v1alpha (GA4-API.md §1.1) but are distinct Python classes, so every ``*_to_proto``
+takes the version's module (``google.analytics.admin_v1beta`` by default). EventCreateRule only
+exists in v1alpha. ``*_from_proto`` accepts a message of either version.
+"""
+
+from __future__ import annotations
+
+import enum
+from types import ModuleType
+from typing import Any
+
+from google.analytics import admin_v1alpha, admin_v1beta
+
+from ga_goals.model import (
+    Condition,
+    CustomDimension,
+    CustomMetric,
+    DataStream,
+    EventCreateRule,
+    KeyEvent,
+    Mutation,
+    Resource,
+)
+
+V1BETA: ModuleType = admin_v1beta
+V1ALPHA: ModuleType = admin_v1alpha
+
+#: DataStream.DataStreamType <-> model name.
+STREAM_TYPES: dict[str, str] = {
+    "WEB_DATA_STREAM": "web",
+    "ANDROID_APP_DATA_STREAM": "android",
+    "IOS_APP_DATA_STREAM": "ios",
+}
+_STREAM_DATA_FIELD = {"web": "web_stream_data", "android": "android_app_stream_data", "ios": "ios_app_stream_data"}
+
+#: ServiceLevel <-> PropertyState.service_level.
+SERVICE_LEVELS: dict[str, str] = {
+    "GOOGLE_ANALYTICS_STANDARD": "standard",
+    "GOOGLE_ANALYTICS_360": "360",
+}
+
+#: Model field name -> proto field path, per resource kind, for update masks.
+UPDATE_PATHS: dict[str, dict[str, str]] = {
+    KeyEvent.KIND: {
+        "counting_method": "counting_method",
+        "default_value": "default_value",
+        "currency": "default_value",
+    },
+    CustomDimension.KIND: {
+        "display_name": "display_name",
+        "description": "description",
+        "disallow_ads_personalization": "disallow_ads_personalization",
+    },
+    CustomMetric.KIND: {
+        "display_name": "display_name",
+        "description": "description",
+        "measurement_unit": "measurement_unit",
+        "restricted_metric_type": "restricted_metric_type",
+    },
+    EventCreateRule.KIND: {
+        "destination_event": "destination_event",
+        "conditions": "event_conditions",
+        "copy_parameters": "source_copy_parameters",
+        "mutations": "parameter_mutations",
+    },
+}
+
+
+class ConversionError(ValueError):
+    """A model value has no proto equivalent (an unknown enum name), or a field cannot be updated."""
+
+
+# --------------------------------------------------------------------------- enums
+
+
+def enum_name(value: Any, enum_cls: type[enum.IntEnum] | None = None) -> str:
+    """``CountingMethod.ONCE_PER_EVENT`` (or its int) -> ``"once_per_event"``.
+
+    Every ``*_UNSPECIFIED`` value becomes ``"unspecified"``; an int the installed client does not
+    know (a value added to the API later) becomes ``"unknown_<n>"``.
+    """
+    if not isinstance(value, enum.Enum):
+        if enum_cls is None:
+            return f"unknown_{int(value)}"
+        try:
+            value = enum_cls(int(value))
+        except ValueError:
+            return f"unknown_{int(value)}"
+    name = value.name
+    if name.endswith("_UNSPECIFIED"):
+        return "unspecified"
+    return name.lower()
+
+
+def enum_value(enum_cls: type[enum.IntEnum], name: str, what: str) -> enum.IntEnum:
+    """``"once_per_event"`` -> ``CountingMethod.ONCE_PER_EVENT``; ConversionError if unknown."""
+    try:
+        member = enum_cls[str(name).upper()]
+    except KeyError:
+        known = ", ".join(m.name.lower() for m in enum_cls if not m.name.endswith("_UNSPECIFIED"))
+        raise ConversionError(f"unknown {what} {name!r} (known: {known})") from None
+    if member.name.endswith("_UNSPECIFIED"):
+        raise ConversionError(f"{what} must be set")
+    return member
+
+
+def _has(msg: Any, field: str) -> bool:
+    """Presence of a message field (proto-plus ``in``)."""
+    return field in msg
+
+
+# --------------------------------------------------------------------------- key events
+
+
+def key_event_to_proto(ke: KeyEvent, module: ModuleType = V1BETA, *, name: str | None = None) -> Any:
+    msg_cls = module.KeyEvent
+    kwargs: dict[str, Any] = {
+        "event_name": ke.event_name,
+        "counting_method": enum_value(msg_cls.CountingMethod, ke.counting_method, "counting method"),
+    }
+    if ke.default_value is not None or ke.currency:
+        kwargs["default_value"] = msg_cls.DefaultValue(
+            numeric_value=float(ke.default_value or 0.0), currency_code=ke.currency or ""
+        )
+    resource_name = name or ke.resource_name
+    if resource_name:
+        kwargs["name"] = resource_name
+    return msg_cls(**kwargs)
+
+
+def key_event_from_proto(msg: Any) -> KeyEvent:
+    value: float | None = None
+    currency: str | None = None
+    if _has(msg, "default_value"):
+        value = float(msg.default_value.numeric_value)
+        currency = msg.default_value.currency_code or None
+    return KeyEvent(
+        event_name=msg.event_name,
+        counting_method=enum_name(msg.counting_method, type(msg).CountingMethod),  # type: ignore[arg-type]
+        default_value=value,
+        currency=currency,
+        resource_name=msg.name or None,
+        custom=bool(msg.custom),
+        deletable=bool(msg.deletable),
+    )
+
+
+# --------------------------------------------------------------------------- custom dimensions
+
+
+def custom_dimension_to_proto(cd: CustomDimension, module: ModuleType = V1BETA, *, name: str | None = None) -> Any:
+    msg_cls = module.CustomDimension
+    kwargs: dict[str, Any] = {
+        "parameter_name": cd.parameter_name,
+        "display_name": cd.display_name,
+        "description": cd.description,
+        "scope": enum_value(msg_cls.DimensionScope, cd.scope, "dimension scope"),
+        "disallow_ads_personalization": cd.disallow_ads_personalization,
+    }
+    resource_name = name or cd.resource_name
+    if resource_name:
+        kwargs["name"] = resource_name
+    return msg_cls(**kwargs)
+
+
+def custom_dimension_from_proto(msg: Any) -> CustomDimension:
+    return CustomDimension(
+        parameter_name=msg.parameter_name,
+        scope=enum_name(msg.scope, type(msg).DimensionScope),  # type: ignore[arg-type]
+        display_name=msg.display_name,
+        description=msg.description,
+        disallow_ads_personalization=bool(msg.disallow_ads_personalization),
+        resource_name=msg.name or None,
+    )
+
+
+# --------------------------------------------------------------------------- custom metrics
+
+
+def custom_metric_to_proto(cm: CustomMetric, module: ModuleType = V1BETA, *, name: str | None = None) -> Any:
+    msg_cls = module.CustomMetric
+    kwargs: dict[str, Any] = {
+        "parameter_name": cm.parameter_name,
+        "display_name": cm.display_name,
+        "description": cm.description,
+        "measurement_unit": enum_value(msg_cls.MeasurementUnit, cm.measurement_unit, "measurement unit"),
+        "scope": enum_value(msg_cls.MetricScope, cm.scope, "metric scope"),
+        "restricted_metric_type": [
+            enum_value(msg_cls.RestrictedMetricType, t, "restricted metric type") for t in sorted(cm.restricted_metric_type)
+        ],
+    }
+    resource_name = name or cm.resource_name
+    if resource_name:
+        kwargs["name"] = resource_name
+    return msg_cls(**kwargs)
+
+
+def custom_metric_from_proto(msg: Any) -> CustomMetric:
+    msg_cls = type(msg)
+    return CustomMetric(
+        parameter_name=msg.parameter_name,
+        display_name=msg.display_name,
+        description=msg.description,
+        measurement_unit=enum_name(msg.measurement_unit, msg_cls.MeasurementUnit),
+        restricted_metric_type=tuple(
+            sorted(enum_name(t, msg_cls.RestrictedMetricType) for t in msg.restricted_metric_type)
+        ),
+        scope=enum_name(msg.scope, msg_cls.MetricScope),  # type: ignore[arg-type]
+        resource_name=msg.name or None,
+    )
+
+
+# --------------------------------------------------------------------------- event create rules
+
+
+def event_create_rule_to_proto(rule: EventCreateRule, module: ModuleType = V1ALPHA, *, name: str | None = None) -> Any:
+    comparison = module.MatchingCondition.ComparisonType
+    kwargs: dict[str, Any] = {
+        "destination_event": rule.destination_event,
+        "event_conditions": [
+            module.MatchingCondition(
+                field=c.field,
+                comparison_type=enum_value(comparison, c.comparison, "comparison"),
+                value=c.value,
+                negated=c.negated,
+            )
+            for c in rule.conditions
+        ],
+        "source_copy_parameters": rule.copy_parameters,
+        "parameter_mutations": [
+            module.ParameterMutation(parameter=m.parameter, parameter_value=m.value) for m in rule.mutations
+        ],
+    }
+    resource_name = name or rule.resource_name
+    if resource_name:
+        kwargs["name"] = resource_name
+    return module.EventCreateRule(**kwargs)
+
+
+def stream_of(resource_name: str) -> str:
+    """``properties/1/dataStreams/2/eventCreateRules/3`` -> ``properties/1/dataStreams/2``."""
+    parts = resource_name.split("/")
+    return "/".join(parts[:4])
+
+
+def event_create_rule_from_proto(msg: Any, *, index: int = 0, stream: str | None = None) -> EventCreateRule:
+    """``stream`` defaults to the data stream in the rule's name; ``index`` numbers rules that
+    create the same event in the same stream (the reader assigns it)."""
+    comparison = type(msg.event_conditions[0]).ComparisonType if msg.event_conditions else None
+    return EventCreateRule(
+        destination_event=msg.destination_event,
+        conditions=tuple(
+            Condition(
+                field=c.field,
+                comparison=enum_name(c.comparison_type, comparison),
+                value=c.value,
+                negated=bool(c.negated),
+            )
+            for c in msg.event_conditions
+        ),
+        copy_parameters=bool(msg.source_copy_parameters),
+        mutations=tuple(Mutation(parameter=m.parameter, value=m.parameter_value) for m in msg.parameter_mutations),
+        stream=stream if stream is not None else (stream_of(msg.name) if msg.name else None),
+        index=index,
+        resource_name=msg.name or None,
+    )
+
+
+# --------------------------------------------------------------------------- data streams, property
+
+
+def data_stream_from_proto(msg: Any) -> DataStream:
+    try:
+        type_name = type(msg).DataStreamType(int(msg.type_)).name
+    except ValueError:  # a stream type this client does not know
+        type_name = ""
+    kind = STREAM_TYPES.get(type_name, "unspecified")
+    measurement_id = default_uri = ""
+    if _has(msg, "web_stream_data"):
+        measurement_id = msg.web_stream_data.measurement_id
+        default_uri = msg.web_stream_data.default_uri
+    return DataStream(
+        resource_name=msg.name,
+        type=kind,  # type: ignore[arg-type]
+        display_name=msg.display_name,
+        measurement_id=measurement_id,
+        default_uri=default_uri,
+    )
+
+
+def data_stream_to_proto(ds: DataStream, module: ModuleType = V1BETA) -> Any:
+    msg_cls = module.DataStream
+    by_model = {v: k for k, v in STREAM_TYPES.items()}
+    if ds.type not in by_model:
+        raise ConversionError(f"unknown data stream type {ds.type!r} (known: web, android, ios)")
+    kwargs: dict[str, Any] = {
+        "name": ds.resource_name,
+        "type_": msg_cls.DataStreamType[by_model[ds.type]],
+        "display_name": ds.display_name,
+    }
+    if ds.type == "web":
+        kwargs["web_stream_data"] = msg_cls.WebStreamData(measurement_id=ds.measurement_id, default_uri=ds.default_uri)
+    elif ds.type == "android":
+        kwargs["android_app_stream_data"] = msg_cls.AndroidAppStreamData()
+    else:
+        kwargs["ios_app_stream_data"] = msg_cls.IosAppStreamData()
+    return msg_cls(**kwargs)
+
+
+def service_level_from_proto(value: Any) -> str:
+    """``GOOGLE_ANALYTICS_360`` -> ``"360"``; anything else (unspecified) -> ``"standard"``."""
+    name = value.name if isinstance(value, enum.Enum) else ""
+    if not name:
+        try:
+            name = admin_v1beta.ServiceLevel(int(value)).name
+        except ValueError:
+            name = ""
+    return SERVICE_LEVELS.get(name, "standard")
+
+
+def service_level_to_proto(level: str, module: ModuleType = V1BETA) -> Any:
+    by_model = {v: k for k, v in SERVICE_LEVELS.items()}
+    if level not in by_model:
+        raise ConversionError(f"unknown service level {level!r} (known: standard, 360)")
+    return module.ServiceLevel[by_model[level]]
+
+
+# --------------------------------------------------------------------------- dispatch
+
+_TO_PROTO = {
+    KeyEvent: key_event_to_proto,
+    CustomDimension: custom_dimension_to_proto,
+    CustomMetric: custom_metric_to_proto,
+    EventCreateRule: event_create_rule_to_proto,
+}
+_FROM_PROTO = {
+    "KeyEvent": key_event_from_proto,
+    "CustomDimension": custom_dimension_from_proto,
+    "CustomMetric": custom_metric_from_proto,
+    "EventCreateRule": event_create_rule_from_proto,
+    "DataStream": data_stream_from_proto,
+}
+
+
+def to_proto(resource: Resource, module: ModuleType | None = None, *, name: str | None = None) -> Any:
+    """Any managed resource -> its message (v1beta, or v1alpha for event create rules)."""
+    fn = _TO_PROTO[type(resource)]
+    if module is None:
+        module = V1ALPHA if isinstance(resource, EventCreateRule) else V1BETA
+    return fn(resource, module, name=name)  # type: ignore[operator]
+
+
+def from_proto(msg: Any) -> Any:
+    """A KeyEvent / CustomDimension / CustomMetric / EventCreateRule / DataStream message -> model."""
+    try:
+        fn = _FROM_PROTO[type(msg).__name__]
+    except KeyError:
+        raise ConversionError(f"no model for {type(msg).__name__}") from None
+    return fn(msg)
+
+
+def update_mask_paths(kind: str, fields: list[str] | tuple[str, ...]) -> list[str]:
+    """Model field names that changed -> the update mask's proto paths (deduplicated, in order).
+
+    Raises :class:`ConversionError` for an immutable or unknown field (the plan should have
+    made that change a ``replace``).
+    """
+    table = UPDATE_PATHS[kind]
+    paths: list[str] = []
+    for f in fields:
+        if f not in table:
+            raise ConversionError(f"{kind} field {f!r} cannot be updated in place (it needs a replace)")
+        if table[f] not in paths:
+            paths.append(table[f])
+    return paths

@@ -1,0 +1,150 @@
+"""Google client exceptions -> ga_goals errors whose messages say what to do.
+
+``google.api_core.exceptions`` name the gRPC status; users need to know what it means for their
+property and what to do next. :func:`map_error` turns one into an :class:`~ga_goals.errors.ApiError`
+(or :class:`~ga_goals.errors.QuotaExhausted`, :class:`~ga_goals.errors.CredentialsError`) whose
+message names the property or the change concerned. The original exception is kept as
+``__cause__`` (the CLI shows it with ``--debug``).
+"""
+
+from __future__ import annotations
+
+from google.api_core import exceptions as gexc
+from google.auth import exceptions as auth_exc
+
+from ga_goals.errors import ApiError, CredentialsError, GaGoalsError, QuotaExhausted
+
+from .target import ADMIN_SCOPES
+
+#: Appended to every "no access" message.
+ACCESS_HINT = (
+    "Add the account ga-goals runs as (the service account's e-mail, or your Google user) to the "
+    "GA4 property in Admin > Property access management: the Viewer role is enough to read "
+    "(plan, pull), applying changes (sync --apply) needs Editor."
+)
+
+#: How to get credentials, for CredentialsError messages (GA4-API.md §5).
+CREDENTIALS_HINT = (
+    "ga-goals uses Google Application Default Credentials. Either\n"
+    "  - pass a service-account key file with --credentials FILE (or set\n"
+    "    GOOGLE_APPLICATION_CREDENTIALS=FILE), and add the service account's e-mail as a user\n"
+    "    on the GA4 property (Viewer to read, Editor to apply changes); or\n"
+    "  - log in with your own Google account:\n"
+    "    gcloud auth application-default login \\\n"
+    f"      --scopes={ADMIN_SCOPES[0]},https://www.googleapis.com/auth/cloud-platform \\\n"
+    "      --client-id-file=CLIENT_SECRET.json\n"
+    "    (gcloud's own OAuth client cannot grant Analytics scopes since mid-2025: create an\n"
+    "    OAuth desktop client in your Google Cloud project and pass its JSON file.)\n"
+    "To try ga-goals without a Google account, use `property: sandbox`."
+)
+
+_TRANSIENT = (gexc.ServiceUnavailable, gexc.DeadlineExceeded)
+
+
+def property_label(prop: str) -> str:
+    """``properties/123`` -> ``property 123``."""
+    return f"property {prop.split('/', 1)[-1]}"
+
+
+def is_rate_limit(exc: BaseException) -> bool:
+    """A GA4 rate limit, which the Admin API reports as 403 ``rateLimitExceeded`` (or 429)."""
+    if isinstance(exc, gexc.ResourceExhausted):
+        return True
+    if not isinstance(exc, gexc.PermissionDenied):
+        return False
+    reason = (getattr(exc, "reason", None) or "").lower()
+    text = (exc.message or "").lower()
+    return reason in ("ratelimitexceeded", "rate_limit_exceeded", "userratelimitexceeded") or any(
+        s in text for s in ("ratelimitexceeded", "rate limit", "quota")
+    )
+
+
+def _server_message(exc: BaseException) -> str:
+    if isinstance(exc, gexc.GoogleAPICallError):
+        msg = exc.message or exc.__class__.__name__
+        return msg.strip()
+    return str(exc) or exc.__class__.__name__
+
+
+def quota_error(exc: BaseException, *, applied: int | None = None) -> QuotaExhausted:
+    """The message for an exhausted Admin quota (429, or 403 ``rateLimitExceeded``)."""
+    done = ""
+    if applied is not None:
+        done = f"; {applied} change{'s' if applied != 1 else ''} {'were' if applied != 1 else 'was'} applied before it"
+    return QuotaExhausted(
+        f"GA4 Admin API quota exhausted ({_server_message(exc)}){done}. The per-minute quotas "
+        "refill every 60 seconds: wait a minute and re-run; what was applied is not applied again. "
+        "If it keeps happening, lower the write rate (other tools may share the project's quota)."
+    )
+
+
+def map_error(
+    exc: BaseException,
+    *,
+    prop: str,
+    what: str = "",
+    reading: bool = False,
+    retry_deadline: float | None = None,
+    applied: int | None = None,
+) -> GaGoalsError:
+    """Map a Google client / auth exception to a ga_goals error (returned, not raised).
+
+    :param prop: the property concerned (``properties/123``).
+    :param what: the operation, for messages (``"create key_event purchase"``).
+    :param reading: the call read the property (a NOT_FOUND then means the property itself).
+    :param retry_deadline: how long transient errors were retried, for the timeout message.
+    :param applied: how many changes of a plan were applied before (for quota messages).
+    """
+    if isinstance(exc, GaGoalsError):
+        return exc
+    prefix = f"{what}: " if what else ""
+    plabel = property_label(prop)
+
+    if isinstance(exc, gexc.RetryError) or isinstance(exc, _TRANSIENT):
+        cause = exc.cause if isinstance(exc, gexc.RetryError) and exc.cause is not None else exc
+        secs = f" for {retry_deadline:g} s" if retry_deadline is not None else ""
+        return ApiError(
+            f"{prefix}GA4 did not answer after retrying{secs} ({_server_message(cause)}). "
+            "Google may be having an outage, or the network is down: re-run later "
+            "(a re-run only applies what is still missing)."
+        )
+    if is_rate_limit(exc):
+        return quota_error(exc, applied=applied)
+    if isinstance(exc, gexc.PermissionDenied):
+        text = _server_message(exc)
+        if "scope" in text.lower():
+            return CredentialsError(
+                f"{prefix}the credentials lack the Analytics scope ({text}). "
+                f"They must be granted {ADMIN_SCOPES[0]}.\n{CREDENTIALS_HINT}"
+            )
+        return ApiError(f"{prefix}no access to {plabel} ({text}). {ACCESS_HINT}")
+    if isinstance(exc, gexc.Unauthenticated):
+        return CredentialsError(
+            f"{prefix}GA4 rejected the credentials ({_server_message(exc)}): they are invalid or "
+            f"expired.\n{CREDENTIALS_HINT}"
+        )
+    if isinstance(exc, gexc.NotFound):
+        if reading:
+            return ApiError(
+                f"{plabel} not found (or no access): check the property id in the plan file "
+                f"(GA4 Admin > Property settings shows it). {ACCESS_HINT}"
+            )
+        return ApiError(
+            f"{prefix}not found in GA4 ({_server_message(exc)}): it was changed or removed since "
+            "the plan was made; run `ga-goals plan` again."
+        )
+    if isinstance(exc, (gexc.InvalidArgument, gexc.FailedPrecondition, gexc.AlreadyExists, gexc.OutOfRange)):
+        return ApiError(f"{prefix}GA4 refused it: {_server_message(exc)}")
+    if isinstance(exc, gexc.MethodNotImplemented):
+        return ApiError(f"{prefix}the server does not implement this call ({_server_message(exc)})")
+    if isinstance(exc, gexc.GoogleAPICallError):
+        return ApiError(f"{prefix}GA4 error {exc.code} {exc.__class__.__name__}: {_server_message(exc)}")
+    if isinstance(exc, auth_exc.DefaultCredentialsError):
+        return CredentialsError(f"no Google credentials found ({exc}).\n{CREDENTIALS_HINT}")
+    if isinstance(exc, auth_exc.RefreshError):
+        return CredentialsError(
+            f"{prefix}the Google credentials could not be refreshed ({exc}).\n{CREDENTIALS_HINT}"
+        )
+    if isinstance(exc, auth_exc.GoogleAuthError):
+        return CredentialsError(f"{prefix}Google authentication failed ({exc}).\n{CREDENTIALS_HINT}")
+    return ApiError(f"{prefix}{exc.__class__.__name__}: {exc}")
