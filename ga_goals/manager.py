@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from ga_goals.errors import GaGoalsError, PropertyMismatch
 from ga_goals.model import SANDBOX, TrackingPlan
-from ga_goals.sandbox import SANDBOX_PROPERTY_ID
+from ga_goals.sandbox import SANDBOX_PROPERTY_ID, default_state_dir
 
 if TYPE_CHECKING:  # the Google clients load only when a command talks to GA4
     from ga_goals.changes.plan import Plan
@@ -27,22 +27,13 @@ if TYPE_CHECKING:  # the Google clients load only when a command talks to GA4
     from ga_goals.sandbox.server import SandboxServer
 
 
-def default_sandbox_dir() -> Path:
-    """Where the embedded sandbox keeps its properties between commands."""
-    configured = os.environ.get("GA_GOALS_SANDBOX_DIR")
-    if configured:
-        return Path(configured).expanduser()
-    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
-    return Path(base) / "ga-goals" / "sandbox"
-
-
 @dataclass(frozen=True)
 class Connection:
     """How to reach GA4 for one command (from CLI options and the environment)."""
 
     #: Run every property of the plan against the sandbox, whatever its ``property`` says.
     sandbox: bool = False
-    sandbox_dir: Path = field(default_factory=default_sandbox_dir)
+    sandbox_dir: Path = field(default_factory=default_state_dir)
     #: A ``ga-goals sandbox serve`` already running (host:port); otherwise one runs in-process.
     sandbox_address: str | None = None
     #: Test hooks for the in-process sandbox: a JSON list of faults, added latency in seconds.

@@ -20,9 +20,9 @@ SANDBOX_DIR = click.option(
 
 
 def _state_dir(state_dir: Path | None) -> Path:
-    from ga_goals.manager import default_sandbox_dir
+    from ga_goals.sandbox import default_state_dir
 
-    return state_dir or default_sandbox_dir()
+    return state_dir or default_state_dir()
 
 
 @cli.group()

@@ -1,0 +1,713 @@
+"""The sandbox's Admin API behaviour, on plain dicts, shared by every API version.
+
+:class:`AdminBackend` implements GA4's rules for properties, data streams, key events, custom
+dimensions, custom metrics and event create rules: validation, immutable and output-only fields,
+archive instead of delete, burned parameter names, per-tier limits and pagination. It takes and
+returns dicts shaped like the proto-plus ``to_dict`` output (Python field names, enum names as
+strings, timestamps as RFC 3339 strings) and signals failures with :class:`SandboxError`
+carrying a gRPC status code name. The gRPC layer (``server.py``) only converts messages.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import copy
+import hashlib
+import hmac
+import json
+import math
+import re
+from dataclasses import dataclass
+from dataclasses import field as dataclass_field
+from typing import Any
+
+from ga_goals.sandbox import rules
+from ga_goals.sandbox.store import ACCOUNT, SandboxStore, next_id, now_rfc3339
+
+DEFAULT_PAGE_SIZE = 50
+MAX_PAGE_SIZE = 200
+
+
+class SandboxError(Exception):
+    """A request the sandbox refuses, with the gRPC status code name to answer with."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+    def __repr__(self) -> str:
+        return f"SandboxError({self.code!r}, {self.message!r})"
+
+
+def invalid(message: str) -> SandboxError:
+    return SandboxError("INVALID_ARGUMENT", message)
+
+
+def not_found(name: str, extra: str = "") -> SandboxError:
+    return SandboxError("NOT_FOUND", f"Requested entity was not found: {name}{extra}")
+
+
+@dataclass(frozen=True)
+class Kind:
+    """A collection of resources and its field rules."""
+
+    key: str  # key in the property state, e.g. "key_events"
+    collection: str  # URL segment, e.g. "keyEvents"
+    field: str  # request field, e.g. "key_event"
+    label: str  # for messages, e.g. "key event"
+    fields: dict[str, Any]  # settable fields and their defaults
+    output_only: frozenset[str] = frozenset({"name"})
+    immutable: frozenset[str] = frozenset()
+    parent: str = "property"  # or "stream"
+    archivable: bool = False
+    nested: dict[str, frozenset[str]] = dataclass_field(default_factory=dict)  # updatable sub-fields
+
+    @property
+    def mutable(self) -> list[str]:
+        return [f for f in self.fields if f not in self.immutable]
+
+
+KEY_EVENTS = Kind(
+    key="key_events",
+    collection="keyEvents",
+    field="key_event",
+    label="key event",
+    fields={"event_name": "", "counting_method": "COUNTING_METHOD_UNSPECIFIED", "default_value": None},
+    output_only=frozenset({"name", "create_time", "deletable", "custom"}),
+    immutable=frozenset({"event_name"}),
+    nested={"default_value": frozenset({"numeric_value", "currency_code"})},
+)
+CUSTOM_DIMENSIONS = Kind(
+    key="custom_dimensions",
+    collection="customDimensions",
+    field="custom_dimension",
+    label="custom dimension",
+    fields={
+        "parameter_name": "",
+        "display_name": "",
+        "description": "",
+        "scope": "DIMENSION_SCOPE_UNSPECIFIED",
+        "disallow_ads_personalization": False,
+    },
+    immutable=frozenset({"parameter_name", "scope"}),
+    archivable=True,
+)
+CUSTOM_METRICS = Kind(
+    key="custom_metrics",
+    collection="customMetrics",
+    field="custom_metric",
+    label="custom metric",
+    fields={
+        "parameter_name": "",
+        "display_name": "",
+        "description": "",
+        "measurement_unit": "MEASUREMENT_UNIT_UNSPECIFIED",
+        "scope": "METRIC_SCOPE_UNSPECIFIED",
+        "restricted_metric_type": [],
+    },
+    immutable=frozenset({"parameter_name", "scope"}),
+    archivable=True,
+)
+DATA_STREAMS = Kind(
+    key="data_streams",
+    collection="dataStreams",
+    field="data_stream",
+    label="data stream",
+    fields={},
+)
+EVENT_CREATE_RULES = Kind(
+    key="event_create_rules",
+    collection="eventCreateRules",
+    field="event_create_rule",
+    label="event create rule",
+    fields={"destination_event": "", "event_conditions": [], "source_copy_parameters": False, "parameter_mutations": []},
+    parent="stream",
+)
+KINDS = {k.key: k for k in (KEY_EVENTS, CUSTOM_DIMENSIONS, CUSTOM_METRICS, DATA_STREAMS, EVENT_CREATE_RULES)}
+
+COUNTING_METHODS = ("ONCE_PER_EVENT", "ONCE_PER_SESSION")
+DIMENSION_SCOPES = ("EVENT", "USER", "ITEM")
+MEASUREMENT_UNITS = (
+    "STANDARD",
+    "CURRENCY",
+    "FEET",
+    "METERS",
+    "KILOMETERS",
+    "MILES",
+    "MILLISECONDS",
+    "SECONDS",
+    "MINUTES",
+    "HOURS",
+)
+RESTRICTED_METRIC_TYPES = ("COST_DATA", "REVENUE_DATA")
+COMPARISON_TYPES = (
+    "EQUALS",
+    "EQUALS_CASE_INSENSITIVE",
+    "CONTAINS",
+    "CONTAINS_CASE_INSENSITIVE",
+    "STARTS_WITH",
+    "STARTS_WITH_CASE_INSENSITIVE",
+    "ENDS_WITH",
+    "ENDS_WITH_CASE_INSENSITIVE",
+    "GREATER_THAN",
+    "GREATER_THAN_OR_EQUAL",
+    "LESS_THAN",
+    "LESS_THAN_OR_EQUAL",
+    "REGULAR_EXPRESSION",
+    "REGULAR_EXPRESSION_CASE_INSENSITIVE",
+)
+
+_ID = r"([1-9][0-9]{0,17})"
+_PROPERTY_NAME = re.compile(rf"^properties/{_ID}$")
+_STREAM_NAME = re.compile(rf"^properties/{_ID}/dataStreams/{_ID}$")
+_TOKEN_KEY = b"ga-goals sandbox page tokens"
+
+
+# -- small helpers ------------------------------------------------------------------------------
+
+
+def _public(resource: dict[str, Any]) -> dict[str, Any]:
+    """A copy without the private ``_`` keys."""
+    return {k: copy.deepcopy(v) for k, v in resource.items() if not k.startswith("_")}
+
+
+def _numeric_id(resource: dict[str, Any]) -> int:
+    return int(resource["name"].rsplit("/", 1)[1])
+
+
+def _enum(value: Any, allowed: tuple[str, ...], where: str, *, required: bool = True) -> str:
+    """Check an enum value (a name string; unknown numbers arrive as ints)."""
+    if isinstance(value, str) and value in allowed:
+        return value
+    if required and (value in (None, "", 0) or (isinstance(value, str) and value.endswith("_UNSPECIFIED"))):
+        raise invalid(f"{where} is required; use one of: {', '.join(allowed)}")
+    raise invalid(f"{where} has an invalid value {value!r}; use one of: {', '.join(allowed)}")
+
+
+def _check(where: str, value: str, problem: str | None) -> None:
+    if problem:
+        raise invalid(f"{where} {value!r} {problem}")
+
+
+def _is_number(text: str) -> bool:
+    try:
+        return math.isfinite(float(text))
+    except ValueError:
+        return False
+
+
+def _encode_token(collection: str, parent: str, after: int) -> str:
+    payload = json.dumps([collection, parent, after], separators=(",", ":")).encode()
+    body = base64.urlsafe_b64encode(payload).rstrip(b"=").decode()
+    signature = hmac.new(_TOKEN_KEY, body.encode(), hashlib.sha256).hexdigest()[:16]
+    return f"{body}.{signature}"
+
+
+def _decode_token(token: str, collection: str, parent: str) -> int:
+    body, _, signature = token.partition(".")
+    expected = hmac.new(_TOKEN_KEY, body.encode(), hashlib.sha256).hexdigest()[:16]
+    try:
+        if not hmac.compare_digest(signature, expected):
+            raise ValueError
+        data = json.loads(base64.urlsafe_b64decode(body + "=" * (-len(body) % 4)))
+        token_collection, token_parent, after = data
+        after = int(after)
+    except (ValueError, TypeError, binascii.Error, UnicodeDecodeError):
+        raise invalid(
+            f"page_token {token!r} is invalid: pass the next_page_token of the previous page unchanged"
+        ) from None
+    if (token_collection, token_parent) != (collection, parent):
+        raise invalid(
+            f"page_token is invalid for this request: it was issued for listing {token_collection} of "
+            f"{token_parent}, not {collection} of {parent}; all other parameters must match the call "
+            "that returned the token"
+        )
+    return after
+
+
+def paginate(
+    items: list[dict[str, Any]], collection: str, parent: str, page_size: int, page_token: str, key: Any = None
+) -> tuple[list[dict[str, Any]], str]:
+    """One page of ``items`` (ordered by numeric id) and the next page token ('' on the last page)."""
+    key = key or _numeric_id
+    if page_size < 0:
+        raise invalid(f"page_size must not be negative (got {page_size}); omit it for {DEFAULT_PAGE_SIZE}")
+    size = DEFAULT_PAGE_SIZE if page_size == 0 else min(page_size, MAX_PAGE_SIZE)
+    after = _decode_token(page_token, collection, parent) if page_token else 0
+    remaining = sorted((i for i in items if key(i) > after), key=key)
+    page = remaining[:size]
+    token = _encode_token(collection, parent, key(page[-1])) if len(remaining) > size else ""
+    return page, token
+
+
+# -- the backend --------------------------------------------------------------------------------
+
+
+class AdminBackend:
+    """GA4 Admin API semantics over a :class:`SandboxStore`."""
+
+    def __init__(self, store: SandboxStore) -> None:
+        self.store = store
+
+    # names ---------------------------------------------------------------------------------
+
+    @staticmethod
+    def property_id(name: str, what: str = "name") -> str:
+        match = _PROPERTY_NAME.match(name or "")
+        if not match:
+            if not name:
+                raise invalid(f"{what} is required: properties/{{property_id}}")
+            raise invalid(f"{what} {name!r} is malformed: expected properties/{{property_id}}, e.g. properties/123")
+        return match.group(1)
+
+    @staticmethod
+    def stream_ids(name: str, what: str = "parent") -> tuple[str, str]:
+        match = _STREAM_NAME.match(name or "")
+        if not match:
+            if not name:
+                raise invalid(f"{what} is required: properties/{{property_id}}/dataStreams/{{stream_id}}")
+            raise invalid(
+                f"{what} {name!r} is malformed: expected properties/{{property_id}}/dataStreams/{{stream_id}} "
+                "(event create rules belong to a data stream)"
+            )
+        return match.group(1), match.group(2)
+
+    def _parent_ids(self, kind: Kind, parent: str) -> tuple[str, str | None]:
+        if kind.parent == "stream":
+            return self.stream_ids(parent)
+        return self.property_id(parent, "parent"), None
+
+    def _resource_ids(self, kind: Kind, name: str, what: str = "name") -> tuple[str, str, str | None]:
+        """(property id, parent name, stream id) of a resource name, checking its shape."""
+        parent, _, rest = (name or "").rpartition(f"/{kind.collection}/")
+        ok = bool(parent) and re.fullmatch(_ID, rest) is not None
+        if ok:
+            try:
+                pid, sid = self._parent_ids(kind, parent)
+            except SandboxError:
+                ok = False
+        if not ok:
+            base = "properties/{property_id}" + ("/dataStreams/{stream_id}" if kind.parent == "stream" else "")
+            if not name:
+                raise invalid(f"{what} is required: {base}/{kind.collection}/{{id}}")
+            raise invalid(f"{what} {name!r} is malformed: expected {base}/{kind.collection}/{{id}}")
+        return pid, parent, sid
+
+    def _state(self, pid: str, state: dict[str, Any] | None) -> dict[str, Any]:
+        if state is None:
+            known = self.store.properties()
+            hint = f" (the sandbox has: {', '.join(known[:5])}{', ...' if len(known) > 5 else ''})" if known else ""
+            raise not_found(f"properties/{pid}", hint)
+        return state
+
+    @staticmethod
+    def _stream(state: dict[str, Any], name: str) -> dict[str, Any]:
+        for stream in state["data_streams"]:
+            if stream["name"] == name:
+                return stream
+        raise not_found(name)
+
+    @staticmethod
+    def _find(state: dict[str, Any], kind: Kind, name: str) -> dict[str, Any]:
+        for resource in state[kind.key]:
+            if resource["name"] == name:
+                if resource.get("_archived"):
+                    raise not_found(name, f" (the {kind.label} is archived)")
+                return resource
+        raise not_found(name)
+
+    @staticmethod
+    def _active(state: dict[str, Any], kind: Kind) -> list[dict[str, Any]]:
+        return [r for r in state[kind.key] if not r.get("_archived")]
+
+    # properties ------------------------------------------------------------------------------
+
+    def get_property(self, name: str) -> dict[str, Any]:
+        pid = self.property_id(name)
+        return _public(self._state(pid, self.store.load(pid))["property"])
+
+    def list_properties(self, filter: str, page_size: int = 0, page_token: str = "") -> tuple[list[dict], str]:  # noqa: A002
+        text = (filter or "").strip()
+        match = re.fullmatch(r"(parent|ancestor|firebase_project)\s*:\s*(\S+)", text)
+        if not match:
+            if not text:
+                raise invalid(f"filter is required, e.g. parent:{ACCOUNT}")
+            raise invalid(
+                f"filter {filter!r} is invalid: use parent:accounts/{{id}}, ancestor:accounts/{{id}}, "
+                "parent:properties/{id} or firebase_project:{id}"
+            )
+        field_name, value = match.groups()
+        if field_name != "firebase_project" and not re.fullmatch(r"(accounts|properties)/[0-9]+", value):
+            raise invalid(f"filter {filter!r} is invalid: {value!r} is not an account or property name")
+        items: list[dict[str, Any]] = []
+        if value == ACCOUNT:
+            for pid in self.store.properties():
+                state = self.store.load(pid)
+                if state is not None:
+                    items.append(_public(state["property"]))
+        return paginate(items, "properties", text, page_size, page_token)
+
+    # generic operations ----------------------------------------------------------------------
+
+    def get(self, kind_key: str, name: str) -> dict[str, Any]:
+        kind = KINDS[kind_key]
+        pid, _, _ = self._resource_ids(kind, name)
+        state = self._state(pid, self.store.load(pid))
+        return _public(self._find(state, kind, name))
+
+    def list(self, kind_key: str, parent: str, page_size: int = 0, page_token: str = "") -> tuple[list[dict], str]:
+        kind = KINDS[kind_key]
+        pid, sid = self._parent_ids(kind, parent)
+        state = self._state(pid, self.store.load(pid))
+        items = self._active(state, kind)
+        if kind.parent == "stream":
+            self._stream(state, parent)
+            items = [r for r in items if r["name"].startswith(parent + "/")]
+        page, token = paginate(items, kind.collection, parent, page_size, page_token)
+        return [_public(r) for r in page], token
+
+    def create(self, kind_key: str, parent: str, body: dict[str, Any] | None) -> dict[str, Any]:
+        kind = KINDS[kind_key]
+        pid, sid = self._parent_ids(kind, parent)
+        if body is None:
+            raise invalid(f"{kind.field} is required")
+        resource = self._normalize(kind, body)
+        with self.store.transaction(pid) as state:
+            state = self._state(pid, state)
+            stream = self._stream(state, parent) if kind.parent == "stream" else None
+            self._validate(kind, resource, kind.field, stream)
+            self._check_conflicts(kind, resource, state)
+            self._check_limits(kind, resource, state)
+            resource = {"name": f"{parent}/{kind.collection}/{next_id(state)}", **resource}
+            if kind is KEY_EVENTS:
+                resource["create_time"] = now_rfc3339()
+                resource["deletable"] = True
+                resource["custom"] = resource["event_name"] not in rules.DEFAULT_KEY_EVENTS
+            state[kind.key].append(resource)
+            return _public(resource)
+
+    def update(self, kind_key: str, body: dict[str, Any] | None, paths: list[str]) -> dict[str, Any]:
+        kind = KINDS[kind_key]
+        body = body or {}
+        name = body.get("name", "")
+        pid, parent, _ = self._resource_ids(kind, name, f"{kind.field}.name")
+        paths = self._check_mask(kind, paths)
+        incoming = self._normalize(kind, body)
+        with self.store.transaction(pid) as state:
+            state = self._state(pid, state)
+            existing = self._find(state, kind, name)
+            updated = copy.deepcopy(existing)
+            if paths == ["*"]:
+                for f in kind.immutable:
+                    if incoming[f] not in (kind.fields[f], existing[f]):
+                        raise invalid(
+                            f"{kind.field}.{f}: field is immutable (it is {existing[f]!r}, the request has "
+                            f"{incoming[f]!r}); {self._replace_hint(kind)}"
+                        )
+                for f in kind.mutable:
+                    updated[f] = copy.deepcopy(incoming[f])
+            else:
+                for path in paths:
+                    top, _, sub = path.partition(".")
+                    if not sub:
+                        updated[top] = copy.deepcopy(incoming[top])
+                    else:
+                        target = updated.get(top) or {}
+                        target[sub] = (incoming[top] or {}).get(sub, 0.0 if sub == "numeric_value" else "")
+                        updated[top] = target
+            if kind is KEY_EVENTS and updated.get("default_value") is not None:
+                updated["default_value"] = self._default_value(updated["default_value"])
+            stream = self._stream(state, parent) if kind.parent == "stream" else None
+            self._validate(kind, updated, kind.field, stream)
+            existing.clear()
+            existing.update(updated)
+            return _public(existing)
+
+    def delete(self, kind_key: str, name: str) -> None:
+        kind = KINDS[kind_key]
+        if kind.archivable or kind is DATA_STREAMS:
+            raise SandboxError("UNIMPLEMENTED", f"{kind.label}s cannot be deleted")
+        pid, _, _ = self._resource_ids(kind, name)
+        with self.store.transaction(pid) as state:
+            state = self._state(pid, state)
+            resource = self._find(state, kind, name)
+            if kind is KEY_EVENTS and not resource.get("deletable", True):
+                raise SandboxError(
+                    "FAILED_PRECONDITION",
+                    f"Key event {resource['event_name']!r} ({name}) cannot be deleted: it is a default GA4 key "
+                    "event (deletable is false)",
+                )
+            state[kind.key].remove(resource)
+
+    def archive(self, kind_key: str, name: str) -> None:
+        kind = KINDS[kind_key]
+        if not kind.archivable:
+            raise SandboxError("UNIMPLEMENTED", f"{kind.label}s cannot be archived")
+        pid, _, _ = self._resource_ids(kind, name)
+        with self.store.transaction(pid) as state:
+            state = self._state(pid, state)
+            resource = self._find(state, kind, name)
+            resource["_archived"] = True
+            resource["_archive_time"] = now_rfc3339()
+
+    # field handling --------------------------------------------------------------------------
+
+    @staticmethod
+    def _replace_hint(kind: Kind) -> str:
+        if kind.archivable:
+            return f"archive the {kind.label} and create a new one (with another parameter name)"
+        return f"delete the {kind.label} and create a new one"
+
+    def _check_mask(self, kind: Kind, paths: list[str]) -> list[str]:
+        paths = [p.strip() for p in paths or () if p.strip()]
+        if not paths:
+            raise invalid(
+                "update_mask is required: list the snake_case fields to update "
+                f"(e.g. {kind.mutable[0]}), or use '*' to replace every updatable field"
+            )
+        if "*" in paths:
+            if len(paths) > 1:
+                raise invalid("update_mask: '*' must be the only path")
+            return ["*"]
+        for path in paths:
+            top, _, sub = path.partition(".")
+            where = f"update_mask path {path!r}"
+            if top in kind.output_only:
+                raise invalid(f"{where}: field is output only and cannot be updated")
+            if top in kind.immutable:
+                raise invalid(f"{where}: field is immutable; {self._replace_hint(kind)}")
+            if top not in kind.fields or (sub and sub not in kind.nested.get(top, ())):
+                snake = re.sub(r"(?<!^)([A-Z])", r"_\1", path).lower()
+                hint = f" (field paths are snake_case: {snake!r})" if snake != path and snake in kind.fields else ""
+                raise invalid(
+                    f"{where}: unknown field of {kind.label}{hint}; updatable fields: {', '.join(kind.mutable)}"
+                )
+        return paths
+
+    @staticmethod
+    def _default_value(value: dict[str, Any]) -> dict[str, Any]:
+        return {"numeric_value": float(value.get("numeric_value") or 0.0), "currency_code": value.get("currency_code", "")}
+
+    def _normalize(self, kind: Kind, body: dict[str, Any]) -> dict[str, Any]:
+        """The settable fields of a request body, with defaults filled in."""
+        result: dict[str, Any] = {}
+        for name, default in kind.fields.items():
+            value = body.get(name, default)
+            result[name] = copy.deepcopy(default if value is None and default is not None else value)
+        if kind is KEY_EVENTS and result["default_value"] is not None:
+            result["default_value"] = self._default_value(result["default_value"])
+        if kind is EVENT_CREATE_RULES:
+            result["event_conditions"] = [
+                {
+                    "field": c.get("field", ""),
+                    "comparison_type": c.get("comparison_type", "COMPARISON_TYPE_UNSPECIFIED"),
+                    "value": c.get("value", ""),
+                    "negated": bool(c.get("negated", False)),
+                }
+                for c in result["event_conditions"] or ()
+            ]
+            result["parameter_mutations"] = [
+                {"parameter": m.get("parameter", ""), "parameter_value": m.get("parameter_value", "")}
+                for m in result["parameter_mutations"] or ()
+            ]
+        if kind is CUSTOM_METRICS:
+            result["restricted_metric_type"] = list(result["restricted_metric_type"] or ())
+        return result
+
+    # validation ------------------------------------------------------------------------------
+
+    def _validate(self, kind: Kind, r: dict[str, Any], prefix: str, stream: dict[str, Any] | None) -> None:
+        if kind is KEY_EVENTS:
+            self._validate_key_event(r, prefix)
+        elif kind is CUSTOM_DIMENSIONS:
+            self._validate_dimension(r, prefix)
+        elif kind is CUSTOM_METRICS:
+            self._validate_metric(r, prefix)
+        elif kind is EVENT_CREATE_RULES:
+            assert stream is not None
+            self._validate_rule(r, prefix, stream)
+
+    @staticmethod
+    def _validate_key_event(r: dict[str, Any], p: str) -> None:
+        if not r["event_name"]:
+            raise invalid(f"{p}.event_name is required")
+        _check(f"{p}.event_name", r["event_name"], rules.event_name_problem(r["event_name"]))
+        _enum(r["counting_method"], COUNTING_METHODS, f"{p}.counting_method")
+        value = r["default_value"]
+        if value is not None:
+            if not math.isfinite(value["numeric_value"]):
+                raise invalid(f"{p}.default_value.numeric_value must be a finite number")
+            if not value["currency_code"]:
+                raise invalid(f"{p}.default_value.currency_code is required when default_value is set")
+            _check(
+                f"{p}.default_value.currency_code", value["currency_code"], rules.currency_problem(value["currency_code"])
+            )
+
+    @staticmethod
+    def _check_display(r: dict[str, Any], p: str) -> None:
+        if not r["display_name"]:
+            raise invalid(f"{p}.display_name is required")
+        _check(f"{p}.display_name", r["display_name"], rules.display_name_problem(r["display_name"]))
+        _check(f"{p}.description", r["description"], rules.description_problem(r["description"]))
+
+    def _validate_dimension(self, r: dict[str, Any], p: str) -> None:
+        scope = _enum(r["scope"], DIMENSION_SCOPES, f"{p}.scope")
+        if not r["parameter_name"]:
+            raise invalid(f"{p}.parameter_name is required")
+        if scope == "USER":
+            problem = rules.parameter_name_problem(
+                r["parameter_name"], rules.USER_PARAMETER_MAX, rules.RESERVED_USER_PROPERTIES
+            )
+        elif scope == "ITEM":
+            problem = rules.parameter_name_problem(
+                r["parameter_name"], rules.EVENT_PARAMETER_MAX, rules.RESERVED_PARAMETERS | rules.RESERVED_ITEM_PARAMETERS
+            )
+        else:
+            problem = rules.parameter_name_problem(r["parameter_name"], rules.EVENT_PARAMETER_MAX)
+        _check(f"{p}.parameter_name", r["parameter_name"], problem and f"({scope} scope) {problem}")
+        self._check_display(r, p)
+        if r["disallow_ads_personalization"] and scope != "USER":
+            raise invalid(f"{p}.disallow_ads_personalization is only supported for USER-scoped custom dimensions")
+
+    def _validate_metric(self, r: dict[str, Any], p: str) -> None:
+        scope = r["scope"]
+        if scope != "EVENT":
+            _enum(scope, ("EVENT",), f"{p}.scope")
+        if not r["parameter_name"]:
+            raise invalid(f"{p}.parameter_name is required")
+        _check(
+            f"{p}.parameter_name", r["parameter_name"], rules.parameter_name_problem(r["parameter_name"], rules.EVENT_PARAMETER_MAX)
+        )
+        self._check_display(r, p)
+        unit = _enum(r["measurement_unit"], MEASUREMENT_UNITS, f"{p}.measurement_unit")
+        types = r["restricted_metric_type"]
+        for i, t in enumerate(types):
+            _enum(t, RESTRICTED_METRIC_TYPES, f"{p}.restricted_metric_type[{i}]", required=False)
+        if len(set(types)) != len(types):
+            raise invalid(f"{p}.restricted_metric_type must not repeat a value")
+        if unit == "CURRENCY" and not types:
+            raise invalid(
+                f"{p}.restricted_metric_type is required for CURRENCY metrics: COST_DATA and/or REVENUE_DATA"
+            )
+        if unit != "CURRENCY" and types:
+            raise invalid(f"{p}.restricted_metric_type must be empty unless measurement_unit is CURRENCY (it is {unit})")
+
+    def _validate_rule(self, r: dict[str, Any], p: str, stream: dict[str, Any]) -> None:
+        destination = r["destination_event"]
+        if not destination:
+            raise invalid(f"{p}.destination_event is required")
+        _check(
+            f"{p}.destination_event", destination, rules.event_name_problem(destination, rules.CREATED_EVENT_NAME_MAX)
+        )
+        conditions = r["event_conditions"]
+        if not conditions:
+            raise invalid(f"{p}.event_conditions is required: between 1 and {rules.MAX_CONDITIONS} conditions")
+        if len(conditions) > rules.MAX_CONDITIONS:
+            raise invalid(f"{p}.event_conditions has {len(conditions)} conditions; the maximum is {rules.MAX_CONDITIONS}")
+        web = stream.get("type_") == "WEB_DATA_STREAM"
+        for i, c in enumerate(conditions):
+            w = f"{p}.event_conditions[{i}]"
+            if not c["field"]:
+                raise invalid(f"{w}.field is required (event_name or a parameter name)")
+            if re.search(r"\s", c["field"]):
+                raise invalid(f"{w}.field {c['field']!r} must not contain spaces")
+            comparison = _enum(c["comparison_type"], COMPARISON_TYPES, f"{w}.comparison_type")
+            if not c["value"]:
+                raise invalid(f"{w}.value is required")
+            if comparison in rules.NUMERIC_COMPARISONS and not _is_number(c["value"]):
+                raise invalid(f"{w}.value {c['value']!r} must be a number for {comparison}")
+            if comparison in rules.REGEX_COMPARISONS:
+                if not web:
+                    raise invalid(
+                        f"{w}.comparison_type {comparison} is only supported on web data streams; "
+                        f"{stream['name']} is of type {stream.get('type_')}"
+                    )
+                try:
+                    re.compile(c["value"])
+                except re.error as exc:
+                    raise invalid(f"{w}.value {c['value']!r} is not a valid regular expression: {exc}") from None
+        mutations = r["parameter_mutations"]
+        if len(mutations) > rules.MAX_MUTATIONS:
+            raise invalid(f"{p}.parameter_mutations has {len(mutations)} mutations; the maximum is {rules.MAX_MUTATIONS}")
+        seen: set[str] = set()
+        for i, m in enumerate(mutations):
+            w = f"{p}.parameter_mutations[{i}]"
+            parameter = m["parameter"]
+            if not parameter:
+                raise invalid(f"{w}.parameter is required")
+            if parameter == "event_name":
+                raise invalid(f"{w}.parameter: event_name cannot be mutated by a create rule; set destination_event")
+            _check(
+                f"{w}.parameter",
+                parameter,
+                rules.parameter_name_problem(parameter, rules.MUTATION_PARAMETER_MAX, frozenset()),
+            )
+            if parameter in seen:
+                raise invalid(f"{w}.parameter {parameter!r} is mutated more than once; parameters must be unique")
+            seen.add(parameter)
+            value = m["parameter_value"]
+            if not value:
+                raise invalid(f"{w}.parameter_value is required")
+            if len(value) > rules.MUTATION_VALUE_MAX:
+                raise invalid(f"{w}.parameter_value is {len(value)} characters long; the maximum is {rules.MUTATION_VALUE_MAX}")
+            if (value.startswith("[[") or value.endswith("]]")) and not re.fullmatch(r"\[\[[A-Za-z][A-Za-z0-9_]*\]\]", value):
+                raise invalid(f"{w}.parameter_value {value!r} must be a constant or [[parameter_name]] to copy a parameter")
+
+    def _check_conflicts(self, kind: Kind, r: dict[str, Any], state: dict[str, Any]) -> None:
+        if kind is KEY_EVENTS:
+            for other in state["key_events"]:
+                if other["event_name"] == r["event_name"]:
+                    raise SandboxError(
+                        "ALREADY_EXISTS",
+                        f"A key event for event {r['event_name']!r} already exists: {other['name']}",
+                    )
+            return
+        if kind is CUSTOM_DIMENSIONS:
+            same = [o for o in state[kind.key] if (o["scope"], o["parameter_name"]) == (r["scope"], r["parameter_name"])]
+            what = f"parameter name {r['parameter_name']!r} ({r['scope']} scope)"
+        elif kind is CUSTOM_METRICS:
+            same = [o for o in state[kind.key] if o["parameter_name"] == r["parameter_name"]]
+            what = f"parameter name {r['parameter_name']!r}"
+        else:
+            return
+        for other in same:
+            if not other.get("_archived"):
+                raise SandboxError(
+                    "ALREADY_EXISTS", f"A {kind.label} with {what} already exists: {other['name']}"
+                )
+        if same:
+            raise SandboxError(
+                "FAILED_PRECONDITION",
+                f"The {what} belongs to an archived {kind.label} ({same[-1]['name']}); GA4 burns the parameter "
+                f"name of an archived {kind.label}, so it cannot be used again: choose another parameter name",
+            )
+
+    def _check_limits(self, kind: Kind, r: dict[str, Any], state: dict[str, Any]) -> None:
+        level = state["property"]["service_level"]
+        tier = "GA4 360" if level == "GOOGLE_ANALYTICS_360" else "standard"
+        if kind is KEY_EVENTS:
+            if not r["event_name"] or r["event_name"] in rules.DEFAULT_KEY_EVENTS:
+                return
+            key, count, what = "key_events", sum(1 for k in state["key_events"] if k.get("custom")), "custom key events"
+        elif kind is CUSTOM_DIMENSIONS:
+            key = f"dimensions:{r['scope']}"
+            count = sum(1 for d in self._active(state, kind) if d["scope"] == r["scope"])
+            what = f"{r['scope'].lower()}-scoped custom dimensions"
+        elif kind is CUSTOM_METRICS:
+            key, count, what = "metrics", len(self._active(state, kind)), "custom metrics"
+        else:
+            key, count, what = "event_create_rules", len(state["event_create_rules"]), "event create rules"
+        maximum = rules.limit(key, level)
+        if count >= maximum:
+            other = rules.LIMITS[key][0 if level == "GOOGLE_ANALYTICS_360" else 1]
+            free = " Archive one to free a slot." if kind.archivable else ""
+            raise SandboxError(
+                "FAILED_PRECONDITION",
+                f"Limit reached: property {state['property']['name']} ({tier}) already has {count} {what}, "
+                f"the maximum for its tier (the other tier allows {other}).{free}",
+            )
+
+
+__all__ = ["AdminBackend", "SandboxError", "KINDS", "paginate", "DEFAULT_PAGE_SIZE", "MAX_PAGE_SIZE"]
