@@ -142,6 +142,8 @@ def _change_lines(change: Change, style: Styler) -> list[str]:
             lines.extend(_field_update(f.field, f.old, f.new, style))
         else:
             value = f.new if change.action == "create" else f.old
+            if value is None or value == "" or value == []:
+                continue  # unset: GA4's default; listing it is noise
             lines.extend(_field_value(f.field, value))
     return lines
 

@@ -34,7 +34,6 @@ def test_text_golden(plan: Plan) -> None:
         '      parameter_name: "old_dim"\n'
         '      scope: "event"\n'
         '      display_name: "Old dim"\n'
-        '      description: ""\n'
         "      disallow_ads_personalization: false\n"
     ) in text
     assert "  - delete key_event old_goal  (properties/1000/keyEvents/15)\n" in text
@@ -49,7 +48,6 @@ def test_text_golden(plan: Plan) -> None:
         '      parameter_name: "cart_value"\n'
         '      scope: "event"\n'
         '      display_name: "Cart value"\n'
-        '      description: ""\n'
         '      measurement_unit: "currency"\n'
         '      restricted_metric_type: ["revenue_data"]\n'
     ) in text
@@ -114,7 +112,7 @@ def test_text_rule_create_names_its_stream() -> None:
     text = render_text(Plan(PROPERTY, changes=[change]), color=False)
     assert "  + create event_create_rule newsletter_signup  (on properties/1000/dataStreams/2001)\n" in text
     assert '      conditions:\n          event_name equals "form_submit"\n      copy_parameters: false\n' in text
-    assert "      mutations: []\n" in text
+    assert "mutations" not in text  # unset fields are not listed
 
 
 def test_markdown(plan: Plan) -> None:

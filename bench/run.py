@@ -1,0 +1,153 @@
+"""Benchmarks of ga-goals against the embedded sandbox. Run: `python bench/run.py`.
+
+Measures, side by side in one run (machines here are shared and noisy: compare ratios, not
+absolute times):
+
+1. API calls: how many Admin API RPCs a no-op `plan` and a first `sync` of configs/shop.yaml
+   make (counted by the sandbox server).
+2. Read latency hiding: `plan` with 50 ms injected per call, the gateway's parallel reads
+   against the same reads done one after another.
+3. CLI start-up: wall time of `--help`, `validate` and `schema` (no Google imports) against
+   `plan` (which imports the clients and starts a sandbox), as subprocesses.
+
+Writes the figures to bench/RESULTS.md (and prints them).
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from ga_goals.changes import compute_plan  # noqa: E402
+from ga_goals.ga4 import AdminGateway, Target  # noqa: E402
+from ga_goals.manager import Connection, Manager  # noqa: E402
+from ga_goals.plan_file import load_plan  # noqa: E402
+from ga_goals.sandbox import SANDBOX_PROPERTY_ID  # noqa: E402
+from ga_goals.sandbox.server import SandboxServer  # noqa: E402
+
+SHOP = ROOT / "configs" / "shop.yaml"
+PROPERTY = f"properties/{SANDBOX_PROPERTY_ID}"
+
+
+def api_calls() -> dict[str, object]:
+    with tempfile.TemporaryDirectory() as tmp, SandboxServer(Path(tmp)) as server:
+        server.store.ensure_property(SANDBOX_PROPERTY_ID)
+        tracking_plan = load_plan(SHOP)
+        with Manager(Connection(sandbox_address=server.address)) as manager:
+            server.reset_calls()
+            plan, report = manager.sync(tracking_plan, apply=True)
+            first_sync = dict(server.calls)
+            server.reset_calls()
+            noop = manager.plan(tracking_plan)
+            noop_calls = dict(server.calls)
+    return {
+        "changes": len(plan.changes),
+        "first_sync": first_sync,
+        "first_sync_total": sum(first_sync.values()),
+        "noop_plan": noop_calls,
+        "noop_plan_total": sum(noop_calls.values()),
+        "noop_has_changes": noop.has_changes,
+        "applied": len(report.results) if report else 0,
+    }
+
+
+def latency_hiding(latency: float = 0.05, rounds: int = 5) -> dict[str, float]:
+    with tempfile.TemporaryDirectory() as tmp, SandboxServer(Path(tmp), latency=latency) as server:
+        server.store.ensure_property(SANDBOX_PROPERTY_ID)
+        target = Target(property=PROPERTY, sandbox_address=server.address)
+        parallel, serial = [], []
+        with AdminGateway(target) as gateway:
+            gateway.read_state()  # warm the channel
+            for _ in range(rounds):
+                start = time.perf_counter()
+                gateway.read_state()
+                parallel.append(time.perf_counter() - start)
+                # The same six RPCs, one after another.
+                start = time.perf_counter()
+                beta, alpha = gateway._clients.beta, gateway._clients.alpha
+                beta.get_property(name=PROPERTY, timeout=10)
+                list(beta.list_key_events(parent=PROPERTY, timeout=10))
+                list(beta.list_custom_dimensions(parent=PROPERTY, timeout=10))
+                list(beta.list_custom_metrics(parent=PROPERTY, timeout=10))
+                streams = list(beta.list_data_streams(parent=PROPERTY, timeout=10))
+                for stream in streams:
+                    list(alpha.list_event_create_rules(parent=stream.name, timeout=10))
+                serial.append(time.perf_counter() - start)
+    return {
+        "latency_ms": latency * 1000,
+        "parallel_median_ms": statistics.median(parallel) * 1000,
+        "serial_median_ms": statistics.median(serial) * 1000,
+    }
+
+
+def startup(rounds: int = 5) -> dict[str, float]:
+    exe = [sys.executable, "-m", "ga_goals"]
+    with tempfile.TemporaryDirectory() as tmp:
+        env = dict(os.environ, GA_GOALS_SANDBOX_DIR=tmp, NO_COLOR="1")
+        commands = {
+            "--help": exe + ["--help"],
+            "validate shop.yaml": exe + ["validate", str(SHOP)],
+            "schema": exe + ["schema"],
+            "plan shop.yaml (sandbox)": exe + ["plan", str(SHOP)],
+        }
+        times: dict[str, list[float]] = {name: [] for name in commands}
+        for _ in range(rounds):
+            for name, argv in commands.items():  # interleaved, so load hits all alike
+                start = time.perf_counter()
+                subprocess.run(argv, env=env, cwd=ROOT, capture_output=True, check=True)
+                times[name].append(time.perf_counter() - start)
+    return {name: statistics.median(values) * 1000 for name, values in times.items()}
+
+
+def main() -> None:
+    calls = api_calls()
+    hiding = latency_hiding()
+    start_ms = startup()
+    lines = [
+        "# Benchmark results",
+        "",
+        f"Run `python bench/run.py` ({datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC) on {platform.machine()}, "
+        f"{os.cpu_count()} cores, Python {platform.python_version()}, {platform.system()} {platform.release()}.",
+        "",
+        "## Admin API calls (counted by the sandbox server), configs/shop.yaml",
+        "",
+        "| job | RPCs | by method |",
+        "|---|---:|---|",
+        f"| first `sync --apply` ({calls['changes']} changes) | {calls['first_sync_total']} | "
+        + ", ".join(f"{k} {v}" for k, v in sorted(calls["first_sync"].items())) + " |",
+        f"| no-op `plan` | {calls['noop_plan_total']} | "
+        + ", ".join(f"{k} {v}" for k, v in sorted(calls["noop_plan"].items())) + " |",
+        "",
+        f"## Reading a property with {hiding['latency_ms']:.0f} ms injected per call (median of 5)",
+        "",
+        "| reads | ms |",
+        "|---|---:|",
+        f"| parallel (the gateway) | {hiding['parallel_median_ms']:.0f} |",
+        f"| one after another | {hiding['serial_median_ms']:.0f} |",
+        f"| ratio serial / parallel | {hiding['serial_median_ms'] / hiding['parallel_median_ms']:.2f} |",
+        "",
+        "## CLI wall time, subprocess, median of 5 interleaved runs",
+        "",
+        "| command | ms | vs --help |",
+        "|---|---:|---:|",
+    ]
+    base = start_ms["--help"]
+    for name, value in start_ms.items():
+        lines.append(f"| `ga-goals {name}` | {value:.0f} | {value / base:.2f} |")
+    text = "\n".join(lines) + "\n"
+    (ROOT / "bench" / "RESULTS.md").write_text(text)
+    print(text)
+
+
+if __name__ == "__main__":
+    main()

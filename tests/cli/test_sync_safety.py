@@ -1,0 +1,103 @@
+"""sync's guard rails: interruption and re-run, lost responses, reviewed plans, destruction, environments."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from tests.conftest import CONFIGS
+
+SHOP = CONFIGS / "shop.yaml"
+
+
+def _faults(*faults: dict) -> dict[str, str]:
+    return {"GA_GOALS_SANDBOX_FAULTS": json.dumps(list(faults))}
+
+
+def _counts(sandbox_dir: Path) -> dict:
+    from ga_goals.sandbox.store import SandboxStore
+
+    return SandboxStore(sandbox_dir).summary("100000001")
+
+
+def test_interrupted_sync_reports_exactly_and_rerun_converges(run, sandbox_dir: Path):
+    # The third custom metric create is refused for good: the run must stop there.
+    cut = _faults({"method": "CreateCustomMetric", "code": "PERMISSION_DENIED", "after": 1, "times": 0})
+    first = run("sync", SHOP, "--apply", env=cut)
+    assert first.exit_code == 3, first.output
+    assert "Stopped:" in first.stderr
+    assert "failed:" in first.stderr and "not attempted:" in first.stderr
+    assert "✓" in first.stdout  # the changes before the failure were applied and listed
+    second = run("sync", SHOP, "--apply")
+    assert second.exit_code == 0, second.output
+    assert run("plan", SHOP, "--exit-code").exit_code == 0
+    # nothing was created twice
+    pulled = run("plan", SHOP, "--json")
+    assert json.loads(pulled.stdout)["plans"][0]["changes"] == []
+
+
+def test_lost_create_response_is_not_duplicated(run, sandbox_dir: Path):
+    lost = _faults({"method": "CreateKeyEvent", "code": "UNAVAILABLE", "times": 1, "apply_first": True})
+    result = run("sync", SHOP, "--apply", env=lost)
+    assert result.exit_code == 0, result.output
+    assert run("plan", SHOP, "--exit-code").exit_code == 0
+
+
+def test_transient_errors_are_retried(run):
+    flaky = _faults({"method": "List*", "code": "UNAVAILABLE", "times": 2})
+    result = run("plan", SHOP, env=flaky)
+    assert result.exit_code == 0, result.output
+
+
+def test_reviewed_plan_applies_only_if_unchanged(run, tmp_path: Path):
+    reviewed = tmp_path / "reviewed.json"
+    assert run("plan", SHOP, "-o", reviewed).exit_code == 0
+    assert run("sync", SHOP, "--apply", "--plan-file", reviewed).exit_code == 0
+    # the property changed since (everything applied): the old review no longer matches
+    stale = run("sync", SHOP, "--apply", "--plan-file", reviewed)
+    assert stale.exit_code == 1
+    assert "changed since the plan was reviewed" in stale.stderr
+
+
+def test_reviewed_plan_for_another_property_is_refused(run, tmp_path: Path):
+    reviewed = tmp_path / "reviewed.json"
+    assert run("plan", SHOP, "--sandbox", "--env", "production", "-o", reviewed).exit_code == 0
+    refused = run("sync", SHOP, "--apply", "--plan-file", reviewed)
+    assert refused.exit_code == 1
+    assert "refusing to apply it to another property" in refused.stderr
+
+
+def test_checksum_mismatch_is_refused(run):
+    result = run("sync", SHOP, "--apply", "--checksum", "0" * 64)
+    assert result.exit_code == 1
+    assert "changed since the plan was reviewed" in result.stderr
+
+
+def test_destruction_needs_a_flag_and_stays_under_the_threshold(run, tmp_path: Path):
+    assert run("sync", SHOP, "--apply").exit_code == 0
+    text = SHOP.read_text()
+    smaller = tmp_path / "smaller.yaml"
+    # Declare nothing but the property, and ask for unmanaged resources to be removed.
+    smaller.write_text("property: sandbox\nsafety:\n  unmanaged: remove\n  max_destroy: 100\n")
+    refused = run("sync", smaller, "--apply")
+    assert refused.exit_code == 1
+    assert "--allow-destroy" in refused.stderr
+    capped = run("sync", smaller, "--apply", "--allow-destroy", "--max-destroy", "1")
+    assert capped.exit_code == 1
+    assert "--max-destroy" in capped.stderr
+    assert run("plan", SHOP, "--exit-code").exit_code == 0  # nothing was touched
+    assert text == SHOP.read_text()
+
+
+def test_all_environments_in_one_run(run):
+    result = run("sync", SHOP, "--sandbox", "--all-envs", "--apply")
+    assert result.exit_code == 0, result.output
+    assert "[1/2]" in result.stderr and "[2/2]" in result.stderr
+    assert run("plan", SHOP, "--sandbox", "--all-envs", "--exit-code").exit_code == 0
+
+
+def test_unknown_environment_is_a_clear_error(run):
+    result = run("plan", SHOP, "--env", "prod")
+    assert result.exit_code == 1
+    assert "Traceback" not in result.output
+    assert "production" in result.stderr
