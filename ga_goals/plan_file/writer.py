@@ -122,7 +122,10 @@ def _condition(condition: Condition) -> dict[str, Any]:
     base = comparison.removesuffix("_case_insensitive")
     if condition.field == "event_name" and base == "equals" and not insensitive and not condition.negated:
         return {"event_name": condition.value}
-    spec: dict[str, Any] = {"parameter": condition.field, _OPERATORS[base]: condition.value}
+    value: Any = condition.value
+    if base.startswith(("greater_than", "less_than")):
+        value = _numeral(value)  # the plan format takes numbers for numeric comparisons
+    spec: dict[str, Any] = {"parameter": condition.field, _OPERATORS[base]: value}
     if insensitive:
         spec["case_sensitive"] = False
     if condition.negated:
@@ -166,6 +169,18 @@ def _metric(metric: CustomMetric) -> dict[str, Any]:
     if metric.description:
         spec["description"] = metric.description
     return spec
+
+
+def _numeral(text: str) -> int | float | str:
+    """``"10"`` -> 10, ``"2.5"`` -> 2.5: a number that loads back as the same string; else the text."""
+    for kind in (int, float):
+        try:
+            number = kind(text)
+        except ValueError:
+            continue
+        if str(number) == text:
+            return number
+    return text
 
 
 def _number(value: float) -> int | float:

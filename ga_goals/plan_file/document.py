@@ -1,0 +1,404 @@
+"""Reading a plan file: YAML -> plain data plus the location of every key and value.
+
+The YAML is composed into nodes with PyYAML (the C parser when it is available) and turned
+into plain Python data by hand, so that
+
+* every key and every value keeps its ``Location`` (1-based line and column), indexed by its
+  *path*: the tuple of mapping keys and list indices that leads to it from the top;
+* duplicate keys are reported (PyYAML silently keeps the last one);
+* scalars follow the YAML 1.2 core schema: only ``true``/``false`` are booleans (``yes``,
+  ``no``, ``on``, ``off`` stay strings), ``2026-01-31`` stays a string, ``1:30`` stays a
+  string. Quoted scalars are always strings;
+* syntax errors become a :class:`Problem` at the parser's line and column, never a traceback.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+import yaml
+
+from ga_goals.errors import Location, Problem
+
+#: A path from the document's top to a value: mapping keys (str) and list indices (int).
+Path = tuple[str | int, ...]
+
+_Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+_TAG = "tag:yaml.org,2002:"
+_SCALAR_TAGS = {_TAG + t for t in ("str", "int", "float", "bool", "null")}
+_MERGE_TAG = _TAG + "merge"
+
+#: Most values a document may expand to (a guard against alias bombs).
+MAX_VALUES = 200_000
+
+
+@dataclass
+class Document:
+    """A plan document: plain data plus where each part of it stands in the file.
+
+    ``values[path]`` is where the value at ``path`` starts; ``keys[path]`` is where the mapping
+    key that holds it starts (absent for list items and for the top). ``styles[path]`` is the
+    YAML scalar style of string values (``""`` plain, ``"'"``, ``'"'``, ``"|"``, ``">"``) and
+    ``single_line`` the paths of scalars written on one line; both let variable substitution
+    point at the exact column.
+    """
+
+    file: str
+    data: Any
+    values: dict[Path, Location] = field(default_factory=dict)
+    keys: dict[Path, Location] = field(default_factory=dict)
+    styles: dict[Path, str] = field(default_factory=dict)
+    single_line: set[Path] = field(default_factory=set)
+
+    def at(self, path: Path) -> Location:
+        """Where the value at ``path`` starts (or its closest ancestor that has a location)."""
+        for n in range(len(path), -1, -1):
+            loc = self.values.get(path[:n])
+            if loc is not None:
+                return loc
+        return Location(self.file, 1, 1)
+
+    def key_at(self, path: Path) -> Location:
+        """Where the key holding ``path`` starts; the value's location for list items."""
+        loc = self.keys.get(path)
+        return loc if loc is not None else self.at(path)
+
+    def get(self, path: Path, default: Any = None) -> Any:
+        """The value at ``path``, or ``default`` if the path does not lead anywhere."""
+        value = self.data
+        for part in path:
+            in_mapping = isinstance(part, str) and isinstance(value, dict) and part in value
+            in_list = isinstance(part, int) and isinstance(value, list) and 0 <= part < len(value)
+            if in_mapping or in_list:
+                value = value[part]
+            else:
+                return default
+        return value
+
+
+class YamlProblems(Exception):
+    """The file cannot be read as a plan document at all (no data to check further)."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        super().__init__("\n".join(str(p) for p in problems))
+        self.problems = problems
+
+
+def read_document(path: str) -> tuple[Document, list[Problem]]:
+    """Read and parse ``path``; see :func:`parse_document`."""
+    try:
+        with open(path, "rb") as stream:
+            raw = stream.read()
+    except FileNotFoundError:
+        raise YamlProblems([Problem(Location(path), "file not found; check the path")]) from None
+    except OSError as exc:
+        raise YamlProblems([Problem(Location(path), f"cannot read the file: {exc.strerror or exc}")]) from None
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        column = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
+        raise YamlProblems(
+            [Problem(Location(path, line, column), "the file is not UTF-8 text; save it with UTF-8 encoding")]
+        ) from None
+    return parse_document(text, path)
+
+
+def parse_document(text: str, file: str) -> tuple[Document, list[Problem]]:
+    """Parse YAML ``text`` (named ``file`` in locations) into a :class:`Document`.
+
+    Returns the document and the problems that still let the rest be checked (duplicate keys,
+    unsupported tags). Raises :class:`YamlProblems` when there is nothing to check: a syntax
+    error, an empty file, or a top level that is not a mapping.
+    """
+    loader = _Loader(text)
+    try:
+        node = loader.get_single_node()
+    except yaml.MarkedYAMLError as exc:
+        raise YamlProblems([_syntax_problem(exc, text, file)]) from None
+    except yaml.YAMLError as exc:  # pragma: no cover - PyYAML always marks its errors
+        raise YamlProblems([Problem(Location(file, 1, 1), f"invalid YAML: {exc}")]) from None
+    finally:
+        loader.dispose()
+    if node is None:
+        raise YamlProblems(
+            [
+                Problem(
+                    Location(file, 1, 1),
+                    "the file is empty; a plan needs at least 'property:' "
+                    "(e.g. 'property: sandbox'), see docs/plan-format.md",
+                )
+            ]
+        )
+    builder = _Builder(file, loader)
+    doc = builder.build(node)
+    if not isinstance(doc.data, dict):
+        raise YamlProblems(
+            [
+                Problem(
+                    doc.at(()),
+                    f"the top level of a plan must be a mapping of keys such as 'property:' and "
+                    f"'conversions:', got {_kind(doc.data)}",
+                )
+            ]
+        )
+    return doc, builder.problems
+
+
+def _kind(value: Any) -> str:
+    if isinstance(value, list):
+        return "a list"
+    if value is None:
+        return "nothing"
+    return f"the single value {value!r}"
+
+
+# --------------------------------------------------------------------------- scalars
+
+_INT = re.compile(r"[-+]?[0-9]+$")
+_OCT = re.compile(r"0o[0-7]+$")
+_HEX = re.compile(r"0x[0-9a-fA-F]+$")
+_FLOAT = re.compile(r"[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$")
+_INF = re.compile(r"[-+]?\.(inf|Inf|INF)$")
+_NAN = re.compile(r"\.(nan|NaN|NAN)$")
+
+
+def resolve_plain(text: str) -> Any:
+    """The value of an unquoted scalar under the YAML 1.2 core schema."""
+    if text in ("", "~", "null", "Null", "NULL"):
+        return None
+    if text in ("true", "True", "TRUE"):
+        return True
+    if text in ("false", "False", "FALSE"):
+        return False
+    if _INT.match(text):
+        return int(text)
+    if _OCT.match(text):
+        return int(text[2:], 8)
+    if _HEX.match(text):
+        return int(text[2:], 16)
+    if _FLOAT.match(text):
+        return float(text)
+    if _INF.match(text):
+        return -math.inf if text.startswith("-") else math.inf
+    if _NAN.match(text):
+        return math.nan
+    return text
+
+
+def _convert_tagged(tag: str, text: str) -> Any:
+    """The value of a scalar with an explicit standard tag (``!!str 12``)."""
+    if tag == _TAG + "str":
+        return text
+    value = resolve_plain(text)
+    kind = tag[len(_TAG) :]
+    expected = {"int": int, "float": (int, float), "bool": bool, "null": type(None)}[kind]
+    if isinstance(value, bool) and kind in ("int", "float"):
+        raise ValueError
+    if not isinstance(value, expected):
+        raise ValueError
+    return float(value) if kind == "float" else value
+
+
+# --------------------------------------------------------------------------- nodes
+
+
+class _Builder:
+    def __init__(self, file: str, loader: Any) -> None:
+        self.file = file
+        self.loader = loader
+        self.problems: list[Problem] = []
+        self.doc = Document(file, None)
+        self._active: set[int] = set()
+        self._count = 0
+        self._too_big = False
+
+    def loc(self, node: yaml.Node) -> Location:
+        mark = node.start_mark
+        return Location(self.file, mark.line + 1, mark.column + 1)
+
+    def build(self, node: yaml.Node) -> Document:
+        self.doc.data = self.node(node, ())
+        return self.doc
+
+    def node(self, node: yaml.Node, path: Path) -> Any:
+        self._count += 1
+        if self._count > MAX_VALUES:
+            if not self._too_big:
+                self._too_big = True
+                self.problems.append(
+                    Problem(self.loc(node), f"the document expands to more than {MAX_VALUES} values "
+                            "(aliases repeated too often); simplify it")
+                )
+            return None
+        self.doc.values[path] = self.loc(node)
+        if isinstance(node, yaml.ScalarNode):
+            return self.scalar(node, path)
+        if id(node) in self._active:
+            self.problems.append(
+                Problem(self.loc(node), "recursive alias: this value contains itself; remove the alias")
+            )
+            return None
+        self._active.add(id(node))
+        try:
+            if isinstance(node, yaml.SequenceNode):
+                self.check_collection_tag(node, "seq")
+                return [self.node(item, path + (i,)) for i, item in enumerate(node.value)]
+            self.check_collection_tag(node, "map")
+            return self.mapping(node, path)
+        finally:
+            self._active.discard(id(node))
+
+    def check_collection_tag(self, node: yaml.Node, kind: str) -> None:
+        if node.tag != _TAG + kind:
+            self.problems.append(
+                Problem(self.loc(node), f"unsupported YAML tag {node.tag!r}; remove the tag")
+            )
+
+    def scalar(self, node: yaml.ScalarNode, path: Path) -> Any:
+        style = node.style or ""
+        if style:
+            if node.tag != _TAG + "str" and node.tag in _SCALAR_TAGS:
+                try:
+                    return _convert_tagged(node.tag, node.value)
+                except ValueError:
+                    self.problems.append(
+                        Problem(self.loc(node), f"{node.value!r} is not a valid {node.tag[len(_TAG):]}; fix "
+                                "the value or remove the tag")
+                    )
+                    return node.value
+            self.remember_style(node, path, style)
+            if node.tag != _TAG + "str":
+                self.problems.append(Problem(self.loc(node), f"unsupported YAML tag {node.tag!r}; remove the tag"))
+            return node.value
+        implicit = self.loader.resolve(yaml.ScalarNode, node.value, (True, False))
+        if node.tag == implicit:  # no explicit tag: resolve by YAML 1.2 core rules
+            value = resolve_plain(node.value)
+        elif node.tag in _SCALAR_TAGS:
+            try:
+                value = _convert_tagged(node.tag, node.value)
+            except ValueError:
+                self.problems.append(
+                    Problem(self.loc(node), f"{node.value!r} is not a valid {node.tag[len(_TAG):]}; fix the "
+                            "value or remove the tag")
+                )
+                value = node.value
+        else:
+            self.problems.append(Problem(self.loc(node), f"unsupported YAML tag {node.tag!r}; remove the tag"))
+            value = node.value
+        if isinstance(value, str):
+            self.remember_style(node, path, "")
+        return value
+
+    def remember_style(self, node: yaml.ScalarNode, path: Path, style: str) -> None:
+        self.doc.styles[path] = style
+        if node.start_mark.line == node.end_mark.line:
+            self.doc.single_line.add(path)
+
+    def mapping(self, node: yaml.MappingNode, path: Path) -> dict[str, Any]:
+        result: dict[str, Any] = {}
+        first: dict[str, yaml.Node] = {}
+        merges: list[yaml.Node] = []
+        for key_node, value_node in node.value:
+            if key_node.tag == _MERGE_TAG:
+                merges.append(value_node)
+                continue
+            if not isinstance(key_node, yaml.ScalarNode):
+                self.problems.append(
+                    Problem(self.loc(key_node), "a key must be a plain name, not a list or a mapping")
+                )
+                continue
+            key = key_node.value
+            if key in first:
+                where = self.loc(first[key])
+                self.problems.append(
+                    Problem(
+                        self.loc(key_node),
+                        f"duplicate key '{key}' (first defined at line {where.line}); "
+                        "remove one of them or merge their contents",
+                    )
+                )
+                continue
+            first[key] = key_node
+            self.doc.keys[path + (key,)] = self.loc(key_node)
+            result[key] = self.node(value_node, path + (key,))
+        for merge in merges:
+            sources = merge.value if isinstance(merge, yaml.SequenceNode) else [merge]
+            for source in sources:
+                if not isinstance(source, yaml.MappingNode):
+                    self.problems.append(
+                        Problem(self.loc(source), "'<<' must refer to a mapping (or a list of mappings)")
+                    )
+                    continue
+                for key_node, value_node in source.value:
+                    if not isinstance(key_node, yaml.ScalarNode) or key_node.tag == _MERGE_TAG:
+                        continue
+                    key = key_node.value
+                    if key in result:
+                        continue  # explicit keys, and earlier merges, win
+                    self.doc.keys[path + (key,)] = self.loc(key_node)
+                    result[key] = self.node(value_node, path + (key,))
+        return result
+
+
+# --------------------------------------------------------------------------- syntax errors
+
+
+def _syntax_problem(exc: yaml.MarkedYAMLError, text: str, file: str) -> Problem:
+    mark = exc.problem_mark or exc.context_mark
+    line = mark.line + 1 if mark else 1
+    column = mark.column + 1 if mark else 1
+    problem = (exc.problem or "").strip()
+    context = (exc.context or "").strip()
+    char = _char_at(text, mark.line, mark.column) if mark else ""
+    if "tab" in problem or char == "\t":
+        message = "tab character: YAML indentation must use spaces, not tabs; replace the tab with spaces"
+    elif problem.startswith("found character that cannot start any token"):
+        message = (
+            f"a value cannot start with {char!r}; put the value in quotes"
+            if char
+            else "unexpected character; put the value in quotes"
+        )
+    elif problem.startswith("mapping values are not allowed"):
+        message = (
+            "unexpected ':' here; a value containing ': ' must be quoted, "
+            "or check the indentation of this line"
+        )
+    elif problem.startswith("did not find expected key") or problem.startswith("did not find expected '-'"):
+        message = (
+            "bad indentation: this line does not line up with the other keys or items of its block; "
+            "check the number of spaces"
+        )
+    elif problem.startswith("could not find expected ':'"):
+        message = "expected 'key: value' here; a ':' is missing, or a multi-line value needs quotes"
+    elif "another document" in problem:
+        message = "a plan file holds a single YAML document; remove the '---' separator and what follows it"
+    elif problem.startswith("found undefined alias"):
+        message = "undefined alias: '*name' must refer to an anchor '&name' defined earlier in the file"
+    elif "end of stream" in problem and "quoted" in context:
+        message = "a quoted value is never closed; add the closing quote"
+    elif problem.startswith("did not find expected ',' or"):
+        closing = "]" if "sequence" in context else "}"
+        message = f"a flow collection is not closed: expected ',' or '{closing}'"
+    else:
+        message = f"invalid YAML: {problem}" + (f" ({context})" if context else "")
+    lines = {m.line for m in (exc.problem_mark, exc.context_mark) if m is not None}
+    if any("${" in _line(text, n) for n in lines):
+        message += "; inside [...] or {...}, put a value that uses ${VAR} in quotes: '${VAR}'"
+    return Problem(Location(file, line, column), message)
+
+
+def _line(text: str, line: int) -> str:
+    lines = text.split("\n")
+    return lines[line] if 0 <= line < len(lines) else ""
+
+
+def _char_at(text: str, line: int, column: int) -> str:
+    lines = text.split("\n")
+    if 0 <= line < len(lines) and 0 <= column < len(lines[line]):
+        return lines[line][column]
+    return ""

@@ -1,0 +1,143 @@
+"""GA4's naming rules, each failure explained with its fix."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Collection
+
+from ga_goals.plan_file import ga4_facts as facts
+from ga_goals.plan_file.wording import one_of
+
+
+def _suggestion(name: str) -> str:
+    fixed = re.sub(r"[^\w]+", "_", name).strip("_")
+    fixed = re.sub(r"^[\d_]+", "", fixed)
+    return f" (e.g. '{fixed}')" if fixed and fixed != name else ""
+
+
+def _show_chars(chars: list[str]) -> str:
+    named = {" ": "spaces", "-": "'-'", ".": "'.'", "\t": "tabs"}
+    return one_of([named.get(c, repr(c)) for c in chars], "and")
+
+
+def name_problem(
+    name: str,
+    *,
+    what: str,
+    max_length: int,
+    prefixes: tuple[str, ...] = (),
+    reserved: Collection[str] = (),
+    reserved_why: str = "a name GA4 reserves",
+    length_why: str = "",
+) -> str | None:
+    """Why ``name`` breaks GA4's rules for a ``what`` (``event name``...), with the fix; or None."""
+    if not name:
+        return f"{what} is empty; give a name that starts with a letter"
+    bad = sorted({c for c in name if not (c.isalnum() or c == "_")}, key=name.index)
+    if bad:
+        return (
+            f"{what} '{name}' contains {_show_chars(bad)}; use only letters, digits and _"
+            f"{_suggestion(name)}"
+        )
+    if not name[0].isalpha():
+        for prefix in prefixes:
+            if name.startswith(prefix):
+                return (
+                    f"{what} '{name}' starts with '{prefix}', a prefix GA4 reserves "
+                    f"({one_of(prefixes)}); rename it{_suggestion(name)}"
+                )
+        return f"{what} '{name}' must start with a letter; rename it"
+    for prefix in prefixes:
+        if name.startswith(prefix):
+            return (
+                f"{what} '{name}' starts with '{prefix}', a prefix GA4 reserves ({one_of(prefixes)}); "
+                "rename it"
+            )
+    if len(name) > max_length:
+        why = f" ({length_why})" if length_why else ""
+        return (
+            f"{what} '{name}' has {len(name)} characters; GA4 allows at most {max_length}{why}; shorten it"
+        )
+    if name in reserved:
+        return f"'{name}' is {reserved_why}; choose another name"
+    return None
+
+
+def event_name_problem(name: str, *, created: bool = False) -> str | None:
+    """Rules for an event name; ``created`` ones (event create rule destinations) are stricter."""
+    if created:
+        return name_problem(
+            name,
+            what="created event name",
+            max_length=facts.CREATED_EVENT_MAX,
+            prefixes=facts.RESERVED_EVENT_PREFIXES,
+            reserved=facts.RESERVED_EVENT_NAMES,
+            reserved_why="an event name GA4 reserves for its own events, so a rule cannot create it",
+            length_why="a created event name must be shorter than 40",
+        )
+    return name_problem(
+        name,
+        what="event name",
+        max_length=facts.EVENT_NAME_MAX,
+        prefixes=facts.RESERVED_EVENT_PREFIXES,
+    )
+
+
+def parameter_problem(name: str, *, scope: str = "event", max_length: int | None = None) -> str | None:
+    """Rules for a custom definition's parameter (``scope`` user: a user property name)."""
+    if scope == "user":
+        return name_problem(
+            name,
+            what="user property name",
+            max_length=max_length or facts.USER_PROPERTY_MAX,
+            prefixes=facts.RESERVED_EVENT_PREFIXES,
+            reserved=facts.RESERVED_USER_PROPERTIES,
+            reserved_why="a user property name GA4 reserves, so it cannot be a custom dimension",
+        )
+    if scope == "item":
+        return name_problem(
+            name,
+            what="item parameter name",
+            max_length=max_length or facts.PARAMETER_MAX,
+            prefixes=facts.RESERVED_PARAMETER_PREFIXES,
+            reserved=facts.RESERVED_ITEM_PARAMETERS | facts.RESERVED_PARAMETERS,
+            reserved_why="an item parameter GA4 already reports as a built-in dimension (or reserves), "
+            "so it cannot be a custom dimension",
+        )
+    return name_problem(
+        name,
+        what="parameter name",
+        max_length=max_length or facts.PARAMETER_MAX,
+        prefixes=facts.RESERVED_PARAMETER_PREFIXES,
+        reserved=facts.RESERVED_PARAMETERS,
+        reserved_why="a parameter name GA4 reserves, so it cannot be a custom definition",
+    )
+
+
+def field_problem(name: str, *, max_length: int = facts.PARAMETER_MAX, what: str = "parameter name") -> str | None:
+    """Rules for a parameter a condition or filter tests (no reserved names: GA4's own are fine)."""
+    return name_problem(name, what=what, max_length=max_length)
+
+
+def display_name_problem(name: str) -> str | None:
+    if not name.strip():
+        return "display name is empty; give a short readable name, e.g. 'Form ID'"
+    bad = sorted({c for c in name if not (c.isalnum() or c in " _")}, key=name.index)
+    if bad:
+        hint = "; GA4 never accepts square brackets" if "[" in bad or "]" in bad else ""
+        return (
+            f"display name '{name}' contains {_show_chars(bad)}; use only letters, digits, spaces and _{hint}"
+        )
+    if not name[0].isalpha():
+        return f"display name '{name}' must start with a letter"
+    if len(name) > facts.DISPLAY_NAME_MAX:
+        return f"display name has {len(name)} characters; GA4 allows at most {facts.DISPLAY_NAME_MAX}; shorten it"
+    return None
+
+
+def description_problem(text: str) -> str | None:
+    if len(text) > facts.DESCRIPTION_MAX:
+        return (
+            f"description has {len(text)} characters; GA4 allows at most {facts.DESCRIPTION_MAX}; shorten it"
+        )
+    return None

@@ -1,0 +1,777 @@
+"""GA4 rule checks on one (merged) plan document.
+
+These run after, and independently of, the structural check: every check looks at the types it
+needs and skips what has the wrong shape (the structural check reports that), so all problems
+come out at once. Each message says what is wrong and how to fix it. Things that are legal but
+probably not what the author meant are warnings.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from datetime import date
+from typing import Any
+
+from ga_goals.errors import Location, Problem
+from ga_goals.plan_file import ga4_facts as facts
+from ga_goals.plan_file.document import Document, Path
+from ga_goals.plan_file.names import (
+    description_problem,
+    display_name_problem,
+    event_name_problem,
+    field_problem,
+    name_problem,
+    parameter_problem,
+)
+from ga_goals.plan_file.schema import DEFAULT_STAGES, FILTER_COMPARISONS, NUMERIC_COMPARISONS, RULE_COMPARISONS
+from ga_goals.plan_file.wording import describe, did_you_mean, one_of, plural, show
+
+_DURATION = re.compile(r"^(?:(\d+)w)?(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$")
+_LOOSE_DURATION = re.compile(r"^([0-9]+[wdhms])+$")
+_UNIT_SECONDS = (7 * 86400, 86400, 3600, 60, 1)
+_DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
+_LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?"
+_EMAIL = re.compile(rf"^[^@\s,;<>()\[\]]+@{_LABEL}(?:\.{_LABEL})*\.[A-Za-z]{{2,}}$")
+_DIMENSION = re.compile(r"^[A-Za-z][A-Za-z0-9_]*(:[A-Za-z0-9_]+)?$")
+_IDENTIFIER = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
+_RE2_UNSUPPORTED = re.compile(r"\(\?<?[=!]|\\[1-9]|\(\?P=|\(\?>")
+
+
+def parse_duration(text: str) -> int:
+    """Seconds in a duration like ``1h30m``; ValueError (with the fix) if it is not one."""
+    match = _DURATION.match(text) if text else None
+    if not match:
+        raise ValueError(
+            f"must be a duration with its units from largest to smallest, each at most once "
+            f"(w, d, h, m, s), like 30s, 5m, 1h30m; got {text!r}"
+        )
+    seconds = sum(int(n) * unit for n, unit in zip(match.groups(), _UNIT_SECONDS, strict=True) if n)
+    if seconds <= 0:
+        raise ValueError(f"must be a positive duration, like 30s, 5m, 1h30m; got {text!r}")
+    return seconds
+
+
+def normalise_tier(value: Any) -> str:
+    return "360" if str(value) == "360" else "standard"
+
+
+def parse_date(text: str) -> date:
+    """A YYYY-MM-DD date; ValueError with the reason otherwise."""
+    if not _DATE.match(text):
+        raise ValueError("must be a date written YYYY-MM-DD")
+    return date.fromisoformat(text)
+
+
+class _Checker:
+    def __init__(self, doc: Document, tier: str | None) -> None:
+        self.doc = doc
+        self.data: dict[str, Any] = doc.data if isinstance(doc.data, dict) else {}
+        self.tier = normalise_tier(tier if tier is not None else self.data.get("tier", "standard"))
+        self.problems: list[Problem] = []
+        stages = self.data.get("stages")
+        self.stages = [s for s in stages if isinstance(s, str)] if isinstance(stages, list) else DEFAULT_STAGES
+        conversions = _dict(self.data.get("conversions"))
+        self.macro = _dict(conversions.get("macro"))
+        self.micro = _dict(conversions.get("micro"))
+        self.events = _dict(self.data.get("events"))
+        self.funnels = _dict(self.data.get("funnels"))
+        self.declared = set(self.macro) | set(self.micro) | set(self.events)
+
+    # ------------------------------------------------------------------ helpers
+
+    def error(self, where: Location, message: str) -> None:
+        self.problems.append(Problem(where, message))
+
+    def warning(self, where: Location, message: str) -> None:
+        self.problems.append(Problem(where, message, "warning"))
+
+    def at(self, path: Path) -> Location:
+        return self.doc.at(path)
+
+    def key(self, path: Path) -> Location:
+        return self.doc.key_at(path)
+
+    def check_name(self, path: Path, problem: str | None, *, at_key: bool = False) -> bool:
+        if problem:
+            self.error(self.key(path) if at_key else self.at(path), problem)
+            return False
+        return True
+
+    def limit(self, what: str, kind: str, paths: list[Path], fix: str) -> None:
+        allowed = facts.LIMITS[kind][self.tier]
+        if len(paths) <= allowed:
+            return
+        other = "360" if self.tier == "standard" else "standard"
+        other_limit = facts.LIMITS[kind][other]
+        tier_note = f" ({other}: {other_limit})" if other_limit != allowed else ""
+        hint = ""
+        if self.tier == "standard" and other_limit > allowed:
+            hint = ' or set tier: "360" if the property is GA4 360'
+
+        self.error(
+            self.key(paths[allowed]),
+            f"too many {what}: {len(paths)}; a {self.tier} property allows {allowed}{tier_note}; {fix}{hint}",
+        )
+
+    # ------------------------------------------------------------------ top level
+
+    def run(self) -> list[Problem]:
+        self.check_currency(("currency",))
+        self.check_conversions()
+        self.check_events()
+        self.check_dimensions()
+        self.check_metrics()
+        self.check_funnels()
+        self.check_reports()
+        self.check_safety()
+        self.check_environments()
+        return self.problems
+
+    def check_currency(self, path: Path) -> bool:
+        code = self.doc.get(path)
+        if not isinstance(code, str):
+            return False
+        if code in facts.CURRENCIES:
+            return True
+        if code.upper() in facts.CURRENCIES:
+            self.error(self.at(path), f"currency codes are upper-case: write '{code.upper()}' instead of '{code}'")
+            return False
+        close = did_you_mean(code.upper(), sorted(facts.CURRENCIES), cutoff=0.66)
+        hint = f"; did you mean '{close}'?" if close else ""
+        self.error(
+            self.at(path),
+            f"unknown currency '{code}'; use an ISO 4217 code such as USD, EUR or GBP{hint}",
+        )
+        return False
+
+    def check_stage(self, path: Path) -> None:
+        stage = self.doc.get(path)
+        if not isinstance(stage, str) or stage in self.stages:
+            return
+        close = did_you_mean(stage, self.stages)
+        hint = f"did you mean '{close}'? Otherwise " if close else ""
+        self.error(
+            self.at(path),
+            f"stage '{stage}' is not one of the plan's stages ({', '.join(dict.fromkeys(self.stages))}); "
+            f"{hint}add it to 'stages' or fix the name",
+        )
+
+    # ------------------------------------------------------------------ conversions and events
+
+    def check_conversions(self) -> None:
+        first_seen: dict[str, str] = {}
+        key_events: list[Path] = []
+        created: list[Path] = []
+        for kind, table in (("macro", self.macro), ("micro", self.micro)):
+            for name, conversion in table.items():
+                path: Path = ("conversions", kind, name)
+                if name in first_seen:
+                    line = self.key(("conversions", first_seen[name], name)).line
+                    self.error(
+                        self.key(path),
+                        f"event '{name}' is declared twice: as a {first_seen[name]} conversion (line {line}) "
+                        f"and as a {kind} conversion; keep one",
+                    )
+                    continue
+                first_seen[name] = kind
+                if not isinstance(conversion, dict):
+                    continue
+                rules = create_rules(conversion.get("created_from"))
+                self.check_name(path, event_name_problem(name, created=bool(rules)), at_key=True)
+                self.check_stage(path + ("stage",))
+                self.check_value(path, conversion)
+                key_event = conversion.get("key_event", True)
+                if key_event is False:
+                    if kind == "macro":
+                        self.warning(
+                            self.at(path + ("key_event",)),
+                            f"macro conversion '{name}' has key_event: false, so GA4 will not count it as a key "
+                            "event; remove 'key_event: false' unless that is intended",
+                        )
+                    for extra in ("counting", "value"):
+                        if extra in conversion:
+                            self.warning(
+                                self.key(path + (extra,)),
+                                f"'{extra}' only applies to key events, and conversion '{name}' has key_event: "
+                                f"false; remove '{extra}' or the key_event: false",
+                            )
+                else:
+                    key_events.append(path)
+                for rule_path, rule in rules:
+                    created.append(path + rule_path)
+                    self.check_rule(path + rule_path, rule, name)
+        self.limit(
+            "key events",
+            "key_events",
+            key_events,
+            "set key_event: false on the least important conversions",
+        )
+        self.limit("created events", "created_events", created, "remove some event create rules")
+
+    def check_value(self, path: Path, conversion: dict[str, Any]) -> None:
+        value = conversion.get("value")
+        if value is None or isinstance(value, bool):
+            return
+        top = self.data.get("currency")
+        if isinstance(value, (int, float)):
+            if not isinstance(top, str):
+                self.error(
+                    self.at(path + ("value",)),
+                    f"conversion '{path[-1]}' has a value but no currency; add 'currency: USD' (your ISO 4217 "
+                    f"code) at the top level, or write value: {{default: {value}, currency: USD}}",
+                )
+        elif isinstance(value, dict):
+            if "currency" in value:
+                self.check_currency(path + ("value", "currency"))
+            elif not isinstance(top, str) and isinstance(value.get("default"), (int, float)):
+                self.error(
+                    self.at(path + ("value",)),
+                    f"conversion '{path[-1]}' has a value but no currency; add 'currency: USD' to its value "
+                    "or at the top level",
+                )
+
+    def check_rule(self, path: Path, rule: dict[str, Any], destination: str) -> None:
+        where = describe(path)
+        when = rule.get("when")
+        sources: list[str] = []
+        if isinstance(when, list):
+            if not when:
+                self.error(
+                    self.at(path + ("when",)),
+                    f"{where} has no conditions; add at least one, e.g. {{event_name: form_submit}}",
+                )
+            elif len(when) > facts.CONDITIONS_MAX:
+                self.error(
+                    self.at(path + ("when", facts.CONDITIONS_MAX)),
+                    f"{where} has {len(when)} conditions; GA4 allows at most {facts.CONDITIONS_MAX}; "
+                    "remove some, or split the rule into several rules for the same event",
+                )
+            for i, condition in enumerate(when):
+                if isinstance(condition, dict):
+                    event = self.check_condition(path + ("when", i), condition)
+                    if event is not None:
+                        sources.append(event)
+            if when and not sources:
+                self.warning(
+                    self.key(path + ("when",)),
+                    f"{where} has no event_name condition, so it creates '{destination}' from every event "
+                    "that matches; add a condition such as {event_name: form_submit} unless that is intended",
+                )
+            if destination in sources:
+                self.warning(
+                    self.key(path + ("when",)),
+                    f"{where} creates '{destination}' from events named '{destination}'; GA4 never applies "
+                    "create rules to events they created, so this only copies events the site sends itself; "
+                    "use a different source event",
+                )
+        mutations = rule.get("set")
+        if isinstance(mutations, list):
+            if len(mutations) > facts.MUTATIONS_MAX:
+                self.error(
+                    self.at(path + ("set", facts.MUTATIONS_MAX)),
+                    f"{where} has {len(mutations)} parameter mutations; GA4 allows at most "
+                    f"{facts.MUTATIONS_MAX}; remove some",
+                )
+            seen: dict[str, int] = {}
+            for i, mutation in enumerate(mutations):
+                if isinstance(mutation, dict):
+                    self.check_mutation(path + ("set", i), mutation, seen)
+
+    def check_condition(self, path: Path, condition: dict[str, Any]) -> str | None:
+        """Check one condition; return the event name it selects, if it tests event_name."""
+        ops = [op for op in RULE_COMPARISONS if op in condition]
+        where = describe(path)
+        if "event_name" in condition:
+            if "parameter" in condition or ops:
+                self.error(
+                    self.at(path),
+                    f"{where} mixes the shorthand 'event_name' with 'parameter' or a comparison; write either "
+                    "{event_name: form_submit} or {parameter: form_id, equals: contact}",
+                )
+                return None
+            event = condition["event_name"]
+            if isinstance(event, str):
+                self.check_name(path + ("event_name",), event_name_problem(event))
+                return event
+            return None
+        parameter = condition.get("parameter")
+        if parameter is None:
+            self.error(
+                self.at(path),
+                f"{where} needs 'parameter' (event_name or an event parameter) and a comparison, "
+                "e.g. {parameter: form_id, equals: contact}",
+            )
+            return None
+        if isinstance(parameter, str) and parameter != "event_name":
+            self.check_name(path + ("parameter",), field_problem(parameter))
+        if not ops:
+            self.error(
+                self.at(path),
+                f"{where} needs a comparison: one of {one_of(RULE_COMPARISONS)}",
+            )
+            return None
+        if len(ops) > 1:
+            self.error(
+                self.key(path + (ops[1],)),
+                f"{where} has both '{ops[0]}' and '{ops[1]}'; a condition takes one comparison "
+                "(add another condition to require both)",
+            )
+        op = ops[0]
+        self.check_comparison(path, condition, op)
+        if parameter == "event_name" and op == "equals" and isinstance(condition[op], str):
+            return condition[op]
+        if parameter == "event_name":
+            return ""  # some other test on the event name: still selects by name
+        return None
+
+    def check_comparison(self, path: Path, condition: dict[str, Any], op: str) -> None:
+        if op in NUMERIC_COMPARISONS and "case_sensitive" in condition:
+            self.error(
+                self.key(path + ("case_sensitive",)),
+                f"'case_sensitive' applies to text comparisons only, not '{op}'; remove it",
+            )
+        if op == "matches" and isinstance(condition.get(op), str):
+            self.check_regex(path + (op,), condition[op])
+
+    def check_regex(self, path: Path, pattern: str) -> None:
+        try:
+            re.compile(pattern)
+        except re.error as exc:
+            self.error(
+                self.at(path),
+                f"{show(pattern)} is not a valid regular expression: {exc.msg} at position {exc.pos}; fix the pattern",
+            )
+            return
+        if _RE2_UNSUPPORTED.search(pattern):
+            self.error(
+                self.at(path),
+                f"{show(pattern)} uses lookaround, a backreference or an atomic group, which GA4's regular "
+                "expressions (RE2) do not support; rewrite it without them",
+            )
+
+    def check_mutation(self, path: Path, mutation: dict[str, Any], seen: dict[str, int]) -> None:
+        where = describe(path)
+        parameter = mutation.get("parameter")
+        if isinstance(parameter, str):
+            if parameter == "event_name":
+                self.error(
+                    self.at(path + ("parameter",)),
+                    f"{where} sets event_name; an event create rule cannot rename the event (the created "
+                    "event's name is the conversion's key); remove this mutation",
+                )
+            elif self.check_name(
+                path + ("parameter",),
+                name_problem(
+                    parameter,
+                    what="parameter name",
+                    max_length=facts.MUTATION_PARAMETER_MAX,
+                    length_why="a mutation parameter must be shorter than 40",
+                ),
+            ):
+                if parameter in seen:
+                    self.error(
+                        self.at(path + ("parameter",)),
+                        f"parameter '{parameter}' is set twice in the same rule (first in mutation "
+                        f"{seen[parameter] + 1}); GA4 needs each mutation's parameter to be unique: keep one",
+                    )
+                else:
+                    seen[parameter] = path[-1]  # type: ignore[assignment]
+        has_value, has_copy = "value" in mutation, "copy_from" in mutation
+        if has_value == has_copy:
+            self.error(
+                self.at(path),
+                f"{where} needs exactly one of 'value' (a constant) and 'copy_from' (another parameter)"
+                + ("; remove one" if has_value else ""),
+            )
+        written: str | None = None
+        if has_value and isinstance(mutation["value"], (str, int, float)):
+            written = ga4_value(mutation["value"])
+        elif has_copy and isinstance(mutation["copy_from"], str):
+            if self.check_name(path + ("copy_from",), field_problem(mutation["copy_from"])):
+                written = f"[[{mutation['copy_from']}]]"
+        if written is not None and len(written) > facts.MUTATION_VALUE_MAX:
+            key = "value" if has_value else "copy_from"
+            self.error(
+                self.at(path + (key,)),
+                f"the value of {where} has {len(written)} characters; GA4 wants fewer than 100; shorten it",
+            )
+
+    def check_events(self) -> None:
+        for name, event in self.events.items():
+            path: Path = ("events", name)
+            for kind, table in (("macro", self.macro), ("micro", self.micro)):
+                if name in table:
+                    line = self.key(("conversions", kind, name)).line
+                    self.error(
+                        self.key(path),
+                        f"event '{name}' is already a {kind} conversion (line {line}); remove it from 'events'",
+                    )
+                    break
+            else:
+                self.check_name(path, event_name_problem(name), at_key=True)
+                if isinstance(event, dict):
+                    self.check_stage(path + ("stage",))
+
+    # ------------------------------------------------------------------ custom definitions
+
+    def check_definition_texts(self, path: Path, definition: dict[str, Any]) -> None:
+        name = definition.get("display_name")
+        if isinstance(name, str):
+            self.check_name(path + ("display_name",), display_name_problem(name))
+        text = definition.get("description")
+        if isinstance(text, str):
+            self.check_name(path + ("description",), description_problem(text))
+
+    def check_dimensions(self) -> None:
+        seen: dict[tuple[str, str], str] = {}
+        by_scope: dict[str, list[Path]] = {"event": [], "user": [], "item": []}
+        for key, dimension in _dict(self.data.get("custom_dimensions")).items():
+            path: Path = ("custom_dimensions", key)
+            if not isinstance(dimension, dict):
+                continue
+            scope = dimension.get("scope")
+            scope = scope if isinstance(scope, str) and scope in by_scope else None
+            parameter = dimension.get("parameter", key)
+            self.check_definition_texts(path, dimension)
+            if dimension.get("disallow_ads_personalization") is True and scope in ("event", "item"):
+                self.error(
+                    self.key(path + ("disallow_ads_personalization",)),
+                    "disallow_ads_personalization applies to user-scoped dimensions only; remove it or set "
+                    "scope: user",
+                )
+            if not isinstance(parameter, str) or scope is None:
+                continue
+            param_path = path + ("parameter",) if "parameter" in dimension else path
+            if not self.check_name(
+                param_path, parameter_problem(parameter, scope=scope), at_key="parameter" not in dimension
+            ):
+                continue
+            by_scope[scope].append(path)
+            if (scope, parameter) in seen:
+                other = seen[(scope, parameter)]
+                line = self.key(("custom_dimensions", other)).line
+                self.error(
+                    self.key(path),
+                    f"custom dimension '{key}' registers the same {scope}-scoped parameter '{parameter}' as "
+                    f"custom dimension '{other}' (line {line}); keep one",
+                )
+            else:
+                seen[(scope, parameter)] = key
+        fix = "remove the ones you report on least"
+        self.limit("event-scoped custom dimensions", "event", by_scope["event"], fix)
+        self.limit("user-scoped custom dimensions", "user", by_scope["user"], fix)
+        self.limit("item-scoped custom dimensions", "item", by_scope["item"], fix)
+
+    def check_metrics(self) -> None:
+        metrics: list[Path] = []
+        for key, metric in _dict(self.data.get("custom_metrics")).items():
+            path: Path = ("custom_metrics", key)
+            if not isinstance(metric, dict):
+                continue
+            if self.check_name(path, parameter_problem(key), at_key=True):
+                metrics.append(path)
+            self.check_definition_texts(path, metric)
+            unit = metric.get("unit", "standard")
+            restricted = metric.get("restricted")
+            if unit == "currency" and not restricted:
+                where = self.key(path + ("restricted",)) if "restricted" in metric else self.at(path + ("unit",))
+                self.error(
+                    where,
+                    f"custom metric '{key}' has unit: currency, so GA4 requires 'restricted': add "
+                    "restricted: [revenue] (or [cost], or both)",
+                )
+            elif unit != "currency" and restricted:
+                self.error(
+                    self.key(path + ("restricted",)),
+                    f"'restricted' applies only to unit: currency, and custom metric '{key}' has unit: {unit}; "
+                    "remove 'restricted' or set unit: currency",
+                )
+        self.limit("custom metrics", "custom_metrics", metrics, "remove the ones you report on least")
+
+    # ------------------------------------------------------------------ funnels
+
+    def check_funnels(self) -> None:
+        for name, funnel in self.funnels.items():
+            path: Path = ("funnels", name)
+            if not isinstance(funnel, dict):
+                continue
+            steps = funnel.get("steps")
+            if isinstance(steps, list):
+                if len(steps) < facts.FUNNEL_STEPS_MIN:
+                    self.error(
+                        self.key(path + ("steps",)),
+                        f"funnel '{name}' has {plural(len(steps), 'step')}; a funnel needs "
+                        f"{facts.FUNNEL_STEPS_MIN} to {facts.FUNNEL_STEPS_MAX} steps; add steps",
+                    )
+                elif len(steps) > facts.FUNNEL_STEPS_MAX:
+                    self.error(
+                        self.at(path + ("steps", facts.FUNNEL_STEPS_MAX)),
+                        f"funnel '{name}' has {len(steps)} steps; GA4 allows at most {facts.FUNNEL_STEPS_MAX}; "
+                        "remove some or split the funnel in two",
+                    )
+                for i, step in enumerate(steps):
+                    self.check_step(path + ("steps", i), step, i)
+            breakdown = funnel.get("breakdown")
+            dim_path = path + ("breakdown",)
+            if isinstance(breakdown, dict):
+                breakdown, dim_path = breakdown.get("dimension"), dim_path + ("dimension",)
+            if isinstance(breakdown, str) and not _DIMENSION.match(breakdown):
+                self.error(
+                    self.at(dim_path),
+                    f"{show(breakdown)} is not a Data API dimension name; use one such as deviceCategory, "
+                    "country or customEvent:form_id",
+                )
+
+    def check_step(self, path: Path, step: Any, index: int) -> None:
+        if isinstance(step, str):
+            event, event_path = step, path
+        elif isinstance(step, dict):
+            event, event_path = step.get("event"), path + ("event",)
+        else:
+            return
+        if isinstance(event, str):
+            self.check_step_event(event_path, event, path)
+        if not isinstance(step, dict):
+            return
+        within = step.get("within")
+        if isinstance(within, str) and _LOOSE_DURATION.match(within):
+            try:
+                parse_duration(within)
+            except ValueError as exc:
+                self.error(self.at(path + ("within",)), f"'within' {exc}")
+        if index == 0:
+            for option in ("within", "directly_followed"):
+                if option in step and step[option] not in (None, False):
+                    self.warning(
+                        self.key(path + (option,)),
+                        f"'{option}' is about the prior step, and step 1 has none, so GA4 ignores it; remove it",
+                    )
+        where = step.get("where")
+        if isinstance(where, list):
+            for i, condition in enumerate(where):
+                if isinstance(condition, dict):
+                    self.check_filter(path + ("where", i), condition)
+
+    def check_step_event(self, path: Path, event: str, step_path: Path) -> None:
+        if event in facts.KNOWN_EVENTS:
+            return
+        if not self.check_name(path, event_name_problem(event)):
+            return
+        if event in self.declared:
+            return
+        close = did_you_mean(event, sorted(self.declared | facts.KNOWN_EVENTS), cutoff=0.75)
+        hint = f"did you mean '{close}'? Otherwise " if close else ""
+        self.error(
+            self.at(path),
+            f"{describe(step_path)} uses event '{event}', which this plan does not declare and GA4 does "
+            f"not collect automatically or recommend; {hint}declare it under 'events' (or as a conversion) "
+            "if the site sends it",
+        )
+
+    def check_filter(self, path: Path, condition: dict[str, Any]) -> None:
+        ops = [op for op in FILTER_COMPARISONS if op in condition]
+        where = describe(path)
+        parameter = condition.get("parameter")
+        if isinstance(parameter, str):
+            self.check_name(path + ("parameter",), field_problem(parameter))
+        if not ops:
+            self.error(self.at(path), f"{where} needs a comparison: one of {one_of(FILTER_COMPARISONS)}")
+            return
+        if len(ops) > 1:
+            self.error(
+                self.key(path + (ops[1],)),
+                f"{where} has both '{ops[0]}' and '{ops[1]}'; a filter takes one comparison "
+                "(add another filter to require both)",
+            )
+        self.check_comparison(path, condition, ops[0])
+
+    # ------------------------------------------------------------------ reports
+
+    def check_reports(self) -> None:
+        conversions = set(self.macro) | set(self.micro)
+        for name, report in _dict(self.data.get("reports")).items():
+            path: Path = ("reports", name)
+            if not isinstance(report, dict):
+                continue
+            funnels = report.get("funnels")
+            for i, funnel in _items(funnels):
+                self.check_reference(path + ("funnels", i), funnel, self.funnels, "funnel", "funnels")
+            for i, event in _items(report.get("key_events")):
+                self.check_reference(path + ("key_events", i), event, conversions, "conversion", "conversions")
+            macro = report.get("macro")
+            if isinstance(macro, str):
+                if macro in self.micro:
+                    self.error(
+                        self.at(path + ("macro",)),
+                        f"'{macro}' is a micro conversion; 'macro' must name a macro conversion"
+                        + (f" ({one_of(self.macro)})" if self.macro else ""),
+                    )
+                else:
+                    self.check_reference(path + ("macro",), macro, self.macro, "macro conversion", "conversions.macro")
+            self.check_period(path + ("period",), report.get("period"))
+            compare = report.get("compare", "previous_period")
+            for i, alert in _items(report.get("alerts")):
+                if isinstance(alert, dict):
+                    self.check_alert(path + ("alerts", i), alert, compare, funnels)
+            email = report.get("email")
+            if isinstance(email, dict):
+                for field in ("to", "cc"):
+                    for i, address in _items(email.get(field)):
+                        if isinstance(address, str) and not _EMAIL.match(address.strip()):
+                            self.error(
+                                self.at(path + ("email", field, i)),
+                                f"{show(address)} is not a plausible e-mail address; write it as "
+                                "name@example.com",
+                            )
+
+    def check_reference(self, path: Path, name: Any, known: Iterable[str], what: str, section: str) -> bool:
+        if not isinstance(name, str):
+            return False
+        known = list(known)
+        if name in known:
+            return True
+        close = did_you_mean(name, known)
+        hint = f"did you mean '{close}'? Otherwise " if close else ""
+        self.error(
+            self.at(path),
+            f"'{name}' is not a {what} of this plan; {hint}define it under '{section}' or fix the name",
+        )
+        return False
+
+    def check_period(self, path: Path, period: Any) -> None:
+        if not isinstance(period, dict):
+            return
+        dates: dict[str, date] = {}
+        for end in ("start", "end"):
+            text = period.get(end)
+            if not isinstance(text, str) or not _DATE.match(text):
+                continue
+            try:
+                dates[end] = parse_date(text)
+            except ValueError as exc:
+                self.error(self.at(path + (end,)), f"'{end}' is not a real date: {text} ({exc}); fix it")
+        if len(dates) == 2 and dates["start"] > dates["end"]:
+            self.error(
+                self.at(path + ("end",)),
+                f"the period ends ({dates['end']}) before it starts ({dates['start']}); swap 'start' and 'end'",
+            )
+
+    def check_alert(self, path: Path, alert: dict[str, Any], compare: Any, funnels: Any) -> None:
+        where = describe(path)
+        has_funnel, has_event = "funnel" in alert, "event" in alert
+        if has_funnel and has_event:
+            self.error(self.at(path), f"{where} names both a funnel and an event; an alert watches one: keep "
+                       "'funnel' or 'event'")
+        elif not has_funnel and not has_event:
+            self.error(self.at(path), f"{where} must name what it watches: add 'funnel: NAME' or 'event: NAME'")
+        has_below, has_above = "below" in alert, "above" in alert
+        if has_below and has_above:
+            self.error(self.at(path), f"{where} has both 'below' and 'above'; use one (add a second alert for "
+                       "the other bound)")
+        elif not has_below and not has_above:
+            self.error(self.at(path), f"{where} needs a threshold: 'below: N' or 'above: N'")
+        metric = alert.get("metric")
+        if has_funnel and not has_event:
+            funnel = alert["funnel"]
+            if self.check_reference(path + ("funnel",), funnel, self.funnels, "funnel", "funnels"):
+                if isinstance(funnels, list) and funnel not in funnels:
+                    self.warning(
+                        self.at(path + ("funnel",)),
+                        f"{where} watches funnel '{funnel}', which this report's 'funnels' leaves out; add it "
+                        "there or remove the alert",
+                    )
+            allowed = facts.FUNNEL_ALERT_METRICS
+        elif has_event and not has_funnel:
+            self.check_reference(path + ("event",), alert["event"], self.declared, "declared event", "events")
+            allowed = facts.EVENT_ALERT_METRICS
+        else:
+            allowed = ()
+        known_metric = metric in facts.FUNNEL_ALERT_METRICS or metric in facts.EVENT_ALERT_METRICS
+        if isinstance(metric, str) and known_metric and allowed and metric not in allowed:
+            kind = "a funnel" if has_funnel else "an event"
+            self.error(
+                self.at(path + ("metric",)),
+                f"'{metric}' is not a metric of {kind}; use {one_of(allowed)}",
+            )
+        elif isinstance(metric, str) and metric.endswith("_change") and compare == "none":
+            self.error(
+                self.at(path + ("metric",)),
+                f"'{metric}' compares against the previous period, but the report has compare: none; use a "
+                "metric without _change or set compare: previous_period",
+            )
+
+    # ------------------------------------------------------------------ safety, environments
+
+    def check_safety(self) -> None:
+        safety = _dict(self.data.get("safety"))
+        for i, entry in _items(safety.get("protect")):
+            if not isinstance(entry, str):
+                continue
+            path: Path = ("safety", "protect", i)
+            kind, sep, name = entry.partition(":")
+            if not sep:
+                kind, name = "", entry
+            if sep and kind not in facts.PROTECT_KINDS:
+                close = did_you_mean(kind, facts.PROTECT_KINDS, cutoff=0.5)
+                hint = f"; did you mean '{close}:{name}'?" if close else ""
+                self.error(
+                    self.at(path),
+                    f"unknown kind '{kind}' in protect entry '{entry}'; use a name, or kind:name with kind "
+                    f"{one_of(facts.PROTECT_KINDS)}{hint}",
+                )
+            elif not _IDENTIFIER.match(name):
+                self.error(
+                    self.at(path),
+                    f"protect entry '{entry}' must be a name (letters, digits, _; starting with a letter) or "
+                    "kind:name, e.g. purchase or custom_dimension:form_id",
+                )
+
+    def check_environments(self) -> None:
+        by_property: dict[str, str] = {}
+        for name, env in _dict(self.data.get("environments")).items():
+            if not isinstance(env, dict):
+                continue
+            prop = env.get("property")
+            if not isinstance(prop, (str, int)) or isinstance(prop, bool) or "${" in str(prop):
+                continue
+            normal = str(prop).removeprefix("properties/")
+            if normal in by_property:
+                self.warning(
+                    self.at(("environments", name, "property")),
+                    f"environments '{by_property[normal]}' and '{name}' use the same property {normal}; "
+                    "give each environment its own property",
+                )
+            else:
+                by_property[normal] = name
+
+
+def _dict(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def _items(value: Any) -> list[tuple[int, Any]]:
+    return list(enumerate(value)) if isinstance(value, list) else []
+
+
+def create_rules(created_from: Any) -> list[tuple[Path, dict[str, Any]]]:
+    """The event create rules of a conversion, with their paths relative to the conversion."""
+    if isinstance(created_from, dict):
+        return [(("created_from",), created_from)]
+    if isinstance(created_from, list):
+        return [(("created_from", i), r) for i, r in enumerate(created_from) if isinstance(r, dict)]
+    return []
+
+
+def ga4_value(value: Any) -> str:
+    """A YAML scalar as the string GA4 stores (numbers and booleans as written in JSON)."""
+    if value is True:
+        return "true"
+    if value is False:
+        return "false"
+    return str(value)
+
+
+def check_rules(doc: Document, *, tier: str | None = None) -> list[Problem]:
+    """Every GA4 rule problem of ``doc`` (a base or merged plan document)."""
+    return _Checker(doc, tier).run()

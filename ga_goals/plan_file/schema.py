@@ -1,0 +1,681 @@
+"""The JSON Schema (draft 2020-12) of the tracking plan file: the single source of its structure.
+
+``plan_schema()`` is what ``ga-goals schema`` prints and what ``ga_goals/schema/plan.schema.json``
+holds (regenerate it with ``ga-goals schema -o ga_goals/schema/plan.schema.json``; a test checks
+the two are equal). The loader validates every document against it with
+``jsonschema`` and turns the errors into friendly problems (``structure.py``).
+
+The schema carries titles, descriptions, defaults and examples for editors. Checks GA4 makes on
+names and lengths are in the schema too (so editors flag them), marked with a ``$comment``
+naming ``ga_goals.plan_file.rules``: the loader leaves those to ``rules.py``, whose messages
+say more (which character is wrong, which prefix is reserved...).
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from typing import Any
+
+SCHEMA_URI = "https://json-schema.org/draft/2020-12/schema"
+
+#: Marks a constraint that ``rules.py`` reports with a better message than jsonschema's.
+RULES_COMMENT = "Also checked by ga_goals.plan_file.rules, which reports it with a friendlier message."
+
+#: Condition / filter comparisons, text ones first.
+TEXT_COMPARISONS = ("equals", "contains", "starts_with", "ends_with", "matches")
+NUMERIC_COMPARISONS = ("greater_than", "greater_than_or_equal", "less_than", "less_than_or_equal")
+RULE_COMPARISONS = TEXT_COMPARISONS + NUMERIC_COMPARISONS
+FILTER_COMPARISONS = RULE_COMPARISONS + ("in",)
+
+PERIODS = ("last_7_days", "last_28_days", "last_week", "last_month", "month_to_date")
+COMPARES = ("previous_period", "previous_year", "none")
+FORMATS = ("html", "email", "text", "json", "csv")
+SCOPES = ("event", "user", "item")
+UNITS = (
+    "standard",
+    "currency",
+    "feet",
+    "meters",
+    "kilometers",
+    "miles",
+    "milliseconds",
+    "seconds",
+    "minutes",
+    "hours",
+)
+RESTRICTED = ("cost", "revenue")
+DEFAULT_STAGES = ["home", "category", "product", "cart", "checkout"]
+
+_ALERT_METRICS = [
+    "conversion_rate",
+    "conversion_rate_change",
+    "users",
+    "users_change",
+    "completions",
+    "completions_change",
+    "count",
+    "count_change",
+    "value",
+    "value_change",
+]
+
+
+def _ref(name: str, **extra: Any) -> dict[str, Any]:
+    return {"$ref": f"#/$defs/{name}", **extra}
+
+
+def _obj(properties: dict[str, Any], *, required: tuple[str, ...] = (), **extra: Any) -> dict[str, Any]:
+    schema: dict[str, Any] = {"type": "object", **extra, "properties": properties, "additionalProperties": False}
+    if required:
+        schema["required"] = list(required)
+    return schema
+
+
+def _map_of(item: dict[str, Any], *, names: str | None = None, **extra: Any) -> dict[str, Any]:
+    schema: dict[str, Any] = {"type": "object", **extra, "additionalProperties": item}
+    if names:
+        schema["propertyNames"] = _ref(names)
+    return schema
+
+
+def _defs() -> dict[str, Any]:
+    identifier = {"pattern": "^[A-Za-z][A-Za-z0-9_]*$", "$comment": RULES_COMMENT}
+    comparison_values: dict[str, Any] = {
+        "equals": {"type": ["string", "number", "boolean"], "description": "The value equals this."},
+        "contains": {"type": ["string", "number"], "description": "The value contains this text."},
+        "starts_with": {"type": ["string", "number"], "description": "The value starts with this text."},
+        "ends_with": {"type": ["string", "number"], "description": "The value ends with this text."},
+        "matches": {
+            "type": "string",
+            "title": "Regular expression",
+            "description": "The whole value matches this regular expression (RE2 syntax).",
+            "examples": ["^/blog/.*"],
+        },
+        "greater_than": {"type": "number", "description": "The value is a number greater than this."},
+        "greater_than_or_equal": {"type": "number", "description": "The value is a number >= this."},
+        "less_than": {"type": "number", "description": "The value is a number less than this."},
+        "less_than_or_equal": {"type": "number", "description": "The value is a number <= this."},
+    }
+    case_and_negate = {
+        "case_sensitive": {
+            "type": "boolean",
+            "default": True,
+            "description": "false: compare text ignoring case (text comparisons only).",
+        },
+        "negate": {"type": "boolean", "default": False, "description": "true: the condition must NOT hold."},
+    }
+    return {
+        "eventName": {
+            "type": "string",
+            "title": "Event name",
+            "description": "A GA4 event name: starts with a letter; letters, digits and _; at most 40 "
+            "characters (39 for created events); no reserved name or prefix (_, firebase_, google_, ga_).",
+            "maxLength": 40,
+            **identifier,
+            "examples": ["add_to_cart"],
+        },
+        "parameterName": {
+            "type": "string",
+            "title": "Parameter name",
+            "description": "An event parameter name: starts with a letter; letters, digits and _; at most "
+            "40 characters (24 for user properties).",
+            "maxLength": 40,
+            **identifier,
+            "examples": ["form_id"],
+        },
+        "name": {
+            "type": "string",
+            "title": "Name",
+            "description": "starts with a letter; letters, digits, _ and - only",
+            "pattern": "^[A-Za-z][A-Za-z0-9_-]*$",
+            "examples": ["checkout"],
+        },
+        "displayName": {
+            "type": "string",
+            "title": "Display name",
+            "description": "Shown in GA4: at most 82 characters of letters, digits, spaces and _, starting "
+            "with a letter.",
+            "maxLength": 82,
+            "pattern": "^[A-Za-z][A-Za-z0-9_ ]*$",
+            "$comment": RULES_COMMENT,
+            "examples": ["Form ID"],
+        },
+        "definitionDescription": {
+            "type": "string",
+            "title": "Description",
+            "description": "Shown in GA4: at most 150 characters.",
+            "maxLength": 150,
+            "$comment": RULES_COMMENT,
+        },
+        "currency": {
+            "type": "string",
+            "title": "Currency code",
+            "description": "An ISO 4217 currency code (three upper-case letters).",
+            "pattern": "^[A-Z]{3}$",
+            "$comment": RULES_COMMENT,
+            "examples": ["USD", "EUR"],
+        },
+        "duration": {
+            "type": "string",
+            "title": "Duration",
+            "description": "A positive duration: numbers with units w, d, h, m, s from largest to smallest, "
+            "e.g. 30s, 5m, 1h30m, 2d, 1w.",
+            "pattern": "^([0-9]+[wdhms])+$",
+            "examples": ["30s", "5m", "1h30m"],
+        },
+        "date": {
+            "type": "string",
+            "title": "Date",
+            "format": "date",
+            "description": "A date as YYYY-MM-DD.",
+            "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}$",
+            "examples": ["2026-01-31"],
+        },
+        "stream": {
+            "type": ["string", "integer"],
+            "title": "Data stream",
+            "description": "A web data stream: its id (\"1234567\") or its display name. Default: the "
+            "property's only web stream.",
+            "examples": ["Web", "1234567"],
+        },
+        "property": {
+            "type": ["string", "integer"],
+            "title": "GA4 property",
+            "description": "\"sandbox\" (the embedded local property), a numeric property id, or "
+            "\"properties/<id>\". ${VAR} and ${VAR:-default} are replaced from the environment.",
+            "pattern": "^(sandbox|properties/[1-9][0-9]*|[1-9][0-9]*)$",
+            "minimum": 1,
+            "examples": ["sandbox", "123456789", "properties/123456789"],
+        },
+        "tier": {
+            "enum": ["standard", "360", 360],
+            "title": "Property tier",
+            "default": "standard",
+            "description": "standard or 360: the limits `validate` checks against (plan and sync read the "
+            "real tier from the property).",
+        },
+        "stage": {
+            "type": "string",
+            "title": "Journey stage",
+            "description": "One of the plan's `stages`.",
+            "examples": ["product"],
+        },
+        "conversion": _obj(
+            {
+                "stage": _ref("stage"),
+                "counting": {
+                    "enum": ["once_per_event", "once_per_session"],
+                    "default": "once_per_event",
+                    "title": "Counting method",
+                    "description": "once_per_event counts every event; once_per_session at most one per session.",
+                },
+                "value": {
+                    "title": "Default value",
+                    "description": "The key event's default value: a number (in the plan's `currency`) or "
+                    "{default: 0, currency: USD}.",
+                    "anyOf": [
+                        {"type": "number", "title": "Value", "minimum": 0, "examples": [25]},
+                        _obj(
+                            {
+                                "default": {"type": "number", "minimum": 0, "description": "The default value."},
+                                "currency": _ref("currency"),
+                            },
+                            required=("default",),
+                            examples=[{"default": 0, "currency": "USD"}],
+                        ),
+                    ],
+                },
+                "description": {"type": "string", "description": "What this conversion means for the business."},
+                "key_event": {
+                    "type": "boolean",
+                    "default": True,
+                    "description": "true: register it as a GA4 key event; false: tracked and reported only.",
+                },
+                "created_from": {
+                    "title": "Event create rule",
+                    "description": "Create this event from other events: one rule, or a list of rules (ORed).",
+                    "anyOf": [
+                        _ref("createRule"),
+                        {"type": "array", "minItems": 1, "items": _ref("createRule")},
+                    ],
+                },
+            },
+            title="Conversion",
+            description="A conversion; its key is the GA4 event name.",
+        ),
+        "createRule": _obj(
+            {
+                "when": {
+                    "type": "array",
+                    "title": "Conditions",
+                    "description": "1 to 10 conditions, ANDed.",
+                    "minItems": 1,
+                    "maxItems": 10,
+                    "$comment": RULES_COMMENT,
+                    "items": _ref("condition"),
+                },
+                "copy_parameters": {
+                    "type": "boolean",
+                    "default": False,
+                    "description": "true: copy the source event's parameters to the new event.",
+                },
+                "set": {
+                    "type": "array",
+                    "title": "Parameter mutations",
+                    "description": "Parameters to set on the new event, in order (at most 20).",
+                    "maxItems": 20,
+                    "$comment": RULES_COMMENT,
+                    "items": _ref("mutation"),
+                },
+                "stream": _ref("stream"),
+            },
+            required=("when",),
+            title="Event create rule",
+            description="A GA4 event create rule on a web data stream.",
+        ),
+        "condition": _obj(
+            {
+                "event_name": {
+                    "type": "string",
+                    "description": "Shorthand for {parameter: event_name, equals: ...}.",
+                    "examples": ["form_submit"],
+                },
+                "parameter": {
+                    "type": "string",
+                    "title": "Parameter",
+                    "description": "event_name, or the event parameter to test.",
+                    "examples": ["form_id"],
+                },
+                **comparison_values,
+                **case_and_negate,
+            },
+            title="Condition",
+            description="{event_name: NAME}, or {parameter: NAME, <comparison>: VALUE} with one of: "
+            + ", ".join(RULE_COMPARISONS)
+            + ".",
+        ),
+        "mutation": _obj(
+            {
+                "parameter": _ref("parameterName"),
+                "value": {"type": ["string", "number", "boolean"], "description": "A constant value."},
+                "copy_from": _ref(
+                    "parameterName", description="Copy this parameter's value (written to GA4 as [[name]])."
+                ),
+            },
+            required=("parameter",),
+            title="Parameter mutation",
+            description="Set a parameter to a constant (`value`) or to another parameter's value (`copy_from`).",
+        ),
+        "event": _obj(
+            {"stage": _ref("stage"), "description": {"type": "string"}},
+            title="Event",
+            description="An event the site sends (not a key event, not created by a rule).",
+        ),
+        "customDimension": _obj(
+            {
+                "scope": {"enum": list(SCOPES), "title": "Scope", "description": "event, user or item."},
+                "display_name": _ref("displayName"),
+                "description": _ref("definitionDescription"),
+                "disallow_ads_personalization": {
+                    "type": "boolean",
+                    "default": False,
+                    "description": "Exclude from ads personalization (user scope only).",
+                },
+                "parameter": _ref(
+                    "parameterName",
+                    description="The parameter (or user property) name, when it must differ from the key.",
+                ),
+            },
+            required=("scope", "display_name"),
+            title="Custom dimension",
+            description="A custom dimension; its key is the parameter (or user property) name.",
+        ),
+        "customMetric": _obj(
+            {
+                "display_name": _ref("displayName"),
+                "unit": {
+                    "enum": list(UNITS),
+                    "default": "standard",
+                    "title": "Measurement unit",
+                    "description": "How GA4 shows the metric.",
+                },
+                "restricted": {
+                    "type": "array",
+                    "title": "Restricted metric types",
+                    "description": "Required when unit is currency, forbidden otherwise: cost and/or revenue.",
+                    "uniqueItems": True,
+                    "items": {"enum": list(RESTRICTED)},
+                },
+                "description": _ref("definitionDescription"),
+                "scope": {"enum": ["event"], "default": "event", "description": "GA4 has event scope only."},
+            },
+            required=("display_name",),
+            title="Custom metric",
+            description="A custom metric; its key is the event parameter name.",
+        ),
+        "funnel": _obj(
+            {
+                "title": {"type": "string", "description": "Shown in reports. Default: the funnel's key."},
+                "description": {"type": "string"},
+                "open": {
+                    "type": "boolean",
+                    "default": False,
+                    "description": "true: users may enter at any step; false (closed): at step 1 only.",
+                },
+                "steps": {
+                    "type": "array",
+                    "title": "Steps",
+                    "description": "2 to 10 steps, in order.",
+                    "minItems": 2,
+                    "maxItems": 10,
+                    "$comment": RULES_COMMENT,
+                    "items": _ref("funnelStep"),
+                },
+                "breakdown": {
+                    "title": "Breakdown",
+                    "description": "A Data API dimension to break the funnel down by, or {dimension, limit}.",
+                    "anyOf": [
+                        {"type": "string", "title": "Dimension", "examples": ["deviceCategory"]},
+                        _obj(
+                            {
+                                "dimension": {"type": "string", "examples": ["deviceCategory"]},
+                                "limit": {
+                                    "type": "integer",
+                                    "minimum": 1,
+                                    "maximum": 15,
+                                    "default": 5,
+                                    "description": "How many values to show (1 to 15).",
+                                },
+                            },
+                            required=("dimension",),
+                        ),
+                    ],
+                },
+            },
+            required=("steps",),
+            title="Funnel",
+        ),
+        "funnelStep": {
+            "title": "Funnel step",
+            "description": "An event name, or a mapping with `event` and options.",
+            "anyOf": [
+                _ref("eventName"),
+                _obj(
+                    {
+                        "event": _ref("eventName"),
+                        "name": {"type": "string", "description": "Shown in reports. Default: the event name."},
+                        "within": _ref(
+                            "duration", description="At most this long after the prior step: 30s, 5m, 1h30m, 2d, 1w."
+                        ),
+                        "directly_followed": {
+                            "type": "boolean",
+                            "default": False,
+                            "description": "true: must be the very next event after the prior step.",
+                        },
+                        "where": {
+                            "type": "array",
+                            "title": "Parameter filters",
+                            "description": "Conditions on the event's parameters, ANDed.",
+                            "items": _ref("stepFilter"),
+                        },
+                    },
+                    required=("event",),
+                ),
+            ],
+        },
+        "stepFilter": _obj(
+            {
+                "parameter": {"type": "string", "title": "Parameter", "examples": ["currency"]},
+                **comparison_values,
+                "in": {
+                    "type": "array",
+                    "minItems": 1,
+                    "items": {"type": ["string", "number"]},
+                    "description": "The value is one of these.",
+                },
+                **case_and_negate,
+            },
+            required=("parameter",),
+            title="Parameter filter",
+            description="{parameter: NAME, <comparison>: VALUE} with one of: " + ", ".join(FILTER_COMPARISONS) + ".",
+        ),
+        "report": _obj(
+            {
+                "title": {"type": "string", "description": "Default: the report's key."},
+                "period": {
+                    "title": "Period",
+                    "default": "last_7_days",
+                    "description": "A named period, or {start: YYYY-MM-DD, end: YYYY-MM-DD}.",
+                    "anyOf": [
+                        {"enum": list(PERIODS)},
+                        _obj({"start": _ref("date"), "end": _ref("date")}, required=("start", "end")),
+                    ],
+                },
+                "compare": {
+                    "enum": list(COMPARES),
+                    "default": "previous_period",
+                    "description": "What each number is compared against.",
+                },
+                "funnels": {
+                    "type": "array",
+                    "uniqueItems": True,
+                    "items": {"type": "string"},
+                    "description": "Funnels to report. Default: every funnel.",
+                },
+                "key_events": {
+                    "type": "array",
+                    "uniqueItems": True,
+                    "items": {"type": "string"},
+                    "description": "Conversions to total. Default: every key event.",
+                },
+                "macro": {
+                    "type": "string",
+                    "description": "The macro conversion micro conversions are compared against.",
+                },
+                "alerts": {"type": "array", "items": _ref("alert")},
+                "email": _obj(
+                    {
+                        "to": {
+                            "type": "array",
+                            "minItems": 1,
+                            "items": {"type": "string", "format": "email"},
+                            "examples": [["growth@example.com"]],
+                        },
+                        "cc": {"type": "array", "items": {"type": "string", "format": "email"}},
+                        "subject": {
+                            "type": "string",
+                            "description": "A jinja2 template.",
+                            "default": "{{ report.title }}: {{ period.label }}",
+                        },
+                    },
+                    required=("to",),
+                    title="E-mail",
+                ),
+                "formats": {
+                    "type": "array",
+                    "uniqueItems": True,
+                    "items": {"enum": list(FORMATS)},
+                    "default": ["html", "text", "json"],
+                },
+            },
+            title="Report",
+        ),
+        "alert": _obj(
+            {
+                "funnel": {"type": "string", "description": "The funnel to watch (or `event`)."},
+                "event": {"type": "string", "description": "The event to watch (or `funnel`)."},
+                "metric": {
+                    "enum": _ALERT_METRICS,
+                    "description": "Funnels: conversion_rate, users, completions; events: count, users, value; "
+                    "*_change: relative change against the comparison period (-0.2 = a 20 % drop).",
+                },
+                "below": {"type": "number", "description": "Alert when the metric is below this."},
+                "above": {"type": "number", "description": "Alert when the metric is above this."},
+            },
+            required=("metric",),
+            title="Alert",
+        ),
+        "environment": _obj(
+            {
+                "property": _ref("property"),
+                "tier": _ref("tier"),
+                "stream": _ref("stream"),
+                "overrides": _ref("overrides"),
+            },
+            required=("property",),
+            title="Environment",
+            description="A property this plan also applies to, with changes merged over the base plan.",
+        ),
+        "overrides": {
+            "type": "object",
+            "title": "Overrides",
+            "description": "A partial plan deep-merged over the base plan; null removes a key; lists replace.",
+            "properties": {
+                key: {**_override_type(key), "description": f"Merged over the base plan's `{key}`."}
+                for key in OVERRIDABLE
+            },
+            "additionalProperties": False,
+        },
+    }
+
+
+#: Top-level keys an environment's ``overrides`` may change.
+OVERRIDABLE = (
+    "currency",
+    "stream",
+    "tier",
+    "stages",
+    "conversions",
+    "events",
+    "custom_dimensions",
+    "custom_metrics",
+    "funnels",
+    "reports",
+    "safety",
+)
+
+
+def _override_type(key: str) -> dict[str, Any]:
+    if key in ("currency",):
+        return {"type": ["string", "null"]}
+    if key == "stream":
+        return {"type": ["string", "integer", "null"]}
+    if key == "tier":
+        return {"enum": ["standard", "360", 360]}
+    if key == "stages":
+        return {"type": ["array", "null"]}
+    return {"type": ["object", "null"]}
+
+
+def _top_level() -> dict[str, Any]:
+    return {
+        "version": {"const": 1, "default": 1, "description": "The plan format version; only 1 exists."},
+        "property": _ref("property"),
+        "tier": _ref("tier"),
+        "currency": _ref("currency", description="Default currency of conversion values (ISO 4217)."),
+        "stream": _ref("stream"),
+        "stages": {
+            "type": "array",
+            "title": "Journey stages",
+            "description": "The stages of the user journey, in order.",
+            "minItems": 1,
+            "uniqueItems": True,
+            "items": {"type": "string"},
+            "default": DEFAULT_STAGES,
+        },
+        "environments": _map_of(
+            _ref("environment"),
+            names="name",
+            title="Environments",
+            description="Other properties this plan applies to (staging, production...).",
+        ),
+        "conversions": _obj(
+            {
+                "macro": _map_of(
+                    _ref("conversion"),
+                    names="eventName",
+                    title="Macro conversions",
+                    description="What the business counts as success (a purchase, a lead).",
+                ),
+                "micro": _map_of(
+                    _ref("conversion"),
+                    names="eventName",
+                    title="Micro conversions",
+                    description="The smaller steps that lead to a macro conversion.",
+                ),
+            },
+            title="Conversions",
+        ),
+        "events": _map_of(
+            _ref("event"),
+            names="eventName",
+            title="Other events",
+            description="Events the site sends that are not conversions (known to funnels and docs).",
+        ),
+        "custom_dimensions": _map_of(
+            _ref("customDimension"),
+            title="Custom dimensions",
+            description="Keyed by parameter (or user property) name.",
+        ),
+        "custom_metrics": _map_of(
+            _ref("customMetric"),
+            names="parameterName",
+            title="Custom metrics",
+            description="Keyed by event parameter name.",
+        ),
+        "funnels": _map_of(_ref("funnel"), names="name", title="Funnels"),
+        "reports": _map_of(_ref("report"), names="name", title="Reports"),
+        "safety": _obj(
+            {
+                "protect": {
+                    "type": "array",
+                    "items": {"type": "string", "examples": ["purchase", "custom_dimension:form_id"]},
+                    "description": "Names sync never updates, archives or deletes: a name, or kind:name with kind "
+                    "key_event, custom_dimension, custom_metric or event_create_rule.",
+                },
+                "max_destroy": {
+                    "type": "integer",
+                    "minimum": 0,
+                    "default": 5,
+                    "description": "The most archives + deletes + replaces one sync may apply.",
+                },
+                "unmanaged": {
+                    "enum": ["ignore", "remove"],
+                    "default": "ignore",
+                    "description": "What to do with what the property has and this file does not declare.",
+                },
+            },
+            title="Safety",
+        ),
+    }
+
+
+_CACHE: dict[str, Any] | None = None
+
+
+def plan_schema() -> dict[str, Any]:
+    """The JSON Schema of a tracking plan file (a fresh copy each call)."""
+    global _CACHE
+    if _CACHE is None:
+        _CACHE = {
+            "$schema": SCHEMA_URI,
+            "title": "ga-goals tracking plan",
+            "description": "A GA4 tracking plan: conversions, custom definitions, funnels and reports. "
+            "See docs/plan-format.md.",
+            "type": "object",
+            "properties": _top_level(),
+            "required": ["property"],
+            "additionalProperties": False,
+            "$defs": _defs(),
+        }
+    return copy.deepcopy(_CACHE)
+
+
+def schema_json() -> str:
+    """The schema as the JSON text of ``ga_goals/schema/plan.schema.json``."""
+    return json.dumps(plan_schema(), indent=2, ensure_ascii=False) + "\n"
+
+
+if __name__ == "__main__":  # pragma: no cover
+    print(schema_json(), end="")

@@ -1,0 +1,154 @@
+"""How problems talk about the file: naming a place by its path, showing values, did-you-mean."""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable
+from typing import Any
+
+from ga_goals.plan_file.document import Path
+
+#: Mappings whose keys are names of things, and what one such thing is called.
+COLLECTIONS: dict[tuple[str, ...], str] = {
+    ("conversions", "macro"): "conversion",
+    ("conversions", "micro"): "conversion",
+    ("events",): "event",
+    ("custom_dimensions",): "custom dimension",
+    ("custom_metrics",): "custom metric",
+    ("funnels",): "funnel",
+    ("reports",): "report",
+    ("environments",): "environment",
+}
+
+#: What one item of a list under this key is called.
+ITEM_NOUNS = {
+    "steps": "step",
+    "when": "condition",
+    "set": "mutation",
+    "created_from": "event create rule",
+    "where": "filter",
+    "alerts": "alert",
+    "to": "address",
+    "cc": "address",
+    "stages": "stage",
+    "protect": "entry",
+    "funnels": "funnel",
+    "key_events": "key event",
+    "formats": "format",
+    "in": "value",
+}
+
+#: How a single mapping under this key is called (when it is not a list item).
+SINGLE_NOUNS = {
+    "created_from": "the event create rule",
+    "email": "the e-mail settings",
+    "breakdown": "the breakdown",
+    "period": "the period",
+    "value": "the value",
+    "overrides": "the overrides",
+}
+
+
+def strip_environment(path: Path) -> Path:
+    """A path inside ``environments.NAME.overrides`` seen from the plan's top."""
+    if len(path) >= 3 and path[0] == "environments" and path[2] == "overrides":
+        return path[3:]
+    return path
+
+
+def describe(path: Path) -> str:
+    """A readable name for the thing at ``path``: ``step 3 of funnel 'checkout'``."""
+    path = strip_environment(path)
+    if not path:
+        return "the top level"
+    phrase = ""
+    i = 0
+    # a named thing in a collection
+    for prefix, noun in COLLECTIONS.items():
+        n = len(prefix)
+        if len(path) > n and tuple(path[:n]) == prefix and isinstance(path[n], str):
+            phrase = f"{noun} '{path[n]}'"
+            i = n + 1
+            break
+    while i < len(path):
+        part = path[i]
+        nxt = path[i + 1] if i + 1 < len(path) else None
+        if isinstance(part, str) and isinstance(nxt, int):
+            noun = ITEM_NOUNS.get(part, f"item of '{part}'")
+            label = f"{noun} {nxt + 1}" if part in ITEM_NOUNS else f"item {nxt + 1} of '{part}'"
+            phrase = f"{label} of {phrase}" if phrase else label
+            i += 2
+            continue
+        if isinstance(part, str):
+            label = SINGLE_NOUNS.get(part, f"'{part}'") if phrase else f"'{part}'"
+            phrase = f"{label} of {phrase}" if phrase else label
+        else:
+            phrase = f"item {part + 1} of {phrase}" if phrase else f"item {part + 1}"
+        i += 1
+    return phrase
+
+
+def subject(path: Path) -> str:
+    """How a message names the value at ``path``: ``'within'``, ``conversion 'purchase'``..."""
+    stripped = strip_environment(path)
+    if not stripped:
+        return "the plan"
+    last = stripped[-1]
+    if isinstance(last, str) and tuple(stripped[:-1]) not in COLLECTIONS:
+        return f"'{last}'"
+    if isinstance(last, int) and len(stripped) > 1 and isinstance(stripped[-2], str):
+        if stripped[-2] not in ITEM_NOUNS:
+            return f"item {last + 1} of '{stripped[-2]}'"
+    return describe(path)
+
+
+def show(value: Any) -> str:
+    """A value as it would be written in YAML, for messages."""
+    if value is None:
+        return "nothing (null)"
+    if value is True:
+        return "true"
+    if value is False:
+        return "false"
+    if isinstance(value, str):
+        return repr(value) if value else "an empty string"
+    if isinstance(value, (int, float)):
+        return repr(value)
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "a mapping"
+    return repr(value)  # pragma: no cover
+
+
+def did_you_mean(word: str, choices: Iterable[str], *, cutoff: float = 0.6) -> str | None:
+    """The closest of ``choices`` to ``word``, if any is close enough.
+
+    A choice that differs only in case, or only by two swapped neighbouring letters, wins.
+    """
+    pool = [c for c in choices if isinstance(c, str)]
+    lowered = {c.lower(): c for c in pool}
+    if word.lower() in lowered and lowered[word.lower()] != word:
+        return lowered[word.lower()]
+    for i in range(len(word) - 1):
+        swapped = word[:i] + word[i + 1] + word[i] + word[i + 2 :]
+        if swapped != word and swapped in pool:
+            return swapped
+    if len(word) >= 3:
+        extended = [c for c in pool if c.startswith(word)]
+        if len(extended) == 1:
+            return extended[0]
+    matches = difflib.get_close_matches(word, pool, n=1, cutoff=cutoff)
+    return matches[0] if matches else None
+
+
+def one_of(choices: Iterable[Any], conjunction: str = "or") -> str:
+    """``a, b or c``."""
+    items = [str(c) for c in choices]
+    if len(items) <= 1:
+        return "".join(items)
+    return f"{', '.join(items[:-1])} {conjunction} {items[-1]}"
+
+
+def plural(n: int, word: str) -> str:
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"
