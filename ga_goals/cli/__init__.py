@@ -22,8 +22,10 @@ class Group(click.Group):
         try:
             return super().invoke(ctx)
         except PlanFileError as error:
+            from ga_goals.cli.output import echo_problem
+
             for problem in sorted(error.problems, key=lambda p: p.location):
-                click.echo(_styled_problem(str(problem), problem.severity), err=True, color=ctx.color)
+                echo_problem(ctx, problem)
             count = len(error.errors)
             click.echo(f"{count} error{'s' if count != 1 else ''}; nothing was sent to GA4.", err=True)
             ctx.exit(ExitCode.ERROR)
@@ -34,12 +36,6 @@ class Group(click.Group):
             click.echo("Interrupted.", err=True)
             ctx.exit(130)
 
-
-def _styled_problem(text: str, severity: str) -> str:
-    location, _, message = text.partition(": ")
-    return click.style(location + ":", bold=True) + " " + click.style(
-        message, fg="red" if severity == "error" else "yellow"
-    )
 
 
 @click.group(cls=Group, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -68,7 +64,6 @@ def cli(ctx: click.Context, no_color: bool) -> None:
 
 
 def main() -> None:
-    from ga_goals.cli import plan_commands, sandbox_commands  # noqa: F401  (registers commands)
 
     cli.main(prog_name="ga-goals")
 

@@ -9,6 +9,7 @@ from typing import Any
 import click
 
 from ga_goals.cli import cli
+from ga_goals.cli.output import echo_problem
 from ga_goals.cli.options import connection_options, environment_options, make_connection
 from ga_goals.errors import ExitCode, GaGoalsError, PlanFileError
 
@@ -41,13 +42,7 @@ def validate(ctx: click.Context, files: tuple[Path, ...], tier: str | None) -> N
         problems = validate_file(path, tier=tier)
         errors = [p for p in problems if p.severity == "error"]
         for problem in problems:
-            color = "red" if problem.severity == "error" else "yellow"
-            location, _, message = str(problem).partition(": ")
-            click.echo(
-                click.style(location + ":", bold=True) + " " + click.style(message, fg=color),
-                err=True,
-                color=ctx.color,
-            )
+            echo_problem(ctx, problem)
         if errors:
             failed += 1
             click.echo(f"{path}: {len(errors)} error{'s' if len(errors) != 1 else ''}", err=True)
@@ -93,10 +88,19 @@ def schema(output: Path | None) -> None:
         click.echo(text, nl=False)
 
 
-def _load(path: Path, environments: tuple[str, ...], all_envs: bool) -> list[Any]:
+def _load(ctx: click.Context, path: Path, environments: tuple[str, ...], all_envs: bool) -> list[Any]:
+    """The plans asked for; their warnings go to stderr once (environments share most of them)."""
     from ga_goals.plan_file import load_plans
 
-    return load_plans(path, list(environments) or None, all_environments=all_envs)
+    plans = load_plans(path, list(environments) or None, all_environments=all_envs)
+    seen: set[str] = set()
+    for tracking_plan in plans:
+        for warning in tracking_plan.warnings:
+            if str(warning) not in seen:
+                seen.add(str(warning))
+                echo_problem(ctx, warning)
+    return plans
+
 
 
 def _progress(index: int, total: int, tracking_plan: Any, target_property: str, verb: str) -> None:
@@ -134,7 +138,7 @@ def plan(ctx: click.Context, file: Path, environments: tuple[str, ...], all_envs
 
     plans = []
     with Manager(make_connection(**connection)) as manager:
-        tracking_plans = _load(file, environments, all_envs)
+        tracking_plans = _load(ctx, file, environments, all_envs)
         for index, tracking_plan in enumerate(tracking_plans, 1):
             target = manager.target(tracking_plan.property)
             _progress(index, len(tracking_plans), tracking_plan, target.property, "reading")
@@ -193,7 +197,7 @@ def sync(ctx: click.Context, file: Path, environments: tuple[str, ...], all_envs
 
     pending = False
     with Manager(make_connection(writes_per_minute=writes_per_minute, **connection)) as manager:
-        tracking_plans = _load(file, environments, all_envs)
+        tracking_plans = _load(ctx, file, environments, all_envs)
         for index, tracking_plan in enumerate(tracking_plans, 1):
             target = manager.target(tracking_plan.property)
             _progress(index, len(tracking_plans), tracking_plan, target.property, "syncing")

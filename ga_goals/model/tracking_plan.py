@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Literal
 
-from ga_goals.errors import Location
+from ga_goals.errors import Location, Problem
 from ga_goals.model.resources import (
     CountingMethod,
     CustomDimension,
@@ -195,6 +195,8 @@ class TrackingPlan:
     reports: dict[str, Report] = field(default_factory=dict)
     environments: dict[str, Environment] = field(default_factory=dict)
     safety: Safety = field(default_factory=Safety)
+    #: Legal but probably unintended things the loader noticed (sorted by location).
+    warnings: list[Problem] = field(default_factory=list)
 
     @property
     def is_sandbox(self) -> bool:

@@ -8,19 +8,19 @@ reserved names, lengths, limits per tier, references between sections), and buil
 
 Public API::
 
-    load_plan(path, environment=None, *, env=None, tier=None) -> LoadedPlan
-    load_plans(path, environments=None, *, all_environments=False, env=None, tier=None) -> list[LoadedPlan]
+    load_plan(path, environment=None, *, env=None, tier=None) -> TrackingPlan
+    load_plans(path, environments=None, *, all_environments=False, env=None, tier=None) -> list[TrackingPlan]
     validate_file(path, *, env=None, tier=None) -> list[Problem]
     plan_schema() -> dict
 
-``LoadedPlan`` is a ``TrackingPlan`` with a ``warnings: list[Problem]`` attribute. Loading raises
+``TrackingPlan.warnings`` lists the warnings. Loading raises
 ``ga_goals.errors.PlanFileError`` (with every error and warning) when there is any error.
 
 Importing this package is cheap: ``jsonschema`` is imported only when a file is checked, and
 nothing here imports the Google clients.
 """
 
-from ga_goals.plan_file.api import LoadedPlan, load_plan, load_plans, validate_file
+from ga_goals.plan_file.api import load_plan, load_plans, validate_file
 from ga_goals.plan_file.schema import plan_schema
 
-__all__ = ["LoadedPlan", "load_plan", "load_plans", "plan_schema", "validate_file"]
+__all__ = ["load_plan", "load_plans", "plan_schema", "validate_file"]

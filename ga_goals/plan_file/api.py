@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from ga_goals.errors import Location, PlanFileError, Problem
@@ -24,17 +24,6 @@ from ga_goals.plan_file.document import Document, YamlProblems, read_document
 from ga_goals.plan_file.environments import base_document, environment_names, merge_environment
 from ga_goals.plan_file.variables import Substitution, substitute
 from ga_goals.plan_file.wording import did_you_mean
-
-
-@dataclass
-class LoadedPlan(TrackingPlan):
-    """A ``TrackingPlan`` as loaded from a file, with the warnings its checks raised.
-
-    Warnings are legal but probably unintended things (a macro conversion that is not a key
-    event, an alert on a funnel the report leaves out...); loading succeeds with them.
-    """
-
-    warnings: list[Problem] = field(default_factory=list)
 
 
 @dataclass
@@ -103,7 +92,7 @@ def _load(
     *,
     env: Mapping[str, str] | None,
     tier: str | None,
-) -> list[LoadedPlan]:
+) -> list[TrackingPlan]:
     try:
         parsed = _parse(path, env)
     except YamlProblems as exc:
@@ -131,8 +120,7 @@ def _load(
     for name in selected:
         doc = base_document(parsed.doc) if name is None else merged[name]
         own = base_problems if name is None else base_problems + per_environment[name]
-        plan = build_plan(doc, source=parsed.file, environment=name, tier=tier, environments=environments,
-                          cls=LoadedPlan)
+        plan = build_plan(doc, source=parsed.file, environment=name, tier=tier, environments=environments)
         plan.warnings = _sort([p for p in parsed.yaml_problems + own if p.severity == "warning"])
         plans.append(plan)
     return plans
@@ -144,7 +132,7 @@ def load_plan(
     *,
     env: Mapping[str, str] | None = None,
     tier: str | None = None,
-) -> LoadedPlan:
+) -> TrackingPlan:
     """Load, check and build the plan in ``path`` for ``environment`` (None: the base property).
 
     :param env: variables for ``${VAR}`` (default ``os.environ``).
@@ -163,7 +151,7 @@ def load_plans(
     all_environments: bool = False,
     env: Mapping[str, str] | None = None,
     tier: str | None = None,
-) -> list[LoadedPlan]:
+) -> list[TrackingPlan]:
     """One plan per environment asked for, in that order.
 
     ``environments=None`` (and ``all_environments=False``) loads the base property only;

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, TypeVar
+from typing import Any
 
 from ga_goals.errors import Location
 from ga_goals.model import (
@@ -29,8 +29,6 @@ from ga_goals.model import (
 from ga_goals.plan_file.document import Document, Path
 from ga_goals.plan_file.rules import create_rules, ga4_value, normalise_tier, parse_date, parse_duration
 from ga_goals.plan_file.schema import FILTER_COMPARISONS, NUMERIC_COMPARISONS, RULE_COMPARISONS
-
-PlanT = TypeVar("PlanT", bound=TrackingPlan)
 
 #: Plan-file comparison -> (MatchingCondition comparison, its case-insensitive variant).
 _COMPARISON = {
@@ -213,11 +211,10 @@ class _Builder:
         environment: str | None,
         tier: str | None,
         environments: dict[str, Environment],
-        cls: type[PlanT],
-    ) -> PlanT:
+    ) -> TrackingPlan:
         data = self.data
         conversions = data.get("conversions") or {}
-        plan = cls(
+        plan = TrackingPlan(
             source=source,
             property=normalise_property(data["property"]),
             environment=environment,
@@ -290,7 +287,6 @@ def build_plan(
     environment: str | None,
     tier: str | None,
     environments: dict[str, Environment],
-    cls: type[PlanT] = TrackingPlan,  # type: ignore[assignment]
-) -> PlanT:
-    """The ``TrackingPlan`` (or subclass ``cls``) of a document that has passed every check."""
-    return _Builder(doc).plan(source, environment, tier, environments, cls)
+) -> TrackingPlan:
+    """The ``TrackingPlan`` of a document that has passed every check."""
+    return _Builder(doc).plan(source, environment, tier, environments)

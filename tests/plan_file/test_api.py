@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from ga_goals.errors import Location, PlanFileError
-from ga_goals.plan_file import LoadedPlan, load_plan, load_plans, validate_file
+from ga_goals.model import TrackingPlan
+from ga_goals.plan_file import load_plan, load_plans, validate_file
 
 
 def _write(tmp_path: Path, text: str, name: str = "plan.yaml") -> Path:
@@ -53,7 +54,7 @@ def test_warnings_do_not_stop_loading(tmp_path: Path) -> None:
         """,
     )
     plan = load_plan(path, env={})
-    assert isinstance(plan, LoadedPlan)
+    assert isinstance(plan, TrackingPlan)
     [warning] = plan.warnings
     assert warning.severity == "warning"
     assert warning.location == Location(str(path), 4, 27)

@@ -1,0 +1,60 @@
+"""pull's writer: a property's state -> plan file -> the same state, for every state the planner
+cases describe (the property side of tests/changes/cases)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import yaml
+
+from ga_goals.changes import compute_plan
+from ga_goals.changes.serialize import state_from_json
+from ga_goals.model import Condition, EventCreateRule, Mutation, PropertyState
+from ga_goals.plan_file import load_plan, validate_file
+from ga_goals.plan_file.writer import render_plan_file
+
+CASES = sorted((Path(__file__).parent.parent / "changes" / "cases").glob("*/actual.json"))
+
+
+def _round_trip(state: PropertyState, tmp_path: Path) -> None:
+    path = tmp_path / "pulled.yaml"
+    path.write_text(render_plan_file(state, property_ref=state.property_id))
+    assert [str(p) for p in validate_file(path) if p.severity == "error"] == []
+    desired = load_plan(path).desired_state(state.property)
+    plan = compute_plan(desired, state)
+    assert plan.changes == [], [c.describe() for c in plan.changes]
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.parent.name for c in CASES])
+def test_pulled_file_plans_no_changes(case: Path, tmp_path: Path) -> None:
+    state = state_from_json(json.loads(case.read_text()))
+    _round_trip(state, tmp_path)
+
+
+def test_rules_keep_their_exact_values(tmp_path: Path) -> None:
+    state = state_from_json(json.loads((CASES[0]).read_text()))
+    web = next(s for s in state.data_streams if s.type == "web")
+    rule = EventCreateRule(
+        destination_event="big_order",
+        conditions=(
+            Condition("event_name", "equals", "purchase"),
+            Condition("value", "greater_than", "100"),
+            Condition("value", "less_than_or_equal", "2.5"),
+            Condition("coupon", "starts_with_case_insensitive", "VIP", negated=True),
+            Condition("page_location", "regular_expression", r"/checkout/(step|done)"),
+            Condition("note", "equals", "10.50"),  # a string that looks like a number stays one
+        ),
+        copy_parameters=True,
+        mutations=(Mutation("tier", "gold"), Mutation("origin", "[[coupon]]")),
+        stream=web.resource_name,
+    )
+    state.add(rule)
+    _round_trip(state, tmp_path)
+    text = render_plan_file(state, property_ref=state.property_id)
+    spec = yaml.safe_load(text)["conversions"]["micro"]["big_order"]["created_from"]
+    assert spec["when"][1] == {"parameter": "value", "greater_than": 100}
+    assert spec["when"][3] == {"parameter": "coupon", "starts_with": "VIP", "case_sensitive": False, "negate": True}
+    assert spec["set"][1] == {"parameter": "origin", "copy_from": "coupon"}
+    assert text.startswith("# Pulled from ")
