@@ -20,7 +20,7 @@ from ga_goals.model import SANDBOX, TrackingPlan
 from ga_goals.sandbox import SANDBOX_PROPERTY_ID, default_state_dir
 
 if TYPE_CHECKING:  # the Google clients load only when a command talks to GA4
-    from ga_goals.changes.plan import Plan
+    from ga_goals.changes.plan import Change, Plan
     from ga_goals.ga4.admin import AdminGateway, ApplyReport, ChangeResult
     from ga_goals.ga4.target import Target
     from ga_goals.model import PropertyState
@@ -142,6 +142,8 @@ class Manager:
         checksum: str | None = None,
         on_plan: Callable[[Plan], None] | None = None,
         on_result: Callable[[ChangeResult], None] | None = None,
+        on_start: Callable[[int, Change], None] | None = None,
+        on_wait: Callable[[float], None] | None = None,
     ) -> tuple[Plan, ApplyReport | None]:
         """Plan, check safety and, only when ``apply`` is true, apply.
 
@@ -160,7 +162,7 @@ class Manager:
             if not apply or not plan.has_changes:
                 return plan, None
             plan.check_safety(allow_destroy=allow_destroy, max_destroy=max_destroy)
-            return plan, gateway.apply(plan, on_result=on_result)
+            return plan, gateway.apply(plan, on_result=on_result, on_start=on_start, on_wait=on_wait)
 
     def read(self, property_ref: str) -> PropertyState:
         with self.gateway(property_ref) as gateway:

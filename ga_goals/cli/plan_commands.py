@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import signal
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -206,15 +209,22 @@ def sync(ctx: click.Context, file: Path, environments: tuple[str, ...], all_envs
                 expected = saved_plan_checksum(plan_file, target.property)
             printer = _ResultPrinter(ctx)
             try:
-                result, report = manager.sync(
-                    tracking_plan,
-                    apply=do_apply,
-                    allow_destroy=allow_destroy,
-                    max_destroy=max_destroy,
-                    checksum=expected,
-                    on_plan=lambda p: click.echo(render_text(p, color=True), color=ctx.color),
-                    on_result=printer,
-                )
+                with _terminate_as_interrupt():
+                    result, report = manager.sync(
+                        tracking_plan,
+                        apply=do_apply,
+                        allow_destroy=allow_destroy,
+                        max_destroy=max_destroy,
+                        checksum=expected,
+                        on_plan=lambda p: click.echo(render_text(p, color=True), color=ctx.color),
+                        on_result=printer,
+                        on_start=printer.start,
+                        on_wait=printer.wait,
+                    )
+            except KeyboardInterrupt:
+                printer.interrupted()
+                _remaining(ctx, index, tracking_plans)
+                ctx.exit(ExitCode.PARTIAL if printer.applied else 130)
             except GaGoalsError as error:
                 report = getattr(error, "report", None)
                 if report is not None:
@@ -232,10 +242,30 @@ def sync(ctx: click.Context, file: Path, environments: tuple[str, ...], all_envs
                 continue
             printer.summary(report)
             if not report.complete:
+                if report.error is not None:
+                    click.echo(click.style("Error: ", fg="red", bold=True) + str(report.error), err=True, color=ctx.color)
                 _remaining(ctx, index, tracking_plans)
                 ctx.exit(ExitCode.PARTIAL if printer.applied else ExitCode.ERROR)
     if pending:
         ctx.exit(ExitCode.CHANGES)
+
+
+@contextmanager
+def _terminate_as_interrupt() -> Iterator[None]:
+    """SIGTERM (cron or CI timeouts) stops a sync like Ctrl-C: with a report of what was applied."""
+
+    def interrupt(signum: int, frame: Any) -> None:
+        raise KeyboardInterrupt
+
+    try:
+        previous = signal.signal(signal.SIGTERM, interrupt)
+    except ValueError:  # not the main thread (embedded use): leave signals alone
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def _remaining(ctx: click.Context, index: int, tracking_plans: list[Any]) -> None:
@@ -252,8 +282,23 @@ class _ResultPrinter:
     def __init__(self, ctx: click.Context) -> None:
         self.ctx = ctx
         self.applied = 0
+        self.in_flight: Any = None
+
+    def start(self, index: int, change: Any) -> None:
+        self.in_flight = change
+
+    def wait(self, seconds: float) -> None:
+        click.echo(click.style(f"  pacing writes under the Admin API quota: waiting {seconds:.1f} s", dim=True), err=True, color=self.ctx.color)
+
+    def interrupted(self) -> None:
+        click.echo(click.style(f"Interrupted: {self.applied} change{'s' if self.applied != 1 else ''} applied (marked ✓ above).", fg="red", bold=True), err=True, color=self.ctx.color)
+        if self.in_flight is not None:
+            change = self.in_flight
+            click.echo(f"  in flight: {change.action} {change.kind} {change.label} (GA4 may or may not have applied it)", err=True)
+        click.echo("Run the same sync again to finish: it re-reads the property and does only what is left.", err=True)
 
     def __call__(self, result: Any) -> None:
+        self.in_flight = None
         symbol, color = self.SYMBOLS.get(result.status, ("·", "white"))
         change = result.change
         text = f"{symbol} {change.action} {change.kind} {change.label}"

@@ -101,3 +101,32 @@ def test_unknown_environment_is_a_clear_error(run):
     assert result.exit_code == 1
     assert "Traceback" not in result.output
     assert "production" in result.stderr
+
+
+def test_sigterm_mid_sync_reports_what_was_applied(sandbox_dir: Path):
+    """cron or CI killing a slow sync: the run says what was applied; the next run finishes."""
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    env = dict(os.environ, GA_GOALS_SANDBOX_DIR=str(sandbox_dir), GA_GOALS_SANDBOX_LATENCY="0.2", NO_COLOR="1")
+    command = [sys.executable, "-m", "ga_goals", "sync", str(SHOP), "--apply"]
+    process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    assert process.stdout is not None
+    applied_lines = 0
+    for line in process.stdout:
+        if line.startswith("✓"):
+            applied_lines += 1
+            if applied_lines == 3:
+                process.send_signal(signal.SIGTERM)
+                break
+    rest, stderr = process.communicate(timeout=60)
+    applied_lines += sum(1 for line in rest.splitlines() if line.startswith("✓"))
+    assert process.returncode == 3, stderr
+    assert f"Interrupted: {applied_lines} changes applied" in stderr
+    assert "Run the same sync again" in stderr
+    finish = subprocess.run(command, env=dict(env, GA_GOALS_SANDBOX_LATENCY="0"), capture_output=True, text=True)
+    assert finish.returncode == 0, finish.stderr
+    again = subprocess.run(command[:3] + ["plan", str(SHOP), "--exit-code"], env=env, capture_output=True, text=True)
+    assert again.returncode == 0, again.stdout
