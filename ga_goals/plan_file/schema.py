@@ -662,7 +662,7 @@ def plan_schema() -> dict[str, Any]:
             "$schema": SCHEMA_URI,
             "title": "ga-goals tracking plan",
             "description": "A GA4 tracking plan: conversions, custom definitions, funnels and reports. "
-            "See docs/plan-format.md.",
+            "See the Plan file reference in the ga-goals README.",
             "type": "object",
             "properties": _top_level(),
             "required": ["property"],

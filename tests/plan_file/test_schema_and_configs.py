@@ -99,11 +99,12 @@ def test_environment_variables_reach_the_example_plans() -> None:
     assert "weekly" not in staging.reports
 
 
-def test_the_example_in_the_format_doc_is_valid(tmp_path: Path) -> None:
+def test_the_example_in_the_readme_reference_is_valid(tmp_path: Path) -> None:
     import re
 
-    text = (ROOT / "docs" / "plan-format.md").read_text()
-    example = re.search(r"```yaml\n(.*?)```", text, re.S)
+    text = (ROOT / "README.md").read_text()
+    reference = text[text.index("## Plan file reference"):]
+    example = re.search(r"```yaml\n(.*?)```", reference, re.S)
     assert example
     path = tmp_path / "example.yaml"
     path.write_text(example.group(1))
