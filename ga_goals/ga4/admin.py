@@ -317,7 +317,9 @@ class AdminGateway:
             raise self._map(exc, reading=True) from exc
 
     def _map(self, exc: BaseException, **kw: Any) -> GaGoalsError:
-        return map_error(exc, prop=self.property, retry_deadline=self.target.retry_deadline, **kw)
+        return map_error(
+            exc, prop=self.property, retry_deadline=self.target.retry_deadline, sandbox=self.target.is_sandbox, **kw
+        )
 
     def _write(
         self,

@@ -86,6 +86,7 @@ def map_error(
     reading: bool = False,
     retry_deadline: float | None = None,
     applied: int | None = None,
+    sandbox: bool = False,
 ) -> GaGoalsError:
     """Map a Google client / auth exception to a ga_goals error (returned, not raised).
 
@@ -94,6 +95,7 @@ def map_error(
     :param reading: the call read the property (a NOT_FOUND then means the property itself).
     :param retry_deadline: how long transient errors were retried, for the timeout message.
     :param applied: how many changes of a plan were applied before (for quota messages).
+    :param sandbox: the call went to a sandbox server (its fixes differ from Google's).
     """
     if isinstance(exc, GaGoalsError):
         return exc
@@ -124,6 +126,12 @@ def map_error(
             f"expired.\n{CREDENTIALS_HINT}"
         )
     if isinstance(exc, gexc.NotFound):
+        if reading and sandbox:
+            return ApiError(
+                f"{plabel} does not exist in the sandbox server ({_server_message(exc)}): start it with "
+                f"`ga-goals sandbox serve --property {prop.rsplit('/', 1)[-1]}`, or drop --sandbox-address "
+                "to use an in-process sandbox, which creates the property it is asked for."
+            )
         if reading:
             return ApiError(
                 f"{plabel} not found (or no access): check the property id in the plan file "

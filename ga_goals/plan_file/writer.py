@@ -85,8 +85,21 @@ def render_plan_file(state: PropertyState, *, property_ref: str, today: date | N
         "# (steps towards them), give them journey `stage`s and descriptions, then add funnels\n"
         "# and reports. `ga-goals plan` against the same property shows no changes.\n"
     )
-    body = yaml.safe_dump(document, sort_keys=False, allow_unicode=True, default_flow_style=False, width=100)
+    body = yaml.dump(document, Dumper=_Dumper, sort_keys=False, allow_unicode=True, default_flow_style=False, width=100)
     return header + body
+
+
+class _Flow(dict):  # type: ignore[type-arg]
+    """A small mapping written on one line: ``{parameter: form_id, equals: newsletter}``."""
+
+
+class _Dumper(yaml.SafeDumper):
+    pass
+
+
+_Dumper.add_representer(
+    _Flow, lambda dumper, data: dumper.represent_mapping("tag:yaml.org,2002:map", data.items(), flow_style=True)
+)
 
 
 def _conversion(key_event: KeyEvent | None, rules: list[EventCreateRule], name_stream: bool) -> dict[str, Any]:
@@ -96,7 +109,7 @@ def _conversion(key_event: KeyEvent | None, rules: list[EventCreateRule], name_s
     else:
         entry["counting"] = key_event.counting_method
         if key_event.default_value is not None:
-            value: dict[str, Any] = {"default": _number(key_event.default_value)}
+            value: dict[str, Any] = _Flow(default=_number(key_event.default_value))
             if key_event.currency:
                 value["currency"] = key_event.currency
             entry["value"] = value
@@ -121,11 +134,11 @@ def _condition(condition: Condition) -> dict[str, Any]:
     insensitive = comparison.endswith("_case_insensitive")
     base = comparison.removesuffix("_case_insensitive")
     if condition.field == "event_name" and base == "equals" and not insensitive and not condition.negated:
-        return {"event_name": condition.value}
+        return _Flow(event_name=condition.value)
     value: Any = condition.value
     if base.startswith(("greater_than", "less_than")):
         value = _numeral(value)  # the plan format takes numbers for numeric comparisons
-    spec: dict[str, Any] = {"parameter": condition.field, _OPERATORS[base]: value}
+    spec: dict[str, Any] = _Flow({"parameter": condition.field, _OPERATORS[base]: value})
     if insensitive:
         spec["case_sensitive"] = False
     if condition.negated:
@@ -136,8 +149,8 @@ def _condition(condition: Condition) -> dict[str, Any]:
 def _mutation(mutation: Mutation) -> dict[str, Any]:
     copied = _COPY.match(mutation.value)
     if copied:
-        return {"parameter": mutation.parameter, "copy_from": copied.group(1)}
-    return {"parameter": mutation.parameter, "value": mutation.value}
+        return _Flow(parameter=mutation.parameter, copy_from=copied.group(1))
+    return _Flow(parameter=mutation.parameter, value=mutation.value)
 
 
 def _sorted_dimensions(state: PropertyState) -> list[CustomDimension]:

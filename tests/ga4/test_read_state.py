@@ -187,8 +187,18 @@ def test_errors_that_are_not_retried(server: SandboxServer, gateway: AdminGatewa
 
 def test_unknown_property(server: SandboxServer) -> None:
     with AdminGateway(make_target(server, property="properties/999")) as ga:
-        with pytest.raises(ApiError, match=r"^property 999 not found \(or no access\)"):
+        with pytest.raises(ApiError, match=r"^property 999 does not exist in the sandbox server .*sandbox serve --property 999"):
             ga.read_state()
+
+
+def test_unknown_property_on_google_names_the_access_fix() -> None:
+    from google.api_core import exceptions as gexc
+
+    from ga_goals.ga4.errors import map_error
+
+    error = map_error(gexc.NotFound("Requested entity was not found."), prop="properties/999", reading=True)
+    assert str(error).startswith("property 999 not found (or no access)")
+    assert "Property access management" in str(error)
 
 
 def test_permission_denied(server: SandboxServer, gateway: AdminGateway) -> None:
