@@ -319,8 +319,9 @@ def _replace(old: Resource, new: Resource, *, label: str, reason: str) -> Change
 
 def _scope_reason(old: Resource, new: Resource) -> str:
     return (
-        f"scope is immutable in GA4: the {old.scope}-scoped dimension is archived and a "  # type: ignore[union-attr]
-        f"{new.scope}-scoped one created; archived names cannot be reused in the same scope"  # type: ignore[union-attr]
+        f"scope is immutable in GA4: the {old.scope}-scoped dimension is archived and "  # type: ignore[union-attr]
+        f"{'an' if new.scope in ('event', 'item') else 'a'} {new.scope}-scoped one created; "  # type: ignore[union-attr]
+        "archived names cannot be reused in the same scope"
     )
 
 
