@@ -6,6 +6,7 @@ the Google clients when they run (each client module costs about 0.3 s to import
 
 from __future__ import annotations
 
+import os
 import sys
 from typing import Any
 
