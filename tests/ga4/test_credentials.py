@@ -106,7 +106,6 @@ def _service_account_file(path: Path) -> Path:
 
 
 def test_a_service_account_key_builds_clients_without_network(no_adc: Path) -> None:
-    pytest.importorskip("cryptography")
     key = _service_account_file(no_adc / "key.json")
     creds = load_credentials(Target("properties/1", credentials_file=str(key)))
     assert creds.service_account_email == "ga-goals@test-project.iam.gserviceaccount.com"
