@@ -70,3 +70,16 @@ def environment_options(function: F) -> F:
     for decorator in reversed(decorators):
         function = decorator(function)
     return function
+
+
+def _no_color(ctx: click.Context, param: click.Parameter, value: bool) -> None:
+    if value:
+        ctx.color = False
+        if ctx.parent is not None:
+            ctx.parent.color = False  # errors are printed by the group
+
+
+#: ``--no-color`` after the command name too (``ga-goals plan x.yaml --no-color``).
+no_color_option = click.option(
+    "--no-color", is_flag=True, expose_value=False, is_eager=True, callback=_no_color, help="Plain output, no ANSI colours."
+)

@@ -13,7 +13,7 @@ import click
 
 from ga_goals.cli import cli
 from ga_goals.cli.output import echo_problem
-from ga_goals.cli.options import connection_options, environment_options, make_connection
+from ga_goals.cli.options import connection_options, environment_options, make_connection, no_color_option
 from ga_goals.errors import ExitCode, GaGoalsError, PlanFileError
 
 PLAN_FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
@@ -26,6 +26,7 @@ PLAN_FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
     type=click.Choice(["standard", "360"]),
     help="Check limits for this property tier instead of the plan's `tier`.",
 )
+@no_color_option
 @click.pass_context
 def validate(ctx: click.Context, files: tuple[Path, ...], tier: str | None) -> None:
     """Check plan files offline against GA4's rules, and list every problem.
@@ -121,6 +122,7 @@ def _progress(index: int, total: int, tracking_plan: Any, target_property: str, 
 @click.option("--exit-code", is_flag=True, help="Exit 2 when there are changes, 0 when none, 1 on error (for CI).")
 @click.option("-o", "--out", type=click.Path(dir_okay=False, path_type=Path), help="Also save the plan as JSON.")
 @connection_options
+@no_color_option
 @click.pass_context
 def plan(ctx: click.Context, file: Path, environments: tuple[str, ...], all_envs: bool, as_json: bool,
          markdown: bool, exit_code: bool, out: Path | None, **connection: Any) -> None:
@@ -177,6 +179,7 @@ def plan(ctx: click.Context, file: Path, environments: tuple[str, ...], all_envs
 )
 @click.option("--writes-per-minute", type=click.IntRange(min=1), help="Pace writes under this Admin API quota [default: 180].")
 @connection_options
+@no_color_option
 @click.pass_context
 def sync(ctx: click.Context, file: Path, environments: tuple[str, ...], all_envs: bool, do_apply: bool,
          allow_destroy: bool, max_destroy: int | None, checksum: str | None, plan_file: Path | None,
@@ -335,6 +338,7 @@ class _ResultPrinter:
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write the plan file here (default: stdout).")
 @click.option("--force", is_flag=True, help="Overwrite --output if it exists.")
 @connection_options
+@no_color_option
 @click.pass_context
 def pull(ctx: click.Context, property_ref: str | None, output: Path | None, force: bool, **connection: Any) -> None:
     """Write a plan file from an existing property.

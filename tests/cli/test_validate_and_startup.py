@@ -68,3 +68,15 @@ def test_help_validate_and_schema_do_not_import_google_clients():
         capture_output=True, text=True, cwd=ROOT, check=True,
     )
     assert done.stdout.strip() == "", f"imported at start-up: {done.stdout}"
+
+
+def test_no_color_after_the_command_name(sandbox_dir: Path):
+    from click.testing import CliRunner
+
+    from ga_goals.cli import cli
+
+    runner = CliRunner()
+    coloured = runner.invoke(cli, ["plan", str(CONFIGS / "shop.yaml")], color=True)
+    plain = runner.invoke(cli, ["plan", str(CONFIGS / "shop.yaml"), "--no-color"], color=True)
+    assert "\x1b[" in coloured.output
+    assert plain.exit_code == 0 and "\x1b[" not in plain.output
