@@ -8,6 +8,10 @@ traceback. Anything else is a bug and keeps its traceback.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from ga_goals.ga4.admin import ApplyReport
 
 
 class ExitCode:
@@ -50,6 +54,8 @@ class GaGoalsError(Exception):
     """Base class of every error caused by input or by the remote property."""
 
     exit_code: int = ExitCode.ERROR
+    #: The report of the apply this error stopped (set by ``ga_goals.ga4.admin``), else None.
+    report: ApplyReport | None = None
 
 
 @dataclass

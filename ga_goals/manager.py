@@ -90,9 +90,14 @@ class Manager:
         from ga_goals.ga4.target import Target
 
         name = property_name(property_ref)
-        common = {"timeout": self.connection.timeout, "writes_per_minute": self.connection.writes_per_minute}
+        timeout, writes_per_minute = self.connection.timeout, self.connection.writes_per_minute
         if not self.uses_sandbox(property_ref):
-            return Target(property=name, credentials_file=self.connection.credentials_file, **common)
+            return Target(
+                property=name,
+                credentials_file=self.connection.credentials_file,
+                timeout=timeout,
+                writes_per_minute=writes_per_minute,
+            )
         address = self.connection.sandbox_address
         if address is None:
             server = self._sandbox()
@@ -100,7 +105,14 @@ class Manager:
             server.store.ensure_property(name.split("/", 1)[1])
             address = server.address
         # A local server answers in milliseconds: retry fast and give up soon if it is not there.
-        return Target(property=name, sandbox_address=address, retry_initial=0.05, retry_deadline=10.0, **common)
+        return Target(
+            property=name,
+            sandbox_address=address,
+            retry_initial=0.05,
+            retry_deadline=10.0,
+            timeout=timeout,
+            writes_per_minute=writes_per_minute,
+        )
 
     def _sandbox(self) -> SandboxServer:
         if self._server is None:

@@ -26,7 +26,7 @@ from __future__ import annotations
 import dataclasses
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
-from typing import Any
+from typing import Any, Literal
 
 from ga_goals.changes.plan import ACTION_ORDER, KIND_ORDER, Change, FieldChange, Note, Plan, canonical_json
 from ga_goals.errors import PlanningError, PropertyMismatch
@@ -40,6 +40,7 @@ from ga_goals.model import (
     Resource,
     Safety,
 )
+from ga_goals.model import ga4_facts as facts
 
 #: Resource classes by ``KIND`` (what ``kind:name`` entries of ``safety.protect`` may name).
 KINDS: dict[str, type] = {
@@ -66,7 +67,7 @@ NOUNS: dict[str, tuple[str, str]] = {
 }
 
 #: GA4 removes custom definitions by archiving them (no delete RPC), the others by deleting.
-REMOVE_ACTION: dict[str, str] = {
+REMOVE_ACTION: dict[str, Literal["archive", "delete"]] = {
     CustomDimension.KIND: "archive",
     CustomMetric.KIND: "archive",
     KeyEvent.KIND: "delete",
@@ -75,15 +76,20 @@ REMOVE_ACTION: dict[str, str] = {
 
 UNMANAGED_REASON = "not in the plan (safety.unmanaged: remove)"
 
-#: Per-property limits, (standard, 360), from GA4-API.md §2.3. Created events: "50", the safe
-#: reading is per property.
+#: The categories the limit warnings count, in the order they are reported: name in the notes
+#: -> kind in ``ga4_facts.LIMITS``.
+_LIMIT_KINDS: dict[str, str] = {
+    "event-scoped custom dimensions": "event",
+    "user-scoped custom dimensions": "user",
+    "item-scoped custom dimensions": "item",
+    "custom metrics": "custom_metrics",
+    "custom key events": "key_events",
+    "event create rules": "created_events",
+}
+
+#: Per-property limits, (standard, 360), by category (from ``ga_goals.model.ga4_facts``).
 LIMITS: dict[str, tuple[int, int]] = {
-    "event-scoped custom dimensions": (50, 125),
-    "user-scoped custom dimensions": (25, 100),
-    "item-scoped custom dimensions": (10, 25),
-    "custom metrics": (50, 125),
-    "custom key events": (30, 50),
-    "event create rules": (50, 50),
+    category: (facts.LIMITS[kind]["standard"], facts.LIMITS[kind]["360"]) for category, kind in _LIMIT_KINDS.items()
 }
 
 
@@ -188,12 +194,14 @@ class _Planner:
     def _diff_dimensions(self) -> None:
         """Keyed matching, plus: a dimension whose scope changed is one replace."""
         missing, extra = self._diff_keyed(CustomDimension.KIND)
-        by_parameter: dict[str, list[Resource]] = defaultdict(list)
+        by_parameter: dict[str, list[CustomDimension]] = defaultdict(list)
         for old in extra:
-            by_parameter[old.parameter_name].append(old)  # type: ignore[union-attr]
-        wanted: dict[str, list[Resource]] = defaultdict(list)
+            assert isinstance(old, CustomDimension)
+            by_parameter[old.parameter_name].append(old)
+        wanted: dict[str, list[CustomDimension]] = defaultdict(list)
         for new in missing:
-            wanted[new.parameter_name].append(new)  # type: ignore[union-attr]
+            assert isinstance(new, CustomDimension)
+            wanted[new.parameter_name].append(new)
         replaced: set[int] = set()
         for parameter, news in wanted.items():
             olds = by_parameter.get(parameter, [])
@@ -271,7 +279,7 @@ class _Planner:
                 continue
             fields = tuple(FieldChange(k, v, None) for k, v in resource.fields().items())
             self.changes.append(
-                Change(verb, kind, label, existing=resource, fields=fields, reason=UNMANAGED_REASON)  # type: ignore[arg-type]
+                Change(verb, kind, label, existing=resource, fields=fields, reason=UNMANAGED_REASON)
             )
 
     def _drop_protected(self, changes: list[Change]) -> list[Change]:
@@ -317,10 +325,10 @@ def _replace(old: Resource, new: Resource, *, label: str, reason: str) -> Change
     return Change("replace", new.KIND, label, existing=old, desired=new, fields=fields, reason=reason)
 
 
-def _scope_reason(old: Resource, new: Resource) -> str:
+def _scope_reason(old: CustomDimension, new: CustomDimension) -> str:
     return (
-        f"scope is immutable in GA4: the {old.scope}-scoped dimension is archived and "  # type: ignore[union-attr]
-        f"{'an' if new.scope in ('event', 'item') else 'a'} {new.scope}-scoped one created; "  # type: ignore[union-attr]
+        f"scope is immutable in GA4: the {old.scope}-scoped dimension is archived and "
+        f"{'an' if new.scope in ('event', 'item') else 'a'} {new.scope}-scoped one created; "
         "archived names cannot be reused in the same scope"
     )
 

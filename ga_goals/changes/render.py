@@ -132,8 +132,8 @@ def _change_lines(change: Change, style: Styler) -> list[str]:
     resource_name = getattr(change.existing, "resource_name", None)
     if resource_name and change.action != "update":
         head += style(f"  ({resource_name})", dim=True)
-    elif change.action == "create" and getattr(change.desired, "stream", None):
-        head += style(f"  (on {change.desired.stream})", dim=True)  # type: ignore[union-attr]
+    elif change.action == "create" and (stream := getattr(change.desired, "stream", None)):
+        head += style(f"  (on {stream})", dim=True)
     lines = [head]
     if change.reason:
         lines.append(style(f"{INDENT}# {change.reason}", dim=True))

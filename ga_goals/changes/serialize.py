@@ -98,7 +98,7 @@ def to_json(obj: Any, *, full: bool = False) -> dict[str, Any]:
 
 def resource_from_json(cls: type, data: Mapping[str, Any]) -> Resource:
     """One resource of class ``cls`` from the data :func:`to_json` wrote."""
-    return _build(cls, data)  # type: ignore[no-any-return]
+    return _build(cls, data)
 
 
 def _plain(value: Any, full: bool) -> Any:

@@ -24,12 +24,13 @@ NOT_FOUND counts as done.
 
 from __future__ import annotations
 
+import builtins
 import json
 import time
 from collections import Counter
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any, Callable, Literal
+from typing import Any, Callable, Literal, get_args
 
 from google.api_core import exceptions as gexc
 from google.api_core import retry as retries
@@ -54,7 +55,7 @@ from .pacing import WriteLimiter
 from .target import Target
 
 Status = Literal["applied", "already_applied", "failed", "not_attempted"]
-STATUSES: tuple[str, ...] = ("applied", "already_applied", "failed", "not_attempted")
+STATUSES: tuple[Status, ...] = get_args(Status)
 
 #: Largest page the Admin API returns (larger page sizes are coerced down to it).
 PAGE_SIZE = 200
@@ -114,7 +115,7 @@ class ApplyReport:
     #: Seconds spent waiting for the write quota (pacing).
     paced_seconds: float = 0.0
 
-    @property
+    @builtins.property  # the field `property` hides the builtin in this class
     def complete(self) -> bool:
         """Every change is applied (or was already)."""
         return all(r.ok for r in self.results)
@@ -122,12 +123,12 @@ class ApplyReport:
     def by_status(self, status: str) -> list[ChangeResult]:
         return [r for r in self.results if r.status == status]
 
-    @property
+    @builtins.property
     def done(self) -> list[ChangeResult]:
         """Applied and already-applied results."""
         return [r for r in self.results if r.ok]
 
-    @property
+    @builtins.property
     def failed(self) -> ChangeResult | None:
         found = self.by_status("failed")
         return found[0] if found else None
@@ -506,7 +507,7 @@ class AdminGateway:
         report.seconds = time.monotonic() - started
         report.paced_seconds = self.limiter.waited - paced_before
         if report.error is not None:
-            report.error.report = report  # type: ignore[attr-defined]
+            report.error.report = report
         return report
 
     def _what(self, change: Change, verb: str | None = None) -> str:

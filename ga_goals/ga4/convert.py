@@ -13,6 +13,7 @@ exists in v1alpha. ``*_from_proto`` accepts a message of either version.
 from __future__ import annotations
 
 import enum
+from collections.abc import Callable
 from types import ModuleType
 from typing import Any
 
@@ -28,12 +29,13 @@ from ga_goals.model import (
     Mutation,
     Resource,
 )
+from ga_goals.model.resources import StreamType
 
 V1BETA: ModuleType = admin_v1beta
 V1ALPHA: ModuleType = admin_v1alpha
 
 #: DataStream.DataStreamType <-> model name.
-STREAM_TYPES: dict[str, str] = {
+STREAM_TYPES: dict[str, StreamType] = {
     "WEB_DATA_STREAM": "web",
     "ANDROID_APP_DATA_STREAM": "android",
     "IOS_APP_DATA_STREAM": "ios",
@@ -116,6 +118,13 @@ def _has(msg: Any, field: str) -> bool:
     return field in msg
 
 
+def _message(msg_cls: Any, kwargs: dict[str, Any], resource_name: str | None) -> Any:
+    """``msg_cls(**kwargs)``, with its ``name`` set when the resource name is known."""
+    if resource_name:
+        kwargs["name"] = resource_name
+    return msg_cls(**kwargs)
+
+
 # --------------------------------------------------------------------------- key events
 
 
@@ -129,10 +138,7 @@ def key_event_to_proto(ke: KeyEvent, module: ModuleType = V1BETA, *, name: str |
         kwargs["default_value"] = msg_cls.DefaultValue(
             numeric_value=float(ke.default_value or 0.0), currency_code=ke.currency or ""
         )
-    resource_name = name or ke.resource_name
-    if resource_name:
-        kwargs["name"] = resource_name
-    return msg_cls(**kwargs)
+    return _message(msg_cls, kwargs, name or ke.resource_name)
 
 
 def key_event_from_proto(msg: Any) -> KeyEvent:
@@ -164,10 +170,7 @@ def custom_dimension_to_proto(cd: CustomDimension, module: ModuleType = V1BETA, 
         "scope": enum_value(msg_cls.DimensionScope, cd.scope, "dimension scope"),
         "disallow_ads_personalization": cd.disallow_ads_personalization,
     }
-    resource_name = name or cd.resource_name
-    if resource_name:
-        kwargs["name"] = resource_name
-    return msg_cls(**kwargs)
+    return _message(msg_cls, kwargs, name or cd.resource_name)
 
 
 def custom_dimension_from_proto(msg: Any) -> CustomDimension:
@@ -196,10 +199,7 @@ def custom_metric_to_proto(cm: CustomMetric, module: ModuleType = V1BETA, *, nam
             enum_value(msg_cls.RestrictedMetricType, t, "restricted metric type") for t in sorted(cm.restricted_metric_type)
         ],
     }
-    resource_name = name or cm.resource_name
-    if resource_name:
-        kwargs["name"] = resource_name
-    return msg_cls(**kwargs)
+    return _message(msg_cls, kwargs, name or cm.resource_name)
 
 
 def custom_metric_from_proto(msg: Any) -> CustomMetric:
@@ -238,10 +238,7 @@ def event_create_rule_to_proto(rule: EventCreateRule, module: ModuleType = V1ALP
             module.ParameterMutation(parameter=m.parameter, parameter_value=m.value) for m in rule.mutations
         ],
     }
-    resource_name = name or rule.resource_name
-    if resource_name:
-        kwargs["name"] = resource_name
-    return module.EventCreateRule(**kwargs)
+    return _message(module.EventCreateRule, kwargs, name or rule.resource_name)
 
 
 def stream_of(resource_name: str) -> str:
@@ -288,7 +285,7 @@ def data_stream_from_proto(msg: Any) -> DataStream:
         default_uri = msg.web_stream_data.default_uri
     return DataStream(
         resource_name=msg.name,
-        type=kind,  # type: ignore[arg-type]
+        type=kind,
         display_name=msg.display_name,
         measurement_id=measurement_id,
         default_uri=default_uri,
@@ -334,7 +331,7 @@ def service_level_to_proto(level: str, module: ModuleType = V1BETA) -> Any:
 
 # --------------------------------------------------------------------------- dispatch
 
-_TO_PROTO = {
+_TO_PROTO: dict[type, Callable[..., Any]] = {
     KeyEvent: key_event_to_proto,
     CustomDimension: custom_dimension_to_proto,
     CustomMetric: custom_metric_to_proto,
@@ -354,7 +351,7 @@ def to_proto(resource: Resource, module: ModuleType | None = None, *, name: str 
     fn = _TO_PROTO[type(resource)]
     if module is None:
         module = V1ALPHA if isinstance(resource, EventCreateRule) else V1BETA
-    return fn(resource, module, name=name)  # type: ignore[operator]
+    return fn(resource, module, name=name)
 
 
 def from_proto(msg: Any) -> Any:

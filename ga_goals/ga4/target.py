@@ -6,6 +6,7 @@ This module imports nothing from Google, so the CLI can build a :class:`Target` 
 
 from __future__ import annotations
 
+import builtins
 from dataclasses import dataclass
 
 #: OAuth scope the Admin clients ask for: ``analytics.edit`` covers reads and writes.
@@ -53,11 +54,11 @@ class Target:
         if self.writes_per_minute < 1 or self.write_window <= 0:
             raise ValueError("writes_per_minute must be >= 1 and write_window > 0")
 
-    @property
+    @builtins.property  # the field `property` hides the builtin in this class
     def property_id(self) -> str:
         """``"123"`` for ``properties/123``."""
         return self.property.split("/", 1)[1]
 
-    @property
+    @builtins.property
     def is_sandbox(self) -> bool:
         return self.sandbox_address is not None

@@ -16,11 +16,14 @@ Every resource has
 
 from __future__ import annotations
 
+import builtins
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Literal, Union
 
 CountingMethod = Literal["once_per_event", "once_per_session"]
 DimensionScope = Literal["event", "user", "item"]
+#: DataStream types; "unspecified" for a type this client does not know.
+StreamType = Literal["web", "android", "ios", "unspecified"]
 
 #: CustomMetric.MeasurementUnit values, lower-cased, without MEASUREMENT_UNIT_UNSPECIFIED.
 MEASUREMENT_UNITS: tuple[str, ...] = (
@@ -227,7 +230,7 @@ class DataStream:
     """``properties/{p}/dataStreams/{s}``: read only; event create rules hang under a web stream."""
 
     resource_name: str
-    type: Literal["web", "android", "ios"]
+    type: StreamType
     display_name: str
     measurement_id: str = ""
     default_uri: str = ""
@@ -261,7 +264,7 @@ class PropertyState:
 
     def add(self, resource: Resource) -> None:
         """Index ``resource`` under its key in the matching collection."""
-        getattr(self, _COLLECTION[type(resource)])[resource.key] = resource  # type: ignore[index]
+        getattr(self, _COLLECTION[type(resource)])[resource.key] = resource
 
     def resources(self) -> list[Resource]:
         """All managed resources, in apply order (definitions before the events that use them)."""
@@ -270,7 +273,7 @@ class PropertyState:
             out.extend(getattr(self, kind).values())
         return out
 
-    @property
+    @builtins.property  # the field `property` hides the builtin in this class
     def property_id(self) -> str:
         return self.property.split("/", 1)[-1]
 

@@ -7,6 +7,7 @@ GA4 resources the property must hold.
 
 from __future__ import annotations
 
+import builtins
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Literal
@@ -198,15 +199,15 @@ class TrackingPlan:
     #: Legal but probably unintended things the loader noticed (sorted by location).
     warnings: list[Problem] = field(default_factory=list)
 
-    @property
+    @builtins.property  # the field `property` hides the builtin in this class
     def is_sandbox(self) -> bool:
         return self.property == SANDBOX
 
-    @property
+    @builtins.property
     def macro(self) -> list[Conversion]:
         return [c for c in self.conversions.values() if c.kind == "macro"]
 
-    @property
+    @builtins.property
     def micro(self) -> list[Conversion]:
         return [c for c in self.conversions.values() if c.kind == "micro"]
 

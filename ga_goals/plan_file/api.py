@@ -117,10 +117,10 @@ def _load(
 
     environments = build_environments(parsed.doc)
     plans = []
-    for name in selected:
-        doc = base_document(parsed.doc) if name is None else merged[name]
-        own = base_problems if name is None else base_problems + per_environment[name]
-        plan = build_plan(doc, source=parsed.file, environment=name, tier=tier, environments=environments)
+    for environment in selected:
+        doc = base_document(parsed.doc) if environment is None else merged[environment]
+        own = base_problems if environment is None else base_problems + per_environment[environment]
+        plan = build_plan(doc, source=parsed.file, environment=environment, tier=tier, environments=environments)
         plan.warnings = _sort([p for p in parsed.yaml_problems + own if p.severity == "warning"])
         plans.append(plan)
     return plans

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from ga_goals.errors import Location
 from ga_goals.model import (
@@ -66,7 +66,7 @@ class _Builder:
     def key(self, path: Path) -> Location:
         return self.doc.key_at(path)
 
-    def conversion(self, kind: str, name: str, spec: dict[str, Any]) -> Conversion:
+    def conversion(self, kind: Literal["macro", "micro"], name: str, spec: dict[str, Any]) -> Conversion:
         value = spec.get("value")
         default_value: float | None = None
         currency: str | None = None
@@ -80,7 +80,7 @@ class _Builder:
         )
         return Conversion(
             event_name=name,
-            kind=kind,  # type: ignore[arg-type]
+            kind=kind,
             stage=spec.get("stage"),
             counting=spec.get("counting", "once_per_event"),
             default_value=default_value,
@@ -218,13 +218,14 @@ class _Builder:
             source=source,
             property=normalise_property(data["property"]),
             environment=environment,
-            tier=normalise_tier(tier if tier is not None else data.get("tier", "standard")),  # type: ignore[arg-type]
+            tier=normalise_tier(tier if tier is not None else data.get("tier", "standard")),
             currency=self.currency,
             stream=self.stream,
             stages=tuple(data.get("stages", DEFAULT_STAGES)),
             environments=environments,
         )
-        for kind in ("macro", "micro"):
+        kinds: tuple[Literal["macro", "micro"], ...] = ("macro", "micro")
+        for kind in kinds:
             for name, spec in (conversions.get(kind) or {}).items():
                 plan.conversions[name] = self.conversion(kind, name, spec)
         for name, spec in (data.get("events") or {}).items():
@@ -275,7 +276,7 @@ def build_environments(doc: Document) -> dict[str, Environment]:
         out[name] = Environment(
             name=name,
             property=normalise_property(spec["property"]),
-            tier=None if tier is None else normalise_tier(tier),  # type: ignore[arg-type]
+            tier=None if tier is None else normalise_tier(tier),
         )
     return out
 

@@ -190,16 +190,19 @@ def resolve_plain(text: str) -> Any:
     return text
 
 
+#: The Python types a scalar with an explicit standard tag may resolve to.
+_TAGGED_TYPES: dict[str, type | tuple[type, ...]] = {"int": int, "float": (int, float), "bool": bool, "null": type(None)}
+
+
 def _convert_tagged(tag: str, text: str) -> Any:
     """The value of a scalar with an explicit standard tag (``!!str 12``)."""
     if tag == _TAG + "str":
         return text
     value = resolve_plain(text)
     kind = tag[len(_TAG) :]
-    expected = {"int": int, "float": (int, float), "bool": bool, "null": type(None)}[kind]
-    if isinstance(value, bool) and kind in ("int", "float"):
-        raise ValueError
-    if not isinstance(value, expected):
+    bool_as_number = isinstance(value, bool) and kind in ("int", "float")
+    matches = isinstance(value, _TAGGED_TYPES[kind]) and not bool_as_number
+    if not matches:
         raise ValueError
     return float(value) if kind == "float" else value
 
@@ -248,6 +251,7 @@ class _Builder:
             if isinstance(node, yaml.SequenceNode):
                 self.check_collection_tag(node, "seq")
                 return [self.node(item, path + (i,)) for i, item in enumerate(node.value)]
+            assert isinstance(node, yaml.MappingNode)  # YAML has scalars, sequences and mappings only
             self.check_collection_tag(node, "map")
             return self.mapping(node, path)
         finally:

@@ -1,303 +1,49 @@
-"""GA4 facts the offline checks rely on (naming rules, reserved names, limits, currencies).
+"""Kept for compatibility: GA4's facts now live in ``ga_goals.model.ga4_facts``.
 
-Sources: /work/shared/docs/GA4-API.md section 2 (Google's "Event naming rules", "Event
-collection limits", the Admin API field docs, the custom-definition quota articles) and
-Google's lists of automatically collected, enhanced-measurement and recommended events.
-Google says its reserved lists are not exhaustive; GA4 rejects whatever else it reserves.
+This module re-exports them, and the plan-file vocabulary that used to sit here (alert metrics,
+``safety.protect`` kinds), which now lives in ``ga_goals.plan_file.schema``. New code should
+import from those two modules.
 """
 
+# ruff: noqa: F403, F405  (a star re-export with its names listed in __all__)
 from __future__ import annotations
 
-#: Longest event name GA4 accepts (and can still mark as a key event).
-EVENT_NAME_MAX = 40
-#: EventCreateRule.destination_event must have *fewer* than 40 characters.
-CREATED_EVENT_MAX = 39
-#: Event parameter names; user-scoped custom dimensions (user property names) allow 24.
-PARAMETER_MAX = 40
-USER_PROPERTY_MAX = 24
-#: ParameterMutation.parameter: fewer than 40 characters.
-MUTATION_PARAMETER_MAX = 39
-#: ParameterMutation.parameter_value: fewer than 100 characters.
-MUTATION_VALUE_MAX = 99
-DISPLAY_NAME_MAX = 82
-DESCRIPTION_MAX = 150
-CONDITIONS_MIN, CONDITIONS_MAX = 1, 10
-MUTATIONS_MAX = 20
-FUNNEL_STEPS_MIN, FUNNEL_STEPS_MAX = 2, 10
-BREAKDOWN_LIMIT_MIN, BREAKDOWN_LIMIT_MAX = 1, 15
+from ga_goals.model.ga4_facts import *
+from ga_goals.plan_file.schema import EVENT_ALERT_METRICS, FUNNEL_ALERT_METRICS, PROTECT_KINDS
 
-#: Prefixes GA4 reserves for event names.
-RESERVED_EVENT_PREFIXES = ("_", "firebase_", "google_", "ga_")
-#: Prefixes GA4 reserves for parameter names (and user properties, which lack ``gtag.``).
-RESERVED_PARAMETER_PREFIXES = ("_", "firebase_", "google_", "ga_", "gtag.")
-
-#: Event names GA4 reserves (web and app lists); a created event cannot use them.
-RESERVED_EVENT_NAMES = frozenset(
-    {
-        "ad_activeview",
-        "ad_click",
-        "ad_exposure",
-        "ad_impression",
-        "ad_query",
-        "ad_reward",
-        "adunit_exposure",
-        "app_background",
-        "app_clear_data",
-        "app_exception",
-        "app_install",
-        "app_remove",
-        "app_store_refund",
-        "app_store_subscription_cancel",
-        "app_store_subscription_convert",
-        "app_store_subscription_renew",
-        "app_update",
-        "app_upgrade",
-        "click",
-        "dynamic_link_app_open",
-        "dynamic_link_app_update",
-        "dynamic_link_first_open",
-        "error",
-        "file_download",
-        "firebase_campaign",
-        "firebase_in_app_message_action",
-        "firebase_in_app_message_dismiss",
-        "firebase_in_app_message_impression",
-        "first_open",
-        "first_visit",
-        "form_start",
-        "form_submit",
-        "in_app_purchase",
-        "notification_dismiss",
-        "notification_foreground",
-        "notification_open",
-        "notification_receive",
-        "notification_send",
-        "os_update",
-        "page_view",
-        "screen_view",
-        "scroll",
-        "session_start",
-        "session_start_with_rollout",
-        "user_engagement",
-        "video_complete",
-        "video_progress",
-        "video_start",
-        "view_complete",
-        "view_search_results",
-    }
-)
-
-#: Events GA4 collects by itself (web and app), with enhanced measurement switched on.
-AUTOMATIC_EVENTS = frozenset(
-    {
-        "ad_click",
-        "ad_exposure",
-        "ad_impression",
-        "ad_query",
-        "ad_reward",
-        "adunit_exposure",
-        "app_clear_data",
-        "app_exception",
-        "app_remove",
-        "app_store_refund",
-        "app_store_subscription_cancel",
-        "app_store_subscription_convert",
-        "app_store_subscription_renew",
-        "app_update",
-        "click",
-        "dynamic_link_app_open",
-        "dynamic_link_app_update",
-        "dynamic_link_first_open",
-        "error",
-        "file_download",
-        "firebase_campaign",
-        "firebase_in_app_message_action",
-        "firebase_in_app_message_dismiss",
-        "firebase_in_app_message_impression",
-        "first_open",
-        "first_visit",
-        "form_start",
-        "form_submit",
-        "in_app_purchase",
-        "notification_dismiss",
-        "notification_foreground",
-        "notification_open",
-        "notification_receive",
-        "os_update",
-        "page_view",
-        "screen_view",
-        "scroll",
-        "session_start",
-        "user_engagement",
-        "video_complete",
-        "video_progress",
-        "video_start",
-        "view_search_results",
-    }
-)
-
-#: Google's recommended events (all properties, online sales, lead generation, games).
-RECOMMENDED_EVENTS = frozenset(
-    {
-        # all properties
-        "ad_impression",
-        "earn_virtual_currency",
-        "generate_lead",
-        "join_group",
-        "login",
-        "purchase",
-        "refund",
-        "search",
-        "select_content",
-        "share",
-        "sign_up",
-        "spend_virtual_currency",
-        "tutorial_begin",
-        "tutorial_complete",
-        # online sales
-        "add_payment_info",
-        "add_shipping_info",
-        "add_to_cart",
-        "add_to_wishlist",
-        "begin_checkout",
-        "remove_from_cart",
-        "select_item",
-        "select_promotion",
-        "view_cart",
-        "view_item",
-        "view_item_list",
-        "view_promotion",
-        "view_search_results",
-        # lead generation
-        "close_convert_lead",
-        "close_unconvert_lead",
-        "disqualify_lead",
-        "qualify_lead",
-        "working_lead",
-        # games
-        "level_end",
-        "level_start",
-        "level_up",
-        "post_score",
-        "unlock_achievement",
-        # gtag.js built-ins
-        "exception",
-    }
-)
-
-#: Every event a funnel step may name without declaring it in the plan.
-KNOWN_EVENTS = AUTOMATIC_EVENTS | RECOMMENDED_EVENTS
-
-#: Parameter names GA4 will not register as custom dimensions or metrics.
-RESERVED_PARAMETERS = frozenset(
-    {
-        "cid",
-        "currency",
-        "customer_id",
-        "customerid",
-        "dclid",
-        "gclid",
-        "session_id",
-        "sessionid",
-        "sfmc_id",
-        "sid",
-        "srsltid",
-        "uid",
-        "user_id",
-        "userid",
-    }
-)
-
-#: User property names GA4 reserves (user-scoped custom dimensions).
-RESERVED_USER_PROPERTIES = frozenset(
-    {
-        "cid",
-        "customer_id",
-        "customerid",
-        "first_open_after_install",
-        "first_open_time",
-        "first_visit_time",
-        "google_allow_ad_personalization_signals",
-        "last_advertising_id_reset",
-        "last_deep_link_referrer",
-        "last_gclid",
-        "lifetime_user_engagement",
-        "non_personalized_ads",
-        "session_id",
-        "session_number",
-        "sessionid",
-        "sfmc_id",
-        "sid",
-        "uid",
-        "user_id",
-        "userid",
-    }
-)
-
-#: Item parameters GA4 already reports as built-in item dimensions (item-scoped definitions).
-RESERVED_ITEM_PARAMETERS = frozenset(
-    {
-        "affiliation",
-        "coupon",
-        "creative_name",
-        "creative_slot",
-        "discount",
-        "index",
-        "item_brand",
-        "item_category",
-        "item_category2",
-        "item_category3",
-        "item_category4",
-        "item_category5",
-        "item_id",
-        "item_list_id",
-        "item_list_name",
-        "item_name",
-        "item_variant",
-        "location_id",
-        "price",
-        "promotion_id",
-        "promotion_name",
-        "quantity",
-    }
-)
-
-#: Per-property configuration limits by tier: (standard, 360).
-LIMITS: dict[str, dict[str, int]] = {
-    "key_events": {"standard": 30, "360": 50},
-    "event": {"standard": 50, "360": 125},  # event-scoped custom dimensions
-    "user": {"standard": 25, "360": 100},
-    "item": {"standard": 10, "360": 25},
-    "custom_metrics": {"standard": 50, "360": 125},
-    "created_events": {"standard": 50, "360": 50},
-}
-
-#: Active ISO 4217 currency codes (funds, precious metals and test codes left out; a few
-#: codes withdrawn since 2023 are kept so older plans still validate).
-CURRENCIES = frozenset(
-    """
-    AED AFN ALL AMD ANG AOA ARS AUD AWG AZN BAM BBD BDT BGN BHD BIF BMD BND BOB BRL BSD BTN
-    BWP BYN BZD CAD CDF CHF CLP CNY COP CRC CUC CUP CVE CZK DJF DKK DOP DZD EGP ERN ETB EUR
-    FJD FKP GBP GEL GHS GIP GMD GNF GTQ GYD HKD HNL HTG HUF IDR ILS INR IQD IRR ISK JMD JOD
-    JPY KES KGS KHR KMF KPW KRW KWD KYD KZT LAK LBP LKR LRD LSL LYD MAD MDL MGA MKD MMK MNT
-    MOP MRU MUR MVR MWK MXN MYR MZN NAD NGN NIO NOK NPR NZD OMR PAB PEN PGK PHP PKR PLN PYG
-    QAR RON RSD RUB RWF SAR SBD SCR SDG SEK SGD SHP SLE SLL SOS SRD SSP STN SVC SYP SZL THB
-    TJS TMT TND TOP TRY TTD TWD TZS UAH UGX USD UYU UZS VED VES VND VUV WST XAF XCD XCG XOF
-    XPF YER ZAR ZMW ZWG ZWL
-    """.split()
-)
-
-#: Alert metrics: per funnel, and per event. ``*_change`` are relative changes against the
-#: report's comparison period (-0.2 = a 20 % drop).
-FUNNEL_ALERT_METRICS = (
-    "conversion_rate",
-    "conversion_rate_change",
-    "users",
-    "users_change",
-    "completions",
-    "completions_change",
-)
-EVENT_ALERT_METRICS = ("count", "count_change", "users", "users_change", "value", "value_change")
-
-#: Kinds a ``safety.protect`` entry may name (``kind:name``).
-PROTECT_KINDS = ("key_event", "custom_dimension", "custom_metric", "event_create_rule")
+__all__ = [
+    "AUTOMATIC_EVENTS",
+    "BREAKDOWN_LIMIT_MAX",
+    "BREAKDOWN_LIMIT_MIN",
+    "CONDITIONS_MAX",
+    "CONDITIONS_MIN",
+    "CREATED_EVENT_MAX",
+    "CURRENCIES",
+    "CURRENCY_PATTERN",
+    "DESCRIPTION_MAX",
+    "DISPLAY_NAME_MAX",
+    "DISPLAY_NAME_PATTERN",
+    "EVENT_NAME_MAX",
+    "EVENT_NAME_PATTERN",
+    "FUNNEL_STEPS_MAX",
+    "FUNNEL_STEPS_MIN",
+    "KNOWN_EVENTS",
+    "LIMITS",
+    "MUTATIONS_MAX",
+    "MUTATION_PARAMETER_MAX",
+    "MUTATION_VALUE_MAX",
+    "PARAMETER_MAX",
+    "PARAMETER_NAME_PATTERN",
+    "RECOMMENDED_EVENTS",
+    "RESERVED_EVENT_NAMES",
+    "RESERVED_EVENT_PREFIXES",
+    "RESERVED_ITEM_PARAMETERS",
+    "RESERVED_PARAMETERS",
+    "RESERVED_PARAMETER_PREFIXES",
+    "RESERVED_USER_PROPERTIES",
+    "RESERVED_USER_PROPERTY_PREFIXES",
+    "USER_PROPERTY_MAX",
+    "EVENT_ALERT_METRICS",
+    "FUNNEL_ALERT_METRICS",
+    "PROTECT_KINDS",
+]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Collection
 
-from ga_goals.plan_file import ga4_facts as facts
+from ga_goals.model import ga4_facts as facts
 from ga_goals.plan_file.wording import one_of
 
 
@@ -29,10 +29,20 @@ def name_problem(
     reserved: Collection[str] = (),
     reserved_why: str = "a name GA4 reserves",
     length_why: str = "",
+    ascii_only: bool = False,
 ) -> str | None:
-    """Why ``name`` breaks GA4's rules for a ``what`` (``event name``...), with the fix; or None."""
+    """Why ``name`` breaks GA4's rules for a ``what`` (``event name``...), with the fix; or None.
+
+    ``ascii_only``: parameter names (unlike event names) take only A-Z, a-z, 0-9 and _.
+    """
     if not name:
         return f"{what} is empty; give a name that starts with a letter"
+    if ascii_only and not name.isascii():
+        foreign = sorted({c for c in name if not c.isascii()}, key=name.index)
+        return (
+            f"{what} '{name}' contains {_show_chars(foreign)}; GA4 {what}s use only the letters "
+            "A-Z and a-z, digits and _ (no accented or non-Latin letters)"
+        )
     bad = sorted({c for c in name if not (c.isalnum() or c == "_")}, key=name.index)
     if bad:
         return (
@@ -73,7 +83,7 @@ def event_name_problem(name: str, *, created: bool = False) -> str | None:
             prefixes=facts.RESERVED_EVENT_PREFIXES,
             reserved=facts.RESERVED_EVENT_NAMES,
             reserved_why="an event name GA4 reserves for its own events, so a rule cannot create it",
-            length_why="a created event name must be shorter than 40",
+            length_why=f"a created event name must be shorter than {facts.CREATED_EVENT_MAX + 1}",
         )
     return name_problem(
         name,
@@ -83,50 +93,61 @@ def event_name_problem(name: str, *, created: bool = False) -> str | None:
     )
 
 
+#: Per custom-definition scope: (what, longest name, reserved prefixes, reserved names, why reserved).
+_PARAMETER_RULES: dict[str, tuple[str, int, tuple[str, ...], frozenset[str], str]] = {
+    "user": (
+        "user property name",
+        facts.USER_PROPERTY_MAX,
+        facts.RESERVED_USER_PROPERTY_PREFIXES,
+        facts.RESERVED_USER_PROPERTIES,
+        "a user property name GA4 reserves, so it cannot be a custom dimension",
+    ),
+    "item": (
+        "item parameter name",
+        facts.PARAMETER_MAX,
+        facts.RESERVED_PARAMETER_PREFIXES,
+        facts.RESERVED_ITEM_PARAMETERS | facts.RESERVED_PARAMETERS,
+        "an item parameter GA4 already reports as a built-in dimension (or reserves), "
+        "so it cannot be a custom dimension",
+    ),
+    "event": (
+        "parameter name",
+        facts.PARAMETER_MAX,
+        facts.RESERVED_PARAMETER_PREFIXES,
+        facts.RESERVED_PARAMETERS,
+        "a parameter name GA4 reserves, so it cannot be a custom definition",
+    ),
+}
+
+
 def parameter_problem(name: str, *, scope: str = "event", max_length: int | None = None) -> str | None:
     """Rules for a custom definition's parameter (``scope`` user: a user property name)."""
-    if scope == "user":
-        return name_problem(
-            name,
-            what="user property name",
-            max_length=max_length or facts.USER_PROPERTY_MAX,
-            prefixes=facts.RESERVED_EVENT_PREFIXES,
-            reserved=facts.RESERVED_USER_PROPERTIES,
-            reserved_why="a user property name GA4 reserves, so it cannot be a custom dimension",
-        )
-    if scope == "item":
-        return name_problem(
-            name,
-            what="item parameter name",
-            max_length=max_length or facts.PARAMETER_MAX,
-            prefixes=facts.RESERVED_PARAMETER_PREFIXES,
-            reserved=facts.RESERVED_ITEM_PARAMETERS | facts.RESERVED_PARAMETERS,
-            reserved_why="an item parameter GA4 already reports as a built-in dimension (or reserves), "
-            "so it cannot be a custom dimension",
-        )
+    what, longest, prefixes, reserved, why = _PARAMETER_RULES.get(scope, _PARAMETER_RULES["event"])
     return name_problem(
         name,
-        what="parameter name",
-        max_length=max_length or facts.PARAMETER_MAX,
-        prefixes=facts.RESERVED_PARAMETER_PREFIXES,
-        reserved=facts.RESERVED_PARAMETERS,
-        reserved_why="a parameter name GA4 reserves, so it cannot be a custom definition",
+        what=what,
+        max_length=max_length or longest,
+        prefixes=prefixes,
+        reserved=reserved,
+        reserved_why=why,
+        ascii_only=True,
     )
 
 
 def field_problem(name: str, *, max_length: int = facts.PARAMETER_MAX, what: str = "parameter name") -> str | None:
     """Rules for a parameter a condition or filter tests (no reserved names: GA4's own are fine)."""
-    return name_problem(name, what=what, max_length=max_length)
+    return name_problem(name, what=what, max_length=max_length, ascii_only=True)
 
 
 def display_name_problem(name: str) -> str | None:
     if not name.strip():
         return "display name is empty; give a short readable name, e.g. 'Form ID'"
-    bad = sorted({c for c in name if not (c.isalnum() or c in " _")}, key=name.index)
+    bad = sorted({c for c in name if not ((c.isascii() and c.isalnum()) or c in " _")}, key=name.index)
     if bad:
         hint = "; GA4 never accepts square brackets" if "[" in bad or "]" in bad else ""
         return (
-            f"display name '{name}' contains {_show_chars(bad)}; use only letters, digits, spaces and _{hint}"
+            f"display name '{name}' contains {_show_chars(bad)}; use only the letters A-Z and a-z, digits, "
+            f"spaces and _{hint}"
         )
     if not name[0].isalpha():
         return f"display name '{name}' must start with a letter"

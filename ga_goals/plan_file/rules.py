@@ -11,10 +11,10 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from datetime import date
-from typing import Any
+from typing import Any, Literal
 
 from ga_goals.errors import Location, Problem
-from ga_goals.plan_file import ga4_facts as facts
+from ga_goals.model import ga4_facts as facts
 from ga_goals.plan_file.document import Document, Path
 from ga_goals.plan_file.names import (
     description_problem,
@@ -24,7 +24,15 @@ from ga_goals.plan_file.names import (
     name_problem,
     parameter_problem,
 )
-from ga_goals.plan_file.schema import DEFAULT_STAGES, FILTER_COMPARISONS, NUMERIC_COMPARISONS, RULE_COMPARISONS
+from ga_goals.plan_file.schema import (
+    DEFAULT_STAGES,
+    EVENT_ALERT_METRICS,
+    FILTER_COMPARISONS,
+    FUNNEL_ALERT_METRICS,
+    NUMERIC_COMPARISONS,
+    PROTECT_KINDS,
+    RULE_COMPARISONS,
+)
 from ga_goals.plan_file.wording import describe, did_you_mean, one_of, plural, show
 
 _DURATION = re.compile(r"^(?:(\d+)w)?(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$")
@@ -52,7 +60,7 @@ def parse_duration(text: str) -> int:
     return seconds
 
 
-def normalise_tier(value: Any) -> str:
+def normalise_tier(value: Any) -> Literal["standard", "360"]:
     return "360" if str(value) == "360" else "standard"
 
 
@@ -97,6 +105,11 @@ class _Checker:
             self.error(self.key(path) if at_key else self.at(path), problem)
             return False
         return True
+
+    def too_many(self, path: Path, items: list[Any], maximum: int, counted: str, fix: str) -> None:
+        """An error on the first item past ``maximum``: "<counted>; GA4 allows at most <maximum>; <fix>"."""
+        if len(items) > maximum:
+            self.error(self.at(path + (maximum,)), f"{counted}; GA4 allows at most {maximum}; {fix}")
 
     def limit(self, what: str, kind: str, paths: list[Path], fix: str) -> None:
         allowed = facts.LIMITS[kind][self.tier]
@@ -241,10 +254,12 @@ class _Checker:
                     self.at(path + ("when",)),
                     f"{where} has no conditions; add at least one, e.g. {{event_name: form_submit}}",
                 )
-            elif len(when) > facts.CONDITIONS_MAX:
-                self.error(
-                    self.at(path + ("when", facts.CONDITIONS_MAX)),
-                    f"{where} has {len(when)} conditions; GA4 allows at most {facts.CONDITIONS_MAX}; "
+            else:
+                self.too_many(
+                    path + ("when",),
+                    when,
+                    facts.CONDITIONS_MAX,
+                    f"{where} has {len(when)} conditions",
                     "remove some, or split the rule into several rules for the same event",
                 )
             for i, condition in enumerate(when):
@@ -267,12 +282,13 @@ class _Checker:
                 )
         mutations = rule.get("set")
         if isinstance(mutations, list):
-            if len(mutations) > facts.MUTATIONS_MAX:
-                self.error(
-                    self.at(path + ("set", facts.MUTATIONS_MAX)),
-                    f"{where} has {len(mutations)} parameter mutations; GA4 allows at most "
-                    f"{facts.MUTATIONS_MAX}; remove some",
-                )
+            self.too_many(
+                path + ("set",),
+                mutations,
+                facts.MUTATIONS_MAX,
+                f"{where} has {len(mutations)} parameter mutations",
+                "remove some",
+            )
             seen: dict[str, int] = {}
             for i, mutation in enumerate(mutations):
                 if isinstance(mutation, dict):
@@ -366,7 +382,7 @@ class _Checker:
                     parameter,
                     what="parameter name",
                     max_length=facts.MUTATION_PARAMETER_MAX,
-                    length_why="a mutation parameter must be shorter than 40",
+                    length_why=f"a mutation parameter must be shorter than {facts.MUTATION_PARAMETER_MAX + 1}",
                 ),
             ):
                 if parameter in seen:
@@ -376,7 +392,9 @@ class _Checker:
                         f"{seen[parameter] + 1}); GA4 needs each mutation's parameter to be unique: keep one",
                     )
                 else:
-                    seen[parameter] = path[-1]  # type: ignore[assignment]
+                    index = path[-1]
+                    assert isinstance(index, int)
+                    seen[parameter] = index
         has_value, has_copy = "value" in mutation, "copy_from" in mutation
         if has_value == has_copy:
             self.error(
@@ -394,7 +412,8 @@ class _Checker:
             key = "value" if has_value else "copy_from"
             self.error(
                 self.at(path + (key,)),
-                f"the value of {where} has {len(written)} characters; GA4 wants fewer than 100; shorten it",
+                f"the value of {where} has {len(written)} characters; GA4 wants fewer than "
+                f"{facts.MUTATION_VALUE_MAX + 1}; shorten it",
             )
 
     def check_events(self) -> None:
@@ -504,10 +523,12 @@ class _Checker:
                         f"funnel '{name}' has {plural(len(steps), 'step')}; a funnel needs "
                         f"{facts.FUNNEL_STEPS_MIN} to {facts.FUNNEL_STEPS_MAX} steps; add steps",
                     )
-                elif len(steps) > facts.FUNNEL_STEPS_MAX:
-                    self.error(
-                        self.at(path + ("steps", facts.FUNNEL_STEPS_MAX)),
-                        f"funnel '{name}' has {len(steps)} steps; GA4 allows at most {facts.FUNNEL_STEPS_MAX}; "
+                else:
+                    self.too_many(
+                        path + ("steps",),
+                        steps,
+                        facts.FUNNEL_STEPS_MAX,
+                        f"funnel '{name}' has {len(steps)} steps",
                         "remove some or split the funnel in two",
                     )
                 for i, step in enumerate(steps):
@@ -524,6 +545,7 @@ class _Checker:
                 )
 
     def check_step(self, path: Path, step: Any, index: int) -> None:
+        event: Any
         if isinstance(step, str):
             event, event_path = step, path
         elif isinstance(step, dict):
@@ -672,6 +694,7 @@ class _Checker:
         elif not has_below and not has_above:
             self.error(self.at(path), f"{where} needs a threshold: 'below: N' or 'above: N'")
         metric = alert.get("metric")
+        allowed: tuple[str, ...]
         if has_funnel and not has_event:
             funnel = alert["funnel"]
             if self.check_reference(path + ("funnel",), funnel, self.funnels, "funnel", "funnels"):
@@ -681,13 +704,13 @@ class _Checker:
                         f"{where} watches funnel '{funnel}', which this report's 'funnels' leaves out; add it "
                         "there or remove the alert",
                     )
-            allowed = facts.FUNNEL_ALERT_METRICS
+            allowed = FUNNEL_ALERT_METRICS
         elif has_event and not has_funnel:
             self.check_reference(path + ("event",), alert["event"], self.declared, "declared event", "events")
-            allowed = facts.EVENT_ALERT_METRICS
+            allowed = EVENT_ALERT_METRICS
         else:
             allowed = ()
-        known_metric = metric in facts.FUNNEL_ALERT_METRICS or metric in facts.EVENT_ALERT_METRICS
+        known_metric = metric in FUNNEL_ALERT_METRICS or metric in EVENT_ALERT_METRICS
         if isinstance(metric, str) and known_metric and allowed and metric not in allowed:
             kind = "a funnel" if has_funnel else "an event"
             self.error(
@@ -712,13 +735,13 @@ class _Checker:
             kind, sep, name = entry.partition(":")
             if not sep:
                 kind, name = "", entry
-            if sep and kind not in facts.PROTECT_KINDS:
-                close = did_you_mean(kind, facts.PROTECT_KINDS, cutoff=0.5)
+            if sep and kind not in PROTECT_KINDS:
+                close = did_you_mean(kind, PROTECT_KINDS, cutoff=0.5)
                 hint = f"; did you mean '{close}:{name}'?" if close else ""
                 self.error(
                     self.at(path),
                     f"unknown kind '{kind}' in protect entry '{entry}'; use a name, or kind:name with kind "
-                    f"{one_of(facts.PROTECT_KINDS)}{hint}",
+                    f"{one_of(PROTECT_KINDS)}{hint}",
                 )
             elif not _IDENTIFIER.match(name):
                 self.error(

@@ -17,6 +17,10 @@ import copy
 import json
 from typing import Any
 
+from ga_goals.model import DEFAULT_STAGES as _DEFAULT_STAGES
+from ga_goals.model import MEASUREMENT_UNITS, CustomDimension, CustomMetric, EventCreateRule, KeyEvent
+from ga_goals.model import ga4_facts as facts
+
 SCHEMA_URI = "https://json-schema.org/draft/2020-12/schema"
 
 #: Marks a constraint that ``rules.py`` reports with a better message than jsonschema's.
@@ -32,33 +36,25 @@ PERIODS = ("last_7_days", "last_28_days", "last_week", "last_month", "month_to_d
 COMPARES = ("previous_period", "previous_year", "none")
 FORMATS = ("html", "email", "text", "json", "csv")
 SCOPES = ("event", "user", "item")
-UNITS = (
-    "standard",
-    "currency",
-    "feet",
-    "meters",
-    "kilometers",
-    "miles",
-    "milliseconds",
-    "seconds",
-    "minutes",
-    "hours",
-)
+UNITS = MEASUREMENT_UNITS
 RESTRICTED = ("cost", "revenue")
-DEFAULT_STAGES = ["home", "category", "product", "cart", "checkout"]
+DEFAULT_STAGES = list(_DEFAULT_STAGES)
 
-_ALERT_METRICS = [
+#: Alert metrics: per funnel, and per event. ``*_change`` are relative changes against the
+#: report's comparison period (-0.2 = a 20 % drop).
+FUNNEL_ALERT_METRICS = (
     "conversion_rate",
     "conversion_rate_change",
     "users",
     "users_change",
     "completions",
     "completions_change",
-    "count",
-    "count_change",
-    "value",
-    "value_change",
-]
+)
+EVENT_ALERT_METRICS = ("count", "count_change", "users", "users_change", "value", "value_change")
+_ALERT_METRICS = list(dict.fromkeys(FUNNEL_ALERT_METRICS + EVENT_ALERT_METRICS))
+
+#: Kinds a ``safety.protect`` entry may name (``kind:name``): the resources' ``KIND``.
+PROTECT_KINDS = (KeyEvent.KIND, CustomDimension.KIND, CustomMetric.KIND, EventCreateRule.KIND)
 
 
 def _ref(name: str, **extra: Any) -> dict[str, Any]:
@@ -80,7 +76,7 @@ def _map_of(item: dict[str, Any], *, names: str | None = None, **extra: Any) -> 
 
 
 def _defs() -> dict[str, Any]:
-    identifier = {"pattern": "^[A-Za-z][A-Za-z0-9_]*$", "$comment": RULES_COMMENT}
+    identifier = {"pattern": facts.PARAMETER_NAME_PATTERN, "$comment": RULES_COMMENT}
     comparison_values: dict[str, Any] = {
         "equals": {"type": ["string", "number", "boolean"], "description": "The value equals this."},
         "contains": {"type": ["string", "number"], "description": "The value contains this text."},
@@ -109,9 +105,10 @@ def _defs() -> dict[str, Any]:
         "eventName": {
             "type": "string",
             "title": "Event name",
-            "description": "A GA4 event name: starts with a letter; letters, digits and _; at most 40 "
-            "characters (39 for created events); no reserved name or prefix (_, firebase_, google_, ga_).",
-            "maxLength": 40,
+            "description": "A GA4 event name: starts with a letter; letters, digits and _; at most "
+            f"{facts.EVENT_NAME_MAX} characters ({facts.CREATED_EVENT_MAX} for created events); no reserved "
+            f"name or prefix ({', '.join(facts.RESERVED_EVENT_PREFIXES)}).",
+            "maxLength": facts.EVENT_NAME_MAX,
             **identifier,
             "examples": ["add_to_cart"],
         },
@@ -119,8 +116,8 @@ def _defs() -> dict[str, Any]:
             "type": "string",
             "title": "Parameter name",
             "description": "An event parameter name: starts with a letter; letters, digits and _; at most "
-            "40 characters (24 for user properties).",
-            "maxLength": 40,
+            f"{facts.PARAMETER_MAX} characters ({facts.USER_PROPERTY_MAX} for user properties).",
+            "maxLength": facts.PARAMETER_MAX,
             **identifier,
             "examples": ["form_id"],
         },
@@ -134,25 +131,25 @@ def _defs() -> dict[str, Any]:
         "displayName": {
             "type": "string",
             "title": "Display name",
-            "description": "Shown in GA4: at most 82 characters of letters, digits, spaces and _, starting "
-            "with a letter.",
-            "maxLength": 82,
-            "pattern": "^[A-Za-z][A-Za-z0-9_ ]*$",
+            "description": f"Shown in GA4: at most {facts.DISPLAY_NAME_MAX} characters of letters, digits, "
+            "spaces and _, starting with a letter.",
+            "maxLength": facts.DISPLAY_NAME_MAX,
+            "pattern": facts.DISPLAY_NAME_PATTERN,
             "$comment": RULES_COMMENT,
             "examples": ["Form ID"],
         },
         "definitionDescription": {
             "type": "string",
             "title": "Description",
-            "description": "Shown in GA4: at most 150 characters.",
-            "maxLength": 150,
+            "description": f"Shown in GA4: at most {facts.DESCRIPTION_MAX} characters.",
+            "maxLength": facts.DESCRIPTION_MAX,
             "$comment": RULES_COMMENT,
         },
         "currency": {
             "type": "string",
             "title": "Currency code",
             "description": "An ISO 4217 currency code (three upper-case letters).",
-            "pattern": "^[A-Z]{3}$",
+            "pattern": facts.CURRENCY_PATTERN,
             "$comment": RULES_COMMENT,
             "examples": ["USD", "EUR"],
         },
@@ -249,9 +246,9 @@ def _defs() -> dict[str, Any]:
                 "when": {
                     "type": "array",
                     "title": "Conditions",
-                    "description": "1 to 10 conditions, ANDed.",
-                    "minItems": 1,
-                    "maxItems": 10,
+                    "description": f"{facts.CONDITIONS_MIN} to {facts.CONDITIONS_MAX} conditions, ANDed.",
+                    "minItems": facts.CONDITIONS_MIN,
+                    "maxItems": facts.CONDITIONS_MAX,
                     "$comment": RULES_COMMENT,
                     "items": _ref("condition"),
                 },
@@ -263,8 +260,9 @@ def _defs() -> dict[str, Any]:
                 "set": {
                     "type": "array",
                     "title": "Parameter mutations",
-                    "description": "Parameters to set on the new event, in order (at most 20).",
-                    "maxItems": 20,
+                    "description": "Parameters to set on the new event, in order "
+                    f"(at most {facts.MUTATIONS_MAX}).",
+                    "maxItems": facts.MUTATIONS_MAX,
                     "$comment": RULES_COMMENT,
                     "items": _ref("mutation"),
                 },
@@ -366,9 +364,9 @@ def _defs() -> dict[str, Any]:
                 "steps": {
                     "type": "array",
                     "title": "Steps",
-                    "description": "2 to 10 steps, in order.",
-                    "minItems": 2,
-                    "maxItems": 10,
+                    "description": f"{facts.FUNNEL_STEPS_MIN} to {facts.FUNNEL_STEPS_MAX} steps, in order.",
+                    "minItems": facts.FUNNEL_STEPS_MIN,
+                    "maxItems": facts.FUNNEL_STEPS_MAX,
                     "$comment": RULES_COMMENT,
                     "items": _ref("funnelStep"),
                 },
@@ -382,10 +380,11 @@ def _defs() -> dict[str, Any]:
                                 "dimension": {"type": "string", "examples": ["deviceCategory"]},
                                 "limit": {
                                     "type": "integer",
-                                    "minimum": 1,
-                                    "maximum": 15,
+                                    "minimum": facts.BREAKDOWN_LIMIT_MIN,
+                                    "maximum": facts.BREAKDOWN_LIMIT_MAX,
                                     "default": 5,
-                                    "description": "How many values to show (1 to 15).",
+                                    "description": "How many values to show "
+                                    f"({facts.BREAKDOWN_LIMIT_MIN} to {facts.BREAKDOWN_LIMIT_MAX}).",
                                 },
                             },
                             required=("dimension",),

@@ -89,7 +89,7 @@ def render_plan_file(state: PropertyState, *, property_ref: str, today: date | N
     return header + body
 
 
-class _Flow(dict):  # type: ignore[type-arg]
+class _Flow(dict[str, Any]):
     """A small mapping written on one line: ``{parameter: form_id, equals: newsletter}``."""
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import builtins
 import copy
 import hashlib
 import hmac
@@ -22,6 +23,7 @@ from dataclasses import dataclass
 from dataclasses import field as dataclass_field
 from typing import Any
 
+from ga_goals.model import ga4_facts as facts
 from ga_goals.sandbox import rules
 from ga_goals.sandbox.store import ACCOUNT, SandboxStore, next_id, now_rfc3339
 
@@ -32,10 +34,12 @@ MAX_PAGE_SIZE = 200
 class SandboxError(Exception):
     """A request the sandbox refuses, with the gRPC status code name to answer with."""
 
-    def __init__(self, code: str, message: str) -> None:
+    def __init__(self, code: str, message: str, *, retry_after: float | None = None) -> None:
         super().__init__(message)
         self.code = code
         self.message = message
+        #: For RESOURCE_EXHAUSTED: seconds until a retry may succeed (sent as RetryInfo).
+        self.retry_after = retry_after
 
     def __repr__(self) -> str:
         return f"SandboxError({self.code!r}, {self.message!r})"
@@ -328,7 +332,7 @@ class AdminBackend:
         pid = self.property_id(name)
         return _public(self._state(pid, self.store.load(pid))["property"])
 
-    def list_properties(self, filter: str, page_size: int = 0, page_token: str = "") -> tuple[list[dict], str]:  # noqa: A002
+    def list_properties(self, filter: str, page_size: int = 0, page_token: str = "") -> tuple[builtins.list[dict[str, Any]], str]:  # noqa: A002
         text = (filter or "").strip()
         match = re.fullmatch(r"(parent|ancestor|firebase_project)\s*:\s*(\S+)", text)
         if not match:
@@ -357,7 +361,7 @@ class AdminBackend:
         state = self._state(pid, self.store.load(pid))
         return _public(self._find(state, kind, name))
 
-    def list(self, kind_key: str, parent: str, page_size: int = 0, page_token: str = "") -> tuple[list[dict], str]:
+    def list(self, kind_key: str, parent: str, page_size: int = 0, page_token: str = "") -> tuple[builtins.list[dict[str, Any]], str]:
         kind = KINDS[kind_key]
         pid, sid = self._parent_ids(kind, parent)
         state = self._state(pid, self.store.load(pid))
@@ -388,7 +392,7 @@ class AdminBackend:
             state[kind.key].append(resource)
             return _public(resource)
 
-    def update(self, kind_key: str, body: dict[str, Any] | None, paths: list[str]) -> dict[str, Any]:
+    def update(self, kind_key: str, body: dict[str, Any] | None, paths: builtins.list[str]) -> dict[str, Any]:
         kind = KINDS[kind_key]
         body = body or {}
         name = body.get("name", "")
@@ -460,7 +464,7 @@ class AdminBackend:
             return f"archive the {kind.label} and create a new one (with another parameter name)"
         return f"delete the {kind.label} and create a new one"
 
-    def _check_mask(self, kind: Kind, paths: list[str]) -> list[str]:
+    def _check_mask(self, kind: Kind, paths: builtins.list[str]) -> builtins.list[str]:
         paths = [p.strip() for p in paths or () if p.strip()]
         if not paths:
             raise invalid(
@@ -558,14 +562,17 @@ class AdminBackend:
             raise invalid(f"{p}.parameter_name is required")
         if scope == "USER":
             problem = rules.parameter_name_problem(
-                r["parameter_name"], rules.USER_PARAMETER_MAX, rules.RESERVED_USER_PROPERTIES
+                r["parameter_name"],
+                facts.USER_PROPERTY_MAX,
+                facts.RESERVED_USER_PROPERTIES,
+                facts.RESERVED_USER_PROPERTY_PREFIXES,
             )
         elif scope == "ITEM":
             problem = rules.parameter_name_problem(
-                r["parameter_name"], rules.EVENT_PARAMETER_MAX, rules.RESERVED_PARAMETERS | rules.RESERVED_ITEM_PARAMETERS
+                r["parameter_name"], facts.PARAMETER_MAX, facts.RESERVED_PARAMETERS | facts.RESERVED_ITEM_PARAMETERS
             )
         else:
-            problem = rules.parameter_name_problem(r["parameter_name"], rules.EVENT_PARAMETER_MAX)
+            problem = rules.parameter_name_problem(r["parameter_name"], facts.PARAMETER_MAX)
         _check(f"{p}.parameter_name", r["parameter_name"], problem and f"({scope} scope) {problem}")
         self._check_display(r, p)
         if r["disallow_ads_personalization"] and scope != "USER":
@@ -578,7 +585,7 @@ class AdminBackend:
         if not r["parameter_name"]:
             raise invalid(f"{p}.parameter_name is required")
         _check(
-            f"{p}.parameter_name", r["parameter_name"], rules.parameter_name_problem(r["parameter_name"], rules.EVENT_PARAMETER_MAX)
+            f"{p}.parameter_name", r["parameter_name"], rules.parameter_name_problem(r["parameter_name"], facts.PARAMETER_MAX)
         )
         self._check_display(r, p)
         unit = _enum(r["measurement_unit"], MEASUREMENT_UNITS, f"{p}.measurement_unit")
@@ -599,13 +606,13 @@ class AdminBackend:
         if not destination:
             raise invalid(f"{p}.destination_event is required")
         _check(
-            f"{p}.destination_event", destination, rules.event_name_problem(destination, rules.CREATED_EVENT_NAME_MAX)
+            f"{p}.destination_event", destination, rules.event_name_problem(destination, facts.CREATED_EVENT_MAX)
         )
         conditions = r["event_conditions"]
         if not conditions:
-            raise invalid(f"{p}.event_conditions is required: between 1 and {rules.MAX_CONDITIONS} conditions")
-        if len(conditions) > rules.MAX_CONDITIONS:
-            raise invalid(f"{p}.event_conditions has {len(conditions)} conditions; the maximum is {rules.MAX_CONDITIONS}")
+            raise invalid(f"{p}.event_conditions is required: between 1 and {facts.CONDITIONS_MAX} conditions")
+        if len(conditions) > facts.CONDITIONS_MAX:
+            raise invalid(f"{p}.event_conditions has {len(conditions)} conditions; the maximum is {facts.CONDITIONS_MAX}")
         web = stream.get("type_") == "WEB_DATA_STREAM"
         for i, c in enumerate(conditions):
             w = f"{p}.event_conditions[{i}]"
@@ -629,8 +636,8 @@ class AdminBackend:
                 except re.error as exc:
                     raise invalid(f"{w}.value {c['value']!r} is not a valid regular expression: {exc}") from None
         mutations = r["parameter_mutations"]
-        if len(mutations) > rules.MAX_MUTATIONS:
-            raise invalid(f"{p}.parameter_mutations has {len(mutations)} mutations; the maximum is {rules.MAX_MUTATIONS}")
+        if len(mutations) > facts.MUTATIONS_MAX:
+            raise invalid(f"{p}.parameter_mutations has {len(mutations)} mutations; the maximum is {facts.MUTATIONS_MAX}")
         seen: set[str] = set()
         for i, m in enumerate(mutations):
             w = f"{p}.parameter_mutations[{i}]"
@@ -642,7 +649,7 @@ class AdminBackend:
             _check(
                 f"{w}.parameter",
                 parameter,
-                rules.parameter_name_problem(parameter, rules.MUTATION_PARAMETER_MAX, frozenset()),
+                rules.parameter_name_problem(parameter, facts.MUTATION_PARAMETER_MAX, frozenset()),
             )
             if parameter in seen:
                 raise invalid(f"{w}.parameter {parameter!r} is mutated more than once; parameters must be unique")
@@ -650,8 +657,8 @@ class AdminBackend:
             value = m["parameter_value"]
             if not value:
                 raise invalid(f"{w}.parameter_value is required")
-            if len(value) > rules.MUTATION_VALUE_MAX:
-                raise invalid(f"{w}.parameter_value is {len(value)} characters long; the maximum is {rules.MUTATION_VALUE_MAX}")
+            if len(value) > facts.MUTATION_VALUE_MAX:
+                raise invalid(f"{w}.parameter_value is {len(value)} characters long; the maximum is {facts.MUTATION_VALUE_MAX}")
             if (value.startswith("[[") or value.endswith("]]")) and not re.fullmatch(r"\[\[[A-Za-z][A-Za-z0-9_]*\]\]", value):
                 raise invalid(f"{w}.parameter_value {value!r} must be a constant or [[parameter_name]] to copy a parameter")
 
@@ -692,16 +699,16 @@ class AdminBackend:
                 return
             key, count, what = "key_events", sum(1 for k in state["key_events"] if k.get("custom")), "custom key events"
         elif kind is CUSTOM_DIMENSIONS:
-            key = f"dimensions:{r['scope']}"
+            key = r["scope"].lower()
             count = sum(1 for d in self._active(state, kind) if d["scope"] == r["scope"])
             what = f"{r['scope'].lower()}-scoped custom dimensions"
         elif kind is CUSTOM_METRICS:
-            key, count, what = "metrics", len(self._active(state, kind)), "custom metrics"
+            key, count, what = "custom_metrics", len(self._active(state, kind)), "custom metrics"
         else:
-            key, count, what = "event_create_rules", len(state["event_create_rules"]), "event create rules"
+            key, count, what = "created_events", len(state["event_create_rules"]), "event create rules"
         maximum = rules.limit(key, level)
         if count >= maximum:
-            other = rules.LIMITS[key][0 if level == "GOOGLE_ANALYTICS_360" else 1]
+            other = facts.LIMITS[key]["standard" if level == "GOOGLE_ANALYTICS_360" else "360"]
             free = " Archive one to free a slot." if kind.archivable else ""
             raise SandboxError(
                 "FAILED_PRECONDITION",

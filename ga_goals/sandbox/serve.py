@@ -7,6 +7,7 @@ import threading
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from types import FrameType
+from typing import Any
 
 from ga_goals.sandbox import DEFAULT_HOST, DEFAULT_PORT, SANDBOX_PROPERTY_ID
 from ga_goals.sandbox.faults import Fault
@@ -37,7 +38,7 @@ def serve(
     for property_id in property_ids:
         server.store.ensure_property(str(property_id))
 
-    previous: dict[int, object] = {}
+    previous: dict[signal.Signals, Any] = {}
 
     def on_signal(signum: int, frame: FrameType | None) -> None:
         stop.set()
@@ -56,4 +57,4 @@ def serve(
             server.stop(grace=1.0)
     finally:
         for signum, handler in previous.items():
-            signal.signal(signum, handler)  # type: ignore[arg-type]
+            signal.signal(signum, handler)

@@ -54,7 +54,7 @@ _RESOURCES = (
 )
 
 
-class CallCounter(collections.Counter):
+class CallCounter(collections.Counter[str]):
     """A :class:`collections.Counter` of calls (``"v1beta.ListKeyEvents"``) with locked updates."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -69,7 +69,7 @@ class CallCounter(collections.Counter):
         with self._lock:
             self.clear()
 
-    def snapshot(self) -> collections.Counter:
+    def snapshot(self) -> collections.Counter[str]:
         """A plain copy, taken under the lock."""
         with self._lock:
             return collections.Counter(dict(self))
@@ -100,8 +100,8 @@ class WriteQuota:
                     "RESOURCE_EXHAUSTED",
                     f"rateLimitExceeded: too many write requests for properties/{property_id}: at most "
                     f"{self.limit} writes per {self.window:g} s; retry in {retry_after:.1f} s",
+                    retry_after=retry_after,
                 )
-                error.retry_after = retry_after  # type: ignore[attr-defined]
                 raise error
             writes.append(now)
 
@@ -318,7 +318,7 @@ class SandboxServer:
     def _add_admin(self, version: str, module: Any) -> None:
         backend = self.backend
         reads = ()
-        methods: dict[str, tuple] = {}
+        methods: dict[str, tuple[Any, ...]] = {}
 
         def unary(name: str, fn: Callable[[Any], Any], response: Any, quota: Iterable[str] = reads) -> None:
             request_cls = getattr(module, f"{name}Request")
@@ -429,7 +429,7 @@ def _abort(context: grpc.ServicerContext, code: str, message: str, retry_after: 
 
 
 def _abort_error(context: grpc.ServicerContext, error: SandboxError) -> None:
-    _abort(context, error.code, error.message, getattr(error, "retry_after", None))
+    _abort(context, error.code, error.message, error.retry_after)
 
 
 __all__ = ["SandboxServer", "CallCounter", "WriteQuota", "Fault"]
