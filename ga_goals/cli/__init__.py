@@ -70,7 +70,7 @@ def main() -> None:
 
 
 # Registering here too keeps `python -m ga_goals` and tests that import `cli` complete.
-from ga_goals.cli import plan_commands, sandbox_commands  # noqa: E402,F401
+from ga_goals.cli import docs_commands, plan_commands, sandbox_commands  # noqa: E402,F401
 
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())

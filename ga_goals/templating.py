@@ -1,0 +1,187 @@
+"""The jinja2 environment every rendered output uses (plan documentation, reports, e-mails).
+
+Templates are looked up, in order:
+
+1. in the user's template folder, when one is given (``--templates DIR``): a file there with
+   the name of a built-in template replaces it;
+2. in the built-in templates: the repository's top-level ``templates/`` folder, shipped inside
+   the wheel as the package ``ga_goals.templates``;
+3. under the ``default:`` prefix, always the built-in template, so a user template can extend
+   the one it replaces: ``{% extends "default:docs/plan.html" %}``.
+
+HTML and XML templates (``.html``, ``.htm``, ``.xml``, also with a ``.j2`` suffix after it)
+escape every value; anything else (Markdown, text) does not, and uses the ``md`` and ``code``
+filters instead. An undefined variable is an error, never an empty string.
+
+Public API::
+
+    environment(user_dir=None) -> jinja2.Environment
+    render(name, context, *, user_dir=None) -> str     # errors as TemplateError
+    packaged_templates() -> Path
+
+Importing this module does not import jinja2 (the CLI starts without it).
+"""
+
+from __future__ import annotations
+
+import re
+import traceback
+from collections.abc import Mapping
+from functools import lru_cache
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ga_goals.errors import GaGoalsError
+
+if TYPE_CHECKING:
+    import jinja2
+
+#: The package the top-level ``templates/`` folder is installed as.
+TEMPLATES_PACKAGE = "ga_goals.templates"
+
+#: Template names (after an optional ``.j2``) whose values are HTML-escaped.
+AUTOESCAPE_EXTENSIONS = ("html", "htm", "xml")
+
+
+class TemplateError(GaGoalsError):
+    """A template is missing, does not parse, or uses a variable the context does not have."""
+
+
+def packaged_templates() -> Path:
+    """The folder of the built-in templates (``templates/`` in a checkout or editable install)."""
+    from importlib.resources import files
+
+    return Path(str(files(TEMPLATES_PACKAGE)))
+
+
+def environment(user_dir: Path | None = None) -> jinja2.Environment:
+    """The jinja2 environment: ``user_dir`` first, then the built-in templates, plus ``default:``.
+
+    :param user_dir: a folder of templates that override the built-in ones by name; it may
+        extend or include a built-in template as ``default:NAME``.
+    """
+    import jinja2
+
+    packaged = jinja2.PackageLoader(TEMPLATES_PACKAGE, "")
+    loaders: list[jinja2.BaseLoader] = []
+    if user_dir is not None:
+        loaders.append(jinja2.FileSystemLoader(str(user_dir)))
+    loaders += [packaged, jinja2.PrefixLoader({"default": packaged}, delimiter=":")]
+    env = jinja2.Environment(
+        loader=jinja2.ChoiceLoader(loaders),
+        autoescape=_autoescape,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.filters.update(duration=duration, number=number, percent=percent, md=markdown_text, code=markdown_code)
+    return env
+
+
+def render(name: str, context: Mapping[str, Any], *, user_dir: Path | None = None) -> str:
+    """Render template ``name``; a template problem is a ``TemplateError`` naming file and line."""
+    import jinja2
+
+    env = _shared_environment(user_dir)
+    try:
+        return env.get_template(name).render(context)
+    except jinja2.TemplateNotFound as error:
+        where = f" (looked in {user_dir} and the built-in templates)" if user_dir else ""
+        raise TemplateError(f"template {error.name!r} not found{where}") from None
+    except jinja2.TemplateSyntaxError as error:
+        where = error.filename or error.name or name
+        raise TemplateError(f"{where}:{error.lineno}: {error.message}") from None
+    except jinja2.UndefinedError as error:
+        raise TemplateError(f"{_template_line(error) or name}: {error.message}") from None
+
+
+@lru_cache(maxsize=8)
+def _shared_environment(user_dir: Path | None) -> jinja2.Environment:
+    """One environment per template folder, so that compiled templates are reused (jinja2
+    still reloads a template whose file changed)."""
+    return environment(user_dir)
+
+
+def _template_line(error: BaseException) -> str | None:
+    """``file:line`` of the innermost template frame (jinja2 rewrites tracebacks to them)."""
+    frames = [f for f in traceback.extract_tb(error.__traceback__) if not f.filename.endswith(".py")]
+    return f"{frames[-1].filename}:{frames[-1].lineno}" if frames else None
+
+
+def _autoescape(name: str | None) -> bool:
+    if name is None:  # a template from a string: escape, to be safe
+        return True
+    name = name.lower().removesuffix(".j2")
+    return name.rsplit(".", 1)[-1] in AUTOESCAPE_EXTENSIONS
+
+
+# Filters -------------------------------------------------------------------------------------
+
+_UNITS = (("w", 7 * 86400), ("d", 86400), ("h", 3600), ("m", 60), ("s", 1))
+
+
+def duration(seconds: float | None) -> str:
+    """Seconds as the largest units first: ``5400`` -> ``1h 30m``, ``604800`` -> ``1w``."""
+    if seconds is None:
+        return ""
+    left = round(seconds)
+    parts = []
+    for unit, size in _UNITS:
+        count, left = divmod(left, size)
+        if count:
+            parts.append(f"{count}{unit}")
+    return " ".join(parts) or "0s"
+
+
+def number(value: float | None) -> str:
+    """A number without a pointless ``.0``, with thousands separators: ``1500.0`` -> ``1,500``."""
+    if value is None:
+        return ""
+    if float(value).is_integer():
+        return f"{int(value):,}"
+    return f"{value:,.2f}".rstrip("0").rstrip(".")
+
+
+def percent(value: float | None, signed: bool = False) -> str:
+    """A ratio as a percentage: ``0.02`` -> ``2%``; ``signed``: ``-0.2`` -> ``-20%``, ``0.1`` -> ``+10%``."""
+    if value is None:
+        return ""
+    text = f"{value * 100:.2f}".rstrip("0").rstrip(".")
+    if text == "-0":
+        text = "0"
+    return f"+{text}%" if signed and value > 0 else f"{text}%"
+
+
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]|~])")
+
+
+def markdown_text(value: Any) -> str:
+    """Plain text made inert in Markdown, also inside a table cell.
+
+    HTML is escaped (Markdown renderers pass raw HTML through), Markdown punctuation is
+    backslash-escaped (no emphasis, links, code or table cells from the text), and line
+    breaks become spaces.
+    """
+    text = str(value).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    text = _MARKDOWN_SPECIAL.sub(r"\\\1", text)
+    text = re.sub(r"^(\s*)([-+=#])", r"\1\\\2", text)  # a list item, a heading or its underline
+    text = re.sub(r"^(\s*\d+)([.)])", r"\1\\\2", text)  # a numbered list item
+    return " ".join(text.split())
+
+
+def markdown_code(value: Any, in_table: bool = True) -> str:
+    """An inline code span showing ``value`` literally (backticks inside are fenced around).
+
+    Use it for names (events, parameters) and literal values. ``|`` is escaped so that the span
+    is safe inside a table cell (GitHub-flavoured Markdown removes the backslash there); outside
+    a table, pass ``in_table=False`` or the backslash shows.
+    """
+    text = " ".join(str(value).split())
+    if in_table:
+        text = text.replace("|", "\\|")
+    runs = [len(run) for run in re.findall(r"`+", text)]
+    fence = "`" * (max(runs, default=0) + 1)
+    if text.startswith("`") or text.endswith("`") or (text.startswith(" ") and text.strip()):
+        text = f" {text} "
+    return f"{fence}{text}{fence}"
