@@ -178,12 +178,13 @@ def plan(ctx: click.Context, file: Path, environments: tuple[str, ...], all_envs
     help="A plan saved with `plan --json`/`--out`: apply only if nothing changed since, and only to its property.",
 )
 @click.option("--writes-per-minute", type=click.IntRange(min=1), help="Pace writes under this Admin API quota [default: 180].")
+@click.option("--json", "as_json", is_flag=True, help="Print the plans and what was applied as one JSON document (progress and errors go to stderr).")
 @connection_options
 @no_color_option
 @click.pass_context
 def sync(ctx: click.Context, file: Path, environments: tuple[str, ...], all_envs: bool, do_apply: bool,
          allow_destroy: bool, max_destroy: int | None, checksum: str | None, plan_file: Path | None,
-         writes_per_minute: int | None, **connection: Any) -> None:
+         writes_per_minute: int | None, as_json: bool, **connection: Any) -> None:
     """Make the property match FILE. Writes only with --apply.
 
     Without --apply this is `plan` (exit 2 when changes are pending). With it, changes are
@@ -202,6 +203,18 @@ def sync(ctx: click.Context, file: Path, environments: tuple[str, ...], all_envs
     from ga_goals.manager import Manager, saved_plan_checksum
 
     pending = False
+    documents: list[dict[str, Any]] = []
+
+    def show_plan(plan: Any) -> None:
+        documents.append({"plan": plan.to_json(), "applied": None})
+        if not as_json:
+            click.echo(render_text(plan, color=True), color=ctx.color)
+
+    def finish() -> None:
+        if as_json:
+            click.echo(json.dumps({"syncs": documents}, indent=2, default=str))
+
+    ctx.call_on_close(finish)
     with Manager(make_connection(writes_per_minute=writes_per_minute, **connection)) as manager:
         tracking_plans = _load(ctx, file, environments, all_envs)
         for index, tracking_plan in enumerate(tracking_plans, 1):
@@ -210,7 +223,7 @@ def sync(ctx: click.Context, file: Path, environments: tuple[str, ...], all_envs
             expected = checksum
             if plan_file is not None:
                 expected = saved_plan_checksum(plan_file, target.property)
-            printer = _ResultPrinter(ctx)
+            printer = _ResultPrinter(ctx, quiet=as_json)
             try:
                 with _terminate_as_interrupt():
                     result, report = manager.sync(
@@ -219,7 +232,7 @@ def sync(ctx: click.Context, file: Path, environments: tuple[str, ...], all_envs
                         allow_destroy=allow_destroy,
                         max_destroy=max_destroy,
                         checksum=expected,
-                        on_plan=lambda p: click.echo(render_text(p, color=True), color=ctx.color),
+                        on_plan=show_plan,
                         on_result=printer,
                         on_start=printer.start,
                         on_wait=printer.wait,
@@ -230,6 +243,8 @@ def sync(ctx: click.Context, file: Path, environments: tuple[str, ...], all_envs
                 ctx.exit(ExitCode.PARTIAL if printer.applied else 130)
             except GaGoalsError as error:
                 report = getattr(error, "report", None)
+                if report is not None and documents:
+                    documents[-1]["applied"] = report.to_json()
                 if report is not None:
                     printer.summary(report)
                     if printer.applied:
@@ -243,6 +258,7 @@ def sync(ctx: click.Context, file: Path, environments: tuple[str, ...], all_envs
                 if result.has_changes and not do_apply:
                     click.echo("Nothing was written: run again with --apply to make these changes.", err=True)
                 continue
+            documents[-1]["applied"] = report.to_json()
             printer.summary(report)
             if not report.complete:
                 if report.error is not None:
@@ -282,8 +298,9 @@ class _ResultPrinter:
 
     SYMBOLS = {"applied": ("✓", "green"), "already_applied": ("✓", "green"), "failed": ("✗", "red")}
 
-    def __init__(self, ctx: click.Context) -> None:
+    def __init__(self, ctx: click.Context, *, quiet: bool = False) -> None:
         self.ctx = ctx
+        self.quiet = quiet  # --json: the document says it all; keep stdout clean
         self.applied = 0
         self.in_flight: Any = None
 
@@ -311,7 +328,8 @@ class _ResultPrinter:
             self.applied += 1
         if result.error:
             text += f": {result.error}"
-        click.echo(click.style(text, fg=color), color=self.ctx.color)
+        if not self.quiet:
+            click.echo(click.style(text, fg=color), color=self.ctx.color)
 
     def summary(self, report: Any) -> None:
         done = [r for r in report.results if r.status in ("applied", "already_applied")]
@@ -319,6 +337,8 @@ class _ResultPrinter:
         skipped = [r for r in report.results if r.status == "not_attempted"]
         self.applied = len(done)
         if report.complete:
+            if self.quiet:
+                return
             click.echo(click.style(f"Applied {len(done)} change{'s' if len(done) != 1 else ''} to {report.property}.", fg="green", bold=True), color=self.ctx.color)
             return
         click.echo(

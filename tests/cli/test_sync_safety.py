@@ -130,3 +130,24 @@ def test_sigterm_mid_sync_reports_what_was_applied(sandbox_dir: Path):
     assert finish.returncode == 0, finish.stderr
     again = subprocess.run(command[:3] + ["plan", str(SHOP), "--exit-code"], env=env, capture_output=True, text=True)
     assert again.returncode == 0, again.stdout
+
+
+def test_sync_json_for_scripts(run):
+    result = run("sync", SHOP, "--apply", "--json")
+    assert result.exit_code == 0, result.output
+    document = json.loads(result.stdout)
+    [sync] = document["syncs"]
+    assert sync["plan"]["property"] == "properties/100000001"
+    assert sync["applied"]["complete"] is True
+    assert sync["applied"]["counts"]["applied"] == len(sync["plan"]["changes"])
+    again = json.loads(run("sync", SHOP, "--apply", "--json").stdout)
+    assert again["syncs"][0]["plan"]["changes"] == [] and again["syncs"][0]["applied"] is None
+
+
+def test_sync_json_reports_a_partial_apply(run):
+    cut = _faults({"method": "CreateCustomMetric", "code": "PERMISSION_DENIED", "after": 1, "times": 0})
+    result = run("sync", SHOP, "--apply", "--json", env=cut)
+    assert result.exit_code == 3
+    applied = json.loads(result.stdout)["syncs"][0]["applied"]
+    assert applied["complete"] is False
+    assert applied["counts"]["failed"] == 1 and applied["counts"]["not_attempted"] > 0
