@@ -8,6 +8,8 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 CONFIGS = ROOT / "configs"
+#: Real GA4 data (export rows, API responses), copied from the team's shared data: see its README.
+GA4_DATA = ROOT / "tests" / "data" / "ga4"
 
 
 @pytest.fixture

@@ -20,7 +20,7 @@ from tests.conftest import ROOT
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover
-    tomllib = pytest.importorskip("tomli")
+    import tomli as tomllib
 
 
 @pytest.fixture(scope="module")

@@ -1,0 +1,44 @@
+"""GA4 events in the BigQuery export schema, stored in DuckDB.
+
+The public API (everything else is internal):
+
+``EventStore(path=None)``
+    A DuckDB database (a file, or memory) with one ``events`` table in the export schema.
+    ``load_jsonl(path)`` and ``load_parquet(path)`` load real export files, ``insert(rows)``
+    export-shaped dicts; each returns a :class:`LoadResult` (``read``, ``inserted``,
+    ``duplicates``). Loading is idempotent: an event whose identity (user, timestamp, name,
+    parameters, items, bundle and batch numbers) is already stored is skipped. ``count()``,
+    ``user_count()``, ``dates()``, ``date_range()``, ``event_counts()``, ``clear()``;
+    ``connection`` for queries.
+
+``generate(store, start, end, *, users=5000, seed=1) -> GenerationResult``
+    Adds deterministic, realistic online-shop traffic (sessions over weeks, devices, channels
+    and campaigns, the journey from the home page to the order with drop-off at each stage,
+    micro conversions, ecommerce items) to a store.
+
+``EVENTS_DDL``, ``COLUMNS``
+    The table's DDL and its columns with their types.
+
+``param(name, kind="text", *, dialect="duckdb")``
+    SQL reading an event parameter (``text``, ``number``, ``string``, ``int``, ``double`` or
+    the ``value`` struct), for DuckDB or BigQuery; ``param_value`` converts a value struct.
+
+``EventLoadError``
+    Raised (a :class:`ga_goals.errors.GaGoalsError`) for files that cannot become events.
+"""
+
+from ga_goals.events.generator import GenerationResult, generate
+from ga_goals.events.schema import COLUMNS, EVENTS_DDL, param, param_value
+from ga_goals.events.store import EventLoadError, EventStore, LoadResult
+
+__all__ = [
+    "COLUMNS",
+    "EVENTS_DDL",
+    "EventLoadError",
+    "EventStore",
+    "GenerationResult",
+    "LoadResult",
+    "generate",
+    "param",
+    "param_value",
+]

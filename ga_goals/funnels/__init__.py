@@ -1,0 +1,53 @@
+"""Funnels: their semantics in one place, and the SQL engine that computes them.
+
+The rules (open and closed funnels, the order of events and the tie rule for events with the
+same timestamp, directly-followed steps, time windows, parameter filters, per-step metrics,
+breakdowns) are written down once, in :mod:`ga_goals.funnels.semantics`; every engine follows
+them, and the tests compare the SQL engine with the plain-Python reference there.
+
+The public API (everything else is internal):
+
+``run_funnel(store_or_connection, funnel, start, end, breakdown=None, *, limit=None) -> FunnelResult``
+    Computes a :class:`ga_goals.model.tracking_plan.Funnel` over the events of ``start..end``
+    (inclusive dates) in DuckDB (an :class:`ga_goals.events.EventStore` or a connection with an
+    ``events`` table). ``breakdown`` is a dimension (:data:`BREAKDOWN_DIMENSIONS`,
+    ``customEvent:<parameter>``, ``customUser:<property>``); the funnel's own ``breakdown`` is
+    not applied unless passed.
+
+``compile_funnel(funnel, start, end, *, breakdown=None, dialect="duckdb", table=None) -> CompiledFunnel``
+    The same computation as SQL text, for DuckDB or for BigQuery (``table="project.dataset"``
+    reads the export's ``events_*`` daily tables).
+
+``FunnelResult``
+    ``users`` per step, ``total`` and per-breakdown ``rows`` (:class:`FunnelRow`: users and
+    continued per step), ``metrics(row)`` / ``reported(row)`` (:class:`StepMetrics`: the Data
+    API's four metrics per step), ``overall_conversion(row)``.
+
+``step_metrics(names, users, continued=None) -> list[StepMetrics]``
+    The one derivation of completion rate, abandonments and abandonment rate.
+
+``reference_funnel(events_by_user, funnel) -> list[int]``
+    The plain-Python reference (users per step), for tests and small data.
+
+``FunnelDefinitionError``
+    A funnel no engine can compute (no steps, an unknown operator or breakdown dimension).
+"""
+
+from ga_goals.funnels.result import RESERVED_TOTAL, FunnelResult, FunnelRow, StepMetrics, step_metrics
+from ga_goals.funnels.semantics import FunnelDefinitionError, reference_detail, reference_funnel
+from ga_goals.funnels.sql import BREAKDOWN_DIMENSIONS, CompiledFunnel, compile_funnel, run_funnel
+
+__all__ = [
+    "BREAKDOWN_DIMENSIONS",
+    "RESERVED_TOTAL",
+    "CompiledFunnel",
+    "FunnelDefinitionError",
+    "FunnelResult",
+    "FunnelRow",
+    "StepMetrics",
+    "compile_funnel",
+    "reference_detail",
+    "reference_funnel",
+    "run_funnel",
+    "step_metrics",
+]

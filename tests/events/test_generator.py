@@ -1,0 +1,204 @@
+"""The traffic generator: deterministic, realistic, and the example shop plan's funnels mean something on it."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timezone
+from pathlib import Path
+
+import pytest
+
+from ga_goals.events import EventStore, generate, param
+from ga_goals.funnels import run_funnel
+from ga_goals.plan_file import load_plan
+
+SHOP = Path(__file__).resolve().parents[2] / "configs" / "shop.yaml"
+START, END = date(2024, 3, 4), date(2024, 4, 28)  # eight weeks, Monday to Sunday
+
+
+def checksum(store: EventStore) -> tuple[int, str]:
+    return store.connection.execute(
+        "SELECT count(*), md5(string_agg(_row_hash || md5(CAST(device AS VARCHAR) || CAST(geo AS VARCHAR) "
+        "|| CAST(ecommerce AS VARCHAR)), ',' ORDER BY _row_hash)) FROM events"
+    ).fetchone()
+
+
+@pytest.fixture(scope="module")
+def shop() -> EventStore:
+    """Eight weeks of 2,000 users (about 30,000 events)."""
+    store = EventStore()
+    generate(store, START, END, users=2000, seed=11)
+    yield store
+    store.close()
+
+
+@pytest.fixture(scope="module")
+def plan():
+    return load_plan(SHOP)
+
+
+def test_same_seed_same_rows_other_seed_other_rows():
+    with EventStore() as a, EventStore() as b, EventStore() as c:
+        ra = generate(a, date(2024, 5, 6), date(2024, 5, 19), users=300, seed=5)
+        generate(b, date(2024, 5, 6), date(2024, 5, 19), users=300, seed=5)
+        generate(c, date(2024, 5, 6), date(2024, 5, 19), users=300, seed=6)
+        assert ra.events == a.count() > 1000
+        assert checksum(a) == checksum(b)
+        assert checksum(a) != checksum(c)
+
+
+def test_generating_the_same_traffic_again_adds_nothing():
+    with EventStore() as store:
+        first = generate(store, date(2024, 5, 6), date(2024, 5, 12), users=100, seed=3)
+        again = generate(store, date(2024, 5, 6), date(2024, 5, 12), users=100, seed=3)
+        assert first.inserted == first.events and again.inserted == 0
+        assert store.count() == first.events
+
+
+def test_bad_arguments():
+    with EventStore() as store:
+        with pytest.raises(ValueError, match="before the start"):
+            generate(store, END, START)
+        assert generate(store, START, START, users=0).events == 0
+
+
+def test_events_stay_in_the_date_range(shop):
+    assert shop.date_range() == (START, END)
+    low, high = shop.connection.execute("SELECT min(event_timestamp), max(event_timestamp) FROM events").fetchone()
+    assert datetime.fromtimestamp(low / 1e6, timezone.utc).date() >= START
+    assert datetime.fromtimestamp(high / 1e6, timezone.utc).date() <= END
+    mismatched = shop.connection.execute(
+        "SELECT count(*) FROM events WHERE event_date <> strftime(make_timestamp(event_timestamp), '%Y%m%d')"
+    ).fetchone()[0]
+    assert mismatched == 0
+
+
+def test_every_event_the_shop_plan_names_occurs(shop, plan):
+    counts = shop.event_counts()
+    named = {step.event for funnel in plan.funnels.values() for step in funnel.steps}
+    named |= {c.event_name for c in plan.conversions.values() if not c.created_from}
+    named |= {rule.conditions[0].value for c in plan.conversions.values() for rule in c.created_from}
+    named |= set(plan.events)
+    missing = {name for name in named if counts.get(name, 0) == 0}
+    assert not missing
+    # plausible frequencies: the journey narrows
+    assert counts["page_view"] > counts["view_item"] > counts["add_to_cart"] > counts["begin_checkout"]
+    assert counts["begin_checkout"] > counts["add_shipping_info"] > counts["add_payment_info"] > counts["purchase"]
+    assert counts["purchase"] > 50
+    for micro in ("view_search_results", "add_to_wishlist", "sign_up", "write_review", "form_submit"):
+        assert counts[micro] >= 10, micro
+
+
+def test_parameters_of_created_events_and_filters(shop):
+    con = shop.connection
+    content = dict(
+        con.execute(
+            f"SELECT {param('content_type')}, count(*) FROM events WHERE event_name = 'select_content' GROUP BY 1"
+        ).fetchall()
+    )
+    assert content.keys() >= {"filter", "compare", "banner"}
+    forms = dict(
+        con.execute(
+            f"SELECT {param('form_id')}, count(*) FROM events WHERE event_name = 'form_submit' GROUP BY 1"
+        ).fetchall()
+    )
+    assert forms["newsletter"] > forms.get("contact", 0) > 0
+    free, paid = con.execute(
+        f"SELECT count(*) FILTER (WHERE {param('value', 'number')} = 0), "
+        f"count(*) FILTER (WHERE {param('value', 'number')} > 0) FROM events WHERE event_name = 'purchase'"
+    ).fetchone()
+    assert 0 < free < paid / 10
+
+
+def test_sessions_users_and_weekdays(shop):
+    con = shop.connection
+    users, returning = con.execute(
+        f"SELECT count(*), count(*) FILTER (WHERE n > 1) FROM (SELECT user_pseudo_id, "
+        f"max({param('ga_session_number', 'int')}) AS n FROM events GROUP BY 1)"
+    ).fetchone()
+    assert users == 2000 and 0.2 < returning / users < 0.6
+    per_day = dict(
+        con.execute(
+            "SELECT isodow(make_timestamp(event_timestamp)), count(*) FROM events "
+            "WHERE event_name = 'session_start' GROUP BY 1"
+        ).fetchall()
+    )
+    assert min(per_day[d] for d in (1, 2, 3)) > per_day[6]  # Saturdays are quieter than early weekdays
+    first_touch = shop.connection.execute(
+        "SELECT count(DISTINCT user_pseudo_id) FROM events WHERE event_name = 'first_visit'"
+    ).fetchone()[0]
+    assert first_touch == users
+
+
+def test_devices_channels_geo_and_ecommerce(shop):
+    con = shop.connection
+    devices = dict(
+        con.execute("SELECT device.category, count(DISTINCT user_pseudo_id) FROM events GROUP BY 1").fetchall()
+    )
+    assert set(devices) == {"desktop", "mobile", "tablet"} and devices["tablet"] < devices["desktop"]
+    mediums = {r[0] for r in con.execute("SELECT DISTINCT traffic_source.medium FROM events").fetchall()}
+    assert {"organic", "cpc", "email", "social", "referral", "(none)"} <= mediums
+    campaigns = {
+        r[0]
+        for r in con.execute(
+            "SELECT DISTINCT collected_traffic_source.manual_campaign_name FROM events "
+            "WHERE collected_traffic_source.manual_medium = 'cpc'"
+        ).fetchall()
+    }
+    assert {"brand_search", "generic_products"} <= campaigns
+    assert con.execute("SELECT count(DISTINCT geo.country) FROM events").fetchone()[0] >= 8
+    bad = con.execute(
+        "SELECT count(*) FROM events WHERE event_name = 'purchase' AND (len(items) = 0 OR "
+        "ecommerce.transaction_id IS NULL OR ecommerce.total_item_quantity < 1)"
+    ).fetchone()[0]
+    assert bad == 0
+    colors = con.execute(
+        "SELECT count(*) FROM (SELECT unnest(items) AS i FROM events WHERE event_name = 'view_item') "
+        "WHERE i.item_params[1].key = 'item_color'"
+    ).fetchone()[0]
+    assert colors > 0
+
+
+def test_events_fired_together_share_a_timestamp_like_real_batches(shop):
+    con = shop.connection
+    landing = con.execute(
+        "SELECT count(*) FROM (SELECT user_pseudo_id, event_timestamp, batch_page_id, batch_ordering_id, "
+        "batch_event_index, list(event_name ORDER BY event_name) AS names FROM events "
+        "WHERE event_name IN ('first_visit', 'session_start', 'page_view') GROUP BY ALL) "
+        "WHERE names = ['first_visit', 'page_view', 'session_start']"
+    ).fetchone()[0]
+    assert landing == 2000  # every first visit: one hit, three events
+    view_item_ties = con.execute(
+        "SELECT count(*) FROM events AS v JOIN events AS p ON p.user_pseudo_id = v.user_pseudo_id "
+        "AND p.event_timestamp = v.event_timestamp AND p.event_name = 'page_view' "
+        "AND p.batch_event_index + 1 = v.batch_event_index WHERE v.event_name = 'view_item'"
+    ).fetchone()[0]
+    assert view_item_ties == shop.event_counts()["view_item"]
+
+
+def test_the_shop_funnels_are_meaningful(shop, plan):
+    checkout, browse = plan.funnels["checkout"], plan.funnels["browse_to_buy"]
+    result = run_funnel(shop, checkout, START, END, checkout.breakdown)
+    users = result.users
+    assert all(u > 0 for u in users)
+    assert list(users) == sorted(users, reverse=True)  # closed: never grows
+    assert 0.01 < result.overall_conversion() < 0.3
+    by_device = {row.breakdown: row for row in result.rows}
+    assert set(by_device) == {"desktop", "mobile", "tablet"}
+    assert result.overall_conversion(by_device["desktop"]) > 1.3 * result.overall_conversion(by_device["mobile"])
+    # the time windows of the plan cost users: without them more users would go on
+    unbounded = run_funnel(shop, _without_windows(checkout), START, END)
+    assert unbounded.users[2] > users[2] and unbounded.users[5] >= users[5]
+    # open funnel: later steps can count users who skipped earlier ones
+    open_result = run_funnel(shop, browse, START, END, "sessionDefaultChannelGroup")
+    assert open_result.users[1] > open_result.users[0]
+    assert all(u > 0 for u in open_result.users)
+    channels = {row.breakdown: row for row in open_result.rows}
+    assert {"Direct", "Organic Search", "Paid Search", "Email"} <= set(channels)
+    rates = {name: open_result.overall_conversion(row) for name, row in channels.items()}
+    assert max(rates.values()) > 1.5 * min(rates.values())
+
+
+def _without_windows(funnel):
+    from dataclasses import replace
+
+    return replace(funnel, steps=tuple(replace(s, within_seconds=None) for s in funnel.steps))
