@@ -9,6 +9,8 @@ absolute times):
    against the same reads done one after another.
 3. CLI start-up: wall time of `--help`, `validate` and `schema` (no Google imports) against
    `plan` (which imports the clients and starts a sandbox), as subprocesses.
+4. Funnel engine: generating shop traffic, and the shop plan's funnels in DuckDB against a plain
+   scan of the columns a funnel reads (the floor any engine must pay), on the same data.
 
 Writes the figures to bench/RESULTS.md (and prints them).
 """
@@ -109,10 +111,53 @@ def startup(rounds: int = 5) -> dict[str, float]:
     return {name: statistics.median(values) * 1000 for name, values in times.items()}
 
 
+def funnels(users: int = 20000, weeks: int = 8, rounds: int = 5) -> dict[str, object]:
+    from datetime import date, timedelta
+
+    from ga_goals.events import EventStore, generate
+    from ga_goals.funnels import run_funnel
+
+    end = date(2026, 11, 22)
+    start = end - timedelta(weeks=weeks) + timedelta(days=1)
+    tracking_plan = load_plan(SHOP)
+    with tempfile.TemporaryDirectory() as tmp:
+        store = EventStore(Path(tmp) / "events.duckdb")
+        began = time.perf_counter()
+        generate(store, start, end, users=users, seed=1)
+        generated = time.perf_counter() - began
+        events = store.count()
+        cursor = store.cursor()
+        scan = "SELECT count(DISTINCT user_pseudo_id), max(event_timestamp), count(event_name) FROM events"
+        timings: dict[str, list[float]] = {"scan of user, time and name columns": []}
+        for name in tracking_plan.funnels:
+            timings[f"funnel {name}"] = []
+            timings[f"funnel {name} by deviceCategory"] = []
+        for _ in range(rounds):  # interleaved, so load hits all alike
+            began = time.perf_counter()
+            cursor.execute(scan).fetchall()
+            timings["scan of user, time and name columns"].append(time.perf_counter() - began)
+            for name, funnel in tracking_plan.funnels.items():
+                began = time.perf_counter()
+                run_funnel(store, funnel, start, end)
+                timings[f"funnel {name}"].append(time.perf_counter() - began)
+                began = time.perf_counter()
+                run_funnel(store, funnel, start, end, breakdown="deviceCategory")
+                timings[f"funnel {name} by deviceCategory"].append(time.perf_counter() - began)
+        store.close()
+    return {
+        "users": users,
+        "weeks": weeks,
+        "events": events,
+        "generate_s": generated,
+        "ms": {name: statistics.median(values) * 1000 for name, values in timings.items()},
+    }
+
+
 def main() -> None:
     calls = api_calls()
     hiding = latency_hiding()
     start_ms = startup()
+    engine = funnels()
     lines = [
         "# Benchmark results",
         "",
@@ -144,6 +189,19 @@ def main() -> None:
     base = start_ms["--help"]
     for name, value in start_ms.items():
         lines.append(f"| `ga-goals {name}` | {value:.0f} | {value / base:.2f} |")
+    floor = engine["ms"]["scan of user, time and name columns"]
+    lines += [
+        "",
+        f"## Funnel engine (DuckDB), {engine['users']} generated users over {engine['weeks']} weeks",
+        "",
+        f"Generated {engine['events']:,} events in {engine['generate_s']:.1f} s "
+        f"({engine['events'] / engine['generate_s']:,.0f} events/s). Median of 5 interleaved runs:",
+        "",
+        "| query | ms | vs scan |",
+        "|---|---:|---:|",
+    ]
+    for name, value in engine["ms"].items():
+        lines.append(f"| {name} | {value:.0f} | {value / floor:.1f} |")
     text = "\n".join(lines) + "\n"
     (ROOT / "bench" / "RESULTS.md").write_text(text)
     print(text)
