@@ -22,8 +22,10 @@ from ga_goals.sandbox import SANDBOX_PROPERTY_ID, default_state_dir
 if TYPE_CHECKING:  # the Google clients load only when a command talks to GA4
     from ga_goals.changes.plan import Change, Plan
     from ga_goals.ga4.admin import AdminGateway, ApplyReport, ChangeResult
+    from ga_goals.ga4.data import DataGateway
     from ga_goals.ga4.target import Target
-    from ga_goals.model import PropertyState
+    from ga_goals.model import Period, PropertyState
+    from ga_goals.reports.model import ReportData
     from ga_goals.sandbox.server import SandboxServer
 
 
@@ -137,7 +139,35 @@ class Manager:
         with AdminGateway(self.target(property_ref)) as gateway:
             yield gateway
 
+    @contextmanager
+    def data_gateway(self, property_ref: str) -> Iterator[DataGateway]:
+        """The Data API gateway (reports) of a plan's property."""
+        from ga_goals.ga4.data import DataGateway
+
+        with DataGateway(self.target(property_ref)) as gateway:
+            yield gateway
+
     # -- the jobs ---------------------------------------------------------------------------
+
+    def reports(
+        self,
+        tracking_plan: TrackingPlan,
+        names: list[str],
+        *,
+        period: Period | None = None,
+        compare: str | None = None,
+        today: Any = None,
+    ) -> list[ReportData]:
+        """Build the named reports of the plan (all checked before the first call), over one
+        connection. A Data API error stops everything: no report is returned half-built."""
+        from ga_goals.reports.build import build_report, check_report, select_report
+
+        for name in names:
+            check_report(tracking_plan, select_report(tracking_plan, name), compare)
+        with self.data_gateway(tracking_plan.property) as gateway:
+            return [
+                build_report(tracking_plan, name, gateway, today, period=period, compare=compare) for name in names
+            ]
 
     def plan(self, tracking_plan: TrackingPlan) -> Plan:
         """Read the plan's property and compare it with the plan."""

@@ -17,6 +17,7 @@ Public API::
 
     environment(user_dir=None) -> jinja2.Environment
     render(name, context, *, user_dir=None) -> str     # errors as TemplateError
+    render_text(source, context) -> str                 # a template string, never escaped (e-mail subjects)
     packaged_templates() -> Path
 
 Importing this module does not import jinja2 (the CLI starts without it).
@@ -75,7 +76,15 @@ def environment(user_dir: Path | None = None) -> jinja2.Environment:
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
-    env.filters.update(duration=duration, number=number, percent=percent, md=markdown_text, code=markdown_code)
+    env.filters.update(
+        duration=duration,
+        number=number,
+        percent=percent,
+        signed=signed_number,
+        text_table=text_table,
+        md=markdown_text,
+        code=markdown_code,
+    )
     return env
 
 
@@ -94,6 +103,31 @@ def render(name: str, context: Mapping[str, Any], *, user_dir: Path | None = Non
         raise TemplateError(f"{where}:{error.lineno}: {error.message}") from None
     except jinja2.UndefinedError as error:
         raise TemplateError(f"{_template_line(error) or name}: {error.message}") from None
+
+
+def render_text(source: str, context: Mapping[str, Any]) -> str:
+    """Render a template *string* as plain text (no escaping), e.g. a plan's e-mail subject.
+
+    The same filters and strictness as :func:`environment`; no file can be included.
+    """
+    import jinja2
+
+    env = _text_environment()
+    try:
+        return env.from_string(source).render(context)
+    except jinja2.TemplateSyntaxError as error:
+        raise TemplateError(f"template {source!r}: {error.message}") from None
+    except jinja2.UndefinedError as error:
+        raise TemplateError(f"template {source!r}: {error.message}") from None
+
+
+@lru_cache(maxsize=1)
+def _text_environment() -> jinja2.Environment:
+    import jinja2
+
+    env = jinja2.Environment(undefined=jinja2.StrictUndefined, autoescape=False, loader=None)
+    env.filters.update(environment().filters)
+    return env
 
 
 @lru_cache(maxsize=8)
@@ -151,6 +185,34 @@ def percent(value: float | None, signed: bool = False) -> str:
     if text == "-0":
         text = "0"
     return f"+{text}%" if signed and value > 0 else f"{text}%"
+
+
+def signed_number(value: float | None) -> str:
+    """A number with its sign: ``12`` -> ``+12``, ``-3.5`` -> ``-3.5``, ``0`` -> ``0``."""
+    if value is None:
+        return ""
+    text = number(value)
+    return f"+{text}" if value > 0 else text
+
+
+def text_table(rows: Any, align: str = "", gap: int = 2, indent: int = 0) -> str:
+    """Rows of cells as aligned plain-text columns (one line per row, no trailing spaces).
+
+    ``align`` has one letter per column, ``l`` (default) or ``r``. Cells are made single-line.
+    """
+    table = [[" ".join(str(cell).split()) for cell in row] for row in rows]
+    if not table:
+        return ""
+    count = max(len(row) for row in table)
+    widths = [max((len(row[i]) for row in table if i < len(row)), default=0) for i in range(count)]
+    lines = []
+    for row in table:
+        cells = []
+        for i, cell in enumerate(row):
+            right = i < len(align) and align[i] == "r"
+            cells.append(cell.rjust(widths[i]) if right else cell.ljust(widths[i]))
+        lines.append((" " * indent + (" " * gap).join(cells)).rstrip())
+    return "\n".join(lines)
 
 
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]|~])")

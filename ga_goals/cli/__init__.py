@@ -7,7 +7,6 @@ the Google clients when they run (each client module costs about 0.3 s to import
 from __future__ import annotations
 
 import os
-import sys
 from typing import Any
 
 import click
@@ -70,7 +69,7 @@ def main() -> None:
 
 
 # Registering here too keeps `python -m ga_goals` and tests that import `cli` complete.
-from ga_goals.cli import docs_commands, plan_commands, sandbox_commands  # noqa: E402,F401
+from ga_goals.cli import docs_commands, plan_commands, report_commands, sandbox_commands  # noqa: E402,F401
 
 if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())
+    main()

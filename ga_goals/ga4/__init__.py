@@ -8,7 +8,7 @@ never load grpc or the clients::
 
 Modules: ``target`` (where and how), ``clients`` (credentials, channels), ``convert`` (model <->
 proto), ``errors`` (Google exceptions -> ga_goals errors), ``pacing`` (write quota),
-``admin`` (read_state / apply).
+``admin`` (read_state / apply), ``data`` (Data API reports: funnels, key-event totals).
 """
 
 from __future__ import annotations
@@ -20,7 +20,8 @@ from .target import Target
 
 if TYPE_CHECKING:  # pragma: no cover
     from .admin import AdminGateway, ApplyReport, ChangeResult
-    from .clients import AdminClients, build_admin_clients
+    from .clients import AdminClients, DataClients, build_admin_clients, build_data_clients
+    from .data import DataGateway
     from .pacing import WriteLimiter
 
 _LAZY = {
@@ -29,6 +30,9 @@ _LAZY = {
     "ChangeResult": "admin",
     "AdminClients": "clients",
     "build_admin_clients": "clients",
+    "DataClients": "clients",
+    "build_data_clients": "clients",
+    "DataGateway": "data",
     "WriteLimiter": "pacing",
 }
 

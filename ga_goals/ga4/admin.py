@@ -50,7 +50,7 @@ from ga_goals.model import (
 
 from . import convert
 from .clients import AdminClients, build_admin_clients
-from .errors import map_error, quota_error
+from .errors import is_transient, map_error, quota_error
 from .pacing import WriteLimiter
 from .target import Target
 
@@ -221,12 +221,8 @@ class _Attempts:
     n: int = 0
 
 
-def _is_transient(exc: BaseException) -> bool:
-    """Retry UNAVAILABLE and DEADLINE_EXCEEDED, except credential failures grpc reports as
-    UNAVAILABLE ("Getting metadata from plugin failed"): retrying those cannot help."""
-    if not isinstance(exc, (gexc.ServiceUnavailable, gexc.DeadlineExceeded)):
-        return False
-    return "metadata from plugin" not in (exc.message or "")
+#: Retry UNAVAILABLE and DEADLINE_EXCEEDED only (shared with the Data API gateway).
+_is_transient = is_transient
 
 
 # --------------------------------------------------------------------------- the gateway

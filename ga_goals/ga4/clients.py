@@ -1,13 +1,16 @@
-"""Admin API clients (v1beta and v1alpha) for a :class:`~ga_goals.ga4.target.Target`.
+"""Admin API clients (v1beta and v1alpha) and Data API clients (v1beta reports, v1alpha funnels)
+for a :class:`~ga_goals.ga4.target.Target`.
 
-* Sandbox (``target.sandbox_address``): one plaintext ``grpc.insecure_channel`` shared by both
+* Sandbox (``target.sandbox_address``): one plaintext ``grpc.insecure_channel`` shared by the
   clients, no credentials (GA4-API.md §4.1).
 * Google: credentials from ``target.credentials_file`` (a service-account key) or Application
-  Default Credentials, scoped to ``analytics.edit``; one TLS channel to
-  ``analyticsadmin.googleapis.com`` shared by both clients.
+  Default Credentials; one TLS channel per Google host. The Admin clients ask for
+  ``analytics.edit`` (:func:`build_admin_clients`); the Data clients and the Admin client that
+  reads the property's settings for a report ask for ``analytics.readonly``
+  (:func:`build_data_clients`).
 
-Either way the channel goes through a counting interceptor, so :attr:`AdminClients.calls`
-tells how many RPCs (attempts, including retries and extra pages) were sent, by method.
+Either way the channel goes through a counting interceptor, so ``.calls`` tells how many RPCs
+(attempts, including retries and extra pages) were sent, by method.
 """
 
 from __future__ import annotations
@@ -19,12 +22,18 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import grpc
-from google.analytics import admin_v1alpha, admin_v1beta
+from google.analytics import admin_v1alpha, admin_v1beta, data_v1alpha, data_v1beta
 from google.analytics.admin_v1alpha.services.analytics_admin_service.transports import (
     AnalyticsAdminServiceGrpcTransport as AlphaGrpcTransport,
 )
 from google.analytics.admin_v1beta.services.analytics_admin_service.transports import (
     AnalyticsAdminServiceGrpcTransport as BetaGrpcTransport,
+)
+from google.analytics.data_v1alpha.services.alpha_analytics_data.transports import (
+    AlphaAnalyticsDataGrpcTransport,
+)
+from google.analytics.data_v1beta.services.beta_analytics_data.transports import (
+    BetaAnalyticsDataGrpcTransport,
 )
 from google.api_core import grpc_helpers
 from google.auth import exceptions as auth_exc
@@ -32,9 +41,10 @@ from google.auth import exceptions as auth_exc
 from ga_goals.errors import CredentialsError
 
 from .errors import CREDENTIALS_HINT
-from .target import ADMIN_SCOPES, Target
+from .target import ADMIN_SCOPES, DATA_SCOPES, Target
 
 ADMIN_HOST = "analyticsadmin.googleapis.com"
+DATA_HOST = "analyticsdata.googleapis.com"
 _CHANNEL_OPTIONS = [("grpc.max_send_message_length", -1), ("grpc.max_receive_message_length", -1)]
 
 
@@ -85,9 +95,13 @@ def _credentials_error(detail: str) -> CredentialsError:
     return CredentialsError(f"no usable Google credentials: {detail}\n{CREDENTIALS_HINT}")
 
 
-def load_credentials(target: Target) -> Any:
-    """Credentials for ``target`` (not used for the sandbox); :class:`CredentialsError` if none."""
-    scopes = list(ADMIN_SCOPES)
+def load_credentials(target: Target, scopes: tuple[str, ...] = ADMIN_SCOPES) -> Any:
+    """Credentials for ``target`` (not used for the sandbox); :class:`CredentialsError` if none.
+
+    :param scopes: the OAuth scopes to ask for (service accounts; user credentials keep the
+        scopes chosen at login).
+    """
+    scopes = tuple(scopes)
     if target.credentials_file:
         path = target.credentials_file
         if not os.path.isfile(path):
@@ -95,7 +109,7 @@ def load_credentials(target: Target) -> Any:
         from google.oauth2 import service_account
 
         try:
-            return service_account.Credentials.from_service_account_file(path, scopes=scopes)
+            return service_account.Credentials.from_service_account_file(path, scopes=list(scopes))
         except (ValueError, KeyError, OSError, auth_exc.GoogleAuthError) as exc:
             raise _credentials_error(
                 f"{path} is not a service-account key file ({exc.__class__.__name__}: {exc}). "
@@ -106,7 +120,7 @@ def load_credentials(target: Target) -> Any:
 
     env = os.environ.get("GOOGLE_APPLICATION_CREDENTIALS")
     try:
-        credentials, _project = google.auth.default(scopes=scopes)
+        credentials, _project = google.auth.default(scopes=list(scopes))
     except auth_exc.DefaultCredentialsError as exc:
         if env:
             detail = f"GOOGLE_APPLICATION_CREDENTIALS={env} is not usable ({exc})."
@@ -118,23 +132,99 @@ def load_credentials(target: Target) -> Any:
     return credentials
 
 
+def _google_channel(target: Target, host: str, scopes: tuple[str, ...], default_scopes: Any) -> grpc.Channel:
+    """A TLS channel to a Google API host, carrying ``target``'s credentials."""
+    credentials = load_credentials(target, scopes)
+    return grpc_helpers.create_channel(
+        f"{host}:443",
+        credentials=credentials,
+        scopes=list(scopes),
+        default_scopes=list(default_scopes),
+        default_host=host,
+        options=_CHANNEL_OPTIONS,
+    )
+
+
 def build_admin_clients(target: Target) -> AdminClients:
     """Build the v1beta and v1alpha Admin clients for ``target``, sharing one counted channel."""
     counter = CallCounter()
     if target.sandbox_address:
         raw = grpc.insecure_channel(target.sandbox_address, options=_CHANNEL_OPTIONS)
     else:
-        credentials = load_credentials(target)
-        raw = grpc_helpers.create_channel(
-            f"{ADMIN_HOST}:443",
-            credentials=credentials,
-            scopes=list(ADMIN_SCOPES),
-            default_scopes=list(BetaGrpcTransport.AUTH_SCOPES),
-            default_host=ADMIN_HOST,
-            options=_CHANNEL_OPTIONS,
-        )
+        raw = _google_channel(target, ADMIN_HOST, ADMIN_SCOPES, BetaGrpcTransport.AUTH_SCOPES)
     channel = grpc.intercept_channel(raw, counter)
     # A transport given a Channel instance ignores credentials (the channel carries them).
     beta = admin_v1beta.AnalyticsAdminServiceClient(transport=BetaGrpcTransport(channel=channel))
     alpha = admin_v1alpha.AnalyticsAdminServiceClient(transport=AlphaGrpcTransport(channel=channel))
     return AdminClients(beta=beta, alpha=alpha, counter=counter, channel=channel)
+
+
+@dataclass
+class DataClients:
+    """The Data API clients of one Target (v1beta core reports, v1alpha funnels), and a read-only
+    Admin v1beta client for the property's settings (its time zone).
+
+    Data and Admin calls are counted apart (:attr:`calls`, :attr:`admin_calls`): only the
+    former spend Data API quota. With the sandbox every client shares one channel; with
+    Google, the Admin channel opens on the first Admin call.
+    """
+
+    beta: data_v1beta.BetaAnalyticsDataClient
+    alpha: data_v1alpha.AlphaAnalyticsDataClient
+    counter: CallCounter
+    channel: grpc.Channel
+    target: Target
+    admin_counter: CallCounter = field(default_factory=CallCounter)
+    _admin: admin_v1beta.AnalyticsAdminServiceClient | None = field(default=None, repr=False)
+    _admin_channel: grpc.Channel | None = field(default=None, repr=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    _closed: bool = field(default=False, repr=False)
+
+    @property
+    def calls(self) -> collections.Counter[str]:
+        """Data API RPCs sent so far, by method name (a live Counter)."""
+        return self.counter.calls
+
+    @property
+    def admin_calls(self) -> collections.Counter[str]:
+        """Admin API RPCs sent so far, by method name."""
+        return self.admin_counter.calls
+
+    @property
+    def admin(self) -> admin_v1beta.AnalyticsAdminServiceClient:
+        """An Admin v1beta client (read-only scope), built on first use."""
+        with self._lock:
+            if self._admin is None:
+                if self.target.sandbox_address:
+                    raw = grpc.insecure_channel(self.target.sandbox_address, options=_CHANNEL_OPTIONS)
+                else:
+                    raw = _google_channel(self.target, ADMIN_HOST, DATA_SCOPES, BetaGrpcTransport.AUTH_SCOPES)
+                self._admin_channel = grpc.intercept_channel(raw, self.admin_counter)
+                self._admin = admin_v1beta.AnalyticsAdminServiceClient(
+                    transport=BetaGrpcTransport(channel=self._admin_channel)
+                )
+            return self._admin
+
+    def close(self) -> None:
+        """Close the channels (idempotent)."""
+        if not self._closed:
+            self._closed = True
+            self.channel.close()
+            if self._admin_channel is not None:
+                self._admin_channel.close()
+
+
+def build_data_clients(target: Target) -> DataClients:
+    """Build the Data API clients for ``target`` (v1beta and v1alpha share one counted channel).
+
+    Credentials (for Google) are loaded now, so a :class:`CredentialsError` surfaces here.
+    """
+    counter = CallCounter()
+    if target.sandbox_address:
+        raw = grpc.insecure_channel(target.sandbox_address, options=_CHANNEL_OPTIONS)
+    else:
+        raw = _google_channel(target, DATA_HOST, DATA_SCOPES, BetaAnalyticsDataGrpcTransport.AUTH_SCOPES)
+    channel = grpc.intercept_channel(raw, counter)
+    beta = data_v1beta.BetaAnalyticsDataClient(transport=BetaAnalyticsDataGrpcTransport(channel=channel))
+    alpha = data_v1alpha.AlphaAnalyticsDataClient(transport=AlphaAnalyticsDataGrpcTransport(channel=channel))
+    return DataClients(beta=beta, alpha=alpha, counter=counter, channel=channel, target=target)

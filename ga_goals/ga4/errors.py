@@ -41,6 +41,14 @@ CREDENTIALS_HINT = (
 _TRANSIENT = (gexc.ServiceUnavailable, gexc.DeadlineExceeded)
 
 
+def is_transient(exc: BaseException) -> bool:
+    """Retry UNAVAILABLE and DEADLINE_EXCEEDED, except credential failures grpc reports as
+    UNAVAILABLE ("Getting metadata from plugin failed"): retrying those cannot help."""
+    if not isinstance(exc, _TRANSIENT):
+        return False
+    return "metadata from plugin" not in (exc.message or "")
+
+
 def property_label(prop: str) -> str:
     """``properties/123`` -> ``property 123``."""
     return f"property {prop.split('/', 1)[-1]}"

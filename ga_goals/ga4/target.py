@@ -12,6 +12,10 @@ from dataclasses import dataclass
 #: OAuth scope the Admin clients ask for: ``analytics.edit`` covers reads and writes.
 ADMIN_SCOPES: tuple[str, ...] = ("https://www.googleapis.com/auth/analytics.edit",)
 
+#: OAuth scope the Data API clients (reports, funnels) ask for: reading is all they do. The
+#: property's time zone is read through the Admin API with the same scope.
+DATA_SCOPES: tuple[str, ...] = ("https://www.googleapis.com/auth/analytics.readonly",)
+
 
 @dataclass(frozen=True)
 class Target:

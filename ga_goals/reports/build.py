@@ -1,0 +1,480 @@
+"""Build a report's data from a tracking plan and the GA4 Data API.
+
+``build_report(plan, "weekly", gateway, today)`` checks the report against the plan first
+(unknown report, funnel steps naming events the plan does not know, unknown key events or
+macro conversion, alerts on unknown funnels or events, invalid dates): a problem is a
+:class:`ReportError` listing all of them, raised before any call. Then it sends, all in
+parallel (see :mod:`ga_goals.ga4.data` for the exact requests):
+
+* one ``BatchRunReports``: key-event totals and site totals, both periods;
+* one ``RunFunnelReport`` per funnel, both periods in the same request;
+* ``1 + ceil(micro conversions / 4)`` ``RunFunnelReport`` for the micro vs macro table;
+
+and assembles a :class:`~ga_goals.reports.model.ReportData`. A Data API error stops the
+build (nothing partial is returned).
+"""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from collections.abc import Callable, Sequence
+from datetime import date, datetime, timezone
+from difflib import get_close_matches
+from typing import TYPE_CHECKING, Any
+
+from ga_goals.errors import GaGoalsError
+from ga_goals.model import Funnel, Period, Report, TrackingPlan
+from ga_goals.model.ga4_facts import KNOWN_EVENTS
+from ga_goals.reports import derive
+from ga_goals.reports.model import (
+    AlertResult,
+    BreakdownRow,
+    CallsMade,
+    EventTotal,
+    FunnelData,
+    MicroLift,
+    MicroMacroTable,
+    QuotaUsed,
+    ReportData,
+    SiteTotals,
+    StepData,
+)
+from ga_goals.reports.periods import CURRENT, PREVIOUS, ReportPeriod, resolve_period, today_in
+from ga_goals.templating import number, percent
+
+if TYPE_CHECKING:
+    from ga_goals.ga4.data import DataGateway, FunnelTable, LiftTables, ReportTable
+
+FUNNEL_METRICS = ("conversion_rate", "users", "completions")
+EVENT_METRICS = ("count", "users", "value")
+#: Alert metrics shown as percentages.
+_RATE_METRICS = {"conversion_rate"}
+
+
+class ReportError(GaGoalsError):
+    """The report cannot be built from this plan (every problem listed)."""
+
+
+# --------------------------------------------------------------------------- checks
+
+
+def _suggest(name: str, choices: Sequence[str]) -> str:
+    close = get_close_matches(name, list(choices), n=1)
+    return f"; did you mean {close[0]!r}?" if close else ""
+
+
+def report_names(plan: TrackingPlan) -> list[str]:
+    return list(plan.reports)
+
+
+def select_report(plan: TrackingPlan, name: str) -> Report:
+    """The report ``name`` of the plan, or a :class:`ReportError` naming the ones it has."""
+    report = plan.reports.get(name)
+    if report is None:
+        have = ", ".join(plan.reports) or "none"
+        raise ReportError(f"{plan.source}: no report {name!r} in the plan{_suggest(name, list(plan.reports))} (reports: {have})")
+    return report
+
+
+def report_funnels(plan: TrackingPlan, report: Report) -> list[str]:
+    """The funnels the report shows (default: every funnel of the plan)."""
+    return list(report.funnels) or list(plan.funnels)
+
+
+def report_key_events(plan: TrackingPlan, report: Report) -> list[str]:
+    """The key events whose totals the report shows (default: every key event of the plan)."""
+    return list(report.key_events) or [c.event_name for c in plan.conversions.values() if c.key_event]
+
+
+def report_macro(plan: TrackingPlan, report: Report) -> str | None:
+    """The macro conversion micro conversions are compared against (default: the first macro)."""
+    if report.macro:
+        return report.macro
+    macros = plan.macro
+    return macros[0].event_name if macros else None
+
+
+def check_report(plan: TrackingPlan, report: Report, compare: str | None = None) -> None:
+    """Every reason the report cannot run, at once (:class:`ReportError`); nothing is sent."""
+    problems: list[str] = []
+    known = plan.known_events()
+    where = f"report {report.name!r}"
+    compare = compare or report.compare
+    for name in report_funnels(plan, report):
+        funnel = plan.funnels.get(name)
+        if funnel is None:
+            problems.append(f"{where} shows funnel {name!r}, which the plan does not define{_suggest(name, list(plan.funnels))}")
+            continue
+        problems += _funnel_problems(funnel, known)
+    for alert in report.alerts:
+        if alert.funnel and alert.funnel in plan.funnels and alert.funnel not in report_funnels(plan, report):
+            problems += _funnel_problems(plan.funnels[alert.funnel], known)
+    for event in report_key_events(plan, report):
+        if event not in plan.conversions:
+            problems.append(
+                f"{where} lists key event {event!r}, which is not a conversion of the plan{_suggest(event, list(plan.conversions))}"
+            )
+    macro = report_macro(plan, report)
+    if macro is not None and macro not in plan.conversions:
+        problems.append(f"{where} compares micro conversions with {macro!r}, which is not a conversion of the plan")
+    for alert in report.alerts:
+        problems += _alert_problems(plan, report, alert, compare)
+    if problems:
+        lines = "\n".join(f"  - {p}" for p in dict.fromkeys(problems))
+        raise ReportError(f"{plan.source}: {where} cannot run; nothing was sent to GA4:\n{lines}")
+
+
+def _funnel_problems(funnel: Funnel, known: set[str]) -> list[str]:
+    out = []
+    for number_, step in enumerate(funnel.steps, 1):
+        if step.event not in known and step.event not in KNOWN_EVENTS:
+            hint = _suggest(step.event, sorted(known))
+            out.append(
+                f"step {number_} of funnel {funnel.name!r} uses event {step.event!r}, which the plan does not "
+                f"declare and GA4 does not collect automatically{hint}"
+            )
+    if len(funnel.steps) < 2:
+        out.append(f"funnel {funnel.name!r} needs at least 2 steps")
+    return out
+
+
+def _alert_problems(plan: TrackingPlan, report: Report, alert: Any, compare: str) -> list[str]:
+    out = []
+    if (alert.funnel is None) == (alert.event is None):
+        return [f"an alert of report {report.name!r} must name exactly one of funnel/event"]
+    base = alert.metric.removesuffix("_change")
+    if alert.funnel is not None:
+        if alert.funnel not in plan.funnels:
+            out.append(f"an alert watches funnel {alert.funnel!r}, which the plan does not define")
+        if base not in FUNNEL_METRICS:
+            out.append(f"alert on funnel {alert.funnel!r}: unknown metric {alert.metric!r} (funnel metrics: {', '.join(FUNNEL_METRICS)}, each also *_change)")
+    else:
+        if alert.event not in plan.known_events():
+            out.append(f"an alert watches event {alert.event!r}, which the plan does not declare")
+        if base not in EVENT_METRICS:
+            out.append(f"alert on event {alert.event!r}: unknown metric {alert.metric!r} (event metrics: {', '.join(EVENT_METRICS)}, each also *_change)")
+    if alert.metric.endswith("_change") and compare == "none":
+        out.append(f"alert {alert.metric!r} needs a comparison period, but the report runs with compare: none")
+    if (alert.below is None) == (alert.above is None):
+        out.append(f"alert {alert.metric!r} must have exactly one of below/above")
+    return out
+
+
+# --------------------------------------------------------------------------- building
+
+
+def build_report(
+    plan: TrackingPlan,
+    report_name: str,
+    gateway: DataGateway,
+    today: date | None = None,
+    *,
+    period: Period | None = None,
+    compare: str | None = None,
+    time_zone: str | None = None,
+    now: datetime | None = None,
+) -> ReportData:
+    """The data of report ``report_name`` of ``plan``, from ``gateway``'s property.
+
+    :param today: today in the property's time zone; None = read the property's time zone (one
+        Admin GetProperty) and take today's date there.
+    :param period: / :param compare: override the report's ``period`` / ``compare``.
+    :param time_zone: the time zone shown (with ``today`` given; default UTC).
+    :param now: the report's generation time (default: now).
+    :raises ReportError: the report does not fit the plan, or its dates are invalid (before
+        any call).
+    :raises ga_goals.errors.ApiError: a Data API call failed (QuotaExhausted for quota).
+    """
+    report = select_report(plan, report_name)
+    compare = compare or report.compare
+    check_report(plan, report, compare)
+    # Invalid dates fail before any call (a start after today is checked once today is known).
+    resolve_period(period or report.period, compare, today or date.max)
+    started = time.monotonic()
+    calls_before, admin_before = Counter(gateway.calls), Counter(gateway.admin_calls)
+    quota_before = gateway.quota.to_json()
+
+    currency = plan.currency or "USD"
+    if today is None:
+        settings = gateway.property_settings()
+        time_zone = settings.time_zone
+        today = today_in(time_zone)
+        currency = plan.currency or settings.currency
+    rp = resolve_period(period or report.period, compare, today, time_zone=time_zone or "UTC")
+    spans = rp.spans
+
+    shown = report_funnels(plan, report)
+    alert_funnels = [a.funnel for a in report.alerts if a.funnel and a.funnel not in shown]
+    funnels = [plan.funnels[n] for n in dict.fromkeys(shown + alert_funnels)]
+    key_events = report_key_events(plan, report)
+    events = list(dict.fromkeys(key_events + [a.event for a in report.alerts if a.event]))
+    macro = report_macro(plan, report)
+    micros = [c.event_name for c in plan.micro if c.event_name != macro]
+
+    jobs: list[Callable[[], Any]] = []
+    if events:
+        jobs.append(lambda: gateway.event_totals(events, spans))
+    else:
+        jobs.append(lambda: gateway.batch_run_reports([_site_request(spans)], date_ranges=[s.name for s in spans]))
+    def funnel_job(funnel: Funnel) -> Callable[[], FunnelTable]:
+        return lambda: gateway.run_funnel(funnel, spans)
+
+    jobs += [funnel_job(f) for f in funnels]
+    lift_jobs: list[Callable[[], Any]] = []
+    assemble_lift: Callable[[list[Any]], LiftTables] | None = None
+    if macro is not None and micros:
+        lift_jobs, assemble_lift = gateway.lift_jobs(macro, micros, spans)
+    results = gateway.run_all(jobs + lift_jobs)
+
+    if events:
+        events_table, site_table = results[0]
+    else:
+        events_table, site_table = None, results[0][0]
+    tables: list[FunnelTable] = results[1 : 1 + len(funnels)]
+    lift_tables = assemble_lift(results[1 + len(funnels) :]) if assemble_lift else None
+
+    has_previous = rp.previous is not None
+    funnel_data = {f.name: funnel_data_of(f, t, has_previous) for f, t in zip(funnels, tables)}
+    event_data = [event_total(plan, e, events_table, has_previous) for e in key_events] if events_table else []
+    all_events = {e: event_total(plan, e, events_table, has_previous) for e in events} if events_table else {}
+    micro_macro = None
+    if lift_tables is not None and macro is not None:
+        micro_macro = micro_macro_table(plan, macro, micros, lift_tables, has_previous)
+
+    alerts = tuple(evaluate_alert(a, funnel_data, all_events) for a in report.alerts)
+    quota_after = gateway.quota.to_json()
+    def used(key: str) -> int:
+        return (quota_after[key] or 0) - (quota_before[key] or 0)
+
+    quota = QuotaUsed(
+        tokens=used("tokens"),
+        core_tokens=used("core_tokens"),
+        funnel_tokens=used("funnel_tokens"),
+        core_remaining_per_day=quota_after["core_remaining_per_day"],
+        core_remaining_per_hour=quota_after["core_remaining_per_hour"],
+        funnel_remaining_per_day=quota_after["funnel_remaining_per_day"],
+        funnel_remaining_per_hour=quota_after["funnel_remaining_per_hour"],
+        responses_without_quota=used("responses_without_quota"),
+    )
+    calls = CallsMade(
+        data_api=dict(sorted((Counter(gateway.calls) - calls_before).items())),
+        admin_api=dict(sorted((Counter(gateway.admin_calls) - admin_before).items())),
+    )
+    return ReportData(
+        name=report.name,
+        title=report.title,
+        property=gateway.property,
+        plan_source=plan.source,
+        environment=plan.environment,
+        currency=currency,
+        generated_at=now or datetime.now(timezone.utc).replace(microsecond=0),
+        period=rp,
+        site=site_totals(site_table, has_previous),
+        funnels=tuple(funnel_data[n] for n in shown),
+        key_events=tuple(event_data),
+        micro_macro=micro_macro,
+        alerts=alerts,
+        quota=quota,
+        calls=calls,
+        seconds=time.monotonic() - started,
+    )
+
+
+def _site_request(spans: Sequence[Any]) -> Any:
+    from ga_goals.ga4.data import site_totals_request
+
+    return site_totals_request(spans)
+
+
+# --------------------------------------------------------------------------- assembling
+
+
+def funnel_data_of(funnel: Funnel, table: FunnelTable, has_previous: bool) -> FunnelData:
+    """A funnel's figures from its parsed table (current period, and the previous one)."""
+    names = [s.name for s in funnel.steps]
+    current = table.steps(CURRENT)
+    figures = derive.step_figures(names, [v.users for v in current], [v.abandonments for v in current])
+    users = [v.users for v in current]
+    previous_users = table.users(PREVIOUS) if has_previous else None
+    steps = []
+    for k, (step, fig) in enumerate(zip(funnel.steps, figures)):
+        prev = previous_users[k] if previous_users is not None else None
+        steps.append(
+            StepData(
+                number=k + 1,
+                name=step.name,
+                event=step.event,
+                users=fig.active_users,
+                completion_rate=fig.completion_rate,
+                abandonments=fig.abandonments,
+                abandonment_rate=fig.abandonment_rate,
+                share_of_first=(fig.active_users / users[0]) if users[0] else 0.0,
+                previous_users=prev,
+                users_change=derive.change(fig.active_users, prev),
+            )
+        )
+    conversion = derive.overall_conversion(users)
+    prev_conversion = derive.overall_conversion(previous_users) if previous_users is not None else None
+    rows = []
+    if table.breakdown:
+        for value in table.breakdown_values:
+            row_users = tuple(table.users(CURRENT, breakdown=value))
+            if not any(row_users):
+                continue
+            rows.append(BreakdownRow(value=value, users=row_users, conversion_rate=derive.overall_conversion(row_users)))
+    return FunnelData(
+        name=funnel.name,
+        title=funnel.title,
+        description=funnel.description,
+        open=funnel.open,
+        steps=tuple(steps),
+        users=users[0],
+        completions=users[-1],
+        conversion_rate=conversion,
+        previous_users=previous_users[0] if previous_users is not None else None,
+        previous_completions=previous_users[-1] if previous_users is not None else None,
+        previous_conversion_rate=prev_conversion,
+        users_change=derive.change(users[0], previous_users[0] if previous_users is not None else None),
+        completions_change=derive.change(users[-1], previous_users[-1] if previous_users is not None else None),
+        conversion_rate_change=derive.change(conversion, prev_conversion),
+        breakdown=table.breakdown or funnel.breakdown,
+        breakdown_rows=tuple(rows),
+    )
+
+
+def event_total(plan: TrackingPlan, event: str, table: ReportTable | None, has_previous: bool) -> EventTotal:
+    conversion = plan.conversions.get(event)
+    kind = conversion.kind if conversion else "event"
+    if table is None:
+        return EventTotal(event=event, kind=kind, count=0, users=0, value=0)
+    cur = table.lookup(eventName=event, dateRange=CURRENT)
+    prev = table.lookup(eventName=event, dateRange=PREVIOUS) if has_previous else None
+
+    def get(values: dict[str, float] | None, metric: str) -> float | None:
+        return None if values is None else values.get(metric, 0.0)
+
+    return EventTotal(
+        event=event,
+        kind=kind,
+        count=cur.get("eventCount", 0.0),
+        users=cur.get("totalUsers", 0.0),
+        value=cur.get("eventValue", 0.0),
+        previous_count=get(prev, "eventCount"),
+        previous_users=get(prev, "totalUsers"),
+        previous_value=get(prev, "eventValue"),
+        count_change=derive.change(cur.get("eventCount", 0.0), get(prev, "eventCount")),
+        users_change=derive.change(cur.get("totalUsers", 0.0), get(prev, "totalUsers")),
+        value_change=derive.change(cur.get("eventValue", 0.0), get(prev, "eventValue")),
+    )
+
+
+def site_totals(table: ReportTable, has_previous: bool) -> SiteTotals:
+    cur = table.lookup(dateRange=CURRENT)
+    prev = table.lookup(dateRange=PREVIOUS) if has_previous else None
+    users, sessions = cur.get("totalUsers", 0.0), cur.get("sessions", 0.0)
+    p_users = prev.get("totalUsers", 0.0) if prev is not None else None
+    p_sessions = prev.get("sessions", 0.0) if prev is not None else None
+    return SiteTotals(
+        users=users,
+        sessions=sessions,
+        previous_users=p_users,
+        previous_sessions=p_sessions,
+        users_change=derive.change(users, p_users),
+        sessions_change=derive.change(sessions, p_sessions),
+    )
+
+
+def micro_macro_table(
+    plan: TrackingPlan, macro: str, micros: Sequence[str], lift: LiftTables, has_previous: bool
+) -> MicroMacroTable:
+    """Each micro conversion's conversion rate against all users', sorted by lift (highest first)."""
+    base = lift.baseline.users(CURRENT)
+    base_rate = derive.ratio(base[1], base[0])
+    prev_base_rate = None
+    if has_previous:
+        prev_base = lift.baseline.users(PREVIOUS)
+        prev_base_rate = derive.ratio(prev_base[1], prev_base[0])
+    rows = []
+    for micro in micros:
+        table = lift.segment(micro)
+        users = table.users(CURRENT, segment=micro) if table else [0, 0]
+        rate = derive.ratio(users[1], users[0])
+        prev_rate = None
+        if has_previous and table is not None:
+            prev = table.users(PREVIOUS, segment=micro)
+            prev_rate = derive.ratio(prev[1], prev[0])
+        conversion = plan.conversions.get(micro)
+        rows.append(
+            MicroLift(
+                event=micro,
+                stage=conversion.stage if conversion else None,
+                users=users[0],
+                converted=users[1],
+                conversion_rate=rate,
+                lift=derive.lift(rate, base_rate),
+                previous_conversion_rate=prev_rate,
+                previous_lift=derive.lift(prev_rate, prev_base_rate),
+            )
+        )
+    rows.sort(key=lambda r: (r.lift is None, -(r.lift or 0.0), -r.users, r.event))
+    return MicroMacroTable(
+        macro=macro,
+        all_users=base[0],
+        all_converted=base[1],
+        all_conversion_rate=base_rate,
+        rows=tuple(rows),
+        previous_all_conversion_rate=prev_base_rate,
+    )
+
+
+def _metric_value(metric: str, subject: Any) -> float | None:
+    if metric.endswith("_change"):
+        found = getattr(subject, metric, None)
+        return found.relative if found is not None else None
+    return float(getattr(subject, metric))
+
+
+def _format(metric: str, value: float) -> str:
+    if metric.endswith("_change"):
+        return percent(value, signed=True)
+    if metric in _RATE_METRICS:
+        return percent(value)
+    return number(value)
+
+
+def evaluate_alert(alert: Any, funnels: dict[str, FunnelData], events: dict[str, EventTotal]) -> AlertResult:
+    """Whether ``alert`` fires on the report's figures, with a sentence saying so."""
+    direction = "below" if alert.below is not None else "above"
+    threshold = float(alert.below if alert.below is not None else alert.above)
+    if alert.funnel is not None:
+        kind, name = "funnel", alert.funnel
+        subject: Any = funnels.get(name)
+        title = subject.title if subject else name
+    else:
+        kind, name = "event", alert.event
+        subject = events.get(name)
+        title = name
+    value = _metric_value(alert.metric, subject) if subject is not None else None
+    words = alert.metric.replace("_change", " change").replace("_", " ")
+    if value is None:
+        fired = False
+        message = f"{title}: {words} has no value (nothing to compare with), so the alert ({direction} {_format(alert.metric, threshold)}) cannot fire"
+    else:
+        fired = value < threshold if direction == "below" else value > threshold
+        shown, limit = _format(alert.metric, value), _format(alert.metric, threshold)
+        if fired:
+            message = f"{title}: {words} is {shown}, {direction} {limit}"
+        else:
+            message = f"{title}: {words} is {shown} (alert when {direction} {limit})"
+    return AlertResult(
+        kind=kind,
+        subject=name,
+        subject_title=title,
+        metric=alert.metric,
+        direction=direction,
+        threshold=threshold,
+        value=value,
+        fired=fired,
+        message=message,
+    )

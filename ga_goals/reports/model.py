@@ -1,0 +1,245 @@
+"""The data of one report, as typed values: what templates, JSON and CSV are made from.
+
+A :class:`ReportData` holds, for one report of a plan and one period (and its comparison):
+
+* ``site``: users and sessions of the whole property;
+* ``funnels``: per funnel its steps (users, completion and abandonment as GA4 computes them,
+  the change of users against the previous period), overall conversion, completions, their
+  change, and the breakdown rows;
+* ``key_events``: count, users and value of each key event, with their change;
+* ``micro_macro``: for each micro conversion, the users who did it, the share of them who
+  converted (the report's macro conversion), the same share over all users, and the lift (the
+  ratio of the two), sorted by lift;
+* ``alerts``: every alert of the report, evaluated (``fired`` says whether it crossed its
+  threshold);
+* ``quota`` and ``calls``: Data API tokens and calls the report cost.
+
+Rates are fractions (0.25 = 25 %). A change is ``Change(absolute, relative)``; ``relative`` is
+None when the previous value is 0, and the whole change is None without a comparison period.
+``to_json()`` gives plain JSON values with stable keys (every key always present).
+"""
+
+from __future__ import annotations
+
+import builtins
+import dataclasses
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from ga_goals.reports.periods import ReportPeriod
+
+
+@dataclass(frozen=True)
+class Change:
+    """A value's change against the comparison period."""
+
+    absolute: float
+    relative: float | None
+
+    @property
+    def direction(self) -> str:
+        """``up``, ``down`` or ``flat`` (for colours and arrows)."""
+        return "up" if self.absolute > 0 else "down" if self.absolute < 0 else "flat"
+
+
+@dataclass(frozen=True)
+class StepData:
+    """One funnel step in the current period."""
+
+    number: int
+    name: str
+    event: str
+    users: int
+    #: Share of this step's users who went on to the next step (GA4's funnelStepCompletionRate).
+    completion_rate: float
+    abandonments: int
+    abandonment_rate: float
+    #: users / users of step 1 (the bar length of a funnel chart).
+    share_of_first: float
+    previous_users: int | None = None
+    users_change: Change | None = None
+
+
+@dataclass(frozen=True)
+class BreakdownRow:
+    """A breakdown value (``mobile``): its users per step and overall conversion, current period."""
+
+    value: str
+    users: tuple[int, ...]
+    conversion_rate: float
+
+
+@dataclass(frozen=True)
+class FunnelData:
+    name: str
+    title: str
+    description: str
+    open: bool
+    steps: tuple[StepData, ...]
+    #: Users at the first step; users at the last step; last / first.
+    users: int
+    completions: int
+    conversion_rate: float
+    previous_users: int | None = None
+    previous_completions: int | None = None
+    previous_conversion_rate: float | None = None
+    users_change: Change | None = None
+    completions_change: Change | None = None
+    conversion_rate_change: Change | None = None
+    breakdown: str | None = None
+    breakdown_rows: tuple[BreakdownRow, ...] = ()
+
+    @property
+    def biggest_drop(self) -> StepData | None:
+        """The step (not the last) that loses the most users, if any loses any."""
+        candidates = [s for s in self.steps[:-1] if s.abandonments > 0]
+        return max(candidates, key=lambda s: s.abandonments, default=None)
+
+
+@dataclass(frozen=True)
+class EventTotal:
+    """A key event's totals in the current period and their change."""
+
+    event: str
+    kind: str  # macro | micro | event
+    count: float
+    users: float
+    value: float
+    previous_count: float | None = None
+    previous_users: float | None = None
+    previous_value: float | None = None
+    count_change: Change | None = None
+    users_change: Change | None = None
+    value_change: Change | None = None
+
+
+@dataclass(frozen=True)
+class SiteTotals:
+    users: float
+    sessions: float
+    previous_users: float | None = None
+    previous_sessions: float | None = None
+    users_change: Change | None = None
+    sessions_change: Change | None = None
+
+
+@dataclass(frozen=True)
+class MicroLift:
+    """One micro conversion against the macro conversion, current period.
+
+    ``users``: users who did the micro conversion (and started a session); ``converted``: those
+    of them who also converted; ``conversion_rate`` = converted / users; ``lift`` =
+    conversion_rate / the conversion rate of all users (None when either is unknown).
+    """
+
+    event: str
+    stage: str | None
+    users: int
+    converted: int
+    conversion_rate: float | None
+    lift: float | None
+    previous_conversion_rate: float | None = None
+    previous_lift: float | None = None
+
+
+@dataclass(frozen=True)
+class MicroMacroTable:
+    macro: str
+    all_users: int
+    all_converted: int
+    all_conversion_rate: float | None
+    rows: tuple[MicroLift, ...]
+    previous_all_conversion_rate: float | None = None
+
+
+@dataclass(frozen=True)
+class AlertResult:
+    """An alert of the plan, evaluated on the report's data."""
+
+    kind: str  # funnel | event
+    subject: str  # the funnel or event name
+    subject_title: str
+    metric: str
+    direction: str  # below | above
+    threshold: float
+    value: float | None  # None: the metric has no value (a change against 0, no comparison)
+    fired: bool
+    message: str
+
+
+@dataclass(frozen=True)
+class QuotaUsed:
+    """Data API tokens the report consumed (GA4's property_quota, summed)."""
+
+    tokens: int
+    core_tokens: int
+    funnel_tokens: int
+    core_remaining_per_day: int | None = None
+    core_remaining_per_hour: int | None = None
+    funnel_remaining_per_day: int | None = None
+    funnel_remaining_per_hour: int | None = None
+    responses_without_quota: int = 0
+
+
+@dataclass(frozen=True)
+class CallsMade:
+    """API calls the report sent (every attempt), by method."""
+
+    data_api: dict[str, int]
+    admin_api: dict[str, int]
+
+    @property
+    def total(self) -> int:
+        """Data API calls."""
+        return sum(self.data_api.values())
+
+
+@dataclass(frozen=True)
+class ReportData:
+    name: str
+    title: str
+    property: str
+    plan_source: str
+    environment: str | None
+    currency: str
+    generated_at: datetime
+    period: ReportPeriod
+    site: SiteTotals
+    funnels: tuple[FunnelData, ...]
+    key_events: tuple[EventTotal, ...]
+    micro_macro: MicroMacroTable | None
+    alerts: tuple[AlertResult, ...]
+    quota: QuotaUsed
+    calls: CallsMade
+    seconds: float = field(default=0.0, compare=False)
+
+    @builtins.property  # the field `property` hides the builtin in this class
+    def fired_alerts(self) -> tuple[AlertResult, ...]:
+        return tuple(a for a in self.alerts if a.fired)
+
+    @builtins.property
+    def has_comparison(self) -> bool:
+        return self.period.previous is not None
+
+    def to_json(self) -> dict[str, Any]:
+        """Plain JSON values; keys in declaration order and always present."""
+        data = _plain(self)
+        data["period"] = self.period.to_json()
+        data["fired_alerts"] = len(self.fired_alerts)
+        data["calls"]["total"] = self.calls.total
+        return {"format": "ga-goals-report/1", **data}
+
+
+def _plain(value: Any) -> Any:
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: _plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, (datetime, date)):
+        return value.isoformat()
+    if isinstance(value, float):
+        return round(value, 10)
+    return value

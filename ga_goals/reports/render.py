@@ -1,0 +1,243 @@
+"""Render a report's data: an HTML page, an e-mail, plain text, JSON or CSV.
+
+HTML, e-mail and text go through the jinja2 templates ``reports/report.html``,
+``reports/email.html`` and ``reports/report.txt`` (:mod:`ga_goals.templating`: a user template
+folder replaces or extends them, ``{% extends "default:reports/report.html" %}``). HTML
+templates escape every value (autoescape), so event names, step names and breakdown values from
+GA4 (anyone can send events to a property) cannot inject markup. The e-mail's CSS is inlined
+into ``style=`` attributes with ``css_inline``. JSON is ``ReportData.to_json()``; CSV is one
+long table (section, subject, item, metric, current, previous, change, relative change).
+
+Template context: ``data`` (the :class:`~ga_goals.reports.model.ReportData`), ``report`` (the
+same object: ``report.title``), ``period`` (``data.period``: ``period.label``), ``charts``
+(funnel name -> :class:`FunnelChart`, the geometry of the SVG / table bar chart) and
+``version``.
+
+Public API::
+
+    render_report(data, fmt, *, user_templates=None) -> str
+    render_subject(data, template=None) -> str
+    write_report(data, formats, out_dir, *, user_templates=None) -> dict[str, Path]
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ga_goals import __version__
+from ga_goals.model import Email
+from ga_goals.reports.model import Change, FunnelData, ReportData
+from ga_goals.templating import render, render_text
+
+FORMATS = ("html", "email", "text", "json", "csv")
+TEMPLATES = {"html": "reports/report.html", "email": "reports/email.html", "text": "reports/report.txt"}
+SUFFIXES = {"html": ".html", "email": ".email.html", "text": ".txt", "json": ".json", "csv": ".csv"}
+#: Default subject of report e-mails (the plan's ``email.subject`` replaces it).
+DEFAULT_SUBJECT = Email().subject
+
+#: Spreadsheet formula prefixes: a CSV text cell starting with one is prefixed with ``'``.
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+@dataclass(frozen=True)
+class Bar:
+    """One step of a funnel chart: the step's bar and, after it, the users lost since the prior step."""
+
+    number: int
+    label: str
+    users: int
+    share: float  # of the first step's users
+    y: float
+    width: float  # of the bar, in chart units
+    lost_width: float  # of the drop-off (prior step's bar minus this one)
+    lost_share: float | None  # share of the prior step's users lost (None for step 1)
+
+
+@dataclass(frozen=True)
+class FunnelChart:
+    """Geometry of a horizontal funnel chart (SVG units; the e-mail uses ``*_percent``)."""
+
+    width: int
+    height: int
+    label_width: int
+    bar_x: int
+    bar_max: int
+    row_height: int
+    bar_height: int
+    bars: tuple[Bar, ...]
+
+
+def funnel_chart(funnel: FunnelData, *, width: int = 760, label_width: int = 230, value_width: int = 150) -> FunnelChart:
+    """The chart of one funnel: a bar per step, its length the share of step 1's users."""
+    row, bar_h, top = 40, 24, 8
+    bar_x = label_width
+    bar_max = width - label_width - value_width
+    bars = []
+    prior = None
+    for k, step in enumerate(funnel.steps):
+        share = step.share_of_first if funnel.users else 0.0
+        bar_width = round(bar_max * share, 1)
+        lost = 0.0
+        lost_share = None
+        if prior is not None:
+            lost = max(0.0, round(prior.width - bar_width, 1))
+            lost_share = (1 - step.users / prior.users) if prior.users else None
+            if lost_share is not None and lost_share < 0:  # open funnels can grow
+                lost_share = 0.0
+        bar = Bar(
+            number=step.number,
+            label=f"{step.number}. {step.name}",
+            users=step.users,
+            share=share,
+            y=top + k * row,
+            width=bar_width,
+            lost_width=lost,
+            lost_share=lost_share,
+        )
+        bars.append(bar)
+        prior = bar
+    return FunnelChart(
+        width=width,
+        height=top * 2 + row * len(bars),
+        label_width=label_width,
+        bar_x=bar_x,
+        bar_max=bar_max,
+        row_height=row,
+        bar_height=bar_h,
+        bars=tuple(bars),
+    )
+
+
+def context(data: ReportData) -> dict[str, Any]:
+    return {
+        "data": data,
+        "report": data,
+        "period": data.period,
+        "charts": {f.name: funnel_chart(f) for f in data.funnels},
+        "version": __version__,
+    }
+
+
+def render_report(data: ReportData, fmt: str, *, user_templates: Path | None = None) -> str:
+    """The report in one format (``html``, ``email``, ``text``, ``json``, ``csv``)."""
+    if fmt == "json":
+        return json.dumps(data.to_json(), indent=2, ensure_ascii=False) + "\n"
+    if fmt == "csv":
+        return report_csv(data)
+    if fmt not in TEMPLATES:
+        raise ValueError(f"unknown report format {fmt!r}; use one of {', '.join(FORMATS)}")
+    text = render(TEMPLATES[fmt], context(data), user_dir=user_templates)
+    if fmt == "email":
+        text = inline_css(text)
+    return text
+
+
+def inline_css(html: str) -> str:
+    """Move the page's ``<style>`` rules into ``style=`` attributes (e-mail clients drop ``<style>``)."""
+    import css_inline
+
+    inliner = css_inline.CSSInliner(
+        keep_style_tags=False,
+        keep_link_tags=False,
+        load_remote_stylesheets=False,
+        apply_width_attributes=True,
+    )
+    return str(inliner.inline(html))
+
+
+def render_subject(data: ReportData, template: str | None = None) -> str:
+    """The e-mail subject from the plan's jinja template (``report``, ``period``, ``data``), one line."""
+    text = render_text(template or DEFAULT_SUBJECT, context(data))
+    return " ".join(text.split())
+
+
+def file_stem(data: ReportData) -> str:
+    """``weekly-2026-11-18_2026-11-24`` (environment-prefixed when the plan has one)."""
+    env = f"{data.environment}-" if data.environment else ""
+    return f"{env}{data.name}-{data.period.start.isoformat()}_{data.period.end.isoformat()}"
+
+
+def write_report(
+    data: ReportData, formats: list[str] | tuple[str, ...], out_dir: Path, *, user_templates: Path | None = None
+) -> dict[str, Path]:
+    """Render every format first, then write the files to ``out_dir``; returns format -> path."""
+    rendered = {fmt: render_report(data, fmt, user_templates=user_templates) for fmt in dict.fromkeys(formats)}
+    out_dir.mkdir(parents=True, exist_ok=True)
+    paths: dict[str, Path] = {}
+    for fmt, text in rendered.items():
+        path = out_dir / f"{file_stem(data)}{SUFFIXES[fmt]}"
+        tmp = path.with_name(path.name + ".tmp")
+        tmp.write_text(text, encoding="utf-8", newline="" if fmt == "csv" else None)
+        tmp.replace(path)
+        paths[fmt] = path
+    return paths
+
+
+# --------------------------------------------------------------------------- CSV
+
+
+def _cell(value: Any) -> Any:
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    if isinstance(value, float):
+        return int(value) if value.is_integer() else round(value, 10)
+    return "" if value is None else value
+
+
+def _change_cells(change: Change | None) -> list[Any]:
+    if change is None:
+        return ["", ""]
+    return [change.absolute, "" if change.relative is None else change.relative]
+
+
+CSV_HEADER = ("section", "subject", "item", "metric", "current", "previous", "change", "relative_change")
+
+
+def report_csv(data: ReportData) -> str:
+    """The report as one long CSV table (GA4 strings in text cells are made formula-safe)."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(CSV_HEADER)
+
+    def row(section: str, subject: str, item: str, metric: str, current: Any, previous: Any = None, change: Change | None = None) -> None:
+        writer.writerow([_cell(v) for v in (section, subject, item, metric, current, previous)] + [_cell(v) for v in _change_cells(change)])
+
+    site = data.site
+    row("site", "", "", "users", site.users, site.previous_users, site.users_change)
+    row("site", "", "", "sessions", site.sessions, site.previous_sessions, site.sessions_change)
+    for f in data.funnels:
+        row("funnel", f.name, "", "users", f.users, f.previous_users, f.users_change)
+        row("funnel", f.name, "", "completions", f.completions, f.previous_completions, f.completions_change)
+        row("funnel", f.name, "", "conversion_rate", f.conversion_rate, f.previous_conversion_rate, f.conversion_rate_change)
+        for s in f.steps:
+            item = f"{s.number}. {s.name}"
+            row("funnel_step", f.name, item, "users", s.users, s.previous_users, s.users_change)
+            row("funnel_step", f.name, item, "completion_rate", s.completion_rate)
+            row("funnel_step", f.name, item, "abandonments", s.abandonments)
+            row("funnel_step", f.name, item, "abandonment_rate", s.abandonment_rate)
+        for b in f.breakdown_rows:
+            for k, users in enumerate(b.users, 1):
+                row("funnel_breakdown", f.name, b.value, f"users_step_{k}", users)
+            row("funnel_breakdown", f.name, b.value, "conversion_rate", b.conversion_rate)
+    for e in data.key_events:
+        row("key_event", e.event, e.kind, "count", e.count, e.previous_count, e.count_change)
+        row("key_event", e.event, e.kind, "users", e.users, e.previous_users, e.users_change)
+        row("key_event", e.event, e.kind, "value", e.value, e.previous_value, e.value_change)
+    if data.micro_macro is not None:
+        mm = data.micro_macro
+        row("micro_vs_macro", "(all users)", mm.macro, "users", mm.all_users)
+        row("micro_vs_macro", "(all users)", mm.macro, "conversion_rate", mm.all_conversion_rate, mm.previous_all_conversion_rate)
+        for r in mm.rows:
+            row("micro_vs_macro", r.event, mm.macro, "users", r.users)
+            row("micro_vs_macro", r.event, mm.macro, "converted", r.converted)
+            row("micro_vs_macro", r.event, mm.macro, "conversion_rate", r.conversion_rate, r.previous_conversion_rate)
+            row("micro_vs_macro", r.event, mm.macro, "lift", r.lift, r.previous_lift)
+    for a in data.alerts:
+        row("alert", a.subject, a.metric, f"{a.direction} {a.threshold:g}", a.value, None)
+        row("alert", a.subject, a.metric, "fired", int(a.fired))
+    return out.getvalue()

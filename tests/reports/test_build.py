@@ -1,0 +1,259 @@
+"""Report data: derivations (data-driven), the weekly shop report over the Data API, checks before any call."""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+from datetime import date
+
+import grpc
+import pytest
+
+from ga_goals.errors import QuotaExhausted
+from ga_goals.model import Alert, FunnelStep, Period
+from ga_goals.reports import derive
+from ga_goals.reports.build import ReportError, build_report, evaluate_alert
+from ga_goals.reports.model import Change, EventTotal, FunnelData
+from ga_goals.reports.periods import PeriodError
+from tests.ga4.fake_data_api import FakeDataApi
+from tests.reports.conftest import HOSTILE, TODAY
+
+
+@pytest.mark.parametrize(
+    "current, previous, expected",
+    [
+        (120, 100, Change(20, 0.2)),
+        (80, 100, Change(-20, -0.2)),
+        (5, 0, Change(5, None)),
+        (0, 0, Change(0, None)),
+        (0.05, 0.04, Change(pytest.approx(0.01), pytest.approx(0.25))),
+        (10, None, None),
+        (None, 10, None),
+    ],
+)
+def test_change(current, previous, expected):
+    assert derive.change(current, previous) == expected
+
+
+@pytest.mark.parametrize(
+    "users, expected",
+    [([1000, 500, 50], 0.05), ([7, 2, 2, 0], 0.0), ([0, 0], 0.0), ([10, 12], 1.2), ([], 0.0)],
+)
+def test_overall_conversion(users, expected):
+    assert derive.overall_conversion(users) == pytest.approx(expected)
+
+
+@pytest.mark.parametrize(
+    "rate, base, expected",
+    [(0.5, 0.25, 2.0), (0.1, 0.2, 0.5), (None, 0.2, None), (0.3, 0.0, None), (0.3, None, None), (0.0, 0.2, 0.0)],
+)
+def test_lift(rate, base, expected):
+    assert derive.lift(rate, base) == expected
+
+
+@pytest.mark.parametrize(
+    "users, abandonments, completion, abandonment_rate",
+    [
+        # closed funnel: abandonments = users(k) - users(k+1)
+        ([100, 40, 10], [60, 30, 0], [0.4, 0.25, 1.0], [0.6, 0.75, 0.0]),
+        # open funnel: users may grow, GA4's abandonments say who went on
+        ([100, 150, 30], [70, 120, 0], [0.3, 0.2, 1.0], [0.7, 0.8, 0.0]),
+        # a step nobody reached: zeros, and the step before it lost everyone
+        ([7, 2, 2, 0], [5, 0, 2, 0], [2 / 7, 1.0, 0.0, 0.0], [5 / 7, 0.0, 1.0, 0.0]),
+    ],
+)
+def test_step_figures(users, abandonments, completion, abandonment_rate):
+    figures = derive.step_figures([f"s{i}" for i in range(len(users))], users, abandonments)
+    assert [f.completion_rate for f in figures] == pytest.approx(completion)
+    assert [f.abandonment_rate for f in figures] == pytest.approx(abandonment_rate)
+    assert [f.active_users for f in figures] == users
+
+
+def test_weekly_shop_report(weekly, fake: FakeDataApi):
+    assert weekly.name == "weekly" and weekly.title == "Weekly shop funnels"
+    assert weekly.period.label == "18–24 Nov 2026" and weekly.period.previous_label == "11–17 Nov 2026"
+    # Calls: 1 batch (key events + site), 1 per funnel (2), lift: baseline + ceil(10 micros / 4) = 4.
+    assert weekly.calls.data_api == {"BatchRunReports": 1, "RunFunnelReport": 6}
+    assert weekly.calls.total == 7 and weekly.calls.admin_api == {}
+    assert weekly.quota.tokens == 7 * 7 + 7 and weekly.quota.core_tokens == 14  # the batch's 2 reports carry 7 each
+    assert [f.name for f in weekly.funnels] == ["checkout", "browse_to_buy"]
+
+    checkout = weekly.funnels[0]
+    users = fake.step_users(6, 1.0)
+    previous = fake.step_users(6, 0.8)
+    assert [s.users for s in checkout.steps] == users
+    assert [s.previous_users for s in checkout.steps] == previous
+    assert checkout.conversion_rate == pytest.approx(users[-1] / users[0])
+    assert checkout.previous_conversion_rate == pytest.approx(previous[-1] / previous[0])
+    assert checkout.users_change == Change(users[0] - previous[0], pytest.approx((users[0] - previous[0]) / previous[0]))
+    assert checkout.steps[0].completion_rate == pytest.approx(users[1] / users[0])
+    assert checkout.steps[0].abandonments == users[0] - users[1]
+    assert checkout.steps[1].name == "Added to cart" and checkout.steps[1].event == "add_to_cart"
+    assert checkout.steps[2].share_of_first == pytest.approx(users[2] / users[0])
+    assert checkout.breakdown == "deviceCategory"
+    assert [r.value for r in checkout.breakdown_rows] == ["desktop", HOSTILE, "tablet"]
+    assert checkout.biggest_drop.number == 1
+
+    assert [e.event for e in weekly.key_events] == ["purchase", "sign_up", "add_to_cart", "begin_checkout", "newsletter_signup"]
+    purchase = weekly.key_events[0]
+    assert (purchase.kind, purchase.count, purchase.previous_count, purchase.users, purchase.value) == ("macro", 100, 80, 50, 350)
+    assert purchase.count_change.relative == pytest.approx(0.25)
+    assert weekly.site.users == 1200 and weekly.site.sessions == 1500
+
+    mm = weekly.micro_macro
+    assert mm.macro == "purchase" and mm.all_users == 1000 and mm.all_converted == 550
+    assert mm.all_conversion_rate == pytest.approx(0.55)
+    assert len(mm.rows) == 10 and "purchase" not in [r.event for r in mm.rows]
+    lifts = [r.lift for r in mm.rows]
+    assert lifts == sorted(lifts, reverse=True)
+    top = mm.rows[0]
+    assert top.lift == pytest.approx(top.conversion_rate / mm.all_conversion_rate)
+    assert top.conversion_rate == pytest.approx(top.converted / top.users)
+    assert {r.stage for r in mm.rows} >= {"product", "checkout"}
+
+    assert [(a.subject, a.metric, a.fired) for a in weekly.alerts] == [("checkout", "conversion_rate", False), ("purchase", "count_change", False)]
+    assert weekly.fired_alerts == ()
+
+
+def test_alerts_fire(shop_plan):
+    with FakeDataApi(previous_factor=2.0, zero_from_step=6) as fake:
+        from ga_goals.ga4 import Target
+        from ga_goals.ga4.data import DataGateway
+
+        with DataGateway(Target("properties/1", sandbox_address=fake.address, timeout=5)) as gateway:
+            data = build_report(shop_plan, "weekly", gateway, TODAY)
+    fired = {(a.subject, a.metric): a for a in data.fired_alerts}
+    assert set(fired) == {("checkout", "conversion_rate"), ("purchase", "count_change")}
+    assert fired[("checkout", "conversion_rate")].message == "Checkout funnel: conversion rate is 0%, below 2%"
+    assert fired[("purchase", "count_change")].message == "purchase: count change is -50%, below -20%"
+    assert fired[("purchase", "count_change")].value == pytest.approx(-0.5)
+
+
+@pytest.mark.parametrize(
+    "alert, value, fired",
+    [
+        (Alert("users", funnel="f", above=900), 1000, True),
+        (Alert("users", funnel="f", above=1000), 1000, False),
+        (Alert("completions", funnel="f", below=60), 50, True),
+        (Alert("completions_change", funnel="f", below=-0.1), None, False),  # previous 0: no relative change
+        (Alert("value", event="e", below=10), 350, False),
+        (Alert("users_change", event="e", above=0.2), 0.25, True),
+    ],
+)
+def test_evaluate_alert(alert, value, fired):
+    funnel = FunnelData(
+        name="f", title="F", description="", open=False, steps=(), users=1000, completions=50, conversion_rate=0.05,
+        completions_change=Change(50, None),
+    )
+    event = EventTotal(event="e", kind="macro", count=100, users=50, value=350, users_change=Change(10, 0.25))
+    result = evaluate_alert(alert, {"f": funnel}, {"e": event})
+    assert result.fired is fired
+    assert result.value == (pytest.approx(value) if value is not None else None)
+    assert result.subject_title == ("F" if alert.funnel else "e")
+
+
+def test_compare_none_and_period_override(build, fake):
+    data = build(period=Period("last_month"), compare="none", plan=_without_change_alerts(build))
+    assert data.period.label == "1–31 Oct 2026" and data.period.previous is None
+    assert data.funnels[0].users_change is None and data.funnels[0].steps[0].previous_users is None
+    request = fake.requests_of("RunFunnelReport")[0]
+    assert [(r.start_date, r.end_date, r.name) for r in request.date_ranges] == [("2026-10-01", "2026-10-31", "current")]
+
+
+def _without_change_alerts(build):
+    from tests.reports.conftest import load_plan, CONFIGS
+
+    plan = copy.deepcopy(load_plan(CONFIGS / "shop.yaml", env={}))
+    report = plan.reports["weekly"]
+    plan.reports["weekly"] = dataclasses.replace(report, alerts=tuple(a for a in report.alerts if not a.metric.endswith("_change")))
+    return plan
+
+
+def test_today_from_the_property_time_zone(shop_plan, gateway, fake):
+    data = build_report(shop_plan, "weekly", gateway)
+    assert data.period.time_zone == "America/Los_Angeles"
+    assert data.calls.admin_api == {"GetProperty": 1}
+    assert fake.calls["GetProperty"] == 1
+
+
+def _plan_with(shop_plan, **changes):
+    plan = copy.deepcopy(shop_plan)
+    for key, value in changes.items():
+        setattr(plan, key, value)
+    return plan
+
+
+def test_unknown_report_name(build, fake):
+    with pytest.raises(ReportError, match="no report 'weekley' in the plan; did you mean 'weekly'"):
+        build("weekley")
+    assert fake.calls == {}
+
+
+def test_a_funnel_naming_an_unknown_event(build, fake, shop_plan):
+    funnels = dict(shop_plan.funnels)
+    funnels["checkout"] = dataclasses.replace(
+        funnels["checkout"], steps=(FunnelStep(name="a", event="view_item"), FunnelStep(name="b", event="begin_checkot"))
+    )
+    with pytest.raises(ReportError, match="step 2 of funnel 'checkout' uses event 'begin_checkot'.*did you mean 'begin_checkout'"):
+        build(plan=_plan_with(shop_plan, funnels=funnels))
+    assert fake.calls == {}
+
+
+def test_every_problem_at_once(build, fake, shop_plan):
+    reports = dict(shop_plan.reports)
+    reports["weekly"] = dataclasses.replace(
+        reports["weekly"],
+        funnels=("checkout", "nope"),
+        key_events=("purchase", "purchse"),
+        macro="refund",
+        alerts=(Alert("conversion_rate", funnel="ghost", below=0.1), Alert("clicks", event="purchase", above=1)),
+    )
+    with pytest.raises(ReportError) as info:
+        build(plan=_plan_with(shop_plan, reports=reports))
+    text = str(info.value)
+    for part in ("funnel 'nope'", "key event 'purchse'", "did you mean 'purchase'", "'refund'", "funnel 'ghost'", "unknown metric 'clicks'", "nothing was sent"):
+        assert part in text
+    assert fake.calls == {}
+
+
+def test_invalid_dates_fail_before_any_call(build, fake):
+    with pytest.raises(PeriodError, match="before it starts"):
+        build(period=Period("custom", date(2026, 2, 1), date(2026, 1, 1)))
+    with pytest.raises(PeriodError, match="after today"):
+        build(period=Period("custom", date(2027, 2, 1), date(2027, 3, 1)))
+    assert fake.calls == {}
+
+
+def test_a_data_api_error_mid_report(build, fake):
+    fake.faults.append(("RunFunnelReport", grpc.StatusCode.RESOURCE_EXHAUSTED, "Exhausted property tokens per day."))
+    with pytest.raises(QuotaExhausted, match="Exhausted property tokens per day"):
+        build()
+
+
+def test_a_plan_without_micro_conversions_or_key_events(build, shop_plan, fake):
+    conversions = {k: v for k, v in shop_plan.conversions.items() if v.kind == "macro"}
+    plan = _plan_with(shop_plan, conversions=conversions)
+    plan.reports["weekly"] = dataclasses.replace(plan.reports["weekly"], key_events=("purchase",))
+    data = build(plan=plan)
+    assert data.micro_macro is None
+    assert data.calls.data_api == {"BatchRunReports": 1, "RunFunnelReport": 2}
+
+
+def test_an_alert_on_a_funnel_the_report_does_not_show(build, shop_plan, fake):
+    plan = copy.deepcopy(shop_plan)
+    plan.reports["weekly"] = dataclasses.replace(plan.reports["weekly"], funnels=("browse_to_buy",))
+    data = build(plan=plan)
+    assert [f.name for f in data.funnels] == ["browse_to_buy"]
+    assert data.alerts[0].subject == "checkout" and data.alerts[0].value == pytest.approx(0.05)
+    assert data.calls.data_api["RunFunnelReport"] == 6
+
+
+def test_json_is_stable(weekly):
+    data = weekly.to_json()
+    assert list(data)[:4] == ["format", "name", "title", "property"]
+    assert data["calls"] == {"data_api": {"BatchRunReports": 1, "RunFunnelReport": 6}, "admin_api": {}, "total": 7}
+    assert data["period"]["current"] == {"name": "current", "start": "2026-11-18", "end": "2026-11-24", "days": 7, "label": "18–24 Nov 2026"}
+    assert set(data["funnels"][0]["steps"][0]) == {
+        "number", "name", "event", "users", "completion_rate", "abandonments", "abandonment_rate", "share_of_first", "previous_users", "users_change",
+    }
+    assert data["generated_at"] == "2026-11-25T06:00:00+00:00"

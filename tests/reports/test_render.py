@@ -1,0 +1,144 @@
+"""Rendering: every format, escaping of GA4 strings, user templates, subjects, files."""
+
+from __future__ import annotations
+
+import csv
+import dataclasses
+import io
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from ga_goals.reports.model import ReportData
+from ga_goals.reports.render import FORMATS, file_stem, funnel_chart, render_report, render_subject, write_report
+from ga_goals.templating import TemplateError
+from tests.reports.conftest import HOSTILE
+
+FORMULA = "=HYPERLINK(\"http://evil.example\",\"x\")"
+
+
+def hostile(data: ReportData) -> ReportData:
+    """Every string a GA4 property can feed back, made hostile."""
+    funnel = data.funnels[0]
+    steps = tuple(dataclasses.replace(s, name=f"{s.name} {HOSTILE}") for s in funnel.steps)
+    rows = tuple(dataclasses.replace(r, value=FORMULA if i == 2 else r.value) for i, r in enumerate(funnel.breakdown_rows))
+    funnels = (dataclasses.replace(funnel, steps=steps, breakdown_rows=rows, title=f"Checkout & {HOSTILE}"),) + data.funnels[1:]
+    events = (dataclasses.replace(data.key_events[0], event=f"e{HOSTILE}"),) + data.key_events[1:]
+    mm = data.micro_macro
+    micro = dataclasses.replace(mm, rows=(dataclasses.replace(mm.rows[0], event=f"m{HOSTILE}"),) + mm.rows[1:])
+    return dataclasses.replace(data, funnels=funnels, key_events=events, micro_macro=micro)
+
+
+def test_html_page(weekly):
+    html = render_report(weekly, "html")
+    assert html.startswith("<!DOCTYPE html>")
+    assert "<script" not in html
+    assert not re.search(r"""(src|href)\s*=\s*["'](?!#)""", html)  # no external files
+    assert "url(" not in html
+    assert html.count("<svg") == 2  # one funnel chart per funnel
+    assert "18–24 Nov 2026" in html and "11–17 Nov 2026" in html
+    assert "1,000" in html and "Added to cart" in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html  # the hostile breakdown value, escaped
+    assert "No alert fired" in html
+    assert "7 Data API calls" in html
+
+
+def test_every_ga4_string_is_escaped_in_html_and_email(weekly):
+    data = hostile(weekly)
+    for fmt in ("html", "email"):
+        out = render_report(data, fmt)
+        assert "<script>" not in out, fmt
+        assert out.count("&lt;script&gt;") >= 4, fmt
+        assert "Checkout &amp; &lt;script&gt;" in out, fmt
+
+
+def test_email_html_has_inlined_styles_and_no_style_element(weekly):
+    html = render_report(weekly, "email")
+    assert "<style" not in html and "<script" not in html
+    assert 'style="' in html
+    assert re.search(r'<td[^>]*class="bar"[^>]*style="[^"]*background: ?#1a5fb4', html)
+    assert 'role="presentation"' in html and "<svg" not in html  # tables, no SVG in mail
+    assert "Weekly shop funnels" in html and "1,000" in html
+
+
+def test_text(weekly):
+    text = render_report(weekly, "text")
+    assert text.startswith("Weekly shop funnels\n===================\n")
+    assert "18–24 Nov 2026 compared with 11–17 Nov 2026" in text
+    lines = text.splitlines()
+    header = next(line for line in lines if line.lstrip().startswith("#  Step"))
+    users_col = header.index("Users") + len("Users")
+    rows = lines[lines.index(header) + 1 : lines.index(header) + 7]
+    assert [r[users_col - 5 : users_col].strip() for r in rows] == ["1,000", "550", "303", "166", "92", "50"]  # right-aligned
+    assert all(line == line.rstrip() for line in lines)
+    assert HOSTILE in text  # plain text: shown as is
+
+
+def test_json(weekly):
+    data = json.loads(render_report(weekly, "json"))
+    assert data["format"] == "ga-goals-report/1"
+    assert data["funnels"][0]["breakdown_rows"][1]["value"] == HOSTILE
+    assert data["micro_macro"]["rows"][0]["lift"] > 1
+
+
+def test_csv(weekly):
+    text = render_report(hostile(weekly), "csv")
+    rows = list(csv.reader(io.StringIO(text)))
+    assert rows[0] == ["section", "subject", "item", "metric", "current", "previous", "change", "relative_change"]
+    sections = {r[0] for r in rows[1:]}
+    assert sections == {"site", "funnel", "funnel_step", "funnel_breakdown", "key_event", "micro_vs_macro", "alert"}
+    step = next(r for r in rows if r[0] == "funnel_step" and r[3] == "users")
+    assert step[4:8] == ["1000", "800", "200", "0.25"]
+    assert any(r[2] == "'" + FORMULA for r in rows)  # a formula from GA4 data is made inert
+    assert not any(cell.startswith("=") for r in rows for cell in r)
+
+
+def test_chart_geometry(weekly):
+    chart = funnel_chart(weekly.funnels[0])
+    assert chart.bars[0].width == chart.bar_max and chart.bars[0].lost_share is None
+    second = chart.bars[1]
+    assert second.width + second.lost_width == pytest.approx(chart.bars[0].width)
+    assert second.lost_share == pytest.approx(0.45)
+
+
+def test_subject(weekly):
+    assert render_subject(weekly, "Weekly shop funnels: {{ period.label }}") == "Weekly shop funnels: 18–24 Nov 2026"
+    assert render_subject(weekly) == "Weekly shop funnels: 18–24 Nov 2026"  # the default
+    assert render_subject(weekly, "A & B\n{{ report.name }}\r\nx") == "A & B weekly x"  # one line, not HTML-escaped
+    with pytest.raises(TemplateError, match="undefined"):
+        render_subject(weekly, "{{ nope }}")
+
+
+def test_user_templates_override_and_extend(weekly, tmp_path: Path):
+    folder = tmp_path / "mine" / "reports"
+    folder.mkdir(parents=True)
+    (folder / "report.html").write_text(
+        '{% extends "default:reports/report.html" %}{% block footer %}<footer>Growth team: {{ data.funnels|length }} funnels {{ data.funnels[0].breakdown_rows[1].value }}</footer>{% endblock %}'
+    )
+    (folder / "report.txt").write_text("Only {{ data.title }}\n")
+    html = render_report(weekly, "html", user_templates=tmp_path / "mine")
+    assert "<footer>Growth team: 2 funnels &lt;script&gt;" in html
+    assert "Checkout funnel" in html  # the rest of the built-in page
+    assert render_report(weekly, "text", user_templates=tmp_path / "mine") == "Only Weekly shop funnels\n"
+    assert "Weekly shop funnels" in render_report(weekly, "email", user_templates=tmp_path / "mine")  # not overridden
+
+
+def test_a_broken_user_template_is_a_clear_error(weekly, tmp_path: Path):
+    (tmp_path / "reports").mkdir()
+    (tmp_path / "reports" / "report.html").write_text("{{ data.nothing_here }}")
+    with pytest.raises(TemplateError, match="reports/report.html:1"):
+        render_report(weekly, "html", user_templates=tmp_path)
+
+
+def test_write_report(weekly, tmp_path: Path):
+    paths = write_report(weekly, list(FORMATS), tmp_path / "out")
+    assert list(paths) == list(FORMATS)
+    stem = file_stem(weekly)
+    assert stem == "weekly-2026-11-18_2026-11-24"
+    assert {p.name for p in paths.values()} == {f"{stem}.html", f"{stem}.email.html", f"{stem}.txt", f"{stem}.json", f"{stem}.csv"}
+    assert all(p.stat().st_size > 100 for p in paths.values())
+    assert not list((tmp_path / "out").glob("*.tmp"))
+    with pytest.raises(ValueError, match="unknown report format"):
+        render_report(weekly, "pdf")
