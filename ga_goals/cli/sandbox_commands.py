@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
 
 import click
@@ -27,7 +29,7 @@ def _state_dir(state_dir: Path | None) -> Path:
 
 @cli.group()
 def sandbox() -> None:
-    """The embedded GA4 sandbox: a local property behind the real Admin API protocol.
+    """The embedded GA4 sandbox: a local property behind the real Admin and Data API protocols.
 
     Plans with `property: sandbox`, and commands given --sandbox, start one in-process on a
     free loopback port; its state lives in a folder, so one command sees what the last one did.
@@ -51,7 +53,9 @@ def serve(state_dir: Path | None, host: str, port: int, property_ids: tuple[str,
     """Run the sandbox as a server until Ctrl-C.
 
     Point other commands at it with --sandbox-address HOST:PORT (or GA_GOALS_SANDBOX_ADDRESS),
-    or any gRPC client of the GA4 Admin API over an insecure channel.
+    or any gRPC client of the GA4 Admin API or Data API (reports, funnels) over an insecure
+    channel. While it runs it holds the properties' events files: load or generate events
+    before starting it.
 
     \b
     Example:
@@ -86,28 +90,49 @@ def serve(state_dir: Path | None, host: str, port: int, property_ids: tuple[str,
 @SANDBOX_DIR
 @click.option("--property", "property_id", metavar="ID", help="Reset only this property.")
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
-def reset(state_dir: Path | None, property_id: str | None, yes: bool) -> None:
-    """Forget everything the sandbox holds (or one property)."""
+@click.option("--keep-events", is_flag=True, help="Keep the events (loaded or generated); reset only the configuration.")
+def reset(state_dir: Path | None, property_id: str | None, yes: bool, keep_events: bool) -> None:
+    """Forget everything the sandbox holds (or one property): its configuration and its events.
+
+    A property without events gets fresh default traffic on its next Data API call.
+    """
+    from ga_goals.sandbox.events import SandboxEvents
     from ga_goals.sandbox.store import SandboxStore
 
     directory = _state_dir(state_dir)
     what = f"property {property_id}" if property_id else "every sandbox property"
     if not yes:
         click.confirm(f"Reset {what} in {directory}?", abort=True)
+    removed = [] if keep_events else SandboxEvents(directory).remove(property_id)
     SandboxStore(directory).reset(property_id)
-    click.echo(f"Reset {what} in {directory}.")
+    dropped = f" (events dropped: {', '.join(f'properties/{p}' for p in removed)})" if removed else ""
+    click.echo(f"Reset {what} in {directory}{dropped}.")
 
 
 @sandbox.command()
 @SANDBOX_DIR
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 def status(state_dir: Path | None, as_json: bool) -> None:
-    """List the sandbox's properties and what each holds."""
+    """List the sandbox's properties, what each holds, and their events.
+
+    Reading the events is cheap and changes nothing (a property without events gets its
+    default traffic on its first Data API call, not here).
+    """
+    from ga_goals.sandbox.events import EventsInUse, SandboxEvents
     from ga_goals.sandbox.store import SandboxStore
 
     directory = _state_dir(state_dir)
     store = SandboxStore(directory)
-    summary = {pid: store.summary(pid) for pid in store.properties()}
+    events = SandboxEvents(directory)
+    summary: dict[str, dict[str, object]] = {}
+    for pid in store.properties():
+        entry: dict[str, object] = dict(store.summary(pid))
+        try:
+            held = events.summary(pid)
+            entry["events"] = held.to_json() if held is not None else None
+        except EventsInUse:
+            entry["events"] = {"in_use": True}
+        summary[pid] = entry
     if as_json:
         click.echo(json.dumps({"dir": str(directory), "properties": summary}, indent=2))
         return
@@ -116,4 +141,149 @@ def status(state_dir: Path | None, as_json: bool) -> None:
         return
     click.echo(f"Sandbox state in {directory}:")
     for pid, counts in summary.items():
+        described = _describe_events(counts.pop("events"))
         click.echo(f"  properties/{pid}: " + ", ".join(f"{n} {k.replace('_', ' ')}" for k, n in counts.items()))
+        click.echo(f"    events: {described}")
+
+
+def _describe_events(held: object) -> str:
+    if held is None:
+        return "none yet (the first Data API call generates 8 weeks of shop traffic)"
+    assert isinstance(held, dict)
+    if held.get("in_use"):
+        return "in use by a running sandbox server (stop it to read them here)"
+    if not held["events"]:
+        return "none (loaded or generated empty)"
+    origin = {"default": "default shop traffic", "generate": "generated", "load": "loaded", "replace": "replaced"}
+    how = origin.get(str(held.get("origin")), "stored")
+    return (
+        f"{held['events']:,} events of {held['users']:,} users, {held['first_date']} .. {held['last_date']} "
+        f"({held['dates']} dates; {how})"
+    )
+
+
+def _property_option(help_text: str) -> Callable[[Callable[..., object]], Callable[..., object]]:
+    return click.option(
+        "--property",
+        "property_id",
+        default=SANDBOX_PROPERTY_ID,
+        show_default=True,
+        metavar="ID",
+        help=help_text,
+    )
+
+
+def _ensure_property(directory: Path, property_id: str) -> str:
+    """Check the id, create the property if missing (as the in-process sandbox does); its time zone."""
+    from ga_goals.errors import GaGoalsError
+    from ga_goals.sandbox.store import SandboxStore, check_property_id
+
+    pid = property_id.removeprefix("properties/")
+    try:
+        check_property_id(pid)
+    except ValueError as error:
+        raise GaGoalsError(f"--property: {error}") from None
+    store = SandboxStore(directory)
+    store.ensure_property(pid)
+    state = store.load(pid) or {}
+    return str(state.get("property", {}).get("time_zone") or "UTC")
+
+
+def _held(directory: Path, pid: str) -> str:
+    from ga_goals.sandbox.events import SandboxEvents
+
+    held = SandboxEvents(directory).summary(pid)
+    if held is None:
+        return f"properties/{pid} has no events"
+    return (
+        f"properties/{pid} now holds {held.events:,} events of {held.users:,} users, "
+        f"{held.first} .. {held.last} ({held.dates} dates)"
+    )
+
+
+@sandbox.command()
+@SANDBOX_DIR
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
+@_property_option("The sandbox property to load into (created if missing).")
+@click.option("--replace", is_flag=True, help="Drop the property's events first (default: add, skipping events already stored).")
+def load(state_dir: Path | None, files: tuple[Path, ...], property_id: str, replace: bool) -> None:
+    """Load GA4 BigQuery export files (JSON lines or Parquet) into a sandbox property.
+
+    Every file loads or none does. Events already stored (the same user, timestamp, name,
+    parameters and items) are skipped, so loading a file twice adds nothing. Fields the export
+    schema does not have are ignored.
+
+    \b
+    Examples:
+      ga-goals sandbox load events_20240301.jsonl events_20240302.jsonl
+      bq extract --destination_format PARQUET 'proj:analytics_123.events_20240301' gs://b/e.parquet
+      ga-goals sandbox load e.parquet --replace
+    """
+    from ga_goals.sandbox.events import SandboxEvents
+
+    directory = _state_dir(state_dir)
+    pid = property_id.removeprefix("properties/")
+    _ensure_property(directory, pid)
+    results = SandboxEvents(directory).load(pid, [str(f) for f in files], replace=replace)
+    for r in results:
+        click.echo(f"{r.path}: {r.read:,} rows read, {r.inserted:,} inserted, {r.duplicates:,} duplicates")
+    if len(results) > 1:
+        read, inserted = sum(r.read for r in results), sum(r.inserted for r in results)
+        click.echo(f"Total: {read:,} rows read, {inserted:,} inserted, {read - inserted:,} duplicates")
+    click.echo(_held(directory, pid) + (" (replaced)" if replace else "") + ".")
+
+
+@sandbox.command()
+@SANDBOX_DIR
+@_property_option("The sandbox property to generate traffic for (created if missing).")
+@click.option("--users", type=click.IntRange(min=0), default=5000, show_default=True, help="People visiting the shop.")
+@click.option("--weeks", type=click.IntRange(min=1, max=520), help="Weeks ending yesterday (property time zone) [default: 8].")
+@click.option("--start", type=click.DateTime(formats=["%Y-%m-%d"]), help="First day (YYYY-MM-DD); with --end.")
+@click.option("--end", type=click.DateTime(formats=["%Y-%m-%d"]), help="Last day (YYYY-MM-DD); with --start.")
+@click.option("--seed", type=int, help="Random seed [default: the property id]; the same seed gives the same traffic.")
+@click.option("--replace", is_flag=True, help="Drop the property's events first (default: add to them).")
+def generate(
+    state_dir: Path | None,
+    property_id: str,
+    users: int,
+    weeks: int | None,
+    start: datetime | None,
+    end: datetime | None,
+    seed: int | None,
+    replace: bool,
+) -> None:
+    """Generate deterministic online-shop traffic (GA4 export rows) for a sandbox property.
+
+    Users and sessions over the days, devices, channels and campaigns, the journey from the
+    home page to the order with drop-off at every stage, micro conversions. Without this
+    command, a property's first Data API call generates 8 weeks of it (5,000 users).
+
+    \b
+    Examples:
+      ga-goals sandbox generate --replace                   8 weeks, 5,000 users
+      ga-goals sandbox generate --users 20000 --weeks 12 --replace
+      ga-goals sandbox generate --start 2026-01-01 --end 2026-03-31 --seed 7
+    """
+    from ga_goals.errors import GaGoalsError
+    from ga_goals.sandbox.events import DEFAULT_WEEKS, SandboxEvents, default_range
+
+    if (start is None) != (end is None):
+        raise GaGoalsError("--start and --end go together")
+    if start is not None and weeks is not None:
+        raise GaGoalsError("use --weeks or --start/--end, not both")
+    directory = _state_dir(state_dir)
+    pid = property_id.removeprefix("properties/")
+    time_zone = _ensure_property(directory, pid)
+    if start is not None and end is not None:
+        first, last = start.date(), end.date()
+        if last < first:
+            raise GaGoalsError(f"--end {last} is before --start {first}")
+    else:
+        first, last = default_range(time_zone, weeks=weeks or DEFAULT_WEEKS)
+    result = SandboxEvents(directory).generate(pid, first, last, users=users, seed=seed, replace=replace)
+    click.echo(
+        f"Generated {result.events:,} events of {result.users:,} users ({result.sessions:,} sessions) over "
+        f"{first} .. {last} in {result.seconds:.1f} s; {result.inserted:,} inserted, "
+        f"{result.events - result.inserted:,} already stored."
+    )
+    click.echo(_held(directory, pid) + ".")

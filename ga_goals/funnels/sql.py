@@ -282,6 +282,27 @@ def _breakdown(name: str, d: _Dialect) -> _Breakdown:
     )
 
 
+def dimension_sql(name: str, dialect: Dialect = "duckdb") -> _Breakdown:
+    """How the engine computes the dimension ``name`` (:data:`BREAKDOWN_DIMENSIONS`,
+    ``customEvent:<parameter>``, ``customUser:<property>``), for other queries that must agree
+    with funnel breakdowns (the sandbox's RunReport).
+
+    The result has ``scope``: ``"event"`` (``expr`` is SQL over the events row ``t``) or
+    ``"session"`` (``expr`` is SQL over ``s.src.source`` / ``s.src.medium`` /
+    ``s.src.campaign``, a row of :func:`session_sources_sql` aliased ``s``; ``session_default``
+    is the value of a session without any traffic source). A missing value is NULL in both:
+    show it as ``(not set)``. Raises :class:`FunnelDefinitionError` for an unknown dimension.
+    """
+    return _breakdown(name, _Dialect(dialect))
+
+
+def session_sources_sql(source: str, dates: str, dialect: Dialect = "duckdb") -> str:
+    """Rule 8's traffic source of each session: a SELECT of ``uid``, ``sid`` and ``src`` (a struct
+    of ``source``, ``medium``, ``campaign``) over ``source`` (a relation aliased ``t``, e.g.
+    ``events AS t``) restricted by ``dates`` (a condition on ``t``)."""
+    return _session_sources_sql(_Dialect(dialect), source, dates)
+
+
 # ---------------------------------------------------------------------------------------------
 # Step conditions (rule 3)
 
@@ -380,7 +401,9 @@ def compile_funnel(
 ) -> CompiledFunnel:
     """The SQL computing ``funnel`` over the events of ``start..end`` (inclusive dates).
 
-    ``table``: DuckDB: the events table (default ``events``); BigQuery: the export dataset,
+    ``table``: DuckDB: the events table (default ``events``), or a parenthesised SELECT of export
+    rows with ``_row_hash`` (the sandbox passes ``(SELECT t.* FROM events AS t WHERE ...)`` to
+    restrict a funnel to a segment's users); BigQuery: the export dataset,
     ``project.dataset`` (the query reads the daily tables ``events_YYYYMMDD`` of the range through
     ``events_*`` and ``_TABLE_SUFFIX``; intraday tables are not read).
     """
@@ -599,7 +622,8 @@ def run_funnel(
     ``store_or_connection`` is an :class:`~ga_goals.events.store.EventStore` or a DuckDB
     connection with an export-shaped ``events`` table (with ``_row_hash``). ``breakdown`` is a
     dimension name (:data:`BREAKDOWN_DIMENSIONS`; the funnel's own ``breakdown`` is not applied
-    unless passed here); ``limit`` keeps that many breakdown values (most users first).
+    unless passed here); ``limit`` keeps that many breakdown values (most users first);
+    ``table`` as in :func:`compile_funnel`.
     """
     con = getattr(store_or_connection, "connection", store_or_connection)
     compiled = compile_funnel(funnel, start, end, breakdown=breakdown, table=table)
@@ -612,5 +636,7 @@ __all__ = [
     "BREAKDOWN_DIMENSIONS",
     "CompiledFunnel",
     "compile_funnel",
+    "dimension_sql",
     "run_funnel",
+    "session_sources_sql",
 ]

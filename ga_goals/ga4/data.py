@@ -91,7 +91,8 @@ for unnamed ranges are understood too). With one range there is no ``dateRange``
                segment_event_filter=SegmentEventFilter(event_name=<micro>)))])))
 
      meaning "users who logged <micro> in the date range". The response's funnel table then
-     has a ``segment`` dimension whose values are the segment names (the micro event names),
+     has a ``segment`` dimension whose values are the segment names prefixed with their position
+     (``"1. add_to_cart"``; the prefix is stripped when parsing),
      plus ``dateRange``.
 
    So ``ceil(micros / 4) + 1`` calls per report.
@@ -416,6 +417,10 @@ def parse_funnel_table(
         elif date_ranges:
             rng = date_ranges[0]
         segment = _value(dvals, dims.get(SEGMENT_COLUMN)) if SEGMENT_COLUMN in dims else None
+        if segment is not None:
+            # GA4 prefixes segment values with their 1-based position, like step names
+            # (Segment.name docstring: "1. <name>"); look them up by the name asked for.
+            segment = split_step_name(segment)[1]
         value = _value(dvals, dims.get(breakdown)) if breakdown else None
         if value == RESERVED_TOTAL:
             value = None

@@ -1,8 +1,11 @@
-"""The embedded GA4 sandbox: a local property behind the real Admin (and later Data) API protocols.
+"""The embedded GA4 sandbox: a local property behind the real Admin and Data API protocols.
 
-Importing this package is cheap (no grpc, no Google clients); the server lives in
-``ga_goals.sandbox.server``, the grpc-free state in ``ga_goals.sandbox.store`` and fault
-definitions in ``ga_goals.sandbox.faults``.
+Importing this package is cheap (no grpc, no Google clients, no DuckDB); the server lives in
+``ga_goals.sandbox.server``, the grpc-free state in ``ga_goals.sandbox.store``, fault
+definitions in ``ga_goals.sandbox.faults``, the Data API in ``ga_goals.sandbox.data_api``
+(reports and funnels: ``ga_goals.sandbox.reporting``; token quotas:
+``ga_goals.sandbox.data_quota``) and the events it reports on, one DuckDB file per property,
+in ``ga_goals.sandbox.events``.
 """
 
 from __future__ import annotations

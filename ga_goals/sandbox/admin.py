@@ -34,12 +34,16 @@ MAX_PAGE_SIZE = 200
 class SandboxError(Exception):
     """A request the sandbox refuses, with the gRPC status code name to answer with."""
 
-    def __init__(self, code: str, message: str, *, retry_after: float | None = None) -> None:
+    def __init__(
+        self, code: str, message: str, *, retry_after: float | None = None, domain: str = "analyticsadmin.googleapis.com"
+    ) -> None:
         super().__init__(message)
         self.code = code
         self.message = message
         #: For RESOURCE_EXHAUSTED: seconds until a retry may succeed (sent as RetryInfo).
         self.retry_after = retry_after
+        #: For RESOURCE_EXHAUSTED: the API the ErrorInfo names.
+        self.domain = domain
 
     def __repr__(self) -> str:
         return f"SandboxError({self.code!r}, {self.message!r})"

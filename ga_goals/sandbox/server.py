@@ -1,4 +1,4 @@
-"""The sandbox gRPC server: the Admin API (v1beta and v1alpha) over the real protocol.
+"""The sandbox gRPC server: the Admin API (v1beta and v1alpha) and the Data API over the real protocol.
 
 The clients' own proto-plus classes (de)serialise the messages; :class:`~ga_goals.sandbox.admin.AdminBackend`
 does the work on plain dicts, so both API versions share one implementation and one state.
@@ -23,11 +23,11 @@ import logging
 import re
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from concurrent import futures
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import grpc
 from google.analytics import admin_v1alpha, admin_v1beta
@@ -38,6 +38,9 @@ from grpc_status import rpc_status
 from ga_goals.sandbox.admin import AdminBackend, SandboxError
 from ga_goals.sandbox.faults import Fault, FaultSet
 from ga_goals.sandbox.store import SandboxStore
+
+if TYPE_CHECKING:
+    from ga_goals.sandbox.data_api import DataApi
 
 log = logging.getLogger(__name__)
 
@@ -161,6 +164,10 @@ class SandboxServer:
     :param write_quota: ``(writes, seconds)``: the sliding-window write quota per property, or
         None for no quota. GA4 allows 600 writes per minute per project.
     :param max_workers: threads serving calls.
+    :param data_api: also serve the Data API (``ga_goals.sandbox.data_api``: reports and funnels
+        over the events in ``state_dir/events``, opened on the first Data API call).
+    :param data_quota: Data API token limits replacing GA4's, e.g. ``{"tokens_per_hour": 20}``
+        (``ga_goals.sandbox.data_quota``); None reads ``$GA_GOALS_SANDBOX_DATA_QUOTA``.
     """
 
     def __init__(
@@ -173,6 +180,8 @@ class SandboxServer:
         latency: float = 0.0,
         write_quota: tuple[int, float] | None = (600, 60.0),
         max_workers: int = 8,
+        data_api: bool = True,
+        data_quota: Mapping[str, int] | None = None,
     ) -> None:
         self.store = SandboxStore(state_dir)
         self.backend = AdminBackend(self.store)
@@ -189,6 +198,15 @@ class SandboxServer:
         self.address: str | None = None
         for version, module in (("v1beta", admin_v1beta), ("v1alpha", admin_v1alpha)):
             self._add_admin(version, module)
+        #: The Data API (reports and funnels over the events in ``state_dir/events``), or None.
+        self.data: DataApi | None = None
+        if data_api:
+            from ga_goals.sandbox.data_api import DataApi
+            from ga_goals.sandbox.data_quota import DataQuota
+            from ga_goals.sandbox.events import SandboxEvents
+
+            self.data = DataApi(self.store, SandboxEvents(state_dir), DataQuota(data_quota))
+            self.data.register(self)
 
     def __repr__(self) -> str:
         return f"SandboxServer({str(self.store.state_dir)!r}, address={self.address!r})"
@@ -228,6 +246,8 @@ class SandboxServer:
         if self._executor is not None:
             self._executor.shutdown(wait=True)
             self._executor = None
+        if self.data is not None:
+            self.data.close()  # the events files (DuckDB lets one process open them)
 
     def wait(self, timeout: float | None = None) -> bool:
         """Block until the server stops; True if it did."""
@@ -400,7 +420,13 @@ class SandboxServer:
             unary(f"Delete{singular}", delete, None, ("name",))
 
 
-def _abort(context: grpc.ServicerContext, code: str, message: str, retry_after: float | None = None) -> None:
+def _abort(
+    context: grpc.ServicerContext,
+    code: str,
+    message: str,
+    retry_after: float | None = None,
+    domain: str = "analyticsadmin.googleapis.com",
+) -> None:
     """End the call with a status; RESOURCE_EXHAUSTED carries an ErrorInfo (reason ``rateLimitExceeded``,
     which api_core exposes as ``exc.reason``) and, when known, a RetryInfo with the wait."""
     if code != "RESOURCE_EXHAUSTED":
@@ -410,7 +436,7 @@ def _abort(context: grpc.ServicerContext, code: str, message: str, retry_after: 
     info.Pack(
         error_details_pb2.ErrorInfo(
             reason="rateLimitExceeded",
-            domain="analyticsadmin.googleapis.com",
+            domain=domain,
             metadata={"quota_limit": "WriteRequestsPerMinutePerProperty"} if retry_after is not None else {},
         )
     )
@@ -429,7 +455,7 @@ def _abort(context: grpc.ServicerContext, code: str, message: str, retry_after: 
 
 
 def _abort_error(context: grpc.ServicerContext, error: SandboxError) -> None:
-    _abort(context, error.code, error.message, error.retry_after)
+    _abort(context, error.code, error.message, error.retry_after, error.domain)
 
 
 __all__ = ["SandboxServer", "CallCounter", "WriteQuota", "Fault"]

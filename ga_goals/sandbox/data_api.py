@@ -1,0 +1,942 @@
+"""The sandbox's GA4 Data API over gRPC with the real protos: reports and funnels on DuckDB events.
+
+Registered on a :class:`~ga_goals.sandbox.server.SandboxServer` through ``add_methods`` (so call
+counting, latency and faults apply as to the Admin API):
+
+``google.analytics.data.v1beta.BetaAnalyticsData``
+    ``RunReport``, ``BatchRunReports`` (1 to 5 requests; an inner ``property`` must be empty or
+    the batch's), ``GetMetadata`` (``properties/N/metadata``: what :mod:`ga_goals.sandbox.reporting`
+    computes plus the property's registered custom definitions as ``customEvent:``,
+    ``customUser:`` and ``customItem:`` dimensions, custom metrics as ``customEvent:`` metrics and
+    ``keyEvents:<event>`` per key event; ``properties/0/metadata`` without them).
+``google.analytics.data.v1alpha.AlphaAnalyticsData``
+    ``RunFunnelReport``, ``RunReport`` and ``GetMetadata`` (the v1beta ones, converted), and
+    ``GetPropertyQuotasSnapshot``.
+
+Events come from :class:`~ga_goals.sandbox.events.SandboxEvents` (one DuckDB file per property,
+default shop traffic generated on the first call), plus the events the property's event create
+rules make (:func:`ga_goals.sandbox.reporting.events_source`); reports are SQL
+(:mod:`ga_goals.sandbox.reporting`); funnels are :func:`ga_goals.funnels.run_funnel` (the one
+funnel engine) and :func:`ga_goals.funnels.step_metrics` (the one derivation of completion and
+abandonment); quotas are :class:`~ga_goals.sandbox.data_quota.DataQuota`.
+
+**RunReport** supports dimensions and metrics as listed in :mod:`ga_goals.sandbox.reporting`;
+``dimension_filter`` (and/or/not groups of string (EXACT, BEGINS_WITH, ENDS_WITH, CONTAINS,
+FULL_REGEXP, PARTIAL_REGEXP), in-list, numeric, between and empty filters, on any supported
+dimension), ``metric_filter`` (numeric and between filters on metrics), 1 to 4 date ranges
+(``YYYY-MM-DD``, ``today``, ``yesterday``, ``NdaysAgo`` in the property's time zone; named or
+``date_range_N``; a ``dateRange`` column is appended with several), ``order_bys`` (metric, or
+dimension ALPHANUMERIC / CASE_INSENSITIVE_ALPHANUMERIC / NUMERIC; default: the first metric,
+descending), ``offset`` / ``limit`` (default 10,000, at most 250,000), ``row_count``,
+``metric_aggregations`` TOTAL / MAXIMUM / MINIMUM (rows ``RESERVED_TOTAL`` / ``RESERVED_MAX`` /
+``RESERVED_MIN``, one per date range), ``keep_empty_rows`` (rows whose metrics are all zero are
+left out otherwise), ``metadata.currency_code`` / ``time_zone`` and ``property_quota``.
+Not supported (UNIMPLEMENTED, with a message): ``cohort_spec``, ``comparisons``, dimension
+expressions, metric expressions, COUNT aggregations, pivots.
+
+**RunFunnelReport**: steps with a ``funnel_event_filter`` (event name and a parameter filter
+expression: and groups, ``not_expression`` of one condition, string (as above), in-list,
+numeric and between filters on event parameters; a ``funnel_field_filter`` on ``eventName``
+with one exact value also names the event), ``is_directly_followed_by``,
+``within_duration_from_prior_step``, open and closed funnels, 1 to 4 date ranges (default: 28
+days ending yesterday; a ``dateRange`` column with several), a breakdown (``limit`` 1..15,
+default 5: the top values by users at the first step per date range and segment, the others
+only in the ``RESERVED_TOTAL`` row), up to 4 user segments (a ``segment`` column valued
+``"<n>. <segment name>"`` as GA4 documents: see :func:`ga_goals.sandbox.reporting.segment_users_sql`),
+a ``dimension_filter`` on event-scoped dimensions, ``limit`` of rows, ``property_quota``. The
+response is shaped like the live one: ``funnel_table`` with ``funnelStepName`` ("1. name"),
+the four metrics listed twice in the headers (eight headers, four values per row) all typed
+TYPE_INTEGER, rates as fraction strings ("0.2857142857142857", "1", "0"), no row for a step
+without users; ``funnel_visualization`` with ``funnelStepName`` (+ ``segment``, ``dateRange``)
+and ``activeUsers``; ``kind = "analyticsData#runFunnelReport"``. Not supported: or-groups of
+several conditions and negated groups in a step, field filters other than ``eventName``, item
+parameters, ``funnel_next_action``, TRENDED_FUNNEL, session and event segments, sequence
+groups (UNIMPLEMENTED).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+import re
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import TYPE_CHECKING, Any
+
+from google.analytics import data_v1alpha as alpha
+from google.analytics import data_v1beta as beta
+
+from ga_goals.errors import GaGoalsError
+from ga_goals.sandbox.admin import SandboxError, invalid, not_found
+from ga_goals.sandbox.data_quota import DataQuota, funnel_cost, report_cost
+from ga_goals.sandbox.events import SandboxEvents, today_in
+from ga_goals.sandbox.reporting import (
+    DATE_RANGE,
+    Catalogue,
+    DateSpan,
+    Dimension,
+    FilterCount,
+    Metric,
+    event_dimension_sql,
+    events_source,
+    filter_sql,
+    metric_matches,
+    run_report_query,
+    segment_users_sql,
+    unimplemented,
+)
+from ga_goals.sandbox.store import SandboxStore
+
+if TYPE_CHECKING:
+    from ga_goals.funnels import StepMetrics
+    from ga_goals.model.tracking_plan import Funnel, StepFilter
+    from ga_goals.sandbox.server import SandboxServer
+
+BETA_SERVICE = "google.analytics.data.v1beta.BetaAnalyticsData"
+ALPHA_SERVICE = "google.analytics.data.v1alpha.AlphaAnalyticsData"
+
+MAX_DATE_RANGES = 4
+MAX_DIMENSIONS = 9
+MAX_METRICS = 10
+MAX_BATCH = 5
+MAX_SEGMENTS = 4
+MAX_STEPS = 10
+DEFAULT_LIMIT = 10_000
+MAX_LIMIT = 250_000
+DEFAULT_BREAKDOWN_LIMIT = 5
+MAX_BREAKDOWN_LIMIT = 15
+#: The funnel's date range when a request has none.
+DEFAULT_FUNNEL_RANGE = ("28daysAgo", "yesterday")
+#: GA4 has no data before this day.
+FIRST_DAY = date(2015, 8, 14)
+
+STEP_COLUMN = "funnelStepName"
+SEGMENT_COLUMN = "segment"
+FUNNEL_METRICS = ("activeUsers", "funnelStepCompletionRate", "funnelStepAbandonments", "funnelStepAbandonmentRate")
+RESERVED_TOTAL = "RESERVED_TOTAL"
+
+_PROPERTY = re.compile(r"^properties/([0-9]+)$")
+_METADATA = re.compile(r"^properties/([0-9]+)/metadata$")
+_QUOTAS = re.compile(r"^properties/([0-9]+)/propertyQuotasSnapshot$")
+_DAYS_AGO = re.compile(r"^([0-9]{1,5})daysAgo$")
+_ISO_DAY = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
+
+
+def number_text(value: float, integer: bool = False) -> str:
+    """A metric value as the Data API writes it: ``"7"``, ``"0.2857142857142857"``, ``"1"``."""
+    if integer:
+        return str(round(value))
+    if math.isfinite(value) and float(value).is_integer():
+        return str(int(value))
+    return repr(float(value))
+
+
+def report_number_text(value: float, integer: bool) -> str:
+    """A RunReport metric value: whole numbers without a decimal point, others to 12 significant
+    digits (sums of doubles carry noise: 64620.899999999165 is written 64620.9)."""
+    if integer or not math.isfinite(value):
+        return number_text(value, integer)
+    return number_text(float(f"{value:.12g}"))
+
+
+def _enum_name(value: Any) -> str:
+    return str(getattr(value, "name", value))
+
+
+@dataclass
+class _PreparedReport:
+    """A validated RunReport."""
+
+    request: Any
+    spans: list[DateSpan]
+    dimensions: list[Dimension]  # requested, in order (dateRange included when shown)
+    metrics: list[Metric]  # requested
+    extra_metrics: list[Metric]  # read by the metric filter only
+    catalogue: Catalogue
+    limit: int
+    offset: int
+    aggregations: set[str]
+    currency: str
+    time_zone: str
+    source: str  # the events relation (with the events the property's create rules make)
+    filter_count: FilterCount = field(default_factory=FilterCount)
+
+
+class DataApi:
+    """The Data API's behaviour (see the module docstring); one per server."""
+
+    def __init__(self, store: SandboxStore, events: SandboxEvents, quota: DataQuota) -> None:
+        self.store = store
+        self.events = events
+        self.quota = quota
+
+    # -- registration ----------------------------------------------------------------------------
+
+    def register(self, server: SandboxServer) -> None:
+        """Serve the v1beta and v1alpha Data API methods on ``server`` (before it starts)."""
+        server.add_methods(
+            BETA_SERVICE,
+            "data.v1beta",
+            {
+                "RunReport": (self.run_report, beta.RunReportRequest.deserialize, beta.RunReportResponse.serialize, ()),
+                "BatchRunReports": (
+                    self.batch_run_reports,
+                    beta.BatchRunReportsRequest.deserialize,
+                    beta.BatchRunReportsResponse.serialize,
+                    (),
+                ),
+                "GetMetadata": (self.get_metadata, beta.GetMetadataRequest.deserialize, beta.Metadata.serialize, ()),
+            },
+        )
+        server.add_methods(
+            ALPHA_SERVICE,
+            "data.v1alpha",
+            {
+                "RunFunnelReport": (
+                    self.run_funnel_report,
+                    alpha.RunFunnelReportRequest.deserialize,
+                    alpha.RunFunnelReportResponse.serialize,
+                    (),
+                ),
+                "RunReport": (self.run_report_alpha, alpha.RunReportRequest.deserialize, alpha.RunReportResponse.serialize, ()),
+                "GetMetadata": (self.get_metadata_alpha, alpha.GetMetadataRequest.deserialize, alpha.Metadata.serialize, ()),
+                "GetPropertyQuotasSnapshot": (
+                    self.property_quotas_snapshot,
+                    alpha.GetPropertyQuotasSnapshotRequest.deserialize,
+                    alpha.PropertyQuotasSnapshot.serialize,
+                    (),
+                ),
+            },
+        )
+
+    def close(self) -> None:
+        self.events.close()
+
+    # -- common ------------------------------------------------------------------------------------
+
+    def _state(self, property_id: str, name: str) -> dict[str, Any]:
+        state = self.store.load(property_id)
+        if state is None:
+            known = self.store.properties()
+            hint = f" (the sandbox has: {', '.join(known[:5])}{', ...' if len(known) > 5 else ''})" if known else ""
+            raise not_found(name, hint)
+        return state
+
+    def _property(self, name: str, what: str = "property") -> tuple[str, dict[str, Any]]:
+        match = _PROPERTY.match(name or "")
+        if not match:
+            if not name:
+                raise invalid(f"{what} is required: properties/{{property_id}}, e.g. properties/1234")
+            raise invalid(f"{what} {name!r} is malformed: expected properties/{{property_id}}, e.g. properties/1234")
+        return match.group(1), self._state(match.group(1), name)
+
+    @contextlib.contextmanager
+    def _events(self, property_id: str, time_zone: str) -> Iterator[Any]:
+        """A cursor on the property's events; a file another process holds is FAILED_PRECONDITION."""
+        with contextlib.ExitStack() as stack:
+            try:
+                con = stack.enter_context(self.events.reading(property_id, time_zone))
+            except GaGoalsError as exc:
+                raise SandboxError("FAILED_PRECONDITION", str(exc)) from None
+            yield con
+
+    @staticmethod
+    def _tier(state: dict[str, Any]) -> str:
+        return str(state["property"].get("service_level") or "")
+
+    @staticmethod
+    def _time_zone(state: dict[str, Any]) -> str:
+        return str(state["property"].get("time_zone") or "UTC")
+
+    @staticmethod
+    def _day(text: str, today: date, where: str) -> date:
+        value = (text or "").strip()
+        if not value:
+            raise invalid(f"{where} is required: YYYY-MM-DD, today, yesterday or NdaysAgo")
+        if value == "today":
+            return today
+        if value == "yesterday":
+            return today - timedelta(days=1)
+        match = _DAYS_AGO.match(value)
+        if match:
+            return today - timedelta(days=int(match.group(1)))
+        if _ISO_DAY.match(value):
+            try:
+                return date.fromisoformat(value)
+            except ValueError:
+                pass
+        raise invalid(f"{where} {text!r} is invalid: use YYYY-MM-DD, today, yesterday or NdaysAgo")
+
+    def _spans(self, ranges: Sequence[Any], time_zone: str, *, default: tuple[str, str] | None = None) -> list[DateSpan]:
+        ranges = list(ranges)
+        if not ranges:
+            if default is None:
+                raise invalid("dateRanges: at least one date range is required")
+            ranges = [alpha.DateRange(start_date=default[0], end_date=default[1])]
+        if len(ranges) > MAX_DATE_RANGES:
+            raise invalid(f"dateRanges: at most {MAX_DATE_RANGES} date ranges are allowed, got {len(ranges)}")
+        today = today_in(time_zone)
+        spans = []
+        for i, r in enumerate(ranges):
+            where = f"dateRanges[{i}]"
+            start = self._day(r.start_date, today, f"{where}.startDate")
+            end = self._day(r.end_date, today, f"{where}.endDate")
+            if start > end:
+                raise invalid(f"{where}: the start date {start} is after the end date {end}")
+            if start < FIRST_DAY:
+                raise invalid(f"{where}: dates before {FIRST_DAY} are not supported (start date {start})")
+            name = r.name or f"date_range_{i}"
+            if r.name and r.name.startswith(("date_range_", "RESERVED_")):
+                raise invalid(f"{where}.name {r.name!r} must not begin with date_range_ or RESERVED_")
+            spans.append(DateSpan(name, start, end))
+        return spans
+
+    # -- RunReport ---------------------------------------------------------------------------------
+
+    def _prepare_report(self, request: Any, state: dict[str, Any], where: str = "") -> _PreparedReport:
+        p = f"{where}." if where else ""
+        if "cohort_spec" in request:
+            raise unimplemented("cohortSpec (cohort reports)")
+        if len(request.comparisons):
+            raise unimplemented("comparisons")
+        catalogue = Catalogue.for_property(state)
+        prop = state["property"]
+        spans = self._spans(request.date_ranges, self._time_zone(state))
+        if len(request.dimensions) > MAX_DIMENSIONS:
+            raise invalid(f"{p}dimensions: at most {MAX_DIMENSIONS} dimensions are allowed, got {len(request.dimensions)}")
+        if len(request.metrics) > MAX_METRICS:
+            raise invalid(f"{p}metrics: at most {MAX_METRICS} metrics are allowed, got {len(request.metrics)}")
+        if not len(request.dimensions) and not len(request.metrics):
+            raise invalid(f"{p}a report needs at least one metric or dimension")
+        dimensions: list[Dimension] = []
+        for d in request.dimensions:
+            if "dimension_expression" in d:
+                raise unimplemented(f"dimension expressions ({d.name})")
+            if d.name in (x.api_name for x in dimensions):
+                raise invalid(f"{p}dimensions: duplicate dimension {d.name}")
+            dimensions.append(catalogue.dimension(d.name))
+        if len(spans) > 1 and DATE_RANGE not in (d.api_name for d in dimensions):
+            dimensions.append(catalogue.dimension(DATE_RANGE))
+        metrics: list[Metric] = []
+        for m in request.metrics:
+            if m.expression:
+                raise unimplemented(f"metric expressions ({m.name} = {m.expression})")
+            if m.name in (x.api_name for x in metrics):
+                raise invalid(f"{p}metrics: duplicate metric {m.name}")
+            metrics.append(catalogue.metric(m.name))
+        extra: list[Metric] = []
+        if "metric_filter" in request:
+            for name in _filter_names(request.metric_filter):
+                if name in catalogue.dimensions and name not in catalogue.metrics:
+                    raise invalid(f"Field {name} is a dimension: metricFilter takes metrics (use dimensionFilter).")
+                metric = catalogue.metric(name, where=" (metricFilter)")
+                if metric not in metrics and metric not in extra:
+                    extra.append(metric)
+        for i, ob in enumerate(request.order_bys):
+            if "metric" in ob:
+                if ob.metric.metric_name not in (m.api_name for m in metrics):
+                    raise invalid(f"{p}orderBys[{i}]: metric {ob.metric.metric_name} is not in the request's metrics")
+            elif "dimension" in ob:
+                if ob.dimension.dimension_name not in (d.api_name for d in dimensions):
+                    raise invalid(f"{p}orderBys[{i}]: dimension {ob.dimension.dimension_name} is not in the request's dimensions")
+            elif "pivot" in ob:
+                raise unimplemented("pivot order bys")
+            else:
+                raise invalid(f"{p}orderBys[{i}]: an order by needs a metric or a dimension")
+        aggregations = {_enum_name(a) for a in request.metric_aggregations}
+        if "COUNT" in aggregations:
+            raise unimplemented("the COUNT metric aggregation")
+        aggregations.discard("METRIC_AGGREGATION_UNSPECIFIED")
+        if request.limit < 0 or request.offset < 0:
+            raise invalid(f"{p}limit and offset must not be negative")
+        limit = min(request.limit or DEFAULT_LIMIT, MAX_LIMIT)
+        prepared = _PreparedReport(
+            request=request,
+            spans=spans,
+            dimensions=dimensions,
+            metrics=metrics,
+            extra_metrics=extra,
+            catalogue=catalogue,
+            limit=limit,
+            offset=int(request.offset),
+            aggregations=aggregations,
+            currency=request.currency_code or str(prop.get("currency_code") or "USD"),
+            time_zone=self._time_zone(state),
+            source=events_source(state),
+        )
+        if "dimension_filter" in request:
+            # Validate field names now (before any quota or data is touched).
+            for name in _filter_names(request.dimension_filter):
+                if name in catalogue.metrics and name not in catalogue.dimensions:
+                    raise invalid(f"Field {name} is a metric: dimensionFilter takes dimensions (use metricFilter).")
+                catalogue.dimension(name, where=" (dimensionFilter)")
+        return prepared
+
+    def _execute_report(self, prepared: _PreparedReport, con: Any) -> tuple[beta.RunReportResponse, int]:
+        """The response (without property_quota) and its cost in tokens."""
+        request = prepared.request
+        all_metrics = prepared.metrics + prepared.extra_metrics
+        result = run_report_query(
+            con,
+            prepared.catalogue,
+            prepared.dimensions,
+            all_metrics,
+            prepared.spans,
+            request.dimension_filter if "dimension_filter" in request else None,
+            with_totals="TOTAL" in prepared.aggregations,
+            count=prepared.filter_count,
+            table=prepared.source,
+        )
+        names = [d.api_name for d in prepared.dimensions]
+        k = len(prepared.metrics)
+        metric_names = [m.api_name for m in all_metrics]
+
+        def dims_of(ri: int, values: Sequence[str]) -> list[str]:
+            it = iter(values)
+            return [prepared.spans[ri].name if d.scope == "range" else next(it) for d in prepared.dimensions]
+
+        rows: list[tuple[list[str], tuple[float, ...], int]] = []
+        for ri, values, numbers in result.rows:
+            if "metric_filter" in request and not metric_matches(
+                request.metric_filter, dict(zip(metric_names, numbers)), "metricFilter"
+            ):
+                continue
+            shown_numbers = numbers[:k]
+            if k and not request.keep_empty_rows and not any(shown_numbers):
+                continue
+            rows.append((dims_of(ri, values), shown_numbers, ri))
+        _sort(rows, request.order_bys, names, [m.api_name for m in prepared.metrics])
+        row_count = len(rows)
+        page = rows[prepared.offset : prepared.offset + prepared.limit]
+
+        def row_message(dims: Sequence[str], numbers: Sequence[float]) -> beta.Row:
+            return beta.Row(
+                dimension_values=[beta.DimensionValue(value=v) for v in dims],
+                metric_values=[
+                    beta.MetricValue(value=report_number_text(x, m.integer)) for x, m in zip(numbers, prepared.metrics)
+                ],
+            )
+
+        def reserved(label: str, ri: int) -> list[str]:
+            return [prepared.spans[ri].name if d.scope == "range" else label for d in prepared.dimensions]
+
+        response = beta.RunReportResponse(
+            dimension_headers=[beta.DimensionHeader(name=n) for n in names],
+            metric_headers=[
+                beta.MetricHeader(name=m.api_name, type_=getattr(beta.MetricType, m.type_)) for m in prepared.metrics
+            ],
+            rows=[row_message(d, n) for d, n, _ri in page],
+            row_count=row_count,
+            metadata=beta.ResponseMetaData(currency_code=prepared.currency, time_zone=prepared.time_zone),
+            kind="analyticsData#runReport",
+        )
+        if "TOTAL" in prepared.aggregations:
+            zeros = tuple(0.0 for _ in all_metrics)
+            response.totals = [
+                row_message(reserved(RESERVED_TOTAL, ri), result.totals.get(ri, zeros)[:k]) for ri in range(len(prepared.spans))
+            ]
+        for aggregation, label, pick in (("MAXIMUM", "RESERVED_MAX", max), ("MINIMUM", "RESERVED_MIN", min)):
+            if aggregation not in prepared.aggregations:
+                continue
+            out = []
+            for ri in range(len(prepared.spans)):
+                mine = [numbers for _d, numbers, r in rows if r == ri]
+                extremes = [pick(col) for col in zip(*mine)] if mine else [0.0] * k
+                out.append(row_message(reserved(label, ri), extremes))
+            setattr(response, "maximums" if aggregation == "MAXIMUM" else "minimums", out)
+        cost = report_cost(
+            len(page), len(prepared.spans), max(s.days for s in prepared.spans), prepared.filter_count.leaves
+        )
+        return response, cost
+
+    def run_report(self, request: Any) -> beta.RunReportResponse:
+        pid, state = self._property(request.property)
+        prepared = self._prepare_report(request, state)
+        with self.quota.request(pid, "core", self._tier(state)) as charge:
+            with self._events(pid, self._time_zone(state)) as con:
+                response, cost = self._execute_report(prepared, con)
+            quota = charge(cost)
+        if request.return_property_quota:
+            response.property_quota = quota.to_message(beta)
+        return response
+
+    def batch_run_reports(self, request: Any) -> beta.BatchRunReportsResponse:
+        pid, state = self._property(request.property)
+        requests = list(request.requests)
+        if not requests:
+            raise invalid("requests: a batch needs at least one request")
+        if len(requests) > MAX_BATCH:
+            raise invalid(f"requests: BatchRunReports takes at most {MAX_BATCH} requests, got {len(requests)}")
+        prepared = []
+        for i, inner in enumerate(requests):
+            if inner.property and inner.property != request.property:
+                raise invalid(
+                    f"requests[{i}].property {inner.property!r} must be empty or equal to the batch's property "
+                    f"{request.property!r}"
+                )
+            prepared.append(self._prepare_report(inner, state, where=f"requests[{i}]"))
+        reports = []
+        tier, time_zone = self._tier(state), self._time_zone(state)
+        with self.quota.request(pid, "core", tier) as charge, self._events(pid, time_zone) as con:
+            for item in prepared:
+                response, cost = self._execute_report(item, con)
+                quota = charge(cost)
+                if item.request.return_property_quota:
+                    response.property_quota = quota.to_message(beta)
+                reports.append(response)
+        return beta.BatchRunReportsResponse(reports=reports, kind="analyticsData#batchRunReports")
+
+    def run_report_alpha(self, request: Any) -> alpha.RunReportResponse:
+        """v1alpha RunReport: the v1beta one (the messages share their JSON form)."""
+        if "conversion_spec" in request:
+            raise unimplemented("conversionSpec")
+        converted = beta.RunReportRequest.from_json(alpha.RunReportRequest.to_json(request), ignore_unknown_fields=True)
+        response = self.run_report(converted)
+        return alpha.RunReportResponse.from_json(beta.RunReportResponse.to_json(response), ignore_unknown_fields=True)
+
+    # -- GetMetadata -------------------------------------------------------------------------------
+
+    def get_metadata(self, request: Any) -> beta.Metadata:
+        match = _METADATA.match(request.name or "")
+        if not match:
+            raise invalid(f"name {request.name!r} is malformed: expected properties/{{property_id}}/metadata")
+        pid = match.group(1)
+        if pid == "0":
+            catalogue = Catalogue.for_property(None)
+        else:
+            state = self._state(pid, f"properties/{pid}")
+            self.quota.charge(pid, "core", self._tier(state), 1)
+            catalogue = Catalogue.for_property(state)
+        dims = list(catalogue.dimensions.values()) + list(catalogue.listed_only.values())
+        return beta.Metadata(
+            name=request.name,
+            dimensions=[
+                beta.DimensionMetadata(
+                    api_name=d.api_name,
+                    ui_name=d.ui_name,
+                    description=d.description,
+                    category=d.category,
+                    custom_definition=d.custom,
+                )
+                for d in dims
+            ],
+            metrics=[
+                beta.MetricMetadata(
+                    api_name=m.api_name,
+                    ui_name=m.ui_name,
+                    description=m.description,
+                    type_=getattr(beta.MetricType, m.type_),
+                    category=m.category,
+                    custom_definition=m.custom,
+                )
+                for m in catalogue.metrics.values()
+            ],
+        )
+
+    def get_metadata_alpha(self, request: Any) -> alpha.Metadata:
+        response = self.get_metadata(beta.GetMetadataRequest(name=request.name))
+        return alpha.Metadata.from_json(beta.Metadata.to_json(response), ignore_unknown_fields=True)
+
+    def property_quotas_snapshot(self, request: Any) -> alpha.PropertyQuotasSnapshot:
+        match = _QUOTAS.match(request.name or "")
+        if not match:
+            raise invalid(f"name {request.name!r} is malformed: expected properties/{{property_id}}/propertyQuotasSnapshot")
+        pid = match.group(1)
+        state = self._state(pid, f"properties/{pid}")
+        tier = self._tier(state)
+        core = self.quota.snapshot(pid, "core", tier).to_message(alpha)
+        funnel = self.quota.snapshot(pid, "funnel", tier).to_message(alpha)
+        return alpha.PropertyQuotasSnapshot(
+            name=request.name, core_property_quota=core, funnel_property_quota=funnel, realtime_property_quota=core
+        )
+
+    # -- RunFunnelReport ---------------------------------------------------------------------------
+
+    def run_funnel_report(self, request: Any) -> alpha.RunFunnelReportResponse:
+        from ga_goals.funnels import FunnelDefinitionError, run_funnel
+        from ga_goals.funnels.semantics import validate
+        from ga_goals.funnels.sql import BREAKDOWN_DIMENSIONS
+
+        pid, state = self._property(request.property)
+        time_zone = self._time_zone(state)
+        catalogue = Catalogue.for_property(state)
+        spans = self._spans(request.date_ranges, time_zone, default=DEFAULT_FUNNEL_RANGE)
+        if "funnel" not in request:
+            raise invalid("funnel is required")
+        funnel = funnel_from_request(request.funnel)
+        try:
+            validate(funnel)
+        except FunnelDefinitionError as exc:
+            raise invalid(f"funnel: {exc}") from None
+        if "funnel_next_action" in request:
+            raise unimplemented("funnelNextAction")
+        visualization = _enum_name(request.funnel_visualization_type)
+        if visualization == "TRENDED_FUNNEL":
+            raise unimplemented("the TRENDED_FUNNEL visualization (use STANDARD_FUNNEL)")
+        breakdown: str | None = None
+        breakdown_limit = DEFAULT_BREAKDOWN_LIMIT
+        if "funnel_breakdown" in request:
+            fb = request.funnel_breakdown
+            name = fb.breakdown_dimension.name if "breakdown_dimension" in fb else ""
+            if not name:
+                raise invalid("funnelBreakdown.breakdownDimension: a valid dimension is required")
+            catalogue.dimension(name, where=" (funnelBreakdown)")
+            if name not in BREAKDOWN_DIMENSIONS and not name.startswith(("customEvent:", "customUser:")):
+                raise unimplemented(
+                    f"breaking a funnel down by {name} (breakdowns: {', '.join(BREAKDOWN_DIMENSIONS)}, "
+                    "customEvent:<parameter>, customUser:<property>)"
+                )
+            if "limit" in fb:
+                if not 0 < fb.limit <= MAX_BREAKDOWN_LIMIT:
+                    raise invalid(
+                        f"funnelBreakdown.limit must exceed zero and cannot exceed {MAX_BREAKDOWN_LIMIT}, got {fb.limit}"
+                    )
+                breakdown_limit = int(fb.limit)
+            breakdown = name
+        segments = list(request.segments)
+        if len(segments) > MAX_SEGMENTS:
+            raise invalid(f"segments: at most {MAX_SEGMENTS} segments are allowed in a funnel report, got {len(segments)}")
+        if request.limit < 0:
+            raise invalid("limit must not be negative")
+        row_limit = min(request.limit or DEFAULT_LIMIT, MAX_LIMIT)
+        conditions: list[str] = []
+        if "dimension_filter" in request:
+            conditions.append(
+                filter_sql(
+                    request.dimension_filter,
+                    lambda n: event_dimension_sql(
+                        catalogue.dimension(n, where=" (dimensionFilter)"), "in a funnel's dimensionFilter"
+                    ),
+                    "dimensionFilter",
+                )
+            )
+        # Source relation per (range, segment): the events (and created events), or a filtered SELECT of them.
+        base = events_source(state)
+        sources: dict[tuple[int, int | None], str] = {}
+        for ri, span in enumerate(spans):
+            for si in range(len(segments)) if segments else [None]:
+                parts = list(conditions)
+                if si is not None:
+                    users = segment_users_sql(segments[si], catalogue, span, f"segments[{si}]", table=base)
+                    parts.append(f"t.user_pseudo_id IN (SELECT uid FROM ({users}) AS su)")
+                sources[(ri, si)] = f"(SELECT t.* FROM {base} AS t WHERE {' AND '.join(parts)})" if parts else base
+
+        with self.quota.request(pid, "funnel", self._tier(state)) as charge:
+            results = {}
+            with self._events(pid, time_zone) as con:
+                for (ri, si), source in sources.items():
+                    span = spans[ri]
+                    try:
+                        results[(ri, si)] = run_funnel(
+                            con, funnel, span.start, span.end, breakdown, limit=breakdown_limit, table=source
+                        )
+                    except FunnelDefinitionError as exc:
+                        raise invalid(f"funnel: {exc}") from None
+            response = funnel_response(funnel, spans, segments, breakdown, results, row_limit)
+            cost = funnel_cost(
+                len(funnel.steps),
+                len(spans),
+                len(segments),
+                breakdown is not None,
+                len(response.funnel_table.rows),
+                max(s.days for s in spans),
+            )
+            quota = charge(cost)
+        if request.return_property_quota:
+            response.property_quota = quota.to_message(alpha)
+        return response
+
+
+# ---------------------------------------------------------------------------------------------
+# Funnel requests -> ga_goals.model Funnel
+
+
+def funnel_from_request(message: Any) -> Funnel:
+    """A v1alpha ``Funnel`` as a :class:`ga_goals.model.tracking_plan.Funnel` (the engine's input)."""
+    from ga_goals.model.tracking_plan import Funnel, FunnelStep
+
+    steps = list(message.steps)
+    if not steps:
+        raise invalid("funnel.steps: a funnel needs at least one step")
+    if len(steps) > MAX_STEPS:
+        raise invalid(f"funnel.steps: at most {MAX_STEPS} steps are allowed, got {len(steps)}")
+    out = []
+    for i, step in enumerate(steps):
+        where = f"funnel.steps[{i}]"
+        if "filter_expression" not in step:
+            raise invalid(f"{where}.filterExpression is required")
+        event, filters = _step_condition(step.filter_expression, f"{where}.filterExpression")
+        within: float | None = None
+        if "within_duration_from_prior_step" in step:
+            delta = step.within_duration_from_prior_step
+            seconds = delta.total_seconds() if isinstance(delta, timedelta) else float(delta.seconds) + delta.nanos / 1e9
+            if seconds < 0:
+                raise invalid(f"{where}.withinDurationFromPriorStep must not be negative")
+            within = seconds
+        out.append(
+            FunnelStep(
+                name=step.name,
+                event=event,
+                filters=tuple(filters),
+                directly_followed=bool(step.is_directly_followed_by) and i > 0,
+                within_seconds=within if i > 0 else None,
+            )
+        )
+    return Funnel(name="funnel", title="", steps=tuple(out), open=bool(message.is_open_funnel))
+
+
+def _step_condition(expression: Any, where: str) -> tuple[str, list[StepFilter]]:
+    """(event name, parameter filters) of a step's ``FunnelFilterExpression``."""
+    if "funnel_event_filter" in expression:
+        ef = expression.funnel_event_filter
+        if "event_name" not in ef or not ef.event_name:
+            raise invalid(f"{where}.funnelEventFilter.eventName is required")
+        filters: list[StepFilter] = []
+        if "funnel_parameter_filter_expression" in ef:
+            filters = _parameter_filters(ef.funnel_parameter_filter_expression, f"{where}.funnelEventFilter")
+        return ef.event_name, filters
+    if "and_group" in expression:
+        parts = [_step_condition(e, f"{where}.andGroup") for e in expression.and_group.expressions]
+        events = {event for event, _f in parts}
+        if len(events) != 1:
+            raise unimplemented(f"and groups of several event names in a funnel step ({where})")
+        return parts[0][0], [f for _e, fs in parts for f in fs]
+    if "or_group" in expression:
+        group = list(expression.or_group.expressions)
+        if len(group) == 1:
+            return _step_condition(group[0], f"{where}.orGroup")
+        raise unimplemented(f"or groups of several conditions in a funnel step ({where})")
+    if "not_expression" in expression:
+        raise unimplemented(f"negated conditions in a funnel step ({where}.notExpression)")
+    if "funnel_field_filter" in expression:
+        ff = expression.funnel_field_filter
+        if ff.field_name == "eventName":
+            if "string_filter" in ff and _enum_name(ff.string_filter.match_type) in ("EXACT", "MATCH_TYPE_UNSPECIFIED"):
+                return ff.string_filter.value, []
+            if "in_list_filter" in ff and len(ff.in_list_filter.values) == 1:
+                return ff.in_list_filter.values[0], []
+        raise unimplemented(
+            f"funnelFieldFilter on {ff.field_name or '(no field)'} in a funnel step ({where}); use funnelEventFilter"
+        )
+    raise invalid(f"{where}: a step needs a funnelEventFilter")
+
+
+_STRING_OPS = {
+    "EXACT": "equals",
+    "MATCH_TYPE_UNSPECIFIED": "equals",
+    "BEGINS_WITH": "starts_with",
+    "ENDS_WITH": "ends_with",
+    "CONTAINS": "contains",
+    "FULL_REGEXP": "matches",
+    "PARTIAL_REGEXP": "matches",
+}
+_NUMERIC_OPS = {
+    "EQUAL": "equals",
+    "LESS_THAN": "less_than",
+    "LESS_THAN_OR_EQUAL": "less_than_or_equal",
+    "GREATER_THAN": "greater_than",
+    "GREATER_THAN_OR_EQUAL": "greater_than_or_equal",
+}
+
+
+def _number(value: Any) -> float | int:
+    if "double_value" in value:
+        return float(value.double_value)
+    return int(value.int64_value)
+
+
+def _parameter_filters(expression: Any, where: str) -> list[StepFilter]:
+    """A ``FunnelParameterFilterExpression`` as ANDed :class:`StepFilter`s (rule 3 of ``ga_goals.funnels``)."""
+    from ga_goals.model.tracking_plan import StepFilter
+
+    if "and_group" in expression:
+        return [f for e in expression.and_group.expressions for f in _parameter_filters(e, f"{where}.andGroup")]
+    if "or_group" in expression:
+        group = list(expression.or_group.expressions)
+        if len(group) == 1:
+            return _parameter_filters(group[0], f"{where}.orGroup")
+        raise unimplemented(f"or groups of several parameter conditions ({where})")
+    if "not_expression" in expression:
+        inner = _parameter_filters(expression.not_expression, f"{where}.notExpression")
+        if len(inner) != 1:
+            raise unimplemented(f"negated groups of parameter conditions ({where}.notExpression)")
+        f = inner[0]
+        return [StepFilter(f.parameter, f.op, f.value, f.case_sensitive, not f.negated)]
+    if "funnel_parameter_filter" not in expression:
+        raise invalid(f"{where}: an empty parameter filter expression")
+    f = expression.funnel_parameter_filter
+    if "item_parameter_name" in f:
+        raise unimplemented(f"item parameter filters in funnel steps ({where})")
+    name = f.event_parameter_name
+    if not name:
+        raise invalid(f"{where}.funnelParameterFilter.eventParameterName is required")
+    if "string_filter" in f:
+        s = f.string_filter
+        match = _enum_name(s.match_type)
+        op = _STRING_OPS.get(match)
+        if op is None:
+            raise invalid(f"{where}: unknown string match type {match}")
+        value = s.value if match != "PARTIAL_REGEXP" else f".*(?:{s.value}).*"
+        return [StepFilter(name, op, value, bool(s.case_sensitive))]
+    if "in_list_filter" in f:
+        values = tuple(f.in_list_filter.values)
+        if not values:
+            raise invalid(f"{where}: inListFilter needs at least one value")
+        return [StepFilter(name, "in", values, bool(f.in_list_filter.case_sensitive))]
+    if "numeric_filter" in f:
+        op = _NUMERIC_OPS.get(_enum_name(f.numeric_filter.operation))
+        if op is None:
+            raise invalid(f"{where}: numericFilter needs an operation (EQUAL, LESS_THAN, GREATER_THAN...)")
+        return [StepFilter(name, op, _number(f.numeric_filter.value))]
+    if "between_filter" in f:
+        b = f.between_filter
+        return [
+            StepFilter(name, "greater_than_or_equal", _number(b.from_value)),
+            StepFilter(name, "less_than_or_equal", _number(b.to_value)),
+        ]
+    raise invalid(f"{where}: the parameter filter has no condition")
+
+
+# ---------------------------------------------------------------------------------------------
+# Funnel results -> RunFunnelReportResponse
+
+
+def funnel_response(
+    funnel: Funnel,
+    spans: Sequence[DateSpan],
+    segments: Sequence[Any],
+    breakdown: str | None,
+    results: dict[tuple[int, int | None], Any],
+    row_limit: int = DEFAULT_LIMIT,
+) -> alpha.RunFunnelReportResponse:
+    """The response GA4 gives for these engine results (see the module docstring)."""
+    several = len(spans) > 1
+    seg_labels = [f"{i + 1}. {s.name or 'Segment'}" for i, s in enumerate(segments)]
+    table_dims = [STEP_COLUMN] + ([SEGMENT_COLUMN] if segments else []) + ([breakdown] if breakdown else [])
+    table_dims += [DATE_RANGE] if several else []
+    vis_dims = [STEP_COLUMN] + ([SEGMENT_COLUMN] if segments else []) + ([DATE_RANGE] if several else [])
+    table_rows: list[alpha.Row] = []
+    vis_rows: list[alpha.Row] = []
+    n = len(funnel.steps)
+    for si in range(len(segments)) if segments else [None]:
+        cells = {ri: results[(ri, si)] for ri in range(len(spans))}
+        metrics: dict[int, dict[str | None, list[StepMetrics]]] = {ri: {None: r.metrics()} for ri, r in cells.items()}
+        values: list[str] = []
+        for ri, r in cells.items():
+            for row in r.rows:
+                metrics[ri][row.breakdown] = r.metrics(row)
+                if row.breakdown not in values:
+                    values.append(row.breakdown)
+        for k in range(n):
+            for value in [None, *values] if breakdown else [None]:
+                for ri in range(len(spans)):
+                    step = metrics[ri].get(value)
+                    if step is None or step[k].active_users == 0:
+                        continue  # GA4 leaves out steps nobody reached
+                    m = step[k]
+                    dims = [m.label]
+                    if segments:
+                        dims.append(seg_labels[si])  # type: ignore[index]
+                    if breakdown:
+                        dims.append(RESERVED_TOTAL if value is None else value)
+                    if several:
+                        dims.append(spans[ri].name)
+                    table_rows.append(
+                        _row(
+                            dims,
+                            [
+                                str(m.active_users),
+                                number_text(m.completion_rate),
+                                str(m.abandonments),
+                                number_text(m.abandonment_rate),
+                            ],
+                        )
+                    )
+            for ri in range(len(spans)):
+                m = metrics[ri][None][k]
+                if m.active_users == 0:
+                    continue
+                dims = [m.label] + ([seg_labels[si]] if segments else []) + ([spans[ri].name] if several else [])  # type: ignore[index]
+                vis_rows.append(_row(dims, [str(m.active_users)]))
+    integer = alpha.MetricType.TYPE_INTEGER
+    table = alpha.FunnelSubReport(
+        dimension_headers=[alpha.DimensionHeader(name=d) for d in table_dims],
+        # The live API lists the four metrics twice (eight headers for four values a row).
+        metric_headers=[alpha.MetricHeader(name=m, type_=integer) for m in FUNNEL_METRICS] * 2,
+        rows=table_rows[:row_limit],
+        metadata=alpha.FunnelResponseMetadata(),
+    )
+    visualization = alpha.FunnelSubReport(
+        dimension_headers=[alpha.DimensionHeader(name=d) for d in vis_dims],
+        metric_headers=[alpha.MetricHeader(name="activeUsers", type_=integer)],
+        rows=vis_rows[:row_limit],
+        metadata=alpha.FunnelResponseMetadata(),
+    )
+    return alpha.RunFunnelReportResponse(
+        funnel_table=table, funnel_visualization=visualization, kind="analyticsData#runFunnelReport"
+    )
+
+
+def _row(dims: Sequence[str], metrics: Sequence[str]) -> alpha.Row:
+    return alpha.Row(
+        dimension_values=[alpha.DimensionValue(value=v) for v in dims],
+        metric_values=[alpha.MetricValue(value=v) for v in metrics],
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# helpers
+
+
+def _filter_names(expression: Any) -> list[str]:
+    from ga_goals.sandbox.reporting import filter_fields
+
+    return filter_fields(expression)
+
+
+def _sort(
+    rows: list[tuple[list[str], tuple[float, ...], int]],
+    order_bys: Sequence[Any],
+    dimension_names: list[str],
+    metric_names: list[str],
+) -> None:
+    """Sort report rows in place by ``order_bys`` (default: first metric descending, then dimensions)."""
+    if not order_bys:
+        rows.sort(key=lambda r: (r[2], r[0]))
+        if metric_names:
+            rows.sort(key=lambda r: r[1][0], reverse=True)
+        return
+    for ob in reversed(list(order_bys)):
+        key: Callable[[tuple[list[str], tuple[float, ...], int]], Any]
+        if "metric" in ob:
+            index = metric_names.index(ob.metric.metric_name)
+
+            def key(r: Any, i: int = index) -> Any:
+                return r[1][i]
+
+        else:
+            index = dimension_names.index(ob.dimension.dimension_name)
+            kind = _enum_name(ob.dimension.order_type)
+            if kind == "CASE_INSENSITIVE_ALPHANUMERIC":
+
+                def key(r: Any, i: int = index) -> Any:
+                    return r[0][i].lower()
+
+            elif kind == "NUMERIC":
+
+                def key(r: Any, i: int = index) -> Any:
+                    try:
+                        return (0, float(r[0][i]), "")
+                    except ValueError:
+                        return (1, 0.0, r[0][i])
+
+            else:
+
+                def key(r: Any, i: int = index) -> Any:
+                    return r[0][i]
+
+        rows.sort(key=key, reverse=bool(ob.desc))
+
+
+__all__ = ["DataApi", "funnel_from_request", "funnel_response", "number_text"]
