@@ -73,15 +73,21 @@ class FunnelChart:
 
 
 def funnel_chart(funnel: FunnelData, *, width: int = 760, label_width: int = 230, value_width: int = 150) -> FunnelChart:
-    """The chart of one funnel: a bar per step, its length the share of step 1's users."""
+    """The chart of one funnel: a bar per step, its length the share of step 1's users.
+
+    Open funnels can have more users at a later step than at step 1; the bars are then scaled
+    to the largest step, so none runs out of its track (the label still gives the share).
+    """
     row, bar_h, top = 40, 24, 8
     bar_x = label_width
     bar_max = width - label_width - value_width
+    largest = max((step.share_of_first for step in funnel.steps), default=1.0) if funnel.users else 1.0
+    scale = 1.0 / largest if largest > 1.0 else 1.0
     bars = []
     prior = None
     for k, step in enumerate(funnel.steps):
         share = step.share_of_first if funnel.users else 0.0
-        bar_width = round(bar_max * share, 1)
+        bar_width = round(bar_max * share * scale, 1)
         lost = 0.0
         lost_share = None
         if prior is not None:

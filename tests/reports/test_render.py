@@ -142,3 +142,15 @@ def test_write_report(weekly, tmp_path: Path):
     assert not list((tmp_path / "out").glob("*.tmp"))
     with pytest.raises(ValueError, match="unknown report format"):
         render_report(weekly, "pdf")
+
+
+def test_open_funnel_bars_stay_inside_their_track(weekly):
+    """A later step of an open funnel may have more users than step 1: bars scale to the largest."""
+    import dataclasses
+
+    funnel = weekly.funnels[0]
+    first, second = funnel.steps[0], funnel.steps[1]
+    grown = dataclasses.replace(second, users=first.users * 2, share_of_first=2.0)
+    chart = funnel_chart(dataclasses.replace(funnel, steps=(first, grown, *funnel.steps[2:])))
+    assert max(bar.width for bar in chart.bars) == chart.bar_max
+    assert chart.bars[1].width == chart.bar_max and chart.bars[0].width == pytest.approx(chart.bar_max / 2)
