@@ -92,3 +92,20 @@ def test_real_export_rows_load_and_report(run, tmp_path: Path):
     store.close()
     assert [step["users"] for step in funnel["steps"]] == list(expected.users)
     assert funnel["steps"][0]["users"] > 0
+
+
+def test_quota_exhausted_mid_report_writes_nothing(run, events_cache, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """The property's hourly Data API tokens run out after the first calls: a clear stop, no files."""
+    monkeypatch.setenv("GA_GOALS_SANDBOX_DATA_QUOTA", "tokens_per_hour=3")
+    out = tmp_path / "reports"
+    result = run("report", SHOP, "weekly", "-o", out)
+    assert result.exit_code == 1, result.output
+    assert "quota" in result.stderr.lower() and "Traceback" not in result.output
+    assert not out.exists() or not any(out.iterdir())
+
+
+def test_unknown_report_name_is_refused_before_any_call(run, tmp_path: Path):
+    result = run("report", SHOP, "weekley", "-o", tmp_path / "reports")
+    assert result.exit_code == 1
+    assert "weekly" in result.stderr  # did you mean
+    assert not (tmp_path / "reports").exists()
