@@ -127,11 +127,9 @@ def _column(doc: Document, path: Path, index: int) -> Location:
     style = doc.styles.get(path)
     if path not in doc.single_line or style is None:
         return start
-    text_offset = index
-    if style == "":
-        pass
-    elif style in ("'", '"'):
-        text_offset += 1  # the opening quote; escapes before ``index`` would shift it further
-    else:
+    if style not in ("", "'", '"'):  # block scalars: the column of a character is not known
         return start
+    # A plain scalar starts at its first character; a quoted one after the opening quote
+    # (escapes before ``index`` would shift it further).
+    text_offset = index + (1 if style else 0)
     return Location(start.file, start.line, start.column + text_offset)
