@@ -51,10 +51,21 @@ class Connection:
         values: dict[str, Any] = {
             "sandbox_address": os.environ.get("GA_GOALS_SANDBOX_ADDRESS") or None,
             "sandbox_faults": os.environ.get("GA_GOALS_SANDBOX_FAULTS") or None,
-            "sandbox_latency": float(os.environ.get("GA_GOALS_SANDBOX_LATENCY") or 0.0),
+            "sandbox_latency": _seconds("GA_GOALS_SANDBOX_LATENCY"),
         }
         values.update({k: v for k, v in options.items() if v is not None})
         return cls(**values)
+
+
+def _seconds(variable: str) -> float:
+    text = os.environ.get(variable) or "0"
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if value < 0:
+        raise GaGoalsError(f"{variable}={text!r}: give a number of seconds, e.g. {variable}=0.05")
+    return value
 
 
 def property_name(property_ref: str) -> str:

@@ -151,3 +151,11 @@ def test_sync_json_reports_a_partial_apply(run):
     applied = json.loads(result.stdout)["syncs"][0]["applied"]
     assert applied["complete"] is False
     assert applied["counts"]["failed"] == 1 and applied["counts"]["not_attempted"] > 0
+
+
+def test_bad_sandbox_test_hooks_are_clear_errors(run):
+    latency = run("plan", SHOP, env={"GA_GOALS_SANDBOX_LATENCY": "abc"})
+    assert latency.exit_code == 1 and "GA_GOALS_SANDBOX_LATENCY='abc'" in latency.stderr
+    faults = run("plan", SHOP, env={"GA_GOALS_SANDBOX_FAULTS": '[{"method": "X", "tims": 2}]'})
+    assert faults.exit_code == 1 and "GA_GOALS_SANDBOX_FAULTS" in faults.stderr and "tims" in faults.stderr
+    assert "Traceback" not in latency.output + faults.output
