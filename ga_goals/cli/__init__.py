@@ -64,7 +64,9 @@ def cli(ctx: click.Context, no_color: bool) -> None:
 
 
 def main() -> None:
-
+    # grpc's C core logs connection teardown at INFO ("Got goaway") when the in-process sandbox
+    # stops; that is noise on a terminal. Must be set before grpc is imported.
+    os.environ.setdefault("GRPC_VERBOSITY", "ERROR")
     cli.main(prog_name="ga-goals")
 
 
