@@ -24,6 +24,7 @@ if TYPE_CHECKING:  # the Google clients load only when a command talks to GA4
     from ga_goals.ga4.admin import AdminGateway, ApplyReport, ChangeResult
     from ga_goals.ga4.data import DataGateway
     from ga_goals.ga4.target import Target
+    from ga_goals.reports.periods import ReportPeriod
     from ga_goals.model import Period, PropertyState
     from ga_goals.reports.model import ReportData
     from ga_goals.sandbox.server import SandboxServer
@@ -168,17 +169,37 @@ class Manager:
         period: Period | None = None,
         compare: str | None = None,
         today: Any = None,
-    ) -> list[ReportData]:
+        skip: Callable[[str, ReportPeriod], bool] | None = None,
+    ) -> list[ReportData | ReportPeriod]:
         """Build the named reports of the plan (all checked before the first call), over one
-        connection. A Data API error stops everything: no report is returned half-built."""
+        connection. A Data API error stops everything: no report is returned half-built.
+
+        ``skip(name, period)`` True leaves a report out before any Data API call (cron re-runs of
+        a report already e-mailed for this period spend no quota); its period is returned in its
+        place. Knowing the period takes the property's time zone: one Admin GetProperty.
+        """
         from ga_goals.reports.build import build_report, check_report, select_report
+        from ga_goals.reports.periods import resolve_period, today_in
 
         for name in names:
             check_report(tracking_plan, select_report(tracking_plan, name), compare)
+        results: list[ReportData | ReportPeriod] = []
         with self.data_gateway(tracking_plan.property) as gateway:
-            return [
-                build_report(tracking_plan, name, gateway, today, period=period, compare=compare) for name in names
-            ]
+            for name in names:
+                if skip is not None:
+                    report = tracking_plan.reports[name]
+                    time_zone = gateway.property_settings().time_zone
+                    when = resolve_period(
+                        period or report.period,
+                        compare or report.compare,
+                        today or today_in(time_zone),
+                        time_zone=time_zone,
+                    )
+                    if skip(name, when):
+                        results.append(when)
+                        continue
+                results.append(build_report(tracking_plan, name, gateway, today, period=period, compare=compare))
+        return results
 
     def plan(self, tracking_plan: TrackingPlan) -> Plan:
         """Read the plan's property and compare it with the plan."""

@@ -113,13 +113,25 @@ def report(
     if send_email:
         mail = _mail_setup(tracking_plan, names, to, sent_log)  # settings and recipients fail before any call
 
+    skip = None
+    if mail is not None and not force:
+        skip = _already_sent(mail, file, tracking_plan.environment)
     with Manager(make_connection(**connection)) as manager:
-        datas = manager.reports(tracking_plan, names, period=period_override, compare=compare)
+        datas = manager.reports(tracking_plan, names, period=period_override, compare=compare, skip=skip)
 
+    from ga_goals.reports.periods import ReportPeriod
     from ga_goals.reports.render import render_report, write_report
 
     failed = False
-    for data in datas:
+    for name, data in zip(names, datas):
+        if isinstance(data, ReportPeriod):
+            assert mail is not None
+            who = ", ".join(mail[1][name].all)
+            click.echo(
+                f"{name}, {data.label}: already e-mailed to {who} for this period; nothing queried, "
+                f"written or sent (--force to send again; log {shlex.quote(str(mail[2].path))})"
+            )
+            continue
         plan_report = tracking_plan.reports[data.name]
         chosen = formats or list(plan_report.formats)
         if send_email and "email" not in chosen:
@@ -158,6 +170,19 @@ def _report_names(tracking_plan, reports: tuple[str, ...], all_reports: bool) ->
     for name in reports:
         select_report(tracking_plan, name)
     return list(dict.fromkeys(reports))
+
+
+def _already_sent(mail, file: Path, environment: str | None):
+    """``skip`` for Manager.reports: this report and period already went to these recipients."""
+    from ga_goals.reports.mail import SentLog
+
+    _settings, recipients, log = mail
+
+    def sent(name: str, period) -> bool:
+        key = SentLog.key(str(file.resolve()), environment, name, period.key, recipients[name].all)
+        return log.get(key) is not None
+
+    return sent
 
 
 def _mail_setup(tracking_plan, names: list[str], to: tuple[str, ...], sent_log: Path | None):

@@ -77,7 +77,7 @@ def test_format_option_and_the_only_report_by_default(report, tmp_path: Path):
     assert sorted(p.name.rsplit("-", 1)[-1].split(".", 1)[1] for p in (tmp_path / "out").iterdir()) == ["csv", "email.html", "json"]
 
 
-def test_email_is_sent_once_per_period(report, smtp: LoopbackSMTP, tmp_path: Path):
+def test_email_is_sent_once_per_period(report, fake: FakeDataApi, smtp: LoopbackSMTP, tmp_path: Path):
     env = smtp.env()
     first = report(SHOP, "weekly", "--email", env=env)
     assert first.exit_code == 0, first.output
@@ -89,10 +89,13 @@ def test_email_is_sent_once_per_period(report, smtp: LoopbackSMTP, tmp_path: Pat
     assert [p.get_content_type() for p in received.message.iter_parts()] == ["text/plain", "text/html"]
     assert any(p.name.endswith(".email.html") for p in (tmp_path / "out").iterdir())  # what was sent stays on disk
 
+    calls = sum(count for method, count in fake.calls.items() if method != "GetProperty")
     again = report(SHOP, "weekly", "--email", env=env)
     assert again.exit_code == 0, again.output
-    assert "already sent to growth@example.com" in again.stdout and "--force" in again.stdout
+    assert "already e-mailed to growth@example.com" in again.stdout and "--force" in again.stdout
     assert len(smtp.messages) == 1
+    # A cron re-run spends no Data API quota: only the property's time zone was read.
+    assert sum(count for method, count in fake.calls.items() if method != "GetProperty") == calls
 
     forced = report(SHOP, "weekly", "--email", "--force", env=env)
     assert forced.exit_code == 0 and "e-mail: sent" in forced.stdout
