@@ -304,7 +304,14 @@ def param_value(value: str, kind: ParamKind, *, dialect: Dialect = "duckdb") -> 
     )
 
 
-def param(name: str, kind: ParamKind = "text", *, dialect: Dialect = "duckdb", column: str = "event_params") -> str:
+def param(
+    name: str,
+    kind: ParamKind = "text",
+    *,
+    dialect: Dialect = "duckdb",
+    column: str = "event_params",
+    key_sql: str | None = None,
+) -> str:
     """SQL reading the event parameter ``name`` of the current row (NULL when the event does not carry it).
 
     ``kind`` says which value to read (when a key repeats, its first entry wins):
@@ -320,8 +327,9 @@ def param(name: str, kind: ParamKind = "text", *, dialect: Dialect = "duckdb", c
 
     Reading several kinds of one parameter, or one parameter in several places of a query, is
     cheaper from a column holding ``param(name, "value")`` and :func:`param_value` over it.
+    ``key_sql`` replaces the quoted name (a BigQuery query parameter such as ``@p1``).
     """
-    key = quote_literal(name, dialect)
+    key = key_sql or quote_literal(name, dialect)
     if dialect == "bigquery":
         if kind == "value":
             return (

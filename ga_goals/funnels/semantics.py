@@ -7,28 +7,31 @@ says nothing, the choice made here is marked *decided*):
    the events whose ``event_date`` lies in the report's date range. Events outside the range
    do not exist for the funnel, also not as "the next event" of rule 5.
 
-2. **Event order, and ties** (*decided*; FUNNELS.md §9). A user's events are put in one total
-   order by the key :func:`order_key`:
+2. **Event order, and ties** (*decided*; FUNNELS.md §9). A user's events are ordered by their
+   *moment*, the key :func:`moment`:
 
-   ``(event_timestamp, batch_page_id, batch_ordering_id, batch_event_index, rank, event_name, _row_hash)``
+   ``(event_timestamp, batch, rank)``
 
-   * the batch fields (newer exports) order events of one request and one page; a missing
-     batch field sorts before any value (NULLS FIRST);
+   * ``batch`` is ``batch_event_index + 1`` (0 when the export has no batch fields), capped at
+     511: events fired together share one ``event_timestamp`` and GA4's newer exports number
+     them in ``batch_event_index``. ``batch_page_id`` and ``batch_ordering_id`` order pages and
+     requests, whose events carry different timestamps anyway, so they are not read;
    * ``rank`` is 0 for ``first_visit``, 1 for ``session_start`` and 2 for every other event:
      GA4 derives those two from the hit that carries the page view, so they count as having
      happened first, and a funnel ``session_start -> page_view`` works on real exports where
-     all three share a timestamp and carry no batch fields;
-   * then the event name, then ``_row_hash`` (the MD5 of the event's identity, see
-     ``ga_goals.events.schema``): a content-based, load-order-independent last resort, so the
-     same events give the same funnel whatever order files were loaded in. (In BigQuery, which
-     has no ``_row_hash``, the last resort is ``FARM_FINGERPRINT`` of the row's JSON; the two
-     orders can differ only for events of one user identical in timestamp, batch fields and
-     name.)
+     all three share a timestamp and carry no batch fields.
 
-   A step is satisfied by an event **strictly later in this order** than the event that
-   satisfied the prior step. So a later step may have the *same timestamp* as the prior step
-   (it follows it in the order), but **one event never satisfies two steps** of one path, not
-   even two consecutive steps with the same event name.
+   Events with the same moment are **simultaneous**: none of them comes after another. A step is
+   satisfied by an event at a **strictly later moment** than the event that satisfied the prior
+   step. So a later step may have the *same timestamp* as the prior step when the batch index or
+   the rank puts it later, **one event never satisfies two steps** of one path, and two events of
+   one instant that GA4 did not order (same timestamp, no batch index, both rank 2) never follow
+   each other, in either direction: ga-goals invents no order that the export does not record.
+
+   Why this rule: every engine computes it from three narrow columns, as one integer
+   (:data:`MOMENT_SQL`: ``event_timestamp * 2048 + batch * 4 + rank``), so a funnel reads no
+   more than it needs (on BigQuery the bytes read are the cost), and the result does not depend
+   on the order in which files were loaded.
 
 3. **Step match.** An event satisfies a step when its name equals the step's event and every
    parameter filter of the step holds (filters are ANDed). Filters (:class:`StepFilter`):
@@ -57,17 +60,18 @@ says nothing, the choice made here is marked *decided*):
 5. **Constraints between steps** (FUNNELS.md §3 and §4), both about the event that reached the
    prior step and the event that satisfies this step:
 
-   * ``directly_followed``: this step's event must be *the very next event* of the user
-     (in the order of rule 2, among all the user's events in the date range, whatever their
-     name);
+   * ``directly_followed``: this step's event must be at *the very next moment* of the user
+     after the prior step's event (rule 2, among the moments of all the user's events in the
+     date range, whatever their name): no event of the user lies strictly between the two;
    * ``within_seconds``: ``ts(this) - ts(prior) <= within`` with both in microseconds and the
      bound rounded to whole microseconds: inclusive, so 5 s allows exactly 5 000 000 µs and not
      5 000 001 µs.
 
    Both are ignored on the first step. A user reaches step k+1 when *some* event that reached
    step k allows it: an engine must not commit to the first step-1 event and give up (the
-   reference below keeps every candidate; the SQL engine looks back at the latest qualifying
-   prior-step event, which is the best one for a time window).
+   reference below keeps every candidate; the SQL engine keeps, per user, the moments that
+   reached the prior step, and the latest of them before this step's event is the best one for
+   a time window).
 
 6. **Open funnels** (FUNNELS.md §2: "users may enter at any step"; *decided* how far that goes).
    Every event that satisfies step k is an entry at step k, so the count at step k is the
@@ -90,8 +94,10 @@ says nothing, the choice made here is marked *decided*):
 
 8. **Breakdowns** (*decided*). A user counts under one breakdown value: the dimension's value
    on the event by which the user entered the funnel: for a closed funnel the user's first
-   event (rule 2) that satisfies step 1; for an open funnel the user's first event that
-   satisfies any step. Session-scoped dimensions (``sessionSource``...) take the traffic source
+   moment (rule 2) with an event that satisfies step 1; for an open funnel the first moment with
+   an event that satisfies any step. When several such events share that moment and carry
+   different values, the smallest value counts (code-point order, a missing value being
+   ``(not set)``; for session dimensions the smallest ``ga_session_id``, a missing one first). Session-scoped dimensions (``sessionSource``...) take the traffic source
    of that event's session (user and ``ga_session_id``): the first event of the session that
    carries one (``session_traffic_source_last_click``, else ``collected_traffic_source``, else
    the ``source``/``medium``/``campaign`` parameters); a session without any is direct. A
@@ -103,7 +109,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -180,23 +186,23 @@ def filter_text(value: object) -> str:
 # ---------------------------------------------------------------------------------------------
 # Rule 2: the order of a user's events
 
+#: The cap of rule 2's batch component (``batch_event_index + 1``).
+BATCH_CAP = 511
+#: How one moment is packed into one integer: ``event_timestamp * MOMENT_SCALE + batch * 4 + rank``.
+MOMENT_SCALE = 2048
 
-def _nulls_first(value: int | None) -> tuple[int, int]:
-    return (0, 0) if value is None else (1, value)
+
+def moment(event: Event) -> int:
+    """Rule 2's moment of an export-shaped event dict, packed as every engine packs it."""
+    index = event.get("batch_event_index")
+    batch = 0 if index is None else max(0, min(int(index) + 1, BATCH_CAP))
+    rank = EVENT_RANK.get(event["event_name"], DEFAULT_RANK)
+    return int(event["event_timestamp"]) * MOMENT_SCALE + batch * 4 + rank
 
 
-def order_key(event: Event) -> tuple[Any, ...]:
-    """The sort key of rule 2 for an export-shaped event dict (``_row_hash`` optional, default '')."""
-    name = event["event_name"]
-    return (
-        event["event_timestamp"],
-        _nulls_first(event.get("batch_page_id")),
-        _nulls_first(event.get("batch_ordering_id")),
-        _nulls_first(event.get("batch_event_index")),
-        EVENT_RANK.get(name, DEFAULT_RANK),
-        name,
-        event.get("_row_hash") or "",
-    )
+def moment_timestamp(value: int) -> int:
+    """The ``event_timestamp`` (µs) of a packed moment."""
+    return value // MOMENT_SCALE
 
 
 # ---------------------------------------------------------------------------------------------
@@ -308,12 +314,23 @@ class UserProgress:
 
     reached: tuple[bool, ...]
     continued: tuple[bool, ...]  # continued[k]: went on from step k to step k+1 (last is False)
-    entry: Event | None  # the event by which the user entered the funnel (rule 8)
+    #: The events by which the user entered the funnel (rule 8): those of the entry moment that
+    #: satisfy the entry condition (usually one). Empty when the user did not enter.
+    entries: tuple[Event, ...]
+
+    def entry_value(self, value: Callable[[Event], Any]) -> Any:
+        """Rule 8's breakdown value: the smallest ``value(event)`` over the entry events (None if none)."""
+        values = [value(e) for e in self.entries]
+        return min(values) if values else None
 
 
 def user_progress(events: Iterable[Event], funnel: Funnel) -> UserProgress:
-    """Rules 2 to 6 and 8 for one user's events (in any order; they are sorted by :func:`order_key`)."""
-    ordered = sorted(events, key=order_key)
+    """Rules 2 to 6 and 8 for one user's events (in any order)."""
+    ordered = sorted(events, key=moment)
+    moments = [moment(e) for e in ordered]
+    # Rule 5: the moment right after each moment, among all the user's events.
+    distinct = sorted(set(moments))
+    after = {m: distinct[i + 1] if i + 1 < len(distinct) else None for i, m in enumerate(distinct)}
     steps = funnel.steps
     n = len(steps)
     matches = [[step_matches(step, e) for step in steps] for e in ordered]
@@ -321,9 +338,9 @@ def user_progress(events: Iterable[Event], funnel: Funnel) -> UserProgress:
 
     def allowed(prior: int, this: int, k: int) -> bool:
         """May event ``this`` satisfy step k (0-based, k > 0) after event ``prior`` reached step k-1?"""
-        if prior >= this:
+        if moments[this] <= moments[prior]:
             return False
-        if steps[k].directly_followed and this != prior + 1:
+        if steps[k].directly_followed and after[moments[prior]] != moments[this]:
             return False
         window = windows[k]
         return window is None or ordered[this]["event_timestamp"] - ordered[prior]["event_timestamp"] <= window
@@ -333,7 +350,7 @@ def user_progress(events: Iterable[Event], funnel: Funnel) -> UserProgress:
         at = [[i for i, m in enumerate(matches) if m[k]] for k in range(n)]
         reached = tuple(bool(at[k]) for k in range(n))
         continued = tuple(k + 1 < n and any(allowed(p, t, k + 1) for t in at[k + 1] for p in at[k]) for k in range(n))
-        entry_index = next((i for i, m in enumerate(matches) if any(m)), None)
+        entering = [i for i, m in enumerate(matches) if any(m)]
     else:
         # Rule 4: the events by which the user reached each step, step by step.
         reached_by: list[list[int]] = [[i for i, m in enumerate(matches) if m[0]]]
@@ -342,9 +359,10 @@ def user_progress(events: Iterable[Event], funnel: Funnel) -> UserProgress:
             reached_by.append([t for t, m in enumerate(matches) if m[k] and any(allowed(p, t, k) for p in prior)])
         reached = tuple(bool(r) for r in reached_by)
         continued = tuple(k + 1 < n and reached[k + 1] for k in range(n))
-        entry_index = reached_by[0][0] if reached_by[0] else None
-    entry = ordered[entry_index] if entry_index is not None else None
-    return UserProgress(reached=reached, continued=continued, entry=entry)
+        entering = reached_by[0]
+    first = min((moments[i] for i in entering), default=None)
+    entries = tuple(ordered[i] for i in entering if moments[i] == first)
+    return UserProgress(reached=reached, continued=continued, entries=entries)
 
 
 def reference_funnel(events_by_user: Mapping[str, Sequence[Event]], funnel: Funnel) -> list[int]:

@@ -131,9 +131,9 @@ def reference_breakdown(stored: Mapping[str, list[dict[str, Any]]], f: Funnel) -
     out: dict[str, list[int]] = {}
     for events in stored.values():
         progress = user_progress(events, f)
-        if progress.entry is None:
+        value = progress.entry_value(lambda e: (e.get("device") or {}).get("category") or "(not set)")
+        if value is None:
             continue
-        value = (progress.entry.get("device") or {}).get("category") or "(not set)"
         row = out.setdefault(value, [0] * len(f.steps))
         for k, reached in enumerate(progress.reached):
             row[k] += reached

@@ -7,7 +7,7 @@ from datetime import date
 import pytest
 
 from ga_goals.funnels import FunnelDefinitionError, compile_funnel, reference_funnel
-from ga_goals.funnels.semantics import order_key, validate
+from ga_goals.funnels.semantics import moment, moment_timestamp, validate
 from ga_goals.model.tracking_plan import Funnel, FunnelStep, StepFilter
 
 from .engines import DAY, ev, funnel, run_both, step
@@ -40,26 +40,44 @@ def test_users_are_counted_once_and_other_dates_do_not_exist(store):
 # -- rule 2: order and ties ------------------------------------------------------------------
 
 
-def test_a_later_step_may_share_the_prior_steps_timestamp(store):
-    assert run_both([ev("a", 5), ev("b", 5)], funnel("a", "b"), store=store).users == [1, 1]
+def test_a_later_step_may_share_the_prior_steps_timestamp_when_the_export_orders_them(store):
+    # same timestamp, ordered by the batch index or by rank: a later moment
+    assert run_both([ev("a", 5, index=0), ev("b", 5, index=1)], funnel("a", "b"), store=store).users == [1, 1]
+    assert run_both([ev("session_start", 5), ev("b", 5)], funnel("session_start", "b"), store=store).users == [1, 1]
+
+
+def test_events_of_one_unordered_instant_never_follow_each_other(store):
+    # same timestamp, no batch index, both rank 2: simultaneous, in either direction
+    assert run_both([ev("b", 5), ev("a", 5)], funnel("a", "b"), store=store).users == [1, 0]
+    assert run_both([ev("b", 5), ev("a", 5)], funnel("b", "a"), store=store).users == [1, 0]
+    events = [ev("a", 5, params={"x": "1"}), ev("a", 5, params={"x": "2"})]
+    one = step("a", StepFilter("x", "equals", "1"))
+    two = step("a", StepFilter("x", "equals", "2"))
+    assert run_both(events, funnel(one, two), store=store).users == [1, 0]
+    assert run_both(events, funnel(two, one), store=store).users == [1, 0]
+    # one microsecond later is a later moment
+    assert run_both([ev("a", 5), ev("b", 5.000001)], funnel("a", "b"), store=store).users == [1, 1]
 
 
 def test_one_event_never_satisfies_two_steps(store):
-    # a -> a needs two events, even at the same or a later time
+    # a -> a needs two events at two moments
     assert run_both([ev("a", 5)], funnel("a", "a"), store=store).users == [1, 0]
     assert run_both([ev("a", 5), ev("a", 5, page=1, request=1, index=1)], funnel("a", "a"), store=store).users == [1, 1]
     assert run_both([ev("a", 5), ev("a", 6)], funnel("a", "a", "a"), store=store).users == [1, 1, 0]
 
 
-def test_batch_fields_order_events_with_one_timestamp(store):
+def test_the_batch_index_orders_events_with_one_timestamp(store):
     # b was sent before a in the same request: a -> b is not completed, b -> a is.
     events = [ev("a", 5, page=1, request=1, index=2), ev("b", 5, page=1, request=1, index=1)]
     assert run_both(events, funnel("a", "b"), store=store).users == [1, 0]
     assert run_both(events, funnel("b", "a"), store=store).users == [1, 1]
-    # page beats request beats index
-    events = [ev("a", 5, page=2, request=1, index=0), ev("b", 5, page=1, request=9, index=9)]
-    assert run_both(events, funnel("b", "a"), store=store).users == [1, 1]
+    # page and request numbers are not read: one timestamp, one index is one moment
+    events = [ev("a", 5, page=2, request=1, index=0), ev("b", 5, page=1, request=9, index=0)]
+    assert run_both(events, funnel("b", "a"), store=store).users == [1, 0]
     assert run_both(events, funnel("a", "b"), store=store).users == [1, 0]
+    # a missing index comes before every index
+    events = [ev("a", 5, index=0), ev("b", 5)]
+    assert run_both(events, funnel("b", "a"), store=store).users == [1, 1]
 
 
 def test_first_visit_and_session_start_come_before_their_page_view(store):
@@ -68,24 +86,15 @@ def test_first_visit_and_session_start_come_before_their_page_view(store):
     assert run_both(hit, funnel("page_view", "session_start"), store=store).users == [1, 0]
 
 
-def test_remaining_ties_break_by_name_then_identity(store):
-    # same timestamp, no batch fields: alphabetical (a before b), the same in both engines
-    assert run_both([ev("b", 5), ev("a", 5)], funnel("a", "b"), store=store).users == [1, 1]
-    assert run_both([ev("b", 5), ev("a", 5)], funnel("b", "a"), store=store).users == [1, 0]
-    # same name too: the order is the identity hash's, and both engines agree on it
-    events = [ev("a", 5, params={"x": "1"}), ev("a", 5, params={"x": "2"})]
-    one = step("a", StepFilter("x", "equals", "1"))
-    two = step("a", StepFilter("x", "equals", "2"))
-    forward = run_both(events, funnel(one, two), store=store).users
-    backward = run_both(events, funnel(two, one), store=store).users
-    assert sorted([forward, backward]) == [[1, 0], [1, 1]]
-
-
-def test_order_key_of_the_rule():
+def test_moment_of_the_rule():
     a = {"event_name": "page_view", "event_timestamp": 5}
     b = {"event_name": "session_start", "event_timestamp": 5}
-    c = {"event_name": "x", "event_timestamp": 5, "batch_page_id": 1}
-    assert sorted([a, b, c], key=order_key) == [b, a, c]  # no batch fields first, then rank, then name
+    c = {"event_name": "x", "event_timestamp": 5, "batch_event_index": 0}
+    d = {"event_name": "x", "event_timestamp": 5, "batch_event_index": 9999}
+    e = {"event_name": "y", "event_timestamp": 5, "batch_event_index": 510, "batch_page_id": 3}
+    assert sorted([a, b, c], key=moment) == [b, a, c]  # missing index first, then rank
+    assert moment(d) == moment(e)  # the index is capped at 510
+    assert moment_timestamp(moment(d)) == 5
 
 
 # -- rule 3: step matching and filters -------------------------------------------------------
@@ -176,9 +185,11 @@ def test_directly_followed_means_the_very_next_event(store):
     assert run_both([ev("a", 1), ev("scroll", 2), ev("b", 3)], f, store=store).users == [1, 0]
     # any later a that is directly followed counts
     assert run_both([ev("a", 1), ev("x", 2), ev("a", 3), ev("b", 4)], f, store=store).users == [1, 1]
-    # ties: the tie rule decides what is next
-    assert run_both([ev("a", 5), ev("b", 5)], f, store=store).users == [1, 1]
-    assert run_both([ev("a", 5), ev("aa", 5), ev("b", 5)], f, store=store).users == [1, 0]
+    # ties: the next moment is next; an event of the same instant is neither before nor after
+    assert run_both([ev("a", 5, index=0), ev("b", 5, index=1)], f, store=store).users == [1, 1]
+    assert run_both([ev("a", 5, index=0), ev("x", 5, index=1), ev("b", 5, index=2)], f, store=store).users == [1, 0]
+    assert run_both([ev("a", 5), ev("x", 6), ev("b", 6)], f, store=store).users == [1, 1]
+    assert run_both([ev("a", 5), ev("x", 5), ev("b", 6)], f, store=store).users == [1, 1]
     # an event outside the date range is not "the next event" (x is dated the next day)
     between = ev("x", 86399.6, event_date="20240305")
     assert run_both([ev("a", 86399.5), between, ev("b", 86399.7)], f, store=store).users == [1, 1]
@@ -193,7 +204,8 @@ def test_within_is_inclusive_at_the_microsecond(store):
     assert run_both([ev("a", 10), ev("b", 15)], f, store=store).users == [1, 1]
     assert run_both([ev("a", 10), ev("b", 14.9)], f, store=store).users == [1, 1]
     assert run_both([ev("a", 10), ev("b", 15.000001)], f, store=store).users == [1, 0]
-    assert run_both([ev("a", 10), ev("b", 10)], f, store=store).users == [1, 1]
+    assert run_both([ev("a", 10), ev("b", 10)], f, store=store).users == [1, 0]  # simultaneous (rule 2)
+    assert run_both([ev("a", 10, index=0), ev("b", 10, index=1)], f, store=store).users == [1, 1]
     fractional = funnel("a", step("b", within=0.0000015))  # rounds to 2 µs
     assert run_both([ev("a", 10), ev("b", 10.000002)], fractional, store=store).users == [1, 1]
 

@@ -42,11 +42,22 @@ def test_bigquery_sql_reads_the_daily_tables(plan):
         dialect="bigquery",
         table="my-project.analytics_123456",
     ).sql
-    assert "FROM `my-project.analytics_123456.events_*` AS t" in sql
-    assert "_TABLE_SUFFIX BETWEEN '20240304' AND '20240310'" in sql
-    assert "FARM_FINGERPRINT(TO_JSON_STRING(t))" in sql
+    compiled = compile_funnel(
+        plan.funnels["checkout"],
+        date(2024, 3, 4),
+        date(2024, 3, 10),
+        dialect="bigquery",
+        table="my-project.analytics_123456",
+    )
+    assert "FROM `my-project.analytics_123456.events_*` WHERE _TABLE_SUFFIX BETWEEN @p" in sql
     assert "UNNEST(t.event_params)" in sql and "list_filter" not in sql
-    assert "<= 3600000000" in sql and "<= 1800000000" in sql  # within 1h, 30m in microseconds
+    assert "TO_JSON_STRING" not in sql  # no column is read whole for ordering
+    values = {p.value: p.type for p in compiled.parameters if not isinstance(p.value, list)}
+    # every value of the plan is a parameter, never pasted into the SQL
+    assert values["20240304"] == values["20240310"] == "STRING"
+    assert values[3600000000] == values[1800000000] == "INT64"  # within 1h, 30m in microseconds
+    assert values["purchase"] == "STRING" and "'purchase'" not in sql and "3600000000" not in sql
+    assert values[0.0] == "FLOAT64"  # the value > 0 filter
     with pytest.raises(ValueError, match="project.dataset"):
         compile_funnel(plan.funnels["checkout"], DAY, DAY, dialect="bigquery")
     with pytest.raises(ValueError, match="unknown SQL dialect"):
@@ -83,9 +94,10 @@ def test_duckdb_sql_is_what_run_funnel_runs(plan):
     try:
         compiled = compile_funnel(plan.funnels["checkout"], DAY, DAY, breakdown="deviceCategory")
         rows = store.connection.execute(compiled.sql).fetchall()
-        assert [r[:2] for r in rows] == [(None, True)]
-        assert compiled.columns[:4] == ["breakdown", "is_total", "users_1", "users_2"]
-        assert len(compiled.columns) == 2 + 2 * len(plan.funnels["checkout"].steps)
+        assert rows == []  # nobody entered: no breakdown value
+        assert compiled.columns[:3] == ["breakdown", "users_1", "users_2"]
+        assert len(compiled.columns) == 1 + 2 * len(plan.funnels["checkout"].steps)
+        assert compiled.parameters == ()  # DuckDB runs in-process on literals
     finally:
         store.close()
 

@@ -1,0 +1,170 @@
+"""Breakdown dimensions of funnels (and the sandbox's reports): how each is computed from export rows.
+
+Event-scoped dimensions are an expression over the export row ``t`` (``t.device.category``...);
+session-scoped ones (``sessionSource``...) come from the traffic source of the session the entry
+event belongs to (rule 8 of :mod:`ga_goals.funnels.semantics`), computed by a narrow per-session
+query (:func:`session_sources_sql`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+from ga_goals.funnels.dialect import Dialect, DialectName
+from ga_goals.funnels.semantics import FunnelDefinitionError
+
+_SEARCH_SOURCES = "google|bing|yahoo|duckduckgo|baidu|yandex|ecosia|naver|search\\.yahoo\\.com"
+_SOCIAL_SOURCES = (
+    "facebook|fb|instagram|ig|linkedin|lnkd\\.in|twitter|t\\.co|x\\.com|pinterest|reddit|tiktok|youtube|snapchat"
+)
+_PAID_MEDIUM = "(.*cp.*|ppc|retargeting|paid.*)"
+
+
+def _channel_group(d: Dialect, source: str, medium: str, campaign: str) -> str:
+    """GA4's default channel group of a source / medium / campaign (Google's rules, in their order, simplified)."""
+    s = f"lower(COALESCE({source}, ''))"
+    m = f"lower(COALESCE({medium}, ''))"
+    c = f"lower(COALESCE({campaign}, ''))"
+    cross = "'cross-network'"
+    search, social, paid = (
+        d.full_match(s, _SEARCH_SOURCES),
+        d.full_match(s, _SOCIAL_SOURCES),
+        d.full_match(m, _PAID_MEDIUM),
+    )
+    return (
+        "CASE"
+        f" WHEN {s} IN ('(direct)', '') AND {m} IN ('(none)', '(not set)', '') THEN 'Direct'"
+        f" WHEN {d.strpos(c, cross)} > 0 THEN 'Cross-network'"
+        f" WHEN {d.full_match(c, '.*(shop|shopping).*')} AND {paid} THEN 'Paid Shopping'"
+        f" WHEN {search} AND {paid} THEN 'Paid Search'"
+        f" WHEN {social} AND {paid} THEN 'Paid Social'"
+        f" WHEN {m} IN ('display', 'banner', 'expandable', 'interstitial', 'cpm') THEN 'Display'"
+        f" WHEN {paid} THEN 'Paid Other'"
+        f" WHEN {social} OR {m} IN ('social', 'social-network', 'social-media', 'sm', 'social network', 'social media')"
+        " THEN 'Organic Social'"
+        f" WHEN {search} OR {m} = 'organic' THEN 'Organic Search'"
+        f" WHEN {m} IN ('referral', 'app', 'link') THEN 'Referral'"
+        f" WHEN {d.full_match(s, 'email|e-mail|e_mail|e mail')} OR {d.full_match(m, 'email|e-mail|e_mail|e mail')}"
+        " THEN 'Email'"
+        f" WHEN {m} = 'affiliate' THEN 'Affiliates'"
+        f" WHEN {m} = 'audio' THEN 'Audio'"
+        f" WHEN {s} = 'sms' OR {m} = 'sms' THEN 'SMS'"
+        " ELSE 'Unassigned' END"
+    )
+
+
+@dataclass(frozen=True)
+class _Breakdown:
+    name: str
+    scope: Literal["event", "session"]
+    #: event scope: SQL over the events table ``t``; session scope: SQL over ``s.src.source``,
+    #: ``s.src.medium`` and ``s.src.campaign``, the session's traffic source.
+    expr: str
+    #: session scope: the value of a session without any traffic source.
+    session_default: str | None = None
+
+
+_EVENT_DIMENSIONS = {
+    "deviceCategory": "t.device.category",
+    "operatingSystem": "t.device.operating_system",
+    "operatingSystemVersion": "t.device.operating_system_version",
+    "browser": "t.device.web_info.browser",
+    "mobileDeviceBranding": "t.device.mobile_brand_name",
+    "mobileDeviceModel": "t.device.mobile_model_name",
+    "language": "t.device.language",
+    "platform": "t.platform",
+    "country": "t.geo.country",
+    "region": "t.geo.region",
+    "city": "t.geo.city",
+    "continent": "t.geo.continent",
+    "subContinent": "t.geo.sub_continent",
+    "firstUserSource": "t.traffic_source.source",
+    "firstUserMedium": "t.traffic_source.medium",
+    "firstUserCampaignName": "t.traffic_source.name",
+    "streamId": "t.stream_id",
+}
+_SESSION_DIMENSIONS = (
+    "sessionSource",
+    "sessionMedium",
+    "sessionCampaignName",
+    "sessionSourceMedium",
+    "sessionDefaultChannelGroup",
+)
+
+#: The breakdown dimensions the engine knows (plus ``customEvent:<parameter>`` and ``customUser:<property>``).
+BREAKDOWN_DIMENSIONS: tuple[str, ...] = (
+    tuple(_EVENT_DIMENSIONS) + ("firstUserDefaultChannelGroup",) + _SESSION_DIMENSIONS
+)
+
+
+def _session_sources_sql(d: Dialect, source_table: str, dates: str) -> str:
+    """Per (user, ga_session_id): the source, medium and campaign of the session's first event that has one.
+
+    Where an event's traffic source is: the last-click record (newer exports), else what the
+    event collected (UTM parameters), else the ``source`` / ``medium`` / ``campaign`` event
+    parameters (older exports).
+    """
+    last = "t.session_traffic_source_last_click.manual_campaign"
+    cts = "t.collected_traffic_source"
+    source = f"COALESCE({last}.source, {cts}.manual_source, {d.param('source', 'text')})"
+    medium = f"COALESCE({last}.medium, {cts}.manual_medium, {d.param('medium', 'text')})"
+    campaign = f"COALESCE({last}.campaign_name, {cts}.manual_campaign_name, {d.param('campaign', 'text')})"
+    first = d.first_struct({"source": "source", "medium": "medium", "campaign": "campaign"}, "ts")
+    return (
+        f"SELECT uid, sid, {first} AS src FROM (\n"
+        f"    SELECT t.user_pseudo_id AS uid, {d.param('ga_session_id', 'int')} AS sid, t.event_timestamp AS ts,\n"
+        f"           {source} AS source, {medium} AS medium, {campaign} AS campaign\n"
+        f"    FROM {source_table} WHERE {dates} AND t.user_pseudo_id IS NOT NULL\n"
+        "  ) AS s WHERE sid IS NOT NULL AND source IS NOT NULL GROUP BY uid, sid"
+    )
+
+
+def _breakdown(name: str, d: Dialect) -> _Breakdown:
+    if name in _EVENT_DIMENSIONS:
+        return _Breakdown(name, "event", _EVENT_DIMENSIONS[name])
+    if name == "firstUserDefaultChannelGroup":
+        ts = "t.traffic_source"
+        return _Breakdown(name, "event", _channel_group(d, f"{ts}.source", f"{ts}.medium", f"{ts}.name"))
+    if name.startswith("customEvent:") and len(name) > len("customEvent:"):
+        return _Breakdown(name, "event", d.param(name.split(":", 1)[1], "text"))
+    if name.startswith("customUser:") and len(name) > len("customUser:"):
+        return _Breakdown(name, "event", d.user_property(name.split(":", 1)[1]))
+    if name in _SESSION_DIMENSIONS:
+        source, medium, campaign = "s.src.source", "COALESCE(s.src.medium, '(not set)')", "s.src.campaign"
+        if name == "sessionSource":
+            return _Breakdown(name, "session", source, "(direct)")
+        if name == "sessionMedium":
+            return _Breakdown(name, "session", medium, "(none)")
+        if name == "sessionCampaignName":
+            return _Breakdown(name, "session", f"COALESCE({campaign}, '(not set)')", "(direct)")
+        if name == "sessionSourceMedium":
+            return _Breakdown(name, "session", f"{source} || ' / ' || {medium}", "(direct) / (none)")
+        return _Breakdown(name, "session", _channel_group(d, "s.src.source", "s.src.medium", campaign), "Direct")
+    known = ", ".join(BREAKDOWN_DIMENSIONS)
+    raise FunnelDefinitionError(
+        f"unknown breakdown dimension {name!r}: use one of {known}, customEvent:<parameter> or customUser:<property>"
+    )
+
+
+def dimension_sql(name: str, dialect: DialectName = "duckdb") -> _Breakdown:
+    """How the engine computes the dimension ``name`` (:data:`BREAKDOWN_DIMENSIONS`,
+    ``customEvent:<parameter>``, ``customUser:<property>``), for other queries that must agree
+    with funnel breakdowns (the sandbox's RunReport).
+
+    The result has ``scope``: ``"event"`` (``expr`` is SQL over the events row ``t``) or
+    ``"session"`` (``expr`` is SQL over ``s.src.source`` / ``s.src.medium`` /
+    ``s.src.campaign``, a row of :func:`session_sources_sql` aliased ``s``; ``session_default``
+    is the value of a session without any traffic source). A missing value is NULL in both:
+    show it as ``(not set)``. Raises :class:`FunnelDefinitionError` for an unknown dimension.
+    """
+    return _breakdown(name, Dialect(dialect))
+
+
+def session_sources_sql(source: str, dates: str, dialect: DialectName = "duckdb") -> str:
+    """Rule 8's traffic source of each session: a SELECT of ``uid``, ``sid`` and ``src`` (a struct
+    of ``source``, ``medium``, ``campaign``) over ``source`` (a relation aliased ``t``, e.g.
+    ``events AS t``) restricted by ``dates`` (a condition on ``t``)."""
+    return _session_sources_sql(Dialect(dialect), source, dates)
+
+
