@@ -194,6 +194,7 @@ def compile_funnel(
     dialect: DialectName = "duckdb",
     table: str | None = None,
     intraday: Sequence[date] = (),
+    guarded: bool | None = None,
 ) -> CompiledFunnel:
     """The SQL computing ``funnel`` over the events of ``start..end`` (inclusive dates).
 
@@ -201,6 +202,11 @@ def compile_funnel(
     ``read_parquet('...')`` or a parenthesised SELECT); BigQuery: the export dataset
     ``project.dataset`` (the daily tables of the range through ``events_*`` and
     ``_TABLE_SUFFIX``, plus the intraday tables of the days in ``intraday``).
+
+    ``guarded``: per user, decide from the aggregates or read the lists in one expression (one
+    pass over the users: BigQuery's plan, the default there) rather than in two branches (the
+    default for DuckDB, where a guarded list expression costs more). Both are exact; the tests
+    run both plans in DuckDB.
     """
     validate(funnel)
     if end < start:
@@ -214,15 +220,19 @@ def compile_funnel(
     else:
         source = table or "events"
         dates = f"t.event_date BETWEEN '{start:%Y%m%d}' AND '{end:%Y%m%d}'"
-    sql = _FunnelQuery(funnel, d, source, dates, breakdown).sql()
+    guarded = d.bigquery if guarded is None else guarded
+    sql = _FunnelQuery(funnel, d, source, dates, breakdown, guarded).sql()
     return CompiledFunnel(sql=sql, dialect=dialect, steps=len(funnel.steps), breakdown=breakdown, parameters=d.parameters)
 
 
 class _FunnelQuery:
     """Builds one funnel's SQL (the steps of the module docstring)."""
 
-    def __init__(self, funnel: Funnel, d: Dialect, source: str, dates: str | None, breakdown: str | None) -> None:
+    def __init__(
+        self, funnel: Funnel, d: Dialect, source: str, dates: str | None, breakdown: str | None, guarded: bool
+    ) -> None:
         self.funnel = funnel
+        self.guarded = guarded
         self.d = d
         self.source = source
         self.dates = dates
@@ -288,88 +298,162 @@ class _FunnelQuery:
             columns.append(f"CASE WHEN {entry_sql} THEN {value} END AS bd")
         return f"SELECT {', '.join(columns)}\n  FROM ({inner}) AS t"
 
+    def lists_needed(self) -> set[int]:
+        """The steps whose per-user list of moments the exact computation reads."""
+        if self.funnel.open:
+            return {j for k in self.ruled for j in (k - 1, k)}
+        lists = set(range(2, self.n + 1))
+        if 2 in self.ruled:
+            lists.add(1)
+        return lists
+
+    def entry_condition(self) -> str:
+        if not self.funnel.open:
+            return "m1"
+        return "(" + " OR ".join(f"m{k}" for k in range(1, self.n + 1)) + ")"
+
     def users(self) -> str:
+        """Per user: the earliest and latest moment of each step (+ lists, + the breakdown value)."""
         d, n = self.d, self.n
         aggs = ["uid"]
-        open_ = self.funnel.open
         for k in range(1, n + 1):
             aggs.append(f"{d.agg_min('k', f'm{k}')} AS mn{k}")
-            if k > 1 or open_:
+            if k > 1 or self.funnel.open:
                 aggs.append(f"{d.agg_max('k', f'm{k}')} AS mx{k}")
-        lists = set()
-        if open_:
-            for k in range(2, n + 1):
-                if k in self.ruled:
-                    lists |= {k - 1, k}
-        else:
-            lists = set(range(2, n + 1))
-            if 2 in self.ruled:
-                lists.add(1)
-        for k in sorted(lists):
-            aggs.append(f"{d.list_agg('k', f'm{k}')} AS l{k}")
-        if self.direct:
-            aggs.append(f"{d.list_agg('k', 'TRUE')} AS a_all")
+        aggs += self.list_aggs()
         if self.bd is not None:
-            entry = "m1" if not open_ else "(" + " OR ".join(f"m{k}" for k in range(1, n + 1)) + ")"
-            aggs.append(f"{d.first_value('bd', 'k', entry)} AS bd")
+            aggs.append(f"{d.first_value('bd', 'k', self.entry_condition())} AS bd")
         return f"SELECT {', '.join(aggs)}\n  FROM scan GROUP BY uid"
 
-    def closed_layers(self) -> list[tuple[str, str]]:
-        """(name, SQL) of one layer per step > 1: ``t{k}`` (earliest moment at step k) and ``r{k}``
-        (every moment that reached step k, when step k+1 has a rule)."""
+    def list_aggs(self) -> list[str]:
+        d = self.d
+        out = [f"{d.list_agg('k', f'm{k}')} AS l{k}" for k in sorted(self.lists_needed())]
+        if self.direct:
+            out.append(f"{d.list_agg('k', 'TRUE')} AS a_all")
+        return out
+
+    # -- closed funnels ----------------------------------------------------------------------------
+
+    def first_ruled(self) -> int:
+        """The first step with a rule (n + 1 when none)."""
+        return min(self.ruled, default=self.n + 1)
+
+    def decided_reached(self, k: int) -> str:
+        """SQL: the aggregates alone show the user reached step k (closed funnel).
+
+        While the steps' earliest moments increase (and no step has a rule), each earliest moment
+        is the moment the step was reached (greedy earliest is optimal without rules).
+        """
+        if k >= self.first_ruled():
+            return "FALSE"
+        chain = ["mn1 IS NOT NULL"] + [f"mn{j - 1} < mn{j}" for j in range(2, k + 1)]
+        return "COALESCE(" + " AND ".join(chain) + ", FALSE)"
+
+    def undecided(self) -> str:
+        """SQL: the aggregates cannot tell how far the user went (closed funnel): at the first step k
+        the user did not reach by its earliest moment, some step-k event is later than the moment
+        that reached step k-1 (an unruled step: and some is earlier; a ruled step: always)."""
+        parts = []
+        for k in range(2, min(self.first_ruled(), self.n) + 1):
+            reached = self.decided_reached(k - 1)
+            later = f"mx{k} > mn{k - 1}"
+            if k in self.ruled:
+                parts.append(f"({reached} AND COALESCE({later}, FALSE))")
+            else:
+                parts.append(f"({reached} AND COALESCE(mn{k} <= mn{k - 1} AND {later}, FALSE))")
+        return " OR ".join(parts) or "FALSE"
+
+    def closed_exact(self, source: str, *, guarded: bool) -> list[tuple[str, str]]:
+        """Layers computing ``t{k}`` (earliest moment at step k) and ``r{k}`` (every moment that
+        reached step k, when step k+1 has a rule) from the lists of ``source``.
+
+        ``guarded``: decide from the aggregates first and read the lists only when they cannot
+        tell (BigQuery, one pass). DuckDB evaluates a guarded lambda at a higher cost than an
+        unguarded one, so it runs the exact layers unguarded over the undecided users only.
+        """
         d, n = self.d, self.n
-        layers = []
-        prev_layer = "users"
-        first = ["mn1 AS t1"]
-        if 2 in self.ruled:
-            first.append("l1 AS r1")
-        layers.append(("layer1", f"SELECT *, {', '.join(first)} FROM {prev_layer}"))
+        first = ["mn1 AS t1"] + (["l1 AS r1"] if 2 in self.ruled else [])
+        layers = [("exact1", f"SELECT *, {', '.join(first)} FROM {source}")]
         for k in range(2, n + 1):
             t_prev, mn, mx, lk = f"t{k - 1}", f"mn{k}", f"mx{k}", f"l{k}"
             stop = f"{t_prev} IS NULL OR {mx} IS NULL OR {mx} <= {t_prev}"
-            cols = []
             if k in self.ruled:
                 reached = d.list_filter(lk, "y", self.rule(k, "y", f"r{k - 1}"))
-                cols.append(f"CASE WHEN {stop} THEN NULL ELSE {reached} END AS r{k}")
-                layer = f"SELECT *, {', '.join(cols)} FROM layer{k - 1}"
-                layers.append((f"layer{k}r", layer))
-                t_sql = d.list_min(f"r{k}")
-                layers.append((f"layer{k}", f"SELECT *, {t_sql} AS t{k} FROM layer{k}r"))
+                if guarded:
+                    reached = f"CASE WHEN {stop} THEN NULL ELSE {reached} END"
+                layers.append((f"exact{k}r", f"SELECT *, {reached} AS r{k} FROM exact{k - 1}"))
+                layers.append((f"exact{k}", f"SELECT *, {d.list_min(f'r{k}')} AS t{k} FROM exact{k}r"))
                 continue
-            t_sql = (
-                f"CASE WHEN {stop} THEN NULL WHEN {mn} > {t_prev} THEN {mn} "
-                f"ELSE {d.list_min(lk, 'x', f'x > {t_prev}')} END"
-            )
-            cols.append(f"{t_sql} AS t{k}")
-            if k + 1 in self.ruled:
-                cols.append(f"CASE WHEN {stop} THEN NULL ELSE {d.list_filter(lk, 'x', f'x > {t_prev}')} END AS r{k}")
-            layers.append((f"layer{k}", f"SELECT *, {', '.join(cols)} FROM layer{k - 1}"))
+            t_sql = d.list_min(lk, "x", f"x > {t_prev}")
+            r_sql = d.list_filter(lk, "x", f"x > {t_prev}")
+            if guarded:
+                t_sql = f"CASE WHEN {stop} THEN NULL WHEN {mn} > {t_prev} THEN {mn} ELSE {t_sql} END"
+                r_sql = f"CASE WHEN {stop} THEN NULL ELSE {r_sql} END"
+            cols = [f"{t_sql} AS t{k}"] + ([f"{r_sql} AS r{k}"] if k + 1 in self.ruled else [])
+            layers.append((f"exact{k}", f"SELECT *, {', '.join(cols)} FROM exact{k - 1}"))
         return layers
 
-    def open_continued(self, k: int) -> str:
-        """SQL: the user continued from step k to step k+1 (open funnel, rule 6)."""
+    # -- open funnels ------------------------------------------------------------------------------
+
+    def open_continued(self, k: int, *, exact: bool) -> str:
+        """SQL: the user continued from step k to step k+1 (rule 6); with a rule on step k+1 and
+        ``exact`` False, only whether the aggregates allow it (then the lists decide)."""
         d = self.d
         mn, mx = f"mn{k}", f"mx{k + 1}"
-        if k + 1 not in self.ruled:
-            return f"COALESCE({mn} < {mx}, FALSE)"
+        possible = f"COALESCE({mn} < {mx}, FALSE)"
+        if k + 1 not in self.ruled or not exact:
+            return possible
         exists = d.list_exists(f"l{k + 1}", "y", self.rule(k + 1, "y", f"l{k}"))
-        return f"CASE WHEN {mn} IS NULL OR {mx} IS NULL OR {mn} >= {mx} THEN FALSE ELSE {exists} END"
+        return f"CASE WHEN {possible} THEN {exists} ELSE FALSE END"
+
+    # -- the query ---------------------------------------------------------------------------------
 
     def sql(self) -> str:
+        """One scan and one aggregation per user. BigQuery: per user, the aggregates decide or the
+        lists are read (one pass: each byte billed once). DuckDB: the users the aggregates decide
+        and the others (their lists read, without a guard) in two branches."""
         d, n = self.d, self.n
         ctes = [("scan", self.scan()), ("users", self.users())]
+        carried = ["uid"] + (["bd"] if self.bd is not None else [])
+        flags = [f"r{k}" for k in range(1, n + 1)]
         if self.funnel.open:
-            last = "users"
-            reached = [f"mn{k}" for k in range(1, n + 1)]
             keep = "(" + " OR ".join(f"mn{k} IS NOT NULL" for k in range(1, n + 1)) + ")"
-            continued = [self.open_continued(k) for k in range(1, n)]
+            reached = [f"mn{k} IS NOT NULL AS r{k}" for k in range(1, n + 1)]
+            ruled = [k for k in range(1, n) if k + 1 in self.ruled]
+            if self.guarded or not ruled:
+                exact = [f"{self.open_continued(k, exact=True)} AS c{k}" for k in range(1, n)]
+                body = f"SELECT {', '.join(carried + reached + exact)} FROM users WHERE {keep}"
+            else:
+                undecided = " OR ".join(self.open_continued(k, exact=False) for k in ruled)
+                quick = [
+                    f"{'FALSE' if k + 1 in self.ruled else self.open_continued(k, exact=False)} AS c{k}"
+                    for k in range(1, n)
+                ]
+                exact = [f"{self.open_continued(k, exact=True)} AS c{k}" for k in range(1, n)]
+                body = (
+                    f"SELECT {', '.join(carried + reached + quick)} FROM users WHERE {keep} AND NOT ({undecided})\n"
+                    f"  UNION ALL SELECT {', '.join(carried + reached + exact)} FROM users WHERE {keep} AND ({undecided})"
+                )
+            ctes.append(("per_user", body))
+            continued = [f"c{k}" for k in range(1, n)]
         else:
-            layers = self.closed_layers()
-            ctes += layers
-            last = layers[-1][0]
-            reached = [f"t{k}" for k in range(1, n + 1)]
-            keep = "t1 IS NOT NULL"
-            continued = [f"t{k + 1} IS NOT NULL" for k in range(1, n)]
+            exact_flags = [f"t{k} IS NOT NULL AS r{k}" for k in range(1, n + 1)]
+            if self.guarded:
+                layers = self.closed_exact("users", guarded=True)
+                ctes += layers
+                body = f"SELECT {', '.join(carried + exact_flags)} FROM {layers[-1][0]} WHERE t1 IS NOT NULL"
+            else:
+                undecided = self.undecided()
+                layers = self.closed_exact(f"(SELECT * FROM users WHERE {undecided})", guarded=False)
+                ctes += layers
+                quick = [f"{self.decided_reached(k)} AS r{k}" for k in range(1, n + 1)]
+                body = (
+                    f"SELECT {', '.join(carried + quick)} FROM users WHERE mn1 IS NOT NULL AND NOT ({undecided})\n"
+                    f"  UNION ALL SELECT {', '.join(carried + exact_flags)} FROM {layers[-1][0]} WHERE t1 IS NOT NULL"
+                )
+            ctes.append(("per_user", body))
+            continued = [f"r{k + 1}" for k in range(1, n)]
+        last = "per_user"
         if self.session:
             assert self.bd is not None
             ctes.append(("sessions", _session_sources_sql(d, f"{self.source} AS t", self.dates or "TRUE")))
@@ -378,25 +462,23 @@ class _FunnelQuery:
                 f"CASE WHEN p.bd = -1 THEN {d.lit(NOT_SET)} WHEN s.uid IS NULL THEN {default} "
                 f"ELSE COALESCE({self.bd.expr}, {d.lit(NOT_SET)}) END"
             )
+            except_ = "EXCEPT" if d.bigquery else "EXCLUDE"
             ctes.append(
                 (
                     "entries",
-                    f"SELECT p.* EXCEPT (bd), {value} AS bd FROM {last} AS p "
-                    "LEFT JOIN sessions AS s ON s.uid = p.uid AND s.sid = p.bd"
-                    if d.bigquery
-                    else f"SELECT p.* EXCLUDE (bd), {value} AS bd FROM {last} AS p "
+                    f"SELECT p.* {except_} (bd), {value} AS bd FROM per_user AS p "
                     "LEFT JOIN sessions AS s ON s.uid = p.uid AND s.sid = p.bd",
                 )
             )
             last = "entries"
         i = d.int_type
-        sums = [f"CAST(COUNT({r}) AS {i}) AS users_{k}" for k, r in enumerate(reached, start=1)]
+        sums = [f"CAST({d.count_if(r)} AS {i}) AS users_{k}" for k, r in enumerate(flags, start=1)]
         sums += [f"CAST({d.count_if(c)} AS {i}) AS continued_{k}" for k, c in enumerate(continued, start=1)]
         sums.append(f"CAST(0 AS {i}) AS continued_{n}")
         if self.bd is None:
-            final = f"SELECT CAST(NULL AS {d.string_type}) AS breakdown, {', '.join(sums)}\nFROM {last} WHERE {keep}"
+            final = f"SELECT CAST(NULL AS {d.string_type}) AS breakdown, {', '.join(sums)}\nFROM {last}"
         else:
-            final = f"SELECT bd AS breakdown, {', '.join(sums)}\nFROM {last} WHERE {keep} GROUP BY bd"
+            final = f"SELECT bd AS breakdown, {', '.join(sums)}\nFROM {last} GROUP BY bd"
         return "WITH " + ",\n".join(f"{name} AS (\n  {body}\n)" for name, body in ctes) + "\n" + final
 
 
@@ -458,6 +540,7 @@ def run_funnel(
     *,
     limit: int | None = None,
     table: str = "events",
+    guarded: bool | None = None,
 ) -> FunnelResult:
     """Compute ``funnel`` over ``start..end`` in DuckDB.
 
@@ -468,7 +551,7 @@ def run_funnel(
     breakdown values (most users first).
     """
     con = getattr(store_or_connection, "connection", store_or_connection)
-    compiled = compile_funnel(funnel, start, end, breakdown=breakdown, table=table)
+    compiled = compile_funnel(funnel, start, end, breakdown=breakdown, table=table, guarded=guarded)
     began = time.perf_counter()
     rows = con.execute(compiled.sql).fetchall()
     return result_from_rows(funnel, start, end, breakdown, rows, limit, time.perf_counter() - began)
