@@ -28,6 +28,7 @@ if TYPE_CHECKING:  # the Google clients load only when a command talks to GA4
     from ga_goals.model import Period, PropertyState
     from ga_goals.reports.model import ReportData
     from ga_goals.sandbox.server import SandboxServer
+    from ga_goals.sources.base import EngineOptions, ReportSource
 
 
 @dataclass(frozen=True)
@@ -159,6 +160,21 @@ class Manager:
         with DataGateway(self.target(property_ref)) as gateway:
             yield gateway
 
+    @contextmanager
+    def report_source(self, tracking_plan: TrackingPlan, engine: EngineOptions | None = None) -> Iterator[ReportSource]:
+        """The source a plan's reports read: the Data API of its property (default), or the GA4
+        BigQuery export through DuckDB (export files) or BigQuery (``engine``)."""
+        if engine is None or engine.engine == "data-api":
+            from ga_goals.sources.data_api import DataApiSource
+
+            with self.data_gateway(tracking_plan.property) as gateway:
+                yield DataApiSource(gateway)
+            return
+        from ga_goals.sources.export import open_export_source
+
+        with open_export_source(engine, tracking_plan) as source:
+            yield source
+
     # -- the jobs ---------------------------------------------------------------------------
 
     def reports(
@@ -170,6 +186,7 @@ class Manager:
         compare: str | None = None,
         today: Any = None,
         skip: Callable[[str, ReportPeriod], bool] | None = None,
+        engine: EngineOptions | None = None,
     ) -> list[ReportData | ReportPeriod]:
         """Build the named reports of the plan (all checked before the first call), over one
         connection. A Data API error stops everything: no report is returned half-built.
@@ -184,11 +201,11 @@ class Manager:
         for name in names:
             check_report(tracking_plan, select_report(tracking_plan, name), compare)
         results: list[ReportData | ReportPeriod] = []
-        with self.data_gateway(tracking_plan.property) as gateway:
+        with self.report_source(tracking_plan, engine) as source:
             for name in names:
                 if skip is not None:
                     report = tracking_plan.reports[name]
-                    time_zone = gateway.property_settings().time_zone
+                    time_zone = source.settings().time_zone
                     when = resolve_period(
                         period or report.period,
                         compare or report.compare,
@@ -198,7 +215,7 @@ class Manager:
                     if skip(name, when):
                         results.append(when)
                         continue
-                results.append(build_report(tracking_plan, name, gateway, today, period=period, compare=compare))
+                results.append(build_report(tracking_plan, name, source, today, period=period, compare=compare))
         return results
 
     def plan(self, tracking_plan: TrackingPlan) -> Plan:

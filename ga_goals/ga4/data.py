@@ -138,6 +138,16 @@ from google.protobuf import duration_pb2
 
 from ga_goals.errors import CredentialsError, GaGoalsError, QuotaExhausted
 from ga_goals.model import Funnel, FunnelStep, StepFilter
+from ga_goals.sources.base import LIFT_ENTRY_EVENT, lift_funnel
+from ga_goals.sources.results import (
+    CellKey,
+    DateSpanLike,
+    FunnelTable,
+    LiftTables,
+    PropertySettings,
+    ReportTable,
+    StepValues,
+)
 
 from .clients import DataClients, build_data_clients
 from .errors import CREDENTIALS_HINT, is_rate_limit, is_transient, map_error, property_label
@@ -166,8 +176,6 @@ ABANDONMENT_RATE = "funnelStepAbandonmentRate"
 #: Metrics of the key-event totals and of the site totals.
 EVENT_METRICS = ("eventCount", "totalUsers", "eventValue")
 SITE_METRICS = ("totalUsers", "sessions")
-#: The first step of the micro vs macro funnel.
-LIFT_ENTRY_EVENT = "session_start"
 
 _STEP_NAME = re.compile(r"^(\d+)\. (.*)$", re.S)
 _UNNAMED_RANGE = re.compile(r"^date_range_(\d+)$")
@@ -189,94 +197,7 @@ _STRING_OPS = {
 T = TypeVar("T")
 
 
-class DateSpanLike(Protocol):
-    """A named date range (``ga_goals.reports.periods.DateSpan`` is one)."""
-
-    @property
-    def name(self) -> str: ...
-
-    @property
-    def start(self) -> date: ...
-
-    @property
-    def end(self) -> date: ...
-
-
 # --------------------------------------------------------------------------- parsed results
-
-
-@dataclass(frozen=True)
-class StepValues:
-    """One row of a funnel table: a step's users and GA4's rates (fractions, 0..1)."""
-
-    users: int
-    completion_rate: float
-    abandonments: int
-    abandonment_rate: float
-
-    @classmethod
-    def zero(cls) -> StepValues:
-        return cls(0, 0.0, 0, 0.0)
-
-
-#: (date range name, segment name, breakdown value) -> one value per step. None = not in the
-#: request (no comparison, no segments) or, for the breakdown, the totals row.
-CellKey = tuple[str | None, str | None, str | None]
-
-
-@dataclass
-class FunnelTable:
-    """A parsed ``funnel_table``: per date range, segment and breakdown value, every step.
-
-    ``steps(...)`` always has one entry per requested step; a step absent from the response
-    (no user reached it) reads as zeros.
-    """
-
-    step_names: tuple[str, ...]
-    breakdown: str | None = None
-    date_ranges: tuple[str, ...] = ()
-    segments: tuple[str, ...] = ()
-    #: Breakdown values in response order (without the totals row).
-    breakdown_values: tuple[str, ...] = ()
-    cells: dict[CellKey, list[StepValues]] = field(default_factory=dict)
-
-    def steps(self, date_range: str | None = None, segment: str | None = None, breakdown: str | None = None) -> list[StepValues]:
-        """The steps of one cell (``date_range`` None: the only or the first range)."""
-        if date_range is None and self.date_ranges:
-            date_range = self.date_ranges[0]
-        found = self.cells.get((date_range, segment, breakdown))
-        if found is None:
-            return [StepValues.zero() for _ in self.step_names]
-        return list(found)
-
-    def users(self, date_range: str | None = None, segment: str | None = None, breakdown: str | None = None) -> list[int]:
-        return [s.users for s in self.steps(date_range, segment, breakdown)]
-
-
-@dataclass
-class ReportTable:
-    """A parsed ``RunReportResponse``: rows as ``{dimension: value}`` and ``{metric: float}``."""
-
-    dimensions: tuple[str, ...]
-    metrics: tuple[str, ...]
-    rows: list[tuple[dict[str, str], dict[str, float]]] = field(default_factory=list)
-
-    def lookup(self, **dimensions: str) -> dict[str, float]:
-        """The metrics of the row whose dimensions have these values; zeros when absent."""
-        for dims, values in self.rows:
-            if all(dims.get(k) == v for k, v in dimensions.items()):
-                return dict(values)
-        return {m: 0.0 for m in self.metrics}
-
-
-@dataclass(frozen=True)
-class PropertySettings:
-    """What a report needs to know about the property (Admin GetProperty)."""
-
-    property: str
-    display_name: str
-    time_zone: str
-    currency: str
 
 
 @dataclass(frozen=True)
@@ -627,16 +548,6 @@ def funnel_request(
     return request
 
 
-def lift_funnel(macro: str) -> Funnel:
-    """The closed funnel ``session_start -> macro`` the micro vs macro table is computed from."""
-    return Funnel(
-        name=f"lift_{macro}",
-        title=f"Users who converted ({macro})",
-        steps=(FunnelStep(name=LIFT_ENTRY_EVENT, event=LIFT_ENTRY_EVENT), FunnelStep(name=macro, event=macro)),
-        open=False,
-    )
-
-
 def micro_segment(event: str) -> alpha.Segment:
     """The user segment "users who logged ``event``" (across all sessions of the date range)."""
     scoping = alpha.UserCriteriaScoping.USER_CRITERIA_ACROSS_ALL_SESSIONS
@@ -688,17 +599,6 @@ def chunks(items: Sequence[T], size: int) -> list[list[T]]:
 
 
 # --------------------------------------------------------------------------- the gateway
-
-
-@dataclass
-class LiftTables:
-    """The micro vs macro funnels: the baseline (all users) and one table per segment group."""
-
-    baseline: FunnelTable
-    segmented: list[FunnelTable]
-
-    def segment(self, name: str) -> FunnelTable | None:
-        return next((t for t in self.segmented if name in t.segments), None)
 
 
 class DataGateway:

@@ -1,27 +1,22 @@
-"""Build a report's data from a tracking plan and the GA4 Data API.
+"""Build a report's data from a tracking plan and a report source.
 
-``build_report(plan, "weekly", gateway, today)`` checks the report against the plan first
+``build_report(plan, "weekly", source, today)`` checks the report against the plan first
 (unknown report, funnel steps naming events the plan does not know, unknown key events or
 macro conversion, alerts on unknown funnels or events, invalid dates): a problem is a
-:class:`ReportError` listing all of them, raised before any call. Then it sends, all in
-parallel (see :mod:`ga_goals.ga4.data` for the exact requests):
-
-* one ``BatchRunReports``: key-event totals and site totals, both periods;
-* one ``RunFunnelReport`` per funnel, both periods in the same request;
-* ``1 + ceil(micro conversions / 4)`` ``RunFunnelReport`` for the micro vs macro table;
-
-and assembles a :class:`~ga_goals.reports.model.ReportData`. A Data API error stops the
-build (nothing partial is returned).
+:class:`ReportError` listing all of them, raised before anything is read. Then it asks the
+source (:class:`ga_goals.sources.base.ReportSource`: the GA4 Data API, DuckDB over export files,
+or BigQuery) for everything at once (:func:`report_query`) and assembles a
+:class:`~ga_goals.reports.model.ReportData` from the answer. A source error stops the build
+(nothing partial is returned).
 """
 
 from __future__ import annotations
 
 import time
-from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from datetime import date, datetime, timezone
 from difflib import get_close_matches
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from ga_goals.errors import GaGoalsError
 from ga_goals.model import Funnel, Period, Report, TrackingPlan
@@ -41,10 +36,10 @@ from ga_goals.reports.model import (
     StepData,
 )
 from ga_goals.reports.periods import CURRENT, PREVIOUS, ReportPeriod, resolve_period, today_in
+from ga_goals.sources.base import ReportQuery, ReportSource
+from ga_goals.sources.results import DateSpanLike, FunnelTable, LiftTables, ReportTable
 from ga_goals.templating import number, percent
 
-if TYPE_CHECKING:
-    from ga_goals.ga4.data import DataGateway, FunnelTable, LiftTables, ReportTable
 
 FUNNEL_METRICS = ("conversion_rate", "users", "completions")
 EVENT_METRICS = ("count", "users", "value")
@@ -164,10 +159,27 @@ def _alert_problems(plan: TrackingPlan, report: Report, alert: Any, compare: str
 # --------------------------------------------------------------------------- building
 
 
+def report_query(plan: TrackingPlan, report: Report, spans: Sequence[DateSpanLike]) -> ReportQuery:
+    """What ``report`` needs from a source over ``spans`` (funnels shown, and those alerts watch)."""
+    shown = report_funnels(plan, report)
+    alert_funnels = [a.funnel for a in report.alerts if a.funnel and a.funnel not in shown]
+    key_events = report_key_events(plan, report)
+    events = list(dict.fromkeys(key_events + [a.event for a in report.alerts if a.event]))
+    macro = report_macro(plan, report)
+    micros = [c.event_name for c in plan.micro if c.event_name != macro] if macro is not None else []
+    return ReportQuery(
+        spans=tuple(spans),
+        events=tuple(events),
+        funnels=tuple(plan.funnels[n] for n in dict.fromkeys(shown + alert_funnels)),
+        macro=macro if micros else None,
+        micros=tuple(micros),
+    )
+
+
 def build_report(
     plan: TrackingPlan,
     report_name: str,
-    gateway: DataGateway,
+    source: ReportSource,
     today: date | None = None,
     *,
     period: Period | None = None,
@@ -175,16 +187,17 @@ def build_report(
     time_zone: str | None = None,
     now: datetime | None = None,
 ) -> ReportData:
-    """The data of report ``report_name`` of ``plan``, from ``gateway``'s property.
+    """The data of report ``report_name`` of ``plan``, from ``source`` (any :class:`ReportSource`).
 
-    :param today: today in the property's time zone; None = read the property's time zone (one
-        Admin GetProperty) and take today's date there.
+    :param today: today in the property's time zone; None = ask the source for the property's
+        time zone and take today's date there.
     :param period: / :param compare: override the report's ``period`` / ``compare``.
     :param time_zone: the time zone shown (with ``today`` given; default UTC).
     :param now: the report's generation time (default: now).
     :raises ReportError: the report does not fit the plan, or its dates are invalid (before
         any call).
-    :raises ga_goals.errors.ApiError: a Data API call failed (QuotaExhausted for quota).
+    :raises ga_goals.errors.GaGoalsError: the source failed (QuotaExhausted for quota, a
+        SourceError for export files and BigQuery).
     """
     report = select_report(plan, report_name)
     compare = compare or report.compare
@@ -192,99 +205,61 @@ def build_report(
     # Invalid dates fail before any call (a start after today is checked once today is known).
     resolve_period(period or report.period, compare, today or date.max)
     started = time.monotonic()
-    calls_before, admin_before = Counter(gateway.calls), Counter(gateway.admin_calls)
-    quota_before = gateway.quota.to_json()
 
     currency = plan.currency or "USD"
-    if today is None:
-        settings = gateway.property_settings()
+    settings = source.settings() if today is None else None
+    if settings is not None:
         time_zone = settings.time_zone
         today = today_in(time_zone)
         currency = plan.currency or settings.currency
+    assert today is not None
     rp = resolve_period(period or report.period, compare, today, time_zone=time_zone or "UTC")
-    spans = rp.spans
+    query = report_query(plan, report, rp.spans)
+    answer = source.fetch(query)
 
     shown = report_funnels(plan, report)
-    alert_funnels = [a.funnel for a in report.alerts if a.funnel and a.funnel not in shown]
-    funnels = [plan.funnels[n] for n in dict.fromkeys(shown + alert_funnels)]
     key_events = report_key_events(plan, report)
-    events = list(dict.fromkeys(key_events + [a.event for a in report.alerts if a.event]))
-    macro = report_macro(plan, report)
-    micros = [c.event_name for c in plan.micro if c.event_name != macro]
-
-    jobs: list[Callable[[], Any]] = []
-    if events:
-        jobs.append(lambda: gateway.event_totals(events, spans))
-    else:
-        jobs.append(lambda: gateway.batch_run_reports([_site_request(spans)], date_ranges=[s.name for s in spans]))
-    def funnel_job(funnel: Funnel) -> Callable[[], FunnelTable]:
-        return lambda: gateway.run_funnel(funnel, spans)
-
-    jobs += [funnel_job(f) for f in funnels]
-    lift_jobs: list[Callable[[], Any]] = []
-    assemble_lift: Callable[[list[Any]], LiftTables] | None = None
-    if macro is not None and micros:
-        lift_jobs, assemble_lift = gateway.lift_jobs(macro, micros, spans)
-    results = gateway.run_all(jobs + lift_jobs)
-
-    if events:
-        events_table, site_table = results[0]
-    else:
-        events_table, site_table = None, results[0][0]
-    tables: list[FunnelTable] = results[1 : 1 + len(funnels)]
-    lift_tables = assemble_lift(results[1 + len(funnels) :]) if assemble_lift else None
-
     has_previous = rp.previous is not None
-    funnel_data = {f.name: funnel_data_of(f, t, has_previous) for f, t in zip(funnels, tables)}
+    funnel_data = {f.name: funnel_data_of(f, answer.funnels[f.name], has_previous) for f in query.funnels}
+    events_table = answer.events
     event_data = [event_total(plan, e, events_table, has_previous) for e in key_events] if events_table else []
-    all_events = {e: event_total(plan, e, events_table, has_previous) for e in events} if events_table else {}
+    all_events = {e: event_total(plan, e, events_table, has_previous) for e in query.events} if events_table else {}
     micro_macro = None
-    if lift_tables is not None and macro is not None:
-        micro_macro = micro_macro_table(plan, macro, micros, lift_tables, has_previous)
+    if answer.lift is not None and query.macro is not None:
+        micro_macro = micro_macro_table(plan, query.macro, list(query.micros), answer.lift, has_previous)
 
     alerts = tuple(evaluate_alert(a, funnel_data, all_events) for a in report.alerts)
-    quota_after = gateway.quota.to_json()
-    def used(key: str) -> int:
-        return (quota_after[key] or 0) - (quota_before[key] or 0)
-
+    usage = answer.usage
     quota = QuotaUsed(
-        tokens=used("tokens"),
-        core_tokens=used("core_tokens"),
-        funnel_tokens=used("funnel_tokens"),
-        core_remaining_per_day=quota_after["core_remaining_per_day"],
-        core_remaining_per_hour=quota_after["core_remaining_per_hour"],
-        funnel_remaining_per_day=quota_after["funnel_remaining_per_day"],
-        funnel_remaining_per_hour=quota_after["funnel_remaining_per_hour"],
-        responses_without_quota=used("responses_without_quota"),
+        tokens=usage.quota.get("tokens") or 0,
+        core_tokens=usage.quota.get("core_tokens") or 0,
+        funnel_tokens=usage.quota.get("funnel_tokens") or 0,
+        core_remaining_per_day=usage.quota.get("core_remaining_per_day"),
+        core_remaining_per_hour=usage.quota.get("core_remaining_per_hour"),
+        funnel_remaining_per_day=usage.quota.get("funnel_remaining_per_day"),
+        funnel_remaining_per_hour=usage.quota.get("funnel_remaining_per_hour"),
+        responses_without_quota=usage.quota.get("responses_without_quota") or 0,
     )
-    calls = CallsMade(
-        data_api=dict(sorted((Counter(gateway.calls) - calls_before).items())),
-        admin_api=dict(sorted((Counter(gateway.admin_calls) - admin_before).items())),
-    )
+    calls = CallsMade(data_api=dict(usage.calls), admin_api=dict(usage.admin_calls))
     return ReportData(
         name=report.name,
         title=report.title,
-        property=gateway.property,
+        property=source.property,
         plan_source=plan.source,
         environment=plan.environment,
         currency=currency,
         generated_at=now or datetime.now(timezone.utc).replace(microsecond=0),
         period=rp,
-        site=site_totals(site_table, has_previous),
+        site=site_totals(answer.site, has_previous),
         funnels=tuple(funnel_data[n] for n in shown),
         key_events=tuple(event_data),
         micro_macro=micro_macro,
         alerts=alerts,
         quota=quota,
         calls=calls,
+        source=usage,
         seconds=time.monotonic() - started,
     )
-
-
-def _site_request(spans: Sequence[Any]) -> Any:
-    from ga_goals.ga4.data import site_totals_request
-
-    return site_totals_request(spans)
 
 
 # --------------------------------------------------------------------------- assembling

@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
+from ga_goals.sources.base import SourceUsage
 from ga_goals.reports.periods import ReportPeriod
 
 
@@ -212,6 +213,8 @@ class ReportData:
     alerts: tuple[AlertResult, ...]
     quota: QuotaUsed
     calls: CallsMade
+    #: Where the data came from and what it cost (engine, Data API calls or SQL queries, bytes).
+    source: SourceUsage | None = None
     seconds: float = field(default=0.0, compare=False)
 
     @builtins.property  # the field `property` hides the builtin in this class
@@ -228,6 +231,8 @@ class ReportData:
         data["period"] = self.period.to_json()
         data["fired_alerts"] = len(self.fired_alerts)
         data["calls"]["total"] = self.calls.total
+        if self.source is not None:
+            data["source"]["summary"] = self.source.summary()
         return {"format": "ga-goals-report/1", **data}
 
 

@@ -13,6 +13,7 @@ from ga_goals.ga4.data import DataGateway
 from ga_goals.model import TrackingPlan
 from ga_goals.plan_file import load_plan
 from ga_goals.reports.build import build_report
+from ga_goals.sources.data_api import DataApiSource
 from ga_goals.reports.model import ReportData
 from tests.conftest import CONFIGS
 from tests.ga4.fake_data_api import FakeDataApi
@@ -44,7 +45,7 @@ def gateway(fake: FakeDataApi) -> Iterator[DataGateway]:
 def build(shop_plan: TrackingPlan, gateway: DataGateway) -> Callable[..., ReportData]:
     def make(name: str = "weekly", plan: TrackingPlan | None = None, **kw: Any) -> ReportData:
         kw.setdefault("now", NOW)
-        return build_report(plan or shop_plan, name, gateway, kw.pop("today", TODAY), **kw)
+        return build_report(plan or shop_plan, name, DataApiSource(gateway), kw.pop("today", TODAY), **kw)
 
     return make
 

@@ -12,6 +12,7 @@ import pytest
 from ga_goals.errors import QuotaExhausted
 from ga_goals.model import Alert, FunnelStep, Period
 from ga_goals.reports import derive
+from ga_goals.sources.data_api import DataApiSource
 from ga_goals.reports.build import ReportError, build_report, evaluate_alert
 from ga_goals.reports.model import Change, EventTotal, FunnelData
 from ga_goals.reports.periods import PeriodError
@@ -121,7 +122,7 @@ def test_alerts_fire(shop_plan):
         from ga_goals.ga4.data import DataGateway
 
         with DataGateway(Target("properties/1", sandbox_address=fake.address, timeout=5)) as gateway:
-            data = build_report(shop_plan, "weekly", gateway, TODAY)
+            data = build_report(shop_plan, "weekly", DataApiSource(gateway), TODAY)
     fired = {(a.subject, a.metric): a for a in data.fired_alerts}
     assert set(fired) == {("checkout", "conversion_rate"), ("purchase", "count_change")}
     assert fired[("checkout", "conversion_rate")].message == "Checkout funnel: conversion rate is 0%, below 2%"
@@ -170,7 +171,7 @@ def _without_change_alerts(build):
 
 
 def test_today_from_the_property_time_zone(shop_plan, gateway, fake):
-    data = build_report(shop_plan, "weekly", gateway)
+    data = build_report(shop_plan, "weekly", DataApiSource(gateway))
     assert data.period.time_zone == "America/Los_Angeles"
     assert data.calls.admin_api == {"GetProperty": 1}
     assert fake.calls["GetProperty"] == 1

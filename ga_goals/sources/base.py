@@ -1,0 +1,185 @@
+"""The one interface reports get their data through: a :class:`ReportSource` answers a :class:`ReportQuery`.
+
+A report asks once for everything it needs (key-event and site totals per date range, each
+funnel per date range and breakdown, the micro vs macro segments) and gets a
+:class:`ReportAnswer` in the project's own types (:mod:`ga_goals.sources.results`), with what the
+answer cost (:class:`SourceUsage`: Data API calls and quota tokens, or queries and bytes). The
+source decides how to batch and parallelise; report building never sees a Google object.
+
+Three sources implement it: :class:`ga_goals.sources.data_api.DataApiSource` (the GA4 Data API),
+:class:`ga_goals.sources.export.ExportSource` with DuckDB (export files read in place, or the
+sandbox's events) or with BigQuery (the export dataset).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from ga_goals.errors import GaGoalsError
+from ga_goals.model import Funnel, FunnelStep
+from ga_goals.sources.results import DateSpanLike, FunnelTable, LiftTables, PropertySettings, ReportTable
+
+#: Engines a report can run on (``--engine``).
+ENGINES = ("data-api", "duckdb", "bigquery")
+
+
+#: The first step of the micro vs macro funnel.
+LIFT_ENTRY_EVENT = "session_start"
+
+
+def lift_funnel(macro: str) -> Funnel:
+    """The closed funnel ``session_start -> macro`` the micro vs macro table is computed from: a
+    micro conversion's row restricts it to the users who logged the micro conversion in the range."""
+    return Funnel(
+        name=f"lift_{macro}",
+        title=f"Users who converted ({macro})",
+        steps=(FunnelStep(name=LIFT_ENTRY_EVENT, event=LIFT_ENTRY_EVENT), FunnelStep(name=macro, event=macro)),
+        open=False,
+    )
+
+
+class SourceError(GaGoalsError):
+    """A report source cannot answer: missing or unreadable export files, no data for the period,
+    a BigQuery refusal (permission, quota, bytes cap). The message says what to do."""
+
+
+@dataclass(frozen=True)
+class EngineOptions:
+    """Where a report's data comes from (``report --engine ...``, or the plan's ``source:`` block)."""
+
+    engine: str = "data-api"
+    #: duckdb: export files, folders or globs (read in place).
+    events: tuple[str, ...] = ()
+    #: bigquery: the export dataset ``PROJECT.analytics_NNN``.
+    dataset: str | None = None
+    #: bigquery: the project that runs (and pays for) the queries; default: the dataset's.
+    billing_project: str | None = None
+    location: str | None = None
+    #: bigquery: refuse to run queries whose dry run says they would bill more (None: the default cap;
+    #: 0: no cap).
+    max_bytes_billed: int | None = None
+    credentials_file: str | None = None
+    #: bigquery: a local endpoint (http://127.0.0.1:PORT) instead of Google's.
+    endpoint: str | None = None
+    #: The property's time zone (export dates are in it): "last 7 days" is computed there.
+    time_zone: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.engine not in ENGINES:
+            raise SourceError(f"unknown engine {self.engine!r}: use one of {', '.join(ENGINES)}")
+
+
+@dataclass(frozen=True)
+class ReportQuery:
+    """Everything one report needs from a source."""
+
+    #: The date ranges (current, and previous when comparing); their names key every answer.
+    spans: tuple[DateSpanLike, ...]
+    #: Events whose totals (count, users, value) are needed.
+    events: tuple[str, ...] = ()
+    #: Funnels, each over every span, broken down by its own ``breakdown`` when set.
+    funnels: tuple[Funnel, ...] = ()
+    #: The macro conversion and the micro conversions compared with it (no lift table without a macro).
+    macro: str | None = None
+    micros: tuple[str, ...] = ()
+
+    @property
+    def span_names(self) -> list[str]:
+        return [s.name for s in self.spans]
+
+
+@dataclass
+class SourceUsage:
+    """What answering cost, and where the data came from."""
+
+    engine: str
+    #: Where the data came from: ``properties/123``, ``31 export files``, ``project.analytics_123``.
+    description: str
+    #: Requests sent, by kind (Data API method names; ``query`` for SQL engines).
+    calls: dict[str, int] = field(default_factory=dict)
+    #: Admin API requests (the Data API source reads the property's time zone).
+    admin_calls: dict[str, int] = field(default_factory=dict)
+    #: Data API quota tokens (``ga_goals.ga4.data.QuotaUsage.to_json`` keys), empty for SQL engines.
+    quota: dict[str, int | None] = field(default_factory=dict)
+    #: BigQuery: bytes the queries processed and billed (DuckDB: None).
+    bytes_processed: int | None = None
+    bytes_billed: int | None = None
+    seconds: float = 0.0
+
+    @property
+    def call_count(self) -> int:
+        return sum(self.calls.values())
+
+    def summary(self) -> str:
+        """One sentence for a report's footer."""
+        from ga_goals.templating import number
+
+        n = self.call_count
+        if self.engine == "data-api":
+            tokens = self.quota.get("tokens") or 0
+            return f"{n} Data API call{'s' if n != 1 else ''}, {number(tokens)} quota tokens ({self.description})"
+        text = f"{n} {'BigQuery' if self.engine == 'bigquery' else 'DuckDB'} quer{'ies' if n != 1 else 'y'} over {self.description}"
+        if self.bytes_processed is not None:
+            from ga_goals.sources.cost import human_bytes, on_demand_cost
+
+            text += f", {human_bytes(self.bytes_processed)} processed"
+            if self.bytes_billed is not None:
+                text += f" ({human_bytes(self.bytes_billed)} billed, about {on_demand_cost(self.bytes_billed)})"
+        return text
+
+
+@dataclass
+class ReportAnswer:
+    """A source's answer to a :class:`ReportQuery` (every table keyed by the spans' names)."""
+
+    #: Key-event totals: rows ``{eventName, dateRange}`` -> ``{eventCount, totalUsers, eventValue}``
+    #: (None when no event was asked for).
+    events: ReportTable | None
+    #: Site totals: rows ``{dateRange}`` -> ``{totalUsers, sessions}``.
+    site: ReportTable
+    #: Funnel name -> its table (every span; breakdown values when the funnel has a breakdown).
+    funnels: Mapping[str, FunnelTable]
+    #: The micro vs macro funnels (None without a macro or micro conversions).
+    lift: LiftTables | None
+    usage: SourceUsage
+
+
+class ReportSource(Protocol):
+    """Answers reports; one per property (or export) and run. Use it as a context manager."""
+
+    #: The engine (one of :data:`ENGINES`).
+    engine: str
+
+    @property
+    def property(self) -> str:
+        """The property the data belongs to (``properties/123``), as reports show it."""
+        ...
+
+    def settings(self) -> PropertySettings:
+        """The property's time zone and currency (reports compute "last 7 days" in that zone)."""
+        ...
+
+    def fetch(self, query: ReportQuery) -> ReportAnswer:
+        """Everything ``query`` asks for; raises a :class:`~ga_goals.errors.GaGoalsError` (nothing partial)."""
+        ...
+
+    def close(self) -> None: ...
+
+    def __enter__(self) -> ReportSource: ...
+
+    def __exit__(self, *exc: object) -> None: ...
+
+
+__all__ = [
+    "ENGINES",
+    "LIFT_ENTRY_EVENT",
+    "EngineOptions",
+    "ReportAnswer",
+    "ReportQuery",
+    "ReportSource",
+    "SourceError",
+    "SourceUsage",
+    "lift_funnel",
+]

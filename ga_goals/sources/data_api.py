@@ -1,0 +1,109 @@
+"""The GA4 Data API as a report source (the requests themselves live in :mod:`ga_goals.ga4.data`).
+
+One :meth:`DataApiSource.fetch` sends, all in parallel (at most ``max_parallel`` at a time):
+one ``BatchRunReports`` (key-event totals and site totals, every date range), one
+``RunFunnelReport`` per funnel (every date range in one request) and ``1 + ceil(micros / 4)``
+``RunFunnelReport`` for the micro vs macro table; it reads the property's time zone with one
+Admin ``GetProperty``. Every response is parsed into :mod:`ga_goals.sources.results` types.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from ga_goals.sources.base import ReportAnswer, ReportQuery, SourceUsage
+from ga_goals.sources.results import FunnelTable, LiftTables, PropertySettings, ReportTable
+
+if TYPE_CHECKING:
+    from ga_goals.ga4.data import DataGateway
+
+
+class DataApiSource:
+    """Reports from the GA4 Data API of one property, through a :class:`~ga_goals.ga4.data.DataGateway`."""
+
+    engine = "data-api"
+
+    def __init__(self, gateway: DataGateway) -> None:
+        self.gateway = gateway
+        # What the next answer's usage counts from: calls made since the previous answer (so the
+        # GetProperty that a report sends for the time zone counts with the report).
+        self._mark = self._snapshot()
+
+    def _snapshot(self) -> tuple[Counter[str], Counter[str], dict[str, int | None], float]:
+        g = self.gateway
+        return Counter(g.calls), Counter(g.admin_calls), g.quota.to_json(), time.monotonic()
+
+    @property
+    def property(self) -> str:
+        return self.gateway.property
+
+    def __enter__(self) -> DataApiSource:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self.gateway.close()
+
+    def settings(self) -> PropertySettings:
+        return self.gateway.property_settings()
+
+    def fetch(self, query: ReportQuery) -> ReportAnswer:
+        from ga_goals.ga4.data import site_totals_request
+
+        gateway = self.gateway
+        calls_before, admin_before, quota_before, started = self._mark
+        spans = list(query.spans)
+
+        jobs: list[Callable[[], Any]] = []
+        if query.events:
+            jobs.append(lambda: gateway.event_totals(list(query.events), spans))
+        else:
+            jobs.append(
+                lambda: (None, gateway.batch_run_reports([site_totals_request(spans)], date_ranges=query.span_names)[0])
+            )
+
+        def funnel_job(index: int) -> Callable[[], FunnelTable]:
+            return lambda: gateway.run_funnel(query.funnels[index], spans)
+
+        jobs += [funnel_job(i) for i in range(len(query.funnels))]
+        assemble: Callable[[list[FunnelTable]], LiftTables] | None = None
+        if query.macro is not None and query.micros:
+            lift_jobs, assemble = gateway.lift_jobs(query.macro, list(query.micros), spans)
+            jobs += lift_jobs
+        results = gateway.run_all(jobs)
+
+        events: ReportTable | None
+        site: ReportTable
+        events, site = results[0]
+        tables = results[1 : 1 + len(query.funnels)]
+        lift = assemble(results[1 + len(query.funnels) :]) if assemble else None
+
+        quota_after = gateway.quota.to_json()
+        usage = SourceUsage(
+            engine=self.engine,
+            description=f"property {gateway.property.split('/')[-1]}",
+            calls=dict(sorted((Counter(gateway.calls) - calls_before).items())),
+            admin_calls=dict(sorted((Counter(gateway.admin_calls) - admin_before).items())),
+            quota={
+                key: (value - (quota_before[key] or 0)) if key in _COUNTERS and value is not None else value
+                for key, value in quota_after.items()
+            },
+            seconds=time.monotonic() - started,
+        )
+        self._mark = self._snapshot()
+        return ReportAnswer(
+            events=events,
+            site=site,
+            funnels={f.name: t for f, t in zip(query.funnels, tables)},
+            lift=lift,
+            usage=usage,
+        )
+
+
+#: Quota figures that add up (the others are "remaining" levels, reported as they stand).
+_COUNTERS = {"tokens", "core_tokens", "funnel_tokens", "responses_without_quota"}

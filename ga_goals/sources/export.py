@@ -1,0 +1,330 @@
+"""Reports from the GA4 BigQuery export: one source, two engines (DuckDB on files, BigQuery).
+
+:class:`ExportSource` turns a :class:`~ga_goals.sources.base.ReportQuery` into SQL, per date
+range: the totals (:func:`~ga_goals.sources.export_sql.totals_query`), one query per funnel
+(:func:`ga_goals.funnels.sql.compile_funnel`) and the micro vs macro table
+(:func:`~ga_goals.sources.export_sql.lift_query`), and hands them to an :class:`SqlEngine`:
+
+* :class:`DuckDBEngine`: in-process DuckDB over a relation of export rows: export files read in
+  place (:class:`ga_goals.events.files.ExportFiles`, pruned to each date range) or a table;
+* ``BigQueryEngine`` (:mod:`ga_goals.sources.bigquery_engine`): the export dataset, every plan
+  value a query parameter, a dry run of every query first (the bytes, and a refusal above the
+  cap before anything is billed), labels on the jobs.
+
+The answers come back in the same types as the Data API's (:mod:`ga_goals.sources.results`), so
+a report cannot tell its engines apart, and the tests hold the three to the same numbers.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import date
+from typing import TYPE_CHECKING, Any, Protocol
+
+from ga_goals.funnels.dialect import Dialect, DialectName, SqlQuery
+from ga_goals.funnels.result import step_metrics
+from ga_goals.funnels.sql import compile_funnel, result_from_rows
+from ga_goals.model import Funnel
+from ga_goals.sources.base import (
+    ReportAnswer,
+    ReportQuery,
+    SourceError,
+    SourceUsage,
+    lift_funnel,
+)
+from ga_goals.sources.export_sql import lift_query, totals_query
+from ga_goals.sources.results import (
+    DateSpanLike,
+    FunnelTable,
+    LiftTables,
+    PropertySettings,
+    ReportTable,
+    StepValues,
+)
+
+if TYPE_CHECKING:
+    import duckdb
+
+    from ga_goals.model import TrackingPlan
+    from ga_goals.sources.base import EngineOptions
+
+#: Breakdown values kept per funnel when a funnel does not say (the Data API's default).
+DEFAULT_BREAKDOWN_LIMIT = 100
+
+
+class SqlEngine(Protocol):
+    """Runs a report's queries over the export rows of a date range."""
+
+    dialect: DialectName
+    #: Where the rows come from: ``31 export files``, ``project.analytics_123``.
+    description: str
+
+    def relation(self, d: Dialect, start: date, end: date) -> tuple[str, str | None, dict[str, Any]]:
+        """``(relation, date condition or None, compile options)`` for the rows of ``start..end``
+        (the compile options go to :func:`~ga_goals.funnels.sql.compile_funnel`: ``table``,
+        ``intraday``)."""
+        ...
+
+    def run(self, queries: Sequence[tuple[str, SqlQuery]]) -> list[list[tuple[Any, ...]]]:
+        """Run named queries (all or nothing); rows of each, in order."""
+        ...
+
+    def usage(self) -> dict[str, Any]:
+        """``bytes_processed`` / ``bytes_billed`` so far (None where the engine does not know)."""
+        ...
+
+    def close(self) -> None: ...
+
+
+@dataclass
+class ExportSource:
+    """A :class:`~ga_goals.sources.base.ReportSource` over the GA4 export (DuckDB or BigQuery)."""
+
+    sql: SqlEngine
+    #: The property the export belongs to (shown in reports).
+    property: str = "properties/export"
+    time_zone: str = "UTC"
+    currency: str = "USD"
+    queries_run: int = field(default=0, init=False)
+
+    @property
+    def engine(self) -> str:
+        return self.sql.dialect
+
+    def __enter__(self) -> ExportSource:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self.sql.close()
+
+    def settings(self) -> PropertySettings:
+        return PropertySettings(
+            property=self.property, display_name=self.sql.description, time_zone=self.time_zone, currency=self.currency
+        )
+
+    # -- the report ----------------------------------------------------------------------------
+
+    def fetch(self, query: ReportQuery) -> ReportAnswer:
+        started = time.monotonic()
+        before = self.sql.usage()
+        named: list[tuple[str, SqlQuery]] = []
+        readers: list[Callable[[list[tuple[Any, ...]]], None]] = []
+        names = query.span_names
+        event_rows: list[tuple[dict[str, str], dict[str, float]]] = []
+        site_rows: list[tuple[dict[str, str], dict[str, float]]] = []
+        funnels = {f.name: FunnelTable(step_names=tuple(s.name for s in f.steps), breakdown=f.breakdown, date_ranges=tuple(names)) for f in query.funnels}
+        lift = None
+        if query.macro is not None and query.micros:
+            steps = tuple(s.name for s in lift_funnel(query.macro).steps)
+            lift = LiftTables(
+                baseline=FunnelTable(step_names=steps, date_ranges=tuple(names)),
+                segmented=[FunnelTable(step_names=steps, date_ranges=tuple(names), segments=tuple(query.micros))],
+            )
+
+        for span in query.spans:
+            # One Dialect per query: in BigQuery each collects the parameters of its own text.
+            d = Dialect(self.sql.dialect)
+            relation, dates, options = self.sql.relation(d, span.start, span.end)
+            named.append((f"totals {span.name}", totals_query(d, relation, dates, query.events)))
+            readers.append(_read_totals(span.name, event_rows, site_rows))
+            for f in query.funnels:
+                named.append((f"funnel {f.name!r} {span.name}", self._funnel_query(f, span, options)))
+                readers.append(_read_funnel(f, span, funnels[f.name]))
+            if lift is not None and query.macro is not None:
+                d = Dialect(self.sql.dialect)
+                relation, dates, _ = self.sql.relation(d, span.start, span.end)
+                named.append((f"micro vs macro {span.name}", lift_query(d, relation, dates, query.macro, query.micros)))
+                readers.append(_read_lift(span.name, query.micros, lift))
+
+        results = self.sql.run(named)
+        for read, rows in zip(readers, results):
+            read(rows)
+        self.queries_run += len(named)
+        after = self.sql.usage()
+
+        def delta(key: str) -> int | None:
+            if after.get(key) is None:
+                return None
+            return int(after[key]) - int(before.get(key) or 0)
+
+        usage = SourceUsage(
+            engine=self.engine,
+            description=self.sql.description,
+            calls={"query": len(named)},
+            bytes_processed=delta("bytes_processed"),
+            bytes_billed=delta("bytes_billed"),
+            seconds=time.monotonic() - started,
+        )
+        metrics = ("eventCount", "totalUsers", "eventValue")
+        return ReportAnswer(
+            events=ReportTable(dimensions=("eventName", "dateRange"), metrics=metrics, rows=event_rows) if query.events else None,
+            site=ReportTable(dimensions=("dateRange",), metrics=("totalUsers", "sessions"), rows=site_rows),
+            funnels=funnels,
+            lift=lift,
+            usage=usage,
+        )
+
+    def _funnel_query(self, funnel: Funnel, span: DateSpanLike, options: dict[str, Any]) -> SqlQuery:
+        compiled = compile_funnel(
+            funnel, span.start, span.end, breakdown=funnel.breakdown, dialect=self.sql.dialect, **options
+        )
+        return compiled.query
+
+
+def _read_totals(
+    span: str, event_rows: list[tuple[dict[str, str], dict[str, float]]], site_rows: list[tuple[dict[str, str], dict[str, float]]]
+) -> Callable[[list[tuple[Any, ...]]], None]:
+    def read(rows: list[tuple[Any, ...]]) -> None:
+        for ev, events, users, value, sessions in rows:
+            if ev is None:
+                site_rows.append(({"dateRange": span}, {"totalUsers": float(users or 0), "sessions": float(sessions or 0)}))
+            elif ev:
+                event_rows.append(
+                    (
+                        {"eventName": str(ev), "dateRange": span},
+                        {"eventCount": float(events or 0), "totalUsers": float(users or 0), "eventValue": float(value or 0)},
+                    )
+                )
+
+    return read
+
+
+def _values(names: Sequence[str], users: Sequence[int], continued: Sequence[int] | None = None) -> list[StepValues]:
+    return [
+        StepValues(m.active_users, m.completion_rate, m.abandonments, m.abandonment_rate)
+        for m in step_metrics(names, users, continued)
+    ]
+
+
+def _read_funnel(funnel: Funnel, span: DateSpanLike, table: FunnelTable) -> Callable[[list[tuple[Any, ...]]], None]:
+    def read(rows: list[tuple[Any, ...]]) -> None:
+        result = result_from_rows(
+            funnel, span.start, span.end, funnel.breakdown, rows, limit=funnel.breakdown_limit or DEFAULT_BREAKDOWN_LIMIT
+        )
+        names = list(result.step_names)
+        table.cells[(span.name, None, None)] = _values(names, result.total.users, result.total.continued)
+        values = list(table.breakdown_values)
+        for row in result.rows:
+            table.cells[(span.name, None, row.breakdown)] = _values(names, row.users, row.continued)
+            if row.breakdown not in values:
+                values.append(str(row.breakdown))
+        table.breakdown_values = tuple(values)
+
+    return read
+
+
+def _read_lift(span: str, micros: Sequence[str], lift: LiftTables) -> Callable[[list[tuple[Any, ...]]], None]:
+    def read(rows: list[tuple[Any, ...]]) -> None:
+        row = rows[0] if rows else (0,) * (2 + 2 * len(micros))
+        names = list(lift.baseline.step_names)
+        lift.baseline.cells[(span, None, None)] = _values(names, [int(row[0] or 0), int(row[1] or 0)])
+        for k, micro in enumerate(micros):
+            entered, converted = int(row[2 + 2 * k] or 0), int(row[3 + 2 * k] or 0)
+            lift.segmented[0].cells[(span, micro, None)] = _values(names, [entered, converted])
+
+    return read
+
+
+# ---------------------------------------------------------------------------------------------
+# DuckDB
+
+
+class DuckDBEngine:
+    """DuckDB over a relation of export rows.
+
+    ``relation_for(start, end)`` gives the relation of a date range (export files pruned to it,
+    or a table name); queries run on ``connection`` (default: a new in-memory database).
+    """
+
+    dialect: DialectName = "duckdb"
+
+    def __init__(
+        self,
+        relation_for: Callable[[date, date], str],
+        description: str,
+        connection: duckdb.DuckDBPyConnection | None = None,
+        *,
+        check: Callable[[duckdb.DuckDBPyConnection, date, date], None] | None = None,
+    ) -> None:
+        import duckdb
+
+        self._relation_for = relation_for
+        self.description = description
+        self._own = connection is None
+        self.connection = connection if connection is not None else duckdb.connect()
+        self._check = check
+
+    def relation(self, d: Dialect, start: date, end: date) -> tuple[str, str | None, dict[str, Any]]:
+        if self._check is not None:
+            self._check(self.connection, start, end)
+        relation = self._relation_for(start, end)
+        return relation, f"t.event_date BETWEEN '{start:%Y%m%d}' AND '{end:%Y%m%d}'", {"table": relation}
+
+    def run(self, queries: Sequence[tuple[str, SqlQuery]]) -> list[list[tuple[Any, ...]]]:
+        import duckdb
+
+        out = []
+        for name, query in queries:
+            try:
+                out.append(self.connection.execute(query.sql).fetchall())
+            except duckdb.Error as exc:
+                raise SourceError(f"{name}: DuckDB could not read {self.description}: {_first_line(exc)}") from exc
+        return out
+
+    def usage(self) -> dict[str, Any]:
+        return {"bytes_processed": None, "bytes_billed": None}
+
+    def close(self) -> None:
+        if self._own:
+            self.connection.close()
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return text[0] if text else exc.__class__.__name__
+
+
+@contextmanager
+def open_export_source(options: EngineOptions, plan: TrackingPlan) -> Iterator[ExportSource]:
+    """The export source ``options`` describe (``--engine duckdb --events ...`` or ``--engine bigquery
+    --dataset ...``)."""
+    property_ = plan.property if plan.property.startswith("properties/") else f"properties/{plan.property}"
+    if options.engine == "duckdb":
+        engine: SqlEngine = duckdb_files_engine(options.events)
+    elif options.engine == "bigquery":
+        from ga_goals.sources.bigquery_engine import BigQueryEngine
+
+        engine = BigQueryEngine.from_options(options)
+    else:
+        raise SourceError(f"unknown engine {options.engine!r}: use data-api, duckdb or bigquery")
+    source = ExportSource(engine, property=property_, time_zone=options.time_zone or "UTC", currency=plan.currency or "USD")
+    try:
+        yield source
+    finally:
+        source.close()
+
+
+def duckdb_files_engine(paths: Sequence[str]) -> DuckDBEngine:
+    """DuckDB over export files read in place (see :mod:`ga_goals.events.files`)."""
+    from ga_goals.events.files import ExportFiles, ExportFilesError
+
+    if not paths:
+        raise SourceError("--engine duckdb reads GA4 export files: name them with --events PATH (files, folders or globs)")
+    try:
+        files = ExportFiles.resolve(paths)
+    except ExportFilesError as exc:
+        raise SourceError(str(exc)) from exc
+
+    def check(con: duckdb.DuckDBPyConnection, start: date, end: date) -> None:
+        try:
+            files.check(con, start, end)
+        except ExportFilesError as exc:
+            raise SourceError(str(exc)) from exc
+
+    return DuckDBEngine(files.relation_sql, files.describe(), check=check)

@@ -1,0 +1,113 @@
+"""The answers a report source gives, in the project's own types (no Google object reaches a report).
+
+Every source (the Data API in :mod:`ga_goals.ga4`, DuckDB over export files, BigQuery) answers
+with these: funnel tables per date range, segment and breakdown value (:class:`FunnelTable`),
+metric tables keyed by dimension values (:class:`ReportTable`, the metric and dimension names are
+GA4's API names: ``eventCount``, ``totalUsers``, ``eventValue``, ``sessions``; ``eventName``,
+``dateRange``), the micro vs macro funnels (:class:`LiftTables`) and what the property says of
+itself (:class:`PropertySettings`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Protocol
+
+
+class DateSpanLike(Protocol):
+    """A named date range (``ga_goals.reports.periods.DateSpan`` is one)."""
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def start(self) -> date: ...
+
+    @property
+    def end(self) -> date: ...
+
+
+@dataclass(frozen=True)
+class StepValues:
+    """One row of a funnel table: a step's users and GA4's rates (fractions, 0..1)."""
+
+    users: int
+    completion_rate: float
+    abandonments: int
+    abandonment_rate: float
+
+    @classmethod
+    def zero(cls) -> StepValues:
+        return cls(0, 0.0, 0, 0.0)
+
+
+#: (date range name, segment name, breakdown value) -> one value per step. None = not in the
+#: request (no comparison, no segments) or, for the breakdown, the totals row.
+CellKey = tuple[str | None, str | None, str | None]
+
+
+@dataclass
+class FunnelTable:
+    """A parsed ``funnel_table``: per date range, segment and breakdown value, every step.
+
+    ``steps(...)`` always has one entry per requested step; a step absent from the response
+    (no user reached it) reads as zeros.
+    """
+
+    step_names: tuple[str, ...]
+    breakdown: str | None = None
+    date_ranges: tuple[str, ...] = ()
+    segments: tuple[str, ...] = ()
+    #: Breakdown values in response order (without the totals row).
+    breakdown_values: tuple[str, ...] = ()
+    cells: dict[CellKey, list[StepValues]] = field(default_factory=dict)
+
+    def steps(self, date_range: str | None = None, segment: str | None = None, breakdown: str | None = None) -> list[StepValues]:
+        """The steps of one cell (``date_range`` None: the only or the first range)."""
+        if date_range is None and self.date_ranges:
+            date_range = self.date_ranges[0]
+        found = self.cells.get((date_range, segment, breakdown))
+        if found is None:
+            return [StepValues.zero() for _ in self.step_names]
+        return list(found)
+
+    def users(self, date_range: str | None = None, segment: str | None = None, breakdown: str | None = None) -> list[int]:
+        return [s.users for s in self.steps(date_range, segment, breakdown)]
+
+
+@dataclass
+class ReportTable:
+    """A parsed ``RunReportResponse``: rows as ``{dimension: value}`` and ``{metric: float}``."""
+
+    dimensions: tuple[str, ...]
+    metrics: tuple[str, ...]
+    rows: list[tuple[dict[str, str], dict[str, float]]] = field(default_factory=list)
+
+    def lookup(self, **dimensions: str) -> dict[str, float]:
+        """The metrics of the row whose dimensions have these values; zeros when absent."""
+        for dims, values in self.rows:
+            if all(dims.get(k) == v for k, v in dimensions.items()):
+                return dict(values)
+        return {m: 0.0 for m in self.metrics}
+
+
+@dataclass(frozen=True)
+class PropertySettings:
+    """What a report needs to know about the property (Admin GetProperty)."""
+
+    property: str
+    display_name: str
+    time_zone: str
+    currency: str
+
+
+@dataclass
+class LiftTables:
+    """The micro vs macro funnels: the baseline (all users) and one table per segment group."""
+
+    baseline: FunnelTable
+    segmented: list[FunnelTable]
+
+    def segment(self, name: str) -> FunnelTable | None:
+        return next((t for t in self.segmented if name in t.segments), None)
