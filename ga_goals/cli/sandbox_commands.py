@@ -235,6 +235,44 @@ def load(state_dir: Path | None, files: tuple[Path, ...], property_id: str, repl
 
 @sandbox.command()
 @SANDBOX_DIR
+@_property_option("The sandbox property to export.")
+@click.argument("folder", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--start", type=click.DateTime(formats=["%Y-%m-%d"]), help="First day (YYYY-MM-DD) [default: the first with events].")
+@click.option("--end", type=click.DateTime(formats=["%Y-%m-%d"]), help="Last day (YYYY-MM-DD) [default: the last with events].")
+def export(state_dir: Path | None, property_id: str, folder: Path, start: datetime | None, end: datetime | None) -> None:
+    """Write a sandbox property's events as GA4's BigQuery export: FOLDER/events_YYYYMMDD.parquet.
+
+    One Parquet file per day with the export's columns, the created events included, as
+    `bq extract --destination_format PARQUET` gives them from a real property: try the export
+    engines on it (`ga-goals report PLAN --engine duckdb --events FOLDER`).
+
+    \b
+    Examples:
+      ga-goals sandbox export exports/
+      ga-goals sandbox export exports/ --start 2026-11-01 --end 2026-11-30
+    """
+    from ga_goals.sandbox.events import SandboxEvents
+    from ga_goals.sandbox.store import SandboxStore
+
+    directory = _state_dir(state_dir)
+    pid = property_id.removeprefix("properties/")
+    time_zone = _ensure_property(directory, pid)
+    state = SandboxStore(directory).load(pid)
+    files = SandboxEvents(directory).export(
+        pid, state, folder, time_zone=time_zone, start=start.date() if start else None, end=end.date() if end else None
+    )
+    if not files:
+        click.echo(f"properties/{pid} has no events in that range: nothing written.")
+        return
+    size = sum(f.stat().st_size for f in files)
+    click.echo(
+        f"Wrote {len(files)} daily export files ({size / 2**20:,.1f} MiB) to {folder}: "
+        f"{files[0].name} .. {files[-1].name}."
+    )
+
+
+@sandbox.command()
+@SANDBOX_DIR
 @_property_option("The sandbox property to generate traffic for (created if missing).")
 @click.option("--users", type=click.IntRange(min=0), default=5000, show_default=True, help="People visiting the shop.")
 @click.option("--weeks", type=click.IntRange(min=1, max=520), help="Weeks ending yesterday (property time zone) [default: 8].")

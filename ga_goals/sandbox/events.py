@@ -449,6 +449,46 @@ class SandboxEvents:
                  rows_read=result.events, rows_inserted=result.inserted)
         return result
 
+    def export(
+        self,
+        property_id: str,
+        state: dict[str, Any] | None,
+        folder: str | os.PathLike[str],
+        *,
+        time_zone: str = "UTC",
+        start: date | None = None,
+        end: date | None = None,
+    ) -> list[Path]:
+        """Write the property's events as GA4's BigQuery export would hold them: one Parquet file per
+        day, ``events_YYYYMMDD.parquet``, with the export's columns (``_row_hash`` left out) and the
+        events the property's event create rules create (GA4 exports those too). Returns the files.
+        """
+        from ga_goals.events.schema import COLUMNS
+        from ga_goals.sandbox.reporting import events_source
+
+        out = Path(folder)
+        out.mkdir(parents=True, exist_ok=True)
+        relation = events_source(state)
+        columns = ", ".join(COLUMNS)
+        written = []
+        with self.reading(property_id, time_zone) as con:
+            days = [
+                row[0]
+                for row in con.execute(
+                    f"SELECT DISTINCT event_date FROM {relation} AS t WHERE event_date BETWEEN ? AND ? ORDER BY 1",
+                    [(start or date.min).strftime("%Y%m%d"), (end or date.max).strftime("%Y%m%d")],
+                ).fetchall()
+            ]
+            for day in days:
+                path = out / f"events_{day}.parquet"
+                target = str(path).replace("'", "''")
+                con.execute(
+                    f"COPY (SELECT {columns} FROM {relation} AS t WHERE event_date = '{day}' "
+                    f"ORDER BY user_pseudo_id, event_timestamp) TO '{target}' (FORMAT parquet, COMPRESSION zstd)"
+                )
+                written.append(path)
+        return written
+
     def remove(self, property_id: str | None = None) -> list[str]:
         """Delete one property's events file (or every one); the ids whose file existed.
 

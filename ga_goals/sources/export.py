@@ -17,6 +17,7 @@ a report cannot tell its engines apart, and the tests hold the three to the same
 
 from __future__ import annotations
 
+import builtins
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -90,7 +91,7 @@ class ExportSource:
     currency: str = "USD"
     queries_run: int = field(default=0, init=False)
 
-    @property
+    @builtins.property  # the field `property` hides the builtin in this class
     def engine(self) -> str:
         return self.sql.dialect
 
