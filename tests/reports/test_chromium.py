@@ -65,7 +65,7 @@ def test_report_and_email_render_in_chromium(weekly, tmp_path: Path):
         dumps[name] = out
 
     for name in ("page", "email"):
-        dom = dumps[name]
+        dom = dumps[name].replace("<wbr>", "")  # break opportunities in long values
         assert "<body" in dom and "Weekly shop funnels" in dom, name
         assert "18–24 Nov 2026" in dom and "1,000" in dom and "550" in dom, name
         assert "1.00×" in dom, name  # the lift table
