@@ -18,7 +18,8 @@ Text the program did not write (GA4 data, plan strings) goes through the ``untru
 characters escaped, cut to a length and with break opportunities; in plain text the same
 without tags, in FSI ... PDI when it holds right-to-left text. ``text_table`` applies it to
 every cell itself. Under every ``{{ value }}`` of every template, a safety net escapes control
-characters (but line feed and tab), so no template writes a raw ESC, NUL or BEL.
+characters (but line feed and tab) and bidi controls, so no template writes a raw ESC, NUL,
+BEL or right-to-left override.
 
 Public API::
 
@@ -51,9 +52,10 @@ TEMPLATES_PACKAGE = "ga_goals.templates"
 #: Template names (after an optional ``.j2``) whose values are HTML-escaped.
 AUTOESCAPE_EXTENSIONS = ("html", "htm", "xml")
 
-#: Default cut of the ``untrusted`` filter, in characters: HTML (the page wraps longer text;
-#: the whole value is in a tooltip) and plain text (a line stays readable in a terminal).
-HTML_LIMIT = 200
+#: Default cut of the ``untrusted`` filter, in characters: HTML (a page wraps long text, so it
+#: shows the longest value GA4 keeps, a 1,000-character page_location, whole; an e-mail passes
+#: its own, shorter cuts) and plain text (a line stays readable in a terminal).
+HTML_LIMIT = 1000
 TEXT_LIMIT = 60
 #: Default cut of a ``text_table`` cell.
 CELL_LIMIT = 40
@@ -171,10 +173,14 @@ def _autoescape(name: str | None) -> bool:
 
 
 def _no_raw_controls(value: Any) -> Any:
-    """The safety net under every ``{{ value }}``: no raw control character (but LF, tab)."""
-    if isinstance(value, str):
-        return type(value)(untrusted_text.no_raw_controls(value))  # a Markup stays Markup
-    return value
+    """The safety net under every ``{{ value }}``: no raw control character (but LF, tab), and
+    no raw bidi control in a plain string (text from ``untrusted`` and ``text_table`` keeps its
+    isolates; markup built by a template or filter keeps them too)."""
+    if isinstance(value, untrusted_text.SafeText) or not isinstance(value, str):
+        return value
+    if hasattr(value, "__html__"):  # a Markup stays Markup
+        return type(value)(untrusted_text.no_raw_controls(value, bidi=False))
+    return untrusted_text.no_raw_controls(value)
 
 
 # Filters -------------------------------------------------------------------------------------
@@ -188,7 +194,7 @@ def untrusted(eval_ctx: Any, value: Any, limit: int | None = -1) -> Any:
     in FSI ... PDI when it holds right-to-left text. ``limit=None``: never cut.
     """
     if value is None:
-        return ""
+        return untrusted_text.SafeText()
     if eval_ctx.autoescape:
         from markupsafe import Markup
 
@@ -196,10 +202,10 @@ def untrusted(eval_ctx: Any, value: Any, limit: int | None = -1) -> Any:
     return untrusted_text.plain(value, TEXT_LIMIT if limit == -1 else limit)
 
 
-def untrusted_plain(value: Any, limit: int | None = TEXT_LIMIT) -> str:
+def untrusted_plain(value: Any, limit: int | None = TEXT_LIMIT) -> untrusted_text.SafeText:
     """Like ``untrusted`` in plain text, also in an HTML template: for a ``<title>``, an
     attribute or SVG text (the template escapes the result)."""
-    return "" if value is None else untrusted_text.plain(value, limit)
+    return untrusted_text.SafeText() if value is None else untrusted_text.plain(value, limit)
 
 _UNITS = (("w", 7 * 86400), ("d", 86400), ("h", 3600), ("m", 60), ("s", 1))
 
@@ -276,7 +282,7 @@ def text_table(rows: Any, align: str = "", gap: int = 2, indent: int = 0, limit:
             right = i < len(align) and align[i] == "r"
             cells.append(pad + cell if right else cell + pad)
         lines.append((" " * indent + (" " * gap).join(cells)).rstrip())
-    return "\n".join(lines)
+    return untrusted_text.SafeText("\n".join(lines))
 
 
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]|~])")

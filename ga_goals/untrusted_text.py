@@ -20,7 +20,7 @@ format shows such text through this module:
 * :func:`cut`: at most ``limit`` display columns, cutting out the middle (``https://shop.example.com/pro…/checkout``)
   so that both ends of a URL stay.
 * :func:`plain` (all three, for plain text), :func:`html` (``<bdi>``, escaped, cut, with
-  ``<wbr>`` break opportunities so that a long value wraps even in mail clients) and
+  ``<wbr>`` break opportunities so that a long value wraps, even in mail clients) and
   :func:`json_text` (JSON with no raw control or bidi characters, the data unchanged).
 
 Display width (:func:`width`) counts East Asian wide characters as 2 columns and combining
@@ -46,6 +46,13 @@ _BREAK_EVERY = 16
 _BREAK_FROM = 32
 #: The mark of a cut.
 ELLIPSIS = "…"
+
+
+class SafeText(str):
+    """Text this module has made safe (:func:`plain`): the template safety net
+    (:func:`no_raw_controls`) leaves its FSI ... PDI alone."""
+
+    __slots__ = ()
 
 
 def _escape(char: str) -> str:
@@ -138,9 +145,9 @@ def isolate(text: str) -> str:
     return f"{FSI}{text}{PDI}" if needs_isolation(text) else text
 
 
-def plain(value: object, limit: int | None = None) -> str:
+def plain(value: object, limit: int | None = None) -> SafeText:
     """Untrusted ``value`` for plain text: :func:`visible`, :func:`cut` to ``limit`` columns, :func:`isolate`."""
-    return isolate(cut(value, limit))
+    return SafeText(isolate(cut(value, limit)))
 
 
 def _html_escape(text: str) -> str:
@@ -162,13 +169,10 @@ def _with_breaks(tokens: list[str]) -> Iterator[str]:
 
 def html(value: object, limit: int | None = None) -> str:
     """Untrusted ``value`` as an HTML fragment: ``<bdi>`` (an isolate with its own direction),
-    :func:`visible`, escaped, cut to ``limit`` characters (the whole value then in ``title``),
-    with ``<wbr>`` break opportunities after URL punctuation and within long runs (in values
-    longer than 32 characters)."""
-    tokens = _tokens(value)
-    shown, was_cut = _cut_tokens(tokens, limit)
-    title = f' title="{_html_escape("".join(tokens))}"' if was_cut else ""
-    return f"<bdi{title}>{''.join(_with_breaks(shown))}</bdi>"
+    :func:`visible`, escaped, cut to ``limit`` characters, with ``<wbr>`` break opportunities
+    after URL punctuation and within long runs (in values longer than 32 characters)."""
+    shown, _ = _cut_tokens(_tokens(value), limit)
+    return f"<bdi>{''.join(_with_breaks(shown))}</bdi>"
 
 
 #: Characters JSON may carry raw but that must not reach a file or terminal raw.
@@ -177,12 +181,16 @@ _JSON_ESCAPES = {code: f"\\u{code:04x}" for code in [*range(0x7F, 0xA0), *map(or
 
 #: Control characters a template may not write raw (line breaks and tabs are layout).
 _RAW_CONTROLS = {code: _escape(chr(code)) for code in [*range(0x00, 0x20), *range(0x7F, 0xA0)] if chr(code) not in "\n\t"}
+_RAW_BIDI = {**_RAW_CONTROLS, **{ord(c): _escape(c) for c in BIDI_CONTROLS}}
 
 
-def no_raw_controls(text: str) -> str:
-    """``text`` with every control character but line feed and tab escaped (``\x1b``); CR LF
-    becomes LF. The safety net under every template value (``ga_goals.templating``)."""
-    return text.replace("\r\n", "\n").translate(_RAW_CONTROLS)
+def no_raw_controls(text: str, *, bidi: bool = True) -> str:
+    """``text`` with every control character but line feed and tab escaped (``\x1b``), and
+    with ``bidi`` the bidi controls too; CR LF becomes LF. The safety net under every template
+    value (``ga_goals.templating``): :class:`SafeText` is returned as it is."""
+    if isinstance(text, SafeText):
+        return text
+    return text.replace("\r\n", "\n").translate(_RAW_BIDI if bidi else _RAW_CONTROLS)
 
 
 def json_text(text: str) -> str:
