@@ -186,26 +186,29 @@ def _no_raw_controls(value: Any) -> Any:
 # Filters -------------------------------------------------------------------------------------
 
 
-def untrusted(eval_ctx: Any, value: Any, limit: int | None = -1) -> Any:
+def untrusted(eval_ctx: Any, value: Any, limit: int | None = -1, ltr: bool = False) -> Any:
     """Text the program did not write, shown safely (see :mod:`ga_goals.untrusted_text`).
 
     In an HTML template: ``<bdi>`` markup, escaped, cut to ``limit`` characters
     (default ``HTML_LIMIT``); in plain text: cut to ``limit`` columns (default ``TEXT_LIMIT``),
-    in FSI ... PDI when it holds right-to-left text. ``limit=None``: never cut.
+    in FSI ... PDI when it holds right-to-left text. ``limit=None``: never cut. ``ltr``: the
+    text is a sentence of the report's own with values in it (an alert message): isolated
+    left to right. Isolate a value alone, not "2. " before it (that would take the value's
+    direction).
     """
     if value is None:
         return untrusted_text.SafeText()
     if eval_ctx.autoescape:
         from markupsafe import Markup
 
-        return Markup(untrusted_text.html(value, HTML_LIMIT if limit == -1 else limit))
-    return untrusted_text.plain(value, TEXT_LIMIT if limit == -1 else limit)
+        return Markup(untrusted_text.html(value, HTML_LIMIT if limit == -1 else limit, ltr=ltr))
+    return untrusted_text.plain(value, TEXT_LIMIT if limit == -1 else limit, ltr=ltr)
 
 
-def untrusted_plain(value: Any, limit: int | None = TEXT_LIMIT) -> untrusted_text.SafeText:
+def untrusted_plain(value: Any, limit: int | None = TEXT_LIMIT, ltr: bool = False) -> untrusted_text.SafeText:
     """Like ``untrusted`` in plain text, also in an HTML template: for a ``<title>``, an
     attribute or SVG text (the template escapes the result)."""
-    return untrusted_text.SafeText() if value is None else untrusted_text.plain(value, limit)
+    return untrusted_text.SafeText() if value is None else untrusted_text.plain(value, limit, ltr=ltr)
 
 _UNITS = (("w", 7 * 86400), ("d", 86400), ("h", 3600), ("m", 60), ("s", 1))
 

@@ -32,8 +32,8 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Iterator
 
-#: First Strong Isolate and Pop Directional Isolate: a plain-text bidi isolate.
-FSI, PDI = "\u2068", "\u2069"
+#: First Strong Isolate, Left-to-Right Isolate and Pop Directional Isolate: plain-text isolates.
+FSI, LRI, PDI = "\u2068", "\u2066", "\u2069"
 #: The explicit bidi embeddings, overrides and isolates (escaped; see the module docstring).
 BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 #: Bidi classes that can reorder the text around them.
@@ -140,14 +140,18 @@ def needs_isolation(text: str) -> bool:
     return any(unicodedata.bidirectional(char) in _RTL_CLASSES for char in text)
 
 
-def isolate(text: str) -> str:
-    """``text`` in FSI ... PDI when it holds right-to-left characters (see the module docstring)."""
-    return f"{FSI}{text}{PDI}" if needs_isolation(text) else text
+def isolate(text: str, *, ltr: bool = False) -> str:
+    """``text`` in FSI ... PDI when it holds right-to-left characters (see the module docstring).
+
+    ``ltr``: in LRI ... PDI instead, for a sentence of the report's own with values in it (an
+    alert message): its direction is the report's, whatever the value at its start.
+    """
+    return f"{LRI if ltr else FSI}{text}{PDI}" if needs_isolation(text) else text
 
 
-def plain(value: object, limit: int | None = None) -> SafeText:
+def plain(value: object, limit: int | None = None, *, ltr: bool = False) -> SafeText:
     """Untrusted ``value`` for plain text: :func:`visible`, :func:`cut` to ``limit`` columns, :func:`isolate`."""
-    return SafeText(isolate(cut(value, limit)))
+    return SafeText(isolate(cut(value, limit), ltr=ltr))
 
 
 def _html_escape(text: str) -> str:
@@ -167,12 +171,14 @@ def _with_breaks(tokens: list[str]) -> Iterator[str]:
             run = 0
 
 
-def html(value: object, limit: int | None = None) -> str:
-    """Untrusted ``value`` as an HTML fragment: ``<bdi>`` (an isolate with its own direction),
-    :func:`visible`, escaped, cut to ``limit`` characters, with ``<wbr>`` break opportunities
-    after URL punctuation and within long runs (in values longer than 32 characters)."""
+def html(value: object, limit: int | None = None, *, ltr: bool = False) -> str:
+    """Untrusted ``value`` as an HTML fragment: ``<bdi>`` (an isolate with its own direction;
+    ``ltr``: left to right, as :func:`isolate`), :func:`visible`, escaped, cut to ``limit``
+    characters, with ``<wbr>`` break opportunities after URL punctuation and within long runs
+    (in values longer than 32 characters)."""
     shown, _ = _cut_tokens(_tokens(value), limit)
-    return f"<bdi>{''.join(_with_breaks(shown))}</bdi>"
+    start = '<bdi dir="ltr">' if ltr else "<bdi>"
+    return f"{start}{''.join(_with_breaks(shown))}</bdi>"
 
 
 #: Characters JSON may carry raw but that must not reach a file or terminal raw.

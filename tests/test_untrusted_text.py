@@ -9,7 +9,7 @@ from html.parser import HTMLParser
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ga_goals.untrusted_text import BIDI_CONTROLS, FSI, PDI, cut, html, isolate, json_text, no_raw_controls, plain, visible, width
+from ga_goals.untrusted_text import BIDI_CONTROLS, FSI, LRI, PDI, cut, html, isolate, json_text, no_raw_controls, plain, visible, width
 
 #: Every kind of character that matters: controls, bidi controls and marks, right-to-left
 #: letters and digits, wide and combining characters, spaces, line breaks, URL punctuation.
@@ -50,6 +50,8 @@ def test_isolate_only_text_that_can_reorder_its_surroundings():
     assert isolate("עגלה") == f"{FSI}עגלה{PDI}"
     assert isolate("١٢٣") == f"{FSI}١٢٣{PDI}"  # Arabic-Indic digits (class AN) too
     assert plain("x\u202e 100%") == "x\\u202e 100%"  # the override is escaped, nothing to isolate
+    assert plain("עגלה: conversion rate is 3%", ltr=True) == f"{LRI}עגלה: conversion rate is 3%{PDI}"
+    assert html("עגלה: 3%", ltr=True) == '<bdi dir="ltr">עגלה: 3%</bdi>'
 
 
 def test_width_counts_columns():

@@ -49,7 +49,8 @@ class Bar:
     """One step of a funnel chart: the step's bar and, after it, the users the prior step lost."""
 
     number: int
-    label: str
+    #: The step's name, as the plan or GA4 gives it: show it through ``untrusted``.
+    name: str
     users: int
     share: float  # of the first step's users
     y: float
@@ -60,6 +61,11 @@ class Bar:
     #: chart and the tables can never disagree, in open funnels too.
     lost_share: float | None
     bar_max: float = 1.0
+
+    @property
+    def label(self) -> str:
+        """``2. Added to cart`` (raw text: isolate the name alone, not the whole label)."""
+        return f"{self.number}. {self.name}"
 
     @property
     def width_percent(self) -> float:
@@ -115,7 +121,7 @@ def funnel_chart(funnel: FunnelData, *, width: int = 760, label_width: int = 230
         bars.append(
             Bar(
                 number=step.number,
-                label=f"{step.number}. {step.name}",
+                name=step.name,
                 users=step.users,
                 share=share,
                 y=top + k * row,

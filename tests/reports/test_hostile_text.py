@@ -25,7 +25,7 @@ from hypothesis import strategies as st
 from ga_goals.reports.model import ReportData
 from ga_goals.reports.periods import ReportPeriod
 from ga_goals.reports.render import render_report
-from ga_goals.untrusted_text import BIDI_CONTROLS, FSI, PDI, width
+from ga_goals.untrusted_text import BIDI_CONTROLS, FSI, LRI, PDI, width
 
 #: A 1,000-character page_location (GA4 keeps that long), with a terminal escape, NUL, BEL, BS,
 #: a right-to-left override and markup in it.
@@ -66,9 +66,13 @@ def raw_controls(text: str, allowed: str = "\n") -> set[str]:
     return {c for c in text if (unicodedata.category(c) in ("Cc", "Zl", "Zp") or c in BIDI_CONTROLS) and c not in allowed}
 
 
+#: The isolates the outputs may write (around untrusted text), and their end.
+ISOLATES = f"{FSI}{LRI}{PDI}"
+
+
 def isolates_are_balanced(line: str) -> bool:
-    """Every FSI is closed by a PDI on the same line, with no bidi control between."""
-    return re.fullmatch(rf"([^{FSI}{PDI}]*{FSI}[^{FSI}{PDI}]*{PDI})*[^{FSI}{PDI}]*", line) is not None
+    """Every FSI or LRI is closed by a PDI on the same line, with no bidi control between."""
+    return re.fullmatch(rf"([^{ISOLATES}]*[{FSI}{LRI}][^{ISOLATES}]*{PDI})*[^{ISOLATES}]*", line) is not None
 
 
 def outside_isolates(html: str) -> str:
@@ -81,7 +85,7 @@ def outside_isolates(html: str) -> str:
 
 
 def check_text(text: str) -> None:
-    assert not raw_controls(text, allowed=f"\n{FSI}{PDI}"), raw_controls(text, f"\n{FSI}{PDI}")
+    assert not raw_controls(text, allowed=f"\n{ISOLATES}"), raw_controls(text, f"\n{ISOLATES}")
     for line in text.splitlines():
         assert width(line) <= TEXT_WIDTH, line
         assert isolates_are_balanced(line), line
@@ -89,7 +93,7 @@ def check_text(text: str) -> None:
 
 def check_html(html: str) -> None:
     """Values are <bdi> elements; in the title, attributes and SVG text they are FSI...PDI."""
-    assert not raw_controls(html, allowed=f"\n{FSI}{PDI}"), raw_controls(html, f"\n{FSI}{PDI}")
+    assert not raw_controls(html, allowed=f"\n{ISOLATES}"), raw_controls(html, f"\n{ISOLATES}")
     assert all(isolates_are_balanced(line) for line in html.splitlines())
 
 
@@ -99,7 +103,7 @@ def hostile_weekly(weekly: ReportData) -> ReportData:
 
 
 def test_text_escapes_controls_isolates_and_cuts(hostile_weekly):
-    text = render_report(hostile_weekly, "text")
+    text = render_report(fired(hostile_weekly), "text")
     check_text(text)
     assert "\\x1b[31mRED\\x00\\x07\\x08 \\u202ehttps://shop.example.co" in text  # visible, not acted on
     assert "…" in text and LONG_URL not in text
@@ -149,10 +153,27 @@ def test_a_right_to_left_value_cannot_reorder_the_text_after_it(weekly, value):
         assert value.replace("\u202e", "\\u202e") not in outside_isolates(html), fmt
 
 
+def fired(data: ReportData) -> ReportData:
+    """Every alert of ``data`` fired (so that the text report shows their messages)."""
+    return dataclasses.replace(data, alerts=tuple(dataclasses.replace(a, fired=True) for a in data.alerts))
+
+
+def test_an_alert_message_keeps_the_report_direction_with_a_right_to_left_title(weekly):
+    """"עגלה: conversion rate is 3% (alert when below 5%)" must not take the title's direction."""
+    data = fired(with_strings(weekly, "\u05e2\u05d2\u05dc\u05d4"))
+    text = render_report(data, "text")
+    check_text(text)
+    assert f"  ! {LRI}\u05e2\u05d2\u05dc\u05d4{PDI}" in text
+    for fmt in ("html", "email"):
+        assert '<bdi dir="ltr">\u05e2\u05d2\u05dc\u05d4</bdi>' in render_report(data, fmt), fmt
+    chart = render_report(with_strings(weekly, "\u05e2\u05d2\u05dc\u05d4"), "html")
+    assert f">2. {FSI}\u05e2\u05d2\u05dc\u05d4{PDI}</text>" in chart  # the name isolated, not "2. " with it
+
+
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(st.text(min_size=1, max_size=1200))
 def test_any_value_in_every_string_keeps_every_format_safe(weekly, value):
-    data = with_strings(weekly, value)
+    data = fired(with_strings(weekly, value))
     check_text(render_report(data, "text"))
     check_html(render_report(data, "email"))
     check_html(render_report(data, "html"))
