@@ -4,9 +4,13 @@ HTML, e-mail and text go through the jinja2 templates ``reports/report.html``,
 ``reports/email.html`` and ``reports/report.txt`` (:mod:`ga_goals.templating`: a user template
 folder replaces or extends them, ``{% extends "default:reports/report.html" %}``). HTML
 templates escape every value (autoescape), so event names, step names and breakdown values from
-GA4 (anyone can send events to a property) cannot inject markup. The e-mail's CSS is inlined
-into ``style=`` attributes with ``css_inline``. JSON is ``ReportData.to_json()``; CSV is one
-long table (section, subject, item, metric, current, previous, change, relative change).
+GA4 (anyone can send events to a property) cannot inject markup; the templates show such text
+through the ``untrusted`` filter (:mod:`ga_goals.untrusted_text`: control characters escaped,
+bidi isolated, long values cut or wrapped). The e-mail's CSS is inlined into ``style=``
+attributes with ``css_inline``. JSON is ``ReportData.to_json()`` (no raw control or bidi
+character: JSON escapes, the data unchanged); CSV is one long table (section, subject,
+item, metric, current, previous, change, relative change), its text cells with control
+characters made visible and formulas made inert.
 
 Template context: ``data`` (the :class:`~ga_goals.reports.model.ReportData`), ``report`` (the
 same object: ``report.title``), ``period`` (``data.period``: ``period.label``), ``charts``
