@@ -17,11 +17,16 @@ format shows such text through this module:
   (U+2068, U+2069), so that it cannot reorder the text around it (plain text); left-to-right
   text is left as is, as it cannot reorder anything once every right-to-left value is isolated
   (and plain text stays greppable). HTML uses ``<bdi>`` for every value instead (:func:`html`).
-* :func:`cut`: at most ``limit`` display columns, cutting out the middle (``https://shop.example.com/pro…/checkout``)
-  so that both ends of a URL stay.
+  A sentence of the report's own with a value in it (an alert message) is isolated left to
+  right (LRI ... PDI, ``<bdi dir="ltr">``), so that a right-to-left value at its start does
+  not turn the whole sentence around.
+* :func:`cut`: at most ``limit`` display columns, cutting out the middle
+  (``https://shop.example.com/pro…/checkout``) so that both ends of a URL stay.
 * :func:`plain` (all three, for plain text), :func:`html` (``<bdi>``, escaped, cut, with
   ``<wbr>`` break opportunities so that a long value wraps, even in mail clients) and
   :func:`json_text` (JSON with no raw control or bidi characters, the data unchanged).
+* :func:`no_raw_controls`: the safety net under every template value (``ga_goals.templating``),
+  for text no template passed through ``untrusted``.
 
 Display width (:func:`width`) counts East Asian wide characters as 2 columns and combining
 marks and format characters as 0, for aligned plain-text tables.
