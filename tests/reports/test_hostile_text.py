@@ -24,7 +24,7 @@ from hypothesis import strategies as st
 
 from ga_goals.reports.model import ReportData
 from ga_goals.reports.periods import ReportPeriod
-from ga_goals.reports.render import render_report
+from ga_goals.reports.render import render_report, render_subject
 from ga_goals.untrusted_text import BIDI_CONTROLS, FSI, LRI, PDI, width
 
 #: A 1,000-character page_location (GA4 keeps that long), with a terminal escape, NUL, BEL, BS,
@@ -119,6 +119,11 @@ def test_html_and_email_put_every_untrusted_value_in_an_isolate(hostile_weekly):
         rest = outside_isolates(html)
         assert "RED" not in rest and "shop.example.com" not in rest, fmt  # nothing outside <bdi>
         assert "\\u202e" in html, fmt  # the override is shown, not obeyed
+
+
+def test_the_subject_has_no_raw_control(hostile_weekly):
+    subject = render_subject(hostile_weekly, "{{ report.title }} {{ data.funnels[0].breakdown_rows[0].value }}")
+    assert not raw_controls(subject) and "\\x1b[31mRED" in subject and "\\u202e" in subject
 
 
 def test_json_keeps_the_data_but_writes_no_raw_control(hostile_weekly):
