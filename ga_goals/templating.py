@@ -210,6 +210,7 @@ def untrusted_plain(value: Any, limit: int | None = TEXT_LIMIT, ltr: bool = Fals
     attribute or SVG text (the template escapes the result)."""
     return untrusted_text.SafeText() if value is None else untrusted_text.plain(value, limit, ltr=ltr)
 
+
 _UNITS = (("w", 7 * 86400), ("d", 86400), ("h", 3600), ("m", 60), ("s", 1))
 
 
