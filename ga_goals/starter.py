@@ -7,11 +7,12 @@ Public API::
 
     EXAMPLES                                   # ("shop", "leadgen")
     example_text(name, path=None) -> str
-    write_starter(path, example="shop", *, force=False) -> Path
+    write_starter(path, example="shop", *, force=False) -> Path   # path: as typed ("sub/" is a folder)
 """
 
 from __future__ import annotations
 
+import os
 import re
 import shlex
 from pathlib import Path
@@ -48,16 +49,24 @@ def example_text(name: str, path: Path | str | None = None) -> str:
     return text
 
 
-def target_path(path: Path | None) -> Path:
-    """Where ``init`` writes: ``path``, or ``ga-goals.yaml`` in it when it is a folder (or None)."""
+def target_path(path: Path | str | None) -> Path:
+    """Where ``init`` writes: ``path``, or ``ga-goals.yaml`` in it when it is a folder (or None).
+
+    A folder is one that exists, or a path ending in ``/`` (``init sub/``: the folder is
+    created). ``pathlib`` drops a trailing slash, so ``path`` is looked at as the user typed it.
+    """
     if path is None:
         return Path(DEFAULT_FILE)
-    if path.is_dir():
-        return path / DEFAULT_FILE
-    return path
+    typed = str(path)
+    folder = Path(typed)
+    if folder.is_dir() or typed.endswith(("/", os.sep)):
+        if folder.exists() and not folder.is_dir():
+            raise GaGoalsError(f"{typed} is a file, not a folder: give a folder, or the plan's file name without the trailing /")
+        return folder / DEFAULT_FILE
+    return folder
 
 
-def write_starter(path: Path | None, example: str = "shop", *, force: bool = False) -> Path:
+def write_starter(path: Path | str | None, example: str = "shop", *, force: bool = False) -> Path:
     """Write example plan ``example`` to ``path`` (see ``target_path``) and return where it went.
 
     :raises GaGoalsError: the file exists and ``force`` is false, or ``example`` is unknown.

@@ -13,6 +13,14 @@ HTML and XML templates (``.html``, ``.htm``, ``.xml``, also with a ``.j2`` suffi
 escape every value; anything else (Markdown, text) does not, and uses the ``md`` and ``code``
 filters instead. An undefined variable is an error, never an empty string.
 
+Text the program did not write (GA4 data, plan strings) goes through the ``untrusted`` filter
+(:mod:`ga_goals.untrusted_text` owns the rules): in HTML it becomes ``<bdi>`` with control
+characters escaped, cut to a length and with break opportunities; in plain text the same
+without tags, in FSI ... PDI when it holds right-to-left text. ``text_table`` applies it to
+every cell itself. Under every ``{{ value }}`` of every template, a safety net escapes control
+characters (but line feed and tab) and bidi controls, so no template writes a raw ESC, NUL,
+BEL or right-to-left override.
+
 Public API::
 
     environment(user_dir=None) -> jinja2.Environment
@@ -32,6 +40,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ga_goals import untrusted_text
 from ga_goals.errors import GaGoalsError
 
 if TYPE_CHECKING:
@@ -42,6 +51,14 @@ TEMPLATES_PACKAGE = "ga_goals.templates"
 
 #: Template names (after an optional ``.j2``) whose values are HTML-escaped.
 AUTOESCAPE_EXTENSIONS = ("html", "htm", "xml")
+
+#: Default cut of the ``untrusted`` filter, in characters: HTML (a page wraps long text, so it
+#: shows the longest value GA4 keeps, a 1,000-character page_location, whole; an e-mail passes
+#: its own, shorter cuts) and plain text (a line stays readable in a terminal).
+HTML_LIMIT = 1000
+TEXT_LIMIT = 60
+#: Default cut of a ``text_table`` cell.
+CELL_LIMIT = 40
 
 
 class TemplateError(GaGoalsError):
@@ -75,12 +92,17 @@ def environment(user_dir: Path | None = None) -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
+        finalize=_no_raw_controls,
     )
     env.filters.update(
+        untrusted=jinja2.pass_eval_context(untrusted),
+        untrusted_plain=untrusted_plain,
+        width=untrusted_text.width,
         duration=duration,
         number=number,
         percent=percent,
         signed=signed_number,
+        change_text=change_text,
         text_table=text_table,
         md=markdown_text,
         code=markdown_code,
@@ -125,7 +147,7 @@ def render_text(source: str, context: Mapping[str, Any]) -> str:
 def _text_environment() -> jinja2.Environment:
     import jinja2
 
-    env = jinja2.Environment(undefined=jinja2.StrictUndefined, autoescape=False, loader=None)
+    env = jinja2.Environment(undefined=jinja2.StrictUndefined, autoescape=False, loader=None, finalize=_no_raw_controls)
     env.filters.update(environment().filters)
     return env
 
@@ -150,7 +172,44 @@ def _autoescape(name: str | None) -> bool:
     return name.rsplit(".", 1)[-1] in AUTOESCAPE_EXTENSIONS
 
 
+def _no_raw_controls(value: Any) -> Any:
+    """The safety net under every ``{{ value }}``: no raw control character (but LF, tab), and
+    no raw bidi control in a plain string (text from ``untrusted`` and ``text_table`` keeps its
+    isolates; markup built by a template or filter keeps them too)."""
+    if isinstance(value, untrusted_text.SafeText) or not isinstance(value, str):
+        return value
+    if hasattr(value, "__html__"):  # a Markup stays Markup
+        return type(value)(untrusted_text.no_raw_controls(value, bidi=False))
+    return untrusted_text.no_raw_controls(value)
+
+
 # Filters -------------------------------------------------------------------------------------
+
+
+def untrusted(eval_ctx: Any, value: Any, limit: int | None = -1, ltr: bool = False) -> Any:
+    """Text the program did not write, shown safely (see :mod:`ga_goals.untrusted_text`).
+
+    In an HTML template: ``<bdi>`` markup, escaped, cut to ``limit`` characters
+    (default ``HTML_LIMIT``); in plain text: cut to ``limit`` columns (default ``TEXT_LIMIT``),
+    in FSI ... PDI when it holds right-to-left text. ``limit=None``: never cut. ``ltr``: the
+    text is a sentence of the report's own with values in it (an alert message): isolated
+    left to right. Isolate a value alone, not "2. " before it (that would take the value's
+    direction).
+    """
+    if value is None:
+        return untrusted_text.SafeText()
+    if eval_ctx.autoescape:
+        from markupsafe import Markup
+
+        return Markup(untrusted_text.html(value, HTML_LIMIT if limit == -1 else limit, ltr=ltr))
+    return untrusted_text.plain(value, TEXT_LIMIT if limit == -1 else limit, ltr=ltr)
+
+
+def untrusted_plain(value: Any, limit: int | None = TEXT_LIMIT, ltr: bool = False) -> untrusted_text.SafeText:
+    """Like ``untrusted`` in plain text, also in an HTML template: for a ``<title>``, an
+    attribute or SVG text (the template escapes the result)."""
+    return untrusted_text.SafeText() if value is None else untrusted_text.plain(value, limit, ltr=ltr)
+
 
 _UNITS = (("w", 7 * 86400), ("d", 86400), ("h", 3600), ("m", 60), ("s", 1))
 
@@ -195,24 +254,39 @@ def signed_number(value: float | None) -> str:
     return f"+{text}" if value > 0 else text
 
 
-def text_table(rows: Any, align: str = "", gap: int = 2, indent: int = 0) -> str:
+def change_text(change: Any) -> str:
+    """A :class:`~ga_goals.reports.model.Change` in one word: relative, with its sign (``+12%``);
+    ``new`` when the previous value was 0 and this one is not; ``0%`` from 0 to 0; ``–``
+    without a comparison. Never an absolute number beside percentages."""
+    if change is None:
+        return "–"
+    if change.relative is not None:
+        return percent(change.relative, signed=True)
+    return "new" if change.absolute else "0%"
+
+
+def text_table(rows: Any, align: str = "", gap: int = 2, indent: int = 0, limit: int | None = CELL_LIMIT) -> str:
     """Rows of cells as aligned plain-text columns (one line per row, no trailing spaces).
 
-    ``align`` has one letter per column, ``l`` (default) or ``r``. Cells are made single-line.
+    ``align`` has one letter per column, ``l`` (default) or ``r``. Every cell is shown as
+    untrusted text (:func:`ga_goals.untrusted_text.plain`: one line, control characters
+    escaped, right-to-left text isolated) and cut to ``limit`` columns; columns are aligned by
+    display width (wide characters count 2, FSI/PDI 0).
     """
-    table = [[" ".join(str(cell).split()) for cell in row] for row in rows]
+    table = [[untrusted_text.plain(cell, limit) for cell in row] for row in rows]
     if not table:
         return ""
     count = max(len(row) for row in table)
-    widths = [max((len(row[i]) for row in table if i < len(row)), default=0) for i in range(count)]
+    widths = [max((untrusted_text.width(row[i]) for row in table if i < len(row)), default=0) for i in range(count)]
     lines = []
     for row in table:
         cells = []
         for i, cell in enumerate(row):
+            pad = " " * (widths[i] - untrusted_text.width(cell))
             right = i < len(align) and align[i] == "r"
-            cells.append(cell.rjust(widths[i]) if right else cell.ljust(widths[i]))
+            cells.append(pad + cell if right else cell + pad)
         lines.append((" " * indent + (" " * gap).join(cells)).rstrip())
-    return "\n".join(lines)
+    return untrusted_text.SafeText("\n".join(lines))
 
 
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]|~])")

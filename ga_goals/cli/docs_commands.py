@@ -70,7 +70,8 @@ def docs(ctx: click.Context, file: Path, environment: str | None, fmt: str | Non
 
 
 @cli.command()
-@click.argument("path", required=False, type=click.Path(path_type=Path))
+# A str, not a Path: a trailing "/" (a folder to create) must reach write_starter.
+@click.argument("path", required=False, type=click.Path())
 @click.option(
     "--example",
     type=click.Choice(EXAMPLES),
@@ -79,10 +80,11 @@ def docs(ctx: click.Context, file: Path, environment: str | None, fmt: str | Non
     help="shop: an online shop (home → checkout); leadgen: a B2B lead-generation site.",
 )
 @click.option("--force", is_flag=True, help="Overwrite PATH if it exists.")
-def init(path: Path | None, example: str, force: bool) -> None:
+def init(path: str | None, example: str, force: bool) -> None:
     """Write a starter tracking plan, heavily commented, from an example.
 
-    PATH defaults to ga-goals.yaml; a folder gets a ga-goals.yaml inside it. The plan targets the
+    PATH defaults to ga-goals.yaml; a folder (one that exists, or PATH ending in /, created
+    then) gets a ga-goals.yaml inside it. The plan targets the
     embedded sandbox property, so every command works right away without a Google account;
     set `property:` to your GA4 property id when you are ready. An existing file is never
     overwritten without --force.
@@ -91,6 +93,7 @@ def init(path: Path | None, example: str, force: bool) -> None:
     Examples:
       ga-goals init
       ga-goals init configs/site.yaml --example leadgen
+      ga-goals init analytics/
     """
     from ga_goals.starter import write_starter
 

@@ -87,7 +87,8 @@ def report(
     periods in one), and 1 + ceil(micro conversions / 4) for the lift table.
 
     With --email the report goes to the plan's `email:` recipients (or --to) through the SMTP
-    server in GA_GOALS_SMTP_HOST/PORT/SECURITY/USER/PASSWORD/FROM. The same report and period is
+    server in GA_GOALS_SMTP_HOST and GA_GOALS_SMTP_FROM (both required), and
+    GA_GOALS_SMTP_PORT/SECURITY/USER/PASSWORD if needed. The same report and period is
     not sent twice (cron-safe) unless --force. If sending fails, the files stay in the output
     folder and the exit code is 1.
 

@@ -9,7 +9,7 @@ Settings come from the environment (never from the plan file, never printed):
                             (plain: only to a loopback server, e.g. a local relay or tests)
 ``GA_GOALS_SMTP_USER``      login name (no login when unset)
 ``GA_GOALS_SMTP_PASSWORD``  its password
-``GA_GOALS_SMTP_FROM``      the From address (default: the user, when it is an address)
+``GA_GOALS_SMTP_FROM``      the From address (**required**, unless the user is an e-mail address)
 ``GA_GOALS_SMTP_TIMEOUT``   seconds per SMTP operation (default 30)
 =========================  ==================================================================
 
@@ -87,10 +87,14 @@ class SmtpSettings:
             return value or None
 
         host = get("HOST")
+        user = get("USER")
         if host is None:
+            # Name every required setting that is missing at once: one try, not two.
+            missing = [f"{ENV_PREFIX}HOST"] + ([] if get("FROM") or (user and _plausible(user)) else [f"{ENV_PREFIX}FROM"])
             raise MailError(
-                f"{ENV_PREFIX}HOST is not set: set it (and {ENV_PREFIX}FROM, {ENV_PREFIX}USER, "
-                f"{ENV_PREFIX}PASSWORD, {ENV_PREFIX}SECURITY if needed) to e-mail reports"
+                f"{' and '.join(missing)} {'is' if len(missing) == 1 else 'are'} not set: both "
+                f"{ENV_PREFIX}HOST (the SMTP server) and {ENV_PREFIX}FROM (the From address, e.g. reports@example.com) "
+                f"are required to e-mail reports; {ENV_PREFIX}USER, {ENV_PREFIX}PASSWORD, {ENV_PREFIX}SECURITY if needed"
             )
         security = (get("SECURITY") or "starttls").lower()
         if security not in SECURITIES:
@@ -106,7 +110,7 @@ class SmtpSettings:
             timeout = float(get("TIMEOUT") or 30.0)
         except ValueError:
             raise MailError(f"{ENV_PREFIX}TIMEOUT must be a number of seconds") from None
-        user, password = get("USER"), env.get(ENV_PREFIX + "PASSWORD") or None
+        password = env.get(ENV_PREFIX + "PASSWORD") or None
         sender = get("FROM") or (user if user and _plausible(user) else None)
         if sender is None:
             raise MailError(f"{ENV_PREFIX}FROM is not set: the From address of report e-mails (e.g. reports@example.com)")
@@ -178,7 +182,8 @@ def send_message(message: EmailMessage, settings: SmtpSettings, recipients: Sequ
                 if not client.has_extn("starttls"):
                     raise MailError(
                         f"the SMTP server {where} does not offer STARTTLS: set {ENV_PREFIX}SECURITY=tls "
-                        f"(port 465) if it expects TLS from the start"
+                        f"(port 465) if it expects TLS from the start, or {ENV_PREFIX}SECURITY=none (port 25, "
+                        f"plain) for a relay on this machine"
                     )
                 client.starttls(context=ssl.create_default_context())
                 client.ehlo()

@@ -146,12 +146,26 @@ class MicroLift:
 
 @dataclass(frozen=True)
 class MicroMacroTable:
+    """Micro conversions against ``macro``. Its baseline ("all users") are the users who
+    started a session (``entry_event``, the first step of the lift funnel), not literally every
+    user: ``all_users`` of them, ``all_converted`` converted."""
+
     macro: str
     all_users: int
     all_converted: int
     all_conversion_rate: float | None
     rows: tuple[MicroLift, ...]
     previous_all_conversion_rate: float | None = None
+    #: The event every user of the table entered at (``ga_goals.ga4.data.LIFT_ENTRY_EVENT``).
+    entry_event: str = "session_start"
+
+    @property
+    def all_lift(self) -> float | None:
+        """The baseline's own lift: 1 when its conversion rate is known and not 0, else None
+        (0/0 is no rate, and nothing is "1x" of nothing); :func:`ga_goals.reports.derive.lift`."""
+        from ga_goals.reports.derive import lift  # derive imports this module
+
+        return lift(self.all_conversion_rate, self.all_conversion_rate)
 
 
 @dataclass(frozen=True)
@@ -222,14 +236,22 @@ class ReportData:
         return tuple(a for a in self.alerts if a.fired)
 
     @builtins.property
+    def previous_empty(self) -> bool:
+        """A comparison period was asked for, but the property has no data in it at all (no
+        users, no sessions: it was not collecting yet): there is nothing to compare with."""
+        return self.period.previous is not None and not self.site.previous_users and not self.site.previous_sessions
+
+    @builtins.property
     def has_comparison(self) -> bool:
-        return self.period.previous is not None
+        """Whether the report compares with a previous period that has data (changes shown)."""
+        return self.period.previous is not None and not self.previous_empty
 
     def to_json(self) -> dict[str, Any]:
         """Plain JSON values; keys in declaration order and always present."""
         data = _plain(self)
         data["period"] = self.period.to_json()
         data["fired_alerts"] = len(self.fired_alerts)
+        data["previous_empty"] = self.previous_empty
         data["calls"]["total"] = self.calls.total
         if self.source is not None:
             data["source"]["summary"] = self.source.summary()

@@ -4,9 +4,13 @@ HTML, e-mail and text go through the jinja2 templates ``reports/report.html``,
 ``reports/email.html`` and ``reports/report.txt`` (:mod:`ga_goals.templating`: a user template
 folder replaces or extends them, ``{% extends "default:reports/report.html" %}``). HTML
 templates escape every value (autoescape), so event names, step names and breakdown values from
-GA4 (anyone can send events to a property) cannot inject markup. The e-mail's CSS is inlined
-into ``style=`` attributes with ``css_inline``. JSON is ``ReportData.to_json()``; CSV is one
-long table (section, subject, item, metric, current, previous, change, relative change).
+GA4 (anyone can send events to a property) cannot inject markup; the templates show such text
+through the ``untrusted`` filter (:mod:`ga_goals.untrusted_text`: control characters escaped,
+bidi isolated, long values cut or wrapped). The e-mail's CSS is inlined into ``style=``
+attributes with ``css_inline``. JSON is ``ReportData.to_json()`` (no raw control or bidi
+character: JSON escapes, the data unchanged); CSV is one long table (section, subject,
+item, metric, current, previous, change, relative change), its text cells with control
+characters made visible and formulas made inert.
 
 Template context: ``data`` (the :class:`~ga_goals.reports.model.ReportData`), ``report`` (the
 same object: ``report.title``), ``period`` (``data.period``: ``period.label``), ``charts``
@@ -29,7 +33,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ga_goals import __version__
+from ga_goals import __version__, untrusted_text
 from ga_goals.model import Email
 from ga_goals.reports.model import Change, FunnelData, ReportData
 from ga_goals.templating import render, render_text
@@ -46,16 +50,36 @@ _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 @dataclass(frozen=True)
 class Bar:
-    """One step of a funnel chart: the step's bar and, after it, the users lost since the prior step."""
+    """One step of a funnel chart: the step's bar and, after it, the users the prior step lost."""
 
     number: int
-    label: str
+    #: The step's name, as the plan or GA4 gives it: show it through ``untrusted``.
+    name: str
     users: int
     share: float  # of the first step's users
     y: float
     width: float  # of the bar, in chart units
-    lost_width: float  # of the drop-off (prior step's bar minus this one)
-    lost_share: float | None  # share of the prior step's users lost (None for step 1)
+    lost_width: float  # of the prior step's abandonments (drawn after this bar, inside the track)
+    #: The prior step's abandonment rate (None for step 1): the very figure the step tables
+    #: show for that step (GA4's funnelStepAbandonmentRate via derive.step_figures), so the
+    #: chart and the tables can never disagree, in open funnels too.
+    lost_share: float | None
+    bar_max: float = 1.0
+
+    @property
+    def label(self) -> str:
+        """``2. Added to cart`` (raw text: isolate the name alone, not the whole label)."""
+        return f"{self.number}. {self.name}"
+
+    @property
+    def width_percent(self) -> float:
+        """The bar, in % of the track (the e-mail's table bars)."""
+        return round(self.width / self.bar_max * 100, 1) if self.bar_max else 0.0
+
+    @property
+    def lost_percent(self) -> float:
+        """The prior step's abandonments, in % of the track."""
+        return round(self.lost_width / self.bar_max * 100, 1) if self.bar_max else 0.0
 
 
 @dataclass(frozen=True)
@@ -77,12 +101,16 @@ def funnel_chart(funnel: FunnelData, *, width: int = 760, label_width: int = 230
 
     Open funnels can have more users at a later step than at step 1; the bars are then scaled
     to the largest step, so none runs out of its track (the label still gives the share).
+    After each bar, the prior step's abandonments (its users who did not go on), labelled with
+    the prior step's abandonment rate: in a closed funnel the two bars differ by exactly that;
+    in an open one users may also enter mid-way, so the lost part is clipped to the track.
     """
     row, bar_h, top = 40, 24, 8
     bar_x = label_width
     bar_max = width - label_width - value_width
     largest = max((step.share_of_first for step in funnel.steps), default=1.0) if funnel.users else 1.0
     scale = 1.0 / largest if largest > 1.0 else 1.0
+    first = funnel.steps[0].users if funnel.steps else 0
     bars = []
     prior = None
     for k, step in enumerate(funnel.steps):
@@ -91,22 +119,23 @@ def funnel_chart(funnel: FunnelData, *, width: int = 760, label_width: int = 230
         lost = 0.0
         lost_share = None
         if prior is not None:
-            lost = max(0.0, round(prior.width - bar_width, 1))
-            lost_share = (1 - step.users / prior.users) if prior.users else None
-            if lost_share is not None and lost_share < 0:  # open funnels can grow
-                lost_share = 0.0
-        bar = Bar(
-            number=step.number,
-            label=f"{step.number}. {step.name}",
-            users=step.users,
-            share=share,
-            y=top + k * row,
-            width=bar_width,
-            lost_width=lost,
-            lost_share=lost_share,
+            lost_share = prior.abandonment_rate
+            lost_users_share = prior.abandonments / first if first else 0.0
+            lost = max(0.0, min(round(bar_max * lost_users_share * scale, 1), round(bar_max - bar_width, 1)))
+        bars.append(
+            Bar(
+                number=step.number,
+                name=step.name,
+                users=step.users,
+                share=share,
+                y=top + k * row,
+                width=bar_width,
+                lost_width=lost,
+                lost_share=lost_share,
+                bar_max=bar_max,
+            )
         )
-        bars.append(bar)
-        prior = bar
+        prior = step
     return FunnelChart(
         width=width,
         height=top * 2 + row * len(bars),
@@ -132,7 +161,7 @@ def context(data: ReportData) -> dict[str, Any]:
 def render_report(data: ReportData, fmt: str, *, user_templates: Path | None = None) -> str:
     """The report in one format (``html``, ``email``, ``text``, ``json``, ``csv``)."""
     if fmt == "json":
-        return json.dumps(data.to_json(), indent=2, ensure_ascii=False) + "\n"
+        return untrusted_text.json_text(json.dumps(data.to_json(), indent=2, ensure_ascii=False)) + "\n"
     if fmt == "csv":
         return report_csv(data)
     if fmt not in TEMPLATES:
@@ -188,6 +217,8 @@ def write_report(
 
 
 def _cell(value: Any) -> Any:
+    if isinstance(value, str):
+        value = untrusted_text.visible(value)  # no control character, one line; never cut
     if isinstance(value, str) and value.startswith(_FORMULA_START):
         return "'" + value
     if isinstance(value, float):

@@ -94,6 +94,28 @@ def test_init_into_a_folder(run, tmp_path: Path):
     assert (tmp_path / "ga-goals.yaml").is_file()
 
 
+@pytest.mark.parametrize("typed", ["sub/", "a/b/"])
+def test_init_into_a_folder_that_does_not_exist_yet(run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, typed: str):
+    """`init sub/`: the trailing slash says folder (pathlib would drop it and write a file `sub`)."""
+    monkeypatch.chdir(tmp_path)
+    result = run("init", typed)
+    assert result.exit_code == 0, result.output
+    written = tmp_path / typed / "ga-goals.yaml"
+    assert written.is_file() and (tmp_path / typed).is_dir()
+    assert f"Wrote {typed}ga-goals.yaml" in result.stdout
+    assert f"ga-goals validate {typed}ga-goals.yaml" in result.stdout
+    assert run("validate", written).exit_code == 0
+
+
+def test_init_into_a_file_named_like_a_folder_is_a_clear_error(run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "sub").write_text("# mine\n")
+    result = run("init", "sub/")
+    assert result.exit_code == 1
+    assert "sub/ is a file, not a folder" in result.stderr and "Traceback" not in result.output
+    assert (tmp_path / "sub").read_text() == "# mine\n"
+
+
 def test_init_offers_every_example():
     from ga_goals.starter import EXAMPLES
 

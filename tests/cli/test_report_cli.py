@@ -129,7 +129,7 @@ def test_a_refused_smtp_connection_leaves_the_files_and_exits_1(report, tmp_path
 def test_email_settings_are_checked_before_any_call(report, fake: FakeDataApi, tmp_path: Path):
     result = report(SHOP, "weekly", "--email")
     assert result.exit_code == 1
-    assert "GA_GOALS_SMTP_HOST is not set" in result.stderr
+    assert "GA_GOALS_SMTP_HOST and GA_GOALS_SMTP_FROM are not set" in result.stderr
     assert fake.calls == {} and files(tmp_path) == []
 
 

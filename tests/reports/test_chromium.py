@@ -6,6 +6,7 @@ Needs Debian's `chromium` (.ci/run installs it).
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 import subprocess
@@ -65,7 +66,7 @@ def test_report_and_email_render_in_chromium(weekly, tmp_path: Path):
         dumps[name] = out
 
     for name in ("page", "email"):
-        dom = dumps[name]
+        dom = dumps[name].replace("<wbr>", "")  # break opportunities in long values
         assert "<body" in dom and "Weekly shop funnels" in dom, name
         assert "18–24 Nov 2026" in dom and "1,000" in dom and "550" in dom, name
         assert "1.00×" in dom, name  # the lift table
@@ -78,3 +79,52 @@ def test_report_and_email_render_in_chromium(weekly, tmp_path: Path):
     assert 'style="' in dumps["email"]
     assert shot.stat().st_size > 20_000  # a real rendering, not a blank page
     assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+#: Added to a copy of a page under test (never to the product): on load, the layout's widths.
+LAYOUT_PROBE = """<script>addEventListener("load", () => {
+  const page = document.querySelector("table.page");
+  document.body.setAttribute("data-layout", JSON.stringify({
+    client: document.documentElement.clientWidth,
+    scroll: document.documentElement.scrollWidth,
+    page: page ? Math.round(page.getBoundingClientRect().width) : null,
+  }));
+});</script></body>"""
+LONG_VALUE = "https://shop.example.com/products/" + "x" * 966  # GA4 keeps page_location this long
+
+
+def layouts(tmp: Path, pages: dict[str, str], windows: tuple[int, ...]) -> dict[tuple[str, int], dict]:
+    """Each page laid out by Chromium in each window width: its client, scroll and e-mail widths."""
+    runs = {}
+    for name, html in pages.items():
+        path = tmp / f"{name}.html"
+        path.write_text(html.replace("</body>", LAYOUT_PROBE), encoding="utf-8")
+        for width in windows:
+            runs[name, width] = chromium(tmp, f"{name}-{width}", f"--window-size={width},900", "--dump-dom", path.as_uri())
+    out = {}
+    for key, proc in runs.items():
+        dom, _ = proc.communicate(timeout=60)
+        assert proc.returncode == 0, key
+        found = re.search(r'data-layout="([^"]+)"', dom)
+        assert found, key
+        out[key] = json.loads(found.group(1).replace("&quot;", '"'))
+    return out
+
+
+def test_email_and_page_fit_the_window_even_with_a_1000_character_value(weekly, tmp_path: Path):
+    """Measured, not guessed: the e-mail was 640 px wide in a 600 px window, and 7,278 px with
+    a 1,000-character value; no page may scroll sideways, the e-mail is at most 640 px."""
+    from tests.reports.test_hostile_text import with_strings
+
+    long = with_strings(weekly, LONG_VALUE)
+    pages = {
+        "email": render_report(weekly, "email"),
+        "email-long": render_report(long, "email"),
+        "page": render_report(weekly, "html"),
+        "page-long": render_report(long, "html"),
+    }
+    measured = layouts(tmp_path, pages, (600, 1200))
+    for (name, window), layout in measured.items():
+        assert layout["scroll"] <= layout["client"] <= window, (name, window, layout)
+        if name.startswith("email"):
+            assert layout["page"] == min(640, layout["client"]), (name, window, layout)

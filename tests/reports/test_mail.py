@@ -115,15 +115,21 @@ def test_login_and_the_password_never_shows(weekly, tmp_path: Path, capsys, capl
 
 def test_starttls_against_a_server_without_it(weekly, smtp: LoopbackSMTP, tmp_path: Path):
     env = smtp.env(GA_GOALS_SMTP_SECURITY="starttls")
-    with pytest.raises(MailError, match="does not offer STARTTLS"):
+    with pytest.raises(MailError, match="does not offer STARTTLS") as info:
         send(weekly, smtp, SentLog(tmp_path / "sent.json"), env=env)
     assert smtp.messages == []
+    # Both ways out: TLS from the start, or plain SMTP to a relay on this machine (this one).
+    assert "GA_GOALS_SMTP_SECURITY=tls (port 465)" in str(info.value)
+    assert "GA_GOALS_SMTP_SECURITY=none" in str(info.value)
+    assert send(weekly, smtp, SentLog(tmp_path / "sent.json"), env={**env, "GA_GOALS_SMTP_SECURITY": "none"}).status == "sent"
 
 
 @pytest.mark.parametrize(
     "env, match",
     [
-        ({}, "GA_GOALS_SMTP_HOST is not set"),
+        ({}, "GA_GOALS_SMTP_HOST and GA_GOALS_SMTP_FROM are not set"),
+        ({"GA_GOALS_SMTP_FROM": "a@example.com"}, "GA_GOALS_SMTP_HOST is not set"),
+        ({"GA_GOALS_SMTP_USER": "me@example.com"}, "GA_GOALS_SMTP_HOST is not set"),
         ({"GA_GOALS_SMTP_HOST": "mail.example.com"}, "GA_GOALS_SMTP_FROM is not set"),
         ({"GA_GOALS_SMTP_HOST": "mail.example.com", "GA_GOALS_SMTP_FROM": "nobody"}, "not an e-mail address"),
         ({"GA_GOALS_SMTP_HOST": "mail.example.com", "GA_GOALS_SMTP_FROM": "a@example.com", "GA_GOALS_SMTP_SECURITY": "ssl"}, "must be one of"),
@@ -138,6 +144,16 @@ def test_settings_errors(env, match):
     with pytest.raises(MailError, match=match) as info:
         SmtpSettings.from_env(env)
     assert PASSWORD not in str(info.value)
+
+
+def test_the_first_error_names_every_required_setting():
+    """Set up in one try: with nothing set, the error says that FROM is required too."""
+    with pytest.raises(MailError) as info:
+        SmtpSettings.from_env({})
+    assert "GA_GOALS_SMTP_HOST and GA_GOALS_SMTP_FROM are not set" in str(info.value)
+    assert "required" in str(info.value)
+    with pytest.raises(MailError, match="GA_GOALS_SMTP_FROM is not set"):
+        SmtpSettings.from_env({"GA_GOALS_SMTP_HOST": "mail.example.com"})
 
 
 def test_settings_defaults():

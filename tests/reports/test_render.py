@@ -48,7 +48,7 @@ def test_html_page(weekly):
 def test_every_ga4_string_is_escaped_in_html_and_email(weekly):
     data = hostile(weekly)
     for fmt in ("html", "email"):
-        out = render_report(data, fmt)
+        out = render_report(data, fmt).replace("<wbr>", "")  # break opportunities in long values
         assert "<script>" not in out, fmt
         assert out.count("&lt;script&gt;") >= 4, fmt
         assert "Checkout &amp; &lt;script&gt;" in out, fmt

@@ -1,0 +1,136 @@
+"""What a report says where the figures are odd: nothing to compare with, an open funnel whose
+users enter mid-way, a lift table without conversions."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import re
+from collections.abc import Iterator
+
+import pytest
+
+from ga_goals.ga4 import Target
+from ga_goals.ga4.data import LIFT_ENTRY_EVENT, DataGateway
+from ga_goals.reports.build import build_report
+from ga_goals.reports.model import Change, ReportData
+from ga_goals.reports.render import funnel_chart, render_report
+from ga_goals.templating import change_text
+from tests.ga4.fake_data_api import FakeDataApi
+from tests.reports.conftest import NOW, TODAY
+
+TEMPLATED = ("text", "html", "email")
+
+
+def words(html: str) -> str:
+    """The text of an HTML page, tags removed, whitespace collapsed."""
+    return " ".join(re.sub(r"<[^>]+>", " ", html.replace("<wbr>", "")).split())
+
+
+@pytest.fixture
+def first_week(shop_plan) -> Iterator[ReportData]:
+    """The property's first week: the previous week has no data at all."""
+    with FakeDataApi(previous_factor=0) as fake:
+        target = Target("properties/100000001", sandbox_address=fake.address, timeout=5, retry_initial=0.01, retry_deadline=2)
+        with DataGateway(target) as gateway:
+            yield build_report(shop_plan, "weekly", gateway, TODAY, now=NOW)
+
+
+def test_an_empty_previous_period_is_said_to_be_empty_not_compared_with(first_week):
+    assert first_week.previous_empty and not first_week.has_comparison
+    assert first_week.site.users_change == Change(absolute=1200, relative=None)  # what build gives
+    for fmt in TEMPLATED:
+        out = render_report(first_week, fmt)
+        shown = out if fmt == "text" else words(out)
+        assert "No data in 11–17 Nov 2026 to compare with." in shown, fmt
+        assert "compared with" not in shown, fmt
+        assert "+1,200" not in shown and "+0.05" not in shown and "new" not in shown.split(), fmt  # no change at all
+        assert "Change" not in shown and "Previous" not in shown, fmt
+    text = render_report(first_week, "text")
+    assert re.search(r"^Users +1,200$", text, re.M)
+    assert "5% overall conversion. Closed funnel." in text
+    assert json.loads(render_report(first_week, "json"))["previous_empty"] is True
+
+
+def test_a_period_with_data_is_compared(weekly):
+    assert weekly.has_comparison and not weekly.previous_empty
+    assert "compared with 11–17 Nov 2026" in render_report(weekly, "text")
+    assert json.loads(render_report(weekly, "json"))["previous_empty"] is False
+
+
+@pytest.mark.parametrize(
+    "change, shown",
+    [(None, "–"), (Change(0.25, 0.25), "+25%"), (Change(-3, -0.5), "-50%"), (Change(2436, None), "new"), (Change(0, None), "0%")],
+)
+def test_a_change_is_never_an_absolute_number_beside_percentages(change, shown):
+    assert change_text(change) == shown
+
+
+def test_a_value_new_in_this_period_says_new(weekly):
+    event = dataclasses.replace(weekly.key_events[0], count_change=Change(absolute=100, relative=None), previous_count=0)
+    data = dataclasses.replace(weekly, key_events=(event, *weekly.key_events[1:]))
+    for fmt in TEMPLATED:
+        out = render_report(data, fmt)
+        shown = out if fmt == "text" else words(out)
+        assert "new" in shown.split() and "+100" not in shown, fmt
+
+
+def open_funnel(weekly: ReportData) -> ReportData:
+    """An open funnel where users enter at step 2 too: 1,000 at step 1, of whom 624 (62.4%) do
+    not go on, and 444 at step 2 (so users alone would say 55.6% were lost)."""
+    funnel = weekly.funnels[1]
+    assert funnel.open
+    first = dataclasses.replace(funnel.steps[0], users=1000, abandonments=624, abandonment_rate=0.624, completion_rate=0.376)
+    second = dataclasses.replace(funnel.steps[1], users=444, share_of_first=0.444)
+    funnel = dataclasses.replace(funnel, steps=(first, second, *funnel.steps[2:]))
+    return dataclasses.replace(weekly, funnels=(weekly.funnels[0], funnel))
+
+
+def test_an_open_funnel_shows_one_abandonment_in_chart_and_tables(weekly):
+    data = open_funnel(weekly)
+    chart = funnel_chart(data.funnels[1])
+    assert chart.bars[1].lost_share == data.funnels[1].steps[0].abandonment_rate == 0.624
+    assert chart.bars[1].width + chart.bars[1].lost_width <= chart.bar_max
+    page = render_report(data, "html")
+    section = page[page.index('id="funnel-browse') :]
+    assert "62.4% abandoned</text>" in section  # the chart
+    assert '<td class="n">62.4%</td>' in section  # the step table, step 1
+    assert "55.6%" not in section and "55.60%" not in section
+    email = words(render_report(data, "email"))
+    assert "Abandonment" in email and "62.4%" in email and "55.6%" not in email
+    text = render_report(data, "text")
+    assert "624 (62.4%)" in text and "55.6%" not in text
+
+
+def test_every_chart_label_is_the_abandonment_rate_of_the_step_before(weekly):
+    for funnel in weekly.funnels:
+        bars = funnel_chart(funnel).bars
+        assert bars[0].lost_share is None
+        assert [b.lost_share for b in bars[1:]] == [s.abandonment_rate for s in funnel.steps[:-1]]
+
+
+def test_the_lift_baseline_has_no_lift_without_conversions(weekly):
+    """0 converted of 0 users is no rate, and 0 of 1,000 is no basis: no "1.00x" then."""
+    mm = weekly.micro_macro
+    for users, converted, rate in ((0, 0, None), (1000, 0, 0.0)):
+        rows = tuple(dataclasses.replace(r, lift=None) for r in mm.rows)
+        data = dataclasses.replace(
+            weekly, micro_macro=dataclasses.replace(mm, all_users=users, all_converted=converted, all_conversion_rate=rate, rows=rows)
+        )
+        assert data.micro_macro.all_lift is None
+        text = render_report(data, "text")
+        assert re.search(rf"^All users with a session +{users:,} +0 +(–|0%) +–$", text, re.M), text
+        for fmt in ("html", "email"):
+            assert "1.00×" not in render_report(data, fmt), fmt
+    assert mm.all_lift == 1.0 and "1.00x" in render_report(weekly, "text")
+
+
+def test_the_lift_baseline_says_who_it_is(weekly):
+    """The baseline is the users who started a session (the lift funnel's first step)."""
+    assert weekly.micro_macro.entry_event == LIFT_ENTRY_EVENT
+    for fmt in TEMPLATED:
+        out = render_report(weekly, fmt)
+        shown = out if fmt == "text" else words(out)
+        assert "All users with a session" in shown, fmt
+        assert re.search(r"^All users\b(?! with a session)", shown, re.M) is None, fmt
+    assert "session_start" in render_report(weekly, "text") and "session_start" in render_report(weekly, "html")
