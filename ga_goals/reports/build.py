@@ -36,7 +36,7 @@ from ga_goals.reports.model import (
     StepData,
 )
 from ga_goals.reports.periods import CURRENT, PREVIOUS, ReportPeriod, resolve_period, today_in
-from ga_goals.sources.base import ReportQuery, ReportSource
+from ga_goals.sources.base import LIFT_ENTRY_EVENT, ReportQuery, ReportSource
 from ga_goals.sources.results import DateSpanLike, FunnelTable, LiftTables, ReportTable
 from ga_goals.templating import number, percent
 
@@ -219,7 +219,9 @@ def build_report(
 
     shown = report_funnels(plan, report)
     key_events = report_key_events(plan, report)
-    has_previous = rp.previous is not None
+    # A previous period without any data is no comparison: no changes, "nothing to compare with".
+    prev_site = answer.site.lookup(dateRange=PREVIOUS) if rp.previous is not None else None
+    has_previous = prev_site is not None and bool(prev_site.get("totalUsers") or prev_site.get("sessions"))
     funnel_data = {f.name: funnel_data_of(f, answer.funnels[f.name], has_previous) for f in query.funnels}
     events_table = answer.events
     event_data = [event_total(plan, e, events_table, has_previous) for e in key_events] if events_table else []
@@ -400,6 +402,7 @@ def micro_macro_table(
         all_conversion_rate=base_rate,
         rows=tuple(rows),
         previous_all_conversion_rate=prev_base_rate,
+        entry_event=LIFT_ENTRY_EVENT,
     )
 
 
