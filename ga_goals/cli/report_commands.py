@@ -69,6 +69,21 @@ def _date(ctx: click.Context, param: click.Parameter, value: str | None) -> date
     help="A folder of your own templates (also GA_GOALS_TEMPLATES): reports/report.html, reports/email.html or "
     "reports/report.txt there replace the built-in ones, and may {% extends \"default:reports/report.html\" %}.",
 )
+@click.option(
+    "--engine", type=click.Choice(["data-api", "duckdb", "bigquery"]), default=None,
+    help="Where the numbers come from: the GA4 Data API [default], DuckDB over export files (--events), "
+    "or BigQuery over the export dataset (--dataset). Also the plan's `source: {engine: ...}`.",
+)
+@click.option(
+    "--events", "events_paths", multiple=True, metavar="PATH",
+    help="duckdb: GA4 BigQuery export files read in place (Parquet or JSON lines, .gz, globs, folders of "
+    "events_YYYYMMDD files, hive folders); repeatable. Implies --engine duckdb.",
+)
+@click.option("--dataset", metavar="PROJECT.DATASET", help="bigquery: the export dataset, e.g. my-project.analytics_123456789. Implies --engine bigquery.")
+@click.option("--max-bytes-billed", metavar="SIZE", help="bigquery: refuse queries whose dry run exceeds SIZE (e.g. 10GiB; 0 = no cap) [default: 10GiB].")
+@click.option("--billing-project", metavar="PROJECT", help="bigquery: the project that runs and pays for the queries [default: the dataset's].")
+@click.option("--location", metavar="LOCATION", help="bigquery: the dataset's location (US, EU, europe-west3...).")
+@click.option("--time-zone", metavar="ZONE", help="duckdb/bigquery: the property's time zone (export dates are in it) [default: the plan's, else UTC].")
 @connection_options
 @no_color_option
 @click.pass_context
@@ -76,7 +91,9 @@ def report(
     ctx: click.Context, file: Path, reports: tuple[str, ...], all_reports: bool, environment: str | None,
     period: str | None, start: date | None, end: date | None, compare: str | None, out_dir: Path,
     formats: list[str] | None, send_email: bool, to: tuple[str, ...], force: bool, sent_log: Path | None,
-    templates_dir: Path | None, **connection,
+    templates_dir: Path | None, engine: str | None, events_paths: tuple[str, ...], dataset: str | None,
+    max_bytes_billed: str | None, billing_project: str | None, location: str | None, time_zone: str | None,
+    **connection,
 ) -> None:
     """Funnel reports from the GA4 Data API: HTML, e-mail, text, JSON, CSV; --email sends them.
 
@@ -109,6 +126,10 @@ def report(
         echo_problem(ctx, warning)
     names = _report_names(tracking_plan, reports, all_reports)
     period_override = parse_period_option(period, start, end)
+    engine_options = engine_from_options(
+        tracking_plan, engine, events_paths, dataset, max_bytes_billed, billing_project, location, time_zone,
+        credentials_file=connection.get("credentials_file"),
+    )
 
     mail = None
     if send_email:
@@ -118,7 +139,9 @@ def report(
     if mail is not None and not force:
         skip = _already_sent(mail, file, tracking_plan.environment)
     with Manager(make_connection(**connection)) as manager:
-        datas = manager.reports(tracking_plan, names, period=period_override, compare=compare, skip=skip)
+        datas = manager.reports(
+            tracking_plan, names, period=period_override, compare=compare, skip=skip, engine=engine_options
+        )
 
     from ga_goals.reports.periods import ReportPeriod
     from ga_goals.reports.render import render_report, write_report
@@ -146,12 +169,55 @@ def report(
             click.echo(click.style(f"  {len(fired)} alert{'s' if len(fired) != 1 else ''} fired:", fg="red", bold=True), color=ctx.color)
             for alert in fired:
                 click.echo(f"    ! {alert.message}")
-        calls = ", ".join(f"{m} x{n}" for m, n in data.calls.data_api.items())
-        click.echo(f"  {data.calls.total} Data API calls ({calls}), {data.quota.tokens} quota tokens, {data.seconds:.2f} s")
+        if data.source is not None and data.source.engine != "data-api":
+            click.echo(f"  {data.source.summary()}, {data.seconds:.2f} s")
+        else:
+            calls = ", ".join(f"{m} x{n}" for m, n in data.calls.data_api.items())
+            click.echo(f"  {data.calls.total} Data API calls ({calls}), {data.quota.tokens} quota tokens, {data.seconds:.2f} s")
         if mail is not None:
             failed |= not _send(ctx, data, plan_report, mail, templates_dir, render_report, paths, file, force)
     if failed:
         ctx.exit(ExitCode.ERROR)
+
+
+def engine_from_options(
+    tracking_plan, engine, events_paths, dataset, max_bytes_billed, billing_project, location, time_zone, *, credentials_file=None
+):
+    """The report source the options and the plan's `source:` block choose (options win)."""
+    from ga_goals.sources.base import EngineOptions
+    from ga_goals.sources.cost import parse_bytes
+
+    planned = getattr(tracking_plan, "source_options", None) or {}
+    chosen = engine or ("duckdb" if events_paths else "bigquery" if dataset else planned.get("engine") or "data-api")
+    if events_paths and chosen != "duckdb":
+        raise GaGoalsError(f"--events names export files for --engine duckdb, not {chosen}")
+    if dataset and chosen != "bigquery":
+        raise GaGoalsError(f"--dataset names a BigQuery dataset for --engine bigquery, not {chosen}")
+    cap = max_bytes_billed if max_bytes_billed is not None else planned.get("max_bytes_billed")
+    if isinstance(cap, str):
+        try:
+            cap = parse_bytes(cap)
+        except ValueError as error:
+            raise GaGoalsError(f"--max-bytes-billed: {error}") from None
+    options = EngineOptions(
+        engine=chosen,
+        events=tuple(events_paths) or tuple(planned.get("events") or ()),
+        dataset=dataset or planned.get("dataset"),
+        billing_project=billing_project or planned.get("billing_project"),
+        location=location or planned.get("location"),
+        max_bytes_billed=cap,
+        credentials_file=credentials_file,
+        endpoint=planned.get("endpoint"),
+        time_zone=time_zone or planned.get("time_zone"),
+    )
+    if options.engine == "duckdb" and not options.events:
+        raise GaGoalsError(
+            "--engine duckdb reads GA4 export files: name them with --events PATH (files, folders or globs), "
+            "e.g. --events exports/ (`ga-goals sandbox export exports/` writes the sandbox's)"
+        )
+    if options.engine == "bigquery" and not options.dataset:
+        raise GaGoalsError("--engine bigquery needs the export dataset: --dataset PROJECT.analytics_NNN")
+    return options
 
 
 def _report_names(tracking_plan, reports: tuple[str, ...], all_reports: bool) -> list[str]:
