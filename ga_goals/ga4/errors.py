@@ -49,6 +49,14 @@ def is_transient(exc: BaseException) -> bool:
     return "metadata from plugin" not in (exc.message or "")
 
 
+def is_unanswered(exc: BaseException) -> bool:
+    """The call got no answer: UNAVAILABLE / DEADLINE_EXCEEDED, after its retries ran out (a
+    write may still have landed). Credential failures are not: GA4 was never asked."""
+    if isinstance(exc, gexc.RetryError):
+        return exc.cause is None or is_transient(exc.cause)
+    return is_transient(exc)
+
+
 def property_label(prop: str) -> str:
     """``properties/123`` -> ``property 123``."""
     return f"property {prop.split('/', 1)[-1]}"
@@ -86,6 +94,23 @@ def quota_error(exc: BaseException, *, applied: int | None = None) -> QuotaExhau
     )
 
 
+def _unanswered(exc: BaseException, prefix: str, retry_deadline: float | None, sandbox: bool) -> ApiError:
+    """UNAVAILABLE / DEADLINE_EXCEEDED: retried until the deadline (RetryError), or not retried."""
+    retried = isinstance(exc, gexc.RetryError)
+    cause = exc.cause if retried and exc.cause is not None else exc  # type: ignore[union-attr]
+    server = "the sandbox server" if sandbox else "GA4"
+    if retried:
+        limit = f" the {retry_deadline:g} s retry limit" if retry_deadline is not None else " the retry limit"
+        what = f"{server} did not answer: every attempt failed until{limit} ran out ({_server_message(cause)})"
+    else:
+        what = f"{server} did not answer ({_server_message(cause)})"
+    if sandbox:
+        fix = "Check that the sandbox server is running (`ga-goals sandbox serve`) at the address given."
+    else:
+        fix = "The network may be down, or Google may be having an outage: re-run later."
+    return ApiError(f"{prefix}{what}", hint=f"{fix} A re-run only applies what is still missing.")
+
+
 def map_error(
     exc: BaseException,
     *,
@@ -110,14 +135,13 @@ def map_error(
     prefix = f"{what}: " if what else ""
     plabel = property_label(prop)
 
-    if isinstance(exc, gexc.RetryError) or isinstance(exc, _TRANSIENT):
-        cause = exc.cause if isinstance(exc, gexc.RetryError) and exc.cause is not None else exc
-        secs = f" for {retry_deadline:g} s" if retry_deadline is not None else ""
-        return ApiError(
-            f"{prefix}GA4 did not answer after retrying{secs} ({_server_message(cause)}). "
-            "Google may be having an outage, or the network is down: re-run later "
-            "(a re-run only applies what is still missing)."
+    if isinstance(exc, _TRANSIENT) and not is_transient(exc):
+        # gRPC's auth plugin failed to get a token: GA4 was never asked, nothing was retried.
+        return CredentialsError(
+            f"{prefix}could not get an access token ({_server_message(exc)})", hint=CREDENTIALS_HINT
         )
+    if isinstance(exc, gexc.RetryError) or isinstance(exc, _TRANSIENT):
+        return _unanswered(exc, prefix, retry_deadline, sandbox)
     if is_rate_limit(exc):
         return quota_error(exc, applied=applied)
     if isinstance(exc, gexc.PermissionDenied):
@@ -125,13 +149,15 @@ def map_error(
         if "scope" in text.lower():
             return CredentialsError(
                 f"{prefix}the credentials lack the Analytics scope ({text}). "
-                f"They must be granted {ADMIN_SCOPES[0]}.\n{CREDENTIALS_HINT}"
+                f"They must be granted {ADMIN_SCOPES[0]}.",
+                hint=CREDENTIALS_HINT,
             )
         return ApiError(f"{prefix}no access to {plabel} ({text}). {ACCESS_HINT}")
     if isinstance(exc, gexc.Unauthenticated):
         return CredentialsError(
             f"{prefix}GA4 rejected the credentials ({_server_message(exc)}): they are invalid or "
-            f"expired.\n{CREDENTIALS_HINT}"
+            "expired.",
+            hint=CREDENTIALS_HINT,
         )
     if isinstance(exc, gexc.NotFound):
         if reading and sandbox:
@@ -156,11 +182,11 @@ def map_error(
     if isinstance(exc, gexc.GoogleAPICallError):
         return ApiError(f"{prefix}GA4 error {exc.code} {exc.__class__.__name__}: {_server_message(exc)}")
     if isinstance(exc, auth_exc.DefaultCredentialsError):
-        return CredentialsError(f"no Google credentials found ({exc}).\n{CREDENTIALS_HINT}")
+        return CredentialsError(f"no Google credentials found ({exc}).", hint=CREDENTIALS_HINT)
     if isinstance(exc, auth_exc.RefreshError):
         return CredentialsError(
-            f"{prefix}the Google credentials could not be refreshed ({exc}).\n{CREDENTIALS_HINT}"
+            f"{prefix}the Google credentials could not be refreshed ({exc}).", hint=CREDENTIALS_HINT
         )
     if isinstance(exc, auth_exc.GoogleAuthError):
-        return CredentialsError(f"{prefix}Google authentication failed ({exc}).\n{CREDENTIALS_HINT}")
+        return CredentialsError(f"{prefix}Google authentication failed ({exc}).", hint=CREDENTIALS_HINT)
     return ApiError(f"{prefix}{exc.__class__.__name__}: {exc}")

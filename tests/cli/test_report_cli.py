@@ -14,6 +14,8 @@ from pathlib import Path
 import grpc
 import pytest
 
+from ga_goals.errors import ExitCode
+
 from tests.conftest import CONFIGS
 from tests.ga4.fake_data_api import FakeDataApi
 from tests.reports.conftest import HOSTILE
@@ -151,7 +153,7 @@ def test_unknown_report(report, fake: FakeDataApi, tmp_path: Path):
 )
 def test_invalid_dates(report, fake: FakeDataApi, tmp_path: Path, args, message):
     result = report(SHOP, "weekly", *args)
-    assert result.exit_code in (1, 2)  # 2: click's usage error for a malformed date
+    assert result.exit_code in (ExitCode.ERROR, ExitCode.USAGE)  # USAGE: click rejects a malformed date
     assert message in result.output + result.stderr
     assert "RunFunnelReport" not in fake.calls and files(tmp_path) == []
 

@@ -142,7 +142,9 @@ def test_write_gives_up_after_the_retry_deadline(server: SandboxServer) -> None:
     with AdminGateway(make_target(server, retry_deadline=0.2)) as ga:
         report = ga.apply(creates(KeyEvent("a"), KeyEvent("b")))
     assert statuses(report) == ["failed", "not_attempted"]
-    assert "GA4 did not answer after retrying for 0.2 s" in report.results[0].message
+    assert "did not answer: every attempt failed until the 0.2 s retry limit ran out" in report.results[0].message
+    # the last attempt may have landed: the message does not say it failed for sure
+    assert report.results[0].message.endswith("it may have been applied, the next run checks")
 
 
 @pytest.mark.sandbox(write_quota=(3, 0.5))
