@@ -163,8 +163,27 @@ def build_message(
     return message
 
 
+def _hang_up(client: smtplib.SMTP) -> None:
+    """QUIT, ignoring what the server answers: nothing it says now changes what was sent.
+
+    (``with smtplib.SMTP()`` raises when QUIT is answered with anything but 221, or when the
+    connection is reset: a message accepted by DATA's 250 was then reported as failed, not
+    logged as sent, and sent again by every later run.)
+    """
+    try:
+        client.quit()
+    except (smtplib.SMTPException, OSError):
+        pass
+    finally:
+        client.close()
+
+
 def send_message(message: EmailMessage, settings: SmtpSettings, recipients: Sequence[str]) -> None:
-    """Send over SMTP; every failure is a :class:`MailError` that says what to check."""
+    """Send over SMTP; every failure is a :class:`MailError` that says what to check.
+
+    The message is sent once the server has accepted it (250 after DATA): what happens after
+    (a 421 to QUIT, a dropped connection) is not a failure.
+    """
     where = settings.describe()
     try:
         client: smtplib.SMTP
@@ -172,7 +191,7 @@ def send_message(message: EmailMessage, settings: SmtpSettings, recipients: Sequ
             client = smtplib.SMTP_SSL(settings.host, settings.port, timeout=settings.timeout, context=ssl.create_default_context())
         else:
             client = smtplib.SMTP(settings.host, settings.port, timeout=settings.timeout)
-        with client:
+        try:
             client.ehlo()
             if settings.security == "starttls":
                 if not client.has_extn("starttls"):
@@ -187,6 +206,8 @@ def send_message(message: EmailMessage, settings: SmtpSettings, recipients: Sequ
             refused = client.send_message(message, from_addr=settings.sender, to_addrs=list(recipients))
             if refused:
                 raise MailError(f"the SMTP server {where} refused some recipients: {', '.join(sorted(refused))}")
+        finally:
+            _hang_up(client)
     except MailError:
         raise
     except smtplib.SMTPAuthenticationError as exc:
