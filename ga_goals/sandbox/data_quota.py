@@ -41,10 +41,11 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 from typing import Any
 
 from ga_goals.errors import GaGoalsError
+from ga_goals.reports.periods import today_in
 from ga_goals.sandbox.admin import SandboxError
 
 #: Environment variable with quota overrides: ``tokens_per_hour=20,tokens_per_day=100``.
@@ -96,12 +97,7 @@ def parse_overrides(text: str) -> dict[str, int]:
 
 def _pacific_day(now: float) -> str:
     """The day of the daily bucket: GA4 refills it at midnight Pacific time."""
-    try:
-        from zoneinfo import ZoneInfo
-
-        return datetime.fromtimestamp(now, ZoneInfo("America/Los_Angeles")).date().isoformat()
-    except Exception:  # noqa: BLE001 - no tz database: UTC-8
-        return (datetime.fromtimestamp(now, timezone.utc) - timedelta(hours=8)).date().isoformat()
+    return today_in("America/Los_Angeles", datetime.fromtimestamp(now, timezone.utc)).isoformat()
 
 
 def _exhausted(message: str) -> SandboxError:

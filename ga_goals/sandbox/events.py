@@ -47,6 +47,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ga_goals.errors import GaGoalsError
+from ga_goals.reports.periods import today_in  # one "today" for reports and the sandbox
 
 if TYPE_CHECKING:
     from ga_goals.events import EventStore, GenerationResult, LoadResult
@@ -111,19 +112,9 @@ class FileLoad:
 
 
 def default_range(time_zone: str, today: date | None = None, weeks: int = DEFAULT_WEEKS) -> tuple[date, date]:
-    """``weeks`` weeks ending yesterday in ``time_zone`` (an IANA name; unknown names: UTC)."""
+    """``weeks`` weeks ending yesterday in ``time_zone`` (an IANA name)."""
     end = (today or today_in(time_zone)) - timedelta(days=1)
     return end - timedelta(days=7 * weeks - 1), end
-
-
-def today_in(time_zone: str) -> date:
-    """Today's date in an IANA time zone (UTC when the name is unknown)."""
-    try:
-        from zoneinfo import ZoneInfo
-
-        return datetime.now(ZoneInfo(time_zone or "UTC")).date()
-    except Exception:  # noqa: BLE001 - unknown zone or no tz database: UTC
-        return datetime.now(timezone.utc).date()
 
 
 def default_seed(property_id: str) -> int:
