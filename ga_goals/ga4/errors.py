@@ -175,12 +175,13 @@ def map_error(
             f"{prefix}not found in GA4 ({_server_message(exc)}): it was changed or removed since "
             "the plan was made; run `ga-goals plan` again."
         )
+    server = "the sandbox" if sandbox else "GA4"  # a sandbox's refusals are not GA4's
     if isinstance(exc, (gexc.InvalidArgument, gexc.FailedPrecondition, gexc.AlreadyExists, gexc.OutOfRange)):
-        return ApiError(f"{prefix}GA4 refused it: {_server_message(exc)}")
+        return ApiError(f"{prefix}{server} refused it: {_server_message(exc)}")
     if isinstance(exc, gexc.MethodNotImplemented):
         return ApiError(f"{prefix}the server does not implement this call ({_server_message(exc)})")
     if isinstance(exc, gexc.GoogleAPICallError):
-        return ApiError(f"{prefix}GA4 error {exc.code} {exc.__class__.__name__}: {_server_message(exc)}")
+        return ApiError(f"{prefix}{server} error {exc.code} {exc.__class__.__name__}: {_server_message(exc)}")
     if isinstance(exc, auth_exc.DefaultCredentialsError):
         return CredentialsError(f"no Google credentials found ({exc}).", hint=CREDENTIALS_HINT)
     if isinstance(exc, auth_exc.RefreshError):

@@ -109,7 +109,8 @@ def test_email_is_sent_once_per_period(report, fake: FakeDataApi, smtp: Loopback
 
 
 def test_environment_recipients(report, smtp: LoopbackSMTP):
-    result = report(SHOP, "weekly", "-e", "production", "--email", env=smtp.env())
+    # the production property is a real one: the fake server stands in for it only with --sandbox
+    result = report(SHOP, "weekly", "-e", "production", "--sandbox", "--email", env=smtp.env())
     assert result.exit_code == 0, result.output
     assert sorted(smtp.messages[0].rcpt_tos) == ["ceo@example.com", "growth@example.com"]
 

@@ -132,7 +132,7 @@ def test_quota_exhausted_is_not_retried(fake: FakeDataApi, gateway: DataGateway)
         (grpc.StatusCode.PERMISSION_DENIED, "User does not have sufficient permissions for this property.", ApiError, "no access to property 42.*Viewer"),
         (grpc.StatusCode.PERMISSION_DENIED, "Request had insufficient authentication scopes.", CredentialsError, "analytics.readonly"),
         (grpc.StatusCode.NOT_FOUND, "Property not found", ApiError, "property 42 .*not found|does not exist"),
-        (grpc.StatusCode.INVALID_ARGUMENT, "Field deviceCategoryy is not a valid dimension.", ApiError, "funnel report 'checkout'.*GA4 refused it: Field deviceCategoryy"),
+        (grpc.StatusCode.INVALID_ARGUMENT, "Field deviceCategoryy is not a valid dimension.", ApiError, "funnel report 'checkout'.*the sandbox refused it: Field deviceCategoryy"),
     ],
 )
 def test_errors_become_clear_messages(fake: FakeDataApi, gateway: DataGateway, code, message, error, match):
