@@ -18,6 +18,7 @@ from __future__ import annotations
 import collections
 import os
 import threading
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -40,28 +41,68 @@ from google.auth import exceptions as auth_exc
 
 from ga_goals.errors import CredentialsError
 
-from .errors import CREDENTIALS_HINT
+from .errors import ATTEMPTS_ATTRIBUTE, CREDENTIALS_HINT, Attempts
 from .target import ADMIN_SCOPES, DATA_SCOPES, Target
 
 ADMIN_HOST = "analyticsadmin.googleapis.com"
 DATA_HOST = "analyticsdata.googleapis.com"
 _CHANNEL_OPTIONS = [("grpc.max_send_message_length", -1), ("grpc.max_receive_message_length", -1)]
+#: The status codes of a call that got no answer (what the clients retry).
+_UNANSWERED = (grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED)
+
+
+#: Failing calls tracked at once (a retried call's attempts; older entries are dropped).
+_MAX_TRACKED = 256
+
+
+def _request_key(request: Any) -> Any:
+    """What identifies a re-sent request: its bytes (a retry may rebuild the message)."""
+    try:
+        if hasattr(request, "SerializeToString"):
+            return request.SerializeToString(deterministic=True)
+        return type(request).serialize(request)
+    except Exception:  # noqa: BLE001 - not a protobuf message: its identity will do
+        return id(request)
 
 
 class CallCounter(grpc.UnaryUnaryClientInterceptor):
-    """Counts unary RPCs sent through a channel, by short method name (``ListKeyEvents``)."""
+    """Counts unary RPCs sent through a channel, by short method name (``ListKeyEvents``), and
+    the attempts of calls that keep failing: each failing attempt's gRPC error carries its
+    call's :class:`~ga_goals.ga4.errors.Attempts` (same thread, method and request bytes as the
+    failed attempt before it: a retry), so error messages say how many and over how long."""
 
     def __init__(self) -> None:
         self.calls: collections.Counter[str] = collections.Counter()
         self._lock = threading.Lock()
+        self._failing: collections.OrderedDict[Any, Attempts] = collections.OrderedDict()
 
     def intercept_unary_unary(self, continuation: Any, client_call_details: Any, request: Any) -> Any:
         method = client_call_details.method
         if isinstance(method, bytes):
             method = method.decode()
+        key = (threading.get_ident(), method, _request_key(request))
         with self._lock:
             self.calls[method.rsplit("/", 1)[-1]] += 1
-        return continuation(client_call_details, request)
+        start = time.monotonic()
+        outcome = continuation(client_call_details, request)
+        error = outcome.exception() if isinstance(outcome, grpc.RpcError) else None
+        with self._lock:
+            if error is None or not hasattr(error, "code") or error.code() not in _UNANSWERED:
+                self._failing.pop(key, None)
+                return outcome
+            attempts = self._failing.get(key)
+            if attempts is None or attempts.reported:
+                attempts = Attempts(first_start=start)
+                self._failing[key] = attempts
+                while len(self._failing) > _MAX_TRACKED:
+                    self._failing.popitem(last=False)
+            attempts.count += 1
+            attempts.last_end = time.monotonic()
+        try:
+            setattr(error, ATTEMPTS_ATTRIBUTE, attempts)
+        except AttributeError:  # an error type without a __dict__: messages fall back to the deadline
+            pass
+        return outcome
 
     @property
     def total(self) -> int:

@@ -9,6 +9,8 @@ message names the property or the change concerned. The original exception is ke
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from google.api_core import exceptions as gexc
 from google.auth import exceptions as auth_exc
 
@@ -39,6 +41,41 @@ CREDENTIALS_HINT = (
 )
 
 _TRANSIENT = (gexc.ServiceUnavailable, gexc.DeadlineExceeded)
+
+
+@dataclass
+class Attempts:
+    """The attempts of one call that kept failing (UNAVAILABLE, DEADLINE_EXCEEDED), as the
+    channel saw them: how many, and from the first one's start to the last one's end.
+
+    ``ga_goals.ga4.clients`` counts them (retries re-send the same request) and hangs them on
+    each failure's gRPC error (``attempts_of`` finds them); :func:`map_error` reports them, so
+    a message never claims retries that did not happen.
+    """
+
+    count: int = 0
+    first_start: float = 0.0
+    last_end: float = 0.0
+    #: Set once reported: an identical request after that is a new call, counted afresh.
+    reported: bool = False
+
+    @property
+    def seconds(self) -> float:
+        return max(0.0, self.last_end - self.first_start)
+
+
+#: The attribute of a gRPC error carrying its call's :class:`Attempts`.
+ATTEMPTS_ATTRIBUTE = "ga_goals_attempts"
+
+
+def attempts_of(exc: BaseException) -> Attempts | None:
+    """The :class:`Attempts` behind a (retried) API error, if the channel counted them."""
+    cause = exc.cause if isinstance(exc, gexc.RetryError) else exc
+    for candidate in (cause, getattr(cause, "response", None), getattr(cause, "__cause__", None)):
+        found = getattr(candidate, ATTEMPTS_ATTRIBUTE, None)
+        if isinstance(found, Attempts):
+            return found
+    return None
 
 
 def is_transient(exc: BaseException) -> bool:
@@ -95,11 +132,23 @@ def quota_error(exc: BaseException, *, applied: int | None = None) -> QuotaExhau
 
 
 def _unanswered(exc: BaseException, prefix: str, retry_deadline: float | None, sandbox: bool) -> ApiError:
-    """UNAVAILABLE / DEADLINE_EXCEEDED: retried until the deadline (RetryError), or not retried."""
+    """UNAVAILABLE / DEADLINE_EXCEEDED: retried until the deadline (RetryError), or not retried.
+
+    Says what really happened: how many attempts over how long (as the channel counted them),
+    never a retry time that was not spent."""
     retried = isinstance(exc, gexc.RetryError)
     cause = exc.cause if retried and exc.cause is not None else exc  # type: ignore[union-attr]
     server = "the sandbox server" if sandbox else "GA4"
-    if retried:
+    attempts = attempts_of(exc)
+    if attempts is not None:
+        attempts.reported = True
+    if attempts is not None and attempts.count > 1:
+        limit = f"; gave up at the {retry_deadline:g} s retry limit" if retried and retry_deadline is not None else ""
+        what = (
+            f"{server} did not answer: {attempts.count} attempts over {attempts.seconds:.1f} s failed "
+            f"(last error: {_server_message(cause)}){limit}"
+        )
+    elif retried:
         limit = f" the {retry_deadline:g} s retry limit" if retry_deadline is not None else " the retry limit"
         what = f"{server} did not answer: every attempt failed until{limit} ran out ({_server_message(cause)})"
     else:
