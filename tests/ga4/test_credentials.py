@@ -220,3 +220,20 @@ def test_the_cli_prints_a_refused_key_as_one_line_and_a_hint(
     assert lines[0].startswith(f"Error: Google refused the service-account key {key}")
     assert "Create a new JSON key" in lines[1]
     assert "Traceback" not in result.output
+
+
+@pytest.mark.parametrize("content", ["{broken", json.dumps({"type": "service_account"})])
+def test_the_cli_prints_a_bad_key_file_as_one_line_and_a_hint(no_adc: Path, tmp_path: Path, content: str) -> None:
+    from click.testing import CliRunner
+
+    from ga_goals.cli import cli
+
+    plan = tmp_path / "plan.yaml"
+    plan.write_text("property: 123456789\n")
+    key = tmp_path / "key.json"
+    key.write_text(content)
+    result = CliRunner().invoke(cli, ["plan", str(plan), "--credentials", str(key), "--no-color"])
+    assert result.exit_code == 1, result.output
+    error, *hint = result.stderr.strip().splitlines()
+    assert error.startswith("Error: no usable Google credentials: ") and f"{key} is not a service-account key file" in error
+    assert hint and "--credentials FILE" in "\n".join(hint)  # how to fix it, below the error
