@@ -178,12 +178,14 @@ def _hang_up(client: smtplib.SMTP) -> None:
         client.close()
 
 
-def send_message(message: EmailMessage, settings: SmtpSettings, recipients: Sequence[str]) -> None:
+def send_message(message: EmailMessage, settings: SmtpSettings, recipients: Sequence[str]) -> tuple[str, ...]:
     """Send over SMTP; every failure is a :class:`MailError` that says what to check.
 
     The message is sent once the server has accepted it (250 after DATA): what happens after
-    (a 421 to QUIT, a dropped connection) is not a failure.
+    (a 421 to QUIT, a dropped connection) is not a failure, and neither are some recipients
+    refused while others were accepted: they are returned (sorted), the message went to the rest.
     """
+    refused: dict[str, Any] = {}
     where = settings.describe()
     try:
         client: smtplib.SMTP
@@ -204,8 +206,6 @@ def send_message(message: EmailMessage, settings: SmtpSettings, recipients: Sequ
             if settings.user:
                 client.login(settings.user, settings.password or "")
             refused = client.send_message(message, from_addr=settings.sender, to_addrs=list(recipients))
-            if refused:
-                raise MailError(f"the SMTP server {where} refused some recipients: {', '.join(sorted(refused))}")
         finally:
             _hang_up(client)
     except MailError:
@@ -231,6 +231,7 @@ def send_message(message: EmailMessage, settings: SmtpSettings, recipients: Sequ
         if isinstance(exc, socket.timeout):
             reason = f"no answer within {settings.timeout:g} s"
         raise MailError(f"could not send through the SMTP server {where}: {reason}") from None
+    return tuple(sorted(refused))
 
 
 # --------------------------------------------------------------------------- the sent log
@@ -304,6 +305,8 @@ class Delivery:
     subject: str
     sent_at: str
     message_id: str = ""
+    #: Recipients the server refused while it accepted the others (not sent to them).
+    refused: tuple[str, ...] = ()
 
 
 def deliver(
@@ -321,7 +324,8 @@ def deliver(
     """Send the report unless this report and period already went to these recipients.
 
     :param force: send even if the sent log says it was sent.
-    :raises MailError: recipients invalid, or the send failed (nothing is recorded).
+    :raises MailError: recipients invalid, or the send failed (nothing is recorded). Some
+        recipients refused while others were accepted is a send: ``Delivery.refused`` names them.
     """
     recipients.check()
     key = SentLog.key(plan_file, data.environment, data.name, data.period.key, recipients.all)
@@ -337,10 +341,11 @@ def deliver(
             recipients=recipients,
             headers={"X-GA-Goals-Report": f"{data.name}; {data.period.key}"},
         )
-        send_message(message, settings, recipients.all)
+        refused = send_message(message, settings, recipients.all)
+        # Accepted means sent (to everyone the server did not refuse): recorded, never re-sent.
         sent_at = datetime.now(timezone.utc).replace(microsecond=0).isoformat()
-        log.record(
-            key,
-            {"sent_at": sent_at, "subject": message["Subject"], "recipients": list(recipients.all), "message_id": message["Message-ID"]},
-        )
-    return Delivery("sent", recipients.all, str(message["Subject"]), sent_at, str(message["Message-ID"]))
+        entry = {"sent_at": sent_at, "subject": message["Subject"], "recipients": list(recipients.all), "message_id": message["Message-ID"]}
+        if refused:
+            entry["refused"] = list(refused)
+        log.record(key, entry)
+    return Delivery("sent", recipients.all, str(message["Subject"]), sent_at, str(message["Message-ID"]), refused)

@@ -115,6 +115,16 @@ def test_environment_recipients(report, smtp: LoopbackSMTP):
     assert sorted(smtp.messages[0].rcpt_tos) == ["ceo@example.com", "growth@example.com"]
 
 
+def test_a_refused_recipient_is_named_and_the_others_are_not_sent_twice(report, smtp: LoopbackSMTP):
+    smtp.handler.refuse.add("ceo@example.com")
+    first = report(SHOP, "weekly", "-e", "production", "--sandbox", "--email", env=smtp.env())
+    assert first.exit_code == 1, first.output  # cron notices: an address needs fixing
+    assert "refused ceo@example.com: not sent to them" in first.stderr
+    again = report(SHOP, "weekly", "-e", "production", "--sandbox", "--email", env=smtp.env())
+    assert again.exit_code == 0 and "already e-mailed" in again.stdout
+    assert len(smtp.messages) == 1 and smtp.messages[0].rcpt_tos == ["growth@example.com"]
+
+
 def test_a_refused_smtp_connection_leaves_the_files_and_exits_1(report, tmp_path: Path):
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

@@ -98,6 +98,24 @@ def test_a_message_the_server_accepted_is_sent_once(weekly, tmp_path: Path, smtp
     assert len(log._read()) == 1
 
 
+def test_a_message_accepted_for_some_recipients_is_sent_and_names_the_refused(weekly, tmp_path: Path):
+    """The server refuses one recipient and accepts the other: the message went out, so it is
+    recorded as sent (a re-run must not send it again to the accepted one), the refused named."""
+    server = LoopbackSMTP(SmtpHandler(refuse={"ceo@example.com"}))
+    server.start()
+    try:
+        log = SentLog(tmp_path / "sent.json")
+        first = send(weekly, server, log)
+        second = send(weekly, server, log)
+    finally:
+        server.stop()
+    assert (first.status, second.status) == ("sent", "skipped")
+    assert first.refused == ("ceo@example.com",)
+    (received,) = server.messages
+    assert received.rcpt_tos == ["growth@example.com"]
+    assert list(log._read().values())[0]["refused"] == ["ceo@example.com"]
+
+
 def test_a_refused_connection_is_a_clear_error_and_nothing_is_recorded(weekly, tmp_path: Path):
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
