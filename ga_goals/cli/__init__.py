@@ -27,14 +27,14 @@ class Group(click.Group):
         try:
             return super().make_context(info_name, args, parent=parent, **extra)
         except click.UsageError as error:  # options of the group itself (`ga-goals --bogus`)
-            error.exit_code = ExitCode.USAGE
+            error.exit_code = ExitCode.USAGE  # type: ignore[misc]  # click's ClassVar, per error here
             raise
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
         except click.UsageError as error:  # every command's and sub-group's parsing happens in here
-            error.exit_code = ExitCode.USAGE
+            error.exit_code = ExitCode.USAGE  # type: ignore[misc]  # click's ClassVar, per error here
             raise
         except PlanFileError as error:
             from ga_goals.cli.output import echo_problem

@@ -137,7 +137,9 @@ def _unanswered(exc: BaseException, prefix: str, retry_deadline: float | None, s
     Says what really happened: how many attempts over how long (as the channel counted them),
     never a retry time that was not spent."""
     retried = isinstance(exc, gexc.RetryError)
-    cause = exc.cause if retried and exc.cause is not None else exc  # type: ignore[union-attr]
+    cause: BaseException = exc
+    if isinstance(exc, gexc.RetryError) and exc.cause is not None:
+        cause = exc.cause
     server = "the sandbox server" if sandbox else "GA4"
     attempts = attempts_of(exc)
     if attempts is not None:
