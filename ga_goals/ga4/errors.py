@@ -145,7 +145,7 @@ def _unanswered(exc: BaseException, prefix: str, retry_deadline: float | None, s
     if attempts is not None:
         attempts.reported = True
     if attempts is not None and attempts.count > 1:
-        limit = f"; gave up at the {retry_deadline:g} s retry limit" if retried and retry_deadline is not None else ""
+        limit = f"; no time left for another within the {retry_deadline:g} s retry limit" if retried and retry_deadline is not None else ""
         what = (
             f"{server} did not answer: {attempts.count} attempts over {attempts.seconds:.1f} s failed "
             f"(last error: {_server_message(cause)}){limit}"
@@ -156,7 +156,10 @@ def _unanswered(exc: BaseException, prefix: str, retry_deadline: float | None, s
     else:
         what = f"{server} did not answer ({_server_message(cause)})"
     if sandbox:
-        fix = "Check that the sandbox server is running (`ga-goals sandbox serve`) at the address given."
+        fix = (
+            "With --sandbox-address, check that `ga-goals sandbox serve` is running at that address "
+            "(GA_GOALS_SANDBOX_FAULTS, if set, injects such failures on purpose)."
+        )
     else:
         fix = "The network may be down, or Google may be having an outage: re-run later."
     return ApiError(f"{prefix}{what}", hint=f"{fix} A re-run only applies what is still missing.")
