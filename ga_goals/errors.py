@@ -7,7 +7,7 @@ traceback. Anything else is a bug and keeps its traceback.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -15,12 +15,18 @@ if TYPE_CHECKING:
 
 
 class ExitCode:
-    """Exit codes scripts can rely on (documented in the README)."""
+    """Exit codes scripts can rely on (the table in docs/exit-codes.md; a test keeps them equal).
+
+    No error shares a code with :attr:`CHANGES`: a CI drift check (``plan --exit-code``) must
+    never read a typo or a missing file as drift.
+    """
 
     OK = 0  # success; for `plan --exit-code`: no changes
     ERROR = 1  # invalid input, API error, refused operation
     CHANGES = 2  # `plan --exit-code` / `sync` without --apply: changes are pending
-    PARTIAL = 3  # `sync --apply` stopped part-way: some changes applied, some not
+    PARTIAL = 3  # `sync --apply` stopped part-way: some changes applied (or may have been), some not
+    USAGE = 64  # the command line is wrong: unknown option, missing argument, no such file (EX_USAGE)
+    INTERRUPTED = 130  # Ctrl-C or SIGTERM before anything was written (128 + SIGINT)
 
 
 @dataclass(frozen=True, order=True)
@@ -51,21 +57,32 @@ class Problem:
 
 
 class GaGoalsError(Exception):
-    """Base class of every error caused by input or by the remote property."""
+    """Base class of every error caused by input or by the remote property.
+
+    ``str(error)`` is one line saying what happened; ``hint`` (optional, may span lines) says how
+    to fix it, and the CLI prints it below the error. Every subclass pickles (errors cross
+    process pools) and hashes (by identity, like any exception): ``args`` must be what the
+    constructor takes back.
+    """
 
     exit_code: int = ExitCode.ERROR
     #: The report of the apply this error stopped (set by ``ga_goals.ga4.admin``), else None.
     report: ApplyReport | None = None
+    #: How to fix it, printed below the error (None: the message says it all).
+    hint: str | None = None
+
+    def __init__(self, *args: object, hint: str | None = None) -> None:
+        super().__init__(*args)
+        if hint is not None:
+            self.hint = hint
 
 
-@dataclass
 class PlanFileError(GaGoalsError):
     """A plan file has problems; all of them are listed, each with its location."""
 
-    problems: list[Problem] = field(default_factory=list)
-
-    def __post_init__(self) -> None:
-        super().__init__(self.__str__())
+    def __init__(self, problems: list[Problem] | None = None) -> None:
+        self.problems: list[Problem] = list(problems or [])
+        super().__init__(self.problems)  # args = (problems,): what pickle passes back
 
     @property
     def errors(self) -> list[Problem]:
@@ -77,6 +94,11 @@ class PlanFileError(GaGoalsError):
 
 class ApiError(GaGoalsError):
     """A GA4 API call failed in a way the user must act on (permission, not found, invalid)."""
+
+
+class UnconfirmedWrite(ApiError):
+    """A write got no answer, even after retrying: GA4 may have applied it. The next run re-reads
+    the property, so it neither repeats nor loses the change."""
 
 
 class QuotaExhausted(ApiError):

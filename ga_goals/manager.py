@@ -98,7 +98,23 @@ class Manager:
     # -- where a property lives ---------------------------------------------------------------
 
     def uses_sandbox(self, property_ref: str) -> bool:
-        return property_ref == SANDBOX or self.connection.sandbox or bool(self.connection.sandbox_address)
+        """Whether ``property_ref`` goes to a sandbox: ``sandbox``, or any property with --sandbox.
+
+        A sandbox address alone (``--sandbox-address``, or ``GA_GOALS_SANDBOX_ADDRESS`` left in
+        the environment) never redirects a real property: that is refused, so a plan naming a
+        production property is never silently planned or synced against a sandbox.
+        """
+        if property_ref == SANDBOX or self.connection.sandbox:
+            return True
+        if self.connection.sandbox_address:
+            pid = property_name(property_ref).split("/", 1)[1]
+            raise GaGoalsError(
+                f"property {pid} is a real GA4 property, but a sandbox server address is set "
+                f"({self.connection.sandbox_address}, from --sandbox-address or GA_GOALS_SANDBOX_ADDRESS): "
+                "refusing to send it to the sandbox. Pass --sandbox to run it against the sandbox "
+                "server, or unset GA_GOALS_SANDBOX_ADDRESS to reach Google."
+            )
+        return False
 
     def target(self, property_ref: str) -> Target:
         """The Target for a plan's ``property`` value, starting the sandbox if it needs one."""

@@ -15,7 +15,6 @@ expected files: review the diff by eye.
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 import pytest
@@ -29,6 +28,7 @@ from ga_goals.model import Safety
 from ga_goals.plan_file import load_plan
 from ga_goals.sandbox import SANDBOX_PROPERTY_ID
 from ga_goals.sandbox.server import SandboxServer
+from tests.conftest import write_golden
 
 CASES = sorted(p for p in (Path(__file__).parent / "plan_cases").iterdir() if p.is_dir())
 PROPERTY = f"properties/{SANDBOX_PROPERTY_ID}"
@@ -61,6 +61,5 @@ def test_plan_case(case: Path, tmp_path: Path) -> None:
             plan = manager.plan(tracking_plan)
     text = render_text(plan, color=False).rsplit("\nChecksum:", 1)[0] + "\n"
     expected = case / "expected.txt"
-    if os.environ.get("UPDATE_CASES"):
-        expected.write_text(text)
+    write_golden(expected, text)
     assert text == expected.read_text()

@@ -16,11 +16,26 @@ from ga_goals.errors import ExitCode, GaGoalsError, PlanFileError
 
 
 class Group(click.Group):
-    """Turns library errors into messages and exit codes; bugs keep their traceback."""
+    """Turns library errors into messages and exit codes; bugs keep their traceback.
+
+    The one place that maps errors to exit codes (docs/exit-codes.md): a command line click
+    cannot parse (unknown option, missing argument, a file that does not exist) exits
+    ``ExitCode.USAGE``, never click's default 2, which is ``ExitCode.CHANGES`` here.
+    """
+
+    def make_context(self, info_name: str | None, args: list[str], parent: click.Context | None = None, **extra: Any) -> click.Context:
+        try:
+            return super().make_context(info_name, args, parent=parent, **extra)
+        except click.UsageError as error:  # options of the group itself (`ga-goals --bogus`)
+            error.exit_code = ExitCode.USAGE  # type: ignore[misc]  # click's ClassVar, per error here
+            raise
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
+        except click.UsageError as error:  # every command's and sub-group's parsing happens in here
+            error.exit_code = ExitCode.USAGE  # type: ignore[misc]  # click's ClassVar, per error here
+            raise
         except PlanFileError as error:
             from ga_goals.cli.output import echo_problem
 
@@ -30,12 +45,19 @@ class Group(click.Group):
             click.echo(f"{count} error{'s' if count != 1 else ''}; nothing was sent to GA4.", err=True)
             ctx.exit(ExitCode.ERROR)
         except GaGoalsError as error:
-            click.echo(click.style("Error: ", fg="red", bold=True) + str(error), err=True, color=ctx.color)
+            echo_error(ctx, error)
             ctx.exit(error.exit_code)
         except KeyboardInterrupt:
             click.echo("Interrupted.", err=True)
-            ctx.exit(130)
+            ctx.exit(ExitCode.INTERRUPTED)
 
+
+def echo_error(ctx: click.Context, error: BaseException) -> None:
+    """``Error: <one line>`` to stderr, and the error's hint (how to fix it) below, dimmed."""
+    click.echo(click.style("Error: ", fg="red", bold=True) + str(error), err=True, color=ctx.color)
+    hint = getattr(error, "hint", None)
+    if hint:
+        click.echo(click.style(hint, dim=True), err=True, color=ctx.color)
 
 
 @click.group(cls=Group, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -57,7 +79,8 @@ def cli(ctx: click.Context, no_color: bool) -> None:
 
     \b
     Exit codes: 0 success / no changes, 1 error, 2 changes pending
-    (plan --exit-code, sync without --apply), 3 sync stopped part-way.
+    (plan --exit-code, sync without --apply), 3 sync stopped part-way,
+    64 bad command line (unknown option, missing file), 130 interrupted.
     """
     if no_color:
         ctx.color = False

@@ -30,7 +30,8 @@ def connection_options(function: F) -> F:
             "--sandbox-address",
             metavar="HOST:PORT",
             envvar="GA_GOALS_SANDBOX_ADDRESS",
-            help="Use a sandbox started with `ga-goals sandbox serve` instead of one in-process.",
+            help="Use a sandbox started with `ga-goals sandbox serve` instead of one in-process "
+            "(for `property: sandbox`; a real property goes there only with --sandbox).",
         ),
         click.option(
             "--credentials",

@@ -11,10 +11,10 @@ from typing import Any
 
 import click
 
-from ga_goals.cli import cli
+from ga_goals.cli import cli, echo_error
 from ga_goals.cli.output import echo_problem
 from ga_goals.cli.options import connection_options, environment_options, make_connection, no_color_option
-from ga_goals.errors import ExitCode, GaGoalsError, PlanFileError
+from ga_goals.errors import ExitCode, GaGoalsError, PlanFileError, UnconfirmedWrite
 
 PLAN_FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
 
@@ -119,7 +119,7 @@ def _progress(index: int, total: int, tracking_plan: Any, target_property: str, 
 @environment_options
 @click.option("--json", "as_json", is_flag=True, help="Print the plan as JSON (for scripts; save it for `sync --plan-file`).")
 @click.option("--markdown", is_flag=True, help="Print the plan as Markdown (for pull-request comments).")
-@click.option("--exit-code", is_flag=True, help="Exit 2 when there are changes, 0 when none, 1 on error (for CI).")
+@click.option("--exit-code", is_flag=True, help="Exit 2 when there are changes, 0 when none; errors never exit 2 (docs/exit-codes.md).")
 @click.option("-o", "--out", type=click.Path(dir_okay=False, path_type=Path), help="Also save the plan as JSON.")
 @connection_options
 @no_color_option
@@ -240,15 +240,16 @@ def sync(ctx: click.Context, file: Path, environments: tuple[str, ...], all_envs
             except KeyboardInterrupt:
                 printer.interrupted()
                 _remaining(ctx, index, tracking_plans)
-                ctx.exit(ExitCode.PARTIAL if printer.applied else 130)
+                # A write in flight may have landed: the property may have changed, so not 130.
+                ctx.exit(ExitCode.PARTIAL if printer.applied or printer.in_flight is not None else ExitCode.INTERRUPTED)
             except GaGoalsError as error:
                 report = getattr(error, "report", None)
                 if report is not None and documents:
                     documents[-1]["applied"] = report.to_json()
                 if report is not None:
                     printer.summary(report)
-                    if printer.applied:
-                        click.echo(click.style("Error: ", fg="red", bold=True) + str(error), err=True, color=ctx.color)
+                    if printer.applied or isinstance(error, UnconfirmedWrite):
+                        echo_error(ctx, error)
                         _remaining(ctx, index, tracking_plans)
                         ctx.exit(ExitCode.PARTIAL)
                 _remaining(ctx, index, tracking_plans)
@@ -262,9 +263,11 @@ def sync(ctx: click.Context, file: Path, environments: tuple[str, ...], all_envs
             printer.summary(report)
             if not report.complete:
                 if report.error is not None:
-                    click.echo(click.style("Error: ", fg="red", bold=True) + str(report.error), err=True, color=ctx.color)
+                    echo_error(ctx, report.error)
                 _remaining(ctx, index, tracking_plans)
-                ctx.exit(ExitCode.PARTIAL if printer.applied else ExitCode.ERROR)
+                # An unanswered write may have landed: the property may have changed (exit 3).
+                unconfirmed = isinstance(report.error, UnconfirmedWrite)
+                ctx.exit(ExitCode.PARTIAL if printer.applied or unconfirmed else ExitCode.ERROR)
     if pending:
         ctx.exit(ExitCode.CHANGES)
 
@@ -314,7 +317,7 @@ class _ResultPrinter:
         click.echo(click.style(f"Interrupted: {self.applied} change{'s' if self.applied != 1 else ''} applied (marked ✓ above).", fg="red", bold=True), err=True, color=self.ctx.color)
         if self.in_flight is not None:
             change = self.in_flight
-            click.echo(f"  in flight: {change.action} {change.kind} {change.label} (GA4 may or may not have applied it)", err=True)
+            click.echo(f"  in flight: {change.action} {change.kind} {change.label} (it may have been applied: the next run checks)", err=True)
         click.echo("Run the same sync again to finish: it re-reads the property and does only what is left.", err=True)
 
     def __call__(self, result: Any) -> None:
@@ -323,7 +326,8 @@ class _ResultPrinter:
         change = result.change
         text = f"{symbol} {change.action} {change.kind} {change.label}"
         if result.status == "already_applied":
-            text += " (already applied by an earlier, interrupted attempt)"
+            # The gateway's message says why (a retried request, another writer, nothing to do).
+            text += f" ({result.message or 'already applied'})"
         if result.status in ("applied", "already_applied"):
             self.applied += 1
         if result.error:
@@ -346,8 +350,10 @@ class _ResultPrinter:
             err=True,
             color=self.ctx.color,
         )
+        unconfirmed = isinstance(report.error, UnconfirmedWrite)
         for result in failed:
-            click.echo(f"  failed:        {result.change.action} {result.change.kind} {result.change.label}: {result.error}", err=True)
+            label = "no answer:    " if unconfirmed else "failed:       "
+            click.echo(f"  {label} {result.change.action} {result.change.kind} {result.change.label}: {result.error}", err=True)
         for result in skipped:
             click.echo(f"  not attempted: {result.change.action} {result.change.kind} {result.change.label}", err=True)
         click.echo("Run the same sync again to finish: it re-reads the property and does only what is left.", err=True)

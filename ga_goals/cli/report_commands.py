@@ -297,4 +297,9 @@ def _send(ctx, data, plan_report, mail, templates_dir, render_report, paths, fil
         )
     else:
         click.echo(f"  e-mail: sent to {who} ({delivery.subject!r})")
+    if delivery.refused:  # the message went to the others; a re-run will not send it again
+        refused = ", ".join(delivery.refused)
+        click.echo(click.style("Error: ", fg="red", bold=True) + f"the SMTP server refused {refused}: not sent to "
+                   "them (sent to the others, recorded as sent). Fix the addresses in the plan.", err=True, color=ctx.color)
+        return False
     return True

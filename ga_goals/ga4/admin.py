@@ -37,7 +37,7 @@ from google.api_core import retry as retries
 from google.protobuf import field_mask_pb2
 
 from ga_goals.changes.plan import Change, Plan
-from ga_goals.errors import ApiError, GaGoalsError, PropertyMismatch, QuotaExhausted
+from ga_goals.errors import ApiError, GaGoalsError, PropertyMismatch, QuotaExhausted, UnconfirmedWrite
 from ga_goals.model import (
     CustomDimension,
     CustomMetric,
@@ -50,7 +50,7 @@ from ga_goals.model import (
 
 from . import convert
 from .clients import AdminClients, build_admin_clients
-from .errors import is_transient, map_error, quota_error
+from .errors import is_transient, is_unanswered, map_error, quota_error
 from .pacing import WriteLimiter
 from .target import Target
 
@@ -540,6 +540,9 @@ class AdminGateway:
 
     def _fail(self, exc: BaseException, what: str) -> _ChangeFailed:
         err = self._map(exc, what=what)
+        if is_unanswered(exc):
+            # The last attempt may have landed before the answer was lost: say so, not "failed".
+            err = UnconfirmedWrite(f"{err}; it may have been applied, the next run checks", hint=err.hint)
         err.__cause__ = exc
         return _ChangeFailed(err)
 

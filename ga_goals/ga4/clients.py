@@ -18,6 +18,7 @@ from __future__ import annotations
 import collections
 import os
 import threading
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -40,28 +41,68 @@ from google.auth import exceptions as auth_exc
 
 from ga_goals.errors import CredentialsError
 
-from .errors import CREDENTIALS_HINT
+from .errors import ATTEMPTS_ATTRIBUTE, CREDENTIALS_HINT, Attempts
 from .target import ADMIN_SCOPES, DATA_SCOPES, Target
 
 ADMIN_HOST = "analyticsadmin.googleapis.com"
 DATA_HOST = "analyticsdata.googleapis.com"
 _CHANNEL_OPTIONS = [("grpc.max_send_message_length", -1), ("grpc.max_receive_message_length", -1)]
+#: The status codes of a call that got no answer (what the clients retry).
+_UNANSWERED = (grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED)
+
+
+#: Failing calls tracked at once (a retried call's attempts; older entries are dropped).
+_MAX_TRACKED = 256
+
+
+def _request_key(request: Any) -> Any:
+    """What identifies a re-sent request: its bytes (a retry may rebuild the message)."""
+    try:
+        if hasattr(request, "SerializeToString"):
+            return request.SerializeToString(deterministic=True)
+        return type(request).serialize(request)
+    except Exception:  # noqa: BLE001 - not a protobuf message: its identity will do
+        return id(request)
 
 
 class CallCounter(grpc.UnaryUnaryClientInterceptor):
-    """Counts unary RPCs sent through a channel, by short method name (``ListKeyEvents``)."""
+    """Counts unary RPCs sent through a channel, by short method name (``ListKeyEvents``), and
+    the attempts of calls that keep failing: each failing attempt's gRPC error carries its
+    call's :class:`~ga_goals.ga4.errors.Attempts` (same thread, method and request bytes as the
+    failed attempt before it: a retry), so error messages say how many and over how long."""
 
     def __init__(self) -> None:
         self.calls: collections.Counter[str] = collections.Counter()
         self._lock = threading.Lock()
+        self._failing: collections.OrderedDict[Any, Attempts] = collections.OrderedDict()
 
     def intercept_unary_unary(self, continuation: Any, client_call_details: Any, request: Any) -> Any:
         method = client_call_details.method
         if isinstance(method, bytes):
             method = method.decode()
+        key = (threading.get_ident(), method, _request_key(request))
         with self._lock:
             self.calls[method.rsplit("/", 1)[-1]] += 1
-        return continuation(client_call_details, request)
+        start = time.monotonic()
+        outcome = continuation(client_call_details, request)
+        error = outcome.exception() if isinstance(outcome, grpc.RpcError) else None
+        with self._lock:
+            if error is None or not hasattr(error, "code") or error.code() not in _UNANSWERED:
+                self._failing.pop(key, None)
+                return outcome
+            attempts = self._failing.get(key)
+            if attempts is None or attempts.reported:
+                attempts = Attempts(first_start=start)
+                self._failing[key] = attempts
+                while len(self._failing) > _MAX_TRACKED:
+                    self._failing.popitem(last=False)
+            attempts.count += 1
+            attempts.last_end = time.monotonic()
+        try:
+            setattr(error, ATTEMPTS_ATTRIBUTE, attempts)
+        except AttributeError:  # an error type without a __dict__: messages fall back to the deadline
+            pass
+        return outcome
 
     @property
     def total(self) -> int:
@@ -92,7 +133,7 @@ class AdminClients:
 
 
 def _credentials_error(detail: str) -> CredentialsError:
-    return CredentialsError(f"no usable Google credentials: {detail}\n{CREDENTIALS_HINT}")
+    return CredentialsError(f"no usable Google credentials: {detail}", hint=CREDENTIALS_HINT)
 
 
 def load_credentials(target: Target, scopes: tuple[str, ...] = ADMIN_SCOPES) -> Any:
@@ -132,10 +173,75 @@ def load_credentials(target: Target, scopes: tuple[str, ...] = ADMIN_SCOPES) -> 
     return credentials
 
 
+def credentials_source(target: Target) -> str:
+    """Where the credentials come from, for messages: the key file, or ADC's."""
+    if target.credentials_file:
+        return f"the service-account key {target.credentials_file}"
+    env = os.environ.get("GOOGLE_APPLICATION_CREDENTIALS")
+    if env:
+        return f"GOOGLE_APPLICATION_CREDENTIALS={env}"
+    return "the Application Default Credentials"
+
+
+def token_error(exc: BaseException, credentials: Any, source: str) -> CredentialsError:
+    """A failed token request -> what happened: Google refused the key, or its token endpoint
+    could not be reached (never an "outage after retrying": nothing was retried, GA4 was not asked)."""
+    who = getattr(credentials, "service_account_email", None)
+    key_id = getattr(getattr(credentials, "signer", None), "key_id", None) if who else None
+    ident = f" ({who}{', key id ' + key_id if key_id else ''})" if who else ""
+    token_uri = getattr(credentials, "_token_uri", None) or getattr(credentials, "token_uri", None) or "Google's token endpoint"
+    detail = str(exc.args[0]) if exc.args else exc.__class__.__name__
+    if isinstance(exc, auth_exc.RefreshError) and "invalid_grant" in detail:
+        return CredentialsError(
+            f"Google refused {source}{ident}: {detail}",
+            hint=(
+                "The key was deleted or disabled, its service account was removed, or this machine's clock "
+                "is wrong. Create a new JSON key (Google Cloud console > IAM > Service accounts > Keys) and "
+                "pass it with --credentials FILE; for user credentials run `gcloud auth application-default "
+                "login` again."
+            ),
+        )
+    if isinstance(exc, auth_exc.TransportError) or (
+        isinstance(exc, auth_exc.RefreshError) and getattr(exc, "retryable", False)
+    ):
+        return CredentialsError(
+            f"could not get an access token for {source}{ident}: the token endpoint {token_uri} did not "
+            f"answer ({detail})",
+            hint="Check the network (and any HTTPS proxy) between this machine and the token endpoint, then re-run.",
+        )
+    return CredentialsError(f"Google refused to issue an access token for {source}{ident}: {detail}", hint=CREDENTIALS_HINT)
+
+
+class TokenCheck(grpc.UnaryUnaryClientInterceptor):
+    """Gets the access token before a call is sent (once, then when it expires).
+
+    Without it, gRPC's auth plugin fetches the token inside the call and a refused key comes
+    back as UNAVAILABLE "Getting metadata from plugin failed", which reads like an outage. Here
+    the failure becomes a :class:`CredentialsError` saying which key, and what Google said.
+    Building the clients still sends nothing: the token is fetched on the first call.
+    """
+
+    def __init__(self, credentials: Any, source: str) -> None:
+        self.credentials = credentials
+        self.source = source
+        self._lock = threading.Lock()
+
+    def intercept_unary_unary(self, continuation: Any, client_call_details: Any, request: Any) -> Any:
+        with self._lock:
+            if not self.credentials.valid:
+                import google.auth.transport.requests
+
+                try:
+                    self.credentials.refresh(google.auth.transport.requests.Request())
+                except auth_exc.GoogleAuthError as exc:
+                    raise token_error(exc, self.credentials, self.source) from exc
+        return continuation(client_call_details, request)
+
+
 def _google_channel(target: Target, host: str, scopes: tuple[str, ...], default_scopes: Any) -> grpc.Channel:
-    """A TLS channel to a Google API host, carrying ``target``'s credentials."""
+    """A TLS channel to a Google API host, carrying ``target``'s credentials (token checked first)."""
     credentials = load_credentials(target, scopes)
-    return grpc_helpers.create_channel(
+    channel = grpc_helpers.create_channel(
         f"{host}:443",
         credentials=credentials,
         scopes=list(scopes),
@@ -143,6 +249,7 @@ def _google_channel(target: Target, host: str, scopes: tuple[str, ...], default_
         default_host=host,
         options=_CHANNEL_OPTIONS,
     )
+    return grpc.intercept_channel(channel, TokenCheck(credentials, credentials_source(target)))
 
 
 def build_admin_clients(target: Target) -> AdminClients:

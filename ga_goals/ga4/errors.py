@@ -9,6 +9,8 @@ message names the property or the change concerned. The original exception is ke
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from google.api_core import exceptions as gexc
 from google.auth import exceptions as auth_exc
 
@@ -41,12 +43,55 @@ CREDENTIALS_HINT = (
 _TRANSIENT = (gexc.ServiceUnavailable, gexc.DeadlineExceeded)
 
 
+@dataclass
+class Attempts:
+    """The attempts of one call that kept failing (UNAVAILABLE, DEADLINE_EXCEEDED), as the
+    channel saw them: how many, and from the first one's start to the last one's end.
+
+    ``ga_goals.ga4.clients`` counts them (retries re-send the same request) and hangs them on
+    each failure's gRPC error (``attempts_of`` finds them); :func:`map_error` reports them, so
+    a message never claims retries that did not happen.
+    """
+
+    count: int = 0
+    first_start: float = 0.0
+    last_end: float = 0.0
+    #: Set once reported: an identical request after that is a new call, counted afresh.
+    reported: bool = False
+
+    @property
+    def seconds(self) -> float:
+        return max(0.0, self.last_end - self.first_start)
+
+
+#: The attribute of a gRPC error carrying its call's :class:`Attempts`.
+ATTEMPTS_ATTRIBUTE = "ga_goals_attempts"
+
+
+def attempts_of(exc: BaseException) -> Attempts | None:
+    """The :class:`Attempts` behind a (retried) API error, if the channel counted them."""
+    cause = exc.cause if isinstance(exc, gexc.RetryError) else exc
+    for candidate in (cause, getattr(cause, "response", None), getattr(cause, "__cause__", None)):
+        found = getattr(candidate, ATTEMPTS_ATTRIBUTE, None)
+        if isinstance(found, Attempts):
+            return found
+    return None
+
+
 def is_transient(exc: BaseException) -> bool:
     """Retry UNAVAILABLE and DEADLINE_EXCEEDED, except credential failures grpc reports as
     UNAVAILABLE ("Getting metadata from plugin failed"): retrying those cannot help."""
     if not isinstance(exc, _TRANSIENT):
         return False
     return "metadata from plugin" not in (exc.message or "")
+
+
+def is_unanswered(exc: BaseException) -> bool:
+    """The call got no answer: UNAVAILABLE / DEADLINE_EXCEEDED, after its retries ran out (a
+    write may still have landed). Credential failures are not: GA4 was never asked."""
+    if isinstance(exc, gexc.RetryError):
+        return exc.cause is None or is_transient(exc.cause)
+    return is_transient(exc)
 
 
 def property_label(prop: str) -> str:
@@ -86,6 +131,40 @@ def quota_error(exc: BaseException, *, applied: int | None = None) -> QuotaExhau
     )
 
 
+def _unanswered(exc: BaseException, prefix: str, retry_deadline: float | None, sandbox: bool) -> ApiError:
+    """UNAVAILABLE / DEADLINE_EXCEEDED: retried until the deadline (RetryError), or not retried.
+
+    Says what really happened: how many attempts over how long (as the channel counted them),
+    never a retry time that was not spent."""
+    retried = isinstance(exc, gexc.RetryError)
+    cause: BaseException = exc
+    if isinstance(exc, gexc.RetryError) and exc.cause is not None:
+        cause = exc.cause
+    server = "the sandbox server" if sandbox else "GA4"
+    attempts = attempts_of(exc)
+    if attempts is not None:
+        attempts.reported = True
+    if attempts is not None and attempts.count > 1:
+        limit = f"; no time left for another within the {retry_deadline:g} s retry limit" if retried and retry_deadline is not None else ""
+        what = (
+            f"{server} did not answer: {attempts.count} attempts over {attempts.seconds:.1f} s failed "
+            f"(last error: {_server_message(cause)}){limit}"
+        )
+    elif retried:
+        limit = f" the {retry_deadline:g} s retry limit" if retry_deadline is not None else " the retry limit"
+        what = f"{server} did not answer: every attempt failed until{limit} ran out ({_server_message(cause)})"
+    else:
+        what = f"{server} did not answer ({_server_message(cause)})"
+    if sandbox:
+        fix = (
+            "With --sandbox-address, check that `ga-goals sandbox serve` is running at that address "
+            "(GA_GOALS_SANDBOX_FAULTS, if set, injects such failures on purpose)."
+        )
+    else:
+        fix = "The network may be down, or Google may be having an outage: re-run later."
+    return ApiError(f"{prefix}{what}", hint=f"{fix} A re-run only applies what is still missing.")
+
+
 def map_error(
     exc: BaseException,
     *,
@@ -110,14 +189,13 @@ def map_error(
     prefix = f"{what}: " if what else ""
     plabel = property_label(prop)
 
-    if isinstance(exc, gexc.RetryError) or isinstance(exc, _TRANSIENT):
-        cause = exc.cause if isinstance(exc, gexc.RetryError) and exc.cause is not None else exc
-        secs = f" for {retry_deadline:g} s" if retry_deadline is not None else ""
-        return ApiError(
-            f"{prefix}GA4 did not answer after retrying{secs} ({_server_message(cause)}). "
-            "Google may be having an outage, or the network is down: re-run later "
-            "(a re-run only applies what is still missing)."
+    if isinstance(exc, _TRANSIENT) and not is_transient(exc):
+        # gRPC's auth plugin failed to get a token: GA4 was never asked, nothing was retried.
+        return CredentialsError(
+            f"{prefix}could not get an access token ({_server_message(exc)})", hint=CREDENTIALS_HINT
         )
+    if isinstance(exc, gexc.RetryError) or isinstance(exc, _TRANSIENT):
+        return _unanswered(exc, prefix, retry_deadline, sandbox)
     if is_rate_limit(exc):
         return quota_error(exc, applied=applied)
     if isinstance(exc, gexc.PermissionDenied):
@@ -125,13 +203,15 @@ def map_error(
         if "scope" in text.lower():
             return CredentialsError(
                 f"{prefix}the credentials lack the Analytics scope ({text}). "
-                f"They must be granted {ADMIN_SCOPES[0]}.\n{CREDENTIALS_HINT}"
+                f"They must be granted {ADMIN_SCOPES[0]}.",
+                hint=CREDENTIALS_HINT,
             )
         return ApiError(f"{prefix}no access to {plabel} ({text}). {ACCESS_HINT}")
     if isinstance(exc, gexc.Unauthenticated):
         return CredentialsError(
             f"{prefix}GA4 rejected the credentials ({_server_message(exc)}): they are invalid or "
-            f"expired.\n{CREDENTIALS_HINT}"
+            "expired.",
+            hint=CREDENTIALS_HINT,
         )
     if isinstance(exc, gexc.NotFound):
         if reading and sandbox:
@@ -149,18 +229,19 @@ def map_error(
             f"{prefix}not found in GA4 ({_server_message(exc)}): it was changed or removed since "
             "the plan was made; run `ga-goals plan` again."
         )
+    server = "the sandbox" if sandbox else "GA4"  # a sandbox's refusals are not GA4's
     if isinstance(exc, (gexc.InvalidArgument, gexc.FailedPrecondition, gexc.AlreadyExists, gexc.OutOfRange)):
-        return ApiError(f"{prefix}GA4 refused it: {_server_message(exc)}")
+        return ApiError(f"{prefix}{server} refused it: {_server_message(exc)}")
     if isinstance(exc, gexc.MethodNotImplemented):
         return ApiError(f"{prefix}the server does not implement this call ({_server_message(exc)})")
     if isinstance(exc, gexc.GoogleAPICallError):
-        return ApiError(f"{prefix}GA4 error {exc.code} {exc.__class__.__name__}: {_server_message(exc)}")
+        return ApiError(f"{prefix}{server} error {exc.code} {exc.__class__.__name__}: {_server_message(exc)}")
     if isinstance(exc, auth_exc.DefaultCredentialsError):
-        return CredentialsError(f"no Google credentials found ({exc}).\n{CREDENTIALS_HINT}")
+        return CredentialsError(f"no Google credentials found ({exc}).", hint=CREDENTIALS_HINT)
     if isinstance(exc, auth_exc.RefreshError):
         return CredentialsError(
-            f"{prefix}the Google credentials could not be refreshed ({exc}).\n{CREDENTIALS_HINT}"
+            f"{prefix}the Google credentials could not be refreshed ({exc}).", hint=CREDENTIALS_HINT
         )
     if isinstance(exc, auth_exc.GoogleAuthError):
-        return CredentialsError(f"{prefix}Google authentication failed ({exc}).\n{CREDENTIALS_HINT}")
+        return CredentialsError(f"{prefix}Google authentication failed ({exc}).", hint=CREDENTIALS_HINT)
     return ApiError(f"{prefix}{exc.__class__.__name__}: {exc}")

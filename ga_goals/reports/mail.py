@@ -167,8 +167,29 @@ def build_message(
     return message
 
 
-def send_message(message: EmailMessage, settings: SmtpSettings, recipients: Sequence[str]) -> None:
-    """Send over SMTP; every failure is a :class:`MailError` that says what to check."""
+def _hang_up(client: smtplib.SMTP) -> None:
+    """QUIT, ignoring what the server answers: nothing it says now changes what was sent.
+
+    (``with smtplib.SMTP()`` raises when QUIT is answered with anything but 221, or when the
+    connection is reset: a message accepted by DATA's 250 was then reported as failed, not
+    logged as sent, and sent again by every later run.)
+    """
+    try:
+        client.quit()
+    except (smtplib.SMTPException, OSError):
+        pass
+    finally:
+        client.close()
+
+
+def send_message(message: EmailMessage, settings: SmtpSettings, recipients: Sequence[str]) -> tuple[str, ...]:
+    """Send over SMTP; every failure is a :class:`MailError` that says what to check.
+
+    The message is sent once the server has accepted it (250 after DATA): what happens after
+    (a 421 to QUIT, a dropped connection) is not a failure, and neither are some recipients
+    refused while others were accepted: they are returned (sorted), the message went to the rest.
+    """
+    refused: dict[str, Any] = {}
     where = settings.describe()
     try:
         client: smtplib.SMTP
@@ -176,7 +197,7 @@ def send_message(message: EmailMessage, settings: SmtpSettings, recipients: Sequ
             client = smtplib.SMTP_SSL(settings.host, settings.port, timeout=settings.timeout, context=ssl.create_default_context())
         else:
             client = smtplib.SMTP(settings.host, settings.port, timeout=settings.timeout)
-        with client:
+        try:
             client.ehlo()
             if settings.security == "starttls":
                 if not client.has_extn("starttls"):
@@ -190,8 +211,8 @@ def send_message(message: EmailMessage, settings: SmtpSettings, recipients: Sequ
             if settings.user:
                 client.login(settings.user, settings.password or "")
             refused = client.send_message(message, from_addr=settings.sender, to_addrs=list(recipients))
-            if refused:
-                raise MailError(f"the SMTP server {where} refused some recipients: {', '.join(sorted(refused))}")
+        finally:
+            _hang_up(client)
     except MailError:
         raise
     except smtplib.SMTPAuthenticationError as exc:
@@ -215,6 +236,7 @@ def send_message(message: EmailMessage, settings: SmtpSettings, recipients: Sequ
         if isinstance(exc, socket.timeout):
             reason = f"no answer within {settings.timeout:g} s"
         raise MailError(f"could not send through the SMTP server {where}: {reason}") from None
+    return tuple(sorted(refused))
 
 
 # --------------------------------------------------------------------------- the sent log
@@ -288,6 +310,8 @@ class Delivery:
     subject: str
     sent_at: str
     message_id: str = ""
+    #: Recipients the server refused while it accepted the others (not sent to them).
+    refused: tuple[str, ...] = ()
 
 
 def deliver(
@@ -305,7 +329,8 @@ def deliver(
     """Send the report unless this report and period already went to these recipients.
 
     :param force: send even if the sent log says it was sent.
-    :raises MailError: recipients invalid, or the send failed (nothing is recorded).
+    :raises MailError: recipients invalid, or the send failed (nothing is recorded). Some
+        recipients refused while others were accepted is a send: ``Delivery.refused`` names them.
     """
     recipients.check()
     key = SentLog.key(plan_file, data.environment, data.name, data.period.key, recipients.all)
@@ -321,10 +346,11 @@ def deliver(
             recipients=recipients,
             headers={"X-GA-Goals-Report": f"{data.name}; {data.period.key}"},
         )
-        send_message(message, settings, recipients.all)
+        refused = send_message(message, settings, recipients.all)
+        # Accepted means sent (to everyone the server did not refuse): recorded, never re-sent.
         sent_at = datetime.now(timezone.utc).replace(microsecond=0).isoformat()
-        log.record(
-            key,
-            {"sent_at": sent_at, "subject": message["Subject"], "recipients": list(recipients.all), "message_id": message["Message-ID"]},
-        )
-    return Delivery("sent", recipients.all, str(message["Subject"]), sent_at, str(message["Message-ID"]))
+        entry = {"sent_at": sent_at, "subject": message["Subject"], "recipients": list(recipients.all), "message_id": message["Message-ID"]}
+        if refused:
+            entry["refused"] = list(refused)
+        log.record(key, entry)
+    return Delivery("sent", recipients.all, str(message["Subject"]), sent_at, str(message["Message-ID"]), refused)

@@ -20,6 +20,12 @@ RESOURCE_EXHAUSTED ("Exhausted property tokens ...").
 Requests GA4 refuses (INVALID_ARGUMENT...) cost nothing. A request is refused when a bucket is
 already empty; one that empties it still succeeds (``remaining`` shows 0).
 
+**Concurrent requests** are charged atomically: admitting a request reserves its category's
+least cost (:data:`MIN_COST`) in the same step as the check, and the reservation counts as
+spent for the requests admitted after it, until the request is charged its real cost (or
+fails, and costs nothing). So ten requests sent at once into a bucket with three tokens left
+get three answers and seven RESOURCE_EXHAUSTED, as they would one after another.
+
 Limits: a standard property has 200,000 tokens a day, 40,000 an hour, 14,000 per project an hour
 and 10 concurrent requests; a 360 property ten times the tokens and 50 concurrent requests. Tests
 and demos set small limits with ``SandboxServer(data_quota={"tokens_per_hour": 20})`` or
@@ -35,15 +41,18 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 from typing import Any
 
 from ga_goals.errors import GaGoalsError
+from ga_goals.reports.periods import today_in
 from ga_goals.sandbox.admin import SandboxError
 
 #: Environment variable with quota overrides: ``tokens_per_hour=20,tokens_per_day=100``.
 QUOTA_ENV = "GA_GOALS_SANDBOX_DATA_QUOTA"
 CATEGORIES = ("core", "funnel")
+#: The least a request of each category costs (see the cost model): what admitting one reserves.
+MIN_COST = {"core": 1, "funnel": 2}
 QUOTAS_URL = "https://developers.google.com/analytics/devguides/reporting/data/v1/quotas"
 
 
@@ -88,12 +97,7 @@ def parse_overrides(text: str) -> dict[str, int]:
 
 def _pacific_day(now: float) -> str:
     """The day of the daily bucket: GA4 refills it at midnight Pacific time."""
-    try:
-        from zoneinfo import ZoneInfo
-
-        return datetime.fromtimestamp(now, ZoneInfo("America/Los_Angeles")).date().isoformat()
-    except Exception:  # noqa: BLE001 - no tz database: UTC-8
-        return (datetime.fromtimestamp(now, timezone.utc) - timedelta(hours=8)).date().isoformat()
+    return today_in("America/Los_Angeles", datetime.fromtimestamp(now, timezone.utc)).isoformat()
 
 
 def _exhausted(message: str) -> SandboxError:
@@ -134,6 +138,8 @@ class _Buckets:
         self.used_day = 0
         self.used_hour = 0
         self.in_flight = 0
+        #: Tokens reserved by admitted requests not charged yet (their least cost).
+        self.reserved = 0
 
 
 class DataQuota:
@@ -183,19 +189,21 @@ class DataQuota:
     def _check(self, property_id: str, category: str, limits: QuotaLimits, bucket: _Buckets) -> None:
         name = f"properties/{property_id}"
         what = "" if category == "core" else f" ({category} requests)"
-        if bucket.used_day >= limits.tokens_per_day:
+        # Tokens reserved by requests in flight are as good as spent: they will be charged.
+        day, hour = bucket.used_day + bucket.reserved, bucket.used_hour + bucket.reserved
+        if day >= limits.tokens_per_day:
             raise _exhausted(
-                f"Exhausted property tokens per day quota for {name}{what}: {bucket.used_day} of "
+                f"Exhausted property tokens per day quota for {name}{what}: {day} of "
                 f"{limits.tokens_per_day} used. They return at midnight Pacific time. To learn more, see {QUOTAS_URL}",
             )
-        if bucket.used_hour >= limits.tokens_per_hour:
+        if hour >= limits.tokens_per_hour:
             raise _exhausted(
-                f"Exhausted property tokens per hour quota for {name}{what}: {bucket.used_hour} of "
+                f"Exhausted property tokens per hour quota for {name}{what}: {hour} of "
                 f"{limits.tokens_per_hour} used. They return within the hour. To learn more, see {QUOTAS_URL}",
             )
-        if bucket.used_hour >= limits.tokens_per_project_per_hour:
+        if hour >= limits.tokens_per_project_per_hour:
             raise _exhausted(
-                f"Exhausted property tokens for a project per hour for {name}{what}: {bucket.used_hour} of "
+                f"Exhausted property tokens for a project per hour for {name}{what}: {hour} of "
                 f"{limits.tokens_per_project_per_hour} used. They return within the hour. To learn more, see {QUOTAS_URL}",
             )
 
@@ -213,10 +221,18 @@ class DataQuota:
                     f"{limits.concurrent_requests} requests at a time. To learn more, see {QUOTAS_URL}",
                 )
             bucket.in_flight += 1
+            reserved = MIN_COST[category]
+            bucket.reserved += reserved
+        held = [reserved]  # the reservation, until charged or released
+
+        def release(b: _Buckets) -> None:
+            b.reserved -= held[0]
+            held[0] = 0
 
         def charge(tokens: int) -> PropertyQuotaState:
             with self._lock:
                 b = self._bucket(property_id, category)
+                release(b)
                 b.used_day += tokens
                 b.used_hour += tokens
                 return self._state(limits, b, tokens)
@@ -225,7 +241,9 @@ class DataQuota:
             yield charge
         finally:
             with self._lock:
-                self._bucket(property_id, category).in_flight -= 1
+                b = self._bucket(property_id, category)
+                release(b)  # a refused request costs nothing
+                b.in_flight -= 1
 
     def charge(self, property_id: str, category: str, tier: str, tokens: int) -> None:
         """Charge tokens outside :meth:`request` (GetMetadata), refusing when a bucket is empty."""

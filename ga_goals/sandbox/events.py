@@ -37,6 +37,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
+import re
 import shutil
 import threading
 import time
@@ -47,6 +48,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ga_goals.errors import GaGoalsError
+from ga_goals.reports.periods import today_in  # one "today" for reports and the sandbox
 
 if TYPE_CHECKING:
     from ga_goals.events import EventStore, GenerationResult, LoadResult
@@ -111,19 +113,9 @@ class FileLoad:
 
 
 def default_range(time_zone: str, today: date | None = None, weeks: int = DEFAULT_WEEKS) -> tuple[date, date]:
-    """``weeks`` weeks ending yesterday in ``time_zone`` (an IANA name; unknown names: UTC)."""
+    """``weeks`` weeks ending yesterday in ``time_zone`` (an IANA name)."""
     end = (today or today_in(time_zone)) - timedelta(days=1)
     return end - timedelta(days=7 * weeks - 1), end
-
-
-def today_in(time_zone: str) -> date:
-    """Today's date in an IANA time zone (UTC when the name is unknown)."""
-    try:
-        from zoneinfo import ZoneInfo
-
-        return datetime.now(ZoneInfo(time_zone or "UTC")).date()
-    except Exception:  # noqa: BLE001 - unknown zone or no tz database: UTC
-        return datetime.now(timezone.utc).date()
 
 
 def default_seed(property_id: str) -> int:
@@ -172,12 +164,24 @@ def _is_lock_error(exc: BaseException) -> bool:
     return "lock" in text and ("conflicting" in text or "could not set" in text or "in use" in text)
 
 
+#: DuckDB names the holder of a lock: ``Conflicting lock is held in /usr/bin/python3 (PID 123)``.
+_HOLDER = re.compile(r"held in (?P<program>.+?) \(PID (?P<pid>\d+)\)")
+
+
 def _in_use(path: Path, detail: str = "") -> EventsInUse:
-    extra = f" ({detail.strip()})" if detail else ""
+    """The sandbox folder of ``path`` (``state_dir/events/N.duckdb``) is held by another process:
+    which one when DuckDB says, and what to do."""
+    folder = path.parent.parent if path.parent.name == "events" else path.parent
+    holder = _HOLDER.search(detail)
+    if holder:
+        who = f"another process (PID {holder['pid']}, {Path(holder['program']).name})"
+    else:
+        who = detail.strip() or "another process"
+    # One message that also crosses gRPC (a sandbox server sends it as its error's text).
     return EventsInUse(
-        f"the sandbox events database {path} is in use by another process{extra}. DuckDB lets one process "
-        "open it: stop the running sandbox (`ga-goals sandbox serve`, or a command using the in-process "
-        "sandbox) and try again, or point commands at the running server with --sandbox-address."
+        f"the sandbox folder {folder} is in use by {who}: DuckDB lets one process open its events "
+        f"({path.name}). If it is `ga-goals sandbox serve`, use its address with --sandbox-address "
+        "HOST:PORT instead of --sandbox-dir; otherwise stop it, or wait for it to finish, and re-run."
     )
 
 
@@ -190,7 +194,7 @@ def _open_store(path: Path, *, read_only: bool = False) -> EventStore:
         store = EventStore(path, read_only=read_only)
     except duckdb.IOException as exc:
         if _is_lock_error(exc):
-            raise _in_use(path, str(exc).split("\n")[0][-160:]) from None
+            raise _in_use(path, str(exc)) from None
         raise GaGoalsError(f"cannot open the sandbox events database {path}: {exc}") from exc
     if not read_only:
         store.connection.execute(_LOG_DDL)
@@ -397,7 +401,7 @@ class SandboxEvents:
         path = self.path(property_id)
         with _OPEN_LOCK:
             if os.path.abspath(path) in _OPEN_PATHS:
-                raise _in_use(path, "a sandbox server in this process has it open")
+                raise _in_use(path, "a sandbox server in this process")
         self.dir.mkdir(parents=True, exist_ok=True)
         if path.exists():
             # Opening takes DuckDB's lock (so a server elsewhere is detected) and folds any WAL in.
@@ -504,7 +508,7 @@ class SandboxEvents:
                 continue
             with _OPEN_LOCK:
                 if os.path.abspath(path) in _OPEN_PATHS:
-                    raise _in_use(path, "a sandbox server in this process has it open")
+                    raise _in_use(path, "a sandbox server in this process")
             _open_store(path, read_only=True).close()  # DuckDB's lock: is another process using it?
             _remove_database(path)
             removed.append(path.stem)
@@ -521,7 +525,7 @@ class SandboxEvents:
         with _OPEN_LOCK:
             open_here = os.path.abspath(path) in _OPEN_PATHS
         if open_here:
-            raise _in_use(path, "a sandbox server in this process has it open")
+            raise _in_use(path, "a sandbox server in this process")
         with _open_store(path, read_only=True) as store:
             con = store.connection
             row = con.execute(

@@ -12,7 +12,6 @@ from __future__ import annotations
 import copy
 import dataclasses
 import json
-import os
 from pathlib import Path
 from typing import Any
 
@@ -22,9 +21,9 @@ from ga_goals.changes import Plan, compute_plan, state_from_json
 from ga_goals.changes.diff import COLLECTIONS
 from ga_goals.errors import GaGoalsError
 from ga_goals.model import EventCreateRule, PropertyState, Safety
+from tests.conftest import updating_goldens, write_golden
 
 CASES = Path(__file__).parent / "cases"
-UPDATE = os.environ.get("UPDATE_CASES") == "1"
 
 
 def _load(path: Path) -> Any:
@@ -58,10 +57,10 @@ def test_case(case: Path) -> None:
     got = _run(case)
     expected_path = case / "expected.json"
     expected = _load(expected_path) if expected_path.exists() else {}
-    if UPDATE:
+    if updating_goldens():  # rewrite, then assert like any run (update mode is no free pass)
         data = {"description": expected.get("description", "")} | got
-        expected_path.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-        return
+        write_golden(expected_path, json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+        expected = _load(expected_path)
     assert expected, f"{expected_path} is missing: run with UPDATE_CASES=1 and review it"
     if "error" in expected:
         assert "error" in got, f"expected {expected['error']['type']}, got a plan: {got}"

@@ -14,6 +14,8 @@ from pathlib import Path
 import grpc
 import pytest
 
+from ga_goals.errors import ExitCode
+
 from tests.conftest import CONFIGS
 from tests.ga4.fake_data_api import FakeDataApi
 from tests.reports.conftest import HOSTILE
@@ -107,9 +109,20 @@ def test_email_is_sent_once_per_period(report, fake: FakeDataApi, smtp: Loopback
 
 
 def test_environment_recipients(report, smtp: LoopbackSMTP):
-    result = report(SHOP, "weekly", "-e", "production", "--email", env=smtp.env())
+    # the production property is a real one: the fake server stands in for it only with --sandbox
+    result = report(SHOP, "weekly", "-e", "production", "--sandbox", "--email", env=smtp.env())
     assert result.exit_code == 0, result.output
     assert sorted(smtp.messages[0].rcpt_tos) == ["ceo@example.com", "growth@example.com"]
+
+
+def test_a_refused_recipient_is_named_and_the_others_are_not_sent_twice(report, smtp: LoopbackSMTP):
+    smtp.handler.refuse.add("ceo@example.com")
+    first = report(SHOP, "weekly", "-e", "production", "--sandbox", "--email", env=smtp.env())
+    assert first.exit_code == 1, first.output  # cron notices: an address needs fixing
+    assert "refused ceo@example.com: not sent to them" in first.stderr
+    again = report(SHOP, "weekly", "-e", "production", "--sandbox", "--email", env=smtp.env())
+    assert again.exit_code == 0 and "already e-mailed" in again.stdout
+    assert len(smtp.messages) == 1 and smtp.messages[0].rcpt_tos == ["growth@example.com"]
 
 
 def test_a_refused_smtp_connection_leaves_the_files_and_exits_1(report, tmp_path: Path):
@@ -151,7 +164,7 @@ def test_unknown_report(report, fake: FakeDataApi, tmp_path: Path):
 )
 def test_invalid_dates(report, fake: FakeDataApi, tmp_path: Path, args, message):
     result = report(SHOP, "weekly", *args)
-    assert result.exit_code in (1, 2)  # 2: click's usage error for a malformed date
+    assert result.exit_code in (ExitCode.ERROR, ExitCode.USAGE)  # USAGE: click rejects a malformed date
     assert message in result.output + result.stderr
     assert "RunFunnelReport" not in fake.calls and files(tmp_path) == []
 

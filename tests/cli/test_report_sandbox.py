@@ -109,3 +109,30 @@ def test_unknown_report_name_is_refused_before_any_call(run, tmp_path: Path):
     assert result.exit_code == 1
     assert "weekly" in result.stderr  # did you mean
     assert not (tmp_path / "reports").exists()
+
+
+def test_a_sandbox_folder_held_by_another_process_says_so(run, events_cache, tmp_path: Path, sandbox_dir: Path):
+    """`report --sandbox-dir D` while another process (a `sandbox serve --dir D`) holds D's
+    events: the sandbox folder is in use, by which process, and what to do; not "GA4 refused it"."""
+    import subprocess
+    import sys
+
+    generated = run("sandbox", "generate", "--users", 20, "--weeks", 1, "--dir", sandbox_dir)
+    assert generated.exit_code == 0, generated.output
+    path = sandbox_dir / "events" / "100000001.duckdb"
+    holder = subprocess.Popen(
+        [sys.executable, "-c", f"import duckdb, time; c = duckdb.connect({str(path)!r}); print('ok', flush=True); time.sleep(120)"],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "ok"
+        result = run("report", SHOP, "weekly", "--sandbox-dir", sandbox_dir, "-o", tmp_path / "out")
+    finally:
+        holder.kill()
+        holder.wait()
+    assert result.exit_code == 1, result.output
+    message = result.stderr
+    assert f"the sandbox folder {sandbox_dir} is in use by another process (PID {holder.pid}," in message
+    assert "--sandbox-address" in message
+    assert "GA4" not in message and "Conflicting lock" not in message

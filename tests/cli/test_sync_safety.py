@@ -159,3 +159,82 @@ def test_bad_sandbox_test_hooks_are_clear_errors(run):
     faults = run("plan", SHOP, env={"GA_GOALS_SANDBOX_FAULTS": '[{"method": "X", "tims": 2}]'})
     assert faults.exit_code == 1 and "GA_GOALS_SANDBOX_FAULTS" in faults.stderr and "tims" in faults.stderr
     assert "Traceback" not in latency.output + faults.output
+
+
+def _is_create(method: str) -> bool:
+    return method.rsplit("/", 1)[-1].startswith("Create")
+
+
+def _is_write(method: str) -> bool:
+    return method.rsplit("/", 1)[-1].startswith(("Create", "Update", "Archive", "Delete"))
+
+
+def test_sigterm_while_the_first_write_is_in_flight_exits_partial(server, sandbox_dir: Path):
+    """The first write landed but its answer had not come back when SIGTERM arrived: the
+    property may have changed, so the exit is PARTIAL (3), never INTERRUPTED (130)."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import threading
+
+    from ga_goals.errors import ExitCode
+    from tests.cli.grpc_proxy import GrpcProxy
+
+    server.store.ensure_property("100000001")  # the shop plan's `property: sandbox`
+    held, release = threading.Event(), threading.Event()
+
+    def hold_first_create(method: str, request: bytes, forward):
+        response = forward(request)  # the first write lands in the sandbox...
+        if _is_write(method) and not held.is_set():
+            held.set()
+            release.wait(60)  # ...and its answer is held until the test lets go
+        return response
+
+    with GrpcProxy(server.address, hold_first_create) as proxy:
+        env = dict(os.environ, GA_GOALS_SANDBOX_DIR=str(sandbox_dir), NO_COLOR="1")
+        command = [sys.executable, "-m", "ga_goals", "sync", str(SHOP), "--apply", "--sandbox-address", proxy.address]
+        process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        try:
+            while not held.wait(0.1):
+                assert process.poll() is None, process.communicate()
+            process.send_signal(signal.SIGTERM)
+            stdout, stderr = process.communicate(timeout=120)
+        finally:
+            release.set()
+            if process.poll() is None:
+                process.kill()
+    assert process.returncode == ExitCode.PARTIAL, stderr
+    assert "Interrupted: 0 changes applied" in stderr
+    assert "in flight: " in stderr and "may have been applied" in stderr
+    # the write had landed; the next run finds it and does only what is left, without duplicates
+    finish = subprocess.run(command[:-2] + ["--sandbox-address", server.address], env=env, capture_output=True, text=True)
+    assert finish.returncode == 0, finish.stderr
+    plan = subprocess.run(
+        [sys.executable, "-m", "ga_goals", "plan", str(SHOP), "--exit-code", "--sandbox-address", server.address],
+        env=env, capture_output=True, text=True,
+    )
+    assert plan.returncode == ExitCode.OK, plan.stdout
+
+
+def test_a_create_raced_by_another_writer_is_worded_as_such(server, run):
+    """Another writer creates the same resource, with the same values, just before this run's
+    create: the text says so (it said 'an earlier, interrupted attempt', which never happened)."""
+    from tests.cli.grpc_proxy import GrpcProxy
+
+    server.store.ensure_property("100000001")  # the shop plan's `property: sandbox`
+    raced: list[str] = []
+
+    def other_writer_first(method: str, request: bytes, forward):
+        if _is_create(method) and "KeyEvent" in method and not raced:
+            raced.append(method)
+            forward(request)  # the other writer's create lands first
+        return forward(request)  # then this run's: ALREADY_EXISTS
+
+    with GrpcProxy(server.address, other_writer_first) as proxy:
+        result = run("sync", SHOP, "--apply", "--sandbox-address", proxy.address)
+    assert raced
+    assert result.exit_code == 0, result.output
+    line = next(line for line in result.stdout.splitlines() if "key_event" in line and "already" in line)
+    assert "created outside this run, with the same values" in line
+    assert "interrupted" not in result.stdout

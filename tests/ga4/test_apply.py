@@ -224,7 +224,7 @@ def test_failure_in_the_middle_then_rerun(server: SandboxServer, gateway: AdminG
     failed = report.failed
     assert failed is not None and failed.index == 1 and failed.error == failed.message
     assert report.results[0].error is None
-    assert failed.message.startswith("create custom dimension event:form_id: GA4 refused it: ")
+    assert failed.message.startswith("create custom dimension event:form_id: the sandbox refused it: ")
     assert "display_name" in failed.message
     assert isinstance(report.error, ApiError) and report.error.report is report  # type: ignore[attr-defined]
     with pytest.raises(ApiError):

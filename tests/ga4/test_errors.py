@@ -36,9 +36,15 @@ P = "properties/123"
          ["create custom metric x: GA4 refused it: Limit reached"]),
         (gexc.AlreadyExists("exists"), {"what": "create key event a"}, ApiError, ["GA4 refused it: exists"]),
         (gexc.RetryError("Timeout of 120.0s exceeded", gexc.ServiceUnavailable("connection refused")),
-         {"retry_deadline": 120.0}, ApiError, ["GA4 did not answer after retrying for 120 s", "connection refused"]),
+         {"retry_deadline": 120.0}, ApiError,
+         ["GA4 did not answer: every attempt failed until the 120 s retry limit ran out", "connection refused"]),
         (gexc.DeadlineExceeded("Deadline Exceeded"), {"retry_deadline": 0.5}, ApiError,
-         ["did not answer after retrying for 0.5 s"]),
+         ["GA4 did not answer (Deadline Exceeded)"]),
+        (gexc.RetryError("Timeout of 0.3s exceeded", gexc.ServiceUnavailable("connection refused")),
+         {"retry_deadline": 0.3, "sandbox": True}, ApiError,
+         ["the sandbox server did not answer: every attempt failed until the 0.3 s retry limit ran out"]),
+        (gexc.ServiceUnavailable("Getting metadata from plugin failed with error: ('invalid_grant: Invalid JWT')"),
+         {"retry_deadline": 120.0}, CredentialsError, ["could not get an access token", "invalid_grant"]),
         (gexc.MethodNotImplemented("Method not found!"), {}, ApiError, ["does not implement"]),
         (gexc.InternalServerError("boom"), {}, ApiError, ["GA4 error 500", "boom"]),
         (auth_exc.DefaultCredentialsError("no ADC"), {}, CredentialsError, ["no Google credentials", "--credentials"]),
@@ -50,7 +56,20 @@ def test_map_error(exc: BaseException, kw: dict, cls: type, needles: list[str]) 
     err = map_error(exc, prop=P, **kw)
     assert type(err) is cls
     for needle in needles:
-        assert needle in str(err), (needle, str(err))
+        assert needle in str(err) + "\n" + (err.hint or ""), (needle, str(err))
+    assert "\n" not in str(err)  # one line; how to fix it is the hint, printed below
+
+
+@pytest.mark.parametrize("exc", [
+    gexc.RetryError("Timeout of 0.3s exceeded", gexc.ServiceUnavailable("connection refused")),
+    gexc.ServiceUnavailable("connection refused"),
+    gexc.DeadlineExceeded("Deadline Exceeded"),
+])
+def test_an_unanswering_sandbox_is_not_a_google_outage(exc: BaseException) -> None:
+    err = map_error(exc, prop=P, retry_deadline=0.3, sandbox=True)
+    assert "sandbox server did not answer" in str(err)
+    assert "Google" not in str(err) + (err.hint or "")
+    assert "sandbox serve" in (err.hint or "")
 
 
 def test_rate_limit_detection() -> None:

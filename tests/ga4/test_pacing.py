@@ -5,19 +5,7 @@ from __future__ import annotations
 import pytest
 
 from ga_goals.ga4.pacing import WriteLimiter
-
-
-class FakeClock:
-    def __init__(self) -> None:
-        self.now = 1000.0
-        self.sleeps: list[float] = []
-
-    def __call__(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.sleeps.append(seconds)
-        self.now += seconds
+from tests.fake_clock import FakeClock
 
 
 def limiter(limit: int = 3, window: float = 60.0) -> tuple[WriteLimiter, FakeClock]:

@@ -11,7 +11,7 @@ import pytest
 
 from ga_goals.reports.mail import MailError, Recipients, SentLog, SmtpSettings, build_message, deliver
 from ga_goals.reports.render import render_report, render_subject
-from tests.reports.smtp_server import LoopbackSMTP, SmtpHandler
+from tests.reports.smtp_server import DropAfterDataSMTP, LoopbackSMTP, RudeQuitSMTP, SmtpHandler
 from tests.reports.test_render import hostile
 
 PASSWORD = "s3cret-Pa55word"
@@ -79,6 +79,41 @@ def test_the_same_period_is_not_sent_twice_unless_forced(weekly, smtp: LoopbackS
     assert len(entries) == 2
     key = SentLog.key("/plans/shop.yaml", None, "weekly", "2026-11-18..2026-11-24", ["ceo@example.com", "growth@example.com"])
     assert key in entries and entries[key]["subject"] == "Weekly shop funnels: 18–24 Nov 2026"
+
+
+@pytest.mark.parametrize("smtp_class", [RudeQuitSMTP, DropAfterDataSMTP], ids=["421 to QUIT", "drop after DATA"])
+def test_a_message_the_server_accepted_is_sent_once(weekly, tmp_path: Path, smtp_class):
+    """Once DATA is answered 250 the message is sent: what the server does after (a 421 to
+    QUIT, a dropped connection) must not fail the run, or every cron run sends it again."""
+    server = LoopbackSMTP(SmtpHandler(), smtp_class=smtp_class)
+    server.start()
+    try:
+        log = SentLog(tmp_path / "sent.json")
+        first = send(weekly, server, log)
+        second = send(weekly, server, log)
+    finally:
+        server.stop()
+    assert (first.status, second.status) == ("sent", "skipped")
+    assert len(server.messages) == 1
+    assert len(log._read()) == 1
+
+
+def test_a_message_accepted_for_some_recipients_is_sent_and_names_the_refused(weekly, tmp_path: Path):
+    """The server refuses one recipient and accepts the other: the message went out, so it is
+    recorded as sent (a re-run must not send it again to the accepted one), the refused named."""
+    server = LoopbackSMTP(SmtpHandler(refuse={"ceo@example.com"}))
+    server.start()
+    try:
+        log = SentLog(tmp_path / "sent.json")
+        first = send(weekly, server, log)
+        second = send(weekly, server, log)
+    finally:
+        server.stop()
+    assert (first.status, second.status) == ("sent", "skipped")
+    assert first.refused == ("ceo@example.com",)
+    (received,) = server.messages
+    assert received.rcpt_tos == ["growth@example.com"]
+    assert list(log._read().values())[0]["refused"] == ["ceo@example.com"]
 
 
 def test_a_refused_connection_is_a_clear_error_and_nothing_is_recorded(weekly, tmp_path: Path):

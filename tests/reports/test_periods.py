@@ -106,3 +106,45 @@ def test_period_options():
     ]:
         with pytest.raises(PeriodError, match=message):
             parse_period_option(*args)
+
+
+def test_one_today_for_reports_and_the_sandbox():
+    """The sandbox's Data API, its default traffic and its quota day use the reports' today_in:
+    one rule (an unknown zone is an error), not a silent UTC in one place only."""
+    from ga_goals.sandbox import data_api, events
+
+    assert events.today_in is today_in and data_api.today_in is today_in
+    with pytest.raises(PeriodError, match="unknown time zone 'Mars/Olympus_Mons'"):
+        events.default_range("Mars/Olympus_Mons")
+
+
+def test_time_zones_without_a_system_database():
+    """With no system tz database (Windows, slim containers), the tzdata dependency answers."""
+    import zoneinfo
+    from datetime import datetime, timezone
+
+    from ga_goals.sandbox.data_quota import _pacific_day
+
+    zoneinfo.reset_tzpath(to=[])
+    zoneinfo.ZoneInfo.clear_cache()
+    try:
+        now = datetime(2026, 11, 25, 3, 0, tzinfo=timezone.utc)
+        assert today_in("America/Los_Angeles", now) == D(2026, 11, 24)
+        assert today_in("Asia/Tokyo", now) == D(2026, 11, 25)
+        assert _pacific_day(now.timestamp()) == "2026-11-24"
+    finally:
+        zoneinfo.reset_tzpath()
+        zoneinfo.ZoneInfo.clear_cache()
+
+
+def test_tzdata_is_a_dependency():
+    import sys
+
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover
+        import tomli as tomllib
+    from pathlib import Path
+
+    project = tomllib.loads((Path(__file__).resolve().parents[2] / "pyproject.toml").read_text())["project"]
+    assert any(d.split(">")[0].split("=")[0].strip() == "tzdata" for d in project["dependencies"])

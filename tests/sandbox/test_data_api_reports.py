@@ -542,6 +542,64 @@ def test_quota_only_when_asked_and_exhaustion(tmp_path: Path, server: SandboxSer
         small.stop()
 
 
+def test_requests_admitted_together_cannot_overspend_the_bucket() -> None:
+    """Admission reserves a request's least cost in the same step as the check: requests in
+    flight together are admitted only while the bucket has tokens for them (GA4 charges
+    atomically; the sandbox used to admit all of them and charge after)."""
+    import contextlib
+
+    from ga_goals.sandbox.data_quota import DataQuota
+
+    quota = DataQuota({"tokens_per_hour": 12, "concurrent_requests": 100}, clock=lambda: 1_800_000_000.0)
+    admitted = []
+    with contextlib.ExitStack() as in_flight:
+        for _ in range(30):
+            try:
+                admitted.append(in_flight.enter_context(quota.request(P, "core", "STANDARD")))
+            except Exception as exc:  # noqa: BLE001 - the SandboxError a server turns into RESOURCE_EXHAUSTED
+                assert "Exhausted property tokens per hour" in str(exc)
+        assert len(admitted) == 12
+        states = [charge(1) for charge in admitted]
+    assert states[-1].tokens_per_hour.remaining == 0
+    # a request that fails before it is charged gives its reservation back
+    quota = DataQuota({"tokens_per_hour": 1}, clock=lambda: 1_800_000_000.0)
+    with pytest.raises(RuntimeError), quota.request(P, "core", "STANDARD"):
+        raise RuntimeError("refused before the work")
+    with quota.request(P, "core", "STANDARD") as charge:
+        assert charge(1).tokens_per_hour.remaining == 0
+
+
+def test_concurrent_real_calls_spend_no_more_than_the_quota(tmp_path: Path) -> None:
+    """Thirty RunReport calls at once through the real client against tokens_per_hour=12: twelve
+    answers (one token each), the rest RESOURCE_EXHAUSTED; nothing overspent."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    small = SandboxServer(tmp_path / "small", data_quota={"tokens_per_hour": 12, "concurrent_requests": 100})
+    small.store.ensure_property(P)
+    assert small.data is not None
+    small.data.events.generate(P, date(2026, 10, 22), date(2026, 10, 22), users=50, seed=1)
+    small.start()
+    try:
+        with clients(small.address or "") as api:
+            report(api, metrics=mets("eventCount"))  # opens the events file: the rest run together
+
+            def one(_: int) -> int | None:
+                try:
+                    response = report(api, metrics=mets("eventCount"), return_property_quota=True)
+                except gexc.ResourceExhausted:
+                    return None
+                return response.property_quota.tokens_per_hour.consumed
+
+            with ThreadPoolExecutor(max_workers=30) as pool:
+                spent = [c for c in pool.map(one, range(30)) if c is not None]
+            snapshot = api.alpha.get_property_quotas_snapshot(name=f"{PROP}/propertyQuotasSnapshot")
+    finally:
+        small.stop()
+    assert sum(spent) + 1 <= 12
+    assert len(spent) == 11  # every token the first call left
+    assert snapshot.core_property_quota.tokens_per_hour.remaining == 0
+
+
 # -- event create rules --------------------------------------------------------------------------
 
 
