@@ -674,8 +674,8 @@ class DataGateway:
             )
         if isinstance(exc, gexc.PermissionDenied) and "scope" in (exc.message or "").lower():
             return CredentialsError(
-                f"{what}: the credentials lack the Analytics scope ({exc.message}). Reports need "
-                f"{DATA_SCOPES[0]}.\n{CREDENTIALS_HINT}"
+                f"{what}: the credentials lack the Analytics scope ({exc.message}). Reports need {DATA_SCOPES[0]}.",
+                hint=CREDENTIALS_HINT,
             )
         if isinstance(exc, gexc.InvalidArgument):
             return map_error(exc, prop=self.property, what=f"{what} ({label})", sandbox=self.target.is_sandbox)
