@@ -286,6 +286,10 @@ def _handler(sandbox: BigQuerySandbox) -> type[BaseHTTPRequestHandler]:
             except json.JSONDecodeError as e:
                 err = BigQueryHttpError(400, "parseError", f"Invalid JSON payload received: {e}")
                 status, answer = err.code, err.body()
+            except Exception as e:  # noqa: BLE001 (a bug here: answer it instead of dropping the connection)
+                # A reason the client does not retry, so the failure shows at once.
+                err = BigQueryHttpError(500, "sandboxError", f"The local BigQuery sandbox failed: {type(e).__name__}: {e}")
+                status, answer = err.code, err.body()
             data = json.dumps(answer).encode()
             self.send_response(status)
             self.send_header("Content-Type", "application/json; charset=UTF-8")

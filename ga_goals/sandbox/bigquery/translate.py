@@ -211,7 +211,7 @@ def _rewrite_functions(tree: exp.Expression) -> None:
             new = exp.Anonymous(this="LIST_SLICE", expressions=[new, exp.Literal.number(1), limit.copy()])
         (wrapper or agg).replace(new)
     for node in list(tree.find_all(exp.FarmFingerprint)):
-        arg = node.this
+        arg = node.this or node.expressions[0]
         node.replace(exp.cast(exp.Mod(this=exp.Anonymous(this="HASH", expressions=[arg.copy()]), expression=exp.Literal.number(2**63 - 1)), "BIGINT"))
 
 
