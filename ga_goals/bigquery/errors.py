@@ -136,6 +136,8 @@ def map_error(exc: BaseException, *, project: str, dataset: str, where: str = ""
             "GA4 Admin > BigQuery links and the BigQuery console) and the location the jobs run in (the dataset's "
             "location, e.g. US or EU)."
         )
+    if reason in ("resourcesExceeded", "responseTooLarge"):
+        return BigQueryError(f"BigQuery could not run the query ({reason}): {message}. Query fewer days, or a shorter breakdown.")
     if reason in ("invalidQuery", "invalid") or isinstance(exc, gexc.BadRequest):
         return BigQueryInvalidQuery(
             f"BigQuery rejected the query ga-goals built (a bug in ga-goals; please report it with this message): {message}"

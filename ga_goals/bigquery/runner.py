@@ -237,7 +237,9 @@ class BigQueryRunner:
         processed = self.dry_run(query)
         self.check_cap(processed)
         timeout_ms = int(self.job_timeout * 1000)
-        config = self._config(query, maximum_bytes_billed=self.max_bytes_billed, job_timeout_ms=timeout_ms)
+        # Set only when capped: the client sends an explicit None as the string "None".
+        capped = {"maximum_bytes_billed": self.max_bytes_billed} if self.max_bytes_billed else {}
+        config = self._config(query, job_timeout_ms=timeout_ms, **capped)
 
         def call() -> QueryResult:
             job = self.client.query(query.sql, job_config=config, retry=self._retry, job_retry=None)  # a failed job is not run again

@@ -114,6 +114,8 @@ class Jobs:
             location: str | None, configuration: dict[str, Any]) -> Job:
         """Run one query request (``query`` is ``configuration.query`` of jobs.insert, or the jobs.query body)."""
         raw_limit = query.get("maximumBytesBilled")
+        if raw_limit not in (None, "") and not str(raw_limit).isdigit():
+            raise BigQueryHttpError(400, "invalid", f"Invalid value for maximumBytesBilled: {raw_limit!r} is not an int64")
         job = Job(
             job_id=job_id or f"sandbox_job_{next(self._ids):06d}",
             project=project,
