@@ -13,7 +13,8 @@ The rule implemented here:
   counts that column.
 * **Sizes** (Google's "Data type sizes" table): INT64 and FLOAT64 8 bytes, BOOL 1, STRING
   2 + its UTF-8 bytes, a STRUCT the sum of its fields, an ARRAY the sum of its elements, NULL 0.
-* **Billed**: processed bytes rounded up to a whole MiB, at least 10 MiB per query.
+* **Billed**: processed bytes rounded up to a whole MiB, at least 10 MiB per query
+  (:func:`ga_goals.bigquery.cost.billed_bytes`, the rule the runner's cap uses too).
 """
 
 from __future__ import annotations
@@ -22,11 +23,9 @@ from collections.abc import Iterable
 
 import duckdb
 
+from ga_goals.bigquery.cost import MIN_BILLED_BYTES as MIN_BILLED
+from ga_goals.bigquery.cost import billed_bytes as bytes_billed
 from ga_goals.events.schema import COLUMNS, Type, lambda_sql
-
-MIB = 1024 * 1024
-#: BigQuery bills at least this much per query (on-demand).
-MIN_BILLED = 10 * MIB
 
 _FIXED = {"BIGINT": 8, "DOUBLE": 8, "BOOLEAN": 1}
 
@@ -77,7 +76,4 @@ class ColumnSizes:
         return sum(sizes.get(day, {}).get(c, 0) for day in days for c in wanted)
 
 
-def bytes_billed(processed: int) -> int:
-    """On-demand billing: rounded up to a whole MiB, at least :data:`MIN_BILLED`."""
-    rounded = -(-processed // MIB) * MIB
-    return max(MIN_BILLED, rounded)
+__all__ = ["MIN_BILLED", "ColumnSizes", "bytes_billed", "size_sql"]
