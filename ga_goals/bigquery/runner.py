@@ -152,7 +152,7 @@ class BigQueryRunner:
             return bigquery.Client(
                 project=self.project,
                 location=self.location,
-                credentials=AnonymousCredentials(),  # type: ignore[no-untyped-call]
+                credentials=AnonymousCredentials(),
                 client_options=ClientOptions(api_endpoint=self.endpoint),
             )
         return bigquery.Client(project=self.project, location=self.location, credentials=self._credentials())
@@ -165,7 +165,7 @@ class BigQueryRunner:
             from google.oauth2 import service_account
 
             try:
-                return service_account.Credentials.from_service_account_file(path, scopes=list(SCOPES))  # type: ignore[no-untyped-call]
+                return service_account.Credentials.from_service_account_file(path, scopes=list(SCOPES))
             except (ValueError, KeyError, OSError) as exc:
                 raise credentials_error(
                     f"{path} is not a service-account key file ({type(exc).__name__}: {exc}). "
@@ -173,7 +173,7 @@ class BigQueryRunner:
                 ) from exc
         import google.auth
 
-        credentials, _ = google.auth.default(scopes=list(SCOPES))  # type: ignore[no-untyped-call]
+        credentials, _ = google.auth.default(scopes=list(SCOPES))
         return credentials
 
     def _call(self, fn: Callable[[], T]) -> T:

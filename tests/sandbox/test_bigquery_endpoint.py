@@ -12,6 +12,8 @@ from datetime import date, datetime, timezone
 import pytest
 from google.api_core import exceptions as gexc
 from google.cloud import bigquery
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from ga_goals.events import EventStore
 from ga_goals.events.schema import lambda_sql, param
@@ -339,3 +341,33 @@ def test_sandbox_validates_its_dataset(store):
 
     with pytest.raises(ValueError, match="PROJECT.DATASET"):
         BigQuerySandbox(store.connection, "no-dataset")
+
+
+def test_result_table_rows_through_tabledata_list(store, bqc, bq):
+    job = bqc.query(f"SELECT event_timestamp, event_name FROM {T} ORDER BY 1, 2")
+    job.result()
+    before = bq.calls("tabledata.list")
+    listed = [tuple(r.values()) for r in bqc.list_rows(job.destination, page_size=300)]
+    assert listed == duck(store, "SELECT event_timestamp, event_name FROM events ORDER BY 1, 2")
+    assert bq.calls("tabledata.list") - before == 3
+
+
+def test_a_cap_the_client_sends_as_none_is_refused(bqc):
+    # QueryJobConfig(maximum_bytes_billed=None) sends the string "None"; BigQuery refuses it.
+    with pytest.raises(gexc.BadRequest, match="maximumBytesBilled"):
+        rows(bqc, "SELECT 1", maximum_bytes_billed=None)
+
+
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(a=st.integers(0, DAYS - 1), b=st.integers(0, DAYS - 1))
+def test_any_day_range_reads_and_bills_exactly_its_days(store, bqc, a, b):
+    days = [d[0] for d in duck(store, "SELECT DISTINCT event_date FROM events ORDER BY 1")]
+    start, end = days[min(a, b)], days[max(a, b)]
+    params = [bigquery.ScalarQueryParameter("s", "STRING", start), bigquery.ScalarQueryParameter("e", "STRING", end)]
+    sql = f"SELECT COUNT(*), COUNT(DISTINCT user_pseudo_id) FROM {T} WHERE _TABLE_SUFFIX BETWEEN @s AND @e"
+    expected = duck(store, f"SELECT COUNT(*), COUNT(DISTINCT user_pseudo_id) FROM events WHERE event_date BETWEEN '{start}' AND '{end}'")
+    assert rows(bqc, sql, params) == expected
+    billed = store.connection.execute(
+        "SELECT SUM(2 + strlen(user_pseudo_id)) FROM events WHERE event_date BETWEEN ? AND ? AND user_pseudo_id IS NOT NULL",
+        [start, end]).fetchone()[0]
+    assert dry(bqc, sql, params) == billed

@@ -19,6 +19,7 @@ The rule implemented here:
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterable
 
 import duckdb
@@ -49,11 +50,16 @@ class ColumnSizes:
 
     def __init__(self, connection: duckdb.DuckDBPyConnection) -> None:
         self._connection = connection
+        self._lock = threading.Lock()
         self._key: tuple[int, str] | None = None
         self._sizes: dict[str, dict[str, int]] = {}
 
     def sizes(self) -> dict[str, dict[str, int]]:
         """``{event_date: {column: bytes}}``."""
+        with self._lock:
+            return self._compute()
+
+    def _compute(self) -> dict[str, dict[str, int]]:
         cur = self._connection.cursor()
         try:
             # The row count and the largest row hash tell whether events were added or removed.

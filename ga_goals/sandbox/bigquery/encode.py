@@ -10,9 +10,10 @@ from __future__ import annotations
 import math
 from datetime import date, datetime, timezone
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
-import duckdb
+if TYPE_CHECKING:
+    from duckdb.sqltypes import DuckDBPyType
 
 _SCALARS = {
     "bigint": "INTEGER",
@@ -37,23 +38,23 @@ _SCALARS = {
 }
 
 
-def field(name: str, t: duckdb.typing.DuckDBPyType) -> dict[str, Any]:
+def field(name: str, t: DuckDBPyType) -> dict[str, Any]:
     """The ``TableFieldSchema`` of a result column of DuckDB type ``t``."""
     if t.id == "list":
-        inner = field(name, t.children[0][1])
+        inner = field(name, cast("DuckDBPyType", t.children[0][1]))
         if inner["mode"] == "REPEATED":
             raise ValueError(f"column {name}: BigQuery has no arrays of arrays")
         inner["mode"] = "REPEATED"
         return inner
     if t.id == "struct":
-        return {"name": name, "type": "RECORD", "mode": "NULLABLE", "fields": [field(n, c) for n, c in t.children]}
+        return {"name": name, "type": "RECORD", "mode": "NULLABLE", "fields": [field(str(n), cast("DuckDBPyType", c)) for n, c in t.children]}
     kind = _SCALARS.get(t.id)
     if kind is None:
         raise ValueError(f"column {name}: no BigQuery type for DuckDB's {t}")
     return {"name": name, "type": kind, "mode": "NULLABLE"}
 
 
-def schema(columns: list[str], types: list[duckdb.typing.DuckDBPyType]) -> dict[str, Any]:
+def schema(columns: list[str], types: list[DuckDBPyType]) -> dict[str, Any]:
     return {"fields": [field(n, t) for n, t in zip(columns, types)]}
 
 

@@ -81,14 +81,14 @@ class BigQuerySandbox:
         #: (HTTP method, path with query string, RPC name) of every request, in order.
         self.requests: list[tuple[str, str, str]] = []
         self._lock = threading.Lock()
+        self._host = host
         self._httpd = ThreadingHTTPServer((host, port), _handler(self))
         self._httpd.daemon_threads = True
         self._thread: threading.Thread | None = None
 
     @property
     def endpoint(self) -> str:
-        host, port = self._httpd.server_address[:2]
-        return f"http://{host}:{port}"
+        return f"http://{self._host}:{self._httpd.server_address[1]}"
 
     @property
     def dataset(self) -> str:

@@ -24,6 +24,7 @@ pseudo-column out).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import cast
 
 import duckdb
 import sqlglot
@@ -61,7 +62,7 @@ def _parse(sql: str) -> exp.Expression:
     tree = statements[0]
     if not isinstance(tree, exp.Query):
         raise invalid_query(f"The local BigQuery sandbox runs SELECT queries only, not {tree.key.upper()}")
-    return tree
+    return cast(exp.Expression, tree)
 
 
 def _substitute_parameters(tree: exp.Expression, params: dict[str, Parameter]) -> None:
@@ -118,7 +119,9 @@ def _billed_columns(tree: exp.Expression, tables: list[exp.Table]) -> frozenset[
 def _conjuncts(where: exp.Expression | None) -> list[exp.Expression]:
     if where is None:
         return []
-    return list(where.this.flatten()) if isinstance(where.this, exp.And) else [where.this]
+    if isinstance(where.this, exp.And):
+        return [e for e in where.this.flatten() if isinstance(e, exp.Expression)]
+    return [where.this]
 
 
 def _suffix_filter(select: exp.Select | None) -> str | None:
