@@ -101,6 +101,17 @@ SHAPES = {
                      ("session_engaged", "number"), ("page_title", "string"), ("engagement_time_msec", "text")])
         + " FROM events AS t",
     ),
+    "first, last and outer-correlated array lookups": (
+        "SELECT event_timestamp, event_name, "
+        "(SELECT p.key FROM UNNEST(t.event_params) AS p WITH OFFSET AS o ORDER BY o LIMIT 1), "
+        "(SELECT p.key FROM UNNEST(t.event_params) AS p WITH OFFSET AS o ORDER BY o DESC LIMIT 1), "
+        "(SELECT p.key FROM UNNEST(t.event_params) AS p WITH OFFSET AS o WHERE p.key > t.event_name ORDER BY o LIMIT 1), "
+        "(SELECT o FROM UNNEST(t.event_params) AS p WITH OFFSET AS o WHERE p.key = 'page_title' ORDER BY o LIMIT 1) "
+        f"FROM {T} AS t",
+        "SELECT event_timestamp, event_name, t.event_params[1].key, t.event_params[-1].key, "
+        f"list_filter(t.event_params, {LAM('p', 'p.key > t.event_name')})[1].key, "
+        "list_position(list_transform(t.event_params, " + LAM("p", "p.key") + "), 'page_title') - 1 FROM events AS t",
+    ),
     "ARRAY_AGG first value per group": (
         "SELECT user_pseudo_id, ARRAY_AGG(event_name IGNORE NULLS ORDER BY event_timestamp, event_name LIMIT 1)[SAFE_OFFSET(0)], "
         "ARRAY_AGG(STRUCT(t.device.category AS c, event_timestamp AS ts) ORDER BY event_timestamp DESC, event_name LIMIT 1)[SAFE_OFFSET(0)].c "

@@ -14,6 +14,10 @@ it does not do:
 * **Named parameters** ``@name`` become literals of their declared type.
 * ``ARRAY_AGG(x [IGNORE NULLS] ORDER BY ... LIMIT n)``: DuckDB has no ``LIMIT`` there; the list
   is sliced instead.
+* The first-match lookup ``(SELECT e FROM UNNEST(a) AS p WITH OFFSET AS o WHERE c ORDER BY o
+  LIMIT 1)`` (how an event parameter is read) becomes DuckDB's ``list_filter``/``list_transform``
+  (the same answer, without a correlated subquery per row).
+* ``WITH OFFSET`` counts from 0 (DuckDB's ``WITH ORDINALITY`` from 1).
 * ``FARM_FINGERPRINT(s)`` becomes DuckDB's ``hash`` (another 64-bit fingerprint: the same
   inputs tie or differ alike, the values are not Google's).
 
@@ -31,7 +35,7 @@ import sqlglot
 from sqlglot import exp
 from sqlglot.errors import ErrorLevel, ParseError, SqlglotError
 
-from ga_goals.events.schema import COLUMNS, ROW_HASH, quote_literal
+from ga_goals.events.schema import COLUMNS, ROW_HASH, lambda_sql, quote_literal
 from ga_goals.sandbox.bigquery.catalog import Catalog, TableName
 from ga_goals.sandbox.bigquery.errors import BigQueryHttpError, invalid_query, not_found
 from ga_goals.sandbox.bigquery.params import Parameter, literal
@@ -215,7 +219,71 @@ def _rewrite_functions(tree: exp.Expression) -> None:
         (wrapper or agg).replace(new)
     for node in list(tree.find_all(exp.FarmFingerprint)):
         arg = node.this or node.expressions[0]
+        if isinstance(arg, exp.JSONFormat) and arg.this is not None:
+            arg = arg.this  # a fingerprint of the JSON text of x: hash x itself (no JSON text per row)
         node.replace(exp.cast(exp.Mod(this=exp.Anonymous(this="HASH", expressions=[arg.copy()]), expression=exp.Literal.number(2**63 - 1)), "BIGINT"))
+
+
+def _first_match(node: exp.Subquery) -> str | None:
+    """``(SELECT e FROM UNNEST(a) AS p WITH OFFSET AS o [WHERE c] ORDER BY o LIMIT 1)`` (the first
+    array element that matches) as DuckDB list functions, which run far faster than DuckDB's
+    correlated subquery; None when ``node`` is not exactly that shape."""
+    select = node.this
+    if not isinstance(select, exp.Select) or len(select.expressions) != 1 or select.args.get("joins"):
+        return None
+    if any(select.args.get(k) for k in ("group", "having", "qualify", "distinct", "offset", "with_")):
+        return None
+    source = select.args.get("from_")
+    unnest = source.this if isinstance(source, exp.From) else None
+    limit = select.args.get("limit")
+    order = select.args.get("order")
+    if not isinstance(unnest, exp.Unnest) or len(unnest.expressions) != 1 or not isinstance(unnest.args.get("offset"), exp.Identifier):
+        return None
+    alias = unnest.args.get("alias")
+    columns = alias.columns if isinstance(alias, exp.TableAlias) else []
+    if len(columns) != 1 or not isinstance(limit, exp.Limit) or str(limit.expression) != "1" or not isinstance(order, exp.Order):
+        return None
+    offset = unnest.args["offset"].name.lower()
+    ordered = order.expressions
+    if len(ordered) != 1 or ordered[0].args.get("desc") or not isinstance(ordered[0].this, exp.Column) or ordered[0].this.name.lower() != offset:
+        return None
+    value = select.expressions[0]
+    where = select.args.get("where")
+    parts = [value] + ([where.this] if where is not None else [])
+    if any(p.find(exp.Query) or p.find(exp.AggFunc) or any(c.name.lower() == offset for c in p.find_all(exp.Column)) for p in parts):
+        return None
+    var = columns[0].name
+    array = unnest.expressions[0].sql(dialect="duckdb")
+    if where is not None:
+        array = f"list_filter({array}, {lambda_sql(var, where.this.sql(dialect='duckdb'))})"
+    out = value.this if isinstance(value, exp.Alias) else value
+    return f"list_transform({array}, {lambda_sql(var, out.sql(dialect='duckdb'))})[1]"
+
+
+def _rewrite_first_matches(tree: exp.Expression) -> dict[str, str]:
+    """Replace each first-match subquery by a placeholder function; returns placeholder -> DuckDB SQL
+    (spliced in after generation, so the lambda syntax is the installed DuckDB's)."""
+    raw: dict[str, str] = {}
+    for node in list(tree.find_all(exp.Subquery)):
+        sql = _first_match(node)
+        if sql is not None:
+            name = f"SANDBOX_RAW_{len(raw)}"
+            raw[name] = sql
+            node.replace(exp.Anonymous(this=name, expressions=[]))
+    return raw
+
+
+def _zero_based_offsets(tree: exp.Expression) -> None:
+    """``UNNEST(a) WITH OFFSET AS o`` counts from 0; DuckDB's ``WITH ORDINALITY`` (sqlglot's
+    translation) from 1: every unqualified reference to ``o`` in that SELECT becomes ``o - 1``."""
+    for unnest in list(tree.find_all(exp.Unnest)):
+        offset = unnest.args.get("offset")
+        select = unnest.find_ancestor(exp.Select)
+        if not isinstance(offset, exp.Identifier) or select is None:
+            continue
+        for col in list(select.find_all(exp.Column)):
+            if not col.table and col.name.lower() == offset.name.lower():
+                col.replace(exp.Paren(this=exp.Sub(this=col.copy(), expression=exp.Literal.number(1))))
 
 
 def translate(
@@ -228,10 +296,14 @@ def translate(
     columns = _billed_columns(tree, tables)
     read = _replace_tables(tree, tables, catalog, default_project, con)
     _rewrite_functions(tree)
+    raw = _rewrite_first_matches(tree)
+    _zero_based_offsets(tree)
     try:
         out = tree.sql(dialect="duckdb", unsupported_level=ErrorLevel.RAISE)
     except SqlglotError as e:
         raise invalid_query(f"The local BigQuery sandbox cannot translate this query: {e}") from None
+    for name, sql in raw.items():
+        out = out.replace(f"{name}()", f"({sql})")
     return Translation(out, tuple(read), columns)
 
 
