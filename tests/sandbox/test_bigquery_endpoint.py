@@ -238,6 +238,8 @@ def test_wildcard_pruning_reads_and_bills_only_the_matching_days(store, bqc, bq)
     assert week == sum(between(f"2020120{d}", f"2020120{d}") for d in range(1, 8))
     # event_name is a STRING: 2 bytes + its UTF-8 length, per row.
     assert one == duck(store, "SELECT SUM(2 + strlen(event_name)) FROM events WHERE event_date = '20201203'")[0][0]
+    # Pruning looks through parentheses and the order of the AND terms.
+    assert dry(bqc, f"SELECT event_name FROM {T} WHERE (event_name != '' AND (_TABLE_SUFFIX = '20201203'))") == one
     # A filter on another column does not prune: every table is read.
     assert dry(bqc, f"SELECT event_name FROM {T} WHERE event_date = '20201203'") == everything + dry(
         bqc, f"SELECT event_date FROM {T}")

@@ -120,12 +120,17 @@ def _billed_columns(tree: exp.Expression, tables: list[exp.Table]) -> frozenset[
     return frozenset(found)
 
 
+def _and_terms(node: exp.Expression) -> list[exp.Expression]:
+    """The terms of ``a AND (b AND c)``: ``[a, b, c]`` (parentheses unwrapped)."""
+    while isinstance(node, exp.Paren):
+        node = node.this
+    if isinstance(node, exp.And):
+        return _and_terms(node.this) + _and_terms(node.expression)
+    return [node]
+
+
 def _conjuncts(where: exp.Expression | None) -> list[exp.Expression]:
-    if where is None:
-        return []
-    if isinstance(where.this, exp.And):
-        return [e for e in where.this.flatten() if isinstance(e, exp.Expression)]
-    return [where.this]
+    return [] if where is None else _and_terms(where.this)
 
 
 def _suffix_filter(select: exp.Select | None) -> str | None:
