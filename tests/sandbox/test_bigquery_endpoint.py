@@ -384,3 +384,16 @@ def test_any_day_range_reads_and_bills_exactly_its_days(store, bqc, a, b):
         "SELECT SUM(2 + strlen(user_pseudo_id)) FROM events WHERE event_date BETWEEN ? AND ? AND user_pseudo_id IS NOT NULL",
         [start, end]).fetchone()[0]
     assert dry(bqc, sql, params) == billed
+
+
+def test_only_the_latest_jobs_keep_their_rows(bqc, bq, monkeypatch):
+    from ga_goals.sandbox.bigquery import jobs
+
+    monkeypatch.setattr(jobs, "KEPT_RESULTS", 2)
+    first = bqc.query("SELECT 1")
+    first.result()
+    for n in (2, 3):
+        bqc.query(f"SELECT {n}").result()
+    assert bq.jobs.get(first.job_id).expired and bq.jobs.get(first.job_id).sql == "SELECT 1"
+    with pytest.raises(gexc.NotFound, match="results expired"):
+        list(bqc.list_rows(first.destination))

@@ -22,6 +22,9 @@ from ga_goals.sandbox.bigquery.errors import BigQueryHttpError, bytes_billed_lim
 from ga_goals.sandbox.bigquery.params import decode
 from ga_goals.sandbox.bigquery.translate import translate
 
+#: How many jobs keep their result rows for paging.
+KEPT_RESULTS = 256
+
 
 @dataclass
 class Job:
@@ -44,6 +47,13 @@ class Job:
     error: BigQueryHttpError | None = None
     schema: dict[str, Any] = field(default_factory=lambda: {"fields": []})
     values: list[tuple[Any, ...]] = field(default_factory=list)
+
+    expired: bool = False
+
+    def expire(self) -> None:
+        """Forget the rows (the record stays)."""
+        self.values = []
+        self.expired = True
 
     @property
     def reference(self) -> dict[str, str]:
@@ -132,6 +142,9 @@ class Jobs:
         with self._lock:
             self._jobs[job.job_id] = job
             self._order.append(job)
+            # Keep the rows of the latest jobs only (a benchmark runs thousands); older ones expire.
+            if len(self._order) > KEPT_RESULTS:
+                self._order[-KEPT_RESULTS - 1].expire()
         try:
             self._execute(job, query)
         except BigQueryHttpError as e:

@@ -166,6 +166,8 @@ class BigQuerySandbox:
     def _results(self, job: Job, query: dict[str, str], kind: str) -> dict[str, Any]:
         if job.error is not None:
             raise job.error
+        if job.expired:
+            raise not_found(f"Job {job.project}:{job.location}.{job.job_id}: its results expired (the sandbox keeps the latest)")
         start = int(query.get("pageToken") or query.get("startIndex") or 0)
         count = int(query["maxResults"]) if query.get("maxResults") not in (None, "") else None
         int64 = query.get("formatOptions.useInt64Timestamp", "").lower() == "true"
