@@ -83,7 +83,10 @@ def _message(exc: BaseException) -> str:
 
 
 def _is_network(exc: BaseException) -> bool:
-    return isinstance(exc, (requests.exceptions.ConnectionError, requests.exceptions.Timeout, ConnectionError, auth_exc.TransportError))
+    return isinstance(
+        exc,
+        (requests.exceptions.ConnectionError, requests.exceptions.Timeout, ConnectionError, auth_exc.TransportError),
+    )
 
 
 def credentials_error(detail: str) -> BigQueryCredentialsError:
@@ -111,23 +114,31 @@ def map_error(exc: BaseException, *, project: str, dataset: str, where: str = ""
             "settings: HTTPS_PROXY), then try again."
         )
     if isinstance(exc, concurrent.futures.TimeoutError):
-        return BigQueryUnreachable(f"the BigQuery job did not finish in time ({_message(exc)}); try again, or query fewer days")
+        return BigQueryUnreachable(
+            f"the BigQuery job did not finish in time ({_message(exc)}); try again, or query fewer days"
+        )
     reason = _reason(exc)
     message = _message(exc)
     if reason in ("quotaExceeded", "rateLimitExceeded") or isinstance(exc, gexc.TooManyRequests):
         return BigQueryQuotaExceeded(
             f"BigQuery {reason or 'quota'}: {message}. A quota of project {project} ran out: "
-            + ("wait a minute and try again (too many requests in a short time)." if reason != "quotaExceeded" else
-               "wait for it to refill (daily quotas reset at midnight Pacific time), or raise it in Google Cloud console > IAM & Admin > Quotas.")
+            + (
+                "wait a minute and try again (too many requests in a short time)."
+                if reason != "quotaExceeded"
+                else "wait for it to refill (daily quotas reset at midnight Pacific time), or raise it in Google Cloud console > IAM & Admin > Quotas."
+            )
         )
     if reason == "bytesBilledLimitExceeded":
         return BytesLimitExceeded(
             f"BigQuery refused the query: {message}. Raise the cap (max_bytes_billed; 0 means no cap) or query fewer days."
         )
-    if reason in ("accessDenied", "billingNotEnabled", "billingNotActive") or isinstance(exc, (gexc.Forbidden, gexc.Unauthorized)):
+    if reason in ("accessDenied", "billingNotEnabled", "billingNotActive") or isinstance(
+        exc, (gexc.Forbidden, gexc.Unauthorized)
+    ):
         extra = (
             " Enable billing on the project (or use the BigQuery sandbox's free tier)."
-            if reason.startswith("billing") else " " + ROLES_HINT.format(project=project, dataset=dataset)
+            if reason.startswith("billing")
+            else " " + ROLES_HINT.format(project=project, dataset=dataset)
         )
         return BigQueryAccessDenied(f"BigQuery denied access: {message}.{extra}")
     if reason == "notFound" or isinstance(exc, gexc.NotFound):
@@ -137,7 +148,9 @@ def map_error(exc: BaseException, *, project: str, dataset: str, where: str = ""
             "location, e.g. US or EU)."
         )
     if reason in ("resourcesExceeded", "responseTooLarge"):
-        return BigQueryError(f"BigQuery could not run the query ({reason}): {message}. Query fewer days, or a shorter breakdown.")
+        return BigQueryError(
+            f"BigQuery could not run the query ({reason}): {message}. Query fewer days, or a shorter breakdown."
+        )
     if reason in ("invalidQuery", "invalid") or isinstance(exc, gexc.BadRequest):
         return BigQueryInvalidQuery(
             f"BigQuery rejected the query ga-goals built (a bug in ga-goals; please report it with this message): {message}"

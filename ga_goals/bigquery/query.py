@@ -34,7 +34,9 @@ class Typed:
     def __post_init__(self) -> None:
         element = self.type[6:-1] if self.type.startswith("ARRAY<") and self.type.endswith(">") else self.type
         if element not in SCALAR_TYPES:
-            raise QueryParameterError(f"unknown BigQuery parameter type {self.type!r} (one of {', '.join(SCALAR_TYPES)}, or ARRAY<...> of one)")
+            raise QueryParameterError(
+                f"unknown BigQuery parameter type {self.type!r} (one of {', '.join(SCALAR_TYPES)}, or ARRAY<...> of one)"
+            )
 
 
 def scalar_type(value: Any) -> str:
@@ -64,7 +66,9 @@ def typed(name: str, value: Any) -> Typed:
         raise QueryParameterError(f"parameter @{name} is None: give its type with Typed('STRING', None)")
     if isinstance(value, (list, tuple)):
         if not value:
-            raise QueryParameterError(f"parameter @{name} is an empty list: give its type with Typed('ARRAY<STRING>', [])")
+            raise QueryParameterError(
+                f"parameter @{name} is an empty list: give its type with Typed('ARRAY<STRING>', [])"
+            )
         kinds = {scalar_type(v) for v in value}
         if len(kinds) != 1:
             raise QueryParameterError(f"parameter @{name} mixes types {sorted(kinds)}: an ARRAY holds one type")

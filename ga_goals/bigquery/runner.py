@@ -189,7 +189,9 @@ class BigQueryRunner:
         """Which days have a daily and which an intraday table (one ``tables.list`` listing, cached)."""
         if self._tables is None:
             names = self._call(
-                lambda: [t.table_id for t in self.client.list_tables(str(self.dataset), retry=self._retry, page_size=1000)]
+                lambda: [
+                    t.table_id for t in self.client.list_tables(str(self.dataset), retry=self._retry, page_size=1000)
+                ]
             )
             daily, intraday = set(), set()
             for name in names:
@@ -208,7 +210,9 @@ class BigQueryRunner:
 
     def _config(self, query: Query, **kwargs: Any) -> bigquery.QueryJobConfig:
         params = [_parameter(name, value) for name, value in query.typed_params().items()]
-        return bigquery.QueryJobConfig(query_parameters=params, labels=dict(self.labels), use_legacy_sql=False, **kwargs)
+        return bigquery.QueryJobConfig(
+            query_parameters=params, labels=dict(self.labels), use_legacy_sql=False, **kwargs
+        )
 
     def dry_run(self, query: Query) -> int:
         """The bytes ``query`` would process (a dry run: free, nothing runs)."""
@@ -242,7 +246,9 @@ class BigQueryRunner:
         config = self._config(query, job_timeout_ms=timeout_ms, **capped)
 
         def call() -> QueryResult:
-            job = self.client.query(query.sql, job_config=config, retry=self._retry, job_retry=None)  # a failed job is not run again
+            job = self.client.query(
+                query.sql, job_config=config, retry=self._retry, job_retry=None
+            )  # a failed job is not run again
             result = job.result(retry=self._retry, timeout=self.job_timeout, job_retry=None)
             columns = tuple(f.name for f in result.schema)
             rows = tuple(tuple(_plain(v) for v in row.values()) for row in result)

@@ -62,7 +62,9 @@ def job_labels(extra: Mapping[str, str] | None = None) -> dict[str, str]:
     for key, value in (extra or {}).items():
         value = str(value)
         if key == TOOL_LABEL[0]:
-            raise BigQueryConfigError(f"BigQuery label {key!r} is reserved: every job ga-goals runs carries tool=ga-goals")
+            raise BigQueryConfigError(
+                f"BigQuery label {key!r} is reserved: every job ga-goals runs carries tool=ga-goals"
+            )
         if not _LABEL_KEY.match(key):
             raise BigQueryConfigError(
                 f"BigQuery label key {key!r} is not valid: 1-63 characters, lowercase letters, digits, '_' and '-', "

@@ -6,7 +6,17 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ga_goals.bigquery.cost import GIB, MIB, MIN_BILLED_BYTES, TIB, USD_PER_TIB, billed_bytes, cost_usd, format_usd, human_size
+from ga_goals.bigquery.cost import (
+    GIB,
+    MIB,
+    MIN_BILLED_BYTES,
+    TIB,
+    USD_PER_TIB,
+    billed_bytes,
+    cost_usd,
+    format_usd,
+    human_size,
+)
 from ga_goals.sandbox.bigquery.billing import MIN_BILLED
 from ga_goals.sandbox.bigquery.billing import bytes_billed as sandbox_bytes_billed
 
@@ -29,10 +39,19 @@ def test_billing_rules(n):
     assert cost_usd(n) <= cost_usd(n + MIB)
 
 
-@pytest.mark.parametrize("n, text", [
-    (0, "0 B"), (1023, "1023 B"), (1024, "1.0 KiB"), (1536, "1.5 KiB"), (10 * MIB, "10.0 MiB"),
-    (int(1.3 * GIB), "1.3 GiB"), (2 * TIB, "2.0 TiB"), (5000 * TIB, "5000.0 TiB"),
-])
+@pytest.mark.parametrize(
+    "n, text",
+    [
+        (0, "0 B"),
+        (1023, "1023 B"),
+        (1024, "1.0 KiB"),
+        (1536, "1.5 KiB"),
+        (10 * MIB, "10.0 MiB"),
+        (int(1.3 * GIB), "1.3 GiB"),
+        (2 * TIB, "2.0 TiB"),
+        (5000 * TIB, "5000.0 TiB"),
+    ],
+)
 def test_human_sizes(n, text):
     assert human_size(n) == text
 

@@ -8,8 +8,7 @@ import sys
 
 import pytest
 
-from ga_goals.bigquery import BigQueryRunner, runner
-from ga_goals.bigquery import cost, errors, settings
+from ga_goals.bigquery import BigQueryRunner, cost, errors, runner, settings
 from ga_goals.bigquery.errors import BytesLimitExceeded
 from tests.conftest import ROOT
 
@@ -40,12 +39,22 @@ def test_roles_and_every_mapped_reason_are_documented():
     for role in ("roles/bigquery.jobUser", "roles/bigquery.dataViewer"):
         assert role in DOC and role in errors.ROLES_HINT
     source = (ROOT / "ga_goals" / "bigquery" / "errors.py").read_text()
-    for reason in ("accessDenied", "billingNotEnabled", "notFound", "quotaExceeded", "rateLimitExceeded",
-                   "bytesBilledLimitExceeded", "resourcesExceeded", "invalidQuery"):
+    for reason in (
+        "accessDenied",
+        "billingNotEnabled",
+        "notFound",
+        "quotaExceeded",
+        "rateLimitExceeded",
+        "bytesBilledLimitExceeded",
+        "resourcesExceeded",
+        "invalidQuery",
+    ):
         assert f"`{reason}`" in DOC and f'"{reason}"' in source, reason
 
 
 def test_the_example_runs(tmp_path):
     example = re.search(r"```python\n(.*?)```", DOC, re.S).group(1)
-    done = subprocess.run([sys.executable, "-c", example], capture_output=True, text=True, cwd=ROOT, check=True, timeout=120)
+    done = subprocess.run(
+        [sys.executable, "-c", example], capture_output=True, text=True, cwd=ROOT, check=True, timeout=120
+    )
     assert done.stdout.strip() == "((700,),)"

@@ -30,25 +30,76 @@ from tests.bigquery.local import DATASET, PROJECT
 T = f"`{DATASET}.events_*`"
 
 
-@pytest.mark.parametrize("fault, error, hints", [
-    (Fault("jobs.insert", 403, "accessDenied", "Access Denied: Project billing-1: User does not have bigquery.jobs.create permission"),
-     BigQueryAccessDenied, ["bigquery.jobs.create", "BigQuery Job User", "roles/bigquery.jobUser", "BigQuery Data Viewer",
-                            f"billing project {PROJECT}", f"dataset {DATASET}"]),
-    (Fault("jobs.insert", 403, "billingNotEnabled", "Billing has not been enabled for this project"),
-     BigQueryAccessDenied, ["Billing has not been enabled", "Enable billing"]),
-    (Fault("jobs.insert", 403, "quotaExceeded", "Quota exceeded: Your project exceeded quota for free query bytes scanned"),
-     BigQueryQuotaExceeded, ["quotaExceeded", "free query bytes", "Quotas", f"project {PROJECT}"]),
-    (Fault("jobs.insert", 403, "rateLimitExceeded", "Exceeded rate limits: too many concurrent queries",
-           times=1000),  # the client retries rate limits: they must last past its retry deadline
-     BigQueryQuotaExceeded, ["rateLimitExceeded", "wait a minute"]),
-    (Fault("jobs.getQueryResults", 429, "rateLimitExceeded", "Exceeded rate limits: too many api requests per user",
-           times=1000),
-     BigQueryQuotaExceeded, ["too many api requests", "wait a minute"]),
-    (Fault("jobs.getQueryResults", 400, "resourcesExceeded", "Resources exceeded during query execution"),
-     BigQueryError, ["Resources exceeded during query execution", "fewer days"]),
-    (Fault("jobs.insert", 404, "notFound", f"Not found: Dataset {PROJECT}:analytics_100000001 was not found in location EU"),
-     BigQueryNotFound, ["was not found in location EU", "Check the dataset name", "PROJECT.analytics_NNN", "location"]),
-])
+@pytest.mark.parametrize(
+    "fault, error, hints",
+    [
+        (
+            Fault(
+                "jobs.insert",
+                403,
+                "accessDenied",
+                "Access Denied: Project billing-1: User does not have bigquery.jobs.create permission",
+            ),
+            BigQueryAccessDenied,
+            [
+                "bigquery.jobs.create",
+                "BigQuery Job User",
+                "roles/bigquery.jobUser",
+                "BigQuery Data Viewer",
+                f"billing project {PROJECT}",
+                f"dataset {DATASET}",
+            ],
+        ),
+        (
+            Fault("jobs.insert", 403, "billingNotEnabled", "Billing has not been enabled for this project"),
+            BigQueryAccessDenied,
+            ["Billing has not been enabled", "Enable billing"],
+        ),
+        (
+            Fault(
+                "jobs.insert",
+                403,
+                "quotaExceeded",
+                "Quota exceeded: Your project exceeded quota for free query bytes scanned",
+            ),
+            BigQueryQuotaExceeded,
+            ["quotaExceeded", "free query bytes", "Quotas", f"project {PROJECT}"],
+        ),
+        (
+            Fault(
+                "jobs.insert", 403, "rateLimitExceeded", "Exceeded rate limits: too many concurrent queries", times=1000
+            ),  # the client retries rate limits: they must last past its retry deadline
+            BigQueryQuotaExceeded,
+            ["rateLimitExceeded", "wait a minute"],
+        ),
+        (
+            Fault(
+                "jobs.getQueryResults",
+                429,
+                "rateLimitExceeded",
+                "Exceeded rate limits: too many api requests per user",
+                times=1000,
+            ),
+            BigQueryQuotaExceeded,
+            ["too many api requests", "wait a minute"],
+        ),
+        (
+            Fault("jobs.getQueryResults", 400, "resourcesExceeded", "Resources exceeded during query execution"),
+            BigQueryError,
+            ["Resources exceeded during query execution", "fewer days"],
+        ),
+        (
+            Fault(
+                "jobs.insert",
+                404,
+                "notFound",
+                f"Not found: Dataset {PROJECT}:analytics_100000001 was not found in location EU",
+            ),
+            BigQueryNotFound,
+            ["was not found in location EU", "Check the dataset name", "PROJECT.analytics_NNN", "location"],
+        ),
+    ],
+)
 def test_api_errors_say_what_to_do(runner, bq, fault, error, hints):
     bq.faults.append(fault)
     with pytest.raises(error) as info:
@@ -112,7 +163,12 @@ def no_adc(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
 
 
 def _helpful(message: str) -> None:
-    for hint in ("GOOGLE_APPLICATION_CREDENTIALS", "gcloud auth application-default login", "service-account key", "metadata server"):
+    for hint in (
+        "GOOGLE_APPLICATION_CREDENTIALS",
+        "gcloud auth application-default login",
+        "service-account key",
+        "metadata server",
+    ):
         assert hint in message, hint
 
 

@@ -38,7 +38,10 @@ def counts(runner: BigQueryRunner, store: EventStore, f, start: date, end: date,
     on_bigquery = {}
     for row in runner.run(Query(compiled.sql)).rows:
         key = None if row[1] else str(row[0])
-        on_bigquery[key] = (tuple(int(x or 0) for x in row[2 : 2 + n]), tuple(int(x or 0) for x in row[2 + n : 2 + 2 * n]))
+        on_bigquery[key] = (
+            tuple(int(x or 0) for x in row[2 : 2 + n]),
+            tuple(int(x or 0) for x in row[2 + n : 2 + 2 * n]),
+        )
     expected = run_funnel(store, f, start, end, breakdown)
     in_duckdb = {None: (expected.total.users, expected.total.continued)}
     in_duckdb.update({r.breakdown: (r.users, r.continued) for r in expected.rows})
@@ -59,8 +62,12 @@ def test_shop_funnels_count_the_same_on_bigquery(generated, name, breakdown):
 
 def test_filters_windows_and_directly_followed_count_the_same(generated):
     store, runner = generated
-    f = funnel(step("view_item"), step("add_to_cart", direct=True), step("begin_checkout", within=3600),
-               step("purchase", StepFilter(parameter="value", op="greater_than", value=0)))
+    f = funnel(
+        step("view_item"),
+        step("add_to_cart", direct=True),
+        step("begin_checkout", within=3600),
+        step("purchase", StepFilter(parameter="value", op="greater_than", value=0)),
+    )
     on_bigquery, in_duckdb = counts(runner, store, f, START, END, None)
     assert on_bigquery == in_duckdb
 
@@ -70,11 +77,16 @@ def test_real_export_rows_count_the_same():
     loc = "page_location"
     funnels = [
         funnel("session_start", "page_view", "scroll", open=True),
-        funnel(step("page_view", StepFilter(loc, "starts_with", "HTTPS://SHOP.", case_sensitive=False)),
-               step("page_view", StepFilter(loc, "contains", "Apparel")),
-               step("page_view", StepFilter(loc, "matches", ".*/Google\\+Redesign/.*"),
-                    StepFilter(loc, "ends_with", "/basket.html", negated=True)),
-               step("scroll", StepFilter("page_title", "in", ("Home", "Apparel | Google Merchandise Store")))),
+        funnel(
+            step("page_view", StepFilter(loc, "starts_with", "HTTPS://SHOP.", case_sensitive=False)),
+            step("page_view", StepFilter(loc, "contains", "Apparel")),
+            step(
+                "page_view",
+                StepFilter(loc, "matches", ".*/Google\\+Redesign/.*"),
+                StepFilter(loc, "ends_with", "/basket.html", negated=True),
+            ),
+            step("scroll", StepFilter("page_title", "in", ("Home", "Apparel | Google Merchandise Store"))),
+        ),
     ]
     with local_bigquery(store) as bq:
         runner = BigQueryRunner(DATASET, endpoint=bq.endpoint)

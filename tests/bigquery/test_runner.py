@@ -48,19 +48,42 @@ def test_run_returns_plain_python_rows(runner, store):
 
 
 def test_parameters_of_every_type_reach_bigquery_typed(runner, bq):
-    q = Query("SELECT @s, @i, @f, @b, @d, @a, @n, @e", {
-        "s": "x", "i": 3, "f": 0.5, "b": True, "d": date(2024, 3, 4), "a": [1, 2],
-        "n": Typed("INT64", None), "e": Typed("ARRAY<STRING>", []),
-    })
+    q = Query(
+        "SELECT @s, @i, @f, @b, @d, @a, @n, @e",
+        {
+            "s": "x",
+            "i": 3,
+            "f": 0.5,
+            "b": True,
+            "d": date(2024, 3, 4),
+            "a": [1, 2],
+            "n": Typed("INT64", None),
+            "e": Typed("ARRAY<STRING>", []),
+        },
+    )
     assert runner.run(q).rows == (("x", 3, 0.5, True, date(2024, 3, 4), [1, 2], None, []),)
     assert [p["type"] for p in bq.jobs.recorded[-1].parameters] == [
-        "STRING", "INT64", "FLOAT64", "BOOL", "DATE", "ARRAY<INT64>", "INT64", "ARRAY<STRING>"]
+        "STRING",
+        "INT64",
+        "FLOAT64",
+        "BOOL",
+        "DATE",
+        "ARRAY<INT64>",
+        "INT64",
+        "ARRAY<STRING>",
+    ]
 
 
-@pytest.mark.parametrize("params, message", [
-    ({"x": None}, "Typed"), ({"x": []}, "empty list"), ({"x": [1, "a"]}, "mixes types"), ({"x": object()}, "no BigQuery type"),
-    ({"bad name": 1}, "not a query parameter name"),
-])
+@pytest.mark.parametrize(
+    "params, message",
+    [
+        ({"x": None}, "Typed"),
+        ({"x": []}, "empty list"),
+        ({"x": [1, "a"]}, "mixes types"),
+        ({"x": object()}, "no BigQuery type"),
+        ({"bad name": 1}, "not a query parameter name"),
+    ],
+)
 def test_untyped_parameters_are_refused_before_any_call(runner, bq, params, message):
     before = len(bq.jobs.recorded)
     with pytest.raises(QueryParameterError, match=message):
@@ -90,7 +113,15 @@ def test_a_query_above_the_cap_is_refused_before_it_runs(bq):
     with pytest.raises(BytesLimitExceeded) as info:
         runner.run(q)
     message = str(info.value)
-    for part in (f"{processed:,} bytes", "billed 10.0 MiB", "5.0 MiB", "$0.0001", "on-demand", "max_bytes_billed", "0 means no cap"):
+    for part in (
+        f"{processed:,} bytes",
+        "billed 10.0 MiB",
+        "5.0 MiB",
+        "$0.0001",
+        "on-demand",
+        "max_bytes_billed",
+        "0 means no cap",
+    ):
         assert part in message, part
     assert [j.dry_run for j in bq.jobs.recorded[before:]] == [True]  # nothing ran
     # No cap: 0 or None.
@@ -104,18 +135,27 @@ def test_a_query_above_the_cap_is_refused_before_it_runs(bq):
 def test_bigquerys_own_cap_refusal_is_mapped(runner, bq):
     from ga_goals.sandbox.bigquery import Fault
 
-    bq.faults.append(Fault("jobs.getQueryResults", 400, "bytesBilledLimitExceeded",
-                           "Query exceeded limit for bytes billed: 1000. 10485760 or higher required."))
+    bq.faults.append(
+        Fault(
+            "jobs.getQueryResults",
+            400,
+            "bytesBilledLimitExceeded",
+            "Query exceeded limit for bytes billed: 1000. 10485760 or higher required.",
+        )
+    )
     with pytest.raises(BytesLimitExceeded, match="10485760 or higher required.*Raise the cap"):
         runner.run(Query("SELECT 1"))
 
 
-@pytest.mark.parametrize("dataset, message", [
-    ("analytics_123", "no project part"),
-    ("my-project:analytics_123", "a dot, not a colon"),
-    ("My_Project.analytics_1", "not a Google Cloud project id"),
-    ("my-project.analytics-1", "not a dataset id"),
-])
+@pytest.mark.parametrize(
+    "dataset, message",
+    [
+        ("analytics_123", "no project part"),
+        ("my-project:analytics_123", "a dot, not a colon"),
+        ("My_Project.analytics_1", "not a Google Cloud project id"),
+        ("my-project.analytics-1", "not a dataset id"),
+    ],
+)
 def test_dataset_names_are_checked(dataset, message):
     with pytest.raises(BigQueryConfigError, match=message) as info:
         BigQueryRunner(dataset)
@@ -124,14 +164,23 @@ def test_dataset_names_are_checked(dataset, message):
 
 def test_dataset_forms_accepted():
     r = BigQueryRunner("`example.com:my-project.analytics_1`", endpoint="http://127.0.0.1:1")
-    assert (r.dataset.project, r.dataset.dataset, r.project) == ("example.com:my-project", "analytics_1", "example.com:my-project")
+    assert (r.dataset.project, r.dataset.dataset, r.project) == (
+        "example.com:my-project",
+        "analytics_1",
+        "example.com:my-project",
+    )
     assert BigQueryRunner("data-project.analytics_1", project="billing-project").project == "billing-project"
 
 
-@pytest.mark.parametrize("labels, message", [
-    ({"tool": "x"}, "reserved"), ({"Report": "x"}, "key 'Report' is not valid"), ({"r": "Weekly"}, "value is not valid"),
-    ({f"k{i}": "v" for i in range(64)}, "at most 64"),
-])
+@pytest.mark.parametrize(
+    "labels, message",
+    [
+        ({"tool": "x"}, "reserved"),
+        ({"Report": "x"}, "key 'Report' is not valid"),
+        ({"r": "Weekly"}, "value is not valid"),
+        ({f"k{i}": "v" for i in range(64)}, "at most 64"),
+    ],
+)
 def test_labels_are_checked(labels, message):
     with pytest.raises(BigQueryConfigError, match=message):
         BigQueryRunner(DATASET, labels=labels)

@@ -91,14 +91,30 @@ SHAPES = {
     ),
     "event parameter lookups of every kind": (
         "SELECT event_timestamp, "
-        + ", ".join(param(k, kind, dialect="bigquery", column="t.event_params") for k, kind in
-                    [("page_location", "text"), ("ga_session_id", "int"), ("ga_session_id", "number"),
-                     ("session_engaged", "number"), ("page_title", "string"), ("engagement_time_msec", "text")])
+        + ", ".join(
+            param(k, kind, dialect="bigquery", column="t.event_params")
+            for k, kind in [
+                ("page_location", "text"),
+                ("ga_session_id", "int"),
+                ("ga_session_id", "number"),
+                ("session_engaged", "number"),
+                ("page_title", "string"),
+                ("engagement_time_msec", "text"),
+            ]
+        )
         + f" FROM {T} AS t",
         "SELECT event_timestamp, "
-        + ", ".join(param(k, kind, column="t.event_params") for k, kind in
-                    [("page_location", "text"), ("ga_session_id", "int"), ("ga_session_id", "number"),
-                     ("session_engaged", "number"), ("page_title", "string"), ("engagement_time_msec", "text")])
+        + ", ".join(
+            param(k, kind, column="t.event_params")
+            for k, kind in [
+                ("page_location", "text"),
+                ("ga_session_id", "int"),
+                ("ga_session_id", "number"),
+                ("session_engaged", "number"),
+                ("page_title", "string"),
+                ("engagement_time_msec", "text"),
+            ]
+        )
         + " FROM events AS t",
     ),
     "first, last and outer-correlated array lookups": (
@@ -186,23 +202,54 @@ def test_parameters_of_every_type(bqc, bq):
         bigquery.ArrayQueryParameter("empty", "STRING", []),
     ]
     got = rows(bqc, "SELECT @s, @i, @i + 1, @f * 2, @b, NOT @b, @d, @ts, @n, @a, @ai, ARRAY_LENGTH(@empty)", params)
-    assert got == [("it's", -(2**62), -(2**62) + 1, 5.0, False, True, date(2020, 11, 2),
-                    datetime(2020, 11, 2, 3, 4, 5, 6, tzinfo=timezone.utc), None, ["x", "y"], [1, 2, 3], 0)]
+    assert got == [
+        (
+            "it's",
+            -(2**62),
+            -(2**62) + 1,
+            5.0,
+            False,
+            True,
+            date(2020, 11, 2),
+            datetime(2020, 11, 2, 3, 4, 5, 6, tzinfo=timezone.utc),
+            None,
+            ["x", "y"],
+            [1, 2, 3],
+            0,
+        )
+    ]
     recorded = bq.jobs.recorded[-1].parameters
     assert {p["name"]: p["type"] for p in recorded} == {
-        "s": "STRING", "i": "INT64", "f": "FLOAT64", "b": "BOOL", "d": "DATE", "ts": "TIMESTAMP", "n": "STRING",
-        "a": "ARRAY<STRING>", "ai": "ARRAY<INT64>", "empty": "ARRAY<STRING>",
+        "s": "STRING",
+        "i": "INT64",
+        "f": "FLOAT64",
+        "b": "BOOL",
+        "d": "DATE",
+        "ts": "TIMESTAMP",
+        "n": "STRING",
+        "a": "ARRAY<STRING>",
+        "ai": "ARRAY<INT64>",
+        "empty": "ARRAY<STRING>",
     }
 
 
 def test_parameters_filter_rows_like_literals(store, bqc):
     names = ["page_view", "scroll"]
-    sql = (f"SELECT event_name, COUNT(*) FROM {T} WHERE _TABLE_SUFFIX BETWEEN @start AND @end "
-           "AND event_name IN UNNEST(@names) AND event_timestamp > @after GROUP BY 1")
-    params = [bigquery.ScalarQueryParameter("start", "STRING", "20201110"), bigquery.ScalarQueryParameter("end", "STRING", "20201220"),
-              bigquery.ArrayQueryParameter("names", "STRING", names), bigquery.ScalarQueryParameter("after", "INT64", 0)]
-    expected = duck(store, "SELECT event_name, COUNT(*) FROM events WHERE event_date BETWEEN '20201110' AND '20201220' "
-                           "AND event_name IN ('page_view', 'scroll') GROUP BY 1")
+    sql = (
+        f"SELECT event_name, COUNT(*) FROM {T} WHERE _TABLE_SUFFIX BETWEEN @start AND @end "
+        "AND event_name IN UNNEST(@names) AND event_timestamp > @after GROUP BY 1"
+    )
+    params = [
+        bigquery.ScalarQueryParameter("start", "STRING", "20201110"),
+        bigquery.ScalarQueryParameter("end", "STRING", "20201220"),
+        bigquery.ArrayQueryParameter("names", "STRING", names),
+        bigquery.ScalarQueryParameter("after", "INT64", 0),
+    ]
+    expected = duck(
+        store,
+        "SELECT event_name, COUNT(*) FROM events WHERE event_date BETWEEN '20201110' AND '20201220' "
+        "AND event_name IN ('page_view', 'scroll') GROUP BY 1",
+    )
     same(rows(bqc, sql, params), expected)
     with pytest.raises(gexc.BadRequest, match="Query parameter 'missing' not found"):
         rows(bqc, f"SELECT COUNT(*) FROM {T} WHERE event_name = @missing")
@@ -231,9 +278,15 @@ def test_wildcard_pruning_reads_and_bills_only_the_matching_days(store, bqc, bq)
     sql = f"SELECT event_name FROM {T} WHERE _TABLE_SUFFIX BETWEEN @a AND @b"
 
     def between(a: str, b: str) -> int:
-        return dry(bqc, sql, [bigquery.ScalarQueryParameter("a", "STRING", a), bigquery.ScalarQueryParameter("b", "STRING", b)])
+        return dry(
+            bqc, sql, [bigquery.ScalarQueryParameter("a", "STRING", a), bigquery.ScalarQueryParameter("b", "STRING", b)]
+        )
 
-    one, week, everything = between("20201203", "20201203"), between("20201201", "20201207"), dry(bqc, f"SELECT event_name FROM {T}")
+    one, week, everything = (
+        between("20201203", "20201203"),
+        between("20201201", "20201207"),
+        dry(bqc, f"SELECT event_name FROM {T}"),
+    )
     assert 0 < one < week < everything
     assert week == sum(between(f"2020120{d}", f"2020120{d}") for d in range(1, 8))
     # event_name is a STRING: 2 bytes + its UTF-8 length, per row.
@@ -242,7 +295,8 @@ def test_wildcard_pruning_reads_and_bills_only_the_matching_days(store, bqc, bq)
     assert dry(bqc, f"SELECT event_name FROM {T} WHERE (event_name != '' AND (_TABLE_SUFFIX = '20201203'))") == one
     # A filter on another column does not prune: every table is read.
     assert dry(bqc, f"SELECT event_name FROM {T} WHERE event_date = '20201203'") == everything + dry(
-        bqc, f"SELECT event_date FROM {T}")
+        bqc, f"SELECT event_date FROM {T}"
+    )
     assert bq.jobs.recorded[-1].dry_run
 
 
@@ -276,8 +330,11 @@ def test_intraday_tables_for_days_not_exported_yet(store, bq, bqc):
         f"SELECT event_name FROM {T} WHERE _TABLE_SUFFIX BETWEEN @start AND @end "
         f"UNION ALL SELECT event_name FROM `{DATASET}.events_intraday_*` WHERE _TABLE_SUFFIX IN UNNEST(@intraday))"
     )
-    params = [bigquery.ScalarQueryParameter("start", "STRING", "20210125"), bigquery.ScalarQueryParameter("end", "STRING", "20210131"),
-              bigquery.ArrayQueryParameter("intraday", "STRING", ["20210130", "20210131"])]
+    params = [
+        bigquery.ScalarQueryParameter("start", "STRING", "20210125"),
+        bigquery.ScalarQueryParameter("end", "STRING", "20210131"),
+        bigquery.ArrayQueryParameter("intraday", "STRING", ["20210130", "20210131"]),
+    ]
     assert rows(bqc, sql, params) == [(sum(per_day[f"202101{d}"] for d in range(25, 32)),)]
     # Reading both kinds of table of a day counts it twice, as it would in BigQuery.
     both = f"SELECT COUNT(*) FROM {T} WHERE _TABLE_SUFFIX IN ('20210129', 'intraday_20210129')"
@@ -293,15 +350,25 @@ def test_maximum_bytes_billed_is_enforced_with_bigquerys_error(bqc, bq):
     with pytest.raises(gexc.GoogleAPICallError) as info:
         rows(bqc, sql, maximum_bytes_billed=MIN_BILLED - 1)
     assert info.value.errors[0]["reason"] == "bytesBilledLimitExceeded"
-    assert f"Query exceeded limit for bytes billed: {MIN_BILLED - 1}. {MIN_BILLED} or higher required." in str(info.value)
+    assert f"Query exceeded limit for bytes billed: {MIN_BILLED - 1}. {MIN_BILLED} or higher required." in str(
+        info.value
+    )
     assert rows(bqc, f"SELECT COUNT(*) FROM ({sql})", maximum_bytes_billed=MIN_BILLED)[0][0] > 0
     job = bq.jobs.recorded[-1]
-    assert (job.maximum_bytes_billed, job.bytes_processed, job.bytes_billed, job.dry_run) == (MIN_BILLED, processed, MIN_BILLED, False)
+    assert (job.maximum_bytes_billed, job.bytes_processed, job.bytes_billed, job.dry_run) == (
+        MIN_BILLED,
+        processed,
+        MIN_BILLED,
+        False,
+    )
 
 
 def test_every_job_is_recorded(bqc, bq):
-    config = bigquery.QueryJobConfig(labels={"tool": "ga-goals", "report": "weekly"}, maximum_bytes_billed=10**9,
-                                     query_parameters=[bigquery.ScalarQueryParameter("n", "STRING", "scroll")])
+    config = bigquery.QueryJobConfig(
+        labels={"tool": "ga-goals", "report": "weekly"},
+        maximum_bytes_billed=10**9,
+        query_parameters=[bigquery.ScalarQueryParameter("n", "STRING", "scroll")],
+    )
     bqc.query(f"SELECT COUNT(*) FROM {T} WHERE event_name = @n", job_config=config).result()
     job = bq.jobs.recorded[-1]
     assert job.api == "jobs.insert" and not job.dry_run and job.error is None
@@ -339,7 +406,9 @@ def test_errors_are_bigquerys(bqc, bq):
         dry(bqc, f"SELECT 1 FROM `{DATASET}.events_20990101`")
     with pytest.raises(gexc.NotFound, match="Dataset"):
         list(bqc.list_tables(f"{PROJECT}.analytics_9"))
-    bq.faults.append(Fault("jobs.insert", 403, "accessDenied", "Access Denied: User does not have bigquery.jobs.create"))
+    bq.faults.append(
+        Fault("jobs.insert", 403, "accessDenied", "Access Denied: User does not have bigquery.jobs.create")
+    )
     with pytest.raises(gexc.Forbidden, match="bigquery.jobs.create") as info:
         rows(bqc, "SELECT 1")
     assert info.value.errors[0]["reason"] == "accessDenied"
@@ -378,11 +447,15 @@ def test_any_day_range_reads_and_bills_exactly_its_days(store, bqc, a, b):
     start, end = days[min(a, b)], days[max(a, b)]
     params = [bigquery.ScalarQueryParameter("s", "STRING", start), bigquery.ScalarQueryParameter("e", "STRING", end)]
     sql = f"SELECT COUNT(*), COUNT(DISTINCT user_pseudo_id) FROM {T} WHERE _TABLE_SUFFIX BETWEEN @s AND @e"
-    expected = duck(store, f"SELECT COUNT(*), COUNT(DISTINCT user_pseudo_id) FROM events WHERE event_date BETWEEN '{start}' AND '{end}'")
+    expected = duck(
+        store,
+        f"SELECT COUNT(*), COUNT(DISTINCT user_pseudo_id) FROM events WHERE event_date BETWEEN '{start}' AND '{end}'",
+    )
     assert rows(bqc, sql, params) == expected
     billed = store.connection.execute(
         "SELECT SUM(2 + strlen(user_pseudo_id)) FROM events WHERE event_date BETWEEN ? AND ? AND user_pseudo_id IS NOT NULL",
-        [start, end]).fetchone()[0]
+        [start, end],
+    ).fetchone()[0]
     assert dry(bqc, sql, params) == billed
 
 

@@ -60,7 +60,9 @@ class Catalog:
         """The distinct ``event_date`` values of the events, sorted."""
         cur = self.connection.cursor()
         try:
-            rows = cur.execute("SELECT DISTINCT event_date FROM events WHERE event_date IS NOT NULL ORDER BY 1").fetchall()
+            rows = cur.execute(
+                "SELECT DISTINCT event_date FROM events WHERE event_date IS NOT NULL ORDER BY 1"
+            ).fetchall()
         finally:
             cur.close()
         return [r[0] for r in rows]
@@ -113,4 +115,3 @@ def field_schema(name: str, t: Type) -> dict[str, Any]:
 def table_schema() -> dict[str, Any]:
     """The REST schema of every table of the export dataset."""
     return {"fields": [field_schema(name, t) for name, t in COLUMNS.items()]}
-

@@ -47,7 +47,12 @@ def field(name: str, t: DuckDBPyType) -> dict[str, Any]:
         inner["mode"] = "REPEATED"
         return inner
     if t.id == "struct":
-        return {"name": name, "type": "RECORD", "mode": "NULLABLE", "fields": [field(str(n), cast("DuckDBPyType", c)) for n, c in t.children]}
+        return {
+            "name": name,
+            "type": "RECORD",
+            "mode": "NULLABLE",
+            "fields": [field(str(n), cast("DuckDBPyType", c)) for n, c in t.children],
+        }
     kind = _SCALARS.get(t.id)
     if kind is None:
         raise ValueError(f"column {name}: no BigQuery type for DuckDB's {t}")
@@ -97,5 +102,7 @@ def cell(f: dict[str, Any], value: Any, int64_timestamps: bool = False) -> Any:
     return _scalar(f["type"], value, int64_timestamps)
 
 
-def rows(fields: list[dict[str, Any]], values: list[tuple[Any, ...]], int64_timestamps: bool = False) -> list[dict[str, Any]]:
+def rows(
+    fields: list[dict[str, Any]], values: list[tuple[Any, ...]], int64_timestamps: bool = False
+) -> list[dict[str, Any]]:
     return [{"f": [{"v": cell(f, v, int64_timestamps)} for f, v in zip(fields, row)]} for row in values]

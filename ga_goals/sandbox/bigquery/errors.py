@@ -33,7 +33,11 @@ class BigQueryHttpError(Exception):
 
     def error_proto(self) -> dict[str, Any]:
         """The ``ErrorProto`` of a job's ``status.errorResult``."""
-        return {"reason": self.reason, "message": self.message, "location": "query" if self.reason == "invalidQuery" else ""}
+        return {
+            "reason": self.reason,
+            "message": self.message,
+            "location": "query" if self.reason == "invalidQuery" else "",
+        }
 
     def body(self) -> dict[str, Any]:
         return {
@@ -57,5 +61,7 @@ def not_found(message: str) -> BigQueryHttpError:
 def bytes_billed_limit(limit: int, required: int) -> BigQueryHttpError:
     """BigQuery's own wording when ``maximumBytesBilled`` is below what the query would bill."""
     return BigQueryHttpError(
-        400, "bytesBilledLimitExceeded", f"Query exceeded limit for bytes billed: {limit}. {required} or higher required."
+        400,
+        "bytesBilledLimitExceeded",
+        f"Query exceeded limit for bytes billed: {limit}. {required} or higher required.",
     )

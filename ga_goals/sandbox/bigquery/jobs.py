@@ -59,7 +59,9 @@ class Job:
     def reference(self) -> dict[str, str]:
         return {"projectId": self.project, "jobId": self.job_id, "location": self.location}
 
-    def page(self, start: int, count: int | None, int64_timestamps: bool = False) -> tuple[list[dict[str, Any]], str | None]:
+    def page(
+        self, start: int, count: int | None, int64_timestamps: bool = False
+    ) -> tuple[list[dict[str, Any]], str | None]:
         """Rows ``start..start+count`` in REST form, and the page token of the next page (None at the end)."""
         end = len(self.values) if count is None else min(len(self.values), start + count)
         rows = encode.rows(self.schema["fields"], self.values[start:end], int64_timestamps)
@@ -120,12 +122,24 @@ class Jobs:
         with self._lock:
             return self._jobs.get(job_id)
 
-    def run(self, project: str, api: str, query: dict[str, Any], *, dry_run: bool, labels: dict[str, str], job_id: str | None,
-            location: str | None, configuration: dict[str, Any]) -> Job:
+    def run(
+        self,
+        project: str,
+        api: str,
+        query: dict[str, Any],
+        *,
+        dry_run: bool,
+        labels: dict[str, str],
+        job_id: str | None,
+        location: str | None,
+        configuration: dict[str, Any],
+    ) -> Job:
         """Run one query request (``query`` is ``configuration.query`` of jobs.insert, or the jobs.query body)."""
         raw_limit = query.get("maximumBytesBilled")
         if raw_limit not in (None, "") and not str(raw_limit).isdigit():
-            raise BigQueryHttpError(400, "invalid", f"Invalid value for maximumBytesBilled: {raw_limit!r} is not an int64")
+            raise BigQueryHttpError(
+                400, "invalid", f"Invalid value for maximumBytesBilled: {raw_limit!r} is not an int64"
+            )
         job = Job(
             job_id=job_id or f"sandbox_job_{next(self._ids):06d}",
             project=project,

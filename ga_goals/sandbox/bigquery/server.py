@@ -70,8 +70,15 @@ class BigQuerySandbox:
     client as ``ClientOptions(api_endpoint=...)``.
     """
 
-    def __init__(self, connection: duckdb.DuckDBPyConnection, dataset: str = "sandbox-project.analytics_100000001",
-                 *, location: str = "US", host: str = "127.0.0.1", port: int = 0) -> None:
+    def __init__(
+        self,
+        connection: duckdb.DuckDBPyConnection,
+        dataset: str = "sandbox-project.analytics_100000001",
+        *,
+        location: str = "US",
+        host: str = "127.0.0.1",
+        port: int = 0,
+    ) -> None:
         project, _, name = dataset.partition(".")
         if not project or not name or "." in name:
             raise ValueError(f"dataset must be written PROJECT.DATASET, not {dataset!r}")
@@ -130,7 +137,9 @@ class BigQuerySandbox:
                     raise BigQueryHttpError(fault.code, fault.reason, fault.message)
                 handler: Callable[..., dict[str, Any]] = getattr(self, "_" + rpc.replace(".", "_"))
                 return handler(query=query, body=body, **match.groupdict())
-        raise BigQueryHttpError(404, "notFound", f"Not found: {method} {path} (not served by the local BigQuery sandbox)")
+        raise BigQueryHttpError(
+            404, "notFound", f"Not found: {method} {path} (not served by the local BigQuery sandbox)"
+        )
 
     def _jobs_insert(self, project: str, query: dict[str, str], body: dict[str, Any]) -> dict[str, Any]:
         configuration = body.get("configuration") or {}
@@ -140,8 +149,16 @@ class BigQuerySandbox:
         reference = body.get("jobReference") or {}
         dry_run = bool(configuration.get("dryRun"))
         configuration = dict(configuration, jobType="QUERY")
-        job = self.jobs.run(project, "jobs.insert", q, dry_run=dry_run, labels=configuration.get("labels") or {},
-                            job_id=reference.get("jobId"), location=reference.get("location"), configuration=configuration)
+        job = self.jobs.run(
+            project,
+            "jobs.insert",
+            q,
+            dry_run=dry_run,
+            labels=configuration.get("labels") or {},
+            job_id=reference.get("jobId"),
+            location=reference.get("location"),
+            configuration=configuration,
+        )
         if dry_run and job.error is not None:
             raise job.error  # a dry run answers its error directly
         if not dry_run:
@@ -167,7 +184,9 @@ class BigQuerySandbox:
         if job.error is not None:
             raise job.error
         if job.expired:
-            raise not_found(f"Job {job.project}:{job.location}.{job.job_id}: its results expired (the sandbox keeps the latest)")
+            raise not_found(
+                f"Job {job.project}:{job.location}.{job.job_id}: its results expired (the sandbox keeps the latest)"
+            )
         start = int(query.get("pageToken") or query.get("startIndex") or 0)
         count = int(query["maxResults"]) if query.get("maxResults") not in (None, "") else None
         int64 = query.get("formatOptions.useInt64Timestamp", "").lower() == "true"
@@ -187,18 +206,33 @@ class BigQuerySandbox:
             out["pageToken"] = token
         return out
 
-    def _jobs_getQueryResults(self, project: str, job: str, query: dict[str, str], body: dict[str, Any]) -> dict[str, Any]:
+    def _jobs_getQueryResults(
+        self, project: str, job: str, query: dict[str, str], body: dict[str, Any]
+    ) -> dict[str, Any]:
         return self._results(self._job(project, job), query, "bigquery#getQueryResultsResponse")
 
     def _jobs_query(self, project: str, query: dict[str, str], body: dict[str, Any]) -> dict[str, Any]:
         dry_run = bool(body.get("dryRun"))
-        job = self.jobs.run(project, "jobs.query", body, dry_run=dry_run, labels=body.get("labels") or {}, job_id=None,
-                            location=body.get("location"), configuration={"query": dict(body), "jobType": "QUERY"})
+        job = self.jobs.run(
+            project,
+            "jobs.query",
+            body,
+            dry_run=dry_run,
+            labels=body.get("labels") or {},
+            job_id=None,
+            location=body.get("location"),
+            configuration={"query": dict(body), "jobType": "QUERY"},
+        )
         if job.error is not None:
             raise job.error
         if dry_run:
-            return {"kind": "bigquery#queryResponse", "jobComplete": True, "schema": job.schema,
-                    "totalBytesProcessed": str(job.bytes_processed), "cacheHit": False}
+            return {
+                "kind": "bigquery#queryResponse",
+                "jobComplete": True,
+                "schema": job.schema,
+                "totalBytesProcessed": str(job.bytes_processed),
+                "cacheHit": False,
+            }
         page = {"maxResults": str(body["maxResults"])} if body.get("maxResults") is not None else {}
         if (body.get("formatOptions") or {}).get("useInt64Timestamp"):
             page["formatOptions.useInt64Timestamp"] = "true"
@@ -230,8 +264,12 @@ class BigQuerySandbox:
             "kind": "bigquery#tableList",
             "totalItems": len(tables),
             "tables": [
-                {"kind": "bigquery#table", "id": f"{project}:{dataset}.{t.name}", "type": "TABLE",
-                 "tableReference": self._table_ref(project, dataset, t.name)}
+                {
+                    "kind": "bigquery#table",
+                    "id": f"{project}:{dataset}.{t.name}",
+                    "type": "TABLE",
+                    "tableReference": self._table_ref(project, dataset, t.name),
+                }
                 for t in page
             ],
         }
@@ -239,19 +277,31 @@ class BigQuerySandbox:
             out["nextPageToken"] = str(start + count)
         return out
 
-    def _tables_get(self, project: str, dataset: str, table: str, query: dict[str, str], body: dict[str, Any]) -> dict[str, Any]:
+    def _tables_get(
+        self, project: str, dataset: str, table: str, query: dict[str, str], body: dict[str, Any]
+    ) -> dict[str, Any]:
         if dataset == ANON_DATASET:
             job = self._anon_job(project, table)
-            return {"kind": "bigquery#table", "id": f"{project}:{dataset}.{table}", "type": "TABLE",
-                    "tableReference": self._table_ref(project, dataset, table), "schema": job.schema,
-                    "numRows": str(len(job.values))}
+            return {
+                "kind": "bigquery#table",
+                "id": f"{project}:{dataset}.{table}",
+                "type": "TABLE",
+                "tableReference": self._table_ref(project, dataset, table),
+                "schema": job.schema,
+                "numRows": str(len(job.values)),
+            }
         self._check_dataset(project, dataset)
         found = self.catalog.table(table)
         if found is None:
             raise not_found(f"Table {project}:{dataset}.{table}")
-        return {"kind": "bigquery#table", "id": f"{project}:{dataset}.{table}", "type": "TABLE",
-                "tableReference": self._table_ref(project, dataset, table), "schema": table_schema(),
-                "numRows": str(self.catalog.row_count(found.day))}
+        return {
+            "kind": "bigquery#table",
+            "id": f"{project}:{dataset}.{table}",
+            "type": "TABLE",
+            "tableReference": self._table_ref(project, dataset, table),
+            "schema": table_schema(),
+            "numRows": str(self.catalog.row_count(found.day)),
+        }
 
     def _anon_job(self, project: str, table: str) -> Job:
         job = self.jobs.get(table.removeprefix("anon_"))
@@ -259,13 +309,19 @@ class BigQuerySandbox:
             raise not_found(f"Table {project}:{ANON_DATASET}.{table}")
         return job
 
-    def _tabledata_list(self, project: str, dataset: str, table: str, query: dict[str, str], body: dict[str, Any]) -> dict[str, Any]:
+    def _tabledata_list(
+        self, project: str, dataset: str, table: str, query: dict[str, str], body: dict[str, Any]
+    ) -> dict[str, Any]:
         if dataset != ANON_DATASET:
             raise BigQueryHttpError(400, "invalid", "The local BigQuery sandbox lists the rows of query results only")
         job = self._anon_job(project, table)
         out = self._results(job, query, "bigquery#tableDataList")
-        return {"kind": "bigquery#tableDataList", "totalRows": out["totalRows"], "rows": out.get("rows", []),
-                **({"pageToken": out["pageToken"]} if "pageToken" in out else {})}
+        return {
+            "kind": "bigquery#tableDataList",
+            "totalRows": out["totalRows"],
+            "rows": out.get("rows", []),
+            **({"pageToken": out["pageToken"]} if "pageToken" in out else {}),
+        }
 
 
 def _handler(sandbox: BigQuerySandbox) -> type[BaseHTTPRequestHandler]:
@@ -290,7 +346,9 @@ def _handler(sandbox: BigQuerySandbox) -> type[BaseHTTPRequestHandler]:
                 status, answer = err.code, err.body()
             except Exception as e:  # noqa: BLE001 (a bug here: answer it instead of dropping the connection)
                 # A reason the client does not retry, so the failure shows at once.
-                err = BigQueryHttpError(500, "sandboxError", f"The local BigQuery sandbox failed: {type(e).__name__}: {e}")
+                err = BigQueryHttpError(
+                    500, "sandboxError", f"The local BigQuery sandbox failed: {type(e).__name__}: {e}"
+                )
                 status, answer = err.code, err.body()
             data = json.dumps(answer).encode()
             self.send_response(status)
@@ -309,8 +367,9 @@ def _handler(sandbox: BigQuerySandbox) -> type[BaseHTTPRequestHandler]:
 
 
 @contextmanager
-def serve_bigquery(connection: duckdb.DuckDBPyConnection, dataset: str = "sandbox-project.analytics_100000001",
-                   **kwargs: Any) -> Iterator[BigQuerySandbox]:
+def serve_bigquery(
+    connection: duckdb.DuckDBPyConnection, dataset: str = "sandbox-project.analytics_100000001", **kwargs: Any
+) -> Iterator[BigQuerySandbox]:
     """Run a :class:`BigQuerySandbox` on a free loopback port for the ``with`` block."""
     sandbox = BigQuerySandbox(connection, dataset, **kwargs).start()
     try:

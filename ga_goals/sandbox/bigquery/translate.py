@@ -156,7 +156,10 @@ def _prune(
         return candidates
     values = ", ".join(f"({quote_literal(sfx)})" for _, sfx in candidates)
     try:
-        keep = {r[0] for r in con.execute(f"SELECT {SUFFIX} FROM (VALUES {values}) AS s({SUFFIX}) WHERE {condition}").fetchall()}
+        keep = {
+            r[0]
+            for r in con.execute(f"SELECT {SUFFIX} FROM (VALUES {values}) AS s({SUFFIX}) WHERE {condition}").fetchall()
+        }
     except duckdb.Error as e:
         raise invalid_query(f"Cannot evaluate the _TABLE_SUFFIX filter: {e}") from None
     return [(t, sfx) for t, sfx in candidates if sfx in keep]
@@ -177,7 +180,11 @@ def _table_sql(read: list[tuple[TableName, str]], wildcard: bool) -> str:
 
 
 def _replace_tables(
-    tree: exp.Expression, tables: list[exp.Table], catalog: Catalog, default_project: str, con: duckdb.DuckDBPyConnection
+    tree: exp.Expression,
+    tables: list[exp.Table],
+    catalog: Catalog,
+    default_project: str,
+    con: duckdb.DuckDBPyConnection,
 ) -> list[TableName]:
     read_all: list[TableName] = []
     for table in tables:
@@ -218,7 +225,9 @@ def _rewrite_functions(tree: exp.Expression) -> None:
         value = inner.this if isinstance(inner, exp.Order) else inner
         new: exp.Expression = exp.ArrayAgg(this=inner.copy())
         if ignore_nulls:
-            new = exp.Filter(this=new, expression=exp.Where(this=exp.Not(this=exp.Is(this=value.copy(), expression=exp.Null()))))
+            new = exp.Filter(
+                this=new, expression=exp.Where(this=exp.Not(this=exp.Is(this=value.copy(), expression=exp.Null())))
+            )
         if limit is not None:
             new = exp.Anonymous(this="LIST_SLICE", expressions=[new, exp.Literal.number(1), limit.copy()])
         (wrapper or agg).replace(new)
@@ -226,7 +235,14 @@ def _rewrite_functions(tree: exp.Expression) -> None:
         arg = node.this or node.expressions[0]
         if isinstance(arg, exp.JSONFormat) and arg.this is not None:
             arg = arg.this  # a fingerprint of the JSON text of x: hash x itself (no JSON text per row)
-        node.replace(exp.cast(exp.Mod(this=exp.Anonymous(this="HASH", expressions=[arg.copy()]), expression=exp.Literal.number(2**63 - 1)), "BIGINT"))
+        node.replace(
+            exp.cast(
+                exp.Mod(
+                    this=exp.Anonymous(this="HASH", expressions=[arg.copy()]), expression=exp.Literal.number(2**63 - 1)
+                ),
+                "BIGINT",
+            )
+        )
 
 
 def _first_match(node: exp.Subquery) -> str | None:
@@ -242,20 +258,37 @@ def _first_match(node: exp.Subquery) -> str | None:
     unnest = source.this if isinstance(source, exp.From) else None
     limit = select.args.get("limit")
     order = select.args.get("order")
-    if not isinstance(unnest, exp.Unnest) or len(unnest.expressions) != 1 or not isinstance(unnest.args.get("offset"), exp.Identifier):
+    if (
+        not isinstance(unnest, exp.Unnest)
+        or len(unnest.expressions) != 1
+        or not isinstance(unnest.args.get("offset"), exp.Identifier)
+    ):
         return None
     alias = unnest.args.get("alias")
     columns = alias.columns if isinstance(alias, exp.TableAlias) else []
-    if len(columns) != 1 or not isinstance(limit, exp.Limit) or str(limit.expression) != "1" or not isinstance(order, exp.Order):
+    if (
+        len(columns) != 1
+        or not isinstance(limit, exp.Limit)
+        or str(limit.expression) != "1"
+        or not isinstance(order, exp.Order)
+    ):
         return None
     offset = unnest.args["offset"].name.lower()
     ordered = order.expressions
-    if len(ordered) != 1 or ordered[0].args.get("desc") or not isinstance(ordered[0].this, exp.Column) or ordered[0].this.name.lower() != offset:
+    if (
+        len(ordered) != 1
+        or ordered[0].args.get("desc")
+        or not isinstance(ordered[0].this, exp.Column)
+        or ordered[0].this.name.lower() != offset
+    ):
         return None
     value = select.expressions[0]
     where = select.args.get("where")
     parts = [value] + ([where.this] if where is not None else [])
-    if any(p.find(exp.Query) or p.find(exp.AggFunc) or any(c.name.lower() == offset for c in p.find_all(exp.Column)) for p in parts):
+    if any(
+        p.find(exp.Query) or p.find(exp.AggFunc) or any(c.name.lower() == offset for c in p.find_all(exp.Column))
+        for p in parts
+    ):
         return None
     var = columns[0].name
     array = unnest.expressions[0].sql(dialect="duckdb")
