@@ -1,0 +1,96 @@
+"""The BigQuery funnel SQL (compile_funnel, dialect="bigquery") run through BigQueryRunner on the
+local endpoint gives run_funnel's counts on the same events.
+
+This compares counts only (users and continued per step, per breakdown value), not the SQL.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from ga_goals.bigquery import BigQueryRunner, Query
+from ga_goals.events import EventStore
+from ga_goals.events.generator import generate
+from ga_goals.funnels.sql import compile_funnel, run_funnel
+from ga_goals.model.tracking_plan import StepFilter
+from ga_goals.plan_file import load_plan
+from tests.bigquery.local import DATASET, local_bigquery, sample_store
+from tests.conftest import CONFIGS
+from tests.funnels.engines import funnel, step
+
+START, END = date(2024, 3, 4), date(2024, 3, 8)
+
+
+@pytest.fixture(scope="module")
+def generated():
+    store = EventStore()
+    generate(store, START, END, users=250, seed=11)
+    with local_bigquery(store) as bq:
+        yield store, BigQueryRunner(DATASET, endpoint=bq.endpoint)
+    store.close()
+
+
+def counts(runner: BigQueryRunner, store: EventStore, f, start: date, end: date, breakdown: str | None):
+    compiled = compile_funnel(f, start, end, breakdown=breakdown, dialect="bigquery", table=DATASET)
+    n = compiled.steps
+    on_bigquery = {}
+    for row in runner.run(Query(compiled.sql)).rows:
+        key = None if row[1] else str(row[0])
+        on_bigquery[key] = (
+            tuple(int(x or 0) for x in row[2 : 2 + n]),
+            tuple(int(x or 0) for x in row[2 + n : 2 + 2 * n]),
+        )
+    expected = run_funnel(store, f, start, end, breakdown)
+    in_duckdb = {None: (expected.total.users, expected.total.continued)}
+    in_duckdb.update({r.breakdown: (r.users, r.continued) for r in expected.rows})
+    return on_bigquery, in_duckdb
+
+
+PLAN = load_plan(CONFIGS / "shop.yaml")
+
+
+@pytest.mark.parametrize("name", sorted(PLAN.funnels))
+@pytest.mark.parametrize("breakdown", [None, "deviceCategory", "sessionDefaultChannelGroup"])
+def test_shop_funnels_count_the_same_on_bigquery(generated, name, breakdown):
+    store, runner = generated
+    on_bigquery, in_duckdb = counts(runner, store, PLAN.funnels[name], START, END, breakdown)
+    assert on_bigquery == in_duckdb
+    assert on_bigquery[None][0][0] > 0
+
+
+def test_filters_windows_and_directly_followed_count_the_same(generated):
+    store, runner = generated
+    f = funnel(
+        step("view_item"),
+        step("add_to_cart", direct=True),
+        step("begin_checkout", within=3600),
+        step("purchase", StepFilter(parameter="value", op="greater_than", value=0)),
+    )
+    on_bigquery, in_duckdb = counts(runner, store, f, START, END, None)
+    assert on_bigquery == in_duckdb
+
+
+def test_real_export_rows_count_the_same():
+    store = sample_store()
+    loc = "page_location"
+    funnels = [
+        funnel("session_start", "page_view", "scroll", open=True),
+        funnel(
+            step("page_view", StepFilter(loc, "starts_with", "HTTPS://SHOP.", case_sensitive=False)),
+            step("page_view", StepFilter(loc, "contains", "Apparel")),
+            step(
+                "page_view",
+                StepFilter(loc, "matches", ".*/Google\\+Redesign/.*"),
+                StepFilter(loc, "ends_with", "/basket.html", negated=True),
+            ),
+            step("scroll", StepFilter("page_title", "in", ("Home", "Apparel | Google Merchandise Store"))),
+        ),
+    ]
+    with local_bigquery(store) as bq:
+        runner = BigQueryRunner(DATASET, endpoint=bq.endpoint)
+        for f in funnels:
+            on_bigquery, in_duckdb = counts(runner, store, f, date(2020, 11, 1), date(2021, 1, 31), "deviceCategory")
+            assert on_bigquery == in_duckdb and on_bigquery[None][0][1] > 0
+    store.close()
