@@ -236,9 +236,13 @@ class BigQueryRunner:
                 "fewer days."
             )
 
-    def run(self, query: Query) -> QueryResult:
-        """Dry-run ``query``, refuse it above the cap, then run it and return its rows."""
-        processed = self.dry_run(query)
+    def run(self, query: Query, *, processed: int | None = None) -> QueryResult:
+        """Dry-run ``query``, refuse it above the cap, then run it and return its rows.
+
+        ``processed``: the bytes of a dry run the caller already made (then none is made again).
+        """
+        if processed is None:
+            processed = self.dry_run(query)
         self.check_cap(processed)
         timeout_ms = int(self.job_timeout * 1000)
         # Set only when capped: the client sends an explicit None as the string "None".

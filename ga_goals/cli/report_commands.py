@@ -185,7 +185,7 @@ def engine_from_options(
 ):
     """The report source the options and the plan's `source:` block choose (options win)."""
     from ga_goals.sources.base import EngineOptions
-    from ga_goals.sources.cost import parse_bytes
+    from ga_goals.bigquery.cost import parse_bytes
 
     planned = getattr(tracking_plan, "source_options", None) or {}
     chosen = engine or ("duckdb" if events_paths else "bigquery" if dataset else planned.get("engine") or "data-api")

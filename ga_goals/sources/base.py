@@ -122,11 +122,12 @@ class SourceUsage:
             return f"{n} Data API call{'s' if n != 1 else ''}, {number(tokens)} quota tokens ({self.description})"
         text = f"{n} {'BigQuery' if self.engine == 'bigquery' else 'DuckDB'} quer{'ies' if n != 1 else 'y'} over {self.description}"
         if self.bytes_processed is not None:
-            from ga_goals.sources.cost import human_bytes, on_demand_cost
+            from ga_goals.bigquery.cost import TIB, USD_PER_TIB, format_usd, human_size
 
-            text += f", {human_bytes(self.bytes_processed)} processed"
+            text += f", {human_size(self.bytes_processed)} processed"
             if self.bytes_billed is not None:
-                text += f" ({human_bytes(self.bytes_billed)} billed, about {on_demand_cost(self.bytes_billed)})"
+                usd = self.bytes_billed / TIB * USD_PER_TIB
+                text += f" ({human_size(self.bytes_billed)} billed, about {format_usd(usd)} on demand)"
         return text
 
 
