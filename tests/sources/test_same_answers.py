@@ -1,0 +1,223 @@
+"""Same answers on every engine: the sandbox's Data API (through the real GA4 clients), DuckDB on
+export files read in place, and BigQuery SQL (through the real BigQuery client against the local
+endpoint), on generated shop traffic and on the real GA4 export rows."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass, replace
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from ga_goals.events import EventStore
+from ga_goals.funnels import run_funnel
+from ga_goals.funnels.sql import compile_funnel, result_from_rows
+from ga_goals.manager import Connection, Manager
+from ga_goals.model.tracking_plan import Funnel, FunnelStep, StepFilter
+from ga_goals.plan_file import load_plan
+from ga_goals.reports.build import build_report
+from ga_goals.sandbox.bigquery import serve_bigquery
+from ga_goals.sources.base import EngineOptions
+from ga_goals.sources.bigquery_engine import BigQueryEngine
+from ga_goals.sources.export import ExportSource, duckdb_files_engine
+from tests.conftest import CONFIGS, GA4_DATA
+
+DATASET = "ga-goals-test.analytics_100000001"
+SECTIONS = ("site", "funnels", "key_events", "micro_macro", "alerts")
+
+
+@dataclass
+class Shop:
+    plan: Any
+    folder: Path
+    store: EventStore
+    data_api: dict[str, Any]
+    today: date
+    time_zone: str
+
+
+@pytest.fixture(scope="module")
+def shop(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Shop]:
+    """The shop plan synced to a sandbox with generated traffic, its weekly report from the Data
+    API, and the same property's events as daily export files (created events included)."""
+    base = tmp_path_factory.mktemp("same-answers")
+    plan = load_plan(CONFIGS / "shop.yaml", env={})
+    with Manager(Connection(sandbox=True, sandbox_dir=base / "sandbox")) as manager:
+        manager.sync(plan, apply=True)
+        [report] = manager.reports(plan, ["weekly"])
+        server = manager._sandbox()
+        state = server.store.load("100000001")
+        files = server.data.events.export("100000001", state, base / "export", time_zone=report.period.time_zone)
+    assert len(files) >= 50
+    store = EventStore()
+    store.load_parquet(str(base / "export" / "*.parquet"))
+    yield Shop(plan, base / "export", store, report.to_json(), report.period.end + timedelta(days=1), report.period.time_zone)
+    store.close()
+
+
+def _sections(report: Any) -> dict[str, Any]:
+    data = report.to_json()
+    return {k: data[k] for k in SECTIONS}
+
+
+def _expected(shop: Shop) -> dict[str, Any]:
+    return {k: shop.data_api[k] for k in SECTIONS}
+
+
+def test_duckdb_on_export_files_gives_the_data_api_report(shop: Shop):
+    source = ExportSource(duckdb_files_engine([str(shop.folder)]), property="properties/100000001", time_zone=shop.time_zone)
+    with source:
+        report = build_report(shop.plan, "weekly", source, today=shop.today)
+    assert _sections(report) == _expected(shop)
+    assert report.source is not None and report.source.engine == "duckdb"
+    assert report.source.calls == {"query": 2 * (2 + len(shop.plan.reports["weekly"].funnels or shop.plan.funnels))}
+
+
+def test_bigquery_gives_the_data_api_report(shop: Shop):
+    estimates: list[tuple[int, int, int | None]] = []
+    with serve_bigquery(shop.store.connection, DATASET) as bq:
+        options = EngineOptions(engine="bigquery", dataset=DATASET, endpoint=bq.endpoint)
+        engine = BigQueryEngine.from_options(options, on_estimate=lambda *a: estimates.append(a))
+        with ExportSource(engine, property="properties/100000001", time_zone=shop.time_zone) as source:
+            report = build_report(shop.plan, "weekly", source, today=shop.today)
+        jobs = bq.jobs.recorded()
+    assert _sections(report) == _expected(shop)
+    # every query dry-run first, the estimate said before any ran, then run with the cap and labels
+    [(queries, processed, cap)] = estimates
+    assert queries == report.source.calls["query"] and cap == 10 * 2**30
+    assert report.source.bytes_processed == processed > 0
+    dry = [j for j in jobs if j.dry_run]
+    real = [j for j in jobs if not j.dry_run]
+    assert len(dry) == len(real) == queries
+    assert all(j.labels.get("tool") == "ga-goals" for j in real)
+    assert all(str(j.maximum_bytes_billed) == str(cap) for j in real)
+    # plan values travel as parameters, never in the SQL text
+    assert all("'purchase'" not in j.sql and "'add_to_cart'" not in j.sql for j in real)
+
+
+# -- funnels of every kind on the real export rows ---------------------------------------------------
+
+SAMPLE_START, SAMPLE_END = date(2020, 11, 1), date(2021, 1, 31)
+
+
+def _step(event: str, *filters: StepFilter, within: float | None = None, direct: bool = False) -> FunnelStep:
+    return FunnelStep(name=event, event=event, filters=filters, within_seconds=within, directly_followed=direct)
+
+
+FUNNELS = {
+    "closed": Funnel("closed", "", (_step("session_start"), _step("view_item"), _step("add_to_cart"), _step("begin_checkout"))),
+    "open": Funnel("open", "", (_step("page_view"), _step("view_item"), _step("add_to_cart")), open=True),
+    "windows": Funnel("windows", "", (_step("page_view"), _step("view_item", within=60), _step("add_to_cart", within=3600))),
+    "open_windows": Funnel("open_windows", "", (_step("page_view"), _step("view_item", within=300)), open=True),
+    "direct": Funnel("direct", "", (_step("session_start"), _step("page_view", direct=True), _step("view_item"))),
+    "filters": Funnel(
+        "filters",
+        "",
+        (
+            _step("page_view", StepFilter("page_title", "contains", "Google", case_sensitive=False)),
+            _step("view_item", StepFilter("engagement_time_msec", "greater_than", 0), StepFilter("page_location", "matches", ".*shop.*")),
+        ),
+    ),
+    "same_event": Funnel("same_event", "", (_step("page_view"), _step("page_view"), _step("page_view"))),
+}
+BREAKDOWNS = (None, "deviceCategory", "sessionSourceMedium", "customEvent:page_title")
+
+
+@pytest.fixture(scope="module")
+def sample(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[EventStore, Path]]:
+    store = EventStore()
+    store.load_jsonl(GA4_DATA / "export-sample-events.jsonl")
+    folder = tmp_path_factory.mktemp("sample-export")
+    for (day,) in store.connection.execute("SELECT DISTINCT event_date FROM events").fetchall():
+        columns = "* EXCLUDE (_row_hash)"
+        store.connection.execute(
+            f"COPY (SELECT {columns} FROM events WHERE event_date = '{day}') TO '{folder / f'events_{day}.parquet'}' (FORMAT parquet)"
+        )
+    yield store, folder
+    store.close()
+
+
+@pytest.mark.parametrize("breakdown", BREAKDOWNS)
+@pytest.mark.parametrize("name", sorted(FUNNELS))
+def test_funnels_agree_on_the_real_export_rows(sample, name: str, breakdown: str | None):
+    store, folder = sample
+    funnel = replace(FUNNELS[name], breakdown=breakdown)
+    # DuckDB on the stored table, both plans
+    expected = run_funnel(store, funnel, SAMPLE_START, SAMPLE_END, breakdown)
+    assert run_funnel(store, funnel, SAMPLE_START, SAMPLE_END, breakdown, guarded=True) == expected
+    assert expected.users[0] > 0
+    # DuckDB on the export files read in place
+    engine = duckdb_files_engine([str(folder)])
+    try:
+        relation = engine._relation_for(SAMPLE_START, SAMPLE_END)
+        on_files = run_funnel(engine.connection, funnel, SAMPLE_START, SAMPLE_END, breakdown, table=relation)
+    finally:
+        engine.close()
+    assert (on_files.total, on_files.rows) == (expected.total, expected.rows)
+
+
+def test_bigquery_sql_agrees_on_the_real_export_rows(sample):
+    """Every funnel and breakdown above as BigQuery SQL through the real client (one endpoint)."""
+    from ga_goals.bigquery.query import Query, Typed
+    from ga_goals.bigquery.runner import BigQueryRunner
+
+    store, _folder = sample
+    with serve_bigquery(store.connection, DATASET) as bq:
+        runner = BigQueryRunner(DATASET, endpoint=bq.endpoint)
+        for name, base in sorted(FUNNELS.items()):
+            for breakdown in BREAKDOWNS:
+                funnel = replace(base, breakdown=breakdown)
+                compiled = compile_funnel(funnel, SAMPLE_START, SAMPLE_END, breakdown=breakdown, dialect="bigquery", table=DATASET)
+                query = Query(compiled.sql, {p.name: Typed(p.type, p.value) for p in compiled.parameters})
+                rows = runner.run(query).rows
+                got = result_from_rows(funnel, SAMPLE_START, SAMPLE_END, breakdown, rows)
+                expected = run_funnel(store, funnel, SAMPLE_START, SAMPLE_END, breakdown)
+                assert (got.total, got.rows) == (expected.total, expected.rows), (name, breakdown)
+
+
+def test_the_sandbox_funnel_report_agrees_on_the_real_export_rows(sample, tmp_path: Path):
+    """The same funnels as RunFunnelReport requests (the gateway's request shapes) to a sandbox
+    holding the sample rows."""
+    from ga_goals.ga4 import Target
+    from ga_goals.ga4.data import DataGateway
+    from ga_goals.sandbox.server import SandboxServer
+
+    store, _folder = sample
+
+    @dataclass(frozen=True)
+    class Span:
+        name: str
+        start: date
+        end: date
+
+    rows_file = tmp_path / "rows.jsonl"
+    rows_file.write_text((GA4_DATA / "export-sample-events.jsonl").read_text())
+    server = SandboxServer(tmp_path / "sandbox")
+    server.start()
+    try:
+        server.store.ensure_property("100000007")
+        server.data.events.load("100000007", [rows_file], replace=True)
+        with DataGateway(Target("properties/100000007", sandbox_address=server.address, timeout=30)) as gateway:
+            for name, base in sorted(FUNNELS.items()):
+                for breakdown in (None, "deviceCategory"):
+                    funnel = replace(base, breakdown=breakdown)
+                    table = gateway.run_funnel(funnel, [Span("all", SAMPLE_START, SAMPLE_END)])
+                    expected = run_funnel(store, funnel, SAMPLE_START, SAMPLE_END, breakdown)
+                    assert table.users("all") == list(expected.users), (name, breakdown)
+                    for row in expected.rows:
+                        assert table.users("all", breakdown=row.breakdown) == list(row.users), (name, row.breakdown)
+    finally:
+        server.stop()
+
+
+def test_the_engines_answer_in_the_same_types(shop: Shop):
+    """A report cannot tell its engines apart: the JSON of the DuckDB report has the Data API's keys."""
+    source = ExportSource(duckdb_files_engine([str(shop.folder)]), property="properties/100000001", time_zone=shop.time_zone)
+    with source:
+        report = build_report(shop.plan, "weekly", source, today=shop.today)
+    data = json.loads(json.dumps(report.to_json()))
+    assert set(data) == set(shop.data_api)
