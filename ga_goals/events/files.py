@@ -174,7 +174,8 @@ class ExportFiles:
             schemas = _parquet_schemas(con, parquet)
             for file in parquet:
                 _check_required(file, schemas[file.path].columns, "columns")
-            _parquet_union(con, parquet, schemas)  # files whose types cannot be unified fail here
+            union = _parquet_union(con, parquet, schemas)  # files whose types cannot be unified fail here
+            _check_shapes(parquet, union)
         for file in files:
             if file.format == "json":
                 _check_required(file, _json_keys(con, file), "fields")
@@ -190,7 +191,8 @@ class ExportFiles:
         except duckdb.Error as exc:
             raise ExportFilesError(f"{_where(files)}: cannot read the files: {_first_line(exc)}") from exc
         if not inside:
-            held = "no events" if first is None else f"events of {_days_text([_parse(first), _parse(last)], span=True)}"
+            bounds = [d for d in (_parse(first or ""), _parse(last or "")) if d]
+            held = "no events" if first is None else f"events of {_days_text(bounds, span=True)}"
             raise ExportFilesError(
                 f"{_where(files)}: no event of {_days_text([start, end], span=True)} in the files (they hold {held}): "
                 "pass the files of that period or report on a period they cover"
@@ -392,7 +394,7 @@ def _parquet_scan(files: Sequence[ExportFile], union: _ParquetUnion, *, stored: 
 def _json_sql(files: Sequence[ExportFile]) -> str:
     source = (
         f"(SELECT json AS j, filename FROM read_json_objects({_file_list(files)}, "
-        "format = 'newline_delimited', filename = true))"
+        "format = 'newline_delimited', filename = true, hive_partitioning = false))"
     )
     return json_rows_sql(source, order_column=None, date_fallback=_file_day_sql(files, "filename"))
 
@@ -549,6 +551,22 @@ def _json_keys(con: duckdb.DuckDBPyConnection, file: ExportFile, lines: int = 10
             "export with --destination_format NEWLINE_DELIMITED_JSON or leave the file out"
         ) from exc
     return frozenset(row[0] or []) if row else frozenset()
+
+
+def _check_shapes(files: Sequence[ExportFile], union: _ParquetUnion) -> None:
+    """A record where the export has a record, a list where it has a list (other casts are safe)."""
+    for name, expected in COLUMNS.items():
+        actual = union.types.get(name)
+        if actual is None:
+            continue
+        shape = "a list" if actual.endswith("]") else "a record" if actual.startswith("STRUCT") else "a value"
+        wanted = "a list" if isinstance(expected, list) else "a record" if isinstance(expected, dict) else "a value"
+        if shape != wanted:
+            raise ExportFilesError(
+                f"{_where(files)}: column {name} is {shape} ({actual}) where "
+                f"GA4 exports have {wanted}: the files must be GA4 BigQuery export rows, e.g. from "
+                "`bq extract --destination_format PARQUET`"
+            )
 
 
 def _check_required(file: ExportFile, columns: frozenset[str], what: str) -> None:

@@ -258,7 +258,12 @@ def test_the_relation_has_every_export_column_with_the_schema_types(writer):
 def test_a_query_decodes_only_the_columns_it_reads(writer):
     """Projection pushdown survives the casts, for one vintage and for mixed ones (typed casts of structs included)."""
     mixed_vintages(writer)
-    for paths in ([writer.root / "vintages" / "events_20201101.parquet"], [writer.root / "vintages"]):
+    hive_by_copy(writer)  # files without event_date: the day comes from a join on the file name
+    for paths in (
+        [writer.root / "vintages" / "events_20201101.parquet"],
+        [writer.root / "vintages"],
+        [writer.root / "hive"],
+    ):
         relation = ExportFiles.resolve(paths).relation_sql(FIRST, LAST)
         with duckdb.connect() as con:
             plan = con.execute(
@@ -266,11 +271,11 @@ def test_a_query_decodes_only_the_columns_it_reads(writer):
                 f"FROM {relation} AS t WHERE event_name = 'page_view'"
             ).fetchone()[1]
         scans = [node for node in _nodes(json.loads(plan)) if "PARQUET" in node.get("name", "")]
-        assert len(scans) == 1
+        assert len(scans) == 1, paths
         projections = scans[0]["extra_info"]["Projections"]
         read_columns = set(projections) if isinstance(projections, list) else set(re.split(r"[\s,]+", projections))
         assert {"user_pseudo_id", "event_timestamp"} <= read_columns
-        assert read_columns <= {"user_pseudo_id", "event_timestamp", "event_name", "event_date"}, read_columns
+        assert read_columns <= {"user_pseudo_id", "event_timestamp", "event_name", "event_date", "filename"}
 
 
 def _nodes(plan: list | dict) -> list[dict]:
@@ -548,3 +553,53 @@ def test_the_docs_list_the_recognised_layouts(tmp_path):
     # every file is read but the intraday tables of 2024-03-02 (no daily file that day: both read)
     assert names == sorted(p for p, _, _ in LAYOUTS)
     assert "bq extract" in text and "--destination_format PARQUET" in text
+
+
+def test_a_column_of_another_shape_is_refused(tmp_path):
+    other = tmp_path / "events_20201101.parquet"
+    with duckdb.connect() as con:
+        con.execute(
+            "COPY (SELECT '20201101' AS event_date, 1604192073036492 AS event_timestamp, 'page_view' AS event_name, "
+            f"'u' AS user_pseudo_id, '[]' AS event_params, ['x'] AS device) TO '{other}' (FORMAT parquet)"
+        )
+    assert check_error([other]) == (
+        f"{other}: column event_params is a value (VARCHAR) where GA4 exports have a list: the files must be GA4 "
+        "BigQuery export rows, e.g. from `bq extract --destination_format PARQUET`"
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# event_date: as stored, else the day of the file, else the UTC date of the timestamp
+
+#: 2020-11-01 23:30 UTC: the UTC date is the 1st, a property in UTC+1 exports it on the 2nd.
+LATE = 1604273400000000
+
+
+def test_rows_without_event_date_take_the_day_of_their_file(tmp_path):
+    row = {"event_timestamp": str(LATE), "event_name": "page_view", "user_pseudo_id": "u"}
+    text = json.dumps(row) + "\n"
+    for relative in ("events_20201102.jsonl", "event_date=2020-11-02/part.ndjson", "loose/part.json"):
+        (tmp_path / relative).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / relative).write_text(text)
+    with duckdb.connect() as con:
+        for relative in ("events_20201102.parquet", "event_date=20201102/part.parquet", "loose/part.parquet"):
+            (tmp_path / relative).parent.mkdir(parents=True, exist_ok=True)
+            con.execute(
+                f"COPY (SELECT {LATE} AS event_timestamp, 'page_view' AS event_name, 'u' AS user_pseudo_id) "
+                f"TO '{tmp_path / relative}' (FORMAT parquet)"
+            )
+        files = ExportFiles.resolve([tmp_path])
+        relation = files.relation_sql(date(2020, 11, 1), date(2020, 11, 2))
+        got = sorted(con.execute(f"SELECT event_date, count(*) FROM {relation} AS t GROUP BY 1").fetchall())
+    # four files of known day (the 2nd), two of unknown day (the timestamp's UTC date: the 1st)
+    assert got == [("20201101", 2), ("20201102", 4)]
+
+
+def test_a_stored_event_date_wins_over_the_file_name(tmp_path, writer):
+    # a daily file whose rows say another day (a renamed file): the rows say which day they are
+    writer.parquet("renamed/events_20201105.parquet", FIRST, FIRST)
+    files = ExportFiles.resolve([writer.root / "renamed"])
+    assert files.files[0].day == date(2020, 11, 5)
+    with duckdb.connect() as con:
+        assert con.execute(f"SELECT count(*) FROM {files.relation_sql(FIRST, date(2020, 11, 5))} AS t").fetchone()[0] > 0
+        assert con.execute(f"SELECT count(*) FROM {files.relation_sql(date(2020, 11, 5), date(2020, 11, 5))} AS t").fetchone()[0] == 0
