@@ -8,11 +8,13 @@ they are (nothing is loaded into a database first), exposing every column of
 :data:`ga_goals.events.schema.COLUMNS` with the schema's types:
 
 * Parquet files are read by one ``read_parquet([...])``, with ``union_by_name=true`` when
-  their schemas differ, so files of different export vintages read together (a column or struct
-  field a file lacks is NULL), and every column is cast to the schema's type. A cast to the type a column already has is free,
-  and DuckDB drops the columns a query does not use before the scan, so a query reading three
-  columns decodes three columns; a filter on ``event_date`` reaches the scan too (row groups
-  outside the period are skipped) when the files carry ``event_date`` as a string, as exports do.
+  their schemas differ, so files of different export vintages read together (a column or
+  struct field a file lacks is NULL), and every column is cast to the schema's type. A cast to
+  the type a column already has is free, and DuckDB drops the columns a query does not use
+  before the scan, so a query reading three columns decodes three columns; a filter on
+  ``event_date`` reaches the scan too (row groups outside the period are skipped) when the
+  files carry ``event_date`` as a string, as exports do (``YYYYMMDD``; such a value is taken as
+  stored).
 * JSON lines (optionally gzipped) go through the store's normalisation rules
   (:mod:`ga_goals.events.normalise`): INT64 written as strings, ``"ecommerce": "null"``, a
   missing ``event_date``.
@@ -25,7 +27,9 @@ hold the same events); a file of unknown day always, its rows filtered by ``even
 
 :meth:`ExportFiles.check` finds what would make the report wrong or fail (files that are not GA4
 export rows, unreadable files, no file for the period) from schemas and metadata, before any
-report query runs, and says how to fix it in one line (:class:`ExportFilesError`).
+report query runs, and says how to fix it in one line (:class:`ExportFilesError`); paths that
+give no file (missing, empty, a glob that matches nothing, a folder without export files) are
+refused earlier, by :meth:`ExportFiles.resolve`.
 """
 
 from __future__ import annotations
@@ -223,8 +227,6 @@ def _format_of(path: Path) -> Format | None:
         )
     if name.endswith(".gz"):
         name = name[:-3]
-        if name.endswith(".parquet"):
-            return None
     for suffix, fmt in SUFFIXES.items():
         if name.endswith(suffix):
             return fmt
@@ -258,7 +260,7 @@ def _day_of(path: Path) -> tuple[date | None, bool]:
 
 def _expand(text: str) -> list[Path]:
     """The export files a path, a folder or a glob stands for (or a clear error)."""
-    if any(ch in text for ch in "*?["):
+    if any(ch in text for ch in "*?[") and not os.path.exists(text):
         matches = sorted(globbing.glob(text, recursive=True))
         if not matches:
             raise ExportFilesError(

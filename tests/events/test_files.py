@@ -603,3 +603,10 @@ def test_a_stored_event_date_wins_over_the_file_name(tmp_path, writer):
     with duckdb.connect() as con:
         assert con.execute(f"SELECT count(*) FROM {files.relation_sql(FIRST, date(2020, 11, 5))} AS t").fetchone()[0] > 0
         assert con.execute(f"SELECT count(*) FROM {files.relation_sql(date(2020, 11, 5), date(2020, 11, 5))} AS t").fetchone()[0] == 0
+
+
+def test_a_path_with_glob_characters_that_exists_is_taken_literally(reference, writer):
+    writer.parquet("exports [march]/events_20201101.parquet", FIRST, FIRST)
+    files = ExportFiles.resolve([str(writer.root / "exports [march]")])
+    assert [f.day for f in files.files] == [FIRST]
+    assert read(files, FIRST, FIRST) == expected(reference, FIRST, FIRST)
