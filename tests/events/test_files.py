@@ -375,22 +375,42 @@ def test_describe(files, text):
 
 @st.composite
 def splits(draw) -> tuple[list[tuple[list[date], str, str]], tuple[date, date]]:
-    """Contiguous runs of the sample's days, each one file of some format and name; and a period."""
-    cuts = sorted(draw(st.sets(st.integers(1, len(DAYS) - 1), max_size=8)))
-    runs = [DAYS[a:b] for a, b in zip([0, *cuts], [*cuts, len(DAYS)])]
+    """Contiguous runs of the sample's days, each one file of some format and name; and a period.
+
+    A day of its own may be a daily table, an intraday table, or a part of unknown name, at the
+    top, in a sub-folder or in a hive partition; a daily table may come with the intraday table
+    of the same day (the same events again, which must not count twice).
+    """
+    islands = draw(st.sets(st.integers(0, len(DAYS) - 1), min_size=1, max_size=6))  # days in files of their own
+    cuts = draw(st.sets(st.integers(1, len(DAYS) - 1), max_size=6))
+    cuts |= {i for i in islands if i > 0} | {i + 1 for i in islands if i + 1 < len(DAYS)}
+    runs = [DAYS[a:b] for a, b in zip([0, *sorted(cuts)], [*sorted(cuts), len(DAYS)])]
+    formats = st.sampled_from(["parquet", "jsonl", "jsonl.gz", "ndjson"])
     chunks = []
     for i, run in enumerate(runs):
-        fmt = draw(st.sampled_from(["parquet", "jsonl", "jsonl.gz", "ndjson"]))
-        named = len(run) == 1 and draw(st.booleans())
-        stem = f"events_{ymd(run[0])}" if named else f"part-{i}"
-        where = draw(st.sampled_from(["", "sub/", f"event_date={run[0]}/"])) if len(run) == 1 else ""
+        fmt = draw(formats)
+        if len(run) > 1:
+            chunks.append((run, fmt, f"part-{i}.{fmt}"))
+            continue
+        day = run[0]
+        stem = draw(st.sampled_from([f"events_{ymd(day)}", f"events_intraday_{ymd(day)}", f"part-{i}"]))
+        where = draw(st.sampled_from(["", "sub/", f"event_date={day}/"]))
         chunks.append((run, fmt, f"{where}{stem}.{fmt}"))
-    start = draw(st.sampled_from(DAYS))
-    end = draw(st.sampled_from([d for d in DAYS if d >= start]))
+        daily = stem.startswith("events_2") or (stem.startswith("part") and where.startswith("event_date"))
+        if daily and draw(st.booleans()):
+            copy = draw(formats)
+            chunks.append((run, copy, f"intraday/events_intraday_{ymd(day)}.{copy}"))
+    if draw(st.booleans()):  # a period around a day of its own
+        anchor = DAYS[draw(st.sampled_from(sorted(islands)))]
+        start = max(FIRST, anchor - timedelta(days=draw(st.integers(0, 5))))
+        end = min(LAST, anchor + timedelta(days=draw(st.integers(0, 5))))
+    else:
+        start = draw(st.sampled_from(DAYS))
+        end = draw(st.sampled_from([d for d in DAYS if d >= start]))
     return chunks, (start, end)
 
 
-@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(split=splits())
 def test_any_split_into_files_reads_back_the_same_rows(reference, lines, split):
     chunks, (start, end) = split
