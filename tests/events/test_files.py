@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 from ga_goals.errors import GaGoalsError
 from ga_goals.events import COLUMNS, EventStore
 from ga_goals.events.files import LAYOUTS, ExportFile, ExportFiles, ExportFilesError
-from ga_goals.events.schema import sql_type
+from ga_goals.events.schema import ITEM, lambda_sql, sql_type
 
 from tests.conftest import GA4_DATA, ROOT
 
@@ -123,8 +123,16 @@ def old_vintage_select() -> str:
         "is_limited_ad_tracking := device.is_limited_ad_tracking, "
         "time_zone_offset_seconds := device.time_zone_offset_seconds) AS device"
     )
-    names = [n if n != "device" else device for n in COLUMNS if n not in NEWER_COLUMNS]
-    return ", ".join(names)
+    # items: a list of records without the newer fields, quantity a 32-bit integer
+    fields = [
+        f"{k} := CAST(i.{k} AS INTEGER)" if k == "quantity" else f"{k} := i.{k}"
+        for k in ITEM
+        if k not in ("item_params", "item_refund_in_usd", "item_refund", "price_in_usd")
+    ]
+    record = "struct_pack(" + ", ".join(fields) + ")"
+    items = f"list_transform(items, {lambda_sql('i', record)}) AS items"
+    replaced = {"device": device, "items": items}
+    return ", ".join(replaced.get(n, n) for n in COLUMNS if n not in NEWER_COLUMNS)
 
 
 def daily(w: Writer, name: Callable[[date], str], kind: str = "parquet") -> None:
@@ -176,7 +184,7 @@ def mixed_formats(w: Writer) -> None:
 
 def mixed_vintages(w: Writer) -> None:
     for day in DAYS:
-        select = old_vintage_select() if day.month == 11 else NAMES
+        select = old_vintage_select() if day.month == 12 else NAMES
         w.parquet(f"vintages/events_{ymd(day)}.parquet", day, day, select=select)
 
 
@@ -238,7 +246,7 @@ def test_every_layout_reads_the_sample_exactly(name, reference, writer):
 
 def test_the_relation_has_every_export_column_with_the_schema_types(writer):
     mixed_vintages(writer)
-    old_only = ExportFiles.resolve([writer.root / "vintages" / "events_20201101.parquet"])
+    old_only = ExportFiles.resolve([str(writer.root / "vintages" / "events_202012*.parquet")])
     with duckdb.connect() as con:
         for files in (old_only, ExportFiles.resolve([writer.root / "vintages"])):
             described = con.execute(f"DESCRIBE SELECT * FROM {files.relation_sql(FIRST, LAST)} AS t").fetchall()
@@ -253,6 +261,11 @@ def test_the_relation_has_every_export_column_with_the_schema_types(writer):
             f"count(device.vendor_id), count(device.web_info.hostname), count(device.web_info.browser) FROM {rel} AS t"
         ).fetchone()
         assert row[0] > 0 and row[1:5] == (0, 0, 0, 0) and row[5] == row[0]
+        items = con.execute(
+            f"SELECT count(*), count(i.item_params), count(i.item_name), typeof(any_value(i.quantity)) "
+            f"FROM (SELECT unnest(items) AS i FROM {rel} AS t)"
+        ).fetchone()
+        assert items[0] > 0 and items[1] == 0 and items[2] == items[0] and items[3] == "BIGINT"
 
 
 def test_a_query_decodes_only_the_columns_it_reads(writer):
@@ -260,7 +273,7 @@ def test_a_query_decodes_only_the_columns_it_reads(writer):
     mixed_vintages(writer)
     hive_by_copy(writer)  # files without event_date: the day comes from a join on the file name
     for paths in (
-        [writer.root / "vintages" / "events_20201101.parquet"],
+        [writer.root / "vintages" / "events_20201201.parquet"],
         [writer.root / "vintages"],
         [writer.root / "hive"],
     ):
