@@ -149,6 +149,18 @@ class ExportFiles:
             if f.day is None or (start <= f.day <= end and not (f.intraday and f.day in daily))
         )
 
+    def days_without_files(self, start: date, end: date) -> tuple[date, ...]:
+        """The days of ``start..end`` that no file is named for (none when a file of unknown day may hold them).
+
+        For a report to say that its period is only partly exported.
+        """
+        _check_period(start, end)
+        if any(f.day is None for f in self.files):
+            return ()
+        named = {f.day for f in self.files}
+        days = (start + timedelta(days=i) for i in range((end - start).days + 1))
+        return tuple(day for day in days if day not in named)
+
     # -- reading -----------------------------------------------------------------------------
 
     def relation_sql(self, start: date, end: date) -> str:

@@ -325,6 +325,8 @@ def test_intraday_files_count_only_for_days_without_a_daily_file(reference, writ
         "events_intraday_20201130.jsonl"
     ]
     assert files.for_period(date(2020, 12, 1), date(2020, 12, 5)) == ()
+    assert files.days_without_files(date(2020, 11, 29), date(2020, 12, 2)) == (date(2020, 12, 1), date(2020, 12, 2))
+    assert files.days_without_files(*period) == ()
 
 
 def test_files_of_unknown_day_are_always_read_and_filtered_by_rows(reference, writer):
@@ -335,6 +337,7 @@ def test_files_of_unknown_day_are_always_read_and_filtered_by_rows(reference, wr
     assert files.describe() == "2 Parquet files and 1 JSON-lines file, 2020-11-01, 2 of unknown day"
     period = (date(2020, 11, 20), date(2020, 12, 3))
     assert sorted(f.path.name for f in files.for_period(*period)) == ["later.jsonl", "november-rest.parquet"]
+    assert files.days_without_files(*period) == ()  # the files of unknown day may hold any day
     assert read(files, *period) == expected(reference, *period)
 
 
