@@ -14,9 +14,10 @@ The public API (everything else is internal):
 ``ExportFiles.resolve(paths)``
     GA4 export files (Parquet, JSON lines, gzipped JSON lines; daily, sharded, hive-partitioned
     and intraday layouts) read in place: ``relation_sql(start, end)`` is one DuckDB relation of
-    the period's events in the export schema, ``for_period`` the files it reads, ``days_without_files``
-    the period's days no file is named for, ``check(con, start, end)`` raises :class:`ExportFilesError` (one line, the path and the fix) for files a
-    report cannot use, ``describe()`` a one-line summary. See ``docs/export-files.md``.
+    the period's events in the export schema, ``for_period`` the files it reads,
+    ``days_without_files`` the period's days no file is named for, ``check(con, start, end)``
+    raises :class:`ExportFilesError` (one line, the path and the fix) for files a report cannot
+    use, ``describe()`` a one-line summary. See ``docs/export-files.md``.
 
 ``generate(store, start, end, *, users=5000, seed=1) -> GenerationResult``
     Adds deterministic, realistic online-shop traffic (sessions over weeks, devices, channels
