@@ -11,6 +11,14 @@ The public API (everything else is internal):
     ``user_count()``, ``dates()``, ``date_range()``, ``event_counts()``, ``clear()``;
     ``connection`` for queries.
 
+``ExportFiles.resolve(paths)``
+    GA4 export files (Parquet, JSON lines, gzipped JSON lines; daily, sharded, hive-partitioned
+    and intraday layouts) read in place: ``relation_sql(start, end)`` is one DuckDB relation of
+    the period's events in the export schema, ``for_period`` the files it reads,
+    ``days_without_files`` the period's days no file is named for, ``check(con, start, end)``
+    raises :class:`ExportFilesError` (one line, the path and the fix) for files a report cannot
+    use, ``describe()`` a one-line summary. See ``docs/export-files.md``.
+
 ``generate(store, start, end, *, users=5000, seed=1) -> GenerationResult``
     Adds deterministic, realistic online-shop traffic (sessions over weeks, devices, channels
     and campaigns, the journey from the home page to the order with drop-off at each stage,
@@ -23,10 +31,11 @@ The public API (everything else is internal):
     SQL reading an event parameter (``text``, ``number``, ``string``, ``int``, ``double`` or
     the ``value`` struct), for DuckDB or BigQuery; ``param_value`` converts a value struct.
 
-``EventLoadError``
+``EventLoadError``, ``ExportFilesError``
     Raised (a :class:`ga_goals.errors.GaGoalsError`) for files that cannot become events.
 """
 
+from ga_goals.events.files import ExportFile, ExportFiles, ExportFilesError
 from ga_goals.events.generator import GenerationResult, generate
 from ga_goals.events.schema import COLUMNS, EVENTS_DDL, param, param_value
 from ga_goals.events.store import EventLoadError, EventStore, LoadResult
@@ -36,6 +45,9 @@ __all__ = [
     "EVENTS_DDL",
     "EventLoadError",
     "EventStore",
+    "ExportFile",
+    "ExportFiles",
+    "ExportFilesError",
     "GenerationResult",
     "LoadResult",
     "generate",

@@ -17,7 +17,8 @@ twice). Context fields (device, geo, traffic source, ``user_ltv``...) are not pa
 identity: an event exported again after GA4 updated ``user_ltv`` is the same event, and the copy
 stored first is kept.
 
-How input is read (the same for every source):
+How input is read (the same for every source, and for export files read in place:
+``ga_goals.events.normalise`` owns these rules):
 
 * field names are the export's; unknown fields (such as ``_source`` in the sample file) are
   dropped, missing ones are NULL;
@@ -50,16 +51,8 @@ from typing import Any
 import duckdb
 
 from ga_goals.errors import GaGoalsError
-from ga_goals.events.schema import (
-    COLUMNS,
-    EVENTS_DDL,
-    LIST_COLUMNS,
-    ROW_HASH,
-    STRUCT_COLUMNS,
-    json_structure,
-    row_hash_sql,
-    sql_type,
-)
+from ga_goals.events.normalise import json_rows_sql
+from ga_goals.events.schema import COLUMNS, EVENTS_DDL, ROW_HASH, row_hash_sql, sql_type
 
 TABLE = "events"
 
@@ -78,29 +71,6 @@ class LoadResult:
     @property
     def duplicates(self) -> int:
         return self.read - self.inserted
-
-
-def _normalise_json_sql(source: str, json_column: str = "j", order_column: str = "n") -> str:
-    """SELECT of typed export columns from ``source``, a relation with one JSON object per row."""
-    row_structure = json_structure({name: t for name, t in COLUMNS.items()})
-    items = []
-    for name, t in COLUMNS.items():
-        field = f"r.{name}"
-        if name in STRUCT_COLUMNS:
-            field = f"CASE WHEN json_type({json_column}, '$.{name}') = 'OBJECT' THEN {field} END"
-        elif name in LIST_COLUMNS:
-            field = f"CASE WHEN json_type({json_column}, '$.{name}') = 'ARRAY' THEN {field} END"
-        if name == "event_date":
-            # YYYYMMDD; a missing date is the UTC date of the timestamp.
-            field = (
-                "COALESCE(replace(CAST(r.event_date AS VARCHAR), '-', ''), "
-                "strftime(make_timestamp(r.event_timestamp), '%Y%m%d'))"
-            )
-        items.append(f"CAST({field} AS {sql_type(t)}) AS {name}")
-    return (
-        f"SELECT {order_column}, " + ", ".join(items) + f" FROM (SELECT {order_column}, {json_column}, "
-        f"from_json({json_column}, '{row_structure}') AS r FROM {source})"
-    )
 
 
 class EventStore:
@@ -193,7 +163,7 @@ class EventStore:
             return self._insert(con, f"SELECT {typed} FROM ({select_sql}) AS source", parameters, unique=unique)
 
     def _load_json(self, source: str, *, what: str, parameters: Mapping[str, Any] | None = None) -> LoadResult:
-        normalised = _normalise_json_sql(source)
+        normalised = json_rows_sql(source)
         with self._transaction() as con:
             try:
                 result = self._insert(con, normalised, parameters, unique=False, count_sql=source)
