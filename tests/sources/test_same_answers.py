@@ -84,7 +84,7 @@ def test_bigquery_gives_the_data_api_report(shop: Shop):
         engine = BigQueryEngine.from_options(options, on_estimate=lambda *a: estimates.append(a))
         with ExportSource(engine, property="properties/100000001", time_zone=shop.time_zone) as source:
             report = build_report(shop.plan, "weekly", source, today=shop.today)
-        jobs = bq.jobs.recorded()
+        jobs = bq.jobs.recorded
     assert _sections(report) == _expected(shop)
     # every query dry-run first, the estimate said before any ran, then run with the cap and labels
     [(queries, processed, cap)] = estimates
