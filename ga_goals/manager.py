@@ -177,7 +177,13 @@ class Manager:
             yield gateway
 
     @contextmanager
-    def report_source(self, tracking_plan: TrackingPlan, engine: EngineOptions | None = None) -> Iterator[ReportSource]:
+    def report_source(
+        self,
+        tracking_plan: TrackingPlan,
+        engine: EngineOptions | None = None,
+        *,
+        on_estimate: Callable[[list[int], int | None], None] | None = None,
+    ) -> Iterator[ReportSource]:
         """The source a plan's reports read: the Data API of its property (default), or the GA4
         BigQuery export through DuckDB (export files) or BigQuery (``engine``)."""
         if engine is None or engine.engine == "data-api":
@@ -188,7 +194,7 @@ class Manager:
             return
         from ga_goals.sources.export import open_export_source
 
-        with open_export_source(engine, tracking_plan) as source:
+        with open_export_source(engine, tracking_plan, on_estimate=on_estimate) as source:
             yield source
 
     # -- the jobs ---------------------------------------------------------------------------
@@ -203,6 +209,7 @@ class Manager:
         today: Any = None,
         skip: Callable[[str, ReportPeriod], bool] | None = None,
         engine: EngineOptions | None = None,
+        on_estimate: Callable[[list[int], int | None], None] | None = None,
     ) -> list[ReportData | ReportPeriod]:
         """Build the named reports of the plan (all checked before the first call), over one
         connection. A Data API error stops everything: no report is returned half-built.
@@ -210,6 +217,9 @@ class Manager:
         ``skip(name, period)`` True leaves a report out before any Data API call (cron re-runs of
         a report already e-mailed for this period spend no quota); its period is returned in its
         place. Knowing the period takes the property's time zone: one Admin GetProperty.
+
+        ``engine`` chooses the source (default: the Data API); ``on_estimate(bytes per query, cap)``
+        hears BigQuery's dry runs before anything is billed.
         """
         from ga_goals.reports.build import build_report, check_report, select_report
         from ga_goals.reports.periods import resolve_period, today_in
@@ -217,7 +227,7 @@ class Manager:
         for name in names:
             check_report(tracking_plan, select_report(tracking_plan, name), compare)
         results: list[ReportData | ReportPeriod] = []
-        with self.report_source(tracking_plan, engine) as source:
+        with self.report_source(tracking_plan, engine, on_estimate=on_estimate) as source:
             for name in names:
                 if skip is not None:
                     report = tracking_plan.reports[name]

@@ -83,6 +83,10 @@ def _date(ctx: click.Context, param: click.Parameter, value: str | None) -> date
 @click.option("--max-bytes-billed", metavar="SIZE", help="bigquery: refuse queries whose dry run exceeds SIZE (e.g. 10GiB; 0 = no cap) [default: 10GiB].")
 @click.option("--billing-project", metavar="PROJECT", help="bigquery: the project that runs and pays for the queries [default: the dataset's].")
 @click.option("--location", metavar="LOCATION", help="bigquery: the dataset's location (US, EU, europe-west3...).")
+@click.option(
+    "--bigquery-endpoint", metavar="URL", envvar="GA_GOALS_BIGQUERY_ENDPOINT",
+    help="bigquery: a local BigQuery API (http://127.0.0.1:PORT, e.g. `ga-goals sandbox bigquery`) instead of Google's.",
+)
 @click.option("--time-zone", metavar="ZONE", help="duckdb/bigquery: the property's time zone (export dates are in it) [default: the plan's, else UTC].")
 @connection_options
 @no_color_option
@@ -93,7 +97,7 @@ def report(
     formats: list[str] | None, send_email: bool, to: tuple[str, ...], force: bool, sent_log: Path | None,
     templates_dir: Path | None, engine: str | None, events_paths: tuple[str, ...], dataset: str | None,
     max_bytes_billed: str | None, billing_project: str | None, location: str | None, time_zone: str | None,
-    **connection,
+    bigquery_endpoint: str | None, **connection,
 ) -> None:
     """Funnel reports from the GA4 Data API: HTML, e-mail, text, JSON, CSV; --email sends them.
 
@@ -128,7 +132,7 @@ def report(
     period_override = parse_period_option(period, start, end)
     engine_options = engine_from_options(
         tracking_plan, engine, events_paths, dataset, max_bytes_billed, billing_project, location, time_zone,
-        credentials_file=connection.get("credentials_file"),
+        credentials_file=connection.get("credentials_file"), endpoint=bigquery_endpoint,
     )
 
     mail = None
@@ -140,7 +144,8 @@ def report(
         skip = _already_sent(mail, file, tracking_plan.environment)
     with Manager(make_connection(**connection)) as manager:
         datas = manager.reports(
-            tracking_plan, names, period=period_override, compare=compare, skip=skip, engine=engine_options
+            tracking_plan, names, period=period_override, compare=compare, skip=skip, engine=engine_options,
+            on_estimate=_say_estimate,
         )
 
     from ga_goals.reports.periods import ReportPeriod
@@ -180,8 +185,23 @@ def report(
         ctx.exit(ExitCode.ERROR)
 
 
+def _say_estimate(sizes: list[int], cap: int | None) -> None:
+    """BigQuery's dry runs, said before anything is billed."""
+    from ga_goals.bigquery.cost import TIB, USD_PER_TIB, billed_bytes, format_usd, human_size
+
+    billed = sum(billed_bytes(s) for s in sizes)
+    capped = f"cap {human_size(cap)} per query" if cap else "no cap (--max-bytes-billed 0)"
+    click.echo(
+        f"BigQuery dry run: {len(sizes)} quer{'ies' if len(sizes) != 1 else 'y'} will process "
+        f"{human_size(sum(sizes))}, billed {human_size(billed)} (about {format_usd(billed / TIB * USD_PER_TIB)} "
+        f"at on-demand prices); {capped}.",
+        err=True,
+    )
+
+
 def engine_from_options(
-    tracking_plan, engine, events_paths, dataset, max_bytes_billed, billing_project, location, time_zone, *, credentials_file=None
+    tracking_plan, engine, events_paths, dataset, max_bytes_billed, billing_project, location, time_zone, *,
+    credentials_file=None, endpoint=None,
 ):
     """The report source the options and the plan's `source:` block choose (options win)."""
     from ga_goals.sources.base import EngineOptions
@@ -207,7 +227,7 @@ def engine_from_options(
         location=location or planned.get("location"),
         max_bytes_billed=cap,
         credentials_file=credentials_file,
-        endpoint=planned.get("endpoint"),
+        endpoint=endpoint or planned.get("endpoint"),
         time_zone=time_zone or planned.get("time_zone"),
     )
     if options.engine == "duckdb" and not options.events:

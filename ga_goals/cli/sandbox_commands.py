@@ -233,6 +233,76 @@ def load(state_dir: Path | None, files: tuple[Path, ...], property_id: str, repl
     click.echo(_held(directory, pid) + (" (replaced)" if replace else "") + ".")
 
 
+@sandbox.command("bigquery")
+@SANDBOX_DIR
+@_property_option("The sandbox property whose events to serve when no --events is given.")
+@click.option("--events", "events_paths", multiple=True, metavar="PATH", help="GA4 export files to serve (files, folders, globs) [default: the sandbox property's events].")
+@click.option("--dataset", default="sandbox-project.analytics_100000001", show_default=True, metavar="PROJECT.DATASET", help="The dataset name the endpoint answers to.")
+@click.option("--port", type=click.IntRange(0, 65535), default=9050, show_default=True, help="0 picks a free port.")
+def bigquery_endpoint(state_dir: Path | None, property_id: str, events_paths: tuple[str, ...], dataset: str, port: int) -> None:
+    """Serve GA4 export rows as a BigQuery export dataset on 127.0.0.1 until Ctrl-C.
+
+    A local endpoint that the real google-cloud-bigquery client talks to (BigQuery SQL run in
+    DuckDB, dry runs that report the bytes BigQuery would bill, the bytes cap, intraday tables):
+    try `report --engine bigquery` without a Google account. Needs the bigquery extra.
+
+    \b
+    Example:
+      ga-goals sandbox bigquery --port 9050 &
+      ga-goals report configs/shop.yaml weekly --dataset sandbox-project.analytics_100000001 \\
+          --bigquery-endpoint http://127.0.0.1:9050
+    """
+    import tempfile
+    from datetime import date
+
+    from ga_goals.errors import GaGoalsError
+    from ga_goals.events import EventStore
+    from ga_goals.events.files import ExportFiles, ExportFilesError
+
+    try:
+        from ga_goals.sandbox.bigquery import BigQuerySandbox
+    except ImportError as exc:
+        raise GaGoalsError(f"the local BigQuery endpoint needs the bigquery extra: pip install 'ga-goals[bigquery]' ({exc})") from None
+    store = EventStore()
+    with tempfile.TemporaryDirectory(prefix="ga-goals-bigquery-") as scratch:
+        paths = list(events_paths)
+        if not paths:
+            from ga_goals.sandbox.events import SandboxEvents
+            from ga_goals.sandbox.store import SandboxStore
+
+            directory = _state_dir(state_dir)
+            pid = property_id.removeprefix("properties/")
+            time_zone = _ensure_property(directory, pid)
+            SandboxEvents(directory).export(pid, SandboxStore(directory).load(pid), scratch, time_zone=time_zone)
+            paths = [scratch]
+        try:
+            files = ExportFiles.resolve(paths)
+            everything = (date(1970, 1, 1), date(9999, 12, 31))
+            files.check(store.connection, *everything)
+            loaded = store.insert_select(f"SELECT * FROM {files.relation_sql(*everything)} AS t")
+        except ExportFilesError as exc:
+            raise GaGoalsError(str(exc)) from None
+    try:
+        server = BigQuerySandbox(store.connection, dataset, port=port)
+    except ValueError as exc:
+        raise GaGoalsError(f"--dataset: {exc}") from None
+    server.start()
+    click.echo(
+        f"BigQuery endpoint {server.endpoint} serves {dataset} ({loaded.inserted:,} events of {files.describe()}); "
+        "Ctrl-C stops it.",
+        err=True,
+    )
+    try:
+        import threading
+
+        threading.Event().wait()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.stop()
+        store.close()
+
+
 @sandbox.command()
 @SANDBOX_DIR
 @_property_option("The sandbox property to export.")

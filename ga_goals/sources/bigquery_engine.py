@@ -38,11 +38,11 @@ class BigQueryEngine:
 
     dialect: DialectName = "bigquery"
 
-    def __init__(self, runner: BigQueryRunner, *, on_estimate: Callable[[int, int, int | None], None] | None = None) -> None:
+    def __init__(self, runner: BigQueryRunner, *, on_estimate: Callable[[list[int], int | None], None] | None = None) -> None:
         self.runner = runner
         self.dataset = str(runner.dataset)
         self.description = self.dataset
-        #: Called once per report with (queries, bytes the dry runs say, the cap or None).
+        #: Called once per batch of queries with (the bytes each dry run says, the cap or None).
         self.on_estimate = on_estimate
         self._processed = 0
         self._billed = 0
@@ -100,7 +100,7 @@ class BigQueryEngine:
         sizes = self._parallel([lambda q=q: self.runner.dry_run(q) for _n, q in prepared])
         self.estimates = [(name, size) for (name, _q), size in zip(prepared, sizes)]
         if self.on_estimate is not None:
-            self.on_estimate(len(prepared), sum(sizes), self.runner.max_bytes_billed)
+            self.on_estimate(list(sizes), self.runner.max_bytes_billed)
         for size in sizes:
             self.runner.check_cap(size)
         # 2. The queries.

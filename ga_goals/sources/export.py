@@ -292,16 +292,21 @@ def _first_line(exc: BaseException) -> str:
 
 
 @contextmanager
-def open_export_source(options: EngineOptions, plan: TrackingPlan) -> Iterator[ExportSource]:
+def open_export_source(
+    options: EngineOptions,
+    plan: TrackingPlan,
+    *,
+    on_estimate: Callable[[list[int], int | None], None] | None = None,
+) -> Iterator[ExportSource]:
     """The export source ``options`` describe (``--engine duckdb --events ...`` or ``--engine bigquery
-    --dataset ...``)."""
+    --dataset ...``); ``on_estimate`` hears BigQuery's dry runs."""
     property_ = plan.property if plan.property.startswith("properties/") else f"properties/{plan.property}"
     if options.engine == "duckdb":
         engine: SqlEngine = duckdb_files_engine(options.events)
     elif options.engine == "bigquery":
         from ga_goals.sources.bigquery_engine import BigQueryEngine
 
-        engine = BigQueryEngine.from_options(options)
+        engine = BigQueryEngine.from_options(options, on_estimate=on_estimate)
     else:
         raise SourceError(f"unknown engine {options.engine!r}: use data-api, duckdb or bigquery")
     source = ExportSource(engine, property=property_, time_zone=options.time_zone or "UTC", currency=plan.currency or "USD")
