@@ -117,7 +117,7 @@ def check_report(plan: TrackingPlan, report: Report, compare: str | None = None)
         problems += _alert_problems(plan, report, alert, compare)
     if problems:
         lines = "\n".join(f"  - {p}" for p in dict.fromkeys(problems))
-        raise ReportError(f"{plan.source}: {where} cannot run; nothing was sent to GA4:\n{lines}")
+        raise ReportError(f"{plan.source}: {where} cannot run; nothing was queried:\n{lines}")
 
 
 def _funnel_problems(funnel: Funnel, known: set[str]) -> list[str]:
