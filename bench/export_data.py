@@ -184,6 +184,7 @@ def ensure(root: Path, n: int, seed: int = 1, *, threads: int | None = None) -> 
     con.execute("SET preserve_insertion_order = false")
     con.execute("SET enable_progress_bar = false")
     con.execute(f"SET temp_directory = '{scratch / 'spill'}'")
+    con.execute("SET memory_limit = '4GB'")  # the machine is shared; spill rather than crowd others out
     con.execute(
         f"COPY ({events_sql(n, seed)}) TO '{scratch / 'parts'}' "
         "(FORMAT parquet, PARTITION_BY (day), COMPRESSION zstd, ROW_GROUP_SIZE 122880)"
