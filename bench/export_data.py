@@ -14,9 +14,9 @@ The traffic (``n`` events, ``n // 10`` users, 30 days from :data:`FIRST_DAY`):
   some users do everything in one session, others come back on later days, and a one-hour
   window between steps matters;
 * each user has a depth (how far down page_view -> view_item -> add_to_cart -> begin_checkout ->
-  purchase they mean to go: 45 % stop at page_view, 8 % reach purchase); their slots walk
+  purchase they mean to go: 45 % page_view only, 8 % as far as purchase); their slots walk
   through the steps up to that depth in order, but a quarter of the events are scroll /
-  user_engagement, 15 % of the funnel events pick a random step up to the depth (out of order,
+  user_engagement, one in five funnel events picks a random step up to the depth (out of order,
   repeats), and the moved events are such random steps too;
 * a user keeps one device (mobile 55 %, desktop 40 %, tablet 5 %), country and traffic source.
 
