@@ -68,6 +68,11 @@ def label(n: int) -> str:
 # The relation the engine reads
 
 
+#: Shown when the engine needs ``_row_hash``: case a with a constant ``_row_hash``, to show what
+#: computing it costs (valid here only because timestamps are distinct within a user).
+CONSTANT_HASH = "ga_goals_a_constant_row_hash"
+
+
 def engine_relation(relation: str) -> tuple[str, str]:
     """The relation to give ``run_funnel``, and a note on it.
 
@@ -111,12 +116,26 @@ def child(query: str, folder: Path, relation: str, start: date, end: date) -> di
     result = fn(con, relation, start, end)
     seconds = time.perf_counter() - began
     con.close()
-    peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KiB on Linux
     return {
         "seconds": seconds,
-        "peak_mb": peak_kb / 1024,
+        "peak_mb": peak_mb(),
         "result": result.as_json() if isinstance(result, Counts) else result,
     }
+
+
+def peak_mb() -> float:
+    """This process's peak resident memory, in MiB.
+
+    ``VmHWM`` of /proc/self/status where there is one: unlike ``ru_maxrss``, which Linux carries
+    over from the parent through fork and exec (a child would report at least its parent's peak).
+    """
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def run_child(query: str, folder: Path, relation: str, start: date, end: date) -> dict[str, object]:
@@ -133,9 +152,8 @@ def run_child(query: str, folder: Path, relation: str, start: date, end: date) -
 def baseline_mb() -> float:
     """Peak RSS of a process that only imports the benchmark and DuckDB and connects."""
     code = (
-        f"import sys; sys.path[:0] = [{str(ROOT)!r}, {str(HERE)!r}]; import resource, duckdb, funnel_queries, "
-        "ga_goals.funnels.sql; duckdb.connect().execute('SELECT 1').fetchall(); "
-        "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)"
+        f"import sys; sys.path[:0] = [{str(ROOT)!r}, {str(HERE)!r}]; import duckdb, funnel_queries, funnels, "
+        "ga_goals.funnels.sql; duckdb.connect().execute('SELECT 1').fetchall(); print(funnels.peak_mb())"
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     return float(done.stdout.strip())
@@ -202,7 +220,7 @@ def bigquery_columns(query: str) -> set[str] | None:
             funnel, export_data.FIRST_DAY, export_data.last_day(), breakdown=breakdown, dialect="bigquery",
             table="project.dataset",
         ).sql  # fmt: skip
-    except (ImportError, TypeError, ValueError):
+    except (ImportError, AttributeError, TypeError, ValueError):  # no BigQuery compiler on this branch
         return None
     if re.search(r"TO_JSON_STRING\(\s*t\s*\)", sql) or re.search(r"\bt\.\*", sql):
         return set(COLUMNS)  # the whole row
@@ -236,6 +254,10 @@ def measure(n: int, rounds: int, seed: int, relation_note: list[str]) -> SizeRes
     relation = export_data.relation(folder)
     engine_rel, note = engine_relation(relation)
     relation_note[:] = [note]
+    # (row name, query, relation) in the order they run
+    tasks = [(q, q, engine_rel if q.startswith("ga_goals") else relation) for q in QUERIES]
+    if engine_rel != relation:
+        tasks.append((CONSTANT_HASH, "ga_goals_a", f"(SELECT *, '' AS _row_hash FROM {relation})"))
     files = export_data.files(folder)
     out = SizeResult(
         events=n, users=n // 10, folder=folder, file_bytes=sum(f.stat().st_size for f in files),
@@ -244,9 +266,8 @@ def measure(n: int, rounds: int, seed: int, relation_note: list[str]) -> SizeRes
     best: dict[str, float] = {}
     for r in range(rounds):
         round_began = time.perf_counter()
-        for query in QUERIES:
-            rel = engine_rel if query.startswith("ga_goals") else relation
-            got = run_child(query, folder, rel, start, end)
+        for query, runs, rel in tasks:
+            got = run_child(runs, folder, rel, start, end)
             seconds, peak = float(got["seconds"]), float(got["peak_mb"])  # type: ignore[arg-type]
             best[query] = min(best.get(query, seconds), seconds)
             out.peak_mb[query] = max(out.peak_mb.get(query, 0.0), peak)
@@ -265,9 +286,11 @@ def measure(n: int, rounds: int, seed: int, relation_note: list[str]) -> SizeRes
         hand = Counts.from_json(out.results[f"hand_{case}"])  # type: ignore[arg-type]
         engine = Counts.from_json(out.results[f"ga_goals_{case}"])  # type: ignore[arg-type]
         out.problems += [f"[{label(n)}] {p}" for p in disagreements(case, hand, engine)]
+    if CONSTANT_HASH in out.results and out.results[CONSTANT_HASH] != out.results["ga_goals_a"]:
+        out.problems.append(f"[{label(n)}] case a with a constant _row_hash: a different result")
     sizes = column_bytes(folder, relation)
-    for query in QUERIES:
-        cols = bigquery_columns(query)
+    for query, runs, _ in tasks:
+        cols = bigquery_columns(runs)
         out.bq_bytes[query] = None if cols is None else sum(sizes[c] for c in cols)
     return out
 
@@ -339,8 +362,8 @@ def report(sizes: list[SizeResult], relation_note: str, base_mb: float, problems
     lines += [
         "",
         "**How it is measured**: every query runs in a fresh Python process (`duckdb.connect()` in memory, "
-        "2 threads, reading the Parquet files in place); seconds are connect + query + fetch, best of the "
-        "rounds (interleaved); peak MB is the process's peak resident memory (`ru_maxrss`), of which "
+        f"DuckDB's default of {os.cpu_count()} threads, reading the Parquet files in place); seconds are connect + query + fetch, best of the "
+        "rounds (interleaved); peak MB is the process's peak resident memory (`VmHWM`), of which "
         f"{base_mb:.0f} MB is Python + DuckDB + the imports before any query. "
         f"ga-goals' `run_funnel` reads {relation_note}.",
         "",
@@ -351,7 +374,10 @@ def report(sizes: list[SizeResult], relation_note: str, base_mb: float, problems
         "ga-goals' columns are those its own BigQuery SQL (`compile_funnel(dialect=\"bigquery\")`) references.",
         "",
     ]
-    names = list(QUERIES)
+    describe = {q: d for q, (d, _) in QUERIES.items()}
+    describe[CONSTANT_HASH] = (
+        "(for comparison) ga-goals (a) with `_row_hash` a constant instead of computed: not valid on real data"
+    )
     for s in sizes:
         floor = s.seconds["floor"]
         lines += [
@@ -361,10 +387,10 @@ def report(sizes: list[SizeResult], relation_note: str, base_mb: float, problems
             "| query | seconds | vs floor | ns / event | peak MB | BigQuery bytes (est.) |",
             "|---|---:|---:|---:|---:|---:|",
         ]
-        for q in names:
+        for q in s.seconds:
             sec = s.seconds[q]
             lines.append(
-                f"| {QUERIES[q][0]} | {sec:.2f} | {sec / floor:.1f} | {sec / s.events * 1e9:.0f} | "
+                f"| {describe[q]} | {sec:.2f} | {sec / floor:.1f} | {sec / s.events * 1e9:.0f} | "
                 f"{s.peak_mb[q]:.0f} | {_bq(s.bq_bytes[q])} |"
             )
         lines.append("")
@@ -415,7 +441,7 @@ def targets(sizes: list[SizeResult]) -> list[str]:
                 f"hand-written / ga-goals = {r:.2f} | {verdict(r >= 1.0)} |"
             )
     for s in sizes:
-        peak = max(v for q, v in s.peak_mb.items() if q.startswith("ga_goals"))
+        peak = max(v for q, v in s.peak_mb.items() if q.startswith("ga_goals") and q != CONSTANT_HASH)
         lines.append(
             f"| {label(s.events)}: ga-goals peak memory < {TARGET_PEAK_MB / 1024:.1f} GB | {peak:.0f} MB | "
             f"{verdict(peak < TARGET_PEAK_MB)} |"
@@ -472,12 +498,14 @@ def main(argv: list[str] | None = None) -> int:
         raise SystemExit(f"not enough disk space under {ROOT}: {free / 1e9:.1f} GB free, about {need / 1e9:.1f} GB needed")
     base = baseline_mb()
     note: list[str] = [""]
-    sizes = [measure(n, args.rounds, args.seed, note) for n in ns]
-    problems = [p for s in sizes for p in s.problems]
-    text = report(sizes, note[0], base, problems)
+    sizes: list[SizeResult] = []
+    for n in ns:
+        sizes.append(measure(n, args.rounds, args.seed, note))
+        problems = [p for s in sizes for p in s.problems]
+        text = report(sizes, note[0], base, problems)
+        if not args.no_write:  # after every size, so a long run that is stopped leaves its figures
+            write_section(text)
     print(text)
-    if not args.no_write:
-        write_section(text)
     if problems:
         print("\n" + "!" * 78, file=sys.stderr)
         print("FUNNEL BENCHMARK FAILED: ga-goals and the hand-written SQL disagree:", file=sys.stderr)

@@ -153,3 +153,10 @@ def test_sizes_are_parsed() -> None:
         funnels.parse_size("ten")
     assert funnels.label(50_000_000) == "50M"
     assert date.fromisoformat(f"{export_data.last_day()}") == export_data.FIRST_DAY + timedelta(days=29)
+
+
+def test_peak_memory_is_this_process_own() -> None:
+    import os
+
+    rss_kb = next(int(x.split()[1]) for x in Path(f"/proc/{os.getpid()}/status").read_text().splitlines() if x.startswith("VmRSS:"))
+    assert funnels.peak_mb() >= rss_kb / 1024 > 0
