@@ -59,8 +59,13 @@ def _h(seed: int, *parts: str) -> str:
     return f"hash({', '.join(parts)}, {seed})"
 
 
-def events_sql(n: int, seed: int = 1) -> str:
-    """A SELECT of ``n`` export-shaped events (every column of COLUMNS, plus ``day`` for partitioning)."""
+def events_sql(n: int, seed: int = 1, source: str | None = None) -> str:
+    """A SELECT of ``n`` export-shaped events: every column of COLUMNS, then ``i`` (the event's
+    number) and ``day`` (days since :data:`FIRST_DAY`).
+
+    ``source`` (default: all ``n``) is a relation of the event numbers ``i`` to generate: an
+    event depends only on its number, ``n`` and the seed, so a subset is generated alike.
+    """
     users = max(1, n // 10)
     h = lambda *parts: _h(seed, *parts)  # noqa: E731
     h_i_jitter = h('i', "'jitter'")
@@ -132,7 +137,7 @@ WITH slots AS (
          CASE WHEN {h_i_move} % 5 = 0 THEN (i // 10 + 1) % {users} ELSE i // 10 END AS u,
          CASE WHEN {h_i_move} % 5 = 0 THEN 10 + i % 10 ELSE i % 10 END AS j,
          CAST({h_i_name} % 100 AS INTEGER) AS r
-  FROM range({n}) AS g(i)
+  FROM {source or f"range({n}) AS g(i)"}
 ), users AS (
   SELECT *, {pace} AS pace, {depth} AS depth FROM slots
 ), timed AS (
@@ -151,7 +156,7 @@ WITH slots AS (
          {steps}[({stage}) + 1] AS stage_name
   FROM timed
 )
-SELECT {', '.join(columns)}, CAST((ts - {_EPOCH_US}) // {_DAY_US} AS INTEGER) AS day
+SELECT {', '.join(columns)}, i, CAST((ts - {_EPOCH_US}) // {_DAY_US} AS INTEGER) AS day
 FROM events
 """
 
@@ -185,23 +190,17 @@ def ensure(root: Path, n: int, seed: int = 1, *, threads: int | None = None) -> 
     con.execute("SET enable_progress_bar = false")
     con.execute(f"SET temp_directory = '{scratch / 'spill'}'")
     con.execute("SET memory_limit = '4GB'")  # the machine is shared; spill rather than crowd others out
-    con.execute(
-        f"COPY ({events_sql(n, seed)}) TO '{scratch / 'parts'}' "
-        "(FORMAT parquet, PARTITION_BY (day), COMPRESSION zstd, ROW_GROUP_SIZE 122880)"
-    )
+    # First the day of every event (cheap: no nested values), then each day's events in full,
+    # streamed to its file. (A PARTITION_BY copy buffers the whole data set before writing.)
+    con.execute(f"CREATE TEMP TABLE days AS SELECT i, day FROM ({events_sql(n, seed)}) AS e")
+    for k in range(DAYS):
+        day = FIRST_DAY + timedelta(days=k)
+        chosen = f"(SELECT i FROM days WHERE day = {k}) AS g(i)"
+        con.execute(
+            f"COPY (SELECT * EXCLUDE (i, day) FROM ({events_sql(n, seed, chosen)}) AS e) "
+            f"TO '{scratch / f'events_{day:%Y%m%d}.parquet'}' (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE 122880)"
+        )
     con.close()
-    for part in sorted((scratch / "parts").iterdir()):
-        day = FIRST_DAY + timedelta(days=int(part.name.split("=", 1)[1]))
-        files = sorted(part.glob("*.parquet"))
-        target = scratch / f"events_{day:%Y%m%d}.parquet"
-        if len(files) == 1:
-            files[0].rename(target)
-        else:  # several writer threads: merge the day into one file
-            merge = duckdb.connect()
-            listed = ", ".join(f"'{f}'" for f in files)
-            merge.execute(f"COPY (SELECT * FROM read_parquet([{listed}])) TO '{target}' (FORMAT parquet, COMPRESSION zstd)")
-            merge.close()
-    shutil.rmtree(scratch / "parts")
     shutil.rmtree(scratch / "spill", ignore_errors=True)
     seconds = time.perf_counter() - began
     (scratch / "done.json").write_text(json.dumps({"events": n, "seed": seed, "seconds": round(seconds, 1)}))
