@@ -363,7 +363,7 @@ def report(sizes: list[SizeResult], relation_note: str, base_mb: float, problems
         "",
         "**How it is measured**: every query runs in a fresh Python process (`duckdb.connect()` in memory, "
         f"DuckDB's default of {os.cpu_count()} threads, reading the Parquet files in place); seconds are connect + query + fetch, best of the "
-        "rounds (interleaved); peak MB is the process's peak resident memory (`VmHWM`), of which "
+        f"rounds (interleaved; one round only where a round takes over {SLOW_ROUND_SECONDS / 60:.0f} minutes); peak MB is the process's peak resident memory (`VmHWM`), of which "
         f"{base_mb:.0f} MB is Python + DuckDB + the imports before any query. "
         f"ga-goals' `run_funnel` reads {relation_note}.",
         "",
