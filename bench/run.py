@@ -1,5 +1,5 @@
 """Benchmarks of ga-goals. Run everything: `python bench/run.py`; only the funnel benchmark on GA4
-export files: `python bench/run.py funnels --sizes 1M,10M,50M` (see bench/funnels.py).
+export files: `python bench/run.py funnels --sizes 1M,10M,50M` (see bench/funnel_bench.py).
 
 Measures, side by side in one run (machines here are shared and noisy: compare ratios, not
 absolute times):
@@ -14,7 +14,7 @@ absolute times):
    (which generates its eight weeks of traffic first) and on one that already has its events.
 5. Funnel engine: generating shop traffic, and the shop plan's funnels in DuckDB against a plain
    scan of the columns a funnel reads (the floor any engine must pay), on the same data.
-6. The funnel benchmark on GA4 export files (bench/funnels.py): 1M, 10M and 50M events as daily
+6. The funnel benchmark on GA4 export files (bench/funnel_bench.py): 1M, 10M and 50M events as daily
    Parquet files, ga-goals against hand-written SQL and a floor scan, each query in a fresh process.
 
 Writes the figures to bench/RESULTS.md (and prints them); exits 1 when the funnel benchmark finds
@@ -184,7 +184,7 @@ USAGE = (
 
 
 def main(argv: list[str] | None = None) -> int:
-    import funnels as export_funnels  # bench/funnels.py
+    import funnel_bench as export_funnels  # bench/funnel_bench.py
 
     argv = sys.argv[1:] if argv is None else argv
     if argv and argv[0] == "funnels":

@@ -20,7 +20,7 @@ sys.path.insert(0, str(BENCH))
 
 import export_data  # noqa: E402
 import funnel_queries  # noqa: E402
-import funnels  # noqa: E402
+import funnel_bench  # noqa: E402
 
 EVENTS = 20_000
 
@@ -102,7 +102,7 @@ def test_generation_is_deterministic_and_reused(folder: Path, con: duckdb.DuckDB
 @pytest.mark.parametrize("case", ["a", "b", "c", "d"])
 def test_hand_written_sql_and_run_funnel_agree(folder: Path, con: duckdb.DuckDBPyConnection, case: str) -> None:
     rel = export_data.relation(folder)
-    engine_rel, _ = funnels.engine_relation(rel)
+    engine_rel, _ = funnel_bench.engine_relation(rel)
     start, end = export_data.FIRST_DAY, export_data.last_day()
     hand = funnel_queries.run_hand(con, case, rel, start, end)
     engine = funnel_queries.run_engine(con, case, engine_rel, start, end)
@@ -132,26 +132,26 @@ def test_a_disagreement_is_reported(folder: Path, con: duckdb.DuckDBPyConnection
 def test_the_results_section_is_replaced_in_place(tmp_path: Path) -> None:
     path = tmp_path / "RESULTS.md"
     path.write_text("# Benchmark results\n\n## Other\n\nkept\n")
-    funnels.write_section(f"{funnels.BEGIN}\nfirst\n{funnels.END}\n", path)
-    funnels.write_section(f"{funnels.BEGIN}\nsecond\n{funnels.END}\n", path)
+    funnel_bench.write_section(f"{funnel_bench.BEGIN}\nfirst\n{funnel_bench.END}\n", path)
+    funnel_bench.write_section(f"{funnel_bench.BEGIN}\nsecond\n{funnel_bench.END}\n", path)
     text = path.read_text()
     assert "kept" in text and "second" in text and "first" not in text
-    assert text.count(funnels.BEGIN) == 1
+    assert text.count(funnel_bench.BEGIN) == 1
 
 
 def test_bigquery_bytes_follow_bigquerys_sizes(con: duckdb.DuckDBPyConnection) -> None:
     kind = {"s": "VARCHAR", "i": "BIGINT", "b": "BOOLEAN", "l": [{"k": "VARCHAR"}]}
-    sql = funnels._bq_size("x", kind)
+    sql = funnel_bench._bq_size("x", kind)
     row = "{'s': 'ab', 'i': 1, 'b': true, 'l': [{'k': 'é'}, {'k': NULL}]}"
     assert con.execute(f"SELECT {sql} FROM (SELECT {row} AS x)").fetchone()[0] == (2 + 2) + 8 + 1 + (2 + 2)
     assert con.execute(f"SELECT {sql} FROM (SELECT NULL::{sql_type(kind)} AS x)").fetchone()[0] == 0
 
 
 def test_sizes_are_parsed() -> None:
-    assert [funnels.parse_size(s) for s in ("1M", "10m", "500k", "2000")] == [1_000_000, 10_000_000, 500_000, 2000]
+    assert [funnel_bench.parse_size(s) for s in ("1M", "10m", "500k", "2000")] == [1_000_000, 10_000_000, 500_000, 2000]
     with pytest.raises(SystemExit, match="bad size"):
-        funnels.parse_size("ten")
-    assert funnels.label(50_000_000) == "50M"
+        funnel_bench.parse_size("ten")
+    assert funnel_bench.label(50_000_000) == "50M"
     assert date.fromisoformat(f"{export_data.last_day()}") == export_data.FIRST_DAY + timedelta(days=29)
 
 
@@ -159,4 +159,4 @@ def test_peak_memory_is_this_process_own() -> None:
     import os
 
     rss_kb = next(int(x.split()[1]) for x in Path(f"/proc/{os.getpid()}/status").read_text().splitlines() if x.startswith("VmRSS:"))
-    assert funnels.peak_mb() >= rss_kb / 1024 > 0
+    assert funnel_bench.peak_mb() >= rss_kb / 1024 > 0

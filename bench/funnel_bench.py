@@ -152,8 +152,8 @@ def run_child(query: str, folder: Path, relation: str, start: date, end: date) -
 def baseline_mb() -> float:
     """Peak RSS of a process that only imports the benchmark and DuckDB and connects."""
     code = (
-        f"import sys; sys.path[:0] = [{str(ROOT)!r}, {str(HERE)!r}]; import duckdb, funnel_queries, funnels, "
-        "ga_goals.funnels.sql; duckdb.connect().execute('SELECT 1').fetchall(); print(funnels.peak_mb())"
+        f"import sys; sys.path[:0] = [{str(ROOT)!r}, {str(HERE)!r}]; import duckdb, funnel_queries, funnel_bench, "
+        "ga_goals.funnels.sql; duckdb.connect().execute('SELECT 1').fetchall(); print(funnel_bench.peak_mb())"
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     return float(done.stdout.strip())
