@@ -177,7 +177,7 @@ def weekly_report(rounds: int = 3) -> dict[str, float]:
 
 USAGE = (
     "Re-run everything with `python bench/run.py` (the sandbox benchmarks below, then the funnel benchmark "
-    "on GA4 export files at 1M, 10M and 50M events, about half an hour); only the funnel benchmark with "
+    "on GA4 export files at 1M, 10M and 50M events, which take the longest); only the funnel benchmark with "
     "`python bench/run.py funnels --sizes 1M,10M,50M` (`--rounds N`, default 3; it exits 1 when ga-goals and "
     "the hand-written SQL disagree on any count)."
 )
