@@ -458,6 +458,18 @@ def targets(sizes: list[SizeResult]) -> list[str]:
             f"| time per event 1M -> 50M within {TARGET_LINEARITY}x, ({case}) | {a * 1e9:.0f} -> {b * 1e9:.0f} ns "
             f"({b / a:.2f}x) | {verdict(b / a <= TARGET_LINEARITY)} |"
         )
+    if large is None and small is not None and ten is not None:  # an indication until 50M is measured
+        lines.append("")
+        lines.append(
+            "Without 50M, time per event of ga-goals 1M -> 10M (indicative): "
+            + ", ".join(
+                f"({c}) {small.seconds[f'ga_goals_{c}'] / small.events * 1e9:.0f} -> "
+                f"{ten.seconds[f'ga_goals_{c}'] / ten.events * 1e9:.0f} ns "
+                f"({ten.seconds[f'ga_goals_{c}'] / ten.events / (small.seconds[f'ga_goals_{c}'] / small.events):.2f}x)"
+                for c in "abcd"
+            )
+            + "."
+        )
     return lines
 
 

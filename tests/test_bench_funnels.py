@@ -160,3 +160,26 @@ def test_peak_memory_is_this_process_own() -> None:
 
     rss_kb = next(int(x.split()[1]) for x in Path(f"/proc/{os.getpid()}/status").read_text().splitlines() if x.startswith("VmRSS:"))
     assert funnel_bench.peak_mb() >= rss_kb / 1024 > 0
+
+
+def _measured(events: int, engine: float, hand: float, floor: float, peak: float) -> funnel_bench.SizeResult:
+    size = funnel_bench.SizeResult(events=events, users=events // 10, folder=Path("."), file_bytes=0, generate_s=None)
+    for case in "abcd":
+        size.seconds[f"ga_goals_{case}"] = engine * events
+        size.seconds[f"hand_{case}"] = hand * events
+        size.peak_mb[f"ga_goals_{case}"] = peak
+    size.seconds["floor"] = floor * events
+    return size
+
+
+def test_targets_are_judged_on_the_ratios() -> None:
+    good = funnel_bench.targets(
+        [_measured(1_000_000, 1.0, 2.5, 0.5, 300), _measured(10_000_000, 1.0, 2.5, 0.5, 900),
+         _measured(50_000_000, 1.2, 3.0, 0.5, 1400)]
+    )  # fmt: skip
+    assert not any("NOT MET" in line or "not measured" in line for line in good)
+    assert sum("**met**" in line for line in good) == 4 + 6 + 3 + 4
+    bad = funnel_bench.targets([_measured(1_000_000, 1.0, 0.9, 0.2, 300), _measured(10_000_000, 1.5, 1.0, 0.2, 1600)])
+    assert sum("NOT MET" in line for line in bad) == 4 + 4 + 1
+    assert sum("not measured" in line for line in bad) == 4
+    assert any("1M -> 10M (indicative)" in line and "(1.50x)" in line for line in bad)
