@@ -26,6 +26,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
+import duckdb
+
 from ga_goals.model.tracking_plan import Funnel, FunnelStep
 
 STEPS = ("page_view", "view_item", "add_to_cart", "begin_checkout", "purchase")
@@ -178,7 +180,7 @@ def _closed_continued(users: tuple[int, ...]) -> tuple[int, ...]:
     return tuple(users[1:]) + (0,)
 
 
-def run_hand(con, case: str, relation: str, start: date, end: date) -> Counts:  # type: ignore[no-untyped-def]
+def run_hand(con: duckdb.DuckDBPyConnection, case: str, relation: str, start: date, end: date) -> Counts:
     rows = con.execute(hand_sql(case, relation, start, end)).fetchall()
     n = len(STEPS)
     if case == "c":
@@ -192,7 +194,7 @@ def run_hand(con, case: str, relation: str, start: date, end: date) -> Counts:  
     return Counts(users, _closed_continued(users))
 
 
-def run_engine(con, case: str, relation: str, start: date, end: date) -> Counts:  # type: ignore[no-untyped-def]
+def run_engine(con: duckdb.DuckDBPyConnection, case: str, relation: str, start: date, end: date) -> Counts:
     """ga-goals' ``run_funnel`` on the case (whatever engine ``ga_goals.funnels.sql`` holds)."""
     from ga_goals.funnels.sql import run_funnel
 
@@ -202,7 +204,7 @@ def run_engine(con, case: str, relation: str, start: date, end: date) -> Counts:
     return Counts(tuple(result.total.users), tuple(result.total.continued), rows)
 
 
-def run_floor(con, relation: str, start: date, end: date) -> dict[str, int]:  # type: ignore[no-untyped-def]
+def run_floor(con: duckdb.DuckDBPyConnection, relation: str, start: date, end: date) -> dict[str, int]:
     events, users, _ = con.execute(floor_sql(relation, start, end)).fetchone()
     return {"events": int(events), "users": int(users)}
 
