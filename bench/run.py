@@ -1,4 +1,5 @@
-"""Benchmarks of ga-goals against the embedded sandbox. Run: `python bench/run.py`.
+"""Benchmarks of ga-goals. Run everything: `python bench/run.py`; only the funnel benchmark on GA4
+export files: `python bench/run.py funnels --sizes 1M,10M,50M` (see bench/funnel_bench.py).
 
 Measures, side by side in one run (machines here are shared and noisy: compare ratios, not
 absolute times):
@@ -13,8 +14,11 @@ absolute times):
    (which generates its eight weeks of traffic first) and on one that already has its events.
 5. Funnel engine: generating shop traffic, and the shop plan's funnels in DuckDB against a plain
    scan of the columns a funnel reads (the floor any engine must pay), on the same data.
+6. The funnel benchmark on GA4 export files (bench/funnel_bench.py): 1M, 10M and 50M events as daily
+   Parquet files, ga-goals against hand-written SQL and a floor scan, each query in a fresh process.
 
-Writes the figures to bench/RESULTS.md (and prints them).
+Writes the figures to bench/RESULTS.md (and prints them); exits 1 when the funnel benchmark finds
+ga-goals and the hand-written SQL disagreeing.
 """
 
 from __future__ import annotations
@@ -31,6 +35,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(1, str(ROOT / "bench"))
 
 from ga_goals.changes import compute_plan  # noqa: E402
 from ga_goals.ga4 import AdminGateway, Target  # noqa: E402
@@ -170,7 +175,22 @@ def weekly_report(rounds: int = 3) -> dict[str, float]:
     return {"fresh sandbox": statistics.median(cold) * 1000, "events present": statistics.median(warm) * 1000}
 
 
-def main() -> None:
+USAGE = (
+    "Re-run everything with `python bench/run.py` (the sandbox benchmarks below, then the funnel benchmark "
+    "on GA4 export files at 1M, 10M and 50M events, which take the longest); only the funnel benchmark with "
+    "`python bench/run.py funnels --sizes 1M,10M,50M` (`--rounds N`, default 3; it exits 1 when ga-goals and "
+    "the hand-written SQL disagree on any count)."
+)
+
+
+def main(argv: list[str] | None = None) -> int:
+    import funnel_bench as export_funnels  # bench/funnel_bench.py
+
+    argv = sys.argv[1:] if argv is None else argv
+    if argv and argv[0] == "funnels":
+        return export_funnels.main(argv[1:])
+    if argv:
+        raise SystemExit("usage: python bench/run.py [funnels [--sizes 1M,10M,50M] [--rounds N]]")
     calls = api_calls()
     report_ms = weekly_report()
     hiding = latency_hiding()
@@ -178,6 +198,8 @@ def main() -> None:
     engine = funnels()
     lines = [
         "# Benchmark results",
+        "",
+        USAGE,
         "",
         f"Run `python bench/run.py` ({datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC) on {platform.machine()}, "
         f"{os.cpu_count()} cores, Python {platform.python_version()}, {platform.system()} {platform.release()}.",
@@ -232,9 +254,15 @@ def main() -> None:
     for name, value in engine["ms"].items():
         lines.append(f"| {name} | {value:.0f} | {value / floor:.1f} |")
     text = "\n".join(lines) + "\n"
-    (ROOT / "bench" / "RESULTS.md").write_text(text)
+    results = ROOT / "bench" / "RESULTS.md"
+    old = results.read_text() if results.exists() else ""
+    if export_funnels.BEGIN in old and export_funnels.END in old:  # keep the last funnel figures until replaced
+        text += "\n" + export_funnels.BEGIN + old.split(export_funnels.BEGIN, 1)[1].split(export_funnels.END, 1)[0]
+        text += export_funnels.END + "\n"
+    results.write_text(text)
     print(text)
+    return export_funnels.main([])
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())
