@@ -312,7 +312,7 @@ class _FunnelQuery:
             return "m1"
         return "(" + " OR ".join(f"m{k}" for k in range(1, self.n + 1)) + ")"
 
-    def users(self) -> str:
+    def users(self, *, lists: bool) -> str:
         """Per user: the earliest and latest moment of each step (+ lists, + the breakdown value)."""
         d, n = self.d, self.n
         aggs = ["uid"]
@@ -320,7 +320,8 @@ class _FunnelQuery:
             aggs.append(f"{d.agg_min('k', f'm{k}')} AS mn{k}")
             if k > 1 or self.funnel.open:
                 aggs.append(f"{d.agg_max('k', f'm{k}')} AS mx{k}")
-        aggs += self.list_aggs()
+        if lists:
+            aggs += self.list_aggs()
         if self.bd is not None:
             aggs.append(f"{d.first_value('bd', 'k', self.entry_condition())} AS bd")
         return f"SELECT {', '.join(aggs)}\n  FROM scan GROUP BY uid"
@@ -364,7 +365,7 @@ class _FunnelQuery:
         return " OR ".join(parts) or "FALSE"
 
     def closed_exact(self, source: str, *, guarded: bool) -> list[tuple[str, str]]:
-        """Layers computing ``t{k}`` (earliest moment at step k) and ``r{k}`` (every moment that
+        """Layers computing ``t{k}`` (earliest moment at step k) and ``q{k}`` (every moment that
         reached step k, when step k+1 has a rule) from the lists of ``source``.
 
         ``guarded``: decide from the aggregates first and read the lists only when they cannot
@@ -372,26 +373,34 @@ class _FunnelQuery:
         unguarded one, so it runs the exact layers unguarded over the undecided users only.
         """
         d, n = self.d, self.n
-        first = ["mn1 AS t1"] + (["l1 AS r1"] if 2 in self.ruled else [])
+        first = ["mn1 AS t1"] + (["l1 AS q1"] if 2 in self.ruled else [])
         layers = [("exact1", f"SELECT *, {', '.join(first)} FROM {source}")]
         for k in range(2, n + 1):
             t_prev, mn, mx, lk = f"t{k - 1}", f"mn{k}", f"mx{k}", f"l{k}"
             stop = f"{t_prev} IS NULL OR {mx} IS NULL OR {mx} <= {t_prev}"
             if k in self.ruled:
-                reached = d.list_filter(lk, "y", self.rule(k, "y", f"r{k - 1}"))
+                reached = d.list_filter(lk, "y", self.rule(k, "y", f"q{k - 1}"))
                 if guarded:
                     reached = f"CASE WHEN {stop} THEN NULL ELSE {reached} END"
-                layers.append((f"exact{k}r", f"SELECT *, {reached} AS r{k} FROM exact{k - 1}"))
-                layers.append((f"exact{k}", f"SELECT *, {d.list_min(f'r{k}')} AS t{k} FROM exact{k}r"))
+                layers.append((f"exact{k}r", f"SELECT *, {reached} AS q{k} FROM exact{k - 1}"))
+                layers.append((f"exact{k}", f"SELECT *, {d.list_min(f'q{k}')} AS t{k} FROM exact{k}r"))
                 continue
             t_sql = d.list_min(lk, "x", f"x > {t_prev}")
             r_sql = d.list_filter(lk, "x", f"x > {t_prev}")
             if guarded:
                 t_sql = f"CASE WHEN {stop} THEN NULL WHEN {mn} > {t_prev} THEN {mn} ELSE {t_sql} END"
                 r_sql = f"CASE WHEN {stop} THEN NULL ELSE {r_sql} END"
-            cols = [f"{t_sql} AS t{k}"] + ([f"{r_sql} AS r{k}"] if k + 1 in self.ruled else [])
+            cols = [f"{t_sql} AS t{k}"] + ([f"{r_sql} AS q{k}"] if k + 1 in self.ruled else [])
             layers.append((f"exact{k}", f"SELECT *, {', '.join(cols)} FROM exact{k - 1}"))
         return layers
+
+    def slow_lists(self) -> tuple[str, str]:
+        """The lists of the users the aggregates left undecided (DuckDB's second pass over ``scan``)."""
+        return (
+            "slow_lists",
+            f"SELECT uid, {', '.join(self.list_aggs())}\n  FROM scan "
+            "WHERE uid IN (SELECT uid FROM decided WHERE und) GROUP BY uid",
+        )
 
     # -- open funnels ------------------------------------------------------------------------------
 
@@ -413,45 +422,58 @@ class _FunnelQuery:
         lists are read (one pass: each byte billed once). DuckDB: the users the aggregates decide
         and the others (their lists read, without a guard) in two branches."""
         d, n = self.d, self.n
-        ctes = [("scan", self.scan()), ("users", self.users())]
+        ctes = [("scan", self.scan()), ("users", self.users(lists=self.guarded))]
         carried = ["uid"] + (["bd"] if self.bd is not None else [])
         flags = [f"r{k}" for k in range(1, n + 1)]
+        aggregates = [f"mn{k}" for k in range(1, n + 1)] + [f"mx{k}" for k in range(1 if self.funnel.open else 2, n + 1)]
         if self.funnel.open:
             keep = "(" + " OR ".join(f"mn{k} IS NOT NULL" for k in range(1, n + 1)) + ")"
             reached = [f"mn{k} IS NOT NULL AS r{k}" for k in range(1, n + 1)]
             ruled = [k for k in range(1, n) if k + 1 in self.ruled]
+            exact = [f"{self.open_continued(k, exact=True)} AS c{k}" for k in range(1, n)]
             if self.guarded or not ruled:
-                exact = [f"{self.open_continued(k, exact=True)} AS c{k}" for k in range(1, n)]
-                body = f"SELECT {', '.join(carried + reached + exact)} FROM users WHERE {keep}"
+                ctes.append(("per_user", f"SELECT {', '.join(carried + reached + exact)} FROM users WHERE {keep}"))
             else:
                 undecided = " OR ".join(self.open_continued(k, exact=False) for k in ruled)
                 quick = [
                     f"{'FALSE' if k + 1 in self.ruled else self.open_continued(k, exact=False)} AS c{k}"
                     for k in range(1, n)
                 ]
-                exact = [f"{self.open_continued(k, exact=True)} AS c{k}" for k in range(1, n)]
-                body = (
-                    f"SELECT {', '.join(carried + reached + quick)} FROM users WHERE {keep} AND NOT ({undecided})\n"
-                    f"  UNION ALL SELECT {', '.join(carried + reached + exact)} FROM users WHERE {keep} AND ({undecided})"
+                ctes.append(("decided", f"SELECT *, {undecided} AS und FROM users WHERE {keep}"))
+                ctes.append(self.slow_lists())
+                ctes.append(
+                    (
+                        "per_user",
+                        f"SELECT {', '.join(carried + reached + quick)} FROM decided WHERE NOT und\n"
+                        f"  UNION ALL SELECT {', '.join(carried + reached + exact)} FROM ("
+                        f"SELECT u.*, s.* EXCLUDE (uid) FROM decided AS u JOIN slow_lists AS s ON s.uid = u.uid) AS x",
+                    )
                 )
-            ctes.append(("per_user", body))
             continued = [f"c{k}" for k in range(1, n)]
         else:
             exact_flags = [f"t{k} IS NOT NULL AS r{k}" for k in range(1, n + 1)]
             if self.guarded:
                 layers = self.closed_exact("users", guarded=True)
                 ctes += layers
-                body = f"SELECT {', '.join(carried + exact_flags)} FROM {layers[-1][0]} WHERE t1 IS NOT NULL"
+                ctes.append(("per_user", f"SELECT {', '.join(carried + exact_flags)} FROM {layers[-1][0]} WHERE t1 IS NOT NULL"))
             else:
-                undecided = self.undecided()
-                layers = self.closed_exact(f"(SELECT * FROM users WHERE {undecided})", guarded=False)
-                ctes += layers
+                # The aggregates decide most users (flags computed once); the others read their lists,
+                # gathered in a second, narrow pass over the scanned rows of those users only.
                 quick = [f"{self.decided_reached(k)} AS r{k}" for k in range(1, n + 1)]
-                body = (
-                    f"SELECT {', '.join(carried + quick)} FROM users WHERE mn1 IS NOT NULL AND NOT ({undecided})\n"
-                    f"  UNION ALL SELECT {', '.join(carried + exact_flags)} FROM {layers[-1][0]} WHERE t1 IS NOT NULL"
+                ctes.append(
+                    ("decided", f"SELECT {', '.join(carried + aggregates + quick)}, {self.undecided()} AS und FROM users WHERE mn1 IS NOT NULL")
                 )
-            ctes.append(("per_user", body))
+                ctes.append(self.slow_lists())
+                source = "(SELECT u.*, s.* EXCLUDE (uid) FROM decided AS u JOIN slow_lists AS s ON s.uid = u.uid)"
+                layers = self.closed_exact(source, guarded=False)
+                ctes += layers
+                ctes.append(
+                    (
+                        "per_user",
+                        f"SELECT {', '.join(carried + flags)} FROM decided WHERE NOT und\n"
+                        f"  UNION ALL SELECT {', '.join(carried + exact_flags)} FROM {layers[-1][0]}",
+                    )
+                )
             continued = [f"r{k + 1}" for k in range(1, n)]
         last = "per_user"
         if self.session:
