@@ -41,7 +41,7 @@ reads each needed column once (bytes billed), and plan values are query paramete
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -73,11 +73,18 @@ from ga_goals.model.tracking_plan import Funnel, FunnelStep, StepFilter
 # Rule 2 and rule 3 as SQL over the export row ``t``
 
 
-def moment_sql() -> str:
-    """Rule 2's moment of the row ``t`` as one integer (see :func:`ga_goals.funnels.semantics.moment`)."""
-    ranks = " ".join(f"WHEN '{name}' THEN {rank}" for name, rank in EVENT_RANK.items())
+def moment_sql(names: Collection[str] | None = None) -> str:
+    """Rule 2's moment of the row ``t`` as one integer (see :func:`ga_goals.funnels.semantics.moment`).
+
+    ``names``: the event names the rows can have (None: any); when none of them is ranked, the
+    rank is the constant it then is.
+    """
     batch = f"GREATEST(LEAST(COALESCE(t.batch_event_index + 1, 0), {BATCH_CAP}), 0)"
-    return f"(t.event_timestamp * {MOMENT_SCALE} + {batch} * 4 + CASE t.event_name {ranks} ELSE {DEFAULT_RANK} END)"
+    if names is not None and not set(names) & set(EVENT_RANK):
+        rank = str(DEFAULT_RANK)
+    else:
+        rank = "CASE t.event_name " + " ".join(f"WHEN '{n}' THEN {r}" for n, r in EVENT_RANK.items()) + f" ELSE {DEFAULT_RANK} END"
+    return f"(t.event_timestamp * {MOMENT_SCALE} + {batch} * 4 + {rank})"
 
 
 def _filter_sql(f: StepFilter, d: Dialect, value: str) -> str:
@@ -120,11 +127,17 @@ def _filter_sql(f: StepFilter, d: Dialect, value: str) -> str:
     return f"NOT {positive}" if f.negated else positive
 
 
-def _step_sql(step: FunnelStep, d: Dialect, params: dict[str, str]) -> str:
-    """Rule 3 for one step over the scanned row ``t`` (``params``: parameter name -> column)."""
+def _step_sql(step: FunnelStep, d: Dialect, params: dict[str, str], *, named: bool = False) -> str:
+    """Rule 3 for one step over the scanned row ``t`` (``params``: parameter name -> column).
+
+    ``named``: the rows are known to have an event name (the scan kept only the funnel's names),
+    so the comparison needs no NULL guard (filters have their own).
+    """
     parts = [f"t.event_name = {d.value(step.event)}"] + [
         _filter_sql(f, d, f"t.{params[f.parameter]}") for f in step.filters
     ]
+    if named:
+        return "(" + " AND ".join(parts) + ")"
     return "COALESCE(" + " AND ".join(parts) + ", FALSE)"
 
 
@@ -286,8 +299,9 @@ class _FunnelQuery:
         if not self.direct:
             where.append(d.values_in("t.event_name", sorted({s.event for s in steps})))
         inner = f"SELECT t.*{''.join(', ' + x for x in lookups)} FROM {self.source} AS t WHERE {' AND '.join(where)}"
-        columns = ["t.user_pseudo_id AS uid", f"{moment_sql()} AS k"]
-        columns += [f"{_step_sql(s, d, params)} AS m{k}" for k, s in enumerate(steps, start=1)]
+        scanned = None if self.direct else {s.event for s in steps}
+        columns = ["t.user_pseudo_id AS uid", f"{moment_sql(scanned)} AS k"]
+        columns += [f"{_step_sql(s, d, params, named=not self.direct)} AS m{k}" for k, s in enumerate(steps, start=1)]
         if self.bd is not None:
             # The entry condition (rule 8), so that the value is only computed where it can count.
             entry_sql = " OR ".join(_step_sql(s, d, params) for s in (steps if self.funnel.open else steps[:1]))
