@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from typing import TYPE_CHECKING
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -82,6 +83,11 @@ class Query:
 
     sql: str
     params: Mapping[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, query: SqlQuery) -> Query:
+        """A compiled query of ga-goals (SQL and its typed parameters, e.g. ``CompiledFunnel.query``)."""
+        return cls(query.sql, {p.name: Typed(p.type, p.value) for p in query.parameters})
 
     def typed_params(self) -> dict[str, Typed]:
         out = {}

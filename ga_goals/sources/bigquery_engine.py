@@ -91,11 +91,9 @@ class BigQueryEngine:
         return relation, None, {"table": self.dataset, "intraday": intraday}
 
     def run(self, queries: Sequence[tuple[str, SqlQuery]]) -> list[list[tuple[Any, ...]]]:
-        from ga_goals.bigquery.query import Query, Typed
+        from ga_goals.bigquery.query import Query
 
-        prepared = [
-            (name, Query(q.sql, {p.name: Typed(p.type, p.value) for p in q.parameters})) for name, q in queries
-        ]
+        prepared = [(name, Query.of(q)) for name, q in queries]
         # 1. Dry runs, all of them, before anything is billed.
         sizes = self._parallel([lambda q=q: self.runner.dry_run(q) for _n, q in prepared])
         self.estimates = [(name, size) for (name, _q), size in zip(prepared, sizes)]

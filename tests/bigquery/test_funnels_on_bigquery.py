@@ -13,7 +13,7 @@ import pytest
 from ga_goals.bigquery import BigQueryRunner, Query
 from ga_goals.events import EventStore
 from ga_goals.events.generator import generate
-from ga_goals.funnels.sql import compile_funnel, run_funnel
+from ga_goals.funnels.sql import compile_funnel, result_from_rows, run_funnel
 from ga_goals.model.tracking_plan import StepFilter
 from ga_goals.plan_file import load_plan
 from tests.bigquery.local import DATASET, local_bigquery, sample_store
@@ -34,14 +34,9 @@ def generated():
 
 def counts(runner: BigQueryRunner, store: EventStore, f, start: date, end: date, breakdown: str | None):
     compiled = compile_funnel(f, start, end, breakdown=breakdown, dialect="bigquery", table=DATASET)
-    n = compiled.steps
-    on_bigquery = {}
-    for row in runner.run(Query(compiled.sql)).rows:
-        key = None if row[1] else str(row[0])
-        on_bigquery[key] = (
-            tuple(int(x or 0) for x in row[2 : 2 + n]),
-            tuple(int(x or 0) for x in row[2 + n : 2 + 2 * n]),
-        )
+    got = result_from_rows(f, start, end, breakdown, runner.run(Query.of(compiled.query)).rows)
+    on_bigquery = {None: (got.total.users, got.total.continued)}
+    on_bigquery.update({r.breakdown: (r.users, r.continued) for r in got.rows})
     expected = run_funnel(store, f, start, end, breakdown)
     in_duckdb = {None: (expected.total.users, expected.total.continued)}
     in_duckdb.update({r.breakdown: (r.users, r.continued) for r in expected.rows})

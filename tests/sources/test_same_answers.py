@@ -163,7 +163,7 @@ def test_funnels_agree_on_the_real_export_rows(sample, name: str, breakdown: str
 
 def test_bigquery_sql_agrees_on_the_real_export_rows(sample):
     """Every funnel and breakdown above as BigQuery SQL through the real client (one endpoint)."""
-    from ga_goals.bigquery.query import Query, Typed
+    from ga_goals.bigquery.query import Query
     from ga_goals.bigquery.runner import BigQueryRunner
 
     store, _folder = sample
@@ -173,7 +173,7 @@ def test_bigquery_sql_agrees_on_the_real_export_rows(sample):
             for breakdown in BREAKDOWNS:
                 funnel = replace(base, breakdown=breakdown)
                 compiled = compile_funnel(funnel, SAMPLE_START, SAMPLE_END, breakdown=breakdown, dialect="bigquery", table=DATASET)
-                query = Query(compiled.sql, {p.name: Typed(p.type, p.value) for p in compiled.parameters})
+                query = Query.of(compiled.query)
                 rows = runner.run(query).rows
                 got = result_from_rows(funnel, SAMPLE_START, SAMPLE_END, breakdown, rows)
                 expected = run_funnel(store, funnel, SAMPLE_START, SAMPLE_END, breakdown)
