@@ -650,14 +650,87 @@ def _top_level() -> dict[str, Any]:
     }
 
 
-_CACHE: dict[str, Any] | None = None
+#: A string holding a ``${VAR}`` or ``${VAR:-default}`` reference (``variables.py`` replaces it).
+VARIABLE_PATTERN = r"\$\{[A-Za-z_][A-Za-z0-9_]*(:-[^}]*)?\}"
+
+_VARIABLE = {
+    "type": "string",
+    "title": "Variable reference",
+    "description": "${VAR} or ${VAR:-default}: replaced from the environment when the plan is loaded.",
+    "pattern": VARIABLE_PATTERN,
+    "examples": ["${GA4_PROPERTY}", "${TIER:-standard}"],
+}
+
+#: Keywords that constrain a scalar beyond "any string".
+_SCALAR_CONSTRAINTS = ("enum", "const", "pattern", "format", "minLength", "maxLength", "minimum", "maximum")
+_ANNOTATIONS = ("title", "description", "default", "examples", "$comment")
 
 
-def plan_schema() -> dict[str, Any]:
-    """The JSON Schema of a tracking plan file (a fresh copy each call)."""
-    global _CACHE
-    if _CACHE is None:
-        _CACHE = {
+def _accepts_any_string(schema: dict[str, Any]) -> bool:
+    types = schema.get("type")
+    return types == "string" and not any(k in schema for k in _SCALAR_CONSTRAINTS)
+
+
+def _is_scalar(schema: dict[str, Any], defs: dict[str, Any]) -> bool:
+    if "$ref" in schema:
+        return _is_scalar({**defs[schema["$ref"].rsplit("/", 1)[-1]], **{k: v for k, v in schema.items() if k != "$ref"}},
+                          defs)
+    if "enum" in schema or "const" in schema:
+        return True
+    types = schema.get("type")
+    types = types if isinstance(types, list) else [types] if types else []
+    return bool(types) and not {"object", "array"} & set(types)
+
+
+def _with_variables(schema: Any, defs: dict[str, Any]) -> Any:
+    """``schema`` where every value that is a scalar may also be a ``${VAR}`` reference.
+
+    Variables are replaced in values (never in keys) before the loader checks a plan, so the
+    loader uses the schema without them; editors see the file as written, with the references.
+    """
+    if isinstance(schema, list):
+        return [_with_variables(s, defs) for s in schema]
+    if not isinstance(schema, dict):
+        return schema
+    out: dict[str, Any] = {}
+    for key, value in schema.items():
+        if key in ("properties", "$defs") and isinstance(value, dict):
+            out[key] = {k: _value_with_variables(v, defs) if key == "properties" else _with_variables(v, defs)
+                        for k, v in value.items()}
+        elif key in ("items", "additionalProperties") and isinstance(value, dict):
+            out[key] = _value_with_variables(value, defs)
+        elif key in ("anyOf", "oneOf") and isinstance(value, list):
+            out[key] = [_with_variables(v, defs) for v in value]
+        else:
+            out[key] = value
+    return out
+
+
+def _value_with_variables(schema: dict[str, Any], defs: dict[str, Any]) -> dict[str, Any]:
+    schema = _with_variables(schema, defs)
+    if not _is_scalar(schema, defs) or _accepts_any_string(schema):
+        return schema
+    annotations = {k: v for k, v in schema.items() if k in _ANNOTATIONS}
+    if "$ref" in schema:
+        target = defs[schema["$ref"].rsplit("/", 1)[-1]]
+        annotations = {**{k: v for k, v in target.items() if k in ("title", "description")}, **annotations}
+    rule = {k: v for k, v in schema.items() if k not in _ANNOTATIONS or k == "$comment"}
+    return {**annotations, "anyOf": [rule, {"$ref": "#/$defs/variable"}]}
+
+
+_CACHE: dict[bool, dict[str, Any]] = {}
+
+
+def plan_schema(*, variables: bool = True) -> dict[str, Any]:
+    """The JSON Schema of a tracking plan file (a fresh copy each call).
+
+    ``variables=True`` (what ``ga-goals schema`` prints, for editors): a plan as written, where any
+    scalar value may be a ``${VAR}`` reference. ``variables=False``: a plan after its references
+    are replaced (what the loader checks).
+    """
+    if variables not in _CACHE:
+        defs = _defs()
+        schema = {
             "$schema": SCHEMA_URI,
             "title": "ga-goals tracking plan",
             "description": "A GA4 tracking plan: conversions, custom definitions, funnels and reports. "
@@ -666,9 +739,13 @@ def plan_schema() -> dict[str, Any]:
             "properties": _top_level(),
             "required": ["property"],
             "additionalProperties": False,
-            "$defs": _defs(),
+            "$defs": defs,
         }
-    return copy.deepcopy(_CACHE)
+        if variables:
+            schema = _with_variables(schema, defs)
+            schema["$defs"]["variable"] = _VARIABLE
+        _CACHE[variables] = schema
+    return copy.deepcopy(_CACHE[variables])
 
 
 def schema_json() -> str:
