@@ -27,7 +27,7 @@ from ga_goals.model import TrackingPlan
 from ga_goals.plan_file.document import Document, YamlProblems, paused_gc, read_document
 from ga_goals.plan_file.environments import base_document, environment_names, merge_environment
 from ga_goals.plan_file.variables import Substitution, substitute
-from ga_goals.plan_file.wording import did_you_mean, printable, quote
+from ga_goals.plan_file.wording import did_you_mean, listed, printable, quote
 
 #: Most problems reported for one file; a closing problem says how many more there were.
 MAX_PROBLEMS = 100
@@ -52,13 +52,13 @@ def _sort(problems: list[Problem]) -> list[Problem]:
         return ordered
     rest = ordered[MAX_PROBLEMS:]
     errors = sum(p.severity == "error" for p in rest)
-    counted = f"{errors:,} more error{'s' if errors != 1 else ''}"
-    if errors < len(rest):
-        warnings = len(rest) - errors
-        counted += f" and {warnings:,} more warning{'s' if warnings != 1 else ''}"
+    warnings = len(rest) - errors
+    counted = " and ".join(
+        f"{n:,} more {word}{'s' if n != 1 else ''}" for n, word in ((errors, "error"), (warnings, "warning")) if n
+    )
     closing = Problem(
         rest[0].location,
-        f"{counted} from here on are not shown ({len(ordered):,} problems in all); fix the ones above and "
+        f"{counted} from here on {'is' if len(rest) == 1 else 'are'} not shown ({len(ordered):,} problems in all); fix the ones above and "
         "check the file again",
         "error" if errors else "warning",
     )
@@ -108,7 +108,7 @@ def _unknown_environment(parsed: _Parsed, name: str) -> Problem:
     hint = f"did you mean {quote(close)}? " if close else ""
     return Problem(
         parsed.doc.key_at(("environments",)),
-        f"unknown environment {quote(name)}; {hint}this file defines: {', '.join(printable(n) for n in names)}",
+        f"unknown environment {quote(name)}; {hint}this file defines: {listed(printable(n) for n in names)}",
     )
 
 

@@ -19,7 +19,16 @@ from typing import Any
 from ga_goals.errors import Problem
 from ga_goals.plan_file.document import Document, Path
 from ga_goals.plan_file.schema import RULES_COMMENT, plan_schema
-from ga_goals.plan_file.wording import COLLECTIONS, describe, did_you_mean, one_of, show, strip_environment, subject
+from ga_goals.plan_file.wording import (
+    COLLECTIONS,
+    describe,
+    did_you_mean,
+    one_of,
+    quote,
+    show,
+    strip_environment,
+    subject,
+)
 
 _TOP: Any = None
 _SECTIONS: dict[str, Any] = {}
@@ -297,7 +306,7 @@ def _enum_message(path: Path, allowed: list[Any], value: Any) -> str:
     if isinstance(value, str):
         close = did_you_mean(value, [str(c) for c in choices])
         if close:
-            message += f"; did you mean '{close}'?"
+            message += f"; did you mean {quote(close)}?"
     return message
 
 
@@ -307,7 +316,7 @@ def _unknown_keys(error: Any, doc: Document, path: Path) -> list[Problem]:
     problems = []
     in_overrides = len(path) == 3 and path[0] == "environments" and path[2] == "overrides"
     if in_overrides:
-        where = f"in the overrides of environment '{path[1]}'"
+        where = f"in the overrides of environment {quote(path[1])}"
     elif not strip_environment(path):
         where = "at the top level"
     else:
@@ -315,16 +324,16 @@ def _unknown_keys(error: Any, doc: Document, path: Path) -> list[Problem]:
     for key in error.instance:
         if key in allowed:
             continue
-        message = f"unknown key '{key}' {where}"
+        message = f"unknown key {quote(key)} {where}"
         close = did_you_mean(key, allowed + (["property", "environments"] if in_overrides else []))
         if close in ("property", "environments"):
             message += (
-                f"; did you mean '{close}'? It cannot be overridden: "
+                f"; did you mean {quote(close)}? It cannot be overridden: "
                 + ("set it on the environment itself, next to 'overrides'" if close == "property"
                    else "environments do not nest")
             )
         elif close:
-            message += f"; did you mean '{close}'?"
+            message += f"; did you mean {quote(close)}?"
         else:
             message += f"; allowed keys: {', '.join(allowed)}"
         problems.append(Problem(doc.key_at(path + (key,)), message))
@@ -338,7 +347,7 @@ def _invalid_key(error: Any, doc: Document, path: Path) -> list[Problem]:
     return [
         Problem(
             doc.key_at(path + (key,)),
-            f"'{key}' is not a valid key in {describe(path)}: it must be {_expected(target)}{rule}; rename it",
+            f"{quote(key)} is not a valid key in {describe(path)}: it must be {_expected(target)}{rule}; rename it",
         )
     ]
 
@@ -354,7 +363,7 @@ def _missing(error: Any, doc: Document, path: Path) -> list[Problem]:
         target = "the plan" if not strip_environment(path) else describe(path)
         problems.append(
             Problem(_where(doc, path) if strip_environment(path) else doc.at(()),
-                    f"{target} needs '{name}' ({hint})")
+                    f"{target} needs {quote(name)} ({hint})")
         )
     return problems
 

@@ -56,8 +56,11 @@ def printable(text: str, limit: int = MAX_SHOWN) -> str:
     return _escaped(text)
 
 
-def quote(text: str, limit: int = MAX_SHOWN) -> str:
-    """A name or text from the file in single quotes, made safe as by :func:`printable`."""
+def quote(text: Any, limit: int = MAX_SHOWN) -> str:
+    """A name or text from the file in single quotes, made safe as by :func:`printable`
+    (anything but a string is shown as by :func:`show`)."""
+    if not isinstance(text, str):
+        return show(text)
     if len(text) > limit:
         return f"'{_escaped(text[:limit])}...' ({len(text):,} characters)"
     return f"'{_escaped(text)}'"
@@ -206,9 +209,23 @@ def did_you_mean(word: str, choices: Iterable[str], *, cutoff: float = 0.6) -> s
     return matches[0] if matches else None
 
 
+#: Most items of a list a message names; the rest are counted.
+MAX_LISTED = 20
+
+
+def listed(items: Iterable[Any]) -> str:
+    """``a, b, c`` (the first ``MAX_LISTED`` items, then how many more)."""
+    shown = [str(i) for i in items]
+    if len(shown) > MAX_LISTED:
+        return f"{', '.join(shown[:MAX_LISTED])} and {len(shown) - MAX_LISTED:,} more"
+    return ", ".join(shown)
+
+
 def one_of(choices: Iterable[Any], conjunction: str = "or") -> str:
-    """``a, b or c``."""
+    """``a, b or c`` (the first ``MAX_LISTED`` items, then how many more)."""
     items = [str(c) for c in choices]
+    if len(items) > MAX_LISTED:
+        return f"{', '.join(items[:MAX_LISTED])} {conjunction} {len(items) - MAX_LISTED:,} more"
     if len(items) <= 1:
         return "".join(items)
     return f"{', '.join(items[:-1])} {conjunction} {items[-1]}"
