@@ -26,6 +26,7 @@ from ga_goals.errors import Location, PlanFileError, Problem
 from ga_goals.model import TrackingPlan
 from ga_goals.plan_file.document import Document, YamlProblems, paused_gc, read_document
 from ga_goals.plan_file.environments import base_document, environment_names, merge_environment
+from ga_goals.plan_file.names import is_plan_name
 from ga_goals.plan_file.variables import Substitution, substitute
 from ga_goals.plan_file.wording import did_you_mean, listed, printable, quote
 
@@ -104,7 +105,7 @@ def _unknown_environment(parsed: _Parsed, name: str) -> Problem:
             f"unknown environment {quote(name)}: this file defines no environments; add an 'environments:' block "
             "or load the plan without an environment",
         )
-    close = did_you_mean(name, names)
+    close = did_you_mean(name, names, valid=is_plan_name)
     hint = f"did you mean {quote(close)}? " if close else ""
     return Problem(
         parsed.doc.key_at(("environments",)),

@@ -73,6 +73,19 @@ def name_problem(
     return None
 
 
+_PLAN_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_-]*")
+
+
+def is_plan_name(name: str) -> bool:
+    """A valid name of a funnel, report or environment (what the schema's ``name`` allows)."""
+    return bool(_PLAN_NAME.fullmatch(name))
+
+
+def is_event_name(name: str) -> bool:
+    """A valid GA4 event name."""
+    return event_name_problem(name) is None
+
+
 def event_name_problem(name: str, *, created: bool = False) -> str | None:
     """Rules for an event name; ``created`` ones (event create rule destinations) are stricter."""
     if created:

@@ -21,6 +21,8 @@ from ga_goals.plan_file.names import (
     display_name_problem,
     event_name_problem,
     field_problem,
+    is_event_name,
+    is_plan_name,
     name_problem,
     parameter_problem,
 )
@@ -583,7 +585,7 @@ class _Checker:
             return
         if event in self.declared:
             return
-        close = did_you_mean(event, sorted(self.declared | facts.KNOWN_EVENTS), cutoff=0.75)
+        close = did_you_mean(event, sorted(self.declared | facts.KNOWN_EVENTS), cutoff=0.75, valid=is_event_name)
         hint = f"did you mean {quote(close)}? Otherwise " if close else ""
         self.error(
             self.at(path),
@@ -654,7 +656,7 @@ class _Checker:
         known = list(known)
         if name in known:
             return True
-        close = did_you_mean(name, known)
+        close = did_you_mean(name, known, valid=is_plan_name if what == "funnel" else is_event_name)
         hint = f"did you mean {quote(close)}? Otherwise " if close else ""
         self.error(
             self.at(path),

@@ -26,6 +26,11 @@ SCHEMA_URI = "https://json-schema.org/draft/2020-12/schema"
 #: Marks a constraint that ``rules.py`` reports with a better message than jsonschema's.
 RULES_COMMENT = "Also checked by ga_goals.plan_file.rules, which reports it with a friendlier message."
 
+#: Lists whose items may repeat; every other list of the schema refuses a repeated item
+#: (``uniqueItems``). A funnel may pass the same event twice; a rule's mutations are refused
+#: stricter by ``rules.py`` (one per parameter). See docs/plan-rules.md, "Repeated items".
+REPEATABLE_LISTS = ("steps", "set")
+
 #: Condition / filter comparisons, text ones first.
 TEXT_COMPARISONS = ("equals", "contains", "starts_with", "ends_with", "matches")
 NUMERIC_COMPARISONS = ("greater_than", "greater_than_or_equal", "less_than", "less_than_or_equal")
@@ -234,17 +239,19 @@ def _defs() -> dict[str, Any]:
                     "description": "Create this event from other events: one rule, or a list of rules (ORed).",
                     "anyOf": [
                         _ref("createRule"),
-                        {"type": "array", "minItems": 1, "items": _ref("createRule")},
+                        {"type": "array", "minItems": 1, "uniqueItems": True, "items": _ref("createRule")},
                     ],
                 },
             },
             title="Conversion",
+            examples=[{"stage": "checkout", "value": 25}],
             description="A conversion; its key is the GA4 event name.",
         ),
         "createRule": _obj(
             {
                 "when": {
                     "type": "array",
+                    "uniqueItems": True,
                     "title": "Conditions",
                     "description": f"{facts.CONDITIONS_MIN} to {facts.CONDITIONS_MAX} conditions, ANDed.",
                     "minItems": facts.CONDITIONS_MIN,
@@ -270,6 +277,7 @@ def _defs() -> dict[str, Any]:
             },
             required=("when",),
             title="Event create rule",
+            examples=[{"when": [{"event_name": "form_submit"}]}],
             description="A GA4 event create rule on a web data stream.",
         ),
         "condition": _obj(
@@ -289,6 +297,7 @@ def _defs() -> dict[str, Any]:
                 **case_and_negate,
             },
             title="Condition",
+            examples=[{"parameter": "form_id", "equals": "contact"}],
             description="{event_name: NAME}, or {parameter: NAME, <comparison>: VALUE} with one of: "
             + ", ".join(RULE_COMPARISONS)
             + ".",
@@ -303,11 +312,13 @@ def _defs() -> dict[str, Any]:
             },
             required=("parameter",),
             title="Parameter mutation",
+            examples=[{"parameter": "form_type", "value": "lead"}],
             description="Set a parameter to a constant (`value`) or to another parameter's value (`copy_from`).",
         ),
         "event": _obj(
             {"stage": _ref("stage"), "description": {"type": "string"}},
             title="Event",
+            examples=[{"stage": "product"}],
             description="An event the site sends (not a key event, not created by a rule).",
         ),
         "customDimension": _obj(
@@ -327,6 +338,7 @@ def _defs() -> dict[str, Any]:
             },
             required=("scope", "display_name"),
             title="Custom dimension",
+            examples=[{"scope": "event", "display_name": "Form ID"}],
             description="A custom dimension; its key is the parameter (or user property) name.",
         ),
         "customMetric": _obj(
@@ -350,6 +362,7 @@ def _defs() -> dict[str, Any]:
             },
             required=("display_name",),
             title="Custom metric",
+            examples=[{"display_name": "Cart value", "unit": "currency", "restricted": ["revenue"]}],
             description="A custom metric; its key is the event parameter name.",
         ),
         "funnel": _obj(
@@ -388,12 +401,14 @@ def _defs() -> dict[str, Any]:
                                 },
                             },
                             required=("dimension",),
+                            examples=[{"dimension": "deviceCategory", "limit": 5}],
                         ),
                     ],
                 },
             },
             required=("steps",),
             title="Funnel",
+            examples=[{"steps": ["view_item", "add_to_cart", "purchase"]}],
         ),
         "funnelStep": {
             "title": "Funnel step",
@@ -414,12 +429,14 @@ def _defs() -> dict[str, Any]:
                         },
                         "where": {
                             "type": "array",
+                            "uniqueItems": True,
                             "title": "Parameter filters",
                             "description": "Conditions on the event's parameters, ANDed.",
                             "items": _ref("stepFilter"),
                         },
                     },
                     required=("event",),
+                    examples=[{"event": "purchase", "within": "1h"}],
                 ),
             ],
         },
@@ -429,6 +446,7 @@ def _defs() -> dict[str, Any]:
                 **comparison_values,
                 "in": {
                     "type": "array",
+                    "uniqueItems": True,
                     "minItems": 1,
                     "items": {"type": ["string", "number"]},
                     "description": "The value is one of these.",
@@ -437,6 +455,7 @@ def _defs() -> dict[str, Any]:
             },
             required=("parameter",),
             title="Parameter filter",
+            examples=[{"parameter": "currency", "equals": "USD"}],
             description="{parameter: NAME, <comparison>: VALUE} with one of: " + ", ".join(FILTER_COMPARISONS) + ".",
         ),
         "report": _obj(
@@ -448,7 +467,11 @@ def _defs() -> dict[str, Any]:
                     "description": "A named period, or {start: YYYY-MM-DD, end: YYYY-MM-DD}.",
                     "anyOf": [
                         {"enum": list(PERIODS)},
-                        _obj({"start": _ref("date"), "end": _ref("date")}, required=("start", "end")),
+                        _obj(
+                            {"start": _ref("date"), "end": _ref("date")},
+                            required=("start", "end"),
+                            examples=[{"start": "2026-01-01", "end": "2026-01-31"}],
+                        ),
                     ],
                 },
                 "compare": {
@@ -472,16 +495,17 @@ def _defs() -> dict[str, Any]:
                     "type": "string",
                     "description": "The macro conversion micro conversions are compared against.",
                 },
-                "alerts": {"type": "array", "items": _ref("alert")},
+                "alerts": {"type": "array", "uniqueItems": True, "items": _ref("alert")},
                 "email": _obj(
                     {
                         "to": {
                             "type": "array",
+                            "uniqueItems": True,
                             "minItems": 1,
                             "items": {"type": "string", "format": "email"},
                             "examples": [["growth@example.com"]],
                         },
-                        "cc": {"type": "array", "items": {"type": "string", "format": "email"}},
+                        "cc": {"type": "array", "uniqueItems": True, "items": {"type": "string", "format": "email"}},
                         "subject": {
                             "type": "string",
                             "description": "A jinja2 template.",
@@ -490,6 +514,7 @@ def _defs() -> dict[str, Any]:
                     },
                     required=("to",),
                     title="E-mail",
+                    examples=[{"to": ["growth@example.com"]}],
                 ),
                 "formats": {
                     "type": "array",
@@ -499,6 +524,7 @@ def _defs() -> dict[str, Any]:
                 },
             },
             title="Report",
+            examples=[{"period": "last_7_days", "email": {"to": ["growth@example.com"]}}],
         ),
         "alert": _obj(
             {
@@ -514,6 +540,7 @@ def _defs() -> dict[str, Any]:
             },
             required=("metric",),
             title="Alert",
+            examples=[{"funnel": "checkout", "metric": "conversion_rate", "below": 0.02}],
         ),
         "environment": _obj(
             {
@@ -524,10 +551,12 @@ def _defs() -> dict[str, Any]:
             },
             required=("property",),
             title="Environment",
+            examples=[{"property": "123456789", "overrides": {"reports": None}}],
             description="A property this plan also applies to, with changes merged over the base plan.",
         ),
         "overrides": {
             "type": "object",
+            "examples": [{"reports": None, "safety": {"max_destroy": 0}}],
             "title": "Overrides",
             "description": "A partial plan deep-merged over the base plan; null removes a key; lists replace.",
             "properties": {
@@ -587,6 +616,7 @@ def _top_level() -> dict[str, Any]:
             _ref("environment"),
             names="name",
             title="Environments",
+            examples=[{"staging": {"property": "123456789"}}],
             description="Other properties this plan applies to (staging, production...).",
         ),
         "conversions": _obj(
@@ -595,40 +625,49 @@ def _top_level() -> dict[str, Any]:
                     _ref("conversion"),
                     names="eventName",
                     title="Macro conversions",
+                    examples=[{"purchase": {"stage": "checkout"}}],
                     description="What the business counts as success (a purchase, a lead).",
                 ),
                 "micro": _map_of(
                     _ref("conversion"),
                     names="eventName",
                     title="Micro conversions",
+                    examples=[{"add_to_cart": {"stage": "cart"}}],
                     description="The smaller steps that lead to a macro conversion.",
                 ),
             },
             title="Conversions",
+            examples=[{"macro": {"purchase": {}}, "micro": {"add_to_cart": {}}}],
         ),
         "events": _map_of(
             _ref("event"),
             names="eventName",
             title="Other events",
+            examples=[{"view_item": {"stage": "product"}}],
             description="Events the site sends that are not conversions (known to funnels and docs).",
         ),
         "custom_dimensions": _map_of(
             _ref("customDimension"),
             title="Custom dimensions",
+            examples=[{"form_id": {"scope": "event", "display_name": "Form ID"}}],
             description="Keyed by parameter (or user property) name.",
         ),
         "custom_metrics": _map_of(
             _ref("customMetric"),
             names="parameterName",
             title="Custom metrics",
+            examples=[{"cart_value": {"display_name": "Cart value"}}],
             description="Keyed by event parameter name.",
         ),
-        "funnels": _map_of(_ref("funnel"), names="name", title="Funnels"),
-        "reports": _map_of(_ref("report"), names="name", title="Reports"),
+        "funnels": _map_of(
+            _ref("funnel"), names="name", title="Funnels", examples=[{"checkout": {"steps": ["add_to_cart", "purchase"]}}]
+        ),
+        "reports": _map_of(_ref("report"), names="name", title="Reports", examples=[{"weekly": {"period": "last_7_days"}}]),
         "safety": _obj(
             {
                 "protect": {
                     "type": "array",
+                    "uniqueItems": True,
                     "items": {"type": "string", "examples": ["purchase", "custom_dimension:form_id"]},
                     "description": "Names sync never updates, archives or deletes: a name, or kind:name with kind "
                     "key_event, custom_dimension, custom_metric or event_create_rule.",
@@ -646,6 +685,7 @@ def _top_level() -> dict[str, Any]:
                 },
             },
             title="Safety",
+            examples=[{"protect": ["purchase"], "max_destroy": 5}],
         ),
     }
 

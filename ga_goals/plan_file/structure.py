@@ -265,10 +265,8 @@ def _expected(schema: dict[str, Any]) -> str:
         noun = title[0].lower() + title[1:] if not title[:2].isupper() else title
         return f"{_article(noun)} {noun} like {', '.join(str(e) for e in examples)}"
     if types == ["object"]:
-        if examples:
-            return f"a mapping like {_flow(examples[0])}"
-        if title:
-            return f"{_article(title)} {title.lower()} (a mapping)"
+        # what the mapping looks like, never its title ("an other events", "a safety")
+        return f"a mapping like {_flow(examples[0])}" if examples else "a mapping"
     if types == ["array"]:
         items = _resolve(schema.get("items", {}))
         if items.get("title") and items.get("type") == "object":
@@ -289,6 +287,8 @@ def _flow(value: Any) -> str:
         return "{" + ", ".join(f"{k}: {_flow(v)}" for k, v in value.items()) + "}"
     if isinstance(value, list):
         return "[" + ", ".join(_flow(v) for v in value) + "]"
+    if value is None:
+        return "null"
     return show(value) if not isinstance(value, str) else value
 
 
@@ -368,15 +368,35 @@ def _missing(error: Any, doc: Document, path: Path) -> list[Problem]:
     return problems
 
 
+def _canonical(value: Any) -> Any:
+    """A hashable form of a JSON value under JSON Schema equality (1 == 1.0, true != 1)."""
+    if isinstance(value, bool) or value is None:
+        return ("literal", value)
+    if isinstance(value, (int, float)):
+        return ("number", value)
+    if isinstance(value, list):
+        return ("list", tuple(_canonical(v) for v in value))
+    if isinstance(value, dict):
+        return ("mapping", frozenset((k, _canonical(v)) for k, v in value.items()))
+    return ("string", value)
+
+
 def _duplicates(error: Any, doc: Document, path: Path) -> list[Problem]:
-    seen: list[Any] = []
+    """Each repeated item, at the repetition, naming where it first stands."""
+    first: dict[Any, int] = {}
     problems = []
     for i, item in enumerate(error.instance):
-        if item in seen:
-            problems.append(Problem(doc.at(path + (i,)), f"{show(item)} is listed twice in {subject(path)}; "
-                                    "remove the repetition"))
+        key = _canonical(item)
+        if key not in first:
+            first[key] = i
+            continue
+        at = doc.at(path + (first[key],))
+        where = f"line {at.line}, column {at.column}"
+        if isinstance(item, (dict, list)):
+            message = f"{describe(path + (i,))} repeats {describe(path + (first[key],))} ({where}); remove one"
         else:
-            seen.append(item)
+            message = f"{show(item)} is listed twice in {subject(path)} (first at {where}); remove the repetition"
+        problems.append(Problem(doc.at(path + (i,)), message))
     return problems
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import difflib
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -157,7 +157,7 @@ def subject(path: Path) -> str:
     """How a message names the value at ``path``: ``'within'``, ``conversion 'purchase'``..."""
     stripped = strip_environment(path)
     if not stripped:
-        return "the plan"
+        return quote(path[-1]) if path else "the plan"  # an environment's 'overrides' itself
     last = stripped[-1]
     if isinstance(last, str) and tuple(stripped[:-1]) not in COLLECTIONS:
         return quote(last)
@@ -188,12 +188,16 @@ def show(value: Any) -> str:
     return repr(value)  # pragma: no cover
 
 
-def did_you_mean(word: str, choices: Iterable[str], *, cutoff: float = 0.6) -> str | None:
+def did_you_mean(
+    word: str, choices: Iterable[str], *, cutoff: float = 0.6, valid: Callable[[str], bool] | None = None
+) -> str | None:
     """The closest of ``choices`` to ``word``, if any is close enough.
 
     A choice that differs only in case, or only by two swapped neighbouring letters, wins.
+    ``valid``: only choices it accepts are suggested (a name the plan misspells itself, such as
+    an event declared as 'add to cart', is never offered as the fix).
     """
-    pool = [c for c in choices if isinstance(c, str)]
+    pool = [c for c in choices if isinstance(c, str) and (valid is None or valid(c))]
     lowered = {c.lower(): c for c in pool}
     if word.lower() in lowered and lowered[word.lower()] != word:
         return lowered[word.lower()]
