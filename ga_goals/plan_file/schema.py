@@ -706,15 +706,27 @@ _SCALAR_CONSTRAINTS = ("enum", "const", "pattern", "format", "minLength", "maxLe
 _ANNOTATIONS = ("title", "description", "default", "examples", "$comment")
 
 
+def _target(schema: dict[str, Any], defs: dict[str, Any]) -> dict[str, Any]:
+    if "$ref" not in schema:
+        return schema
+    target = defs[schema["$ref"].rsplit("/", 1)[-1]]
+    return _target({**target, **{k: v for k, v in schema.items() if k != "$ref"}}, defs)
+
+
+def _branches(schema: dict[str, Any], defs: dict[str, Any]) -> list[dict[str, Any]]:
+    """``schema`` itself, or each branch of its ``anyOf``/``oneOf``, references followed."""
+    schema = _target(schema, defs)
+    alternatives = schema.get("anyOf", []) + schema.get("oneOf", [])
+    if not alternatives:
+        return [schema]
+    return [b for branch in alternatives for b in _branches(branch, defs)]
+
+
 def _accepts_any_string(schema: dict[str, Any]) -> bool:
-    types = schema.get("type")
-    return types == "string" and not any(k in schema for k in _SCALAR_CONSTRAINTS)
+    return schema.get("type") == "string" and not any(k in schema for k in _SCALAR_CONSTRAINTS)
 
 
-def _is_scalar(schema: dict[str, Any], defs: dict[str, Any]) -> bool:
-    if "$ref" in schema:
-        return _is_scalar({**defs[schema["$ref"].rsplit("/", 1)[-1]], **{k: v for k, v in schema.items() if k != "$ref"}},
-                          defs)
+def _is_scalar(schema: dict[str, Any]) -> bool:
     if "enum" in schema or "const" in schema:
         return True
     types = schema.get("type")
@@ -747,13 +759,13 @@ def _with_variables(schema: Any, defs: dict[str, Any]) -> Any:
 
 
 def _value_with_variables(schema: dict[str, Any], defs: dict[str, Any]) -> dict[str, Any]:
+    """A value's schema, also accepting a reference when the value may be a scalar."""
     schema = _with_variables(schema, defs)
-    if not _is_scalar(schema, defs) or _accepts_any_string(schema):
+    branches = _branches(schema, defs)
+    if not any(_is_scalar(b) for b in branches) or any(_accepts_any_string(b) for b in branches):
         return schema
-    annotations = {k: v for k, v in schema.items() if k in _ANNOTATIONS}
-    if "$ref" in schema:
-        target = defs[schema["$ref"].rsplit("/", 1)[-1]]
-        annotations = {**{k: v for k, v in target.items() if k in ("title", "description")}, **annotations}
+    annotations = {k: v for k, v in _target(schema, defs).items() if k in ("title", "description")}
+    annotations.update({k: v for k, v in schema.items() if k in _ANNOTATIONS})
     rule = {k: v for k, v in schema.items() if k not in _ANNOTATIONS or k == "$comment"}
     return {**annotations, "anyOf": [rule, {"$ref": "#/$defs/variable"}]}
 
