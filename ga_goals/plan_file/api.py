@@ -59,7 +59,8 @@ def _sort(problems: list[Problem]) -> list[Problem]:
     )
     closing = Problem(
         rest[0].location,
-        f"{counted} from here on {'is' if len(rest) == 1 else 'are'} not shown ({len(ordered):,} problems in all); fix the ones above and "
+        f"{counted} from here on {'is' if len(rest) == 1 else 'are'} not shown ({len(ordered):,} problems in "
+        "all); fix the ones above and "
         "check the file again",
         "error" if errors else "warning",
     )

@@ -31,10 +31,8 @@ from ga_goals.plan_file.wording import char_name, printable, quote, show
 Path = tuple[str | int, ...]
 
 _Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-try:
-    from yaml.cyaml import CParser as _CParser
-except ImportError:  # pragma: no cover - PyYAML built without libyaml
-    _CParser = None
+#: libyaml's parser class, when PyYAML has it (its reader positions count bytes, not characters).
+_CParser: Any = getattr(getattr(yaml, "cyaml", None), "CParser", None)
 
 _TAG = "tag:yaml.org,2002:"
 _SCALAR_TAGS = {_TAG + t for t in ("str", "int", "float", "bool", "null")}
@@ -110,7 +108,8 @@ def read_document(path: str) -> tuple[Document, list[Problem]]:
     except FileNotFoundError:
         raise YamlProblems([Problem(Location(path), "file not found; check the path")]) from None
     except OSError as exc:
-        raise YamlProblems([Problem(Location(path), f"cannot read the file: {printable(str(exc.strerror or exc))}")]) from None
+        reason = printable(str(exc.strerror or exc))
+        raise YamlProblems([Problem(Location(path), f"cannot read the file: {reason}")]) from None
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:

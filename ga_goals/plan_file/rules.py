@@ -150,7 +150,9 @@ class _Checker:
         if code in facts.CURRENCIES:
             return True
         if code.upper() in facts.CURRENCIES:
-            self.error(self.at(path), f"currency codes are upper-case: write {quote(code.upper())} instead of {quote(code)}")
+            self.error(
+                self.at(path), f"currency codes are upper-case: write {quote(code.upper())} instead of {quote(code)}"
+            )
             return False
         close = did_you_mean(code.upper(), sorted(facts.CURRENCIES), cutoff=0.66)
         hint = f"; did you mean {quote(close)}?" if close else ""
@@ -168,7 +170,8 @@ class _Checker:
         hint = f"did you mean {quote(close)}? Otherwise " if close else ""
         self.error(
             self.at(path),
-            f"stage {quote(stage)} is not one of the plan's stages ({listed(printable(s) for s in dict.fromkeys(self.stages))}); "
+            f"stage {quote(stage)} is not one of the plan's stages "
+            f"({listed(printable(s) for s in dict.fromkeys(self.stages))}); "
             f"{hint}add it to 'stages' or fix the name",
         )
 
@@ -208,7 +211,8 @@ class _Checker:
                         if extra in conversion:
                             self.warning(
                                 self.key(path + (extra,)),
-                                f"{quote(extra)} only applies to key events, and conversion {quote(name)} has key_event: "
+                                f"{quote(extra)} only applies to key events, and conversion {quote(name)} has "
+                                "key_event: "
                                 f"false; remove {quote(extra)} or the key_event: false",
                             )
                 else:
@@ -506,7 +510,8 @@ class _Checker:
             elif unit != "currency" and restricted:
                 self.error(
                     self.key(path + ("restricted",)),
-                    f"'restricted' applies only to unit: currency, and custom metric {quote(key)} has unit: {printable(str(unit))}; "
+                    f"'restricted' applies only to unit: currency, and custom metric {quote(key)} has unit: "
+                    f"{printable(str(unit))}; "
                     "remove 'restricted' or set unit: currency",
                 )
         self.limit("custom metrics", "custom_metrics", metrics, "remove the ones you report on least")
@@ -675,7 +680,9 @@ class _Checker:
             try:
                 dates[end] = parse_date(text)
             except ValueError as exc:
-                self.error(self.at(path + (end,)), f"{quote(end)} is not a real date: {printable(text)} ({exc}); fix it")
+                self.error(
+                    self.at(path + (end,)), f"{quote(end)} is not a real date: {printable(text)} ({exc}); fix it"
+                )
         if len(dates) == 2 and dates["start"] > dates["end"]:
             self.error(
                 self.at(path + ("end",)),
@@ -765,7 +772,8 @@ class _Checker:
             if normal in by_property:
                 self.warning(
                     self.at(("environments", name, "property")),
-                    f"environments {quote(by_property[normal])} and {quote(name)} use the same property {printable(normal)}; "
+                    f"environments {quote(by_property[normal])} and {quote(name)} use the same property "
+                    f"{printable(normal)}; "
                     "give each environment its own property",
                 )
             else:

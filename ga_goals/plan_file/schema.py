@@ -660,9 +660,14 @@ def _top_level() -> dict[str, Any]:
             description="Keyed by event parameter name.",
         ),
         "funnels": _map_of(
-            _ref("funnel"), names="name", title="Funnels", examples=[{"checkout": {"steps": ["add_to_cart", "purchase"]}}]
+            _ref("funnel"),
+            names="name",
+            title="Funnels",
+            examples=[{"checkout": {"steps": ["add_to_cart", "purchase"]}}],
         ),
-        "reports": _map_of(_ref("report"), names="name", title="Reports", examples=[{"weekly": {"period": "last_7_days"}}]),
+        "reports": _map_of(
+            _ref("report"), names="name", title="Reports", examples=[{"weekly": {"period": "last_7_days"}}]
+        ),
         "safety": _obj(
             {
                 "protect": {
