@@ -138,7 +138,9 @@ def _scalar_paths(value, path=()):
 from hypothesis import given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
-_REFERENCES = st.sampled_from(["${X}", "${GA4_PROPERTY:-sandbox}", "${TIER:-360}", "prefix-${X}", "${A}${B:-1}"])
+#: Reference templates; each use gets its own variable (the same one twice in a list is a repetition).
+_REFERENCES = st.sampled_from(["${X{n}}", "${GA4_PROPERTY{n}:-sandbox}", "${TIER{n}:-360}", "prefix-${X{n}}",
+                               "${A{n}}${B:-1}"])
 
 
 @settings(max_examples=60, deadline=None)
@@ -148,12 +150,12 @@ def test_any_value_may_be_a_variable_for_editors(data) -> None:
     path = data.draw(st.sampled_from(CONFIGS))
     doc, _ = read_document(str(path))
     paths = list(_scalar_paths(doc.data))
-    for _ in range(data.draw(st.integers(1, 5))):
+    for n in range(data.draw(st.integers(1, 5))):
         target = data.draw(st.sampled_from(paths))
         parent = doc.data
         for part in target[:-1]:
             parent = parent[part]
-        parent[target[-1]] = data.draw(_REFERENCES)
+        parent[target[-1]] = data.draw(_REFERENCES).replace("{n}", str(n))
     errors = list(jsonschema.Draft202012Validator(plan_schema()).iter_errors(doc.data))
     assert errors == [], [f"{list(e.absolute_path)}: {e.message}" for e in errors]
 
