@@ -4,7 +4,8 @@ A plan file is YAML (format: the README, "Plan file reference"). Loading keeps t
 key and value, replaces ``${VAR}`` / ``${VAR:-default}``, merges an environment's overrides,
 checks the structure against the JSON Schema (``plan_schema()``) and GA4's rules (names,
 reserved names, lengths, limits per tier, references between sections), and builds the
-``ga_goals.model`` objects. Every problem is reported at once, each with its location.
+``ga_goals.model`` objects. Every problem is found at once, each with its location (at most
+``api.MAX_PROBLEMS`` are reported, then one that counts the rest; docs/plan-rules.md).
 
 Public API::
 

@@ -9,6 +9,10 @@ What is checked where:
   ``validate_file`` of the base and of every environment;
 * a missing ``${VAR}`` only matters where it is used: loading ``production`` does not need
   the variables of ``staging``'s block (``validate_file`` checks them all).
+
+Each distinct top-level section is checked against the schema once per file, however many
+environments share it. At most ``MAX_PROBLEMS`` problems are reported, the first ones by
+location, followed by one that says how many more there are.
 """
 
 from __future__ import annotations
@@ -20,10 +24,14 @@ from typing import Any
 
 from ga_goals.errors import Location, PlanFileError, Problem
 from ga_goals.model import TrackingPlan
-from ga_goals.plan_file.document import Document, YamlProblems, read_document
+from ga_goals.plan_file.document import Document, YamlProblems, paused_gc, read_document
 from ga_goals.plan_file.environments import base_document, environment_names, merge_environment
+from ga_goals.plan_file.names import is_plan_name
 from ga_goals.plan_file.variables import Substitution, substitute
-from ga_goals.plan_file.wording import did_you_mean
+from ga_goals.plan_file.wording import did_you_mean, listed, printable, quote
+
+#: Most problems reported for one file; a closing problem says how many more there were.
+MAX_PROBLEMS = 100
 
 
 @dataclass
@@ -32,20 +40,40 @@ class _Parsed:
     doc: Document
     yaml_problems: list[Problem]
     substitution: Substitution
+    structure: Any = None  # the StructureCache of this file
 
 
 def _sort(problems: list[Problem]) -> list[Problem]:
+    """Problems once each, by location, at most ``MAX_PROBLEMS`` of them plus a closing one."""
     unique: dict[tuple[Location, str, str], Problem] = {}
     for p in problems:
         unique.setdefault((p.location, p.message, p.severity), p)
-    return sorted(unique.values(), key=lambda p: (p.location, p.message, p.severity))
+    ordered = sorted(unique.values(), key=lambda p: (p.location, p.message, p.severity))
+    if len(ordered) <= MAX_PROBLEMS:
+        return ordered
+    rest = ordered[MAX_PROBLEMS:]
+    errors = sum(p.severity == "error" for p in rest)
+    warnings = len(rest) - errors
+    counted = " and ".join(
+        f"{n:,} more {word}{'s' if n != 1 else ''}" for n, word in ((errors, "error"), (warnings, "warning")) if n
+    )
+    closing = Problem(
+        rest[0].location,
+        f"{counted} from here on {'is' if len(rest) == 1 else 'are'} not shown ({len(ordered):,} problems in "
+        "all); fix the ones above and "
+        "check the file again",
+        "error" if errors else "warning",
+    )
+    return ordered[:MAX_PROBLEMS] + [closing]
 
 
 def _parse(path: Any, env: Mapping[str, str] | None) -> _Parsed:
+    from ga_goals.plan_file.structure import StructureCache
+
     file = os.fspath(path)
     doc, yaml_problems = read_document(file)
     substitution = substitute(doc, os.environ if env is None else env)
-    return _Parsed(file, doc, yaml_problems, substitution)
+    return _Parsed(file, doc, yaml_problems, substitution, StructureCache())
 
 
 def _variable_problems(parsed: _Parsed, environments: set[str] | None) -> list[Problem]:
@@ -63,7 +91,7 @@ def _checked(parsed: _Parsed, doc: Document, *, rules: bool, tier: str | None) -
     from ga_goals.plan_file.rules import check_rules
     from ga_goals.plan_file.structure import check_structure
 
-    problems = check_structure(doc)
+    problems = check_structure(doc, parsed.structure)
     if rules:
         problems += check_rules(doc, tier=tier)
     unresolved = parsed.substitution.unresolved
@@ -75,14 +103,14 @@ def _unknown_environment(parsed: _Parsed, name: str) -> Problem:
     if not names:
         return Problem(
             parsed.doc.at(()),
-            f"unknown environment '{name}': this file defines no environments; add an 'environments:' block "
+            f"unknown environment {quote(name)}: this file defines no environments; add an 'environments:' block "
             "or load the plan without an environment",
         )
-    close = did_you_mean(name, names)
-    hint = f"did you mean '{close}'? " if close else ""
+    close = did_you_mean(name, names, valid=is_plan_name)
+    hint = f"did you mean {quote(close)}? " if close else ""
     return Problem(
         parsed.doc.key_at(("environments",)),
-        f"unknown environment '{name}'; {hint}this file defines: {', '.join(names)}",
+        f"unknown environment {quote(name)}; {hint}this file defines: {listed(printable(n) for n in names)}",
     )
 
 
@@ -141,7 +169,8 @@ def load_plan(
     :returns: the plan; its ``warnings`` lists the warnings (sorted by location).
     :raises PlanFileError: with every problem (errors and warnings), if there is any error.
     """
-    return _load(path, [environment], env=env, tier=tier)[0]
+    with paused_gc():
+        return _load(path, [environment], env=env, tier=tier)[0]
 
 
 def load_plans(
@@ -158,6 +187,18 @@ def load_plans(
     ``all_environments=True`` loads every environment the file defines (the base property if
     it defines none). Every problem of every plan asked for is raised at once.
     """
+    with paused_gc():
+        return _load_plans(path, environments, all_environments=all_environments, env=env, tier=tier)
+
+
+def _load_plans(
+    path: Any,
+    environments: Sequence[str] | None,
+    *,
+    all_environments: bool,
+    env: Mapping[str, str] | None,
+    tier: str | None,
+) -> list[TrackingPlan]:
     selected: list[str | None]
     if all_environments:
         try:
@@ -181,8 +222,14 @@ def validate_file(
     """Every problem (errors and warnings) of the base document and of every environment.
 
     Problems that only an environment's merged document has end with ``(environment 'NAME')``;
-    identical problems are listed once. Sorted by location.
+    identical problems are listed once. Sorted by location; at most ``MAX_PROBLEMS``, then one
+    problem saying how many more there are.
     """
+    with paused_gc():
+        return _validate_file(path, env=env, tier=tier)
+
+
+def _validate_file(path: Any, *, env: Mapping[str, str] | None, tier: str | None) -> list[Problem]:
     try:
         parsed = _parse(path, env)
     except YamlProblems as exc:
@@ -199,6 +246,6 @@ def validate_file(
                 only_in.setdefault(key, []).append(name)
     for (location, message, severity), names in only_in.items():
         label = "environment" if len(names) == 1 else "environments"
-        quoted = ", ".join(f"'{n}'" for n in names)
+        quoted = ", ".join(quote(n) for n in names)
         problems.append(Problem(location, f"{message} ({label} {quoted})", severity))
     return _sort(problems)

@@ -14,26 +14,38 @@ into plain Python data by hand, so that
 
 from __future__ import annotations
 
+import gc
 import math
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
 import yaml
 
 from ga_goals.errors import Location, Problem
+from ga_goals.plan_file.wording import char_name, printable, quote, show
 
 #: A path from the document's top to a value: mapping keys (str) and list indices (int).
 Path = tuple[str | int, ...]
 
 _Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+#: libyaml's parser class, when PyYAML has it (its reader positions count bytes, not characters).
+_CParser: Any = getattr(getattr(yaml, "cyaml", None), "CParser", None)
 
 _TAG = "tag:yaml.org,2002:"
 _SCALAR_TAGS = {_TAG + t for t in ("str", "int", "float", "bool", "null")}
 _MERGE_TAG = _TAG + "merge"
 
-#: Most values a document may expand to (a guard against alias bombs).
-MAX_VALUES = 200_000
+#: Most values aliases may add to a document (a guard against alias bombs). A file without
+#: aliases never reaches it, however big: its size is bounded by the file's own.
+MAX_ALIAS_VALUES = 200_000
+
+#: Deepest nesting of mappings and lists a plan may use. The deepest real plan path
+#: (``environments.NAME.overrides.conversions.macro.EVENT.created_from[0].when[0].equals``) is
+#: 10 levels; the limit keeps every recursive step of the loader far from Python's stack limit.
+MAX_DEPTH = 64
 
 
 @dataclass
@@ -96,7 +108,8 @@ def read_document(path: str) -> tuple[Document, list[Problem]]:
     except FileNotFoundError:
         raise YamlProblems([Problem(Location(path), "file not found; check the path")]) from None
     except OSError as exc:
-        raise YamlProblems([Problem(Location(path), f"cannot read the file: {exc.strerror or exc}")]) from None
+        reason = printable(str(exc.strerror or exc))
+        raise YamlProblems([Problem(Location(path), f"cannot read the file: {reason}")]) from None
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -108,6 +121,20 @@ def read_document(path: str) -> tuple[Document, list[Problem]]:
     return parse_document(text, path)
 
 
+@contextmanager
+def paused_gc() -> Iterator[None]:
+    """No cyclic garbage collection inside: reading and checking a big plan creates millions of
+    objects and no cycles, and CPython's collector, run again and again as they pile up, made
+    that ten times slower (a 5 MB plan). Collection resumes, as it was, on the way out."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def parse_document(text: str, file: str) -> tuple[Document, list[Problem]]:
     """Parse YAML ``text`` (named ``file`` in locations) into a :class:`Document`.
 
@@ -115,15 +142,29 @@ def parse_document(text: str, file: str) -> tuple[Document, list[Problem]]:
     unsupported tags). Raises :class:`YamlProblems` when there is nothing to check: a syntax
     error, an empty file, or a top level that is not a mapping.
     """
-    loader = _Loader(text)
+    with paused_gc():
+        return _parse_document(text, file)
+
+
+def _parse_document(text: str, file: str) -> tuple[Document, list[Problem]]:
+    loader: Any = None
     try:
+        loader = _Loader(text)  # the pure-Python loader checks the characters here already
         node = loader.get_single_node()
     except yaml.MarkedYAMLError as exc:
         raise YamlProblems([_syntax_problem(exc, text, file)]) from None
+    except yaml.reader.ReaderError as exc:
+        raise YamlProblems([_reader_problem(exc, text, file)]) from None
+    except RecursionError:
+        # Only the pure-Python composer recurses in Python (libyaml stops at 1,000 levels).
+        mark = loader.get_mark() if loader is not None and hasattr(loader, "get_mark") else None
+        where = Location(file, mark.line + 1, mark.column + 1) if mark else Location(file, 1, 1)
+        raise YamlProblems([Problem(where, _too_deep_message())]) from None
     except yaml.YAMLError as exc:  # pragma: no cover - PyYAML always marks its errors
-        raise YamlProblems([Problem(Location(file, 1, 1), f"invalid YAML: {exc}")]) from None
+        raise YamlProblems([Problem(Location(file, 1, 1), f"invalid YAML: {quote(str(exc))}")]) from None
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
     if node is None:
         raise YamlProblems(
             [
@@ -135,7 +176,10 @@ def parse_document(text: str, file: str) -> tuple[Document, list[Problem]]:
             ]
         )
     builder = _Builder(file, loader)
-    doc = builder.build(node)
+    try:
+        doc = builder.build(node)
+    except _TooDeep as exc:
+        raise YamlProblems([Problem(exc.location, _too_deep_message())]) from None
     if not isinstance(doc.data, dict):
         raise YamlProblems(
             [
@@ -154,7 +198,7 @@ def _kind(value: Any) -> str:
         return "a list"
     if value is None:
         return "nothing"
-    return f"the single value {value!r}"
+    return f"the single value {show(value)}"
 
 
 # --------------------------------------------------------------------------- scalars
@@ -167,6 +211,11 @@ _INF = re.compile(r"[-+]?\.(inf|Inf|INF)$")
 _NAN = re.compile(r"\.(nan|NaN|NAN)$")
 
 
+#: Longest number literal read as a number; a longer one stays a string (Python refuses to
+#: convert integers of thousands of digits to and from text, and no plan needs one).
+MAX_NUMBER_LENGTH = 100
+
+
 def resolve_plain(text: str) -> Any:
     """The value of an unquoted scalar under the YAML 1.2 core schema."""
     if text in ("", "~", "null", "Null", "NULL"):
@@ -175,6 +224,8 @@ def resolve_plain(text: str) -> Any:
         return True
     if text in ("false", "False", "FALSE"):
         return False
+    if len(text) > MAX_NUMBER_LENGTH:
+        return text
     if _INT.match(text):
         return int(text)
     if _OCT.match(text):
@@ -210,6 +261,19 @@ def _convert_tagged(tag: str, text: str) -> Any:
 # --------------------------------------------------------------------------- nodes
 
 
+def _too_deep_message() -> str:
+    return (
+        f"values are nested more than {MAX_DEPTH} levels deep here; a plan needs about 10 at most: "
+        "check the brackets and the indentation"
+    )
+
+
+class _TooDeep(Exception):
+    def __init__(self, location: Location) -> None:
+        super().__init__(str(location))
+        self.location = location
+
+
 class _Builder:
     def __init__(self, file: str, loader: Any) -> None:
         self.file = file
@@ -217,7 +281,8 @@ class _Builder:
         self.problems: list[Problem] = []
         self.doc = Document(file, None)
         self._active: set[int] = set()
-        self._count = 0
+        self._built: set[int] = set()
+        self._expanded = 0
         self._too_big = False
 
     def loc(self, node: yaml.Node) -> Location:
@@ -229,15 +294,20 @@ class _Builder:
         return self.doc
 
     def node(self, node: yaml.Node, path: Path) -> Any:
-        self._count += 1
-        if self._count > MAX_VALUES:
-            if not self._too_big:
-                self._too_big = True
-                self.problems.append(
-                    Problem(self.loc(node), f"the document expands to more than {MAX_VALUES} values "
-                            "(aliases repeated too often); simplify it")
-                )
-            return None
+        if len(path) > MAX_DEPTH:
+            raise _TooDeep(self.loc(node))
+        if id(node) in self._built:  # reached again through an alias
+            self._expanded += 1
+            if self._expanded > MAX_ALIAS_VALUES:
+                if not self._too_big:
+                    self._too_big = True
+                    self.problems.append(
+                        Problem(self.loc(node), f"aliases expand the document by more than {MAX_ALIAS_VALUES:,} "
+                                "values (an alias repeated too often); simplify it")
+                    )
+                return None
+        else:
+            self._built.add(id(node))
         self.doc.values[path] = self.loc(node)
         if isinstance(node, yaml.ScalarNode):
             return self.scalar(node, path)
@@ -260,7 +330,7 @@ class _Builder:
     def check_collection_tag(self, node: yaml.Node, kind: str) -> None:
         if node.tag != _TAG + kind:
             self.problems.append(
-                Problem(self.loc(node), f"unsupported YAML tag {node.tag!r}; remove the tag")
+                Problem(self.loc(node), f"unsupported YAML tag {quote(node.tag)}; remove the tag")
             )
 
     def scalar(self, node: yaml.ScalarNode, path: Path) -> Any:
@@ -271,13 +341,13 @@ class _Builder:
                     return _convert_tagged(node.tag, node.value)
                 except ValueError:
                     self.problems.append(
-                        Problem(self.loc(node), f"{node.value!r} is not a valid {node.tag[len(_TAG):]}; fix "
+                        Problem(self.loc(node), f"{quote(node.value)} is not a valid {node.tag[len(_TAG):]}; fix "
                                 "the value or remove the tag")
                     )
                     return node.value
             self.remember_style(node, path, style)
             if node.tag != _TAG + "str":
-                self.problems.append(Problem(self.loc(node), f"unsupported YAML tag {node.tag!r}; remove the tag"))
+                self.problems.append(Problem(self.loc(node), f"unsupported YAML tag {quote(node.tag)}; remove the tag"))
             return node.value
         implicit = self.loader.resolve(yaml.ScalarNode, node.value, (True, False))
         if node.tag == implicit:  # no explicit tag: resolve by YAML 1.2 core rules
@@ -287,12 +357,12 @@ class _Builder:
                 value = _convert_tagged(node.tag, node.value)
             except ValueError:
                 self.problems.append(
-                    Problem(self.loc(node), f"{node.value!r} is not a valid {node.tag[len(_TAG):]}; fix the "
+                    Problem(self.loc(node), f"{quote(node.value)} is not a valid {node.tag[len(_TAG):]}; fix the "
                             "value or remove the tag")
                 )
                 value = node.value
         else:
-            self.problems.append(Problem(self.loc(node), f"unsupported YAML tag {node.tag!r}; remove the tag"))
+            self.problems.append(Problem(self.loc(node), f"unsupported YAML tag {quote(node.tag)}; remove the tag"))
             value = node.value
         if isinstance(value, str):
             self.remember_style(node, path, "")
@@ -322,7 +392,7 @@ class _Builder:
                 self.problems.append(
                     Problem(
                         self.loc(key_node),
-                        f"duplicate key '{key}' (first defined at line {where.line}); "
+                        f"duplicate key {quote(key)} (first defined at line {where.line}); "
                         "remove one of them or merge their contents",
                     )
                 )
@@ -352,6 +422,24 @@ class _Builder:
 # --------------------------------------------------------------------------- syntax errors
 
 
+def _reader_problem(exc: yaml.reader.ReaderError, text: str, file: str) -> Problem:
+    """A character YAML does not allow, at the position the parser gives.
+
+    libyaml counts that position in bytes of the UTF-8 text, the pure-Python reader in characters.
+    """
+    position = exc.position
+    if _CParser is not None and issubclass(_Loader, _CParser):
+        position = len(text.encode("utf-8")[:position].decode("utf-8", "ignore"))
+    line_start = text.rfind("\n", 0, position) + 1
+    location = Location(file, text.count("\n", 0, position) + 1, position - line_start + 1)
+    code = exc.character if isinstance(exc.character, int) else ord(str(exc.character)[:1] or "\0")
+    return Problem(
+        location,
+        f"the character U+{code:04X} ({char_name(chr(code))}) is not allowed in a YAML file; remove it "
+        f"(inside double quotes it can be written as \\u{code:04X})",
+    )
+
+
 def _syntax_problem(exc: yaml.MarkedYAMLError, text: str, file: str) -> Problem:
     mark = exc.problem_mark or exc.context_mark
     line = mark.line + 1 if mark else 1
@@ -359,11 +447,13 @@ def _syntax_problem(exc: yaml.MarkedYAMLError, text: str, file: str) -> Problem:
     problem = (exc.problem or "").strip()
     context = (exc.context or "").strip()
     char = _char_at(text, mark.line, mark.column) if mark else ""
-    if "tab" in problem or char == "\t":
+    if problem.startswith("exceeded maximum nesting depth"):
+        message = _too_deep_message()
+    elif "tab" in problem or char == "\t":
         message = "tab character: YAML indentation must use spaces, not tabs; replace the tab with spaces"
     elif problem.startswith("found character that cannot start any token"):
         message = (
-            f"a value cannot start with {char!r}; put the value in quotes"
+            f"a value cannot start with {quote(char)}; put the value in quotes"
             if char
             else "unexpected character; put the value in quotes"
         )
@@ -389,7 +479,7 @@ def _syntax_problem(exc: yaml.MarkedYAMLError, text: str, file: str) -> Problem:
         closing = "]" if "sequence" in context else "}"
         message = f"a flow collection is not closed: expected ',' or '{closing}'"
     else:
-        message = f"invalid YAML: {problem}" + (f" ({context})" if context else "")
+        message = f"invalid YAML: {printable(problem, 200)}" + (f" ({printable(context, 200)})" if context else "")
     lines = {m.line for m in (exc.problem_mark, exc.context_mark) if m is not None}
     if any("${" in _line(text, n) for n in lines):
         message += "; inside [...] or {...}, put a value that uses ${VAR} in quotes: '${VAR}'"

@@ -39,20 +39,69 @@ def base_document(doc: Document) -> Document:
 
 
 def merge_environment(doc: Document, name: str) -> Document:
-    """The document for environment ``name``: the base with the environment merged over it."""
+    """The document for environment ``name``: the base with the environment merged over it.
+
+    Locations are moved in one pass over the tables at the end (not one per overridden value),
+    so merging stays linear in the size of the file however many values are overridden.
+    """
     merged = base_document(doc)
     env = doc.data["environments"][name]
     env_path: Path = ("environments", name)
+    moves = _Moves()
     overrides = env.get("overrides")
     if isinstance(overrides, dict):
-        _merge(doc, merged, overrides, env_path + ("overrides",), ())
+        _merge(merged, overrides, env_path + ("overrides",), (), moves)
     for key in ENVIRONMENT_FIELDS:
         if key in env and env[key] is not None:
-            _replace(doc, merged, env[key], env_path + (key,), (key,))
+            _replace(merged, env[key], env_path + (key,), (key,), moves)
+    moves.apply(doc, merged, env_path)
     return merged
 
 
-def _merge(doc: Document, merged: Document, overrides: dict[str, Any], src: Path, dst: Path) -> None:
+class _Moves:
+    """Where locations go: paths whose locations are dropped, and sources copied to targets."""
+
+    def __init__(self) -> None:
+        self.dropped: set[Path] = set()
+        self.copied: dict[Path, Path] = {}
+
+    def apply(self, doc: Document, merged: Document, under: Path) -> None:
+        lengths = sorted({len(p) for p in self.dropped})
+
+        def is_dropped(path: Path) -> bool:
+            return any(path[:i] in self.dropped for i in lengths if i <= len(path))
+
+        if self.dropped:
+            for table in (merged.values, merged.keys, merged.styles):
+                for path in [p for p in table if is_dropped(p)]:
+                    del table[path]
+            merged.single_line -= {p for p in merged.single_line if is_dropped(p)}
+        if not self.copied:
+            return
+        n = len(under)
+
+        def target(path: Path) -> Path | None:
+            if path[:n] != under:
+                return None
+            for i in range(n + 1, len(path) + 1):
+                dst = self.copied.get(path[:i])
+                if dst is not None:
+                    return dst + path[i:]
+            return None
+
+        for table_name in ("values", "keys", "styles"):
+            source, into = getattr(doc, table_name), getattr(merged, table_name)
+            for path, loc in source.items():
+                dst = target(path)
+                if dst is not None:
+                    into[dst] = loc
+        for path in doc.single_line:
+            dst = target(path)
+            if dst is not None:
+                merged.single_line.add(dst)
+
+
+def _merge(merged: Document, overrides: dict[str, Any], src: Path, dst: Path, moves: _Moves) -> None:
     target = merged.get(dst)
     assert isinstance(target, dict)
     for key, value in overrides.items():
@@ -61,27 +110,19 @@ def _merge(doc: Document, merged: Document, overrides: dict[str, Any], src: Path
         if value is None:
             if key in target:
                 del target[key]
-                _drop_locations(merged, dst + (key,))
+                moves.dropped.add(dst + (key,))
         elif isinstance(value, dict) and isinstance(target.get(key), dict):
-            _merge(doc, merged, value, src + (key,), dst + (key,))
+            _merge(merged, value, src + (key,), dst + (key,), moves)
         else:
-            _replace(doc, merged, value, src + (key,), dst + (key,))
+            _replace(merged, value, src + (key,), dst + (key,), moves)
 
 
-def _replace(doc: Document, merged: Document, value: Any, src: Path, dst: Path) -> None:
+def _replace(merged: Document, value: Any, src: Path, dst: Path, moves: _Moves) -> None:
     parent = merged.get(dst[:-1])
     assert isinstance(parent, dict)
     parent[dst[-1]] = copy.deepcopy(value)
-    _drop_locations(merged, dst)
-    _copy_locations(doc, merged, src=src, dst=dst)
-
-
-def _drop_locations(doc: Document, prefix: Path) -> None:
-    n = len(prefix)
-    for table in (doc.values, doc.keys, doc.styles):
-        for path in [p for p in table if p[:n] == prefix]:
-            del table[path]
-    doc.single_line -= {p for p in doc.single_line if p[:n] == prefix}
+    moves.dropped.add(dst)
+    moves.copied[src] = dst
 
 
 def _copy_locations(doc: Document, merged: Document, *, src: Path, dst: Path, skip: tuple[str, ...] = ()) -> None:

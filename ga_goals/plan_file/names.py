@@ -6,18 +6,18 @@ import re
 from collections.abc import Collection
 
 from ga_goals.model import ga4_facts as facts
-from ga_goals.plan_file.wording import one_of
+from ga_goals.plan_file.wording import one_of, quote
 
 
 def _suggestion(name: str) -> str:
     fixed = re.sub(r"[^\w]+", "_", name).strip("_")
     fixed = re.sub(r"^[\d_]+", "", fixed)
-    return f" (e.g. '{fixed}')" if fixed and fixed != name else ""
+    return f" (e.g. {quote(fixed)})" if fixed and fixed != name else ""
 
 
 def _show_chars(chars: list[str]) -> str:
     named = {" ": "spaces", "-": "'-'", ".": "'.'", "\t": "tabs"}
-    return one_of([named.get(c, repr(c)) for c in chars], "and")
+    return one_of([named.get(c, quote(c)) for c in chars], "and")
 
 
 def name_problem(
@@ -40,37 +40,50 @@ def name_problem(
     if ascii_only and not name.isascii():
         foreign = sorted({c for c in name if not c.isascii()}, key=name.index)
         return (
-            f"{what} '{name}' contains {_show_chars(foreign)}; GA4 {what}s use only the letters "
+            f"{what} {quote(name)} contains {_show_chars(foreign)}; GA4 {what}s use only the letters "
             "A-Z and a-z, digits and _ (no accented or non-Latin letters)"
         )
     bad = sorted({c for c in name if not (c.isalnum() or c == "_")}, key=name.index)
     if bad:
         return (
-            f"{what} '{name}' contains {_show_chars(bad)}; use only letters, digits and _"
+            f"{what} {quote(name)} contains {_show_chars(bad)}; use only letters, digits and _"
             f"{_suggestion(name)}"
         )
     if not name[0].isalpha():
         for prefix in prefixes:
             if name.startswith(prefix):
                 return (
-                    f"{what} '{name}' starts with '{prefix}', a prefix GA4 reserves "
+                    f"{what} {quote(name)} starts with {quote(prefix)}, a prefix GA4 reserves "
                     f"({one_of(prefixes)}); rename it{_suggestion(name)}"
                 )
-        return f"{what} '{name}' must start with a letter; rename it"
+        return f"{what} {quote(name)} must start with a letter; rename it"
     for prefix in prefixes:
         if name.startswith(prefix):
             return (
-                f"{what} '{name}' starts with '{prefix}', a prefix GA4 reserves ({one_of(prefixes)}); "
+                f"{what} {quote(name)} starts with {quote(prefix)}, a prefix GA4 reserves ({one_of(prefixes)}); "
                 "rename it"
             )
     if len(name) > max_length:
         why = f" ({length_why})" if length_why else ""
         return (
-            f"{what} '{name}' has {len(name)} characters; GA4 allows at most {max_length}{why}; shorten it"
+            f"{what} {quote(name)} has {len(name)} characters; GA4 allows at most {max_length}{why}; shorten it"
         )
     if name in reserved:
-        return f"'{name}' is {reserved_why}; choose another name"
+        return f"{quote(name)} is {reserved_why}; choose another name"
     return None
+
+
+_PLAN_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_-]*")
+
+
+def is_plan_name(name: str) -> bool:
+    """A valid name of a funnel, report or environment (what the schema's ``name`` allows)."""
+    return bool(_PLAN_NAME.fullmatch(name))
+
+
+def is_event_name(name: str) -> bool:
+    """A valid GA4 event name."""
+    return event_name_problem(name) is None
 
 
 def event_name_problem(name: str, *, created: bool = False) -> str | None:
@@ -146,11 +159,11 @@ def display_name_problem(name: str) -> str | None:
     if bad:
         hint = "; GA4 never accepts square brackets" if "[" in bad or "]" in bad else ""
         return (
-            f"display name '{name}' contains {_show_chars(bad)}; use only the letters A-Z and a-z, digits, "
+            f"display name {quote(name)} contains {_show_chars(bad)}; use only the letters A-Z and a-z, digits, "
             f"spaces and _{hint}"
         )
     if not name[0].isalpha():
-        return f"display name '{name}' must start with a letter"
+        return f"display name {quote(name)} must start with a letter"
     if len(name) > facts.DISPLAY_NAME_MAX:
         return f"display name has {len(name)} characters; GA4 allows at most {facts.DISPLAY_NAME_MAX}; shorten it"
     return None

@@ -21,6 +21,8 @@ from ga_goals.plan_file.names import (
     display_name_problem,
     event_name_problem,
     field_problem,
+    is_event_name,
+    is_plan_name,
     name_problem,
     parameter_problem,
 )
@@ -33,7 +35,7 @@ from ga_goals.plan_file.schema import (
     PROTECT_KINDS,
     RULE_COMPARISONS,
 )
-from ga_goals.plan_file.wording import describe, did_you_mean, one_of, plural, show
+from ga_goals.plan_file.wording import describe, did_you_mean, listed, one_of, plural, printable, quote, show
 
 _DURATION = re.compile(r"^(?:(\d+)w)?(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$")
 _LOOSE_DURATION = re.compile(r"^([0-9]+[wdhms])+$")
@@ -52,11 +54,11 @@ def parse_duration(text: str) -> int:
     if not match:
         raise ValueError(
             f"must be a duration with its units from largest to smallest, each at most once "
-            f"(w, d, h, m, s), like 30s, 5m, 1h30m; got {text!r}"
+            f"(w, d, h, m, s), like 30s, 5m, 1h30m; got {quote(text)}"
         )
     seconds = sum(int(n) * unit for n, unit in zip(match.groups(), _UNIT_SECONDS, strict=True) if n)
     if seconds <= 0:
-        raise ValueError(f"must be a positive duration, like 30s, 5m, 1h30m; got {text!r}")
+        raise ValueError(f"must be a positive duration, like 30s, 5m, 1h30m; got {quote(text)}")
     return seconds
 
 
@@ -148,13 +150,15 @@ class _Checker:
         if code in facts.CURRENCIES:
             return True
         if code.upper() in facts.CURRENCIES:
-            self.error(self.at(path), f"currency codes are upper-case: write '{code.upper()}' instead of '{code}'")
+            self.error(
+                self.at(path), f"currency codes are upper-case: write {quote(code.upper())} instead of {quote(code)}"
+            )
             return False
         close = did_you_mean(code.upper(), sorted(facts.CURRENCIES), cutoff=0.66)
-        hint = f"; did you mean '{close}'?" if close else ""
+        hint = f"; did you mean {quote(close)}?" if close else ""
         self.error(
             self.at(path),
-            f"unknown currency '{code}'; use an ISO 4217 code such as USD, EUR or GBP{hint}",
+            f"unknown currency {quote(code)}; use an ISO 4217 code such as USD, EUR or GBP{hint}",
         )
         return False
 
@@ -163,10 +167,11 @@ class _Checker:
         if not isinstance(stage, str) or stage in self.stages:
             return
         close = did_you_mean(stage, self.stages)
-        hint = f"did you mean '{close}'? Otherwise " if close else ""
+        hint = f"did you mean {quote(close)}? Otherwise " if close else ""
         self.error(
             self.at(path),
-            f"stage '{stage}' is not one of the plan's stages ({', '.join(dict.fromkeys(self.stages))}); "
+            f"stage {quote(stage)} is not one of the plan's stages "
+            f"({listed(printable(s) for s in dict.fromkeys(self.stages))}); "
             f"{hint}add it to 'stages' or fix the name",
         )
 
@@ -183,7 +188,7 @@ class _Checker:
                     line = self.key(("conversions", first_seen[name], name)).line
                     self.error(
                         self.key(path),
-                        f"event '{name}' is declared twice: as a {first_seen[name]} conversion (line {line}) "
+                        f"event {quote(name)} is declared twice: as a {first_seen[name]} conversion (line {line}) "
                         f"and as a {kind} conversion; keep one",
                     )
                     continue
@@ -199,15 +204,16 @@ class _Checker:
                     if kind == "macro":
                         self.warning(
                             self.at(path + ("key_event",)),
-                            f"macro conversion '{name}' has key_event: false, so GA4 will not count it as a key "
+                            f"macro conversion {quote(name)} has key_event: false, so GA4 will not count it as a key "
                             "event; remove 'key_event: false' unless that is intended",
                         )
                     for extra in ("counting", "value"):
                         if extra in conversion:
                             self.warning(
                                 self.key(path + (extra,)),
-                                f"'{extra}' only applies to key events, and conversion '{name}' has key_event: "
-                                f"false; remove '{extra}' or the key_event: false",
+                                f"{quote(extra)} only applies to key events, and conversion {quote(name)} has "
+                                "key_event: "
+                                f"false; remove {quote(extra)} or the key_event: false",
                             )
                 else:
                     key_events.append(path)
@@ -231,7 +237,7 @@ class _Checker:
             if not isinstance(top, str):
                 self.error(
                     self.at(path + ("value",)),
-                    f"conversion '{path[-1]}' has a value but no currency; add 'currency: USD' (your ISO 4217 "
+                    f"conversion {quote(path[-1])} has a value but no currency; add 'currency: USD' (your ISO 4217 "
                     f"code) at the top level, or write value: {{default: {value}, currency: USD}}",
                 )
         elif isinstance(value, dict):
@@ -240,7 +246,7 @@ class _Checker:
             elif not isinstance(top, str) and isinstance(value.get("default"), (int, float)):
                 self.error(
                     self.at(path + ("value",)),
-                    f"conversion '{path[-1]}' has a value but no currency; add 'currency: USD' to its value "
+                    f"conversion {quote(path[-1])} has a value but no currency; add 'currency: USD' to its value "
                     "or at the top level",
                 )
 
@@ -270,13 +276,13 @@ class _Checker:
             if when and not sources:
                 self.warning(
                     self.key(path + ("when",)),
-                    f"{where} has no event_name condition, so it creates '{destination}' from every event "
+                    f"{where} has no event_name condition, so it creates {quote(destination)} from every event "
                     "that matches; add a condition such as {event_name: form_submit} unless that is intended",
                 )
             if destination in sources:
                 self.warning(
                     self.key(path + ("when",)),
-                    f"{where} creates '{destination}' from events named '{destination}'; GA4 never applies "
+                    f"{where} creates {quote(destination)} from events named {quote(destination)}; GA4 never applies "
                     "create rules to events they created, so this only copies events the site sends itself; "
                     "use a different source event",
                 )
@@ -330,7 +336,7 @@ class _Checker:
         if len(ops) > 1:
             self.error(
                 self.key(path + (ops[1],)),
-                f"{where} has both '{ops[0]}' and '{ops[1]}'; a condition takes one comparison "
+                f"{where} has both {quote(ops[0])} and {quote(ops[1])}; a condition takes one comparison "
                 "(add another condition to require both)",
             )
         op = ops[0]
@@ -345,7 +351,7 @@ class _Checker:
         if op in NUMERIC_COMPARISONS and "case_sensitive" in condition:
             self.error(
                 self.key(path + ("case_sensitive",)),
-                f"'case_sensitive' applies to text comparisons only, not '{op}'; remove it",
+                f"'case_sensitive' applies to text comparisons only, not {quote(op)}; remove it",
             )
         if op == "matches" and isinstance(condition.get(op), str):
             self.check_regex(path + (op,), condition[op])
@@ -356,7 +362,8 @@ class _Checker:
         except re.error as exc:
             self.error(
                 self.at(path),
-                f"{show(pattern)} is not a valid regular expression: {exc.msg} at position {exc.pos}; fix the pattern",
+                f"{show(pattern)} is not a valid regular expression: {printable(exc.msg, 200)} at position {exc.pos}; "
+                "fix the pattern",
             )
             return
         if _RE2_UNSUPPORTED.search(pattern):
@@ -388,7 +395,7 @@ class _Checker:
                 if parameter in seen:
                     self.error(
                         self.at(path + ("parameter",)),
-                        f"parameter '{parameter}' is set twice in the same rule (first in mutation "
+                        f"parameter {quote(parameter)} is set twice in the same rule (first in mutation "
                         f"{seen[parameter] + 1}); GA4 needs each mutation's parameter to be unique: keep one",
                     )
                 else:
@@ -424,7 +431,7 @@ class _Checker:
                     line = self.key(("conversions", kind, name)).line
                     self.error(
                         self.key(path),
-                        f"event '{name}' is already a {kind} conversion (line {line}); remove it from 'events'",
+                        f"event {quote(name)} is already a {kind} conversion (line {line}); remove it from 'events'",
                     )
                     break
             else:
@@ -472,8 +479,8 @@ class _Checker:
                 line = self.key(("custom_dimensions", other)).line
                 self.error(
                     self.key(path),
-                    f"custom dimension '{key}' registers the same {scope}-scoped parameter '{parameter}' as "
-                    f"custom dimension '{other}' (line {line}); keep one",
+                    f"custom dimension {quote(key)} registers the same {scope}-scoped parameter {quote(parameter)} as "
+                    f"custom dimension {quote(other)} (line {line}); keep one",
                 )
             else:
                 seen[(scope, parameter)] = key
@@ -497,13 +504,14 @@ class _Checker:
                 where = self.key(path + ("restricted",)) if "restricted" in metric else self.at(path + ("unit",))
                 self.error(
                     where,
-                    f"custom metric '{key}' has unit: currency, so GA4 requires 'restricted': add "
+                    f"custom metric {quote(key)} has unit: currency, so GA4 requires 'restricted': add "
                     "restricted: [revenue] (or [cost], or both)",
                 )
             elif unit != "currency" and restricted:
                 self.error(
                     self.key(path + ("restricted",)),
-                    f"'restricted' applies only to unit: currency, and custom metric '{key}' has unit: {unit}; "
+                    f"'restricted' applies only to unit: currency, and custom metric {quote(key)} has unit: "
+                    f"{printable(str(unit))}; "
                     "remove 'restricted' or set unit: currency",
                 )
         self.limit("custom metrics", "custom_metrics", metrics, "remove the ones you report on least")
@@ -520,7 +528,7 @@ class _Checker:
                 if len(steps) < facts.FUNNEL_STEPS_MIN:
                     self.error(
                         self.key(path + ("steps",)),
-                        f"funnel '{name}' has {plural(len(steps), 'step')}; a funnel needs "
+                        f"funnel {quote(name)} has {plural(len(steps), 'step')}; a funnel needs "
                         f"{facts.FUNNEL_STEPS_MIN} to {facts.FUNNEL_STEPS_MAX} steps; add steps",
                     )
                 else:
@@ -528,7 +536,7 @@ class _Checker:
                         path + ("steps",),
                         steps,
                         facts.FUNNEL_STEPS_MAX,
-                        f"funnel '{name}' has {len(steps)} steps",
+                        f"funnel {quote(name)} has {len(steps)} steps",
                         "remove some or split the funnel in two",
                     )
                 for i, step in enumerate(steps):
@@ -567,7 +575,7 @@ class _Checker:
                 if option in step and step[option] not in (None, False):
                     self.warning(
                         self.key(path + (option,)),
-                        f"'{option}' is about the prior step, and step 1 has none, so GA4 ignores it; remove it",
+                        f"{quote(option)} is about the prior step, and step 1 has none, so GA4 ignores it; remove it",
                     )
         where = step.get("where")
         if isinstance(where, list):
@@ -582,11 +590,11 @@ class _Checker:
             return
         if event in self.declared:
             return
-        close = did_you_mean(event, sorted(self.declared | facts.KNOWN_EVENTS), cutoff=0.75)
-        hint = f"did you mean '{close}'? Otherwise " if close else ""
+        close = did_you_mean(event, sorted(self.declared | facts.KNOWN_EVENTS), cutoff=0.75, valid=is_event_name)
+        hint = f"did you mean {quote(close)}? Otherwise " if close else ""
         self.error(
             self.at(path),
-            f"{describe(step_path)} uses event '{event}', which this plan does not declare and GA4 does "
+            f"{describe(step_path)} uses event {quote(event)}, which this plan does not declare and GA4 does "
             f"not collect automatically or recommend; {hint}declare it under 'events' (or as a conversion) "
             "if the site sends it",
         )
@@ -603,7 +611,7 @@ class _Checker:
         if len(ops) > 1:
             self.error(
                 self.key(path + (ops[1],)),
-                f"{where} has both '{ops[0]}' and '{ops[1]}'; a filter takes one comparison "
+                f"{where} has both {quote(ops[0])} and {quote(ops[1])}; a filter takes one comparison "
                 "(add another filter to require both)",
             )
         self.check_comparison(path, condition, ops[0])
@@ -626,8 +634,8 @@ class _Checker:
                 if macro in self.micro:
                     self.error(
                         self.at(path + ("macro",)),
-                        f"'{macro}' is a micro conversion; 'macro' must name a macro conversion"
-                        + (f" ({one_of(self.macro)})" if self.macro else ""),
+                        f"{quote(macro)} is a micro conversion; 'macro' must name a macro conversion"
+                        + (f" ({one_of(printable(m) for m in self.macro)})" if self.macro else ""),
                     )
                 else:
                     self.check_reference(path + ("macro",), macro, self.macro, "macro conversion", "conversions.macro")
@@ -653,11 +661,11 @@ class _Checker:
         known = list(known)
         if name in known:
             return True
-        close = did_you_mean(name, known)
-        hint = f"did you mean '{close}'? Otherwise " if close else ""
+        close = did_you_mean(name, known, valid=is_plan_name if what == "funnel" else is_event_name)
+        hint = f"did you mean {quote(close)}? Otherwise " if close else ""
         self.error(
             self.at(path),
-            f"'{name}' is not a {what} of this plan; {hint}define it under '{section}' or fix the name",
+            f"{quote(name)} is not a {what} of this plan; {hint}define it under {quote(section)} or fix the name",
         )
         return False
 
@@ -672,7 +680,9 @@ class _Checker:
             try:
                 dates[end] = parse_date(text)
             except ValueError as exc:
-                self.error(self.at(path + (end,)), f"'{end}' is not a real date: {text} ({exc}); fix it")
+                self.error(
+                    self.at(path + (end,)), f"{quote(end)} is not a real date: {printable(text)} ({exc}); fix it"
+                )
         if len(dates) == 2 and dates["start"] > dates["end"]:
             self.error(
                 self.at(path + ("end",)),
@@ -701,7 +711,7 @@ class _Checker:
                 if isinstance(funnels, list) and funnel not in funnels:
                     self.warning(
                         self.at(path + ("funnel",)),
-                        f"{where} watches funnel '{funnel}', which this report's 'funnels' leaves out; add it "
+                        f"{where} watches funnel {quote(funnel)}, which this report's 'funnels' leaves out; add it "
                         "there or remove the alert",
                     )
             allowed = FUNNEL_ALERT_METRICS
@@ -715,12 +725,12 @@ class _Checker:
             kind = "a funnel" if has_funnel else "an event"
             self.error(
                 self.at(path + ("metric",)),
-                f"'{metric}' is not a metric of {kind}; use {one_of(allowed)}",
+                f"{quote(metric)} is not a metric of {kind}; use {one_of(allowed)}",
             )
         elif isinstance(metric, str) and metric.endswith("_change") and compare == "none":
             self.error(
                 self.at(path + ("metric",)),
-                f"'{metric}' compares against the previous period, but the report has compare: none; use a "
+                f"{quote(metric)} compares against the previous period, but the report has compare: none; use a "
                 "metric without _change or set compare: previous_period",
             )
 
@@ -737,16 +747,16 @@ class _Checker:
                 kind, name = "", entry
             if sep and kind not in PROTECT_KINDS:
                 close = did_you_mean(kind, PROTECT_KINDS, cutoff=0.5)
-                hint = f"; did you mean '{close}:{name}'?" if close else ""
+                hint = f"; did you mean {quote(close + ':' + name)}?" if close else ""
                 self.error(
                     self.at(path),
-                    f"unknown kind '{kind}' in protect entry '{entry}'; use a name, or kind:name with kind "
+                    f"unknown kind {quote(kind)} in protect entry {quote(entry)}; use a name, or kind:name with kind "
                     f"{one_of(PROTECT_KINDS)}{hint}",
                 )
             elif not _IDENTIFIER.match(name):
                 self.error(
                     self.at(path),
-                    f"protect entry '{entry}' must be a name (letters, digits, _; starting with a letter) or "
+                    f"protect entry {quote(entry)} must be a name (letters, digits, _; starting with a letter) or "
                     "kind:name, e.g. purchase or custom_dimension:form_id",
                 )
 
@@ -762,7 +772,8 @@ class _Checker:
             if normal in by_property:
                 self.warning(
                     self.at(("environments", name, "property")),
-                    f"environments '{by_property[normal]}' and '{name}' use the same property {normal}; "
+                    f"environments {quote(by_property[normal])} and {quote(name)} use the same property "
+                    f"{printable(normal)}; "
                     "give each environment its own property",
                 )
             else:

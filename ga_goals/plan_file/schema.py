@@ -26,6 +26,11 @@ SCHEMA_URI = "https://json-schema.org/draft/2020-12/schema"
 #: Marks a constraint that ``rules.py`` reports with a better message than jsonschema's.
 RULES_COMMENT = "Also checked by ga_goals.plan_file.rules, which reports it with a friendlier message."
 
+#: Lists whose items may repeat; every other list of the schema refuses a repeated item
+#: (``uniqueItems``). A funnel may pass the same event twice; a rule's mutations are refused
+#: stricter by ``rules.py`` (one per parameter). See docs/plan-rules.md, "Repeated items".
+REPEATABLE_LISTS = ("steps", "set")
+
 #: Condition / filter comparisons, text ones first.
 TEXT_COMPARISONS = ("equals", "contains", "starts_with", "ends_with", "matches")
 NUMERIC_COMPARISONS = ("greater_than", "greater_than_or_equal", "less_than", "less_than_or_equal")
@@ -234,17 +239,19 @@ def _defs() -> dict[str, Any]:
                     "description": "Create this event from other events: one rule, or a list of rules (ORed).",
                     "anyOf": [
                         _ref("createRule"),
-                        {"type": "array", "minItems": 1, "items": _ref("createRule")},
+                        {"type": "array", "minItems": 1, "uniqueItems": True, "items": _ref("createRule")},
                     ],
                 },
             },
             title="Conversion",
+            examples=[{"stage": "checkout", "value": 25}],
             description="A conversion; its key is the GA4 event name.",
         ),
         "createRule": _obj(
             {
                 "when": {
                     "type": "array",
+                    "uniqueItems": True,
                     "title": "Conditions",
                     "description": f"{facts.CONDITIONS_MIN} to {facts.CONDITIONS_MAX} conditions, ANDed.",
                     "minItems": facts.CONDITIONS_MIN,
@@ -270,6 +277,7 @@ def _defs() -> dict[str, Any]:
             },
             required=("when",),
             title="Event create rule",
+            examples=[{"when": [{"event_name": "form_submit"}]}],
             description="A GA4 event create rule on a web data stream.",
         ),
         "condition": _obj(
@@ -289,6 +297,7 @@ def _defs() -> dict[str, Any]:
                 **case_and_negate,
             },
             title="Condition",
+            examples=[{"parameter": "form_id", "equals": "contact"}],
             description="{event_name: NAME}, or {parameter: NAME, <comparison>: VALUE} with one of: "
             + ", ".join(RULE_COMPARISONS)
             + ".",
@@ -303,11 +312,13 @@ def _defs() -> dict[str, Any]:
             },
             required=("parameter",),
             title="Parameter mutation",
+            examples=[{"parameter": "form_type", "value": "lead"}],
             description="Set a parameter to a constant (`value`) or to another parameter's value (`copy_from`).",
         ),
         "event": _obj(
             {"stage": _ref("stage"), "description": {"type": "string"}},
             title="Event",
+            examples=[{"stage": "product"}],
             description="An event the site sends (not a key event, not created by a rule).",
         ),
         "customDimension": _obj(
@@ -327,6 +338,7 @@ def _defs() -> dict[str, Any]:
             },
             required=("scope", "display_name"),
             title="Custom dimension",
+            examples=[{"scope": "event", "display_name": "Form ID"}],
             description="A custom dimension; its key is the parameter (or user property) name.",
         ),
         "customMetric": _obj(
@@ -350,6 +362,7 @@ def _defs() -> dict[str, Any]:
             },
             required=("display_name",),
             title="Custom metric",
+            examples=[{"display_name": "Cart value", "unit": "currency", "restricted": ["revenue"]}],
             description="A custom metric; its key is the event parameter name.",
         ),
         "funnel": _obj(
@@ -388,12 +401,14 @@ def _defs() -> dict[str, Any]:
                                 },
                             },
                             required=("dimension",),
+                            examples=[{"dimension": "deviceCategory", "limit": 5}],
                         ),
                     ],
                 },
             },
             required=("steps",),
             title="Funnel",
+            examples=[{"steps": ["view_item", "add_to_cart", "purchase"]}],
         ),
         "funnelStep": {
             "title": "Funnel step",
@@ -414,12 +429,14 @@ def _defs() -> dict[str, Any]:
                         },
                         "where": {
                             "type": "array",
+                            "uniqueItems": True,
                             "title": "Parameter filters",
                             "description": "Conditions on the event's parameters, ANDed.",
                             "items": _ref("stepFilter"),
                         },
                     },
                     required=("event",),
+                    examples=[{"event": "purchase", "within": "1h"}],
                 ),
             ],
         },
@@ -429,6 +446,7 @@ def _defs() -> dict[str, Any]:
                 **comparison_values,
                 "in": {
                     "type": "array",
+                    "uniqueItems": True,
                     "minItems": 1,
                     "items": {"type": ["string", "number"]},
                     "description": "The value is one of these.",
@@ -437,6 +455,7 @@ def _defs() -> dict[str, Any]:
             },
             required=("parameter",),
             title="Parameter filter",
+            examples=[{"parameter": "currency", "equals": "USD"}],
             description="{parameter: NAME, <comparison>: VALUE} with one of: " + ", ".join(FILTER_COMPARISONS) + ".",
         ),
         "report": _obj(
@@ -448,7 +467,11 @@ def _defs() -> dict[str, Any]:
                     "description": "A named period, or {start: YYYY-MM-DD, end: YYYY-MM-DD}.",
                     "anyOf": [
                         {"enum": list(PERIODS)},
-                        _obj({"start": _ref("date"), "end": _ref("date")}, required=("start", "end")),
+                        _obj(
+                            {"start": _ref("date"), "end": _ref("date")},
+                            required=("start", "end"),
+                            examples=[{"start": "2026-01-01", "end": "2026-01-31"}],
+                        ),
                     ],
                 },
                 "compare": {
@@ -472,16 +495,17 @@ def _defs() -> dict[str, Any]:
                     "type": "string",
                     "description": "The macro conversion micro conversions are compared against.",
                 },
-                "alerts": {"type": "array", "items": _ref("alert")},
+                "alerts": {"type": "array", "uniqueItems": True, "items": _ref("alert")},
                 "email": _obj(
                     {
                         "to": {
                             "type": "array",
+                            "uniqueItems": True,
                             "minItems": 1,
                             "items": {"type": "string", "format": "email"},
                             "examples": [["growth@example.com"]],
                         },
-                        "cc": {"type": "array", "items": {"type": "string", "format": "email"}},
+                        "cc": {"type": "array", "uniqueItems": True, "items": {"type": "string", "format": "email"}},
                         "subject": {
                             "type": "string",
                             "description": "A jinja2 template.",
@@ -490,6 +514,7 @@ def _defs() -> dict[str, Any]:
                     },
                     required=("to",),
                     title="E-mail",
+                    examples=[{"to": ["growth@example.com"]}],
                 ),
                 "formats": {
                     "type": "array",
@@ -499,6 +524,7 @@ def _defs() -> dict[str, Any]:
                 },
             },
             title="Report",
+            examples=[{"period": "last_7_days", "email": {"to": ["growth@example.com"]}}],
         ),
         "alert": _obj(
             {
@@ -514,6 +540,7 @@ def _defs() -> dict[str, Any]:
             },
             required=("metric",),
             title="Alert",
+            examples=[{"funnel": "checkout", "metric": "conversion_rate", "below": 0.02}],
         ),
         "environment": _obj(
             {
@@ -524,10 +551,12 @@ def _defs() -> dict[str, Any]:
             },
             required=("property",),
             title="Environment",
+            examples=[{"property": "123456789", "overrides": {"reports": None}}],
             description="A property this plan also applies to, with changes merged over the base plan.",
         ),
         "overrides": {
             "type": "object",
+            "examples": [{"reports": None, "safety": {"max_destroy": 0}}],
             "title": "Overrides",
             "description": "A partial plan deep-merged over the base plan; null removes a key; lists replace.",
             "properties": {
@@ -587,6 +616,7 @@ def _top_level() -> dict[str, Any]:
             _ref("environment"),
             names="name",
             title="Environments",
+            examples=[{"staging": {"property": "123456789"}}],
             description="Other properties this plan applies to (staging, production...).",
         ),
         "conversions": _obj(
@@ -595,40 +625,54 @@ def _top_level() -> dict[str, Any]:
                     _ref("conversion"),
                     names="eventName",
                     title="Macro conversions",
+                    examples=[{"purchase": {"stage": "checkout"}}],
                     description="What the business counts as success (a purchase, a lead).",
                 ),
                 "micro": _map_of(
                     _ref("conversion"),
                     names="eventName",
                     title="Micro conversions",
+                    examples=[{"add_to_cart": {"stage": "cart"}}],
                     description="The smaller steps that lead to a macro conversion.",
                 ),
             },
             title="Conversions",
+            examples=[{"macro": {"purchase": {}}, "micro": {"add_to_cart": {}}}],
         ),
         "events": _map_of(
             _ref("event"),
             names="eventName",
             title="Other events",
+            examples=[{"view_item": {"stage": "product"}}],
             description="Events the site sends that are not conversions (known to funnels and docs).",
         ),
         "custom_dimensions": _map_of(
             _ref("customDimension"),
             title="Custom dimensions",
+            examples=[{"form_id": {"scope": "event", "display_name": "Form ID"}}],
             description="Keyed by parameter (or user property) name.",
         ),
         "custom_metrics": _map_of(
             _ref("customMetric"),
             names="parameterName",
             title="Custom metrics",
+            examples=[{"cart_value": {"display_name": "Cart value"}}],
             description="Keyed by event parameter name.",
         ),
-        "funnels": _map_of(_ref("funnel"), names="name", title="Funnels"),
-        "reports": _map_of(_ref("report"), names="name", title="Reports"),
+        "funnels": _map_of(
+            _ref("funnel"),
+            names="name",
+            title="Funnels",
+            examples=[{"checkout": {"steps": ["add_to_cart", "purchase"]}}],
+        ),
+        "reports": _map_of(
+            _ref("report"), names="name", title="Reports", examples=[{"weekly": {"period": "last_7_days"}}]
+        ),
         "safety": _obj(
             {
                 "protect": {
                     "type": "array",
+                    "uniqueItems": True,
                     "items": {"type": "string", "examples": ["purchase", "custom_dimension:form_id"]},
                     "description": "Names sync never updates, archives or deletes: a name, or kind:name with kind "
                     "key_event, custom_dimension, custom_metric or event_create_rule.",
@@ -646,18 +690,104 @@ def _top_level() -> dict[str, Any]:
                 },
             },
             title="Safety",
+            examples=[{"protect": ["purchase"], "max_destroy": 5}],
         ),
     }
 
 
-_CACHE: dict[str, Any] | None = None
+#: A string holding a ``${VAR}`` or ``${VAR:-default}`` reference (``variables.py`` replaces it).
+VARIABLE_PATTERN = r"\$\{[A-Za-z_][A-Za-z0-9_]*(:-[^}]*)?\}"
+
+_VARIABLE = {
+    "type": "string",
+    "title": "Variable reference",
+    "description": "${VAR} or ${VAR:-default}: replaced from the environment when the plan is loaded.",
+    "pattern": VARIABLE_PATTERN,
+    "examples": ["${GA4_PROPERTY}", "${TIER:-standard}"],
+}
+
+#: Keywords that constrain a scalar beyond "any string".
+_SCALAR_CONSTRAINTS = ("enum", "const", "pattern", "format", "minLength", "maxLength", "minimum", "maximum")
+_ANNOTATIONS = ("title", "description", "default", "examples", "$comment")
 
 
-def plan_schema() -> dict[str, Any]:
-    """The JSON Schema of a tracking plan file (a fresh copy each call)."""
-    global _CACHE
-    if _CACHE is None:
-        _CACHE = {
+def _target(schema: dict[str, Any], defs: dict[str, Any]) -> dict[str, Any]:
+    if "$ref" not in schema:
+        return schema
+    target = defs[schema["$ref"].rsplit("/", 1)[-1]]
+    return _target({**target, **{k: v for k, v in schema.items() if k != "$ref"}}, defs)
+
+
+def _branches(schema: dict[str, Any], defs: dict[str, Any]) -> list[dict[str, Any]]:
+    """``schema`` itself, or each branch of its ``anyOf``/``oneOf``, references followed."""
+    schema = _target(schema, defs)
+    alternatives = schema.get("anyOf", []) + schema.get("oneOf", [])
+    if not alternatives:
+        return [schema]
+    return [b for branch in alternatives for b in _branches(branch, defs)]
+
+
+def _accepts_any_string(schema: dict[str, Any]) -> bool:
+    return schema.get("type") == "string" and not any(k in schema for k in _SCALAR_CONSTRAINTS)
+
+
+def _is_scalar(schema: dict[str, Any]) -> bool:
+    if "enum" in schema or "const" in schema:
+        return True
+    types = schema.get("type")
+    types = types if isinstance(types, list) else [types] if types else []
+    return bool(types) and not {"object", "array"} & set(types)
+
+
+def _with_variables(schema: Any, defs: dict[str, Any]) -> Any:
+    """``schema`` where every value that is a scalar may also be a ``${VAR}`` reference.
+
+    Variables are replaced in values (never in keys) before the loader checks a plan, so the
+    loader uses the schema without them; editors see the file as written, with the references.
+    """
+    if isinstance(schema, list):
+        return [_with_variables(s, defs) for s in schema]
+    if not isinstance(schema, dict):
+        return schema
+    out: dict[str, Any] = {}
+    for key, value in schema.items():
+        if key in ("properties", "$defs") and isinstance(value, dict):
+            out[key] = {k: _value_with_variables(v, defs) if key == "properties" else _with_variables(v, defs)
+                        for k, v in value.items()}
+        elif key in ("items", "additionalProperties") and isinstance(value, dict):
+            out[key] = _value_with_variables(value, defs)
+        elif key in ("anyOf", "oneOf") and isinstance(value, list):
+            out[key] = [_with_variables(v, defs) for v in value]
+        else:
+            out[key] = value
+    return out
+
+
+def _value_with_variables(schema: dict[str, Any], defs: dict[str, Any]) -> dict[str, Any]:
+    """A value's schema, also accepting a reference when the value may be a scalar."""
+    schema = _with_variables(schema, defs)
+    branches = _branches(schema, defs)
+    if not any(_is_scalar(b) for b in branches) or any(_accepts_any_string(b) for b in branches):
+        return schema
+    annotations = {k: v for k, v in _target(schema, defs).items() if k in ("title", "description")}
+    annotations.update({k: v for k, v in schema.items() if k in _ANNOTATIONS})
+    rule = {k: v for k, v in schema.items() if k not in _ANNOTATIONS or k == "$comment"}
+    return {**annotations, "anyOf": [rule, {"$ref": "#/$defs/variable"}]}
+
+
+_CACHE: dict[bool, dict[str, Any]] = {}
+
+
+def plan_schema(*, variables: bool = True) -> dict[str, Any]:
+    """The JSON Schema of a tracking plan file (a fresh copy each call).
+
+    ``variables=True`` (what ``ga-goals schema`` prints, for editors): a plan as written, where any
+    scalar value may be a ``${VAR}`` reference. ``variables=False``: a plan after its references
+    are replaced (what the loader checks).
+    """
+    if variables not in _CACHE:
+        defs = _defs()
+        schema = {
             "$schema": SCHEMA_URI,
             "title": "ga-goals tracking plan",
             "description": "A GA4 tracking plan: conversions, custom definitions, funnels and reports. "
@@ -666,9 +796,13 @@ def plan_schema() -> dict[str, Any]:
             "properties": _top_level(),
             "required": ["property"],
             "additionalProperties": False,
-            "$defs": _defs(),
+            "$defs": defs,
         }
-    return copy.deepcopy(_CACHE)
+        if variables:
+            schema = _with_variables(schema, defs)
+            schema["$defs"]["variable"] = _VARIABLE
+        _CACHE[variables] = schema
+    return copy.deepcopy(_CACHE[variables])
 
 
 def schema_json() -> str:

@@ -19,9 +19,20 @@ from typing import Any
 from ga_goals.errors import Problem
 from ga_goals.plan_file.document import Document, Path
 from ga_goals.plan_file.schema import RULES_COMMENT, plan_schema
-from ga_goals.plan_file.wording import COLLECTIONS, describe, did_you_mean, one_of, show, strip_environment, subject
+from ga_goals.plan_file.wording import (
+    COLLECTIONS,
+    describe,
+    did_you_mean,
+    one_of,
+    quote,
+    show,
+    strip_environment,
+    subject,
+)
 
-_VALIDATOR: Any = None
+_TOP: Any = None
+_SECTIONS: dict[str, Any] = {}
+_TOP_PROPERTIES: dict[str, Any] = {}
 _DEFS: dict[str, Any] = {}
 
 #: jsonschema keywords whose failures rules.py reports instead, when the schema is marked.
@@ -38,23 +49,76 @@ _TYPE_WORDS = {
 }
 
 
-def _validator() -> Any:
-    global _VALIDATOR
-    if _VALIDATOR is None:
+def _inline(schema: Any, defs: dict[str, Any]) -> Any:
+    """``schema`` with every ``$ref`` to ``$defs`` replaced by its target (the plan schema has no
+    recursive definitions): following references costs jsonschema more than checking the values."""
+    if isinstance(schema, list):
+        return [_inline(s, defs) for s in schema]
+    if not isinstance(schema, dict):
+        return schema
+    if "$ref" in schema:
+        target = defs[schema["$ref"].rsplit("/", 1)[-1]]
+        schema = {**target, **{k: v for k, v in schema.items() if k != "$ref"}}
+        return _inline(schema, defs)
+    return {k: (v if k in ("enum", "const", "examples", "default") else _inline(v, defs)) for k, v in schema.items()}
+
+
+def _validators() -> tuple[Any, dict[str, Any]]:
+    """One validator for the top level's own keywords, and one per top-level section."""
+    global _TOP
+    if _TOP is None:
         from jsonschema import Draft202012Validator
 
-        schema = plan_schema()
+        schema = plan_schema(variables=False)
         _DEFS.update(schema["$defs"])
-        _VALIDATOR = Draft202012Validator(schema)
-    return _VALIDATOR
+        sections = schema["properties"]
+        _TOP_PROPERTIES.update(sections)
+        top = {k: v for k, v in schema.items() if k not in ("$defs", "properties")}
+        _TOP = Draft202012Validator({**top, "properties": {k: True for k in sections}})
+        for key, section in sections.items():
+            _SECTIONS[key] = Draft202012Validator(_inline(section, _DEFS))
+    return _TOP, _SECTIONS
 
 
-def check_structure(doc: Document) -> list[Problem]:
+class StructureCache:
+    """The schema errors of each top-level section already checked, by section and content.
+
+    The documents of a file's environments share most sections with the base document: each
+    distinct section is checked once, however many environments the file has.
+    """
+
+    def __init__(self) -> None:
+        self._errors: dict[tuple[str, str], list[Any]] = {}
+        self.checks = 0  # sections actually validated (for tests)
+
+    def errors(self, key: str, value: Any, validator: Any) -> list[Any]:
+        import json
+
+        try:
+            content = json.dumps(value, allow_nan=True)  # exact: true, 1 and 1.0 differ
+        except (TypeError, ValueError):  # pragma: no cover - YAML data is always JSON-like
+            content = None
+        if content is not None and (key, content) in self._errors:
+            return self._errors[(key, content)]
+        self.checks += 1
+        found = list(validator.iter_errors(value))
+        if content is not None:
+            self._errors[(key, content)] = found
+        return found
+
+
+def check_structure(doc: Document, cache: StructureCache | None = None) -> list[Problem]:
     """Every structural problem of ``doc``, at the key or value it concerns."""
-    validator = _validator()
+    top, sections = _validators()
+    cache = cache if cache is not None else StructureCache()
     problems: list[Problem] = []
-    for error in validator.iter_errors(doc.data):
-        problems.extend(_convert(error, doc))
+    for error in top.iter_errors(doc.data):
+        problems.extend(_convert(error, doc, ()))
+    if isinstance(doc.data, dict):
+        for key, value in doc.data.items():
+            if key in sections:
+                for error in cache.errors(key, value, sections[key]):
+                    problems.extend(_convert(error, doc, (key,)))
     return _unique(problems)
 
 
@@ -72,8 +136,9 @@ def _unique(problems: list[Problem]) -> list[Problem]:
 # --------------------------------------------------------------------------- conversion
 
 
-def _convert(error: Any, doc: Document) -> list[Problem]:
-    path: Path = tuple(error.absolute_path)
+def _convert(error: Any, doc: Document, prefix: Path) -> list[Problem]:
+    """Problems for one jsonschema ``error`` found in the section of ``doc`` at ``prefix``."""
+    path: Path = prefix + tuple(error.absolute_path)
     kind = error.validator
     schema = error.schema if isinstance(error.schema, dict) else {}
     in_property_names = "propertyNames" in error.relative_schema_path
@@ -86,7 +151,7 @@ def _convert(error: Any, doc: Document) -> list[Problem]:
     if kind == "required":
         return _missing(error, doc, path)
     if kind in ("anyOf", "oneOf"):
-        return _alternatives(error, doc, path)
+        return _alternatives(error, doc, path, prefix)
     if kind == "type":
         # a named thing (conversion 'x') is already called what it is: say only which shape
         named = tuple(strip_environment(path)[:-1]) in COLLECTIONS
@@ -200,10 +265,8 @@ def _expected(schema: dict[str, Any]) -> str:
         noun = title[0].lower() + title[1:] if not title[:2].isupper() else title
         return f"{_article(noun)} {noun} like {', '.join(str(e) for e in examples)}"
     if types == ["object"]:
-        if examples:
-            return f"a mapping like {_flow(examples[0])}"
-        if title:
-            return f"{_article(title)} {title.lower()} (a mapping)"
+        # what the mapping looks like, never its title ("an other events", "a safety")
+        return f"a mapping like {_flow(examples[0])}" if examples else "a mapping"
     if types == ["array"]:
         items = _resolve(schema.get("items", {}))
         if items.get("title") and items.get("type") == "object":
@@ -224,6 +287,8 @@ def _flow(value: Any) -> str:
         return "{" + ", ".join(f"{k}: {_flow(v)}" for k, v in value.items()) + "}"
     if isinstance(value, list):
         return "[" + ", ".join(_flow(v) for v in value) + "]"
+    if value is None:
+        return "null"
     return show(value) if not isinstance(value, str) else value
 
 
@@ -241,7 +306,7 @@ def _enum_message(path: Path, allowed: list[Any], value: Any) -> str:
     if isinstance(value, str):
         close = did_you_mean(value, [str(c) for c in choices])
         if close:
-            message += f"; did you mean '{close}'?"
+            message += f"; did you mean {quote(close)}?"
     return message
 
 
@@ -251,7 +316,7 @@ def _unknown_keys(error: Any, doc: Document, path: Path) -> list[Problem]:
     problems = []
     in_overrides = len(path) == 3 and path[0] == "environments" and path[2] == "overrides"
     if in_overrides:
-        where = f"in the overrides of environment '{path[1]}'"
+        where = f"in the overrides of environment {quote(path[1])}"
     elif not strip_environment(path):
         where = "at the top level"
     else:
@@ -259,16 +324,16 @@ def _unknown_keys(error: Any, doc: Document, path: Path) -> list[Problem]:
     for key in error.instance:
         if key in allowed:
             continue
-        message = f"unknown key '{key}' {where}"
+        message = f"unknown key {quote(key)} {where}"
         close = did_you_mean(key, allowed + (["property", "environments"] if in_overrides else []))
         if close in ("property", "environments"):
             message += (
-                f"; did you mean '{close}'? It cannot be overridden: "
+                f"; did you mean {quote(close)}? It cannot be overridden: "
                 + ("set it on the environment itself, next to 'overrides'" if close == "property"
                    else "environments do not nest")
             )
         elif close:
-            message += f"; did you mean '{close}'?"
+            message += f"; did you mean {quote(close)}?"
         else:
             message += f"; allowed keys: {', '.join(allowed)}"
         problems.append(Problem(doc.key_at(path + (key,)), message))
@@ -282,7 +347,7 @@ def _invalid_key(error: Any, doc: Document, path: Path) -> list[Problem]:
     return [
         Problem(
             doc.key_at(path + (key,)),
-            f"'{key}' is not a valid key in {describe(path)}: it must be {_expected(target)}{rule}; rename it",
+            f"{quote(key)} is not a valid key in {describe(path)}: it must be {_expected(target)}{rule}; rename it",
         )
     ]
 
@@ -293,28 +358,49 @@ def _missing(error: Any, doc: Document, path: Path) -> list[Problem]:
     for name in error.validator_value:
         if name in error.instance:
             continue
-        hint = _expected(schema.get("properties", {}).get(name, {}))
+        spec = schema.get("properties", {}).get(name, {})
+        hint = _expected(_TOP_PROPERTIES[name] if spec is True else spec)
         target = "the plan" if not strip_environment(path) else describe(path)
         problems.append(
             Problem(_where(doc, path) if strip_environment(path) else doc.at(()),
-                    f"{target} needs '{name}' ({hint})")
+                    f"{target} needs {quote(name)} ({hint})")
         )
     return problems
 
 
+def _canonical(value: Any) -> Any:
+    """A hashable form of a JSON value under JSON Schema equality (1 == 1.0, true != 1)."""
+    if isinstance(value, bool) or value is None:
+        return ("literal", value)
+    if isinstance(value, (int, float)):
+        return ("number", value)
+    if isinstance(value, list):
+        return ("list", tuple(_canonical(v) for v in value))
+    if isinstance(value, dict):
+        return ("mapping", frozenset((k, _canonical(v)) for k, v in value.items()))
+    return ("string", value)
+
+
 def _duplicates(error: Any, doc: Document, path: Path) -> list[Problem]:
-    seen: list[Any] = []
+    """Each repeated item, at the repetition, naming where it first stands."""
+    first: dict[Any, int] = {}
     problems = []
     for i, item in enumerate(error.instance):
-        if item in seen:
-            problems.append(Problem(doc.at(path + (i,)), f"{show(item)} is listed twice in {subject(path)}; "
-                                    "remove the repetition"))
+        key = _canonical(item)
+        if key not in first:
+            first[key] = i
+            continue
+        at = doc.at(path + (first[key],))
+        where = f"line {at.line}, column {at.column}"
+        if isinstance(item, (dict, list)):
+            message = f"{describe(path + (i,))} repeats {describe(path + (first[key],))} ({where}); remove one"
         else:
-            seen.append(item)
+            message = f"{show(item)} is listed twice in {subject(path)} (first at {where}); remove the repetition"
+        problems.append(Problem(doc.at(path + (i,)), message))
     return problems
 
 
-def _alternatives(error: Any, doc: Document, path: Path) -> list[Problem]:
+def _alternatives(error: Any, doc: Document, path: Path, prefix: Path) -> list[Problem]:
     """An ``anyOf`` shorthand: report the branch that matches the instance's type."""
     branches = error.validator_value
     for index, branch in enumerate(branches):
@@ -322,7 +408,7 @@ def _alternatives(error: Any, doc: Document, path: Path) -> list[Problem]:
             sub = [e for e in error.context if e.relative_schema_path and e.relative_schema_path[0] == index]
             problems: list[Problem] = []
             for e in sub:
-                problems.extend(_convert(e, doc))
+                problems.extend(_convert(e, doc, prefix))
             if problems or not sub:
                 return problems
             return []  # the branch's own problems are all left to rules.py

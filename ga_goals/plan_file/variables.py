@@ -20,6 +20,7 @@ from typing import Any
 
 from ga_goals.errors import Location, Problem
 from ga_goals.plan_file.document import Document, Path, resolve_plain
+from ga_goals.plan_file.wording import printable
 
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*$")
 
@@ -84,7 +85,7 @@ def _substitute_string(doc: Document, text: str, path: Path, env: Mapping[str, s
                     path,
                     Problem(
                         _column(doc, path, i),
-                        f"'${{{body}}}' is not a valid variable reference; write ${{NAME}} or "
+                        f"'${{{printable(body)}}}' is not a valid variable reference; write ${{NAME}} or "
                         "${NAME:-default} with NAME made of letters, digits and _ (or $${ for a literal '${')",
                     ),
                 )
@@ -103,8 +104,8 @@ def _substitute_string(doc: Document, text: str, path: Path, env: Mapping[str, s
                         path,
                         Problem(
                             _column(doc, path, i),
-                            f"environment variable {name} {state}; set it (export {name}=...) "
-                            f"or give a default: ${{{name}:-value}}",
+                            f"environment variable {printable(name)} {state}; set it (export {printable(name)}=...) "
+                            f"or give a default: ${{{printable(name)}:-value}}",
                         ),
                     )
                 )

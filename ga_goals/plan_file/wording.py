@@ -1,12 +1,77 @@
-"""How problems talk about the file: naming a place by its path, showing values, did-you-mean."""
+"""How problems talk about the file: naming a place by its path, showing values, did-you-mean.
+
+Every piece of text that comes from the file (a value, a key, a name) reaches a message through
+:func:`printable` (usually via :func:`quote` or :func:`show`): it escapes what a terminal would
+act on (control characters, ANSI escape sequences, bidi overrides, line breaks) and cuts long
+text, so that every message is one readable line whatever the file holds.
+"""
 
 from __future__ import annotations
 
 import difflib
-from collections.abc import Iterable
-from typing import Any
+import unicodedata
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, Any
 
-from ga_goals.plan_file.document import Path
+if TYPE_CHECKING:
+    from ga_goals.plan_file.document import Path
+
+#: Most characters of a text from the file a message shows; longer text is cut.
+MAX_SHOWN = 60
+
+#: Unicode categories escaped in messages: controls, format characters (bidi overrides,
+#: zero-width characters), line and paragraph separators, surrogates, private use, unassigned.
+_ESCAPED_CATEGORIES = {"Cc", "Cf", "Zl", "Zp", "Cs", "Co", "Cn"}
+
+#: Names of the control characters messages name (``char_name``).
+_CONTROL_NAMES = {0: "NUL", 7: "BEL", 8: "backspace", 9: "tab", 10: "line feed", 13: "carriage return",
+                  27: "ESC", 127: "DEL"}
+
+
+_SHORT_ESCAPES = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+
+def _escape(char: str) -> str:
+    if char == " " or unicodedata.category(char) not in _ESCAPED_CATEGORIES:
+        return char
+    if char in _SHORT_ESCAPES:
+        return _SHORT_ESCAPES[char]
+    code = ord(char)
+    if code < 0x100:
+        return f"\\x{code:02x}"
+    if code < 0x10000:
+        return f"\\u{code:04x}"
+    return f"\\U{code:08x}"
+
+
+def _escaped(text: str) -> str:
+    return "".join(_escape(c) for c in text)
+
+
+def printable(text: str, limit: int = MAX_SHOWN) -> str:
+    """``text`` made safe for a one-line message: escaped (``\\x1b``, ``\\u202e``, ``\\n``), and
+    cut to ``limit`` characters, followed by ``...`` and the full length, when it is longer."""
+    if len(text) > limit:
+        return f"{_escaped(text[:limit])}... ({len(text):,} characters)"
+    return _escaped(text)
+
+
+def quote(text: Any, limit: int = MAX_SHOWN) -> str:
+    """A name or text from the file in single quotes, made safe as by :func:`printable`
+    (anything but a string is shown as by :func:`show`)."""
+    if not isinstance(text, str):
+        return show(text)
+    if len(text) > limit:
+        return f"'{_escaped(text[:limit])}...' ({len(text):,} characters)"
+    return f"'{_escaped(text)}'"
+
+
+def char_name(char: str) -> str:
+    """``NUL``, ``ESC``, ``RIGHT-TO-LEFT OVERRIDE``: how a message names one character."""
+    code = ord(char)
+    if code in _CONTROL_NAMES:
+        return _CONTROL_NAMES[code]
+    return unicodedata.name(char, "a control character" if unicodedata.category(char) == "Cc" else "unnamed")
 
 #: Mappings whose keys are names of things, and what one such thing is called.
 COLLECTIONS: dict[tuple[str, ...], str] = {
@@ -67,20 +132,20 @@ def describe(path: Path) -> str:
     for prefix, noun in COLLECTIONS.items():
         n = len(prefix)
         if len(path) > n and tuple(path[:n]) == prefix and isinstance(path[n], str):
-            phrase = f"{noun} '{path[n]}'"
+            phrase = f"{noun} {quote(path[n])}"
             i = n + 1
             break
     while i < len(path):
         part = path[i]
         nxt = path[i + 1] if i + 1 < len(path) else None
         if isinstance(part, str) and isinstance(nxt, int):
-            noun = ITEM_NOUNS.get(part, f"item of '{part}'")
-            label = f"{noun} {nxt + 1}" if part in ITEM_NOUNS else f"item {nxt + 1} of '{part}'"
+            noun = ITEM_NOUNS.get(part, "")
+            label = f"{noun} {nxt + 1}" if part in ITEM_NOUNS else f"item {nxt + 1} of {quote(part)}"
             phrase = f"{label} of {phrase}" if phrase else label
             i += 2
             continue
         if isinstance(part, str):
-            label = SINGLE_NOUNS.get(part, f"'{part}'") if phrase else f"'{part}'"
+            label = SINGLE_NOUNS.get(part, quote(part)) if phrase else quote(part)
             phrase = f"{label} of {phrase}" if phrase else label
         else:
             phrase = f"item {part + 1} of {phrase}" if phrase else f"item {part + 1}"
@@ -92,13 +157,13 @@ def subject(path: Path) -> str:
     """How a message names the value at ``path``: ``'within'``, ``conversion 'purchase'``..."""
     stripped = strip_environment(path)
     if not stripped:
-        return "the plan"
+        return quote(path[-1]) if path else "the plan"  # an environment's 'overrides' itself
     last = stripped[-1]
     if isinstance(last, str) and tuple(stripped[:-1]) not in COLLECTIONS:
-        return f"'{last}'"
+        return quote(last)
     if isinstance(last, int) and len(stripped) > 1 and isinstance(stripped[-2], str):
         if stripped[-2] not in ITEM_NOUNS:
-            return f"item {last + 1} of '{stripped[-2]}'"
+            return f"item {last + 1} of {quote(stripped[-2])}"
     return describe(path)
 
 
@@ -111,7 +176,9 @@ def show(value: Any) -> str:
     if value is False:
         return "false"
     if isinstance(value, str):
-        return repr(value) if value else "an empty string"
+        return quote(value) if value else "an empty string"
+    if isinstance(value, int) and value.bit_length() > 200:
+        return f"a number of {len(hex(value)) - 2:,} hexadecimal digits"
     if isinstance(value, (int, float)):
         return repr(value)
     if isinstance(value, list):
@@ -121,12 +188,16 @@ def show(value: Any) -> str:
     return repr(value)  # pragma: no cover
 
 
-def did_you_mean(word: str, choices: Iterable[str], *, cutoff: float = 0.6) -> str | None:
+def did_you_mean(
+    word: str, choices: Iterable[str], *, cutoff: float = 0.6, valid: Callable[[str], bool] | None = None
+) -> str | None:
     """The closest of ``choices`` to ``word``, if any is close enough.
 
     A choice that differs only in case, or only by two swapped neighbouring letters, wins.
+    ``valid``: only choices it accepts are suggested (a name the plan misspells itself, such as
+    an event declared as 'add to cart', is never offered as the fix).
     """
-    pool = [c for c in choices if isinstance(c, str)]
+    pool = [c for c in choices if isinstance(c, str) and (valid is None or valid(c))]
     lowered = {c.lower(): c for c in pool}
     if word.lower() in lowered and lowered[word.lower()] != word:
         return lowered[word.lower()]
@@ -142,9 +213,23 @@ def did_you_mean(word: str, choices: Iterable[str], *, cutoff: float = 0.6) -> s
     return matches[0] if matches else None
 
 
+#: Most items of a list a message names; the rest are counted.
+MAX_LISTED = 20
+
+
+def listed(items: Iterable[Any]) -> str:
+    """``a, b, c`` (the first ``MAX_LISTED`` items, then how many more)."""
+    shown = [str(i) for i in items]
+    if len(shown) > MAX_LISTED:
+        return f"{', '.join(shown[:MAX_LISTED])} and {len(shown) - MAX_LISTED:,} more"
+    return ", ".join(shown)
+
+
 def one_of(choices: Iterable[Any], conjunction: str = "or") -> str:
-    """``a, b or c``."""
+    """``a, b or c`` (the first ``MAX_LISTED`` items, then how many more)."""
     items = [str(c) for c in choices]
+    if len(items) > MAX_LISTED:
+        return f"{', '.join(items[:MAX_LISTED])} {conjunction} {len(items) - MAX_LISTED:,} more"
     if len(items) <= 1:
         return "".join(items)
     return f"{', '.join(items[:-1])} {conjunction} {items[-1]}"

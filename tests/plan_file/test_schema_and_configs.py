@@ -110,3 +110,62 @@ def test_the_example_in_the_readme_reference_is_valid(tmp_path: Path) -> None:
     path.write_text(example.group(1))
     assert validate_file(path, env={"GA4_STAGING_PROPERTY": "42"}) == []
     assert [p.message.split()[2] for p in validate_file(path, env={})] == ["GA4_STAGING_PROPERTY"]
+
+
+# --------------------------------------------------------------------------- the file as written
+
+
+@pytest.mark.parametrize("path", CONFIGS, ids=[p.name for p in CONFIGS])
+def test_the_example_plan_as_written_is_valid_against_the_published_schema(path: Path) -> None:
+    """What an editor pointed at the schema sees: the raw file, ${VAR} references and all."""
+    doc, _ = read_document(str(path))
+    assert "${" in path.read_text()
+    errors = list(jsonschema.Draft202012Validator(json.loads(SCHEMA_FILE.read_text())).iter_errors(doc.data))
+    assert errors == [], [f"{list(e.absolute_path)}: {e.message}" for e in errors]
+
+
+def _scalar_paths(value, path=()):
+    if isinstance(value, dict):
+        for k, v in value.items():
+            yield from _scalar_paths(v, path + (k,))
+    elif isinstance(value, list):
+        for i, v in enumerate(value):
+            yield from _scalar_paths(v, path + (i,))
+    else:
+        yield path
+
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+#: Reference templates; each use gets its own variable (the same one twice in a list is a repetition).
+_REFERENCES = st.sampled_from(["${X{n}}", "${GA4_PROPERTY{n}:-sandbox}", "${TIER{n}:-360}", "prefix-${X{n}}",
+                               "${A{n}}${B:-1}"])
+
+
+@settings(max_examples=60, deadline=None)
+@given(data=st.data())
+def test_any_value_may_be_a_variable_for_editors(data) -> None:
+    """A ${VAR} in place of any scalar value of an example plan keeps it valid for editors."""
+    path = data.draw(st.sampled_from(CONFIGS))
+    doc, _ = read_document(str(path))
+    paths = list(_scalar_paths(doc.data))
+    for n in range(data.draw(st.integers(1, 5))):
+        target = data.draw(st.sampled_from(paths))
+        parent = doc.data
+        for part in target[:-1]:
+            parent = parent[part]
+        parent[target[-1]] = data.draw(_REFERENCES).replace("{n}", str(n))
+    errors = list(jsonschema.Draft202012Validator(plan_schema()).iter_errors(doc.data))
+    assert errors == [], [f"{list(e.absolute_path)}: {e.message}" for e in errors]
+
+
+def test_a_variable_is_not_a_key_and_the_loader_checks_values_after_substitution(tmp_path: Path) -> None:
+    schema = plan_schema()
+    validator = jsonschema.Draft202012Validator(schema)
+    assert list(validator.iter_errors({"property": "sandbox", "events": {"${X}": {}}}))  # keys are not substituted
+    assert list(validator.iter_errors({"property": "not a property"}))
+    path = tmp_path / "plan.yaml"
+    path.write_text("property: ${P}\ntier: ${T:-premium}\n")
+    [problem] = validate_file(path, env={"P": "sandbox"})
+    assert problem.message.startswith("'tier' must be standard or 360, got 'premium'")
