@@ -189,7 +189,7 @@ def test_every_command_is_documented_and_listed_in_the_readme():
 def test_the_documented_exit_codes_are_the_real_ones():
     codes = {v for k, v in vars(ExitCode).items() if k.isupper()}
     for text in (section((DOCS / "commands.md").read_text(), "## Colour and exit codes"), README.read_text()):
-        found = {int(c) for c in re.findall(r"\*\*(\d)\*\*", text)}
+        found = {int(c) for c in re.findall(r"\*\*(\d+)\*\*", text)}
         assert found == codes
 
 
