@@ -244,3 +244,12 @@ def test_the_documented_validate_output_is_what_validate_prints(
         assert files
         result = CliRunner().invoke(cli, ["--no-color", *args[1:2], *files], catch_exceptions=False)
         assert result.output == shown, " ".join(args)
+
+
+def test_the_layout_in_development_md_names_every_part_of_the_package():
+    text = (DOCS / "development.md").read_text()
+    [layout] = [block for block in fenced_blocks(text, "") if block.startswith("ga_goals/\n")]
+    named = {line.split()[0].rstrip("/") for line in layout.splitlines()[1:] if line.startswith("  ") and line[2] != " "}
+    parts = {p.name.removesuffix(".py") for p in (ROOT / "ga_goals").iterdir() if p.name != "__pycache__"}
+    parts -= {"__init__", "__main__", "py.typed"}
+    assert parts == {n.removesuffix(".py") for n in named}
