@@ -1,6 +1,6 @@
 """Tracking plan files: load, check and build them.
 
-A plan file is YAML (format: the README, "Plan file reference"). Loading keeps the line and column of every
+A plan file is YAML (format: docs/plan-file.md). Loading keeps the line and column of every
 key and value, replaces ``${VAR}`` / ``${VAR:-default}``, merges an environment's overrides,
 checks the structure against the JSON Schema (``plan_schema()``) and GA4's rules (names,
 reserved names, lengths, limits per tier, references between sections), and builds the

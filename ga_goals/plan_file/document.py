@@ -171,7 +171,7 @@ def _parse_document(text: str, file: str) -> tuple[Document, list[Problem]]:
                 Problem(
                     Location(file, 1, 1),
                     "the file is empty; a plan needs at least 'property:' "
-                    "(e.g. 'property: sandbox'), see \"Plan file reference\" in the ga-goals README",
+                    "(e.g. 'property: sandbox'), see docs/plan-file.md in the ga-goals repository",
                 )
             ]
         )

@@ -791,7 +791,7 @@ def plan_schema(*, variables: bool = True) -> dict[str, Any]:
             "$schema": SCHEMA_URI,
             "title": "ga-goals tracking plan",
             "description": "A GA4 tracking plan: conversions, custom definitions, funnels and reports. "
-            "See the Plan file reference in the ga-goals README.",
+            "See docs/plan-file.md in the ga-goals repository.",
             "type": "object",
             "properties": _top_level(),
             "required": ["property"],

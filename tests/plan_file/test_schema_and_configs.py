@@ -99,10 +99,10 @@ def test_environment_variables_reach_the_example_plans() -> None:
     assert "weekly" not in staging.reports
 
 
-def test_the_example_in_the_readme_reference_is_valid(tmp_path: Path) -> None:
+def test_the_example_in_the_plan_file_reference_is_valid(tmp_path: Path) -> None:
     import re
 
-    text = (ROOT / "README.md").read_text()
+    text = (ROOT / "docs" / "plan-file.md").read_text()
     reference = text[text.index("## Plan file reference"):]
     example = re.search(r"```yaml\n(.*?)```", reference, re.S)
     assert example

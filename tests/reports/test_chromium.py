@@ -1,7 +1,8 @@
 """The HTML page and the e-mail HTML in headless Chromium: they render, the numbers are in the DOM,
 nothing is loaded from anywhere, and GA4 strings stay text (no script runs).
 
-Needs Debian's `chromium` (.ci/run installs it).
+Needs Debian's `chromium` (.ci/run installs it). Without it these tests fail, on purpose: see
+docs/development.md, "Running the tests".
 """
 
 from __future__ import annotations
@@ -18,6 +19,8 @@ from ga_goals.reports.render import render_report
 from tests.reports.test_render import hostile
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+#: What a test here fails with when Chromium is missing (docs/development.md quotes it).
+NEEDS_CHROMIUM = "Debian's chromium is needed: apt-get install chromium (the README's test command does it)"
 
 FLAGS = [
     "--headless",
@@ -35,7 +38,7 @@ BROWSER_HOSTS = re.compile(r"^https?://([a-z0-9-]+\.)*(google\.com|googleapis\.c
 
 def chromium(tmp: Path, name: str, *args: str) -> subprocess.Popen:
     # A real browser is part of this test, not optional: the README's test command installs it.
-    assert CHROMIUM, "Debian's chromium is needed: apt-get install chromium (the README's test command does it)"
+    assert CHROMIUM, NEEDS_CHROMIUM
     profile = tmp / f"profile-{name}"
     return subprocess.Popen(
         [CHROMIUM, *FLAGS, f"--user-data-dir={profile}", f"--log-net-log={tmp / f'{name}.netlog.json'}", *args],
