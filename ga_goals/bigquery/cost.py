@@ -10,6 +10,8 @@ not counted here: these are list prices, an upper bound.
 
 from __future__ import annotations
 
+from ga_goals.units import parse_bytes  # noqa: F401 (re-exported: sizes in options and plans)
+
 KIB = 1024
 MIB = 1024 * KIB
 GIB = 1024 * MIB
@@ -48,28 +50,3 @@ def human_size(n: int) -> str:
         if n >= size:
             return f"{n / size:.1f} {unit}"
     raise AssertionError("unreachable")
-
-
-def parse_bytes(text: str) -> int:
-    """``"10GiB"``, ``"500 MB"``, ``"1TB"``, ``"0"``, ``"12345"`` -> bytes (MB/GB/TB are powers of 1024
-    here too, as BigQuery bills)."""
-    raw = text.strip().replace(" ", "")
-    if not raw:
-        raise ValueError("an empty size")
-    units = {"": 1, "b": 1, "k": 2**10, "m": 2**20, "g": 2**30, "t": 2**40, "p": 2**50}
-    lowered = raw.lower()
-    for suffix in ("ib", "b"):
-        if lowered.endswith(suffix) and len(lowered) > len(suffix) and not lowered[-len(suffix) - 1].isdigit():
-            lowered = lowered[: -len(suffix)]
-            break
-    number = lowered.rstrip("kmgtpb")
-    unit = lowered[len(number) :]
-    if unit not in units:
-        raise ValueError(f"{text!r} is not a size such as 10GiB, 500MiB or 2TiB")
-    try:
-        value = float(number)
-    except ValueError:
-        raise ValueError(f"{text!r} is not a size such as 10GiB, 500MiB or 2TiB") from None
-    if value < 0:
-        raise ValueError(f"{text!r}: a size cannot be negative")
-    return int(value * units[unit])

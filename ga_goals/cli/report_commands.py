@@ -205,30 +205,30 @@ def engine_from_options(
 ):
     """The report source the options and the plan's `source:` block choose (options win)."""
     from ga_goals.sources.base import EngineOptions
-    from ga_goals.bigquery.cost import parse_bytes
+    from ga_goals.units import parse_bytes
 
-    planned = getattr(tracking_plan, "source_options", None) or {}
-    chosen = engine or ("duckdb" if events_paths else "bigquery" if dataset else planned.get("engine") or "data-api")
+    planned = tracking_plan.data_source
+    chosen = engine or ("duckdb" if events_paths else "bigquery" if dataset else planned.engine)
     if events_paths and chosen != "duckdb":
         raise GaGoalsError(f"--events names export files for --engine duckdb, not {chosen}")
     if dataset and chosen != "bigquery":
         raise GaGoalsError(f"--dataset names a BigQuery dataset for --engine bigquery, not {chosen}")
-    cap = max_bytes_billed if max_bytes_billed is not None else planned.get("max_bytes_billed")
-    if isinstance(cap, str):
+    cap = planned.max_bytes_billed
+    if max_bytes_billed is not None:
         try:
-            cap = parse_bytes(cap)
+            cap = parse_bytes(max_bytes_billed)
         except ValueError as error:
             raise GaGoalsError(f"--max-bytes-billed: {error}") from None
     options = EngineOptions(
         engine=chosen,
-        events=tuple(events_paths) or tuple(planned.get("events") or ()),
-        dataset=dataset or planned.get("dataset"),
-        billing_project=billing_project or planned.get("billing_project"),
-        location=location or planned.get("location"),
+        events=tuple(events_paths) or planned.events,
+        dataset=dataset or planned.dataset,
+        billing_project=billing_project or planned.billing_project,
+        location=location or planned.location,
         max_bytes_billed=cap,
         credentials_file=credentials_file,
-        endpoint=endpoint or planned.get("endpoint"),
-        time_zone=time_zone or planned.get("time_zone"),
+        endpoint=endpoint,
+        time_zone=time_zone or planned.time_zone,
     )
     if options.engine == "duckdb" and not options.events:
         raise GaGoalsError(

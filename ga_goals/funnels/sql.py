@@ -162,9 +162,9 @@ def bigquery_events_relation(dataset: str, start: date, end: date, d: Dialect, i
 
 def check_dataset(dataset: str) -> None:
     """A BigQuery dataset reference ``project.dataset`` that is safe to write into SQL (it cannot be a parameter)."""
-    import re
+    from ga_goals.model.ga4_facts import BIGQUERY_DATASET
 
-    if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.:-]{0,200}\.[A-Za-z0-9_]{1,1024}", dataset or ""):
+    if not BIGQUERY_DATASET.fullmatch(dataset or ""):
         raise FunnelDefinitionError(
             f"{dataset!r} is not a BigQuery dataset: write PROJECT.DATASET, e.g. my-project.analytics_123456789"
         )

@@ -26,6 +26,7 @@ from ga_goals.model.resources import (
 from ga_goals.model.tracking_plan import (
     DEFAULT_STAGES,
     SANDBOX,
+    DataSource,
     Alert,
     Conversion,
     Email,
@@ -66,5 +67,6 @@ __all__ = [
     "Safety",
     "StepFilter",
     "TrackedEvent",
+    "DataSource",
     "TrackingPlan",
 ]

@@ -13,6 +13,8 @@ and recommended events.
 
 from __future__ import annotations
 
+import re
+
 # Name patterns ---------------------------------------------------------------------------------
 
 #: Event names: start with a letter; letters (any script), digits and underscores (§2.1).
@@ -320,3 +322,8 @@ CURRENCIES = frozenset(
     XPF YER ZAR ZMW ZWG ZWL
     """.split()
 )
+
+
+#: A GA4 export dataset reference, ``PROJECT.DATASET``, as BigQuery SQL can name it (it cannot be
+#: a query parameter, so nothing else may reach the SQL text).
+BIGQUERY_DATASET = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.:-]{0,200}\.[A-Za-z0-9_]{1,1024}")

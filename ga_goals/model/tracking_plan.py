@@ -177,6 +177,20 @@ class Safety:
     unmanaged: Literal["ignore", "remove"] = "ignore"
 
 
+@dataclass(frozen=True)
+class DataSource:
+    """Where the plan's reports read their data (the plan's ``source:`` block)."""
+
+    engine: str = "data-api"
+    #: duckdb: export files, folders or globs (absolute, or relative to the plan file's folder).
+    events: tuple[str, ...] = ()
+    dataset: str | None = None
+    billing_project: str | None = None
+    location: str | None = None
+    max_bytes_billed: int | None = None
+    time_zone: str | None = None
+
+
 @dataclass
 class TrackingPlan:
     """A plan file resolved for one environment (or for its base property)."""
@@ -196,6 +210,7 @@ class TrackingPlan:
     reports: dict[str, Report] = field(default_factory=dict)
     environments: dict[str, Environment] = field(default_factory=dict)
     safety: Safety = field(default_factory=Safety)
+    data_source: DataSource = field(default_factory=DataSource)
     #: Legal but probably unintended things the loader noticed (sorted by location).
     warnings: list[Problem] = field(default_factory=list)
 

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from pathlib import PurePath
+
+from ga_goals.units import parse_bytes
+
 from typing import Any, Literal
 
 from ga_goals.errors import Location
 from ga_goals.model import (
+    DataSource,
     DEFAULT_STAGES,
     SANDBOX,
     Alert,
@@ -205,6 +210,30 @@ class _Builder:
             **extra_formats,
         )
 
+    def data_source(self, plan_file: str) -> DataSource:
+        """The ``source:`` block (checked by the rules): paths made relative to the plan's folder."""
+        spec = self.data.get("source") or {}
+        events = spec.get("events") or ()
+        if isinstance(events, str):
+            events = (events,)
+        folder = PurePath(plan_file).parent
+        resolved = tuple(str(folder / e) if not PurePath(e).is_absolute() else e for e in events)
+        cap = spec.get("max_bytes_billed")
+        if isinstance(cap, str):
+            try:
+                cap = parse_bytes(cap)
+            except ValueError:
+                cap = None  # the rules reported it
+        return DataSource(
+            engine=str(spec.get("engine") or "data-api"),
+            events=resolved,
+            dataset=spec.get("dataset"),
+            billing_project=spec.get("billing_project"),
+            location=spec.get("location"),
+            max_bytes_billed=cap if isinstance(cap, int) else None,
+            time_zone=spec.get("time_zone"),
+        )
+
     def plan(
         self,
         source: str,
@@ -223,6 +252,7 @@ class _Builder:
             stream=self.stream,
             stages=tuple(data.get("stages", DEFAULT_STAGES)),
             environments=environments,
+            data_source=self.data_source(source),
         )
         kinds: tuple[Literal["macro", "micro"], ...] = ("macro", "micro")
         for kind in kinds:

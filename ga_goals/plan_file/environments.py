@@ -1,12 +1,12 @@
 """Environments: one base plan, several properties.
 
-``environments.NAME`` may set ``property``, ``tier`` and ``stream`` and hold ``overrides``, a
+``environments.NAME`` may set ``property``, ``tier``, ``stream`` and ``source`` and hold ``overrides``, a
 partial plan deep-merged over the base document:
 
 * mappings merge key by key; any other value (a string, a number, a list) replaces the base
   value as a whole;
 * ``null`` removes the key from the base;
-* the environment's own ``property``/``tier``/``stream`` win over the base (and over
+* the environment's own ``property``/``tier``/``stream``/``source`` win over the base (and over
   ``overrides``, which cannot set ``property``).
 
 The merged document keeps locations: what comes from ``overrides`` points into the overrides
@@ -22,7 +22,7 @@ from ga_goals.plan_file.document import Document, Path
 from ga_goals.plan_file.schema import OVERRIDABLE
 
 #: Keys an environment sets directly (not through overrides).
-ENVIRONMENT_FIELDS = ("property", "tier", "stream")
+ENVIRONMENT_FIELDS = ("property", "tier", "stream", "source")
 
 
 def environment_names(doc: Document) -> list[str]:

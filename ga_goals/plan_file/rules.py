@@ -8,6 +8,11 @@ probably not what the author meant are warnings.
 
 from __future__ import annotations
 
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from ga_goals.model.ga4_facts import BIGQUERY_DATASET as DATASET
+from ga_goals.units import parse_bytes
+
 import re
 from collections.abc import Iterable
 from datetime import date
@@ -141,7 +146,39 @@ class _Checker:
         self.check_reports()
         self.check_safety()
         self.check_environments()
+        self.check_source(("source",))
         return self.problems
+
+    def check_source(self, path: Path) -> None:
+        """The report source: a dataset BigQuery can name, a size, a time zone, what the engine needs."""
+        spec = self.doc.get(path)
+        if not isinstance(spec, dict):
+            return
+        engine = spec.get("engine") or "data-api"
+        dataset = spec.get("dataset")
+        if isinstance(dataset, str) and not DATASET.fullmatch(dataset):
+            self.error(
+                self.at(path + ("dataset",)),
+                f"{quote(dataset)} is not a BigQuery dataset: write PROJECT.DATASET, e.g. my-project.analytics_123456789",
+            )
+        cap = spec.get("max_bytes_billed")
+        if isinstance(cap, str):
+            try:
+                parse_bytes(cap)
+            except ValueError as error:
+                self.error(self.at(path + ("max_bytes_billed",)), str(error))
+        elif isinstance(cap, int) and cap < 0:
+            self.error(self.at(path + ("max_bytes_billed",)), "a size cannot be negative (0 means no cap)")
+        zone = spec.get("time_zone")
+        if isinstance(zone, str):
+            try:
+                ZoneInfo(zone)
+            except (ZoneInfoNotFoundError, ValueError):
+                self.error(self.at(path + ("time_zone",)), f"unknown time zone {quote(zone)}: use an IANA name such as Europe/Berlin")
+        if engine == "bigquery" and not dataset:
+            self.error(self.at(path + ("engine",)), "engine: bigquery needs the export dataset: add dataset: PROJECT.analytics_NNN")
+        if engine == "duckdb" and not spec.get("events"):
+            self.error(self.at(path + ("engine",)), "engine: duckdb reads export files: add events: [PATH] (files, folders or globs)")
 
     def check_currency(self, path: Path) -> bool:
         code = self.doc.get(path)

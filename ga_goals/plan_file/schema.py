@@ -542,11 +542,48 @@ def _defs() -> dict[str, Any]:
             title="Alert",
             examples=[{"funnel": "checkout", "metric": "conversion_rate", "below": 0.02}],
         ),
+        "source": _obj(
+            {
+                "engine": {
+                    "enum": ["data-api", "duckdb", "bigquery"],
+                    "default": "data-api",
+                    "description": "Where `report` reads its numbers: the GA4 Data API, DuckDB over GA4 "
+                    "BigQuery export files (`events`), or BigQuery over the export dataset (`dataset`).",
+                },
+                "events": {
+                    "type": ["array", "string"],
+                    "items": {"type": "string"},
+                    "description": "duckdb: export files, folders or globs, relative to the plan file.",
+                    "examples": [["exports/"]],
+                },
+                "dataset": {
+                    "type": "string",
+                    "description": "bigquery: the export dataset, PROJECT.analytics_<property id>.",
+                    "examples": ["my-project.analytics_123456789"],
+                },
+                "billing_project": {"type": "string", "description": "bigquery: the project that runs and pays for the queries."},
+                "location": {"type": "string", "description": "bigquery: the dataset's location.", "examples": ["US", "EU"]},
+                "max_bytes_billed": {
+                    "type": ["string", "integer"],
+                    "description": "bigquery: refuse queries whose dry run says they would bill more (0: no cap).",
+                    "examples": ["10GiB"],
+                },
+                "time_zone": {
+                    "type": "string",
+                    "description": "duckdb/bigquery: the property's time zone, in which export dates are written.",
+                    "examples": ["Europe/Berlin"],
+                },
+            },
+            title="Report source",
+            examples=[{"engine": "bigquery", "dataset": "my-project.analytics_123456789", "max_bytes_billed": "10GiB"}],
+            description="Where reports read their data (the command line's --engine, --events, --dataset... win).",
+        ),
         "environment": _obj(
             {
                 "property": _ref("property"),
                 "tier": _ref("tier"),
                 "stream": _ref("stream"),
+                "source": _ref("source"),
                 "overrides": _ref("overrides"),
             },
             required=("property",),
@@ -581,6 +618,7 @@ OVERRIDABLE = (
     "funnels",
     "reports",
     "safety",
+    "source",
 )
 
 
@@ -603,6 +641,7 @@ def _top_level() -> dict[str, Any]:
         "tier": _ref("tier"),
         "currency": _ref("currency", description="Default currency of conversion values (ISO 4217)."),
         "stream": _ref("stream"),
+        "source": _ref("source"),
         "stages": {
             "type": "array",
             "title": "Journey stages",

@@ -182,3 +182,24 @@ def test_a_failed_engine_sends_no_email(run, tmp_path: Path):
     finally:
         smtp.stop()
     assert not (tmp_path / "sent.json").exists()
+
+
+def test_the_plan_chooses_the_engine_per_environment(run, shop, tmp_path: Path):
+    """`source:` in the plan (here per environment, with a path relative to the plan file) chooses
+    the engine; the command line still wins."""
+    export = Path(shop["export"])
+    plan = tmp_path / "plans" / "shop.yaml"
+    plan.parent.mkdir()
+    text = SHOP.read_text()
+    (tmp_path / "plans" / "exports").symlink_to(export, target_is_directory=True)
+    plan.write_text(text.replace("environments:\n", "environments:\n  local-export:\n    property: sandbox\n    source: {engine: duckdb, events: [exports/]}\n", 1))
+    out = tmp_path / "out"
+    result = run("report", plan, "weekly", "--env", "local-export", "-o", out, "--format", "json")
+    assert result.exit_code == 0, result.output
+    data = _report(out)
+    assert data["source"]["engine"] == "duckdb"
+    assert {k: data[k] for k in SECTIONS} == {k: shop["data_api"][k] for k in SECTIONS}
+    # the command line wins: --engine data-api reads the Data API again
+    again = run("report", plan, "weekly", "--env", "local-export", "--engine", "data-api", "-o", tmp_path / "api", "--format", "json")
+    assert again.exit_code == 0, again.output
+    assert _report(tmp_path / "api")["source"]["engine"] == "data-api"
