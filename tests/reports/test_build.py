@@ -212,7 +212,7 @@ def test_every_problem_at_once(build, fake, shop_plan):
     with pytest.raises(ReportError) as info:
         build(plan=_plan_with(shop_plan, reports=reports))
     text = str(info.value)
-    for part in ("funnel 'nope'", "key event 'purchse'", "did you mean 'purchase'", "'refund'", "funnel 'ghost'", "unknown metric 'clicks'", "nothing was sent"):
+    for part in ("funnel 'nope'", "key event 'purchse'", "did you mean 'purchase'", "'refund'", "funnel 'ghost'", "unknown metric 'clicks'", "nothing was queried"):
         assert part in text
     assert fake.calls == {}
 
