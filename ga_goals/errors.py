@@ -50,10 +50,18 @@ class Problem:
     location: Location
     message: str
     severity: str = "error"  # "error" or "warning"
+    #: How many problems this one stands for: 1, or for the closing line of a capped list, the
+    #: number of problems of its severity it says are not shown.
+    stands_for: int = 1
 
     def __str__(self) -> str:
         tag = "" if self.severity == "error" else f"{self.severity}: "
         return f"{self.location}: {tag}{self.message}"
+
+
+def count_errors(problems: list[Problem]) -> int:
+    """The errors among ``problems``, a capped list's closing line counting what it stands for."""
+    return sum(p.stands_for for p in problems if p.severity == "error")
 
 
 class GaGoalsError(Exception):

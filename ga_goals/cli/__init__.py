@@ -38,11 +38,12 @@ class Group(click.Group):
             raise
         except PlanFileError as error:
             from ga_goals.cli.output import echo_problem
+            from ga_goals.errors import count_errors
 
             for problem in sorted(error.problems, key=lambda p: p.location):
                 echo_problem(ctx, problem)
-            count = len(error.errors)
-            click.echo(f"{count} error{'s' if count != 1 else ''}; nothing was sent to GA4.", err=True)
+            count = count_errors(error.problems)
+            click.echo(f"{count:,} error{'s' if count != 1 else ''}; nothing was sent to GA4.", err=True)
             ctx.exit(ExitCode.ERROR)
         except GaGoalsError as error:
             echo_error(ctx, error)

@@ -39,6 +39,7 @@ def validate(ctx: click.Context, files: tuple[Path, ...], tier: str | None) -> N
     Example:
       ga-goals validate configs/*.yaml
     """
+    from ga_goals.errors import count_errors
     from ga_goals.plan_file import load_plan, validate_file
 
     failed = 0
@@ -49,7 +50,8 @@ def validate(ctx: click.Context, files: tuple[Path, ...], tier: str | None) -> N
             echo_problem(ctx, problem)
         if errors:
             failed += 1
-            click.echo(f"{path}: {len(errors)} error{'s' if len(errors) != 1 else ''}", err=True)
+            count = count_errors(problems)
+            click.echo(f"{path}: {count:,} error{'s' if count != 1 else ''}", err=True)
             continue
         click.echo(f"{path}: OK, {_describe(load_plan(path, tier=tier))}")
     if failed:

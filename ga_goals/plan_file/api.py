@@ -63,6 +63,7 @@ def _sort(problems: list[Problem]) -> list[Problem]:
         "all); fix the ones above and "
         "check the file again",
         "error" if errors else "warning",
+        stands_for=errors or warnings,
     )
     return ordered[:MAX_PROBLEMS] + [closing]
 

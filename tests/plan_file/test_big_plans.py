@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from ga_goals.errors import PlanFileError
+from ga_goals.errors import PlanFileError, count_errors
 from ga_goals.plan_file import api, load_plan, structure, validate_file
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -74,6 +74,15 @@ def test_problems_are_capped_with_a_closing_line(tmp_path: Path) -> None:
     assert raised.value.problems == problems
     text = str(raised.value)
     assert text.count("\n") == api.MAX_PROBLEMS and text.endswith("check the file again")
+    # the count said at the end is the real one, not the length of the list shown
+    assert count_errors(problems) == 1_000
+    from click.testing import CliRunner
+
+    from ga_goals.cli import cli
+
+    result = CliRunner().invoke(cli, ["validate", str(path)], env={"GA_GOALS_SANDBOX_DIR": str(tmp_path / "sandbox")})
+    assert result.exit_code == 1
+    assert result.stderr.strip().splitlines()[-1].endswith(": 1,000 errors")
 
 
 def test_warnings_past_the_cap_are_counted_apart(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
