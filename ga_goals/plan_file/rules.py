@@ -165,8 +165,8 @@ class _Checker:
         if isinstance(cap, str):
             try:
                 parse_bytes(cap)
-            except ValueError as error:
-                self.error(self.at(path + ("max_bytes_billed",)), str(error))
+            except ValueError:
+                self.error(self.at(path + ("max_bytes_billed",)), f"{quote(cap)} is not a size such as 10GiB, 500MiB or 2TiB")
         elif isinstance(cap, int) and cap < 0:
             self.error(self.at(path + ("max_bytes_billed",)), "a size cannot be negative (0 means no cap)")
         zone = spec.get("time_zone")
