@@ -173,7 +173,7 @@ class _Checker:
         if isinstance(zone, str):
             try:
                 ZoneInfo(zone)
-            except (ZoneInfoNotFoundError, ValueError):
+            except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: a name too long for a file
                 self.error(self.at(path + ("time_zone",)), f"unknown time zone {quote(zone)}: use an IANA name such as Europe/Berlin")
         if engine == "bigquery" and not dataset:
             self.error(self.at(path + ("engine",)), "engine: bigquery needs the export dataset: add dataset: PROJECT.analytics_NNN")
