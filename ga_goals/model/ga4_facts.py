@@ -5,7 +5,7 @@ planner's limit warnings (``ga_goals.changes``) and the embedded sandbox's valid
 (``ga_goals.sandbox.rules``) all read them from here. Pure data, standard library only, cheap
 to import.
 
-Sources: /work/shared/docs/GA4-API.md section 2 (Google's "Event naming rules", "Event
+Sources: docs/ga4-api-facts.md §2 (Google's "Event naming rules", "Event
 collection limits", the Admin API field docs, the custom-definition quota articles), §3.2 (the
 Data API's funnel report) and Google's lists of automatically collected, enhanced-measurement
 and recommended events.
