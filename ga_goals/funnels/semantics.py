@@ -114,6 +114,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ga_goals.errors import GaGoalsError
+from ga_goals.regex import re2_problem
 from ga_goals.model.tracking_plan import Funnel, FunnelStep, StepFilter
 
 #: Filter operators (``StepFilter.op``).
@@ -163,13 +164,10 @@ def validate(funnel: Funnel) -> None:
                 raise FunnelDefinitionError(
                     f"funnel {funnel.name!r}, step {number}: {f.op!r} needs a number, got {f.value!r}"
                 )
-            if f.op == "matches":
-                try:
-                    re.compile(str(f.value))
-                except re.error as exc:
-                    raise FunnelDefinitionError(
-                        f"funnel {funnel.name!r}, step {number}: bad regular expression {f.value!r}: {exc}"
-                    ) from exc
+            if f.op == "matches" and (problem := re2_problem(str(f.value))):
+                raise FunnelDefinitionError(
+                    f"funnel {funnel.name!r}, step {number}: bad regular expression {f.value!r}: {problem}"
+                )
 
 
 def _is_number(value: object) -> bool:
