@@ -10,15 +10,11 @@ from pathlib import Path
 import click
 
 from ga_goals.cli import cli
+from ga_goals.cli.options import sandbox_dir_option
 from ga_goals.sandbox import SANDBOX_PROPERTY_ID
 
-SANDBOX_DIR = click.option(
-    "--dir",
-    "state_dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    envvar="GA_GOALS_SANDBOX_DIR",
-    help="Where the sandbox keeps its state [default: ~/.local/share/ga-goals/sandbox].",
-)
+#: ``--sandbox-dir`` as on every other command; ``--dir`` kept as an alias.
+SANDBOX_DIR = sandbox_dir_option("--dir", dest="state_dir")
 
 
 def _state_dir(state_dir: Path | None) -> Path:
