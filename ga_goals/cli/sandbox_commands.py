@@ -391,3 +391,9 @@ def generate(
         f"{result.events - result.inserted:,} already stored."
     )
     click.echo(_held(directory, pid) + ".")
+    click.echo(
+        f"These events stay on {first} .. {last}: unlike the default traffic (8 weeks ending yesterday, "
+        "renewed every day), they do not move with the calendar, so a report over a period after "
+        f"{last} shows zeros and may fire alerts for nothing (`ga-goals report` warns then). Report on --start {first} "
+        f"--end {last}, or generate again later."
+    )
