@@ -320,3 +320,23 @@ CURRENCIES = frozenset(
     XPF YER ZAR ZMW ZWG ZWL
     """.split()
 )
+
+#: Funnel step filter operators of a plan (``StepFilter.op``) -> the Data API's
+#: ``StringFilter.MatchType`` (text comparisons) and ``NumericFilter.Operation`` (numbers;
+#: ``equals`` with a number) names (§3.2). ``in`` is an ``InListFilter``. What ga-goals sends
+#: (``ga_goals.ga4.data``) and what the sandbox reads back (``ga_goals.sandbox.data_api``) both
+#: come from here; ``tests/funnels/test_filter_agreement.py`` runs every kind through both.
+FILTER_STRING_MATCH = {
+    "equals": "EXACT",
+    "contains": "CONTAINS",
+    "starts_with": "BEGINS_WITH",
+    "ends_with": "ENDS_WITH",
+    "matches": "FULL_REGEXP",
+}
+FILTER_NUMERIC_OPERATION = {
+    "equals": "EQUAL",
+    "greater_than": "GREATER_THAN",
+    "greater_than_or_equal": "GREATER_THAN_OR_EQUAL",
+    "less_than": "LESS_THAN",
+    "less_than_or_equal": "LESS_THAN_OR_EQUAL",
+}
