@@ -219,6 +219,8 @@ class _Planner:
         desired = _resolve_streams(list(self.desired.event_create_rules.values()), self.actual)
         actual = list(self.actual.event_create_rules.values())
         self.rule_labels = _rule_labeller(desired + actual, self.actual.data_streams)
+        self.notes.extend(self._duplicate_rule_notes(desired, in_plan=True))
+        self.notes.extend(self._duplicate_rule_notes(actual, in_plan=False))
         groups_desired = _group_rules(desired)
         groups_actual = _group_rules(actual)
         for group in sorted(set(groups_desired) | set(groups_actual), key=lambda g: (g[0] or "", g[1])):
@@ -235,6 +237,39 @@ class _Planner:
                 self._compare(old, new, label=self.rule_labels(new))
             self.changes.extend(_create(new, self.rule_labels(new)) for new in unpaired[len(olds) :])
             self.unmanaged[EventCreateRule.KIND].extend(olds[len(unpaired) :])
+
+    def _duplicate_rule_notes(self, rules: list[EventCreateRule], *, in_plan: bool) -> list[Note]:
+        """A warning per set of identical rules on one stream: each creates the event, so GA4
+        counts it (and a key event on it) once per rule. In the property it is drift."""
+        same: dict[tuple[str | None, str], list[EventCreateRule]] = defaultdict(list)
+        for rule in rules:
+            same[(rule.stream, canonical_json(rule.fields()))].append(rule)
+        notes = []
+        for copies in same.values():
+            if len(copies) < 2:
+                continue
+            labels = ", ".join(self._rule_name(r, in_plan) for r in copies)
+            where = "the plan declares" if in_plan else "the property has"
+            fix = (
+                "remove all but one from the plan file"
+                if in_plan
+                else "delete all but one in GA4 (Admin > Data streams > Modify events / Create events)"
+            )
+            notes.append(
+                Note(
+                    "warning",
+                    f"{where} {len(copies)} identical event create rules creating "
+                    f"{copies[0].destination_event}: {labels}; GA4 creates the event once per rule, so it "
+                    f"(and a key event on it) counts {len(copies)} times; {fix}",
+                    drift=not in_plan,
+                )
+            )
+        return notes
+
+    def _rule_name(self, rule: EventCreateRule, in_plan: bool) -> str:
+        if in_plan or not rule.resource_name:
+            return self.rule_labels(rule)
+        return rule.resource_name
 
     def _compare(self, old: Resource, new: Resource, *, label: str) -> None:
         differences = _field_changes(old.fields(), new.fields())

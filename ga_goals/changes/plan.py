@@ -104,13 +104,23 @@ class Change:
 
 @dataclass(frozen=True)
 class Note:
-    """Something the user should know that is not a change (an ignored unmanaged resource)."""
+    """Something the user should know that is not a change (an ignored unmanaged resource).
+
+    ``drift``: the property differs from what the plan means although no change would fix it
+    (two identical event create rules: GA4 creates the event, and counts the key event, twice).
+    ``plan --exit-code`` counts it as drift (:attr:`Plan.has_drift`); the JSON carries
+    ``"drift": true`` on such notes only.
+    """
 
     level: Literal["info", "warning"]
     message: str
+    drift: bool = False
 
     def to_json(self) -> dict[str, Any]:
-        return {"level": self.level, "message": self.message}
+        data: dict[str, Any] = {"level": self.level, "message": self.message}
+        if self.drift:
+            data["drift"] = True
+        return data
 
 
 @dataclass
@@ -126,6 +136,11 @@ class Plan:
     @builtins.property  # the `property` field shadows the builtin in this class body
     def has_changes(self) -> bool:
         return bool(self.changes)
+
+    @builtins.property
+    def has_drift(self) -> bool:
+        """The property differs from the plan: changes pending, or a note no change can fix."""
+        return self.has_changes or any(note.drift for note in self.notes)
 
     @builtins.property
     def destructive(self) -> list[Change]:

@@ -11,6 +11,21 @@ import click
 F = TypeVar("F", bound=Callable[..., Any])
 
 
+def sandbox_dir_option(*aliases: str, dest: str = "sandbox_dir") -> Callable[[F], F]:
+    """``--sandbox-dir``: the one definition of the option, for every command that has it.
+
+    The ``sandbox`` subcommands add their older name ``--dir`` as an alias (``dest="state_dir"``).
+    """
+    return click.option(
+        "--sandbox-dir",
+        *aliases,
+        dest,
+        type=click.Path(file_okay=False, path_type=Path),
+        envvar="GA_GOALS_SANDBOX_DIR",
+        help="Where the sandbox keeps its state [default: ~/.local/share/ga-goals/sandbox].",
+    )
+
+
 def connection_options(function: F) -> F:
     """--sandbox, --sandbox-dir, --sandbox-address, --credentials, --timeout."""
     decorators = [
@@ -20,12 +35,7 @@ def connection_options(function: F) -> F:
             default=None,
             help="Run against the embedded local GA4 sandbox instead of Google, whatever the plan's property is.",
         ),
-        click.option(
-            "--sandbox-dir",
-            type=click.Path(file_okay=False, path_type=Path),
-            envvar="GA_GOALS_SANDBOX_DIR",
-            help="Where the sandbox keeps its state [default: ~/.local/share/ga-goals/sandbox].",
-        ),
+        sandbox_dir_option(),
         click.option(
             "--sandbox-address",
             metavar="HOST:PORT",

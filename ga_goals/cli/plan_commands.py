@@ -121,7 +121,7 @@ def _progress(index: int, total: int, tracking_plan: Any, target_property: str, 
 @environment_options
 @click.option("--json", "as_json", is_flag=True, help="Print the plan as JSON (for scripts; save it for `sync --plan-file`).")
 @click.option("--markdown", is_flag=True, help="Print the plan as Markdown (for pull-request comments).")
-@click.option("--exit-code", is_flag=True, help="Exit 2 when there are changes, 0 when none; errors never exit 2 (docs/exit-codes.md).")
+@click.option("--exit-code", is_flag=True, help="Exit 2 when there are changes or drift warnings, 0 when none; errors never exit 2 (docs/exit-codes.md).")
 @click.option("-o", "--out", type=click.Path(dir_okay=False, path_type=Path), help="Also save the plan as JSON.")
 @connection_options
 @no_color_option
@@ -159,7 +159,7 @@ def plan(ctx: click.Context, file: Path, environments: tuple[str, ...], all_envs
     if out:
         out.write_text(render_json(plans) + "\n")
         click.echo(f"Saved the plan to {out}", err=True)
-    if exit_code and any(p.has_changes for p in plans):
+    if exit_code and any(p.has_drift for p in plans):
         ctx.exit(ExitCode.CHANGES)
 
 

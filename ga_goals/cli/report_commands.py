@@ -147,6 +147,9 @@ def report(
             tracking_plan, names, period=period_override, compare=compare, skip=skip, engine=engine_options,
             on_estimate=_say_estimate,
         )
+        in_process_sandbox = manager.uses_sandbox(tracking_plan.property) and not manager.connection.sandbox_address
+    if in_process_sandbox:  # read once the sandbox server has let go of the events file
+        _warn_outside_sandbox_events(ctx, manager.connection.sandbox_dir, datas)
 
     from ga_goals.reports.periods import ReportPeriod
     from ga_goals.reports.render import render_report, write_report
@@ -183,6 +186,35 @@ def report(
             failed |= not _send(ctx, data, plan_report, mail, templates_dir, render_report, paths, file, force)
     if failed:
         ctx.exit(ExitCode.ERROR)
+
+
+def _warn_outside_sandbox_events(ctx: click.Context, sandbox_dir: Path, datas: list) -> None:
+    """A warning (stderr) per report period outside the days the sandbox property has events for.
+
+    Only for Data API reports of the in-process sandbox: events loaded or generated with explicit
+    dates do not move with the calendar, and a report over a later period shows zeros and fires
+    alerts for nothing. (A server of another process holds its file: nothing is read then.)
+    """
+    from ga_goals.reports.model import ReportData
+    from ga_goals.sandbox.events import EventsInUse, SandboxEvents, coverage_warnings
+
+    events = SandboxEvents(sandbox_dir)
+    for data in datas:
+        if not isinstance(data, ReportData) or (data.source is not None and data.source.engine != "data-api"):
+            continue
+        pid = data.property.removeprefix("properties/")
+        try:
+            summary = events.summary(pid)
+        except EventsInUse:
+            continue
+        spans = [("report", data.period.start, data.period.end)]
+        if data.period.previous is not None:
+            spans.append(("comparison", data.period.previous.start, data.period.previous.end))
+        first, last = (summary.first, summary.last) if summary else (None, None)
+        for message in coverage_warnings(pid, first, last, spans):
+            click.echo(
+                click.style("Warning: ", fg="yellow", bold=True) + f"{data.name}: {message}", err=True, color=ctx.color
+            )
 
 
 def _say_estimate(sizes: list[int], cap: int | None) -> None:

@@ -10,15 +10,11 @@ from pathlib import Path
 import click
 
 from ga_goals.cli import cli
+from ga_goals.cli.options import sandbox_dir_option
 from ga_goals.sandbox import SANDBOX_PROPERTY_ID
 
-SANDBOX_DIR = click.option(
-    "--dir",
-    "state_dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    envvar="GA_GOALS_SANDBOX_DIR",
-    help="Where the sandbox keeps its state [default: ~/.local/share/ga-goals/sandbox].",
-)
+#: ``--sandbox-dir`` as on every other command; ``--dir`` kept as an alias.
+SANDBOX_DIR = sandbox_dir_option("--dir", dest="state_dir")
 
 
 def _state_dir(state_dir: Path | None) -> Path:
@@ -395,3 +391,9 @@ def generate(
         f"{result.events - result.inserted:,} already stored."
     )
     click.echo(_held(directory, pid) + ".")
+    click.echo(
+        f"These events stay on {first} .. {last}: unlike the default traffic (8 weeks ending yesterday, "
+        "renewed every day), they do not move with the calendar, so a report over a period after "
+        f"{last} shows zeros and may fire alerts for nothing (`ga-goals report` warns then). Report on --start {first} "
+        f"--end {last}, or generate again later."
+    )

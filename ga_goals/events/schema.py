@@ -3,7 +3,7 @@
 One row per event, with the export's nested records kept nested (``event_params`` and ``items``
 are lists of structs, ``device``/``geo``/``ecommerce``... are structs), so SQL written against a
 real export (``project.dataset.events_*``) reads the same here. The columns follow Google's
-"[GA4] BigQuery Export schema" article (``../shared/data/ga4/export-schema.md``) and the DDL of
+"[GA4] BigQuery Export schema" article (``tests/data/ga4/export-schema.md``) and the DDL of
 the public GA4 sample dataset (``export-ddl.bigquery.sql``), with the documented types where
 the two differ: ``stream_id`` is a string, ``privacy_info`` and ``user_properties`` hold strings
 (the obfuscated sample dataset types them INT64), and ``device.is_limited_ad_tracking`` is the

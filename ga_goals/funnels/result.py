@@ -1,7 +1,7 @@
 """A computed funnel: users per step (per breakdown value and in total) and the metrics derived from them.
 
 :func:`step_metrics` is the one place where completion and abandonment are derived (rule 7 of
-``ga_goals.funnels.semantics``; FUNNELS.md §5), for every engine and every consumer (the
+``ga_goals.funnels.semantics``; docs/funnel-semantics.md §5), for every engine and every consumer (the
 sandbox's Data API, reports).
 """
 

@@ -1,13 +1,13 @@
 """Funnel semantics: the rules every funnel engine of ga-goals follows, and a reference implementation.
 
-The rules (sources: ``../shared/docs/FUNNELS.md``, which quotes Google's protos; where Google
+The rules (sources: ``docs/funnel-semantics.md``, which quotes Google's protos; where Google
 says nothing, the choice made here is marked *decided*):
 
 1. **Unit.** A funnel counts users (``user_pseudo_id``; events without one are ignored), over
    the events whose ``event_date`` lies in the report's date range. Events outside the range
    do not exist for the funnel, also not as "the next event" of rule 5.
 
-2. **Event order, and ties** (*decided*; FUNNELS.md §9). A user's events are ordered by their
+2. **Event order, and ties** (*decided*; docs/funnel-semantics.md §9). A user's events are ordered by their
    *moment*, the key :func:`moment`:
 
    ``(event_timestamp, batch, rank)``
@@ -51,13 +51,13 @@ says nothing, the choice made here is marked *decided*):
      number) makes the filter false; ``negated`` inverts the result, so a negated filter holds
      for events *without* the parameter (*decided*).
 
-4. **Closed funnels** (the default; FUNNELS.md §2). A user reaches step 1 with any event that
+4. **Closed funnels** (the default; docs/funnel-semantics.md §2). A user reaches step 1 with any event that
    satisfies it, and step k+1 with an event that satisfies step k+1 and comes after (rule 2)
    an event by which the user reached step k, within that step's constraints (rule 5). Steps
    cannot be skipped. The count at step k is the number of users who reached step k; it never
    grows from one step to the next.
 
-5. **Constraints between steps** (FUNNELS.md §3 and §4), both about the event that reached the
+5. **Constraints between steps** (docs/funnel-semantics.md §3 and §4), both about the event that reached the
    prior step and the event that satisfies this step:
 
    * ``directly_followed``: this step's event must be at *the very next moment* of the user
@@ -73,7 +73,7 @@ says nothing, the choice made here is marked *decided*):
    reached the prior step, and the latest of them before this step's event is the best one for
    a time window).
 
-6. **Open funnels** (FUNNELS.md §2: "users may enter at any step"; *decided* how far that goes).
+6. **Open funnels** (docs/funnel-semantics.md §2: "users may enter at any step"; *decided* how far that goes).
    Every event that satisfies step k is an entry at step k, so the count at step k is the
    number of users with an event that satisfies step k (its event and its filters), whether
    or not they did the steps before. The constraints of rule 5 decide whether a user
@@ -81,7 +81,7 @@ says nothing, the choice made here is marked *decided*):
    event satisfying step k+1 within step k+1's constraints. In an open funnel, later steps can
    count more users than earlier ones.
 
-7. **Per-step metrics** (FUNNELS.md §5, verified on a live response), see
+7. **Per-step metrics** (docs/funnel-semantics.md §5, verified on a live response), see
    ``ga_goals.funnels.result.step_metrics``: ``completionRate(k) = continued(k) / users(k)``,
    ``abandonments(k) = users(k) - continued(k)``, ``abandonmentRate(k) = abandonments(k) /
    users(k)``, where ``continued(k)`` is the number of users who went on to step k+1 (for a
@@ -90,7 +90,7 @@ says nothing, the choice made here is marked *decided*):
    *requested* step (*decided*, the live data does not show it) shows completion 1,
    abandonments 0 and abandonment rate 0: everyone there has completed the funnel. Steps with
    no users are absent from the Data API's rows. The overall conversion is
-   ``users(last step) / users(step 1)`` (FUNNELS.md §8).
+   ``users(last step) / users(step 1)`` (docs/funnel-semantics.md §8).
 
 8. **Breakdowns** (*decided*). A user counts under one breakdown value: the dimension's value
    on the event by which the user entered the funnel: for a closed funnel the user's first
@@ -114,6 +114,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ga_goals.errors import GaGoalsError
+from ga_goals.regex import re2_problem
 from ga_goals.model.tracking_plan import Funnel, FunnelStep, StepFilter
 
 #: Filter operators (``StepFilter.op``).
@@ -163,13 +164,10 @@ def validate(funnel: Funnel) -> None:
                 raise FunnelDefinitionError(
                     f"funnel {funnel.name!r}, step {number}: {f.op!r} needs a number, got {f.value!r}"
                 )
-            if f.op == "matches":
-                try:
-                    re.compile(str(f.value))
-                except re.error as exc:
-                    raise FunnelDefinitionError(
-                        f"funnel {funnel.name!r}, step {number}: bad regular expression {f.value!r}: {exc}"
-                    ) from exc
+            if f.op == "matches" and (problem := re2_problem(str(f.value))):
+                raise FunnelDefinitionError(
+                    f"funnel {funnel.name!r}, step {number}: bad regular expression {f.value!r}: {problem}"
+                )
 
 
 def _is_number(value: object) -> bool:

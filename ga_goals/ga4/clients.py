@@ -2,7 +2,7 @@
 for a :class:`~ga_goals.ga4.target.Target`.
 
 * Sandbox (``target.sandbox_address``): one plaintext ``grpc.insecure_channel`` shared by the
-  clients, no credentials (GA4-API.md §4.1).
+  clients, no credentials (docs/ga4-api-facts.md §4.1).
 * Google: credentials from ``target.credentials_file`` (a service-account key) or Application
   Default Credentials; one TLS channel per Google host. The Admin clients ask for
   ``analytics.edit`` (:func:`build_admin_clients`); the Data clients and the Admin client that

@@ -5,7 +5,7 @@ module is the one place that knows the proto field names (``type_``, ``source_co
 ``restricted_metric_type``...) and enum spellings (``ONCE_PER_EVENT``, ``WEB_DATA_STREAM``...).
 
 The KeyEvent, CustomDimension, CustomMetric and DataStream messages are textually identical in
-v1beta and v1alpha (GA4-API.md §1.1) but are distinct Python classes, so every ``*_to_proto``
+v1beta and v1alpha (docs/ga4-api-facts.md §1.1) but are distinct Python classes, so every ``*_to_proto``
 takes the version's module (``google.analytics.admin_v1beta`` by default). EventCreateRule only
 exists in v1alpha. ``*_from_proto`` accepts a message of either version.
 """

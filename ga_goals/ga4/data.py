@@ -137,7 +137,9 @@ from google.api_core import retry as retries
 from google.protobuf import duration_pb2
 
 from ga_goals.errors import CredentialsError, GaGoalsError, QuotaExhausted
+from ga_goals.funnels.semantics import filter_text
 from ga_goals.model import Funnel, FunnelStep, StepFilter
+from ga_goals.model import ga4_facts as facts
 from ga_goals.sources.base import LIFT_ENTRY_EVENT, lift_funnel
 from ga_goals.sources.results import (
     CellKey,
@@ -179,20 +181,8 @@ SITE_METRICS = ("totalUsers", "sessions")
 
 _STEP_NAME = re.compile(r"^(\d+)\. (.*)$", re.S)
 _UNNAMED_RANGE = re.compile(r"^date_range_(\d+)$")
-_NUMERIC_OPS = {
-    "equals": "EQUAL",
-    "greater_than": "GREATER_THAN",
-    "greater_than_or_equal": "GREATER_THAN_OR_EQUAL",
-    "less_than": "LESS_THAN",
-    "less_than_or_equal": "LESS_THAN_OR_EQUAL",
-}
-_STRING_OPS = {
-    "equals": "EXACT",
-    "contains": "CONTAINS",
-    "starts_with": "BEGINS_WITH",
-    "ends_with": "ENDS_WITH",
-    "matches": "FULL_REGEXP",
-}
+_NUMERIC_OPS = facts.FILTER_NUMERIC_OPERATION
+_STRING_OPS = facts.FILTER_STRING_MATCH
 
 T = TypeVar("T")
 
@@ -443,7 +433,8 @@ def parameter_filter(f: StepFilter) -> alpha.FunnelParameterFilterExpression:
     """One :class:`StepFilter` as a ``FunnelParameterFilterExpression`` (negation included)."""
     base: dict[str, Any] = {"event_parameter_name": f.parameter}
     if f.op == "in":
-        values = [str(v) for v in (f.value if isinstance(f.value, (tuple, list)) else (f.value,))]
+        # Numbers as rule 3 reads them as text (``5.0`` is "5"), as every engine compares them.
+        values = [filter_text(v) for v in (f.value if isinstance(f.value, (tuple, list)) else (f.value,))]
         base["in_list_filter"] = alpha.InListFilter(values=values, case_sensitive=f.case_sensitive)
     elif f.op in _NUMERIC_OPS and (f.op != "equals" or _is_number(f.value)):
         if not _is_number(f.value):
@@ -454,7 +445,7 @@ def parameter_filter(f: StepFilter) -> alpha.FunnelParameterFilterExpression:
     elif f.op in _STRING_OPS:
         base["string_filter"] = alpha.StringFilter(
             match_type=getattr(alpha.StringFilter.MatchType, _STRING_OPS[f.op]),
-            value=str(f.value),
+            value=filter_text(f.value),
             case_sensitive=f.case_sensitive,
         )
     elif f.op == "between":

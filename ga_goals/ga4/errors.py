@@ -25,7 +25,7 @@ ACCESS_HINT = (
     "(plan, pull), applying changes (sync --apply) needs Editor."
 )
 
-#: How to get credentials, for CredentialsError messages (GA4-API.md §5).
+#: How to get credentials, for CredentialsError messages (docs/ga4-api-facts.md §5).
 CREDENTIALS_HINT = (
     "ga-goals uses Google Application Default Credentials. Either\n"
     "  - pass a service-account key file with --credentials FILE (or set\n"

@@ -1,6 +1,6 @@
 """Pacing of Admin API writes under GA4's per-minute write quota.
 
-GA4 allows 180 writes per minute per user (600 per project; GA4-API.md §2.4) and refills the
+GA4 allows 180 writes per minute per user (600 per project; docs/ga4-api-facts.md §2.4) and refills the
 quota every 60 seconds. A sync of a large tracking plan would hit that limit and stop half-way;
 :class:`WriteLimiter` makes it wait instead: at most ``limit`` writes in any ``window`` seconds.
 

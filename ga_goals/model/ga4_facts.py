@@ -5,7 +5,7 @@ planner's limit warnings (``ga_goals.changes``) and the embedded sandbox's valid
 (``ga_goals.sandbox.rules``) all read them from here. Pure data, standard library only, cheap
 to import.
 
-Sources: /work/shared/docs/GA4-API.md section 2 (Google's "Event naming rules", "Event
+Sources: docs/ga4-api-facts.md §2 (Google's "Event naming rules", "Event
 collection limits", the Admin API field docs, the custom-definition quota articles), §3.2 (the
 Data API's funnel report) and Google's lists of automatically collected, enhanced-measurement
 and recommended events.
@@ -327,3 +327,23 @@ CURRENCIES = frozenset(
 #: A GA4 export dataset reference, ``PROJECT.DATASET``, as BigQuery SQL can name it (it cannot be
 #: a query parameter, so nothing else may reach the SQL text).
 BIGQUERY_DATASET = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.:-]{0,200}\.[A-Za-z0-9_]{1,1024}")
+
+#: Funnel step filter operators of a plan (``StepFilter.op``) -> the Data API's
+#: ``StringFilter.MatchType`` (text comparisons) and ``NumericFilter.Operation`` (numbers;
+#: ``equals`` with a number) names (§3.2). ``in`` is an ``InListFilter``. What ga-goals sends
+#: (``ga_goals.ga4.data``) and what the sandbox reads back (``ga_goals.sandbox.data_api``) both
+#: come from here; ``tests/funnels/test_filter_agreement.py`` runs every kind through both.
+FILTER_STRING_MATCH = {
+    "equals": "EXACT",
+    "contains": "CONTAINS",
+    "starts_with": "BEGINS_WITH",
+    "ends_with": "ENDS_WITH",
+    "matches": "FULL_REGEXP",
+}
+FILTER_NUMERIC_OPERATION = {
+    "equals": "EQUAL",
+    "greater_than": "GREATER_THAN",
+    "greater_than_or_equal": "GREATER_THAN_OR_EQUAL",
+    "less_than": "LESS_THAN",
+    "less_than_or_equal": "LESS_THAN_OR_EQUAL",
+}

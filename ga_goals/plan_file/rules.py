@@ -20,6 +20,7 @@ from typing import Any, Literal
 
 from ga_goals.errors import Location, Problem
 from ga_goals.model import ga4_facts as facts
+from ga_goals.regex import re2_problem
 from ga_goals.plan_file.document import Document, Path
 from ga_goals.plan_file.names import (
     description_problem,
@@ -50,7 +51,6 @@ _LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?"
 _EMAIL = re.compile(rf"^[^@\s,;<>()\[\]]+@{_LABEL}(?:\.{_LABEL})*\.[A-Za-z]{{2,}}$")
 _DIMENSION = re.compile(r"^[A-Za-z][A-Za-z0-9_]*(:[A-Za-z0-9_]+)?$")
 _IDENTIFIER = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
-_RE2_UNSUPPORTED = re.compile(r"\(\?<?[=!]|\\[1-9]|\(\?P=|\(\?>")
 
 
 def parse_duration(text: str) -> int:
@@ -394,21 +394,8 @@ class _Checker:
             self.check_regex(path + (op,), condition[op])
 
     def check_regex(self, path: Path, pattern: str) -> None:
-        try:
-            re.compile(pattern)
-        except re.error as exc:
-            self.error(
-                self.at(path),
-                f"{show(pattern)} is not a valid regular expression: {printable(exc.msg, 200)} at position {exc.pos}; "
-                "fix the pattern",
-            )
-            return
-        if _RE2_UNSUPPORTED.search(pattern):
-            self.error(
-                self.at(path),
-                f"{show(pattern)} uses lookaround, a backreference or an atomic group, which GA4's regular "
-                "expressions (RE2) do not support; rewrite it without them",
-            )
+        if problem := re2_problem(pattern):
+            self.error(self.at(path), f"{show(pattern)} is not a regular expression GA4 accepts (RE2): {problem}")
 
     def check_mutation(self, path: Path, mutation: dict[str, Any], seen: dict[str, int]) -> None:
         where = describe(path)

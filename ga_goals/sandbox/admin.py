@@ -24,6 +24,7 @@ from dataclasses import field as dataclass_field
 from typing import Any
 
 from ga_goals.model import ga4_facts as facts
+from ga_goals.regex import re2_problem
 from ga_goals.sandbox import rules
 from ga_goals.sandbox.store import ACCOUNT, SandboxStore, next_id, now_rfc3339
 
@@ -635,10 +636,8 @@ class AdminBackend:
                         f"{w}.comparison_type {comparison} is only supported on web data streams; "
                         f"{stream['name']} is of type {stream.get('type_')}"
                     )
-                try:
-                    re.compile(c["value"])
-                except re.error as exc:
-                    raise invalid(f"{w}.value {c['value']!r} is not a valid regular expression: {exc}") from None
+                if problem := re2_problem(c["value"]):
+                    raise invalid(f"{w}.value {c['value']!r} is not a valid regular expression: {problem}")
         mutations = r["parameter_mutations"]
         if len(mutations) > facts.MUTATIONS_MAX:
             raise invalid(f"{p}.parameter_mutations has {len(mutations)} mutations; the maximum is {facts.MUTATIONS_MAX}")

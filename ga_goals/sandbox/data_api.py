@@ -68,6 +68,7 @@ from google.analytics import data_v1alpha as alpha
 from google.analytics import data_v1beta as beta
 
 from ga_goals.errors import GaGoalsError
+from ga_goals.model import ga4_facts as facts
 from ga_goals.sandbox.admin import SandboxError, invalid, not_found
 from ga_goals.sandbox.data_quota import DataQuota, funnel_cost, report_cost
 from ga_goals.sandbox.events import SandboxEvents, today_in
@@ -722,22 +723,14 @@ def _step_condition(expression: Any, where: str) -> tuple[str, list[StepFilter]]
     raise invalid(f"{where}: a step needs a funnelEventFilter")
 
 
-_STRING_OPS = {
-    "EXACT": "equals",
+# The Data API's names -> plan operators: the inverse of what ga-goals sends, plus what other
+# clients may send (an unspecified match type is EXACT; PARTIAL_REGEXP is read as a full match
+# of ``.*(?:pattern).*``).
+_STRING_OPS = {match: op for op, match in facts.FILTER_STRING_MATCH.items()} | {
     "MATCH_TYPE_UNSPECIFIED": "equals",
-    "BEGINS_WITH": "starts_with",
-    "ENDS_WITH": "ends_with",
-    "CONTAINS": "contains",
-    "FULL_REGEXP": "matches",
     "PARTIAL_REGEXP": "matches",
 }
-_NUMERIC_OPS = {
-    "EQUAL": "equals",
-    "LESS_THAN": "less_than",
-    "LESS_THAN_OR_EQUAL": "less_than_or_equal",
-    "GREATER_THAN": "greater_than",
-    "GREATER_THAN_OR_EQUAL": "greater_than_or_equal",
-}
+_NUMERIC_OPS = {operation: op for op, operation in facts.FILTER_NUMERIC_OPERATION.items()}
 
 
 def _number(value: Any) -> float | int:

@@ -4,7 +4,7 @@ GA4 charges every Data API request tokens in one category (``core``: RunReport,
 BatchRunReports (per report), GetMetadata; ``funnel``: RunFunnelReport) and keeps, per property
 and category, a daily bucket (refilled at midnight Pacific time), an hourly bucket and a
 per-project hourly bucket (35 % of the hourly one), plus a limit of concurrent requests
-(GA4-API.md §3.3). When any bucket is empty every request of that category fails with
+(docs/ga4-api-facts.md §3.3). When any bucket is empty every request of that category fails with
 RESOURCE_EXHAUSTED ("Exhausted property tokens ...").
 
 **The sandbox's cost model** (GA4 does not publish its formula; "most requests cost fewer than

@@ -49,6 +49,7 @@ from datetime import date
 from typing import Any
 
 from ga_goals.events.schema import param, quote_literal
+from ga_goals.regex import re2_problem
 from ga_goals.sandbox.admin import SandboxError, invalid
 
 NOT_SET = "(not set)"
@@ -391,10 +392,8 @@ def _literal_number(x: float) -> str:
 
 
 def _check_regex(pattern: str, where: str) -> None:
-    try:
-        re.compile(pattern)
-    except re.error as exc:
-        raise invalid(f"{where}: invalid regular expression {pattern!r}: {exc}") from None
+    if problem := re2_problem(pattern):
+        raise invalid(f"{where}: invalid regular expression {pattern!r}: {problem}")
 
 
 def leaf_sql(f: Any, text: str, number: str, where: str) -> str:

@@ -1,4 +1,4 @@
-"""GA4 naming rules and per-property limits, as the sandbox enforces them (see docs/GA4-API.md §1-2).
+"""GA4 naming rules and per-property limits, as the sandbox enforces them (see docs/ga4-api-facts.md §1-2).
 
 The facts (patterns, lengths, reserved names, limits) come from ``ga_goals.model.ga4_facts``.
 

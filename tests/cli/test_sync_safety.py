@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from tests.conftest import CONFIGS
 
 SHOP = CONFIGS / "shop.yaml"
@@ -20,6 +22,33 @@ def _counts(sandbox_dir: Path) -> dict:
     return SandboxStore(sandbox_dir).summary("100000001")
 
 
+def _twice(sandbox_dir: Path) -> list[str]:
+    """Resources the property holds more than once, read from the sandbox itself (not through plan)."""
+    from ga_goals.sandbox.store import SandboxStore
+
+    state = SandboxStore(sandbox_dir).load("100000001")
+    volatile = {"name", "create_time", "update_time", "deletable", "custom"}
+    seen: dict[str, int] = {}
+    for kind in ("key_events", "custom_dimensions", "custom_metrics", "event_create_rules"):
+        for resource in state[kind]:
+            parent = resource["name"].rsplit("/", 2)[0]
+            body = {k: v for k, v in resource.items() if k not in volatile}
+            key = f"{kind} {parent} {json.dumps(body, sort_keys=True)}"
+            seen[key] = seen.get(key, 0) + 1
+    return [key for key, count in seen.items() if count > 1]
+
+
+def _duplicate_first_rule(sandbox_dir: Path) -> str:
+    """Put a second, identical copy of the property's first event create rule (as a double click in the GA4 UI would)."""
+    from ga_goals.sandbox.admin import AdminBackend
+    from ga_goals.sandbox.store import SandboxStore
+
+    rule = SandboxStore(sandbox_dir).load("100000001")["event_create_rules"][0]
+    body = {k: v for k, v in rule.items() if k not in ("name",)}
+    copy = AdminBackend(SandboxStore(sandbox_dir)).create("event_create_rules", rule["name"].rsplit("/", 2)[0], body)
+    return str(copy["name"])
+
+
 def test_interrupted_sync_reports_exactly_and_rerun_converges(run, sandbox_dir: Path):
     # The third custom metric create is refused for good: the run must stop there.
     cut = _faults({"method": "CreateCustomMetric", "code": "PERMISSION_DENIED", "after": 1, "times": 0})
@@ -31,9 +60,33 @@ def test_interrupted_sync_reports_exactly_and_rerun_converges(run, sandbox_dir: 
     second = run("sync", SHOP, "--apply")
     assert second.exit_code == 0, second.output
     assert run("plan", SHOP, "--exit-code").exit_code == 0
-    # nothing was created twice
+    # nothing was created twice: in the property itself (plan pairs one copy and leaves the other alone)
+    assert _twice(sandbox_dir) == []
     pulled = run("plan", SHOP, "--json")
     assert json.loads(pulled.stdout)["plans"][0]["changes"] == []
+
+
+@pytest.mark.parametrize(
+    "method", ["CreateKeyEvent", "CreateCustomDimension", "CreateCustomMetric", "CreateEventCreateRule"]
+)
+def test_a_lost_create_response_creates_nothing_twice(run, sandbox_dir: Path, method: str):
+    lost = _faults({"method": method, "code": "UNAVAILABLE", "times": 1, "apply_first": True})
+    result = run("sync", SHOP, "--apply", env=lost)
+    assert result.exit_code == 0, result.output
+    assert _twice(sandbox_dir) == []
+    assert run("plan", SHOP, "--exit-code").exit_code == 0
+
+
+def test_an_identical_event_create_rule_is_a_warning_and_drift(run, sandbox_dir: Path):
+    assert run("sync", SHOP, "--apply").exit_code == 0
+    copy = _duplicate_first_rule(sandbox_dir)
+    assert _twice(sandbox_dir)
+    plan = run("plan", SHOP, "--exit-code")
+    assert plan.exit_code == 2, plan.output
+    assert "Warning: the property has 2 identical event create rules" in plan.stdout
+    assert copy in plan.stdout and "counts 2 times" in plan.stdout
+    notes = json.loads(run("plan", SHOP, "--json").stdout)["plans"][0]["notes"]
+    assert [n for n in notes if n.get("drift")] and all(n["level"] == "warning" for n in notes if n.get("drift"))
 
 
 def test_lost_create_response_is_not_duplicated(run, sandbox_dir: Path):

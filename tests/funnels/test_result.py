@@ -1,4 +1,4 @@
-"""Per-step metrics (rule 7): the derivations of FUNNELS.md §5, checked against the live GA4 response."""
+"""Per-step metrics (rule 7): the derivations of docs/funnel-semantics.md §5, checked against the live GA4 response."""
 
 from __future__ import annotations
 

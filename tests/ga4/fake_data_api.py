@@ -1,12 +1,12 @@
 """A tiny GA4 Data API server for tests, until the sandbox serves the Data API.
 
-It speaks the real gRPC protocol with the real proto-plus messages (GA4-API.md §4: generic
+It speaks the real gRPC protocol with the real proto-plus messages (docs/ga4-api-facts.md §4: generic
 handlers, ``Request.deserialize`` / ``Response.serialize``), so the code under test goes
 through the real ``google-analytics-data`` clients and the server sees the exact requests they
 send. It is not a mock of the clients.
 
 Responses are shaped as GA4 shapes them (checked against the real responses in
-``../shared/data/ga4/``): funnel step names ``"N. name"``, the four funnel metrics listed twice
+``tests/data/ga4/``): funnel step names ``"N. name"``, the four funnel metrics listed twice
 in the headers and typed ``TYPE_INTEGER``, rates as fraction strings, steps without users left
 out, ``RESERVED_TOTAL`` rows with a breakdown, a ``segment`` and a ``dateRange`` column when
 asked for, ``property_quota`` when asked for. The numbers are made up but deterministic:

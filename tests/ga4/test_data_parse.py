@@ -1,4 +1,4 @@
-"""Data API response parsers, on the real responses in ../shared/data/ga4/ and on GA4-shaped variants."""
+"""Data API response parsers, on the real responses in tests/data/ga4/ and on GA4-shaped variants."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from google.analytics import data_v1beta as beta
 from ga_goals.funnels.result import step_metrics
 from ga_goals.ga4.data import QuotaUsage, StepValues, parse_funnel_table, parse_report, split_step_name
 from ga_goals.reports import derive
-from tests.conftest import GA4_DATA as DATA  # copies of ../shared/data/ga4/
+from tests.conftest import GA4_DATA as DATA  # copies of tests/data/ga4/
 
 LIVE_FUNNEL = DATA / "run-funnel-report.live.response.json"
 DOCS_REPORT = DATA / "run-report.docs-example.response.json"

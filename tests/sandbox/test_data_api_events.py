@@ -222,19 +222,24 @@ def test_default_traffic_is_generated_once_cached_and_refreshed(state: Path, tmp
         with cursor(first, "100000001") as con:
             (high,) = con.execute("SELECT max(event_date) FROM events").fetchone()
         assert high == date.today().strftime("%Y%m%d")
+        # The cache keeps the newest default traffic of the property only: the new day's.
+        [kept] = (tmp_path / "cache").glob("shop-*-s100000001-*.duckdb")
+        assert f"-{date.today():%Y%m%d}-u120-" in kept.name
         monkeypatch.undo()
         monkeypatch.setenv("GA_GOALS_EVENTS_CACHE", str(tmp_path / "cache"))
     finally:
         first.stop()
 
-    second = fresh(tmp_path / "other")
-    try:
-        again = site_report(second.address or "", "100000001", "56daysAgo", "yesterday")
-        assert second.data is not None and second.data.events.last_default is not None
-        assert second.data.events.last_default[1] is True  # copied from the cache
-        assert rows(again) == rows(report)
-    finally:
-        second.stop()
+    # Back to today (the clock moved back): generated again, then cached for the next folder.
+    for folder, from_cache in ((tmp_path / "other", False), (tmp_path / "third", True)):
+        other = fresh(folder)
+        try:
+            again = site_report(other.address or "", "100000001", "56daysAgo", "yesterday")
+            assert other.data is not None and other.data.events.last_default is not None
+            assert other.data.events.last_default[1] is from_cache
+            assert rows(again) == rows(report)
+        finally:
+            other.stop()
 
 
 def test_explicit_events_are_never_replaced(run, state: Path):
