@@ -114,7 +114,13 @@ def _conversion(key_event: KeyEvent | None, rules: list[EventCreateRule], name_s
                 value["currency"] = key_event.currency
             entry["value"] = value
     if rules:
-        specs = [_rule(rule, name_stream) for rule in rules]
+        specs: list[dict[str, Any]] = []
+        for rule in rules:
+            spec = _rule(rule, name_stream)
+            # An identical copy of a rule makes GA4 create the event twice; a plan lists a rule once
+            # (validate refuses repeats), and `plan` then shows the copy as drift to remove.
+            if spec not in specs:
+                specs.append(spec)
         entry["created_from"] = specs[0] if len(specs) == 1 else specs
     return entry
 
