@@ -14,9 +14,13 @@ The public API (everything else is internal):
     ``customEvent:<parameter>``, ``customUser:<property>``); the funnel's own ``breakdown`` is
     not applied unless passed.
 
-``compile_funnel(funnel, start, end, *, breakdown=None, dialect="duckdb", table=None) -> CompiledFunnel``
+``compile_funnel(funnel, start, end, *, breakdown=None, dialect="duckdb", table=None, intraday=(), guarded=None) -> CompiledFunnel``
     The same computation as SQL text, for DuckDB or for BigQuery (``table="project.dataset"``
-    reads the export's ``events_*`` daily tables).
+    reads the export's ``events_*`` daily tables, plus the ``intraday`` days' tables); in
+    BigQuery every plan value is a query parameter (``CompiledFunnel.parameters``).
+
+``result_from_rows(funnel, start, end, breakdown, rows, limit=None) -> FunnelResult``
+    The result of a compiled funnel's rows, whichever engine ran them.
 
 ``FunnelResult``
     ``users`` per step, ``total`` and per-breakdown ``rows`` (:class:`FunnelRow`: users and
@@ -35,7 +39,7 @@ The public API (everything else is internal):
 
 from ga_goals.funnels.result import RESERVED_TOTAL, FunnelResult, FunnelRow, StepMetrics, step_metrics
 from ga_goals.funnels.semantics import FunnelDefinitionError, reference_detail, reference_funnel
-from ga_goals.funnels.sql import BREAKDOWN_DIMENSIONS, CompiledFunnel, compile_funnel, run_funnel
+from ga_goals.funnels.sql import BREAKDOWN_DIMENSIONS, CompiledFunnel, compile_funnel, result_from_rows, run_funnel
 
 __all__ = [
     "BREAKDOWN_DIMENSIONS",
@@ -48,6 +52,7 @@ __all__ = [
     "compile_funnel",
     "reference_detail",
     "reference_funnel",
+    "result_from_rows",
     "run_funnel",
     "step_metrics",
 ]
