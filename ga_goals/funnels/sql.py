@@ -15,27 +15,29 @@ How the query works: one scan, one aggregation per user, no join, no sort
    rank``) and one boolean per step ("satisfies step k": name and filters, rule 3); plus the
    breakdown value on the rows that can be an entry. Each parameter a filter reads is looked up
    once, on the events of the steps that filter it.
-2. ``users``: ONE ``GROUP BY`` user computing, per step, the earliest and latest moment of the
-   events that satisfy it, and the list of those moments where a later computation may need them
-   (and the list of every moment of the user when a step is directly followed).
+2. ``users``: ONE ``GROUP BY`` user computing, per step, the earliest moment of the events that
+   satisfy it and the list of those moments (and the list of every moment of the user when a
+   step is directly followed); the latest moment too where the plan decides with it.
 3. Per user, step by step (closed funnels), the earliest moment ``t_k`` at which the user reached
-   step k. Without a window or a directly-followed rule the earliest is all that matters (greedy
-   earliest is optimal for "some later event"), and aggregates decide almost every user: if the
-   step's earliest moment is after ``t_(k-1)`` it is ``t_k``; if its latest is not after, the user
-   stops; only users with the step's events on both sides of ``t_(k-1)`` look into their list.
+   step k: the earliest step-k moment after ``t_(k-1)`` (without a window or a directly-followed
+   rule the earliest is all that matters: greedy earliest is optimal for "some later event").
    A step with a window or a directly-followed rule keeps the set of moments that reached the
    prior step and keeps the events whose best prior moment (the latest before them, or the
-   moment right before them) satisfies the rule: exact, and only for users still in the funnel.
-   Open funnels (rule 6): a user is at step k when some event satisfies it; continued from k
-   when some event of step k is earlier than some event of step k+1 (min < max, no list) or,
-   with a rule on step k+1, when some step-(k+1) event satisfies it against step k's moments.
+   moment right before them) satisfies the rule: exact. Open funnels (rule 6): a user is at
+   step k when some event satisfies it; continued from k when some event of step k is earlier
+   than some event of step k+1 (min < max, no list) or, with a rule on step k+1, when some
+   step-(k+1) event satisfies it against step k's moments.
+   In BigQuery (``guarded``) the aggregates decide first and the lists are read only for users
+   they cannot decide (step events on both sides of ``t_(k-1)``); DuckDB reads every user's
+   short lists directly, which measured faster than any guard.
 4. ``GROUP BY`` the breakdown value: users per step and users who continued. The totals are the
    sum of the breakdown rows (each user counts under exactly one value), so they need no second
    pass.
 
-The cost is close to reading the columns: the aggregation holds a few integers per user, and the
-lists hold the moments of the events of steps 2..n (rarely looked into). On BigQuery the query
-reads each needed column once (bytes billed), and plan values are query parameters.
+The cost is one scan and one hash aggregation by user: no join per step and no sort of the
+events (figures against a plain scan and the hand-written self-join: bench/RESULTS.md). On
+BigQuery the query reads each needed column once (bytes billed), and plan values are query
+parameters.
 """
 
 from __future__ import annotations
@@ -326,16 +328,16 @@ class _FunnelQuery:
             return "m1"
         return "(" + " OR ".join(f"m{k}" for k in range(1, self.n + 1)) + ")"
 
-    def users(self, *, lists: bool) -> str:
-        """Per user: the earliest and latest moment of each step (+ lists, + the breakdown value)."""
+    def users(self) -> str:
+        """Per user: the earliest moment of each step, the latest where the plan decides with it
+        (open funnels; the guarded plan), the lists of moments, and the breakdown value."""
         d, n = self.d, self.n
         aggs = ["uid"]
         for k in range(1, n + 1):
             aggs.append(f"{d.agg_min('k', f'm{k}')} AS mn{k}")
-            if k > 1 or self.funnel.open:
+            if (k > 1 and self.guarded) or self.funnel.open:
                 aggs.append(f"{d.agg_max('k', f'm{k}')} AS mx{k}")
-        if lists:
-            aggs += self.list_aggs()
+        aggs += self.list_aggs()
         if self.bd is not None:
             aggs.append(f"{d.first_value('bd', 'k', self.entry_condition())} AS bd")
         return f"SELECT {', '.join(aggs)}\n  FROM scan GROUP BY uid"
@@ -349,42 +351,14 @@ class _FunnelQuery:
 
     # -- closed funnels ----------------------------------------------------------------------------
 
-    def first_ruled(self) -> int:
-        """The first step with a rule (n + 1 when none)."""
-        return min(self.ruled, default=self.n + 1)
-
-    def decided_reached(self, k: int) -> str:
-        """SQL: the aggregates alone show the user reached step k (closed funnel).
-
-        While the steps' earliest moments increase (and no step has a rule), each earliest moment
-        is the moment the step was reached (greedy earliest is optimal without rules).
-        """
-        if k >= self.first_ruled():
-            return "FALSE"
-        chain = ["mn1 IS NOT NULL"] + [f"mn{j - 1} < mn{j}" for j in range(2, k + 1)]
-        return "COALESCE(" + " AND ".join(chain) + ", FALSE)"
-
-    def undecided(self) -> str:
-        """SQL: the aggregates cannot tell how far the user went (closed funnel): at the first step k
-        the user did not reach by its earliest moment, some step-k event is later than the moment
-        that reached step k-1 (an unruled step: and some is earlier; a ruled step: always)."""
-        parts = []
-        for k in range(2, min(self.first_ruled(), self.n) + 1):
-            reached = self.decided_reached(k - 1)
-            later = f"mx{k} > mn{k - 1}"
-            if k in self.ruled:
-                parts.append(f"({reached} AND COALESCE({later}, FALSE))")
-            else:
-                parts.append(f"({reached} AND COALESCE(mn{k} <= mn{k - 1} AND {later}, FALSE))")
-        return " OR ".join(parts) or "FALSE"
-
     def closed_exact(self, source: str, *, guarded: bool) -> list[tuple[str, str]]:
         """Layers computing ``t{k}`` (earliest moment at step k) and ``q{k}`` (every moment that
         reached step k, when step k+1 has a rule) from the lists of ``source``.
 
         ``guarded``: decide from the aggregates first and read the lists only when they cannot
-        tell (BigQuery, one pass). DuckDB evaluates a guarded lambda at a higher cost than an
-        unguarded one, so it runs the exact layers unguarded over the undecided users only.
+        tell (BigQuery). Unguarded (DuckDB), every user's lists are read: DuckDB's list lambdas
+        over the few moments of a user cost less than the aggregates and branches that would
+        avoid them (measured side by side in bench/).
         """
         d, n = self.d, self.n
         first = ["mn1 AS t1"] + (["l1 AS q1"] if 2 in self.ruled else [])
@@ -408,86 +382,43 @@ class _FunnelQuery:
             layers.append((f"exact{k}", f"SELECT *, {', '.join(cols)} FROM exact{k - 1}"))
         return layers
 
-    def slow_lists(self) -> tuple[str, str]:
-        """The lists of the users the aggregates left undecided (DuckDB's second pass over ``scan``)."""
-        return (
-            "slow_lists",
-            f"SELECT uid, {', '.join(self.list_aggs())}\n  FROM scan "
-            "WHERE uid IN (SELECT uid FROM decided WHERE und) GROUP BY uid",
-        )
-
-    # -- open funnels ------------------------------------------------------------------------------
-
-    def open_continued(self, k: int, *, exact: bool) -> str:
+    def open_continued(self, k: int, *, exact: bool, guarded: bool = True) -> str:
         """SQL: the user continued from step k to step k+1 (rule 6); with a rule on step k+1 and
-        ``exact`` False, only whether the aggregates allow it (then the lists decide)."""
+        ``exact`` False, only whether the aggregates allow it (then the lists decide), and with
+        ``guarded`` False the lists are read for every user."""
         d = self.d
         mn, mx = f"mn{k}", f"mx{k + 1}"
         possible = f"COALESCE({mn} < {mx}, FALSE)"
         if k + 1 not in self.ruled or not exact:
             return possible
         exists = d.list_exists(f"l{k + 1}", "y", self.rule(k + 1, "y", f"l{k}"))
+        if not guarded:
+            return exists
         return f"CASE WHEN {possible} THEN {exists} ELSE FALSE END"
 
     # -- the query ---------------------------------------------------------------------------------
 
     def sql(self) -> str:
-        """One scan and one aggregation per user. BigQuery: per user, the aggregates decide or the
-        lists are read (one pass: each byte billed once). DuckDB: the users the aggregates decide
-        and the others (their lists read, without a guard) in two branches."""
+        """One scan, one aggregation per user, then per user the steps reached (closed) or the
+        transitions made (open), from the earliest moments and the lists of moments."""
         d, n = self.d, self.n
-        ctes = [("scan", self.scan()), ("users", self.users(lists=self.guarded))]
+        ctes = [("scan", self.scan()), ("users", self.users())]
         carried = ["uid"] + (["bd"] if self.bd is not None else [])
         flags = [f"r{k}" for k in range(1, n + 1)]
-        aggregates = [f"mn{k}" for k in range(1, n + 1)] + [f"mx{k}" for k in range(1 if self.funnel.open else 2, n + 1)]
         if self.funnel.open:
             keep = "(" + " OR ".join(f"mn{k} IS NOT NULL" for k in range(1, n + 1)) + ")"
             reached = [f"mn{k} IS NOT NULL AS r{k}" for k in range(1, n + 1)]
-            ruled = [k for k in range(1, n) if k + 1 in self.ruled]
-            exact = [f"{self.open_continued(k, exact=True)} AS c{k}" for k in range(1, n)]
-            if self.guarded or not ruled:
-                ctes.append(("per_user", f"SELECT {', '.join(carried + reached + exact)} FROM users WHERE {keep}"))
-            else:
-                undecided = " OR ".join(self.open_continued(k, exact=False) for k in ruled)
-                quick = [
-                    f"{'FALSE' if k + 1 in self.ruled else self.open_continued(k, exact=False)} AS c{k}"
-                    for k in range(1, n)
-                ]
-                ctes.append(("decided", f"SELECT *, {undecided} AS und FROM users WHERE {keep}"))
-                ctes.append(self.slow_lists())
-                ctes.append(
-                    (
-                        "per_user",
-                        f"SELECT {', '.join(carried + reached + quick)} FROM decided WHERE NOT und\n"
-                        f"  UNION ALL SELECT {', '.join(carried + reached + exact)} FROM ("
-                        f"SELECT u.*, s.* EXCLUDE (uid) FROM decided AS u JOIN slow_lists AS s ON s.uid = u.uid) AS x",
-                    )
-                )
+            # One pass: a rule on a transition means most users with both steps must be looked at,
+            # so the lists come with the aggregates. BigQuery guards each look with the aggregates;
+            # DuckDB looks at every user (a guarded lambda costs it more than an unguarded one).
+            exact = [f"{self.open_continued(k, exact=True, guarded=self.guarded)} AS c{k}" for k in range(1, n)]
+            ctes.append(("per_user", f"SELECT {', '.join(carried + reached + exact)} FROM users WHERE {keep}"))
             continued = [f"c{k}" for k in range(1, n)]
         else:
             exact_flags = [f"t{k} IS NOT NULL AS r{k}" for k in range(1, n + 1)]
-            if self.guarded:
-                layers = self.closed_exact("users", guarded=True)
-                ctes += layers
-                ctes.append(("per_user", f"SELECT {', '.join(carried + exact_flags)} FROM {layers[-1][0]} WHERE t1 IS NOT NULL"))
-            else:
-                # The aggregates decide most users (flags computed once); the others read their lists,
-                # gathered in a second, narrow pass over the scanned rows of those users only.
-                quick = [f"{self.decided_reached(k)} AS r{k}" for k in range(1, n + 1)]
-                ctes.append(
-                    ("decided", f"SELECT {', '.join(carried + aggregates + quick)}, {self.undecided()} AS und FROM users WHERE mn1 IS NOT NULL")
-                )
-                ctes.append(self.slow_lists())
-                source = "(SELECT u.*, s.* EXCLUDE (uid) FROM decided AS u JOIN slow_lists AS s ON s.uid = u.uid)"
-                layers = self.closed_exact(source, guarded=False)
-                ctes += layers
-                ctes.append(
-                    (
-                        "per_user",
-                        f"SELECT {', '.join(carried + flags)} FROM decided WHERE NOT und\n"
-                        f"  UNION ALL SELECT {', '.join(carried + exact_flags)} FROM {layers[-1][0]}",
-                    )
-                )
+            layers = self.closed_exact("users", guarded=self.guarded)
+            ctes += layers
+            ctes.append(("per_user", f"SELECT {', '.join(carried + exact_flags)} FROM {layers[-1][0]} WHERE t1 IS NOT NULL"))
             continued = [f"r{k + 1}" for k in range(1, n)]
         last = "per_user"
         if self.session:
