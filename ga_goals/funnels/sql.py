@@ -42,13 +42,14 @@ parameters.
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from ga_goals.events.schema import param_value
+from ga_goals.events.schema import COLUMNS, param_value
 from ga_goals.funnels.dialect import Dialect, DialectName, QueryParameter, SqlQuery
 from ga_goals.funnels.dimensions import (
     BREAKDOWN_DIMENSIONS,
@@ -160,6 +161,25 @@ def bigquery_events_relation(dataset: str, start: date, end: date, d: Dialect, i
     days = [day.strftime("%Y%m%d") for day in sorted(set(intraday))]
     extra = f"SELECT * FROM `{dataset}.events_intraday_*` WHERE {d.values_in('_TABLE_SUFFIX', days)}"
     return f"({daily}\n    UNION ALL {extra})"
+
+
+_COLUMN = re.compile(r"\bt\.([A-Za-z_][A-Za-z0-9_]*)")
+
+
+def export_columns(sql: str) -> list[str]:
+    """The export columns (top level, in schema order) that ``sql`` reads from the row ``t``."""
+    named = set(_COLUMN.findall(sql))
+    return [c for c in COLUMNS if c in named]
+
+
+def narrowed(relation: str, columns: str) -> str:
+    """``relation`` (a BigQuery relation of :func:`bigquery_events_relation`) selecting only the
+    export columns ``columns`` (space-separated), so that BigQuery bills only those; other
+    relations are returned as they are (DuckDB prunes columns itself)."""
+    names = [c for c in columns.split() if c in COLUMNS]
+    if not names or "SELECT * FROM `" not in relation:
+        return relation
+    return relation.replace("SELECT * FROM `", f"SELECT {', '.join(names)} FROM `")
 
 
 def check_dataset(dataset: str) -> None:
@@ -300,7 +320,6 @@ class _FunnelQuery:
         where.append("t.user_pseudo_id IS NOT NULL")
         if not self.direct:
             where.append(d.values_in("t.event_name", sorted({s.event for s in steps})))
-        inner = f"SELECT t.*{''.join(', ' + x for x in lookups)} FROM {self.source} AS t WHERE {' AND '.join(where)}"
         scanned = None if self.direct else {s.event for s in steps}
         columns = ["t.user_pseudo_id AS uid", f"{moment_sql(scanned)} AS k"]
         columns += [f"{_step_sql(s, d, params, named=not self.direct)} AS m{k}" for k, s in enumerate(steps, start=1)]
@@ -312,6 +331,12 @@ class _FunnelQuery:
             else:
                 value = f"COALESCE({self.bd.expr}, {d.lit(NOT_SET)})"
             columns.append(f"CASE WHEN {entry_sql} THEN {value} END AS bd")
+        # Only the export columns the scan reads (BigQuery bills every column a query names).
+        reads = export_columns(" ".join(columns + lookups + where))
+        inner = (
+            f"SELECT {', '.join('t.' + c for c in reads)}{''.join(', ' + x for x in lookups)} "
+            f"FROM {narrowed(self.source, ' '.join(reads))} AS t WHERE {' AND '.join(where)}"
+        )
         return f"SELECT {', '.join(columns)}\n  FROM ({inner}) AS t"
 
     def lists_needed(self) -> set[int]:
@@ -423,7 +448,9 @@ class _FunnelQuery:
         last = "per_user"
         if self.session:
             assert self.bd is not None
-            ctes.append(("sessions", _session_sources_sql(d, f"{self.source} AS t", self.dates or "TRUE")))
+            sessions = _session_sources_sql(d, "{source} AS t", self.dates or "TRUE")
+            source = narrowed(self.source, " ".join(export_columns(sessions)))
+            ctes.append(("sessions", sessions.replace("{source}", source)))
             default = d.lit(self.bd.session_default or NOT_SET)
             value = (
                 f"CASE WHEN p.bd = -1 THEN {d.lit(NOT_SET)} WHEN s.uid IS NULL THEN {default} "

@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from ga_goals.funnels.dialect import Dialect, SqlQuery
-from ga_goals.funnels.sql import moment_sql
+from ga_goals.funnels.sql import export_columns, moment_sql, narrowed
 from ga_goals.sources.base import LIFT_ENTRY_EVENT
 
 
@@ -37,8 +37,9 @@ def totals_query(d: Dialect, relation: str, dates: str | None, events: Sequence[
     )
     rows = (
         f"SELECT t.user_pseudo_id AS uid, {name} AS ev, {d.param('value', 'number')} AS val, {key} AS session_key "
-        f"FROM {relation} AS t" + (f" WHERE {' AND '.join(where)}" if where else "")
+        "FROM {relation} AS t" + (f" WHERE {' AND '.join(where)}" if where else "")
     )
+    rows = rows.replace("{relation}", narrowed(relation, " ".join(export_columns(rows))))
     i = d.int_type
     sql = (
         f"SELECT ev, CAST(COUNT(*) AS {i}) AS events, CAST(COUNT(DISTINCT uid) AS {i}) AS users, "
@@ -59,8 +60,9 @@ def lift_query(d: Dialect, relation: str, dates: str | None, macro: str, micros:
         f"SELECT {d.agg_min(moment_sql(), f't.event_name = {start}')} AS entry, "
         f"{d.agg_max(moment_sql(), f't.event_name = {goal}')} AS goal"
         + "".join(", " + f for f in flags)
-        + f" FROM {relation} AS t WHERE {' AND '.join(where)} GROUP BY t.user_pseudo_id"
+        + " FROM {relation} AS t" + f" WHERE {' AND '.join(where)} GROUP BY t.user_pseudo_id"
     )
+    per_user = per_user.replace("{relation}", narrowed(relation, " ".join(export_columns(per_user))))
     i = d.int_type
     entered, converted = "entry IS NOT NULL", "entry IS NOT NULL AND goal > entry"
     columns = [f"CAST({d.count_if(entered)} AS {i})", f"CAST({d.count_if(converted)} AS {i})"]

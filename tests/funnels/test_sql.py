@@ -179,3 +179,23 @@ def test_threads_use_cursors_of_one_store():
 
         with ThreadPoolExecutor(4) as pool:
             assert set(pool.map(one, range(8))) == {(5, 1)}
+
+
+@pytest.mark.parametrize("breakdown", [None, "deviceCategory", "sessionSourceMedium", "customEvent:form_id"])
+def test_bigquery_sql_names_only_the_columns_it_reads(plan, breakdown):
+    """BigQuery bills every column a query names: the funnel SQL selects the export columns it
+    needs from the daily and intraday tables, never `*` of a table."""
+    import re
+
+    from ga_goals.funnels.sql import export_columns
+
+    compiled = compile_funnel(
+        plan.funnels["checkout"], DAY, DAY, dialect="bigquery", table="my-project.analytics_1",
+        breakdown=breakdown, intraday=[DAY],
+    )
+    reads = re.findall(r"SELECT ([a-z_, ]+) FROM `my-project\.analytics_1\.events_(?:intraday_)?\*`", compiled.sql)
+    assert reads and "SELECT * FROM `" not in compiled.sql
+    named = {c.strip() for group in reads for c in group.split(",")}
+    assert {"user_pseudo_id", "event_timestamp", "event_name", "batch_event_index"} <= named
+    assert not named & {"items", "ecommerce", "user_ltv", "privacy_info", "app_info"}
+    assert set(export_columns(compiled.sql)) <= named | {"event_date"}
