@@ -125,10 +125,8 @@ import math
 import re
 import threading
 from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import date
-from typing import Any, Protocol, TypeVar, cast
+from typing import Any, TypeVar, cast
 
 from google.analytics import data_v1alpha as alpha
 from google.analytics import data_v1beta as beta
@@ -139,8 +137,9 @@ from google.protobuf import duration_pb2
 from ga_goals.errors import CredentialsError, GaGoalsError, QuotaExhausted
 from ga_goals.funnels.semantics import filter_text
 from ga_goals.model import Funnel, FunnelStep, StepFilter
+from ga_goals.parallel import run_parallel
 from ga_goals.model import ga4_facts as facts
-from ga_goals.sources.base import LIFT_ENTRY_EVENT, lift_funnel
+from ga_goals.sources.base import lift_funnel
 from ga_goals.sources.results import (
     CellKey,
     DateSpanLike,
@@ -681,16 +680,7 @@ class DataGateway:
 
     def run_all(self, jobs: Sequence[Callable[[], T]]) -> list[T]:
         """Run independent calls, ``max_parallel`` at a time; the first error (in job order) is raised."""
-        if len(jobs) <= 1 or self.max_parallel == 1:
-            return [job() for job in jobs]
-        with ThreadPoolExecutor(max_workers=min(self.max_parallel, len(jobs)), thread_name_prefix="ga4-data") as pool:
-            futures = [pool.submit(job) for job in jobs]
-            try:
-                return [f.result() for f in futures]
-            except BaseException:
-                for f in futures:
-                    f.cancel()
-                raise
+        return run_parallel(jobs, self.max_parallel, name="ga4-data")
 
     # -- property
 

@@ -156,7 +156,7 @@ class MicroMacroTable:
     all_conversion_rate: float | None
     rows: tuple[MicroLift, ...]
     previous_all_conversion_rate: float | None = None
-    #: The event every user of the table entered at (``ga_goals.ga4.data.LIFT_ENTRY_EVENT``).
+    #: The event every user of the table entered at (``ga_goals.sources.base.LIFT_ENTRY_EVENT``).
     entry_event: str = "session_start"
 
     @property

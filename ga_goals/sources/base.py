@@ -15,10 +15,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Any, Protocol
 
 from ga_goals.errors import GaGoalsError
-from ga_goals.model import Funnel, FunnelStep
+from ga_goals.model import DataSource, Funnel, FunnelStep
 from ga_goals.sources.results import DateSpanLike, FunnelTable, LiftTables, PropertySettings, ReportTable
 
 #: Engines a report can run on (``--engine``).
@@ -46,25 +46,14 @@ class SourceError(GaGoalsError):
 
 
 @dataclass(frozen=True)
-class EngineOptions:
-    """Where a report's data comes from (``report --engine ...``, or the plan's ``source:`` block)."""
+class EngineOptions(DataSource):
+    """Where a report's data comes from: the plan's ``source:`` block (:class:`DataSource`, whose
+    fields this has) with the command line's ``--engine``, ``--events``... over it, plus what only
+    the command line and the environment give."""
 
-    engine: str = "data-api"
-    #: duckdb: export files, folders or globs (read in place).
-    events: tuple[str, ...] = ()
-    #: bigquery: the export dataset ``PROJECT.analytics_NNN``.
-    dataset: str | None = None
-    #: bigquery: the project that runs (and pays for) the queries; default: the dataset's.
-    billing_project: str | None = None
-    location: str | None = None
-    #: bigquery: refuse to run queries whose dry run says they would bill more (None: the default cap;
-    #: 0: no cap).
-    max_bytes_billed: int | None = None
     credentials_file: str | None = None
     #: bigquery: a local endpoint (http://127.0.0.1:PORT) instead of Google's.
     endpoint: str | None = None
-    #: The property's time zone (export dates are in it): "last 7 days" is computed there.
-    time_zone: str | None = None
 
     def __post_init__(self) -> None:
         if self.engine not in ENGINES:
@@ -150,8 +139,10 @@ class ReportAnswer:
 class ReportSource(Protocol):
     """Answers reports; one per property (or export) and run. Use it as a context manager."""
 
-    #: The engine (one of :data:`ENGINES`).
-    engine: str
+    @property
+    def engine(self) -> str:
+        """The engine (one of :data:`ENGINES`)."""
+        ...
 
     @property
     def property(self) -> str:
@@ -168,7 +159,7 @@ class ReportSource(Protocol):
 
     def close(self) -> None: ...
 
-    def __enter__(self) -> ReportSource: ...
+    def __enter__(self) -> Any: ...
 
     def __exit__(self, *exc: object) -> None: ...
 

@@ -17,12 +17,13 @@ Only the result rows come back: funnel counts, totals, a dozen numbers per query
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from datetime import date, timedelta
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from ga_goals.funnels.dialect import Dialect, DialectName, SqlQuery
 from ga_goals.funnels.sql import bigquery_events_relation
+from ga_goals.parallel import run_parallel
 from ga_goals.sources.base import SourceError
 
 if TYPE_CHECKING:
@@ -95,30 +96,21 @@ class BigQueryEngine:
 
         prepared = [(name, Query.of(q)) for name, q in queries]
         # 1. Dry runs, all of them, before anything is billed.
-        sizes = self._parallel([lambda q=q: self.runner.dry_run(q) for _n, q in prepared])
+        sizes: list[int] = self._parallel([partial(self.runner.dry_run, q) for _n, q in prepared])
         self.estimates = [(name, size) for (name, _q), size in zip(prepared, sizes)]
         if self.on_estimate is not None:
             self.on_estimate(list(sizes), self.runner.max_bytes_billed)
         for size in sizes:
             self.runner.check_cap(size)
         # 2. The queries.
-        results = self._parallel([lambda q=q, s=s: self.runner.run(q, processed=s) for (_n, q), s in zip(prepared, sizes)])
+        results = self._parallel([partial(self.runner.run, q, processed=s) for (_n, q), s in zip(prepared, sizes)])
         for result in results:
             self._processed += result.bytes_processed
             self._billed += result.bytes_billed
         return [list(r.rows) for r in results]
 
     def _parallel(self, jobs: list[Callable[[], Any]]) -> list[Any]:
-        if len(jobs) <= 1:
-            return [job() for job in jobs]
-        with ThreadPoolExecutor(max_workers=min(MAX_PARALLEL, len(jobs)), thread_name_prefix="bigquery") as pool:
-            futures = [pool.submit(job) for job in jobs]
-            try:
-                return [f.result() for f in futures]
-            except BaseException:
-                for f in futures:
-                    f.cancel()
-                raise
+        return run_parallel(jobs, MAX_PARALLEL, name="bigquery")
 
     def usage(self) -> dict[str, Any]:
         return {"bytes_processed": self._processed, "bytes_billed": self._billed}

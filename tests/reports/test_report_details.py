@@ -12,7 +12,8 @@ import pytest
 
 from ga_goals.sources.data_api import DataApiSource
 from ga_goals.ga4 import Target
-from ga_goals.ga4.data import LIFT_ENTRY_EVENT, DataGateway
+from ga_goals.ga4.data import DataGateway
+from ga_goals.sources.base import LIFT_ENTRY_EVENT
 from ga_goals.reports.build import build_report
 from ga_goals.reports.model import Change, ReportData
 from ga_goals.reports.render import funnel_chart, render_report
