@@ -407,14 +407,14 @@ class _FunnelQuery:
             layers.append((f"exact{k}", f"SELECT *, {', '.join(cols)} FROM exact{k - 1}"))
         return layers
 
-    def open_continued(self, k: int, *, exact: bool, guarded: bool = True) -> str:
-        """SQL: the user continued from step k to step k+1 (rule 6); with a rule on step k+1 and
-        ``exact`` False, only whether the aggregates allow it (then the lists decide), and with
-        ``guarded`` False the lists are read for every user."""
+    def open_continued(self, k: int, *, guarded: bool) -> str:
+        """SQL: the user continued from step k to step k+1 (rule 6). Without a rule on step k+1 the
+        earliest and latest moments decide; with one, the lists do (``guarded``: only where the
+        moments allow it)."""
         d = self.d
         mn, mx = f"mn{k}", f"mx{k + 1}"
         possible = f"COALESCE({mn} < {mx}, FALSE)"
-        if k + 1 not in self.ruled or not exact:
+        if k + 1 not in self.ruled:
             return possible
         exists = d.list_exists(f"l{k + 1}", "y", self.rule(k + 1, "y", f"l{k}"))
         if not guarded:
@@ -436,7 +436,7 @@ class _FunnelQuery:
             # One pass: a rule on a transition means most users with both steps must be looked at,
             # so the lists come with the aggregates. BigQuery guards each look with the aggregates;
             # DuckDB looks at every user (a guarded lambda costs it more than an unguarded one).
-            exact = [f"{self.open_continued(k, exact=True, guarded=self.guarded)} AS c{k}" for k in range(1, n)]
+            exact = [f"{self.open_continued(k, guarded=self.guarded)} AS c{k}" for k in range(1, n)]
             ctes.append(("per_user", f"SELECT {', '.join(carried + reached + exact)} FROM users WHERE {keep}"))
             continued = [f"c{k}" for k in range(1, n)]
         else:
