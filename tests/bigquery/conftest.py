@@ -5,20 +5,7 @@ from __future__ import annotations
 import pytest
 
 from ga_goals.bigquery import BigQueryRunner
-from tests.bigquery.local import DATASET, local_bigquery, sample_store
-
-
-@pytest.fixture(scope="module")
-def store():
-    s = sample_store()
-    yield s
-    s.close()
-
-
-@pytest.fixture(scope="module")
-def bq(store):
-    with local_bigquery(store) as server:
-        yield server
+from tests.bigquery.local import DATASET, bq, local_bigquery, sample_store, store  # noqa: F401 (fixtures)
 
 
 @pytest.fixture(autouse=True)

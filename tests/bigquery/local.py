@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -37,3 +39,18 @@ def client(endpoint: str, project: str = PROJECT) -> bigquery.Client:
 def local_bigquery(store: EventStore, dataset: str = DATASET) -> Iterator[BigQuerySandbox]:
     with serve_bigquery(store.connection, dataset) as bq:
         yield bq
+
+
+@pytest.fixture(scope="module")
+def store():
+    """The sample export rows, in a store of their own (one per test module)."""
+    s = sample_store()
+    yield s
+    s.close()
+
+
+@pytest.fixture(scope="module")
+def bq(store):
+    """The local BigQuery endpoint serving ``store``."""
+    with local_bigquery(store) as server:
+        yield server

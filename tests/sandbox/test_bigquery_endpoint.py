@@ -19,22 +19,9 @@ from ga_goals.events import EventStore
 from ga_goals.events.schema import lambda_sql, param
 from ga_goals.sandbox.bigquery import Fault
 from ga_goals.sandbox.bigquery.billing import MIN_BILLED
-from tests.bigquery.local import DATASET, DAYS, FIRST_DAY, LAST_DAY, PROJECT, client, local_bigquery, sample_store
+from tests.bigquery.local import DATASET, DAYS, FIRST_DAY, LAST_DAY, PROJECT, bq, client, local_bigquery, sample_store, store  # noqa: F401 (fixtures)
 
 T = f"`{DATASET}.events_*`"
-
-
-@pytest.fixture(scope="module")
-def store():
-    s = sample_store()
-    yield s
-    s.close()
-
-
-@pytest.fixture(scope="module")
-def bq(store):
-    with local_bigquery(store) as server:
-        yield server
 
 
 @pytest.fixture(scope="module")
