@@ -5,16 +5,16 @@ from __future__ import annotations
 import pytest
 
 from ga_goals.bigquery import BigQueryRunner
-from tests.bigquery.local import DATASET, bq, local_bigquery, sample_store, store  # noqa: F401 (fixtures)
+from tests.bigquery.local import DATASET, bq, store  # noqa: F401 (fixtures used by the tests here)
 
 
 @pytest.fixture(autouse=True)
 def _clean(request):
     if "bq" in request.fixturenames:
-        bq = request.getfixturevalue("bq")
-        bq.faults.clear()
-        bq.catalog.intraday_only.clear()
-        bq.catalog.intraday_also.clear()
+        server = request.getfixturevalue("bq")
+        server.faults.clear()
+        server.catalog.intraday_only.clear()
+        server.catalog.intraday_also.clear()
 
 
 @pytest.fixture
