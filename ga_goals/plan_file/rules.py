@@ -8,9 +8,9 @@ probably not what the author meant are warnings.
 
 from __future__ import annotations
 
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from ga_goals.model.ga4_facts import BIGQUERY_DATASET as DATASET
+from ga_goals.timezones import find_zone
 from ga_goals.units import parse_bytes
 
 import re
@@ -171,9 +171,7 @@ class _Checker:
             self.error(self.at(path + ("max_bytes_billed",)), "a size cannot be negative (0 means no cap)")
         zone = spec.get("time_zone")
         if isinstance(zone, str):
-            try:
-                ZoneInfo(zone)
-            except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: a name too long for a file
+            if find_zone(zone) is None:
                 self.error(self.at(path + ("time_zone",)), f"unknown time zone {quote(zone)}: use an IANA name such as Europe/Berlin")
         if engine == "bigquery" and not dataset:
             self.error(self.at(path + ("engine",)), "engine: bigquery needs the export dataset: add dataset: PROJECT.analytics_NNN")

@@ -137,12 +137,12 @@ def today_in(time_zone: str, now: datetime | None = None) -> date:
     its quota day all use it. The time-zone database ships as the ``tzdata`` dependency, so a
     system without one (Windows, slim containers) knows the same zones.
     """
-    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+    from ga_goals.plan_file.wording import quote
+    from ga_goals.timezones import find_zone
 
-    try:
-        zone = ZoneInfo(time_zone)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise PeriodError(f"unknown time zone {time_zone!r} (expected an IANA name such as Europe/Paris)") from None
+    zone = find_zone(time_zone)
+    if zone is None:
+        raise PeriodError(f"unknown time zone {quote(time_zone)} (expected an IANA name such as Europe/Paris)")
     moment = now if now is not None else datetime.now(zone)
     if moment.tzinfo is None:
         raise ValueError("now must be timezone-aware")

@@ -148,3 +148,14 @@ def test_tzdata_is_a_dependency():
 
     project = tomllib.loads((Path(__file__).resolve().parents[2] / "pyproject.toml").read_text())["project"]
     assert any(d.split(">")[0].split("=")[0].strip() == "tzdata" for d in project["dependencies"])
+
+
+@pytest.mark.parametrize("name", ["Mars/Base", "x" * 300, "../../etc/passwd", "Europe/", "", "\x1b[2J"])
+def test_an_impossible_time_zone_is_a_clear_error_whatever_its_text(name):
+    """One lookup (ga_goals.timezones) for every time zone a user can give: plans, --time-zone,
+    the property's; a name no file can have (too long, a path) is an unknown zone, not an OSError."""
+    from ga_goals.reports.periods import PeriodError, today_in
+
+    with pytest.raises(PeriodError, match="unknown time zone") as raised:
+        today_in(name)
+    assert len(str(raised.value)) < 200 and "\x1b" not in str(raised.value)
