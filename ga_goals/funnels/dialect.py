@@ -165,15 +165,17 @@ class Dialect:
             return f"ARRAY_AGG(IF({where}, {value}, NULL) IGNORE NULLS ORDER BY {order}, {value} LIMIT 1)[SAFE_OFFSET(0)]"
         return f"arg_min({value}, {{'o': {order}, 'v': {value}}}) FILTER (WHERE {where})"
 
-    def agg_min(self, value: str, where: str) -> str:
+    def _agg(self, fn: str, value: str, where: str) -> str:
+        """``fn`` (MIN, MAX) of ``value`` over the rows of a group that satisfy ``where``."""
         if self.bigquery:
-            return f"MIN(IF({where}, {value}, NULL))"
-        return f"min({value}) FILTER (WHERE {where})"
+            return f"{fn}(IF({where}, {value}, NULL))"
+        return f"{fn.lower()}({value}) FILTER (WHERE {where})"
+
+    def agg_min(self, value: str, where: str) -> str:
+        return self._agg("MIN", value, where)
 
     def agg_max(self, value: str, where: str) -> str:
-        if self.bigquery:
-            return f"MAX(IF({where}, {value}, NULL))"
-        return f"max({value}) FILTER (WHERE {where})"
+        return self._agg("MAX", value, where)
 
     def count_if(self, cond: str) -> str:
         if self.bigquery:
@@ -194,19 +196,18 @@ class Dialect:
             return f"ARRAY(SELECT {var} FROM UNNEST({items}) AS {var} WHERE {cond})"
         return f"list_filter({items}, {lambda_sql(var, cond)})"
 
-    def list_min(self, items: str, var: str = "x", cond: str | None = None) -> str:
-        """The smallest item (satisfying ``cond``), NULL when none."""
+    def _list_extreme(self, fn: str, items: str, var: str, cond: str | None) -> str:
+        """``fn`` (MIN, MAX) of the items of a list (satisfying ``cond``), NULL when none."""
         if self.bigquery:
             where = f" WHERE {cond}" if cond else ""
-            return f"(SELECT MIN({var}) FROM UNNEST({items}) AS {var}{where})"
-        return f"list_min({self.list_filter(items, var, cond) if cond else items})"
+            return f"(SELECT {fn}({var}) FROM UNNEST({items}) AS {var}{where})"
+        return f"list_{fn.lower()}({self.list_filter(items, var, cond) if cond else items})"
+
+    def list_min(self, items: str, var: str = "x", cond: str | None = None) -> str:
+        return self._list_extreme("MIN", items, var, cond)
 
     def list_max(self, items: str, var: str = "x", cond: str | None = None) -> str:
-        """The largest item (satisfying ``cond``), NULL when none."""
-        if self.bigquery:
-            where = f" WHERE {cond}" if cond else ""
-            return f"(SELECT MAX({var}) FROM UNNEST({items}) AS {var}{where})"
-        return f"list_max({self.list_filter(items, var, cond) if cond else items})"
+        return self._list_extreme("MAX", items, var, cond)
 
     def list_exists(self, items: str, var: str, cond: str) -> str:
         """Some item satisfies ``cond`` (FALSE for an empty or NULL list)."""
