@@ -52,6 +52,11 @@ and ``activeUsers``; ``kind = "analyticsData#runFunnelReport"``. Not supported: 
 several conditions and negated groups in a step, field filters other than ``eventName``, item
 parameters, ``funnel_next_action``, TRENDED_FUNNEL, session and event segments, sequence
 groups (UNIMPLEMENTED).
+
+**Thresholds, sampling, "(other)"**: the figures are always exact; the ``data_caveats`` setting
+(:mod:`ga_goals.sandbox.data_caveats`, ``$GA_GOALS_SANDBOX_DATA_CAVEATS``) makes responses say
+``subject_to_thresholding``, ``data_loss_from_other_row`` and ``sampling_metadatas`` where GA4
+would, so that reports can be tested showing them.
 """
 
 from __future__ import annotations
