@@ -86,7 +86,8 @@ for unnamed ranges are understood too). With one range there is no ``dateRange``
      not count as converting; a user segment "logged <micro>" on the baseline funnel would
      count it, so segments are not used.
 
-   So ``1 + micros`` calls per report (funnel quota: about 3 tokens each with two ranges).
+   So ``1 + micros`` calls per report, each a small funnel report (3 funnel tokens each with
+   two ranges in the sandbox's cost model; GA4 does not publish its own).
 
 3. Key-event totals and site totals: ONE ``BetaAnalyticsData/BatchRunReports`` (batches are split
    at 5 requests, GA4's maximum) holding::
