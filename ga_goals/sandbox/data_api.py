@@ -77,6 +77,7 @@ from ga_goals.sandbox.reporting import (
     Catalogue,
     DateSpan,
     Dimension,
+    check_compatible,
     FilterCount,
     Metric,
     event_dimension_sql,
@@ -116,6 +117,44 @@ STEP_COLUMN = "funnelStepName"
 SEGMENT_COLUMN = "segment"
 FUNNEL_METRICS = ("activeUsers", "funnelStepCompletionRate", "funnelStepAbandonments", "funnelStepAbandonmentRate")
 RESERVED_TOTAL = "RESERVED_TOTAL"
+
+_AUDIENCES = (
+    "audiences are not modelled by the sandbox (GA4 builds them from the property's audience "
+    "definitions over time); test audience code against a real property"
+)
+_TASKS = "report tasks run RunReport asynchronously in GA4; the sandbox answers RunReport directly, use it"
+#: Methods of the v1beta service the sandbox does not serve, and why (their answer is UNIMPLEMENTED).
+UNIMPLEMENTED_BETA = {
+    "RunRealtimeReport": (
+        "realtime reports read the last 30 minutes of collection, and the sandbox holds a daily "
+        "export table (GA4's BigQuery export schema) without collection times to replay; use RunReport "
+        "with dateHourMinute over today"
+    ),
+    "RunPivotReport": (
+        "pivot tables are not built yet; run RunReport with the pivot's dimensions and pivot its rows "
+        "(same dimensions, metrics, filters and date ranges give the same numbers)"
+    ),
+    "BatchRunPivotReports": "pivot tables are not built yet; use BatchRunReports and pivot the rows",
+    "CheckCompatibility": "ask GetMetadata for the fields the sandbox computes, or run the report",
+    "CreateAudienceExport": _AUDIENCES,
+    "QueryAudienceExport": _AUDIENCES,
+    "GetAudienceExport": _AUDIENCES,
+    "ListAudienceExports": _AUDIENCES,
+}
+#: The same for the v1alpha service.
+UNIMPLEMENTED_ALPHA = {
+    "CreateAudienceList": _AUDIENCES,
+    "QueryAudienceList": _AUDIENCES,
+    "GetAudienceList": _AUDIENCES,
+    "ListAudienceLists": _AUDIENCES,
+    "CreateRecurringAudienceList": _AUDIENCES,
+    "GetRecurringAudienceList": _AUDIENCES,
+    "ListRecurringAudienceLists": _AUDIENCES,
+    "CreateReportTask": _TASKS,
+    "QueryReportTask": _TASKS,
+    "GetReportTask": _TASKS,
+    "ListReportTasks": _TASKS,
+}
 
 _PROPERTY = re.compile(r"^properties/([0-9]+)$")
 _METADATA = re.compile(r"^properties/([0-9]+)/metadata$")
@@ -211,12 +250,36 @@ class DataApi:
             },
         )
 
+        for service, label, module, table in (
+            (BETA_SERVICE, "data.v1beta", beta, UNIMPLEMENTED_BETA),
+            (ALPHA_SERVICE, "data.v1alpha", alpha, UNIMPLEMENTED_ALPHA),
+        ):
+            server.add_methods(service, label, {m: self._refusal(module, m, why) for m, why in table.items()})
+
+    def _refusal(self, module: Any, method: str, why: str) -> Any:
+        """A method the sandbox does not serve: the request's property is checked as everywhere
+        (malformed: INVALID_ARGUMENT; unknown: NOT_FOUND), then UNIMPLEMENTED saying why."""
+        request_type = getattr(module, f"{method}Request")
+        fields = [f for f in ("property", "parent", "name") if f in request_type.meta.fields]
+
+        def refuse(request: Any) -> Any:
+            for f in fields:
+                value = str(getattr(request, f) or "")
+                head = value.split("/")
+                self._property("/".join(head[:2]) if value.startswith("properties/") else value, f)
+                break
+            raise SandboxError("UNIMPLEMENTED", f"The GA4 sandbox does not implement {method}: {why}")
+
+        return (refuse, request_type.deserialize, lambda message: b"", ())
+
     def close(self) -> None:
         self.events.close()
 
     # -- common ------------------------------------------------------------------------------------
 
     def _state(self, property_id: str, name: str) -> dict[str, Any]:
+        if not property_id.isdigit() or property_id.startswith("0"):
+            raise invalid(f"{name!r} is malformed: a property id is a positive number without leading zeros, e.g. properties/1234")
         state = self.store.load(property_id)
         if state is None:
             known = self.store.properties()
@@ -224,13 +287,23 @@ class DataApi:
             raise not_found(name, hint)
         return state
 
-    def _property(self, name: str, what: str = "property") -> tuple[str, dict[str, Any]]:
-        match = _PROPERTY.match(name or "")
+    @staticmethod
+    def _property_id(name: str, what: str = "property", pattern: re.Pattern[str] = _PROPERTY) -> str:
+        """The property id of a resource name, or INVALID_ARGUMENT (every method checks names this way)."""
+        match = pattern.match(name or "")
+        example = pattern.pattern.strip("^$").replace("([0-9]+)", "1234")
+        if not name:
+            raise invalid(f"{what} is required: e.g. {example}")
         if not match:
-            if not name:
-                raise invalid(f"{what} is required: properties/{{property_id}}, e.g. properties/1234")
-            raise invalid(f"{what} {name!r} is malformed: expected properties/{{property_id}}, e.g. properties/1234")
-        return match.group(1), self._state(match.group(1), name)
+            raise invalid(f"{what} {name!r} is malformed: expected e.g. {example}")
+        pid = match.group(1)
+        if pid.startswith("0"):
+            raise invalid(f"{what} {name!r} is malformed: a property id is a positive number without leading zeros, e.g. {example}")
+        return pid
+
+    def _property(self, name: str, what: str = "property") -> tuple[str, dict[str, Any]]:
+        pid = self._property_id(name, what)
+        return pid, self._state(pid, name)
 
     @contextlib.contextmanager
     def _events(self, property_id: str, time_zone: str) -> Iterator[Any]:
@@ -366,12 +439,14 @@ class DataApi:
             time_zone=self._time_zone(state),
             source=events_source(state),
         )
+        filtered: list[Dimension] = []
         if "dimension_filter" in request:
             # Validate field names now (before any quota or data is touched).
             for name in _filter_names(request.dimension_filter):
                 if name in catalogue.metrics and name not in catalogue.dimensions:
                     raise invalid(f"Field {name} is a metric: dimensionFilter takes dimensions (use metricFilter).")
-                catalogue.dimension(name, where=" (dimensionFilter)")
+                filtered.append(catalogue.dimension(name, where=" (dimensionFilter)"))
+        check_compatible(dimensions + filtered, metrics + extra, p)
         return prepared
 
     def _execute_report(self, prepared: _PreparedReport, con: Any) -> tuple[beta.RunReportResponse, int]:
@@ -540,10 +615,7 @@ class DataApi:
         return alpha.Metadata.from_json(beta.Metadata.to_json(response), ignore_unknown_fields=True)
 
     def property_quotas_snapshot(self, request: Any) -> alpha.PropertyQuotasSnapshot:
-        match = _QUOTAS.match(request.name or "")
-        if not match:
-            raise invalid(f"name {request.name!r} is malformed: expected properties/{{property_id}}/propertyQuotasSnapshot")
-        pid = match.group(1)
+        pid = self._property_id(request.name, "name", _QUOTAS)
         state = self._state(pid, f"properties/{pid}")
         tier = self._tier(state)
         core = self.quota.snapshot(pid, "core", tier).to_message(alpha)

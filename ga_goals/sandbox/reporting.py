@@ -389,6 +389,18 @@ class Catalogue:
         return invalid(f"{head} Did you mean {close}?{note}")
 
 
+def check_compatible(dimensions: Sequence[Dimension], metrics: Sequence[Metric], where: str = "") -> None:
+    """Item-scoped dimensions go with item-scoped metrics only (GA4 refuses other mixes as incompatible)."""
+    items = [d.api_name for d in dimensions if d.item]
+    others = [m.api_name for m in metrics if not m.item]
+    if items and others:
+        raise invalid(
+            f"{where}Please remove {items[0]} to make the request compatible. The request's dimensions & metrics "
+            f"are incompatible: item-scoped dimensions ({', '.join(items)}) go with item-scoped metrics "
+            f"(itemRevenue, itemsViewed, itemsPurchased...), not {', '.join(others)}."
+        )
+
+
 def _add_report_fields(cat: Catalogue, key_events: Sequence[tuple[str, str]], time_zone: str) -> None:
     """The fields of :mod:`ga_goals.sandbox.report_fields` (time, ids, pages, revenue, items...)."""
     from ga_goals.sandbox import report_fields as rf
