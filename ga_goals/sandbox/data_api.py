@@ -20,7 +20,14 @@ rules make (:func:`ga_goals.sandbox.reporting.events_source`); reports are SQL
 funnel engine) and :func:`ga_goals.funnels.step_metrics` (the one derivation of completion and
 abandonment); quotas are :class:`~ga_goals.sandbox.data_quota.DataQuota`.
 
-**RunReport** supports dimensions and metrics as listed in :mod:`ga_goals.sandbox.reporting`;
+Methods of both services that the sandbox does not serve (``RunRealtimeReport``,
+``RunPivotReport``, ``BatchRunPivotReports``, ``CheckCompatibility``, audience exports and lists,
+report tasks: :data:`UNIMPLEMENTED_BETA`, :data:`UNIMPLEMENTED_ALPHA`) check the request's property
+name as every method does (malformed: INVALID_ARGUMENT) and answer UNIMPLEMENTED with the reason.
+
+**RunReport** supports dimensions and metrics as listed in :mod:`ga_goals.sandbox.reporting` and
+:mod:`ga_goals.sandbox.report_fields` (a field GA4 has but the sandbox does not compute is
+UNIMPLEMENTED, one GA4 does not have INVALID_ARGUMENT: :mod:`ga_goals.sandbox.ga4_schema`);
 ``dimension_filter`` (and/or/not groups of string (EXACT, BEGINS_WITH, ENDS_WITH, CONTAINS,
 FULL_REGEXP, PARTIAL_REGEXP), in-list, numeric, between and empty filters, on any supported
 dimension), ``metric_filter`` (numeric and between filters on metrics), 1 to 4 date ranges
@@ -32,7 +39,7 @@ descending), ``offset`` / ``limit`` (default 10,000, at most 250,000), ``row_cou
 ``RESERVED_MIN``, one per date range), ``keep_empty_rows`` (rows whose metrics are all zero are
 left out otherwise), ``metadata.currency_code`` / ``time_zone`` and ``property_quota``.
 Not supported (UNIMPLEMENTED, with a message): ``cohort_spec``, ``comparisons``, dimension
-expressions, metric expressions, COUNT aggregations, pivots.
+expressions, metric expressions, COUNT aggregations, pivot order bys.
 
 **RunFunnelReport**: steps with a ``funnel_event_filter`` (event name and a parameter filter
 expression: and groups, ``not_expression`` of one condition, string (as above), in-list,

@@ -27,6 +27,9 @@ session traffic source           ``sessionSource``, ``sessionMedium``, ``session
                                  the last column when a request has several ranges
 ===============================  ==============================================================
 
+More dimensions and metrics (time, geography ids, pages and links, revenue and ecommerce,
+engagement, item scope) are defined in :mod:`ga_goals.sandbox.report_fields`.
+
 Metrics: ``eventCount`` (events), ``totalUsers`` (distinct ``user_pseudo_id``),
 ``activeUsers`` (distinct users whose events are not marked ``is_active_user = false``),
 ``newUsers`` (users with ``first_visit``), ``sessions`` (distinct (user, ``ga_session_id``)),
