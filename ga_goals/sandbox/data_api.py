@@ -20,8 +20,8 @@ rules make (:func:`ga_goals.sandbox.reporting.events_source`); reports are SQL
 funnel engine) and :func:`ga_goals.funnels.step_metrics` (the one derivation of completion and
 abandonment); quotas are :class:`~ga_goals.sandbox.data_quota.DataQuota`.
 
-Methods of both services that the sandbox does not serve (``RunRealtimeReport``,
-``RunPivotReport``, ``BatchRunPivotReports``, ``CheckCompatibility``, audience exports and lists,
+``RunPivotReport`` and ``BatchRunPivotReports`` are :mod:`ga_goals.sandbox.pivots`. Methods of
+both services that the sandbox does not serve (``RunRealtimeReport``, ``CheckCompatibility``, audience exports and lists,
 report tasks: :data:`UNIMPLEMENTED_BETA`, :data:`UNIMPLEMENTED_ALPHA`) check the request's property
 name as every method does (malformed: INVALID_ARGUMENT) and answer UNIMPLEMENTED with the reason.
 
@@ -137,11 +137,6 @@ UNIMPLEMENTED_BETA = {
         "export table (GA4's BigQuery export schema) without collection times to replay; use RunReport "
         "with dateHourMinute over today"
     ),
-    "RunPivotReport": (
-        "pivot tables are not built yet; run RunReport with the pivot's dimensions and pivot its rows "
-        "(same dimensions, metrics, filters and date ranges give the same numbers)"
-    ),
-    "BatchRunPivotReports": "pivot tables are not built yet; use BatchRunReports and pivot the rows",
     "CheckCompatibility": "ask GetMetadata for the fields the sandbox computes, or run the report",
     "CreateAudienceExport": _AUDIENCES,
     "QueryAudienceExport": _AUDIENCES,
@@ -214,9 +209,12 @@ class DataApi:
     """The Data API's behaviour (see the module docstring); one per server."""
 
     def __init__(self, store: SandboxStore, events: SandboxEvents, quota: DataQuota) -> None:
+        from ga_goals.sandbox.pivots import PivotReports
+
         self.store = store
         self.events = events
         self.quota = quota
+        self.pivots = PivotReports(self)
 
     # -- registration ----------------------------------------------------------------------------
 
@@ -234,6 +232,18 @@ class DataApi:
                     (),
                 ),
                 "GetMetadata": (self.get_metadata, beta.GetMetadataRequest.deserialize, beta.Metadata.serialize, ()),
+                "RunPivotReport": (
+                    self.pivots.run,
+                    beta.RunPivotReportRequest.deserialize,
+                    beta.RunPivotReportResponse.serialize,
+                    (),
+                ),
+                "BatchRunPivotReports": (
+                    self.pivots.batch,
+                    beta.BatchRunPivotReportsRequest.deserialize,
+                    beta.BatchRunPivotReportsResponse.serialize,
+                    (),
+                ),
             },
         )
         server.add_methods(

@@ -162,7 +162,7 @@ def test_malformed_property_names_are_invalid_argument_on_every_method(api: Clie
 
 @pytest.mark.parametrize(
     "method",
-    ["RunPivotReport", "BatchRunPivotReports", "RunRealtimeReport", "CheckCompatibility", "ListAudienceExports", "ListAudienceLists", "ListReportTasks"],
+    ["RunRealtimeReport", "CheckCompatibility", "ListAudienceExports", "ListAudienceLists", "ListReportTasks"],
 )
 def test_methods_the_sandbox_does_not_serve_are_unimplemented_with_the_reason(api: Clients, method: str):
     with pytest.raises(gexc.MethodNotImplemented, match=f"does not implement {method}: .{{20,}}"):
