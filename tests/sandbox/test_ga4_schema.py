@@ -7,10 +7,13 @@ its new name; the README and docs/sandbox.md sections listing the gaps are curre
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from google.analytics import data_v1beta as beta
 from google.api_core import exceptions as gexc
 
@@ -95,3 +98,29 @@ def test_the_readme_and_docs_sections_are_current():
         text = path.read_text(encoding="utf-8")
         assert BEGIN in text and END in text, f"{path} lacks the generated section markers"
         assert replace_section(text, body) == text, f"{path} is stale: run python -m ga_goals.sandbox.schema_docs"
+
+
+_NAMES = st.from_regex(r"[a-zA-Z][a-zA-Z0-9]{0,24}", fullmatch=True)
+
+
+@settings(max_examples=200, deadline=None)
+@given(name=_NAMES, kind=st.sampled_from(["dimension", "metric"]))
+def test_any_name_gets_a_status_ga4_would_give(name: str, kind: str):
+    """A name is computed, UNIMPLEMENTED (GA4 has it) or INVALID_ARGUMENT; a did-you-mean names a real field."""
+    from ga_goals.sandbox.admin import SandboxError
+    from ga_goals.sandbox.reporting import Catalogue
+
+    catalogue = Catalogue.for_property(None)
+    schema = ga4_schema()
+    try:
+        (catalogue.dimension if kind == "dimension" else catalogue.metric)(name)
+    except SandboxError as exc:
+        mine = schema.dimensions if kind == "dimension" else schema.metrics
+        if exc.code == "UNIMPLEMENTED":
+            assert name in mine and name in exc.message
+        else:
+            assert exc.code == "INVALID_ARGUMENT" and name not in mine
+            hint = re.search(r"Did you mean (\S+)\?", exc.message)
+            assert hint is None or hint.group(1) in schema.dimensions or hint.group(1) in schema.metrics
+    else:
+        assert name in (schema.dimensions if kind == "dimension" else schema.metrics)
