@@ -277,14 +277,12 @@ class DataApi:
         """A method the sandbox does not serve: the request's property is checked as everywhere
         (malformed: INVALID_ARGUMENT; unknown: NOT_FOUND), then UNIMPLEMENTED saying why."""
         request_type = getattr(module, f"{method}Request")
-        fields = [f for f in ("property", "parent", "name") if f in request_type.meta.fields]
+        # The field naming the property (``parent``: properties/1; ``name``: properties/1/audienceLists/2).
+        field_name = next(f for f in ("property", "parent", "name") if f in request_type.meta.fields)
 
         def refuse(request: Any) -> Any:
-            for f in fields:
-                value = str(getattr(request, f) or "")
-                head = value.split("/")
-                self._property("/".join(head[:2]) if value.startswith("properties/") else value, f)
-                break
+            value = str(getattr(request, field_name) or "")
+            self._property("/".join(value.split("/")[:2]) if value.startswith("properties/") else value, field_name)
             raise SandboxError("UNIMPLEMENTED", f"The GA4 sandbox does not implement {method}: {why}")
 
         return (refuse, request_type.deserialize, lambda message: b"", ())
@@ -601,7 +599,7 @@ class DataApi:
             state = self._state(pid, f"properties/{pid}")
             self.quota.charge(pid, "core", self._tier(state), 1)
             catalogue = Catalogue.for_property(state)
-        dims = list(catalogue.dimensions.values()) + list(catalogue.listed_only.values())
+        dims = list(catalogue.dimensions.values())
         return beta.Metadata(
             name=request.name,
             dimensions=[

@@ -268,8 +268,6 @@ class Catalogue:
 
     dimensions: dict[str, Dimension] = field(default_factory=dict)
     metrics: dict[str, Metric] = field(default_factory=dict)
-    #: Registered custom dimensions the sandbox knows but cannot compute (item scope).
-    listed_only: dict[str, Dimension] = field(default_factory=dict)
 
     @classmethod
     def for_property(cls, state: dict[str, Any] | None) -> Catalogue:
@@ -352,8 +350,6 @@ class Catalogue:
         found = self.dimensions.get(name)
         if found is not None:
             return found
-        if name in self.listed_only:
-            raise unimplemented(f"the dimension {name} (registered, but not computed by the sandbox)")
         raise self._unknown(name, "dimension", where)
 
     def metric(self, name: str, *, where: str = "") -> Metric:
