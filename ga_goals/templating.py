@@ -273,8 +273,10 @@ CHANGE_MARKS = {
     "≈": "within noise: a change this size is likely chance (p ≥ 0.05)",
     "?": "too few users to tell a change from noise",
 }
-#: Said of unmarked changes that no test applies to (an event's value), when others are marked.
-UNTESTED_MEANING = "changes of values are not tested"
+#: What a change without a mark is, said when others carry one.
+NO_MARK_MEANING = "no mark: distinguishable from noise"
+#: Said of the unmarked changes no test applies to (an event's value).
+UNTESTED_MEANING = "value changes are not tested"
 #: What ``new`` means in a report.
 NEW_MEANING = "none in the previous period"
 
@@ -307,13 +309,14 @@ def change_title(change: Any) -> str:
 
 def change_legend(changes: Any) -> list[str]:
     """The legend lines for the marks these changes carry (``≈ within noise ...``), ``new``
-    first, and that untested changes carry none; empty when no change carries a mark."""
+    first, then what no mark means; empty when no change carries a mark."""
     changes = [c for c in changes if c is not None]
     marks = {change_mark(c) for c in changes}
     lines = [f"new: {NEW_MEANING}"] if any(c.new for c in changes) else []
     lines += [f"{mark} {meaning}" for mark, meaning in CHANGE_MARKS.items() if mark in marks]
-    if lines and any(c.test is None and c.absolute for c in changes):
-        lines.append(UNTESTED_MEANING)
+    if lines:
+        untested = any(c.test is None and c.absolute for c in changes)
+        lines.append(NO_MARK_MEANING + (f" ({UNTESTED_MEANING})" if untested else ""))
     return lines
 
 

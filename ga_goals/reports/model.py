@@ -305,10 +305,15 @@ class ReportData:
         return {"format": "ga-goals-report/1", **data}
 
 
+def _p_value(value: float | None) -> float | None:
+    """A p-value to ten significant digits (ten decimals, as other numbers, would make 1e-12 0)."""
+    return None if value is None else float(f"{value:.10g}")
+
+
 def _plain(value: Any) -> Any:
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         names = [f.name for f in dataclasses.fields(value)] + list(getattr(value, "JSON_PROPERTIES", ()))
-        return {name: _plain(getattr(value, name)) for name in names}
+        return {name: _p_value(getattr(value, name)) if name == "p_value" else _plain(getattr(value, name)) for name in names}
     if isinstance(value, (list, tuple)):
         return [_plain(v) for v in value]
     if isinstance(value, dict):
