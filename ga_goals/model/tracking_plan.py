@@ -139,6 +139,18 @@ class Alert:
     min_count: int | None = None
     where: Location | None = field(default=None, compare=False)
 
+    @property
+    def counted(self) -> str:
+        """What ``min_count`` counts, in words: ``events``, ``users``, ``completions`` or
+        ``users entered`` (the funnel, for a conversion rate)."""
+        base = self.metric.removesuffix("_change")
+        words = _FUNNEL_COUNTED if self.funnel is not None else _EVENT_COUNTED
+        return words.get(base, base.replace("_", " "))
+
+
+_FUNNEL_COUNTED = {"conversion_rate": "users entered", "users": "users", "completions": "completions"}
+_EVENT_COUNTED = {"count": "events", "users": "users", "value": "events"}
+
 
 @dataclass(frozen=True)
 class Email:

@@ -425,23 +425,22 @@ def _metric_value(metric: str, subject: Any) -> float | None:
 
 
 #: The count an alert's ``min_count`` checks, per metric (without ``_change``): the attribute
-#: of a funnel or event total holding it, and its words in a message.
-_FUNNEL_COUNTS = {"conversion_rate": ("users", "users entered"), "users": ("users", "users"), "completions": ("completions", "completions")}
-_EVENT_COUNTS = {"count": ("count", "events"), "users": ("users", "users"), "value": ("count", "events")}
+#: of a funnel or event total holding it (its words: ``Alert.counted``).
+_FUNNEL_COUNTS = {"conversion_rate": "users", "users": "users", "completions": "completions"}
+_EVENT_COUNTS = {"count": "count", "users": "users", "value": "count"}
 
 
 def _alert_count(alert: Any, subject: Any) -> tuple[float, str] | None:
     """The count ``alert.min_count`` is checked against, and its unit: the current period's for
     a level, the larger of the two periods' for a change (None: unknown metric)."""
     base = alert.metric.removesuffix("_change")
-    found = (_FUNNEL_COUNTS if alert.funnel is not None else _EVENT_COUNTS).get(base)
-    if found is None:
+    attribute = (_FUNNEL_COUNTS if alert.funnel is not None else _EVENT_COUNTS).get(base)
+    if attribute is None:
         return None
-    attribute, unit = found
     count = float(getattr(subject, attribute))
     if alert.metric.endswith("_change"):
         count = max(count, float(getattr(subject, f"previous_{attribute}") or 0.0))
-    return count, unit
+    return count, alert.counted
 
 
 def _format(metric: str, value: float) -> str:

@@ -174,7 +174,7 @@ def test_alerts_fire(shop_plan):
     fired = {(a.subject, a.metric): a for a in data.fired_alerts}
     assert set(fired) == {("checkout", "conversion_rate"), ("purchase", "count_change")}
     assert fired[("checkout", "conversion_rate")].message == "Checkout funnel: conversion rate is 0%, below 2%"
-    assert fired[("purchase", "count_change")].message == "purchase: count change is -50%, below -20%"
+    assert fired[("purchase", "count_change")].message == "purchase: count change is -50%, below -20% (p < 0.001)"
     assert fired[("purchase", "count_change")].value == pytest.approx(-0.5)
 
 
