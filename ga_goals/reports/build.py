@@ -451,6 +451,18 @@ def _format(metric: str, value: float) -> str:
     return number(value)
 
 
+def _held_back(alert: Any, counted: tuple[float, str] | None, p_value: float | None) -> str | None:
+    """Why an alert whose metric crossed its threshold does not fire: ``min_count`` (the count
+    behind it is below), ``too_few_to_test`` or ``noise`` (with ``significant``); None: it fires."""
+    if counted is not None and counted[0] < alert.min_count:
+        return "min_count"
+    if alert.significant and p_value is None:
+        return "too_few_to_test"
+    if alert.significant and p_value is not None and p_value >= 1.0 - alert.confidence:
+        return "noise"
+    return None
+
+
 def evaluate_alert(alert: Any, funnels: dict[str, FunnelData], events: dict[str, EventTotal]) -> AlertResult:
     """Whether ``alert`` fires on the report's figures, with a sentence saying so."""
     direction = "below" if alert.below is not None else "above"
@@ -475,28 +487,28 @@ def evaluate_alert(alert: Any, funnels: dict[str, FunnelData], events: dict[str,
     else:
         crossed = value < threshold if direction == "below" else value > threshold
         shown, limit = _format(alert.metric, value), _format(alert.metric, threshold)
+        held_back = _held_back(alert, counted, p_value) if crossed else None
+        fired = crossed and held_back is None
+        said = f"{title}: {words} is {shown}, {direction} {limit}"
         if not crossed:
             message = f"{title}: {words} is {shown} (alert when {direction} {limit})"
-        elif counted is not None and counted[0] < alert.min_count:
-            held_back = "min_count"
+        elif held_back == "min_count":
+            assert counted is not None
             within = " in either period" if alert.metric.endswith("_change") else ""
             message = (
-                f"{title}: {words} is {shown}, {direction} {limit}, but rests on only {number(counted[0])} "
-                f"{counted[1]}{within} (min_count {alert.min_count}), so the alert does not fire"
+                f"{said}, but rests on only {number(counted[0])} {counted[1]}{within} "
+                f"(min_count {alert.min_count}), so the alert does not fire"
             )
-        elif alert.significant and p_value is None:
-            held_back = "too_few_to_test"
-            message = f"{title}: {words} is {shown}, {direction} {limit}, but too few users to tell it from noise, so the alert does not fire"
-        elif alert.significant and p_value is not None and p_value >= 1.0 - alert.confidence:
-            held_back = "noise"
-            message = f"{title}: {words} is {shown}, {direction} {limit}, but within noise ({p_value_text(p_value)}), so the alert does not fire"
-        elif p_value is not None and (alert.significant or p_value >= 1.0 - derive.CONFIDENCE):
-            # A significant change says so; a noisy one that fires anyway says that too.
-            noise = "" if p_value < 1.0 - derive.CONFIDENCE else "within noise: "
-            message = f"{title}: {words} is {shown}, {direction} {limit} ({noise}{p_value_text(p_value)})"
+        elif held_back == "too_few_to_test":
+            message = f"{said}, but too few users to tell it from noise, so the alert does not fire"
+        elif held_back == "noise":
+            message = f"{said}, but within noise ({p_value_text(p_value)}), so the alert does not fire"
+        elif p_value is None:
+            message = said
         else:
-            message = f"{title}: {words} is {shown}, {direction} {limit}"
-        fired = crossed and held_back is None
+            # Fired: with significant, its p-value; without, a change within noise says so.
+            noise = p_value >= 1.0 - (alert.confidence if alert.significant else derive.CONFIDENCE)
+            message = f"{said} ({'within noise: ' if noise else ''}{p_value_text(p_value)})" if alert.significant or noise else said
     return AlertResult(
         kind=kind,
         subject=name,

@@ -221,6 +221,11 @@ def _purchase(count, previous_count):
          "purchase: count change is -17.78%, below -15% (p = 0.006)"),
         (Alert("count_change", event="purchase", below=-0.15, significant=True, confidence=0.999), (370, 450), False, "noise",
          "purchase: count change is -17.78%, below -15%, but within noise (p = 0.006), so the alert does not fire"),
+        # Significant at the alert's own confidence, so no "within noise" beside it.
+        (Alert("count_change", event="purchase", below=-0.15, significant=True, confidence=0.9), (59, 82), True, None,
+         "purchase: count change is -28.05%, below -15% (p = 0.06)"),
+        (Alert("count_change", event="purchase", below=-0.15), (59, 82), True, None,
+         "purchase: count change is -28.05%, below -15% (within noise: p = 0.06)"),
         (Alert("count_change", event="purchase", below=-0.15, min_count=50), (37, 45), False, "min_count",
          "purchase: count change is -17.78%, below -15%, but rests on only 45 events in either period (min_count 50), "
          "so the alert does not fire"),
