@@ -136,3 +136,32 @@ def test_a_sandbox_folder_held_by_another_process_says_so(run, events_cache, tmp
     assert f"the sandbox folder {sandbox_dir} is in use by another process (PID {holder.pid}," in message
     assert "--sandbox-address" in message
     assert "GA4" not in message and "Conflicting lock" not in message
+
+
+def test_the_readmes_weekly_alert_does_not_fire_on_noise(run, tmp_path: Path):
+    """The README's weekly report (traffic generated up to 24 Nov 2026, as in its screenshot):
+    purchases fell from 79 to 61 (-22.78 %), past the -20 % alert, and that is chance (p = 0.15).
+    Without `significant` the alert fired; the example plan's alert says why it does not."""
+    generated = run("sandbox", "generate", "--start", "2026-09-30", "--end", "2026-11-24", "--replace")
+    assert generated.exit_code == 0, generated.output
+    assert run("sync", SHOP, "--apply").exit_code == 0
+    plain = tmp_path / "plain.yaml"
+    plain.write_text(SHOP.read_text().replace(", significant: true, min_count: 30}", "}"))
+    alerts = {}
+    for name, plan in (("plain", plain), ("shop", SHOP)):
+        out = tmp_path / name
+        result = run("report", plan, "weekly", "--start", "2026-11-18", "--end", "2026-11-24", "-o", out, "--format", "json,text")
+        assert result.exit_code == 0, result.output
+        data = _json_report(out)
+        purchase = next(e for e in data["key_events"] if e["event"] == "purchase")
+        assert (purchase["previous_count"], purchase["count"]) == (79, 61)
+        assert purchase["count_change"]["significant"] is False
+        alerts[name] = next(a for a in data["alerts"] if a["metric"] == "count_change")
+        assert "-22.78% ≈" in next(out.glob("*.txt")).read_text()
+    assert alerts["plain"]["fired"] and alerts["plain"]["message"] == (
+        "purchase: count change is -22.78%, below -20% (within noise: p = 0.15)"
+    )
+    assert not alerts["shop"]["fired"] and alerts["shop"]["held_back"] == "noise"
+    assert alerts["shop"]["message"] == (
+        "purchase: count change is -22.78%, below -20%, but within noise (p = 0.15), so the alert does not fire"
+    )
