@@ -2,8 +2,8 @@
 (Clopper-Pearson) interval of a proportion.
 
 * The mass uses Loader's saddle-point expansion ("Fast and accurate computation of binomial
-  probabilities", C. Loader, 2000; R's ``dbinom``): relative error near machine precision even
-  for n in the billions, where ``lgamma`` differences would lose eight digits.
+  probabilities", C. Loader, 2000; R's ``dbinom``): it agrees with scipy to 1e-13 (relative)
+  at ten million trials, where differences of ``lgamma`` would already lose seven digits.
 * A tail is the regularized incomplete beta function, I_p(k+1, n-k) = P(X > k), evaluated with
   its continued fraction (modified Lentz; Numerical Recipes 6.4) on the side where it converges
   fast, the other side as its complement. Its prefactor is itself a binomial mass, so it

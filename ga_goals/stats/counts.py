@@ -4,9 +4,9 @@ Given ``before`` events over ``exposure_before`` (days, say) and ``now`` events 
 ``exposure_now``, and if both periods had the same rate, ``now`` out of the ``before + now``
 events is binomial with p = exposure_now / (exposure_before + exposure_now). The test is that
 binomial test, two-sided by the "minimum likelihood" rule: the p-value is the probability of
-every outcome no likelier than the one seen (Przyborowski & Wilenski 1940; the ``cond`` test of
-``statsmodels ... test_poisson_2indep``; ``scipy.stats.binomtest(now, before + now, p).pvalue``,
-whose relative tolerance of 1e-7 for "as likely" this follows). It is exact for any count, so
+every outcome no likelier than the one seen (Przyborowski & Wilenski 1940; statsmodels'
+``test_poisson_2indep(method="exact-cond")``; ``scipy.stats.binomtest(now, before + now,
+p).pvalue``, whose relative tolerance of 1e-7 for "as likely" this follows). It is exact for any count, so
 it needs no "too few" rule beyond one event in the two periods.
 
 It assumes events arrive independently. Events of one user (or one campaign) come in bursts,

@@ -11,6 +11,7 @@ from scipy import optimize
 from scipy.stats import binom, binomtest
 from statsmodels.stats.multitest import multipletests
 from statsmodels.stats.power import NormalIndPower
+from statsmodels.stats.rates import test_poisson_2indep as poisson_2indep  # not a test of ours
 from statsmodels.stats.proportion import (
     confint_proportions_2indep,
     proportion_confint,
@@ -131,6 +132,9 @@ def test_counts_match_scipy_binomtest(before: int, now: int, eb: float, en: floa
     assert result is not None
     reference = binomtest(now, before + now, en / (eb + en))
     assert result.p_value == pytest.approx(reference.pvalue, abs=TOLERANCE)
+    if before and now:  # statsmodels' exact conditional test is the same test
+        conditional = poisson_2indep(now, en, before, eb, method="exact-cond")
+        assert result.p_value == pytest.approx(conditional.pvalue, abs=TOLERANCE)
     assert result.significant == (reference.pvalue < 0.05)
     # The interval of the rate ratio is the exact interval of now's share, as odds, rescaled.
     ci = reference.proportion_ci(confidence_level=0.95, method="exact")
