@@ -157,6 +157,8 @@ def _alert_problems(plan: TrackingPlan, report: Report, alert: Any, compare: str
         out.append(f"alert {alert.metric!r}: significant applies to a change with a test (every *_change but value_change)")
     if not 0.0 < alert.confidence < 1.0:
         out.append(f"alert {alert.metric!r}: confidence must be between 0 and 1, not {alert.confidence}")
+    if alert.min_count is not None and alert.min_count < 1:
+        out.append(f"alert {alert.metric!r}: min_count must be at least 1, not {alert.min_count}")
     return out
 
 

@@ -319,12 +319,21 @@ def test_every_problem_at_once(build, fake, shop_plan):
         funnels=("checkout", "nope"),
         key_events=("purchase", "purchse"),
         macro="refund",
-        alerts=(Alert("conversion_rate", funnel="ghost", below=0.1), Alert("clicks", event="purchase", above=1)),
+        alerts=(
+            Alert("conversion_rate", funnel="ghost", below=0.1),
+            Alert("clicks", event="purchase", above=1),
+            # A plan built in Python skips the plan file's checks of the noise options.
+            Alert("count", event="purchase", below=1, significant=True, confidence=1.5, min_count=0),
+        ),
     )
     with pytest.raises(ReportError) as info:
         build(plan=_plan_with(shop_plan, reports=reports))
     text = str(info.value)
-    for part in ("funnel 'nope'", "key event 'purchse'", "did you mean 'purchase'", "'refund'", "funnel 'ghost'", "unknown metric 'clicks'", "nothing was queried"):
+    for part in (
+        "funnel 'nope'", "key event 'purchse'", "did you mean 'purchase'", "'refund'", "funnel 'ghost'", "unknown metric 'clicks'",
+        "'count': significant applies to a change", "confidence must be between 0 and 1, not 1.5", "min_count must be at least 1, not 0",
+        "nothing was queried",
+    ):
         assert part in text
     assert fake.calls == {}
 
