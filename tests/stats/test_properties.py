@@ -28,8 +28,12 @@ def proportions(draw: st.DrawFn, max_trials: int = 10_000_000) -> tuple[int, int
 
 confidences = st.sampled_from([0.8, 0.9, 0.95, 0.99, 0.999])
 
+#: No wall-clock limit per example (the repository never times tests; the machine may be busy).
+NO_DEADLINE = settings(deadline=None)
+
 
 @given(proportions(), confidences)
+@NO_DEADLINE
 def test_wilson_interval_holds_the_rate_and_stays_in_0_1(proportion: tuple[int, int], confidence: float) -> None:
     successes, trials = proportion
     interval = proportion_interval(successes, trials, confidence)
@@ -38,6 +42,7 @@ def test_wilson_interval_holds_the_rate_and_stays_in_0_1(proportion: tuple[int, 
 
 
 @given(proportions(), proportions(), confidences)
+@NO_DEADLINE
 def test_two_proportions_are_consistent(control: tuple[int, int], variant: tuple[int, int], confidence: float) -> None:
     result = compare_proportions(*control, *variant, confidence)
     assert result is not None
@@ -57,7 +62,7 @@ def test_two_proportions_are_consistent(control: tuple[int, int], variant: tuple
     st.floats(0.1, 100.0),
     st.floats(0.1, 100.0),
 )
-@settings(max_examples=60)
+@settings(deadline=None, max_examples=60)
 def test_counts_match_scipy_on_any_input(before: int, now: int, eb: float, en: float) -> None:
     assume(before + now > 0)
     result = compare_counts(before, now, eb, en)
@@ -69,6 +74,7 @@ def test_counts_match_scipy_on_any_input(before: int, now: int, eb: float, en: f
 
 
 @given(st.integers(0, 100_000), st.integers(0, 100_000), st.floats(0.5, 50.0), st.floats(0.5, 50.0))
+@NO_DEADLINE
 def test_counts_are_symmetric(before: int, now: int, eb: float, en: float) -> None:
     assume(before + now > 0)
     forward = compare_counts(before, now, eb, en)
@@ -80,6 +86,7 @@ def test_counts_are_symmetric(before: int, now: int, eb: float, en: float) -> No
 
 
 @given(st.lists(st.floats(0.0, 1.0), max_size=30))
+@NO_DEADLINE
 def test_holm_is_at_least_the_raw_p_value_and_keeps_the_order(p_values: list[float]) -> None:
     adjusted = holm_adjust(p_values)
     assert len(adjusted) == len(p_values)
@@ -91,6 +98,7 @@ def test_holm_is_at_least_the_raw_p_value_and_keeps_the_order(p_values: list[flo
 
 
 @given(st.floats(0.001, 0.5), st.integers(10, 10_000_000), st.integers(10, 10_000_000))
+@NO_DEADLINE
 def test_the_minimum_detectable_effect_needs_those_users(rate: float, n_control: int, n_variant: int) -> None:
     effect = minimum_detectable_effect(rate, n_control, n_variant)
     assume(effect is not None and rate + effect < 1.0)
@@ -105,6 +113,7 @@ def test_the_minimum_detectable_effect_needs_those_users(rate: float, n_control:
 
 
 @given(st.floats(0.0, 0.9), st.floats(0.001, 0.09))
+@NO_DEADLINE
 def test_users_needed_rounds_up_and_more_power_needs_more(rate: float, effect: float) -> None:
     n = users_needed(rate, effect)
     assert n >= 1
