@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Literal
 from ga_goals.templating import duration, number, percent, render
 
 if TYPE_CHECKING:
-    from ga_goals.model import Condition, Conversion, EventCreateRule, Funnel, Report, StepFilter, TrackingPlan
+    from ga_goals.model import Alert, Condition, Conversion, EventCreateRule, Funnel, Report, StepFilter, TrackingPlan
 
 #: Output format -> template name.
 TEMPLATES: dict[str, str] = {"html": "docs/plan.html", "markdown": "docs/plan.md"}
@@ -489,6 +489,17 @@ def _funnel(funnel: Funnel, known: set[str]) -> FunnelDoc:
     )
 
 
+def _alert_conditions(alert: Alert) -> str:
+    """An alert's ``significant`` and ``min_count``, in words (empty without them)."""
+    conditions = []
+    if alert.significant:
+        conditions.append(f"not noise ({percent(alert.confidence)} confidence)")
+    if alert.min_count is not None:
+        period = " in either period" if alert.metric.endswith("_change") else ""
+        conditions.append(f"at least {number(alert.min_count)} {alert.counted}{period}")
+    return f", if {' and '.join(conditions)}" if conditions else ""
+
+
 def _report(report: Report, funnel_titles: dict[str, str]) -> ReportDoc:
     period = report.period
     if period.kind == "custom":
@@ -515,7 +526,7 @@ def _report(report: Report, funnel_titles: dict[str, str]) -> ReportDoc:
                 target=target,
                 target_title=funnel_titles.get(target, target) if kind == "funnel" else target,
                 metric=metric,
-                threshold=f"{'below' if alert.below is not None else 'above'} {shown}",
+                threshold=f"{'below' if alert.below is not None else 'above'} {shown}" + _alert_conditions(alert),
             )
         )
     email = report.email

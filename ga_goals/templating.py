@@ -103,6 +103,10 @@ def environment(user_dir: Path | None = None) -> jinja2.Environment:
         percent=percent,
         signed=signed_number,
         change_text=change_text,
+        change_mark=change_mark,
+        change_title=change_title,
+        change_legend=change_legend,
+        p_value=p_value_text,
         text_table=text_table,
         md=markdown_text,
         code=markdown_code,
@@ -252,6 +256,68 @@ def signed_number(value: float | None) -> str:
         return ""
     text = number(value)
     return f"+{text}" if value > 0 else text
+
+
+def p_value_text(p: float | None) -> str:
+    """A p-value as people read it: ``p = 0.43``, ``p = 0.004``, ``p < 0.001``; empty for None."""
+    if p is None:
+        return ""
+    if p < 0.001:
+        return "p < 0.001"
+    return f"p = {p:.3f}" if p < 0.01 else f"p = {p:.2f}"
+
+
+#: The marks a change may carry, and what each means (the legend under a report's figures).
+#: A change that is significant, untested (an event's value) or zero carries none.
+CHANGE_MARKS = {
+    "≈": "within noise: a change this size is likely chance (p ≥ 0.05)",
+    "?": "too few users to tell a change from noise",
+}
+#: What a change without a mark is, said when others carry one.
+NO_MARK_MEANING = "no mark: distinguishable from noise"
+#: Said of the unmarked changes no test applies to (an event's value).
+UNTESTED_MEANING = "value changes are not tested"
+#: What ``new`` means in a report.
+NEW_MEANING = "none in the previous period"
+
+
+def change_mark(change: Any) -> str:
+    """The mark of a :class:`~ga_goals.reports.model.Change` (a key of :data:`CHANGE_MARKS`,
+    or empty): ``≈`` not significant, ``?`` a test applies but there is too little data."""
+    if change is None or not change.absolute or change.test is None:
+        return ""
+    if change.p_value is None:
+        return "?"
+    return "" if change.significant else "≈"
+
+
+def change_title(change: Any) -> str:
+    """One line on a change's test, for a tooltip: ``within noise (p = 0.43)``."""
+    mark = change_mark(change)
+    if change is not None and change.new:
+        prefix = f"new: {NEW_MEANING}"
+    else:
+        prefix = ""
+    if mark == "?":
+        words = CHANGE_MARKS["?"]
+    elif change is not None and change.p_value is not None and change.absolute:
+        words = f"{'significant' if change.significant else 'within noise'} ({p_value_text(change.p_value)})"
+    else:
+        words = ""
+    return "; ".join(w for w in (prefix, words) if w)
+
+
+def change_legend(changes: Any) -> list[str]:
+    """The legend lines for the marks these changes carry (``≈ within noise ...``), ``new``
+    first, then what no mark means; empty when no change carries a mark."""
+    changes = [c for c in changes if c is not None]
+    marks = {change_mark(c) for c in changes}
+    lines = [f"new: {NEW_MEANING}"] if any(c.new for c in changes) else []
+    lines += [f"{mark} {meaning}" for mark, meaning in CHANGE_MARKS.items() if mark in marks]
+    if lines:
+        untested = any(c.test is None and c.absolute for c in changes)
+        lines.append(NO_MARK_MEANING + (f" ({UNTESTED_MEANING})" if untested else ""))
+    return lines
 
 
 def change_text(change: Any) -> str:

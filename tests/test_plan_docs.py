@@ -99,8 +99,8 @@ def test_shop_wording():
     weekly = doc.reports[0]
     assert weekly.period == "the last 7 days" and weekly.compare == "the previous period"
     assert [(a.metric, a.threshold) for a in weekly.alerts] == [
-        ("conversion rate", "below 2%"),
-        ("change in count", "below -20%"),
+        ("conversion rate", "below 2%, if at least 100 users entered"),
+        ("change in count", "below -20%, if not noise (95% confidence) and at least 30 events in either period"),
     ]
     assert doc.safety.protect == ("custom_dimension:customer_tier",) and doc.safety.max_destroy == 3
     assert doc.counts["macro"] == 2 and doc.counts["created_events"] == 3

@@ -120,14 +120,36 @@ class Period:
 
 @dataclass(frozen=True)
 class Alert:
-    """Raise an alert when a metric of a funnel or a key event crosses a threshold."""
+    """Raise an alert when a metric of a funnel or a key event crosses a threshold.
+
+    ``significant``: a ``*_change`` alert fires only when the change is distinguishable from
+    noise at ``confidence`` (p < 1 - confidence; ``docs/statistics.md``). ``min_count``: it
+    fires only when the count the metric rests on is at least this (events for count and value,
+    users, completions, users entered for a conversion rate; for a change, the larger of the
+    two periods').
+    """
 
     metric: str
     funnel: str | None = None
     event: str | None = None
     below: float | None = None
     above: float | None = None
+    significant: bool = False
+    confidence: float = 0.95
+    min_count: int | None = None
     where: Location | None = field(default=None, compare=False)
+
+    @property
+    def counted(self) -> str:
+        """What ``min_count`` counts, in words: ``events``, ``users``, ``completions`` or
+        ``users entered`` (the funnel, for a conversion rate)."""
+        base = self.metric.removesuffix("_change")
+        words = _FUNNEL_COUNTED if self.funnel is not None else _EVENT_COUNTED
+        return words.get(base, base.replace("_", " "))
+
+
+_FUNNEL_COUNTED = {"conversion_rate": "users entered", "users": "users", "completions": "completions"}
+_EVENT_COUNTED = {"count": "events", "users": "users", "value": "events"}
 
 
 @dataclass(frozen=True)

@@ -186,6 +186,9 @@ class _Builder:
                 event=a.get("event"),
                 below=None if a.get("below") is None else float(a["below"]),
                 above=None if a.get("above") is None else float(a["above"]),
+                significant=bool(a.get("significant", False)),
+                confidence=float(a.get("confidence", 0.95)),
+                min_count=None if a.get("min_count") is None else int(a["min_count"]),
                 where=self.doc.at(path + ("alerts", i)),
             )
             for i, a in enumerate(spec.get("alerts", []))

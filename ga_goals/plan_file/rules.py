@@ -755,6 +755,30 @@ class _Checker:
                 f"{quote(metric)} compares against the previous period, but the report has compare: none; use a "
                 "metric without _change or set compare: previous_period",
             )
+        self.check_alert_noise(path, alert, metric)
+
+    def check_alert_noise(self, path: Path, alert: dict[str, Any], metric: Any) -> None:
+        """``significant`` only on a change a test applies to; ``confidence`` only with it."""
+        where = describe(path)
+        if alert.get("significant") is True and isinstance(metric, str):
+            if not metric.endswith("_change"):
+                self.error(
+                    self.at(path + ("significant",)),
+                    f"{where}: 'significant' applies to a change (a *_change metric), not to {quote(metric)}, "
+                    f"which has no previous value to be noise against; use {quote(metric + '_change')} or remove "
+                    "'significant'",
+                )
+            elif metric == "value_change":
+                self.error(
+                    self.at(path + ("significant",)),
+                    f"{where}: 'value_change' has no significance test (a sum of values has no count to test); "
+                    "watch 'count_change' with 'significant', or remove 'significant'",
+                )
+        if "confidence" in alert and alert.get("significant") is not True:
+            self.error(
+                self.at(path + ("confidence",)),
+                f"{where}: 'confidence' applies with 'significant: true'; add it or remove 'confidence'",
+            )
 
     # ------------------------------------------------------------------ safety, environments
 

@@ -537,10 +537,34 @@ def _defs() -> dict[str, Any]:
                 },
                 "below": {"type": "number", "description": "Alert when the metric is below this."},
                 "above": {"type": "number", "description": "Alert when the metric is above this."},
+                "significant": {
+                    "type": "boolean",
+                    "default": False,
+                    "description": "*_change metrics (not value_change): fire only when the change is "
+                    "distinguishable from noise at `confidence` (exact Poisson test for counts, two-proportion "
+                    "z-test for conversion rates).",
+                },
+                "confidence": {
+                    "type": "number",
+                    "exclusiveMinimum": 0,
+                    "exclusiveMaximum": 1,
+                    "default": 0.95,
+                    "description": "With `significant: true`: fire when p < 1 - confidence.",
+                },
+                "min_count": {
+                    "type": "integer",
+                    "minimum": 1,
+                    "description": "Fire only when the count the metric rests on is at least this: events "
+                    "(count, value), users, completions, users entered (conversion_rate); for *_change, the larger "
+                    "of the two periods'.",
+                },
             },
             required=("metric",),
             title="Alert",
-            examples=[{"funnel": "checkout", "metric": "conversion_rate", "below": 0.02}],
+            examples=[
+                {"funnel": "checkout", "metric": "conversion_rate", "below": 0.02},
+                {"event": "purchase", "metric": "count_change", "below": -0.2, "significant": True, "min_count": 30},
+            ],
         ),
         "source": _obj(
             {

@@ -39,7 +39,7 @@ from ga_goals.reports.model import (
 from ga_goals.reports.periods import CURRENT, PREVIOUS, ReportPeriod, resolve_period, today_in
 from ga_goals.sources.base import LIFT_ENTRY_EVENT, ReportQuery, ReportSource
 from ga_goals.sources.results import NO_CAVEATS, DateSpanLike, FunnelTable, LiftTables, ReportTable
-from ga_goals.templating import number, percent
+from ga_goals.templating import number, p_value_text, percent
 
 
 FUNNEL_METRICS = ("conversion_rate", "users", "completions")
@@ -154,6 +154,12 @@ def _alert_problems(plan: TrackingPlan, report: Report, alert: Any, compare: str
         out.append(f"alert {alert.metric!r} needs a comparison period, but the report runs with compare: none")
     if (alert.below is None) == (alert.above is None):
         out.append(f"alert {alert.metric!r} must have exactly one of below/above")
+    if alert.significant and (not alert.metric.endswith("_change") or alert.metric == "value_change"):
+        out.append(f"alert {alert.metric!r}: significant applies to a change with a test (every *_change but value_change)")
+    if not 0.0 < alert.confidence < 1.0:
+        out.append(f"alert {alert.metric!r}: confidence must be between 0 and 1, not {alert.confidence}")
+    if alert.min_count is not None and alert.min_count < 1:
+        out.append(f"alert {alert.metric!r}: min_count must be at least 1, not {alert.min_count}")
     return out
 
 
@@ -223,10 +229,12 @@ def build_report(
     # A previous period without any data is no comparison: no changes, "nothing to compare with".
     prev_site = answer.site.lookup(dateRange=PREVIOUS) if rp.previous is not None else None
     has_previous = prev_site is not None and bool(prev_site.get("totalUsers") or prev_site.get("sessions"))
-    funnel_data = {f.name: funnel_data_of(f, answer.funnels[f.name], has_previous) for f in query.funnels}
+    # Counts are compared per day: the two periods may differ in length (months).
+    days = (rp.current.days, rp.previous.days if rp.previous is not None else rp.current.days)
+    funnel_data = {f.name: funnel_data_of(f, answer.funnels[f.name], has_previous, days=days) for f in query.funnels}
     events_table = answer.events
-    event_data = [event_total(plan, e, events_table, has_previous) for e in key_events] if events_table else []
-    all_events = {e: event_total(plan, e, events_table, has_previous) for e in query.events} if events_table else {}
+    event_data = [event_total(plan, e, events_table, has_previous, days=days) for e in key_events] if events_table else []
+    all_events = {e: event_total(plan, e, events_table, has_previous, days=days) for e in query.events} if events_table else {}
     micro_macro = None
     if answer.lift is not None and query.macro is not None:
         micro_macro = micro_macro_table(plan, query.macro, list(query.micros), answer.lift, has_previous)
@@ -253,7 +261,7 @@ def build_report(
         currency=currency,
         generated_at=now or datetime.now(timezone.utc).replace(microsecond=0),
         period=rp,
-        site=site_totals(answer.site, has_previous),
+        site=site_totals(answer.site, has_previous, days=days),
         funnels=tuple(funnel_data[n] for n in shown),
         key_events=tuple(event_data),
         micro_macro=micro_macro,
@@ -269,8 +277,9 @@ def build_report(
 # --------------------------------------------------------------------------- assembling
 
 
-def funnel_data_of(funnel: Funnel, table: FunnelTable, has_previous: bool) -> FunnelData:
-    """A funnel's figures from its parsed table (current period, and the previous one)."""
+def funnel_data_of(funnel: Funnel, table: FunnelTable, has_previous: bool, *, days: tuple[int, int] = (1, 1)) -> FunnelData:
+    """A funnel's figures from its parsed table (current period, and the previous one; ``days``:
+    the lengths of the two, for the tests of the changes)."""
     names = [s.name for s in funnel.steps]
     current = table.steps(CURRENT)
     figures = derive.step_figures(names, [v.users for v in current], [v.abandonments for v in current])
@@ -290,7 +299,7 @@ def funnel_data_of(funnel: Funnel, table: FunnelTable, has_previous: bool) -> Fu
                 abandonment_rate=fig.abandonment_rate,
                 share_of_first=(fig.active_users / users[0]) if users[0] else 0.0,
                 previous_users=prev,
-                users_change=derive.change(fig.active_users, prev),
+                users_change=derive.count_change(fig.active_users, prev, *days),
             )
         )
     conversion = derive.overall_conversion(users)
@@ -314,16 +323,20 @@ def funnel_data_of(funnel: Funnel, table: FunnelTable, has_previous: bool) -> Fu
         previous_users=previous_users[0] if previous_users is not None else None,
         previous_completions=previous_users[-1] if previous_users is not None else None,
         previous_conversion_rate=prev_conversion,
-        users_change=derive.change(users[0], previous_users[0] if previous_users is not None else None),
-        completions_change=derive.change(users[-1], previous_users[-1] if previous_users is not None else None),
-        conversion_rate_change=derive.change(conversion, prev_conversion),
+        users_change=derive.count_change(users[0], previous_users[0] if previous_users is not None else None, *days),
+        completions_change=derive.count_change(users[-1], previous_users[-1] if previous_users is not None else None, *days),
+        conversion_rate_change=derive.rate_change(
+            users[-1], users[0], *((previous_users[-1], previous_users[0]) if previous_users is not None else (None, None))
+        ),
         breakdown=table.breakdown or funnel.breakdown,
         breakdown_rows=tuple(rows),
         caveats=data_caveats(table.caveats),
     )
 
 
-def event_total(plan: TrackingPlan, event: str, table: ReportTable | None, has_previous: bool) -> EventTotal:
+def event_total(
+    plan: TrackingPlan, event: str, table: ReportTable | None, has_previous: bool, *, days: tuple[int, int] = (1, 1)
+) -> EventTotal:
     conversion = plan.conversions.get(event)
     kind = conversion.kind if conversion else "event"
     if table is None:
@@ -343,13 +356,13 @@ def event_total(plan: TrackingPlan, event: str, table: ReportTable | None, has_p
         previous_count=get(prev, "eventCount"),
         previous_users=get(prev, "totalUsers"),
         previous_value=get(prev, "eventValue"),
-        count_change=derive.change(cur.get("eventCount", 0.0), get(prev, "eventCount")),
-        users_change=derive.change(cur.get("totalUsers", 0.0), get(prev, "totalUsers")),
+        count_change=derive.count_change(cur.get("eventCount", 0.0), get(prev, "eventCount"), *days),
+        users_change=derive.count_change(cur.get("totalUsers", 0.0), get(prev, "totalUsers"), *days),
         value_change=derive.change(cur.get("eventValue", 0.0), get(prev, "eventValue")),
     )
 
 
-def site_totals(table: ReportTable, has_previous: bool) -> SiteTotals:
+def site_totals(table: ReportTable, has_previous: bool, *, days: tuple[int, int] = (1, 1)) -> SiteTotals:
     cur = table.lookup(dateRange=CURRENT)
     prev = table.lookup(dateRange=PREVIOUS) if has_previous else None
     users, sessions = cur.get("totalUsers", 0.0), cur.get("sessions", 0.0)
@@ -360,8 +373,8 @@ def site_totals(table: ReportTable, has_previous: bool) -> SiteTotals:
         sessions=sessions,
         previous_users=p_users,
         previous_sessions=p_sessions,
-        users_change=derive.change(users, p_users),
-        sessions_change=derive.change(sessions, p_sessions),
+        users_change=derive.count_change(users, p_users, *days),
+        sessions_change=derive.count_change(sessions, p_sessions, *days),
         caveats=data_caveats(table.caveats),
     )
 
@@ -422,12 +435,43 @@ def _metric_value(metric: str, subject: Any) -> float | None:
     return float(getattr(subject, metric))
 
 
+#: The count an alert's ``min_count`` checks, per metric (without ``_change``): the attribute
+#: of a funnel or event total holding it (its words: ``Alert.counted``).
+_FUNNEL_COUNTS = {"conversion_rate": "users", "users": "users", "completions": "completions"}
+_EVENT_COUNTS = {"count": "count", "users": "users", "value": "count"}
+
+
+def _alert_count(alert: Any, subject: Any) -> tuple[float, str] | None:
+    """The count ``alert.min_count`` is checked against, and its unit: the current period's for
+    a level, the larger of the two periods' for a change (None: unknown metric)."""
+    base = alert.metric.removesuffix("_change")
+    attribute = (_FUNNEL_COUNTS if alert.funnel is not None else _EVENT_COUNTS).get(base)
+    if attribute is None:
+        return None
+    count = float(getattr(subject, attribute))
+    if alert.metric.endswith("_change"):
+        count = max(count, float(getattr(subject, f"previous_{attribute}") or 0.0))
+    return count, alert.counted
+
+
 def _format(metric: str, value: float) -> str:
     if metric.endswith("_change"):
         return percent(value, signed=True)
     if metric in _RATE_METRICS:
         return percent(value)
     return number(value)
+
+
+def _held_back(alert: Any, counted: tuple[float, str] | None, p_value: float | None) -> str | None:
+    """Why an alert whose metric crossed its threshold does not fire: ``min_count`` (the count
+    behind it is below), ``too_few_to_test`` or ``noise`` (with ``significant``); None: it fires."""
+    if counted is not None and counted[0] < alert.min_count:
+        return "min_count"
+    if alert.significant and p_value is None:
+        return "too_few_to_test"
+    if alert.significant and p_value is not None and p_value >= 1.0 - alert.confidence:
+        return "noise"
+    return None
 
 
 def evaluate_alert(alert: Any, funnels: dict[str, FunnelData], events: dict[str, EventTotal]) -> AlertResult:
@@ -444,16 +488,38 @@ def evaluate_alert(alert: Any, funnels: dict[str, FunnelData], events: dict[str,
         title = name
     value = _metric_value(alert.metric, subject) if subject is not None else None
     words = alert.metric.replace("_change", " change").replace("_", " ")
+    change = getattr(subject, alert.metric, None) if alert.metric.endswith("_change") else None
+    p_value = change.p_value if change is not None else None
+    counted = _alert_count(alert, subject) if subject is not None and alert.min_count is not None else None
+    held_back = None
     if value is None:
         fired = False
         message = f"{title}: {words} has no value (nothing to compare with), so the alert ({direction} {_format(alert.metric, threshold)}) cannot fire"
     else:
-        fired = value < threshold if direction == "below" else value > threshold
+        crossed = value < threshold if direction == "below" else value > threshold
         shown, limit = _format(alert.metric, value), _format(alert.metric, threshold)
-        if fired:
-            message = f"{title}: {words} is {shown}, {direction} {limit}"
-        else:
+        held_back = _held_back(alert, counted, p_value) if crossed else None
+        fired = crossed and held_back is None
+        said = f"{title}: {words} is {shown}, {direction} {limit}"
+        if not crossed:
             message = f"{title}: {words} is {shown} (alert when {direction} {limit})"
+        elif held_back == "min_count":
+            assert counted is not None
+            within = " in either period" if alert.metric.endswith("_change") else ""
+            message = (
+                f"{said}, but rests on only {number(counted[0])} {counted[1]}{within} "
+                f"(min_count {alert.min_count}), so the alert does not fire"
+            )
+        elif held_back == "too_few_to_test":
+            message = f"{said}, but too few users to tell it from noise, so the alert does not fire"
+        elif held_back == "noise":
+            message = f"{said}, but within noise ({p_value_text(p_value)}), so the alert does not fire"
+        elif p_value is None:
+            message = said
+        else:
+            # Fired: with significant, its p-value; without, a change within noise says so.
+            noise = p_value >= 1.0 - (alert.confidence if alert.significant else derive.CONFIDENCE)
+            message = f"{said} ({'within noise: ' if noise else ''}{p_value_text(p_value)})" if alert.significant or noise else said
     return AlertResult(
         kind=kind,
         subject=name,
@@ -464,4 +530,7 @@ def evaluate_alert(alert: Any, funnels: dict[str, FunnelData], events: dict[str,
         value=value,
         fired=fired,
         message=message,
+        p_value=p_value,
+        count=counted[0] if counted is not None else None,
+        held_back=held_back,
     )

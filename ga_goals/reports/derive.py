@@ -9,15 +9,23 @@ cannot be derived from the users alone), and steps absent from the response (nob
 them) get the same zeros the engine gives them.
 
 The rest is defined here: overall conversion (users of the last step / users of the first),
-the change against the comparison period, and the lift of a micro conversion.
+the change against the comparison period and whether it is distinguishable from noise (counts
+with the exact Poisson test, rates with the two-proportion z-test: ``docs/statistics.md``), and
+the lift of a micro conversion.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
+import dataclasses
+
 from ga_goals.funnels.result import StepMetrics, step_metrics
 from ga_goals.reports.model import Change
+from ga_goals.stats import compare_counts, compare_proportions
+
+#: The confidence at which a report calls a change significant (p < 0.05).
+CONFIDENCE = 0.95
 
 
 def ratio(part: float, whole: float) -> float | None:
@@ -31,6 +39,36 @@ def change(current: float | None, previous: float | None) -> Change | None:
     if current is None or previous is None:
         return None
     return Change(absolute=current - previous, relative=(current - previous) / previous if previous else None)
+
+
+def count_change(current: float | None, previous: float | None, days: int = 1, previous_days: int = 1) -> Change | None:
+    """:func:`change` of a count (events, users, sessions, completions) over ``days``, against
+    ``previous`` over ``previous_days``, with the exact Poisson test of the two rates per day
+    (periods of different lengths compare fairly)."""
+    base = change(current, previous)
+    if base is None or current is None or previous is None:
+        return None
+    result = compare_counts(round(previous), round(current), previous_days, days, CONFIDENCE)
+    if result is None:  # nothing in either period: nothing to test
+        return dataclasses.replace(base, test="poisson")
+    return dataclasses.replace(base, test="poisson", p_value=result.p_value, significant=result.significant)
+
+
+def rate_change(successes: int, trials: int, previous_successes: int | None, previous_trials: int | None) -> Change | None:
+    """:func:`change` of the rate ``successes / trials`` (0 without trials) against the previous
+    period's, with the two-proportion z-test; no p-value when there are too few users for it
+    (:func:`ga_goals.stats.enough_for_a_test`). Untested (``test`` None) when the successes are
+    not a subset of the trials: an open funnel's last step can have more users than its first."""
+    if previous_successes is None or previous_trials is None:
+        return None
+    base = change(ratio(successes, trials) or 0.0, ratio(previous_successes, previous_trials) or 0.0)
+    assert base is not None
+    if not (0 <= successes <= trials and 0 <= previous_successes <= previous_trials):
+        return base
+    result = compare_proportions(previous_successes, previous_trials, successes, trials, CONFIDENCE)
+    if result is None:
+        return dataclasses.replace(base, test="z")
+    return dataclasses.replace(base, test="z", p_value=result.p_value, significant=result.significant)
 
 
 def overall_conversion(users: Sequence[int]) -> float:

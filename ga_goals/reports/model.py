@@ -11,14 +11,16 @@ A :class:`ReportData` holds, for one report of a plan and one period (and its co
   converted after it (the report's macro conversion), the same share over all users, and the
   lift (the ratio of the two), sorted by lift;
 * ``alerts``: every alert of the report, evaluated (``fired`` says whether it crossed its
-  threshold);
+  threshold and passed its ``significant`` and ``min_count`` conditions; ``held_back`` why not);
 * ``quota`` and ``calls``: Data API tokens and calls the report cost;
 * ``caveats`` of the site totals, each funnel, the micro vs macro table and
   (``key_events_caveats``) the key events: what GA4 said of the data behind them (thresholded,
   sampled, rows grouped into "(other)") and the notes shown beside them.
 
-Rates are fractions (0.25 = 25 %). A change is ``Change(absolute, relative)``; ``relative`` is
-None when the previous value is 0, and the whole change is None without a comparison period.
+Rates are fractions (0.25 = 25 %). A change is ``Change(absolute, relative, test, p_value,
+significant)``; ``relative`` is None when the previous value is 0 (``new``), ``significant``
+says whether the change is distinguishable from noise (None: untested or too little data), and
+the whole change is None without a comparison period.
 ``to_json()`` gives plain JSON values with stable keys (every key always present).
 """
 
@@ -28,7 +30,7 @@ import builtins
 import dataclasses
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any
+from typing import Any, ClassVar
 
 from ga_goals.sources.base import SourceUsage
 from ga_goals.reports.periods import ReportPeriod
@@ -36,15 +38,40 @@ from ga_goals.reports.periods import ReportPeriod
 
 @dataclass(frozen=True)
 class Change:
-    """A value's change against the comparison period."""
+    """A value's change against the comparison period, and whether it is distinguishable from
+    noise (``docs/statistics.md``).
+
+    ``test`` names the test behind ``p_value``: ``poisson`` (a count: events, users, sessions,
+    completions; :func:`ga_goals.stats.compare_counts`), ``z`` (a rate: a funnel's conversion;
+    :func:`ga_goals.stats.compare_proportions`), or None (not tested: an event's value).
+    ``significant`` is whether the change is distinguishable from noise at
+    :data:`ga_goals.reports.derive.CONFIDENCE`; None when untested or when there is too little
+    data for the test (then ``p_value`` is None too, and ``testable`` is False).
+    """
+
+    #: Properties ``to_json`` adds to the fields.
+    JSON_PROPERTIES: ClassVar[tuple[str, ...]] = ("new",)
 
     absolute: float
     relative: float | None
+    test: str | None = None
+    p_value: float | None = None
+    significant: bool | None = None
 
     @property
     def direction(self) -> str:
         """``up``, ``down`` or ``flat`` (for colours and arrows)."""
         return "up" if self.absolute > 0 else "down" if self.absolute < 0 else "flat"
+
+    @property
+    def new(self) -> bool:
+        """The previous value was 0 and this one is not: there is no relative change to show."""
+        return self.relative is None and self.absolute != 0
+
+    @property
+    def testable(self) -> bool:
+        """A test applies to this value and had enough data for a p-value."""
+        return self.test is not None and self.p_value is not None
 
 
 @dataclass(frozen=True)
@@ -213,6 +240,14 @@ class AlertResult:
     value: float | None  # None: the metric has no value (a change against 0, no comparison)
     fired: bool
     message: str
+    #: The p-value of the watched change (``*_change`` metrics; None for other metrics, an
+    #: untested value, or too little data for the test).
+    p_value: float | None = None
+    #: The count ``min_count`` was checked against (None without ``min_count``).
+    count: float | None = None
+    #: Why an alert whose metric crossed its threshold did not fire: ``noise`` (not
+    #: significant), ``too_few_to_test`` (no p-value), ``min_count`` (the count is below it).
+    held_back: str | None = None
 
 
 @dataclass(frozen=True)
@@ -276,6 +311,18 @@ class ReportData:
         return self.period.previous is not None and not self.site.previous_users and not self.site.previous_sessions
 
     @builtins.property
+    def changes(self) -> tuple[Change, ...]:
+        """Every change the report shows (site, funnels and their steps, key events): what the
+        legend of change marks is made from."""
+        found: list[Change | None] = [self.site.users_change, self.site.sessions_change]
+        for f in self.funnels:
+            found += [f.users_change, f.completions_change, f.conversion_rate_change]
+            found += [s.users_change for s in f.steps]
+        for e in self.key_events:
+            found += [e.count_change, e.users_change, e.value_change]
+        return tuple(c for c in found if c is not None)
+
+    @builtins.property
     def has_comparison(self) -> bool:
         """Whether the report compares with a previous period that has data (changes shown)."""
         return self.period.previous is not None and not self.previous_empty
@@ -292,9 +339,15 @@ class ReportData:
         return {"format": "ga-goals-report/1", **data}
 
 
+def _p_value(value: float | None) -> float | None:
+    """A p-value to ten significant digits (ten decimals, as other numbers, would make 1e-12 0)."""
+    return None if value is None else float(f"{value:.10g}")
+
+
 def _plain(value: Any) -> Any:
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {f.name: _plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
+        names = [f.name for f in dataclasses.fields(value)] + list(getattr(value, "JSON_PROPERTIES", ()))
+        return {name: _p_value(getattr(value, name)) if name == "p_value" else _plain(getattr(value, name)) for name in names}
     if isinstance(value, (list, tuple)):
         return [_plain(v) for v in value]
     if isinstance(value, dict):

@@ -36,7 +36,7 @@ from typing import Any
 from ga_goals import __version__, untrusted_text
 from ga_goals.model import Email
 from ga_goals.reports.model import Change, DataCaveats, FunnelData, ReportData
-from ga_goals.templating import render, render_text
+from ga_goals.templating import change_title, render, render_text
 
 FORMATS = ("html", "email", "text", "json", "csv")
 TEMPLATES = {"html": "reports/report.html", "email": "reports/email.html", "text": "reports/report.txt"}
@@ -227,12 +227,21 @@ def _cell(value: Any) -> Any:
 
 
 def _change_cells(change: Change | None) -> list[Any]:
+    """change, relative_change, p_value, significant (1/0, empty: untested or too few), note
+    (``new: none in the previous period``, ``within noise (p = 0.43)``: what the marks of the
+    other formats say)."""
     if change is None:
-        return ["", ""]
-    return [change.absolute, "" if change.relative is None else change.relative]
+        return ["", "", "", "", ""]
+    significant = "" if change.significant is None else int(change.significant)
+    # A p-value keeps ten significant digits (the other cells keep ten decimals, which would
+    # round 1e-12 to 0).
+    p_value = "" if change.p_value is None else f"{change.p_value:.10g}"
+    return [change.absolute, "" if change.relative is None else change.relative, p_value, significant, change_title(change)]
 
 
-CSV_HEADER = ("section", "subject", "item", "metric", "current", "previous", "change", "relative_change")
+CSV_HEADER = (
+    "section", "subject", "item", "metric", "current", "previous", "change", "relative_change", "p_value", "significant", "note"
+)
 
 
 def report_csv(data: ReportData) -> str:

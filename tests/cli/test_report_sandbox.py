@@ -201,3 +201,30 @@ def test_a_report_from_export_files_has_no_caveat(run, events_cache, tmp_path: P
     tables = [data["site"], data["micro_macro"], *data["funnels"]]
     assert all(t["caveats"] == none for t in tables) and data["key_events_caveats"] == none
     assert "! " not in next(out.glob("*.txt")).read_text()
+def test_the_readmes_weekly_alert_does_not_fire_on_noise(run, tmp_path: Path):
+    """The README's weekly report (traffic generated up to 24 Nov 2026, as in its screenshot):
+    purchases fell from 79 to 61 (-22.78 %), past the -20 % alert, and that is chance (p = 0.15).
+    Without `significant` the alert fired; the example plan's alert says why it does not."""
+    generated = run("sandbox", "generate", "--start", "2026-09-30", "--end", "2026-11-24", "--replace")
+    assert generated.exit_code == 0, generated.output
+    assert run("sync", SHOP, "--apply").exit_code == 0
+    plain = tmp_path / "plain.yaml"
+    plain.write_text(SHOP.read_text().replace(", significant: true, min_count: 30}", "}"))
+    alerts = {}
+    for name, plan in (("plain", plain), ("shop", SHOP)):
+        out = tmp_path / name
+        result = run("report", plan, "weekly", "--start", "2026-11-18", "--end", "2026-11-24", "-o", out, "--format", "json,text")
+        assert result.exit_code == 0, result.output
+        data = _json_report(out)
+        purchase = next(e for e in data["key_events"] if e["event"] == "purchase")
+        assert (purchase["previous_count"], purchase["count"]) == (79, 61)
+        assert purchase["count_change"]["significant"] is False
+        alerts[name] = next(a for a in data["alerts"] if a["metric"] == "count_change")
+        assert "-22.78% ≈" in next(out.glob("*.txt")).read_text()
+    assert alerts["plain"]["fired"] and alerts["plain"]["message"] == (
+        "purchase: count change is -22.78%, below -20% (within noise: p = 0.15)"
+    )
+    assert not alerts["shop"]["fired"] and alerts["shop"]["held_back"] == "noise"
+    assert alerts["shop"]["message"] == (
+        "purchase: count change is -22.78%, below -20%, but within noise (p = 0.15), so the alert does not fire"
+    )

@@ -318,6 +318,7 @@ def test_reports(tmp_path: Path) -> None:
             alerts:
               - {funnel: checkout, metric: conversion_rate, below: 0.02}
               - {event: purchase, metric: count_change, above: 1}
+              - {event: purchase, metric: users_change, below: -0.2, significant: true, confidence: 0.99, min_count: 30}
             email:
               to: [growth@example.com]
               cc: [boss@example.com]
@@ -341,6 +342,7 @@ def test_reports(tmp_path: Path) -> None:
         alerts=(
             Alert("conversion_rate", funnel="checkout", below=0.02),
             Alert("count_change", event="purchase", above=1.0),
+            Alert("users_change", event="purchase", below=-0.2, significant=True, confidence=0.99, min_count=30),
         ),
         email=Email(("growth@example.com",), ("boss@example.com",), "Funnels: {{ period.label }}"),
         formats=("html", "csv"),

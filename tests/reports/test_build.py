@@ -16,6 +16,7 @@ from ga_goals.sources.data_api import DataApiSource
 from ga_goals.reports.build import ReportError, build_report, evaluate_alert
 from ga_goals.reports.model import Change, EventTotal, FunnelData
 from ga_goals.reports.periods import PeriodError
+from ga_goals.stats import compare_counts, compare_proportions
 from tests.ga4.fake_data_api import FakeDataApi
 from tests.reports.conftest import HOSTILE, TODAY
 
@@ -34,6 +35,47 @@ from tests.reports.conftest import HOSTILE, TODAY
 )
 def test_change(current, previous, expected):
     assert derive.change(current, previous) == expected
+
+
+@pytest.mark.parametrize(
+    "current, previous, days, previous_days, significant",
+    [
+        (37, 45, 7, 7, False),  # the README's weekly example: a 17.8 % drop that is noise
+        (370, 450, 7, 7, True),  # the same drop on ten times the events is not
+        (2436, 0, 7, 7, True),  # new
+        (0, 0, 7, 7, None),  # nothing in either period: nothing to test
+        (310, 300, 31, 30, False),  # months: the same rate per day
+        (400, 300, 28, 31, True),
+    ],
+)
+def test_count_change_tests_the_rates_per_day(current, previous, days, previous_days, significant):
+    change = derive.count_change(current, previous, days, previous_days)
+    assert (change.absolute, change.test, change.significant) == (current - previous, "poisson", significant)
+    reference = compare_counts(previous, current, previous_days, days)
+    assert change.p_value == (reference.p_value if reference else None)
+    assert change.new is (previous == 0 and current != 0)
+
+
+def test_count_change_without_a_comparison():
+    assert derive.count_change(10, None) is None and derive.count_change(None, 10) is None
+
+
+@pytest.mark.parametrize(
+    "now, previous, test, significant",
+    [
+        ((39, 723), (43, 677), "z", False),
+        ((390, 7230), (600, 6770), "z", True),
+        ((1, 20), (3, 20), "z", None),  # too few users for the z-test: no p-value
+        ((60, 596), (71, 533), "z", False),
+        ((700, 596), (71, 533), None, None),  # an open funnel's last step above its first: no proportion
+    ],
+)
+def test_rate_change(now, previous, test, significant):
+    change = derive.rate_change(*now, *previous)
+    assert change.relative == pytest.approx((now[0] / now[1]) / (previous[0] / previous[1]) - 1)
+    assert (change.test, change.significant) == (test, significant)
+    assert (change.p_value is None) is (significant is None)
+    assert derive.rate_change(*now, None, None) is None
 
 
 @pytest.mark.parametrize(
@@ -86,7 +128,13 @@ def test_weekly_shop_report(weekly, fake: FakeDataApi):
     assert [s.previous_users for s in checkout.steps] == previous
     assert checkout.conversion_rate == pytest.approx(users[-1] / users[0])
     assert checkout.previous_conversion_rate == pytest.approx(previous[-1] / previous[0])
-    assert checkout.users_change == Change(users[0] - previous[0], pytest.approx((users[0] - previous[0]) / previous[0]))
+    counts = compare_counts(previous[0], users[0], 7, 7)
+    assert checkout.users_change == Change(
+        users[0] - previous[0], pytest.approx((users[0] - previous[0]) / previous[0]), "poisson", counts.p_value, counts.significant
+    )
+    rates = compare_proportions(previous[-1], previous[0], users[-1], users[0])
+    assert checkout.conversion_rate_change.test == "z"
+    assert checkout.conversion_rate_change.p_value == rates.p_value
     assert checkout.steps[0].completion_rate == pytest.approx(users[1] / users[0])
     assert checkout.steps[0].abandonments == users[0] - users[1]
     assert checkout.steps[1].name == "Added to cart" and checkout.steps[1].event == "add_to_cart"
@@ -126,7 +174,7 @@ def test_alerts_fire(shop_plan):
     fired = {(a.subject, a.metric): a for a in data.fired_alerts}
     assert set(fired) == {("checkout", "conversion_rate"), ("purchase", "count_change")}
     assert fired[("checkout", "conversion_rate")].message == "Checkout funnel: conversion rate is 0%, below 2%"
-    assert fired[("purchase", "count_change")].message == "purchase: count change is -50%, below -20%"
+    assert fired[("purchase", "count_change")].message == "purchase: count change is -50%, below -20% (p < 0.001)"
     assert fired[("purchase", "count_change")].value == pytest.approx(-0.5)
 
 
@@ -151,6 +199,70 @@ def test_evaluate_alert(alert, value, fired):
     assert result.fired is fired
     assert result.value == (pytest.approx(value) if value is not None else None)
     assert result.subject_title == ("F" if alert.funnel else "e")
+
+
+def _purchase(count, previous_count):
+    return EventTotal(
+        event="purchase", kind="macro", count=count, users=count, value=0, previous_count=previous_count,
+        previous_users=previous_count, count_change=derive.count_change(count, previous_count, 7, 7),
+        users_change=derive.count_change(count, previous_count, 7, 7),
+    )
+
+
+@pytest.mark.parametrize(
+    "alert, counts, fired, held_back, message",
+    [
+        # The README's example: 45 -> 37 purchases crosses -20 % ... and is noise.
+        (Alert("count_change", event="purchase", below=-0.15), (37, 45), True, None,
+         "purchase: count change is -17.78%, below -15% (within noise: p = 0.44)"),
+        (Alert("count_change", event="purchase", below=-0.15, significant=True), (37, 45), False, "noise",
+         "purchase: count change is -17.78%, below -15%, but within noise (p = 0.44), so the alert does not fire"),
+        (Alert("count_change", event="purchase", below=-0.15, significant=True), (370, 450), True, None,
+         "purchase: count change is -17.78%, below -15% (p = 0.006)"),
+        (Alert("count_change", event="purchase", below=-0.15, significant=True, confidence=0.999), (370, 450), False, "noise",
+         "purchase: count change is -17.78%, below -15%, but within noise (p = 0.006), so the alert does not fire"),
+        # Significant at the alert's own confidence, so no "within noise" beside it.
+        (Alert("count_change", event="purchase", below=-0.15, significant=True, confidence=0.9), (59, 82), True, None,
+         "purchase: count change is -28.05%, below -15% (p = 0.06)"),
+        (Alert("count_change", event="purchase", below=-0.15), (59, 82), True, None,
+         "purchase: count change is -28.05%, below -15% (within noise: p = 0.06)"),
+        (Alert("count_change", event="purchase", below=-0.15, min_count=50), (37, 45), False, "min_count",
+         "purchase: count change is -17.78%, below -15%, but rests on only 45 events in either period (min_count 50), "
+         "so the alert does not fire"),
+        (Alert("count_change", event="purchase", below=-0.15, min_count=45), (37, 45), True, None,
+         "purchase: count change is -17.78%, below -15% (within noise: p = 0.44)"),
+        (Alert("count", event="purchase", below=40, min_count=40), (37, 45), False, "min_count",
+         "purchase: count is 37, below 40, but rests on only 37 events (min_count 40), so the alert does not fire"),
+        (Alert("users_change", event="purchase", below=-0.15, significant=True), (37, 45), False, "noise", None),
+        (Alert("count_change", event="purchase", below=-0.5, significant=True), (37, 45), False, None,
+         "purchase: count change is -17.78% (alert when below -50%)"),
+    ],
+)
+def test_alert_noise_and_min_count(alert, counts, fired, held_back, message):
+    result = evaluate_alert(alert, {}, {"purchase": _purchase(*counts)})
+    assert (result.fired, result.held_back) == (fired, held_back)
+    if message is not None:
+        assert result.message == message
+    if alert.metric.endswith("_change"):
+        assert result.p_value == pytest.approx(compare_counts(counts[1], counts[0], 7, 7).p_value)
+    else:
+        assert result.p_value is None
+
+
+def test_a_significant_rate_alert_with_too_few_users_does_not_fire():
+    change = derive.rate_change(0, 20, 3, 20)
+    funnel = FunnelData(
+        name="f", title="F", description="", open=False, steps=(), users=20, completions=0, conversion_rate=0.0,
+        previous_users=20, previous_completions=3, previous_conversion_rate=0.15, conversion_rate_change=change,
+    )
+    result = evaluate_alert(Alert("conversion_rate_change", funnel="f", below=-0.5, significant=True), {"f": funnel}, {})
+    assert (result.fired, result.held_back, result.p_value) == (False, "too_few_to_test", None)
+    assert result.message == (
+        "F: conversion rate change is -100%, below -50%, but too few users to tell it from noise, so the alert does not fire"
+    )
+    counted = evaluate_alert(Alert("conversion_rate", funnel="f", below=0.1, min_count=25), {"f": funnel}, {})
+    assert (counted.fired, counted.count, counted.held_back) == (False, 20, "min_count")
+    assert "rests on only 20 users entered (min_count 25)" in counted.message
 
 
 def test_compare_none_and_period_override(build, fake):
@@ -207,12 +319,21 @@ def test_every_problem_at_once(build, fake, shop_plan):
         funnels=("checkout", "nope"),
         key_events=("purchase", "purchse"),
         macro="refund",
-        alerts=(Alert("conversion_rate", funnel="ghost", below=0.1), Alert("clicks", event="purchase", above=1)),
+        alerts=(
+            Alert("conversion_rate", funnel="ghost", below=0.1),
+            Alert("clicks", event="purchase", above=1),
+            # A plan built in Python skips the plan file's checks of the noise options.
+            Alert("count", event="purchase", below=1, significant=True, confidence=1.5, min_count=0),
+        ),
     )
     with pytest.raises(ReportError) as info:
         build(plan=_plan_with(shop_plan, reports=reports))
     text = str(info.value)
-    for part in ("funnel 'nope'", "key event 'purchse'", "did you mean 'purchase'", "'refund'", "funnel 'ghost'", "unknown metric 'clicks'", "nothing was queried"):
+    for part in (
+        "funnel 'nope'", "key event 'purchse'", "did you mean 'purchase'", "'refund'", "funnel 'ghost'", "unknown metric 'clicks'",
+        "'count': significant applies to a change", "confidence must be between 0 and 1, not 1.5", "min_count must be at least 1, not 0",
+        "nothing was queried",
+    ):
         assert part in text
     assert fake.calls == {}
 

@@ -24,7 +24,7 @@ from hypothesis import strategies as st
 
 from ga_goals.reports.model import ReportData
 from ga_goals.reports.periods import ReportPeriod
-from ga_goals.reports.render import render_report, render_subject
+from ga_goals.reports.render import CSV_HEADER, render_report, render_subject
 from ga_goals.untrusted_text import BIDI_CONTROLS, FSI, LRI, PDI, width
 
 #: A 1,000-character page_location (GA4 keeps that long), with a terminal escape, NUL, BEL, BS,
@@ -138,7 +138,7 @@ def test_csv_writes_no_raw_control(hostile_weekly):
     text = render_report(hostile_weekly, "csv")
     assert not raw_controls(text, allowed="\r\n")
     rows = list(csv.reader(io.StringIO(text)))
-    assert all(len(row) == 8 for row in rows)
+    assert all(len(row) == len(CSV_HEADER) for row in rows)
     assert any(r[2].startswith("\\x1b[31mRED") for r in rows)
 
 

@@ -14,6 +14,7 @@ import pytest
 
 from ga_goals.reports.model import ReportData
 from ga_goals.reports.render import FORMATS, file_stem, funnel_chart, render_report, render_subject, write_report
+from ga_goals.stats import compare_counts
 from ga_goals.templating import TemplateError
 from tests.reports.conftest import HOSTILE
 
@@ -87,11 +88,19 @@ def test_json(weekly):
 def test_csv(weekly):
     text = render_report(hostile(weekly), "csv")
     rows = list(csv.reader(io.StringIO(text)))
-    assert rows[0] == ["section", "subject", "item", "metric", "current", "previous", "change", "relative_change"]
+    assert rows[0] == [
+        "section", "subject", "item", "metric", "current", "previous", "change", "relative_change", "p_value", "significant", "note"
+    ]
+    assert {len(r) for r in rows} == {11}
     sections = {r[0] for r in rows[1:]}
     assert sections == {"site", "funnel", "funnel_step", "funnel_breakdown", "key_event", "micro_vs_macro", "alert"}
     step = next(r for r in rows if r[0] == "funnel_step" and r[3] == "users")
     assert step[4:8] == ["1000", "800", "200", "0.25"]
+    # 1,000 users against 800 over a week each: a real change, and its exact Poisson p-value.
+    assert float(step[8]) == pytest.approx(compare_counts(800, 1000, 7, 7).p_value, rel=1e-9)
+    assert step[9:] == ["1", "significant (p < 0.001)"]
+    value = next(r for r in rows if r[0] == "key_event" and r[3] == "value")
+    assert value[8:] == ["", "", ""]  # an event's value is not tested
     assert any(r[2] == "'" + FORMULA for r in rows)  # a formula from GA4 data is made inert
     assert not any(cell.startswith("=") for r in rows for cell in r)
 

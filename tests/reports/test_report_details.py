@@ -17,7 +17,8 @@ from ga_goals.sources.base import LIFT_ENTRY_EVENT
 from ga_goals.reports.build import build_report
 from ga_goals.reports.model import Change, ReportData
 from ga_goals.reports.render import funnel_chart, render_report
-from ga_goals.templating import change_text
+from ga_goals.reports import derive
+from ga_goals.templating import CHANGE_MARKS, change_mark, change_text, p_value_text
 from tests.ga4.fake_data_api import FakeDataApi
 from tests.reports.conftest import NOW, TODAY
 
@@ -136,3 +137,87 @@ def test_the_lift_baseline_says_who_it_is(weekly):
         assert "All users with a session" in shown, fmt
         assert re.search(r"^All users\b(?! with a session)", shown, re.M) is None, fmt
     assert "session_start" in render_report(weekly, "text") and "session_start" in render_report(weekly, "html")
+
+
+@pytest.mark.parametrize(
+    "change, mark",
+    [
+        (None, ""),
+        (Change(-8, -0.1778, "poisson", 0.44, False), "≈"),
+        (Change(-80, -0.1778, "poisson", 0.006, True), ""),
+        (Change(-0.02, -0.5, "z", None, None), "?"),  # too few users for the test
+        (Change(12.5, 0.1), ""),  # an event's value: not tested, no claim either way
+        (Change(0, 0.0, "poisson", 1.0, False), ""),  # no change: nothing to call noise
+        (Change(3, None, "poisson", 0.25, False), "≈"),  # new, and could be chance
+    ],
+)
+def test_change_marks(change, mark):
+    assert change_mark(change) == mark
+
+
+def test_p_values_read_as_people_read_them():
+    assert [p_value_text(p) for p in (None, 0.4397, 0.05, 0.0061, 0.001, 0.000999, 1e-300)] == [
+        "", "p = 0.44", "p = 0.05", "p = 0.006", "p = 0.001", "p < 0.001", "p < 0.001"
+    ]
+
+
+def test_the_legend_names_the_report_confidence():
+    assert f"p ≥ {1 - derive.CONFIDENCE:.2f}" in CHANGE_MARKS["≈"]
+
+
+def _with_changes(weekly: ReportData, **changes: Change) -> ReportData:
+    event = dataclasses.replace(weekly.key_events[0], **changes)
+    return dataclasses.replace(weekly, key_events=(event, *weekly.key_events[1:]))
+
+
+def test_a_change_within_noise_is_marked_and_explained_in_every_format(weekly):
+    noisy = Change(-8, -0.1778, "poisson", 0.44, False)
+    data = _with_changes(weekly, count_change=noisy, previous_count=45)
+    for fmt in TEMPLATED:
+        out = render_report(data, fmt)
+        shown = out if fmt == "text" else words(out)
+        assert "-17.78% ≈" in shown, fmt
+        assert "≈ within noise: a change this size is likely chance (p ≥ 0.05)" in shown, fmt
+    html = render_report(data, "html")
+    assert '<span class="down noise" title="within noise (p = 0.44)">-17.78% ≈</span>' in html
+    # A report whose changes are all significant has no legend.
+    clear = dataclasses.replace(
+        weekly,
+        site=dataclasses.replace(weekly.site, users_change=None, sessions_change=None),
+        funnels=(),
+        key_events=(),
+    )
+    assert "within noise" not in render_report(clear, "text")
+
+
+def test_too_few_to_test_is_said_and_no_p_value_is_shown(weekly):
+    thin = Change(-0.02, -0.5, "z", None, None)
+    funnel = dataclasses.replace(weekly.funnels[0], conversion_rate_change=thin)
+    data = dataclasses.replace(weekly, funnels=(funnel, *weekly.funnels[1:]))
+    for fmt in TEMPLATED:
+        out = render_report(data, fmt)
+        shown = out if fmt == "text" else words(out)
+        assert "-50% ?" in shown and "? too few users to tell a change from noise" in shown, fmt
+    assert json.loads(render_report(data, "json"))["funnels"][0]["conversion_rate_change"]["p_value"] is None
+
+
+def test_a_value_new_in_this_period_is_explained_in_every_format(weekly):
+    data = _with_changes(weekly, count_change=Change(2436, None, "poisson", 0.0, True), previous_count=0)
+    for fmt in TEMPLATED:
+        out = render_report(data, fmt)
+        shown = out if fmt == "text" else words(out)
+        assert "new: none in the previous period" in shown and "+2,436" not in shown, fmt
+    change = json.loads(render_report(data, "json"))["key_events"][0]["count_change"]
+    assert change == {"absolute": 2436, "relative": None, "test": "poisson", "p_value": 0.0, "significant": True, "new": True}
+    row = next(r for r in render_report(data, "csv").splitlines() if r.startswith("key_event,purchase,macro,count,"))
+    assert row.endswith(",new: none in the previous period; significant (p < 0.001)")
+
+
+def test_json_carries_every_changes_test_and_every_alerts_reason(weekly):
+    data = json.loads(render_report(weekly, "json"))
+    for change in (data["site"]["users_change"], data["funnels"][0]["users_change"], data["key_events"][0]["count_change"]):
+        assert set(change) == {"absolute", "relative", "test", "p_value", "significant", "new"}
+        assert change["test"] == "poisson" and 0 <= change["p_value"] <= 1
+    assert data["funnels"][0]["conversion_rate_change"]["test"] == "z"
+    assert data["key_events"][0]["value_change"]["test"] is None
+    assert {"p_value", "count", "held_back"} <= set(data["alerts"][0])
