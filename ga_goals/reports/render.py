@@ -295,8 +295,8 @@ def report_csv(data: ReportData) -> str:
     for subject, table, c in tables:
         if c.thresholded:
             row("caveat", subject, table, "thresholded", 1)
-        for s in c.sampling:
-            row("caveat", subject, table, f"sampled_share {s.date_range}", s.share)
+        for sampled in c.sampling:
+            row("caveat", subject, table, f"sampled_share {sampled.date_range}", sampled.share)
         if c.other_row:
             row("caveat", subject, table, "other_row", 1)
     return out.getvalue()

@@ -76,7 +76,7 @@ def is_ga4_metric(name: str) -> bool:
     if name in ga4_schema().metrics:
         return True
     match = _PREFIXED.match(name)
-    return bool(match) and f"{match.group(1)}:" in PER_EVENT_METRIC_PREFIXES
+    return match is not None and f"{match.group(1)}:" in PER_EVENT_METRIC_PREFIXES
 
 
 def suggestion(name: str, kind: str, extra: tuple[str, ...] = ()) -> str | None:

@@ -247,9 +247,9 @@ class PivotReports:
                 rows_i, extra = self._report_filtered(plan, others, i, selected[i], con)
                 cost += extra
                 for values, numbers in rows_i:
-                    key = position(values, skip=i)
-                    if key is not None:
-                        totals[key] = (values, numbers)
+                    found = position(values, skip=i)
+                    if found is not None:
+                        totals[found] = (values, numbers)
             for kind in kinds:
                 label = _AGGREGATIONS[kind]
                 for key in sorted(set(groups) | set(totals)):

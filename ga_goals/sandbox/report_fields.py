@@ -141,7 +141,7 @@ _COUNTRY_SPELLINGS = {
 @functools.cache
 def country_codes() -> dict[str, str]:
     """English country name → ISO 3166-1 alpha-2 code (the tz database's table plus GA4's spellings)."""
-    text = resources.files("tzdata").joinpath("zoneinfo", "iso3166.tab").read_text("utf-8")
+    text = resources.files("tzdata").joinpath("zoneinfo").joinpath("iso3166.tab").read_text("utf-8")
     codes = {}
     for line in text.splitlines():
         if line and not line.startswith("#"):

@@ -414,8 +414,8 @@ def _add_report_fields(cat: Catalogue, key_events: Sequence[tuple[str, str]], ti
     )
     for api, ui, expr in rf.ITEM_DIMENSIONS:
         cat.dimensions[api] = Dimension(api, ui, "Ecommerce", f"{ui} of the ecommerce item.", "event", expr, item=True)
-    for api, ui, category, description, type_, sql, integer, names in rf.EVENT_METRICS:
-        inputs = tuple((n, rf.INPUTS[n]) for n in names)
+    for api, ui, category, description, type_, sql, integer, input_names in rf.EVENT_METRICS:
+        inputs = tuple((n, rf.INPUTS[n]) for n in input_names)
         cat.metrics[api] = Metric(api, ui, category, description, type_, sql, integer=integer, inputs=inputs)
     item_inputs = tuple(rf.ITEM_INPUTS.items())
     for api, ui, description, type_, sql, integer in rf.ITEM_METRICS:
