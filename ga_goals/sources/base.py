@@ -19,7 +19,15 @@ from typing import Any, Protocol
 
 from ga_goals.errors import GaGoalsError
 from ga_goals.model import DataSource, Funnel, FunnelStep
-from ga_goals.sources.results import DateSpanLike, FunnelTable, LiftTables, PropertySettings, ReportTable
+from ga_goals.sources.results import (
+    DateSpanLike,
+    FunnelTable,
+    LiftTables,
+    ParameterRef,
+    ParameterTable,
+    PropertySettings,
+    ReportTable,
+)
 
 #: Engines a report can run on (``--engine``).
 ENGINES = ("data-api", "duckdb", "bigquery")
@@ -73,6 +81,12 @@ class ReportQuery:
     #: The macro conversion and the micro conversions compared with it (no lift table without a macro).
     macro: str | None = None
     micros: tuple[str, ...] = ()
+    #: Every event name with its count and users per span (``ReportAnswer.event_names``): what
+    #: the property receives, declared or not (``ga-goals check``).
+    event_names: bool = False
+    #: Parameters whose arrival is counted: events carrying each with a value, per span
+    #: (``ReportAnswer.parameters``; a source says which it cannot see, and why).
+    parameters: tuple[ParameterRef, ...] = ()
 
     @property
     def span_names(self) -> list[str]:
@@ -134,6 +148,11 @@ class ReportAnswer:
     #: The micro vs macro funnels (None without a macro or micro conversions).
     lift: LiftTables | None
     usage: SourceUsage
+    #: Rows ``{eventName, dateRange}`` -> ``{eventCount, totalUsers}`` for every event name
+    #: (None unless ``ReportQuery.event_names``).
+    event_names: ReportTable | None = None
+    #: Events carrying each asked parameter (None unless ``ReportQuery.parameters``).
+    parameters: ParameterTable | None = None
 
 
 class ReportSource(Protocol):
@@ -168,6 +187,8 @@ __all__ = [
     "ENGINES",
     "LIFT_ENTRY_EVENT",
     "EngineOptions",
+    "ParameterRef",
+    "ParameterTable",
     "ReportAnswer",
     "ReportQuery",
     "ReportSource",

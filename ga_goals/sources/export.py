@@ -37,10 +37,13 @@ from ga_goals.sources.base import (
     lift_funnel,
 )
 from ga_goals.sources.export_sql import lift_query, totals_query
+from ga_goals.sources.inventory_sql import inventory_query
 from ga_goals.sources.results import (
     DateSpanLike,
     FunnelTable,
     LiftTables,
+    ParameterRef,
+    ParameterTable,
     PropertySettings,
     ReportTable,
     StepValues,
@@ -128,6 +131,10 @@ class ExportSource:
                 segmented=[FunnelTable(step_names=steps, date_ranges=tuple(names), segments=tuple(query.micros))],
             )
 
+        inventory = None
+        if query.event_names or query.parameters:
+            inventory = (ReportTable(dimensions=("eventName", "dateRange"), metrics=("eventCount", "totalUsers")), ParameterTable())
+
         for span in query.spans:
             # One Dialect per query: in BigQuery each collects the parameters of its own text.
             d = Dialect(self.sql.dialect)
@@ -142,6 +149,11 @@ class ExportSource:
                 relation, dates, _ = self.sql.relation(d, span.start, span.end)
                 named.append((f"micro vs macro {span.name}", lift_query(d, relation, dates, query.macro, query.micros)))
                 readers.append(_read_lift(span.name, query.micros, lift))
+            if inventory is not None:
+                d = Dialect(self.sql.dialect)
+                relation, dates, _ = self.sql.relation(d, span.start, span.end)
+                named.append((f"event names {span.name}", inventory_query(d, relation, dates, query.parameters)))
+                readers.append(_read_inventory(span.name, query.parameters, *inventory))
 
         results = self.sql.run(named)
         for read, rows in zip(readers, results):
@@ -169,6 +181,8 @@ class ExportSource:
             funnels=funnels,
             lift=lift,
             usage=usage,
+            event_names=inventory[0] if inventory is not None and query.event_names else None,
+            parameters=inventory[1] if inventory is not None and query.parameters else None,
         )
 
     def _funnel_query(self, funnel: Funnel, span: DateSpanLike, options: dict[str, Any]) -> SqlQuery:
@@ -192,6 +206,25 @@ def _read_totals(
                         {"eventCount": float(events or 0), "totalUsers": float(users or 0), "eventValue": float(value or 0)},
                     )
                 )
+
+    return read
+
+
+def _read_inventory(
+    span: str, parameters: Sequence[ParameterRef], names: ReportTable, carried: ParameterTable
+) -> Callable[[list[tuple[Any, ...]]], None]:
+    """Rows of :func:`~ga_goals.sources.inventory_sql.inventory_query` into the event-name table
+    and the parameter counts (summed over the event names)."""
+
+    def read(rows: list[tuple[Any, ...]]) -> None:
+        for parameter in parameters:
+            carried.counts.setdefault((span, parameter), 0)
+        for row in rows:
+            if row[0] is None:
+                continue
+            names.rows.append(({"eventName": str(row[0]), "dateRange": span}, {"eventCount": float(row[1] or 0), "totalUsers": float(row[2] or 0)}))
+            for k, parameter in enumerate(parameters):
+                carried.counts[(span, parameter)] += int(row[3 + k] or 0)
 
     return read
 

@@ -1,0 +1,282 @@
+"""The checks of a plan against its property's data: each rule turns a source's answer into findings.
+
+Every rule reads one :class:`~ga_goals.sources.base.ReportAnswer` over one date range (the answer
+to :func:`ga_goals.checks.run.check_query`) and returns :class:`~ga_goals.checks.findings.Finding`
+objects; none calls a source. The rules:
+
+* :func:`events_never_fired`: every conversion and declared event without events;
+* :func:`undeclared_events`: event names the plan does not mention, GA4's automatically
+  collected events aside, by count;
+* :func:`parameters_never_arriving`: custom dimensions whose parameter no event carried (and, as
+  ``not_checked``, those the engine cannot see);
+* :func:`micros_without_lift`: micro conversions whose users convert no more often than
+  everyone else (:func:`no_lift` says when that is not noise);
+* :func:`empty_funnels`: funnels whose first step has no users.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from ga_goals.checks.findings import (
+    EVENT_NEVER_FIRED,
+    FUNNEL_EMPTY,
+    MICRO_WITHOUT_LIFT,
+    NOT_CHECKED,
+    PARAMETER_NEVER_ARRIVES,
+    UNDECLARED_EVENT,
+    Finding,
+)
+from ga_goals.model import TrackingPlan
+from ga_goals.model.ga4_facts import AUTOMATIC_EVENTS
+from ga_goals.sources.base import LIFT_ENTRY_EVENT, ReportAnswer
+from ga_goals.sources.results import ParameterRef
+from ga_goals.templating import number, percent
+from ga_goals.untrusted_text import plain
+
+#: A micro conversion is judged only when at least this many of its users started a session...
+MIN_MICRO_USERS = 100
+#: ...and everyone else's conversion rate predicts at least this many conversions among them.
+MIN_EXPECTED_CONVERSIONS = 10
+
+
+@dataclass(frozen=True)
+class CheckContext:
+    """What every rule reads: the plan, the source's answer and the name of its date range."""
+
+    plan: TrackingPlan
+    answer: ReportAnswer
+    span: str
+
+    def event_count(self, event: str) -> int:
+        table = self.answer.event_names
+        if table is None:
+            return 0
+        return int(table.lookup(eventName=event, dateRange=self.span).get("eventCount", 0))
+
+
+def _count(n: float, one: str, many: str | None = None) -> str:
+    return f"{number(n)} {one if n == 1 else (many or one + 's')}"
+
+
+# --------------------------------------------------------------------------- declared events
+
+
+def events_never_fired(ctx: CheckContext) -> list[Finding]:
+    """Conversions (an error when GA4 counts them as key events) and declared events without events."""
+    plan, out = ctx.plan, []
+    for conversion in plan.conversions.values():
+        if ctx.event_count(conversion.event_name):
+            continue
+        what = "key event" if conversion.key_event else "conversion (not a key event)"
+        how = ""
+        if conversion.created_from:
+            sources = sorted({c.value for r in conversion.created_from for c in r.conditions if c.field == "event_name"})
+            fired = ", ".join(f"{s} fired {_count(ctx.event_count(s), 'time')}" for s in sources)
+            how = f": an event create rule makes it{f' ({fired})' if fired else ''}: check the rule's conditions and that `ga-goals sync` applied it"
+        else:
+            how = ": check the site's tag for it"
+        out.append(
+            Finding(
+                EVENT_NEVER_FIRED.name,
+                "error" if conversion.key_event else "warning",
+                conversion.event_name,
+                f"{conversion.kind} {what} {conversion.event_name!r} never fired{how}",
+                conversion.where,
+                {"events": 0, "kind": conversion.kind, "key_event": conversion.key_event},
+            )
+        )
+    for event in plan.events.values():
+        if ctx.event_count(event.event_name):
+            continue
+        out.append(
+            Finding(
+                EVENT_NEVER_FIRED.name,
+                "warning",
+                event.event_name,
+                f"declared event {event.event_name!r} never fired: check the site's tag, or remove it from `events:`",
+                event.where,
+                {"events": 0, "kind": "event", "key_event": False},
+            )
+        )
+    return out
+
+
+def mentioned_events(plan: TrackingPlan) -> set[str]:
+    """Every event name the plan mentions: conversions, declared events, the source events of its
+    event create rules, its funnels' steps, and the micro vs macro table's entry event."""
+    names = plan.known_events() | {LIFT_ENTRY_EVENT}
+    for conversion in plan.conversions.values():
+        for rule in conversion.created_from:
+            names |= {c.value for c in rule.conditions if c.field == "event_name" and c.comparison == "equals" and not c.negated}
+    for funnel in plan.funnels.values():
+        names |= {step.event for step in funnel.steps}
+    return names
+
+
+def undeclared_events(ctx: CheckContext, top: int) -> tuple[list[Finding], int]:
+    """The ``top`` most frequent event names the plan does not mention (automatically collected
+    events aside), and how many more there are."""
+    table = ctx.answer.event_names
+    if table is None:
+        return [], 0
+    known = mentioned_events(ctx.plan)
+    rows = [
+        (dims["eventName"], values)
+        for dims, values in table.rows
+        if dims.get("dateRange") == ctx.span and dims["eventName"] not in known and dims["eventName"] not in AUTOMATIC_EVENTS
+        and values.get("eventCount")
+    ]
+    rows.sort(key=lambda r: (-r[1].get("eventCount", 0), r[0]))
+    out = []
+    for name, values in rows[: max(0, top)]:
+        events, users = int(values.get("eventCount", 0)), int(values.get("totalUsers", 0))
+        out.append(
+            Finding(
+                UNDECLARED_EVENT.name,
+                "warning",
+                name,
+                f"{plain(repr(name), 80)} fired {_count(events, 'time')} ({_count(users, 'user')}) and the plan does not "
+                "declare it: add it under `events:` (or as a conversion), or stop sending it",
+                None,
+                {"events": events, "users": users},
+            )
+        )
+    return out, max(0, len(rows) - max(0, top))
+
+
+# --------------------------------------------------------------------------- custom dimensions
+
+
+def dimension_parameters(plan: TrackingPlan) -> list[ParameterRef]:
+    """The parameter each custom dimension of the plan reads."""
+    return [ParameterRef(d.scope, d.parameter_name) for d in plan.custom_dimensions.values()]
+
+
+def parameters_never_arriving(ctx: CheckContext) -> list[Finding]:
+    table = ctx.answer.parameters
+    if table is None:
+        return []
+    out = []
+    for dimension in ctx.plan.custom_dimensions.values():
+        ref = ParameterRef(dimension.scope, dimension.parameter_name)
+        events = table.events(ref, ctx.span)
+        where = None  # the plan keeps no location for custom dimensions; the message names it
+        if events is None:
+            out.append(
+                Finding(
+                    NOT_CHECKED.name,
+                    "info",
+                    ref.label,
+                    f"custom dimension {dimension.display_name!r} ({ref.label}) not checked: {table.unseen[ref]}",
+                    where,
+                    {"scope": ref.scope, "parameter": ref.name},
+                )
+            )
+            continue
+        if events:
+            continue
+        carrier = {"event": "event parameter", "user": "user property", "item": "item parameter"}[ref.scope]
+        out.append(
+            Finding(
+                PARAMETER_NEVER_ARRIVES.name,
+                "error",
+                ref.label,
+                f"custom dimension {dimension.display_name!r} ({ref.label}): no event carried the {carrier} "
+                f"{ref.name!r}: send it from the site, or remove the dimension",
+                where,
+                {"scope": ref.scope, "parameter": ref.name, "events": 0},
+            )
+        )
+    return out
+
+
+# --------------------------------------------------------------------------- micro conversions
+
+
+def no_lift(users: int, converted: int, others: int, others_converted: int) -> bool:
+    """Users of a micro conversion (``converted`` of ``users``) convert no more often than everyone
+    else (``others_converted`` of ``others``), and there is enough data for that not to be noise.
+
+    The rule (simple on purpose, stated in docs/commands.md): at least :data:`MIN_MICRO_USERS`
+    users, everyone else converting at a known rate, that rate predicting at least
+    :data:`MIN_EXPECTED_CONVERSIONS` conversions among the micro conversion's users, and the
+    micro conversion's users converting at that rate or less. Small segments are never flagged:
+    a handful of users proves nothing either way.
+    """
+    if users < MIN_MICRO_USERS or others <= 0 or others_converted <= 0:
+        return False
+    others_rate = others_converted / others
+    if users * others_rate < MIN_EXPECTED_CONVERSIONS:
+        return False
+    return converted / users <= others_rate
+
+
+def micros_without_lift(ctx: CheckContext, macro: str | None, micros: Sequence[str]) -> list[Finding]:
+    lift = ctx.answer.lift
+    if lift is None or macro is None:
+        return []
+    entered, converted = (lift.baseline.users(ctx.span) + [0, 0])[:2]
+    out = []
+    for micro in micros:
+        table = lift.segment(micro)
+        if table is None:
+            continue
+        users, conv = (table.users(ctx.span, segment=micro) + [0, 0])[:2]
+        others, others_conv = entered - users, converted - conv
+        if not no_lift(users, conv, others, others_conv):
+            continue
+        rate, others_rate = conv / users, others_conv / others
+        ratio = rate / others_rate
+        conversion = ctx.plan.conversions.get(micro)
+        out.append(
+            Finding(
+                MICRO_WITHOUT_LIFT.name,
+                "warning",
+                micro,
+                f"micro conversion {micro!r}: its {_count(users, 'user')} converted ({macro}) at {percent(rate)}, everyone "
+                f"else at {percent(others_rate)} ({ratio:.2f}x): it does not lead to {macro}; a candidate to drop",
+                conversion.where if conversion else None,
+                {
+                    "macro": macro,
+                    "users": users,
+                    "converted": conv,
+                    "conversion_rate": rate,
+                    "others": others,
+                    "others_converted": others_conv,
+                    "others_conversion_rate": others_rate,
+                    "ratio": ratio,
+                },
+            )
+        )
+    return out
+
+
+# --------------------------------------------------------------------------- funnels
+
+
+def empty_funnels(ctx: CheckContext) -> list[Finding]:
+    out = []
+    for name, funnel in ctx.plan.funnels.items():
+        table = ctx.answer.funnels.get(name)
+        if table is None or table.users(ctx.span)[0]:
+            continue
+        first = funnel.steps[0]
+        fired = ctx.event_count(first.event)
+        why = (
+            f"its event {first.event!r} fired {_count(fired, 'time')}: check the step's conditions"
+            if fired
+            else f"its event {first.event!r} never fired"
+        )
+        out.append(
+            Finding(
+                FUNNEL_EMPTY.name,
+                "error",
+                name,
+                f"funnel {name!r}: nobody reached its first step {first.name!r} ({why})",
+                funnel.where,
+                {"first_step": first.name, "event": first.event, "users": 0, "event_count": fired},
+            )
+        )
+    return out
