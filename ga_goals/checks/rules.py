@@ -10,7 +10,7 @@ objects; none calls a source. The rules:
 * :func:`parameters_never_arriving`: custom dimensions whose parameter no event carried (and, as
   ``not_checked``, those the engine cannot see);
 * :func:`micros_without_lift`: micro conversions whose users convert no more often than
-  everyone else (:func:`no_lift` says when that is not noise);
+  everyone else (:func:`no_lift`: a two-proportion test, never on too few users);
 * :func:`empty_funnels`: funnels whose first step has no users.
 """
 
@@ -31,14 +31,13 @@ from ga_goals.checks.findings import (
 from ga_goals.model import TrackingPlan
 from ga_goals.model.ga4_facts import AUTOMATIC_EVENTS
 from ga_goals.sources.base import LIFT_ENTRY_EVENT, ReportAnswer
-from ga_goals.sources.results import ParameterRef
+from ga_goals.sources.results import LiftTables, ParameterRef
+from ga_goals.stats import ProportionTest, compare_proportions
 from ga_goals.templating import number, percent
 from ga_goals.untrusted_text import plain
 
-#: A micro conversion is judged only when at least this many of its users started a session...
-MIN_MICRO_USERS = 100
-#: ...and everyone else's conversion rate predicts at least this many conversions among them.
-MIN_EXPECTED_CONVERSIONS = 10
+#: The confidence of the test that judges micro conversions (:func:`no_lift`).
+CONFIDENCE = 0.95
 
 
 @dataclass(frozen=True)
@@ -195,22 +194,44 @@ def parameters_never_arriving(ctx: CheckContext) -> list[Finding]:
 # --------------------------------------------------------------------------- micro conversions
 
 
-def no_lift(users: int, converted: int, others: int, others_converted: int) -> bool:
-    """Users of a micro conversion (``converted`` of ``users``) convert no more often than everyone
-    else (``others_converted`` of ``others``), and there is enough data for that not to be noise.
+def no_lift(users: int, converted: int, others: int, others_converted: int) -> ProportionTest | None:
+    """The test of a micro conversion's users (``converted`` of ``users``) against everyone else
+    (``others_converted`` of ``others``) when they convert no more often, else None.
 
-    The rule (simple on purpose, stated in docs/commands.md): at least :data:`MIN_MICRO_USERS`
-    users, everyone else converting at a known rate, that rate predicting at least
-    :data:`MIN_EXPECTED_CONVERSIONS` conversions among the micro conversion's users, and the
-    micro conversion's users converting at that rate or less. Small segments are never flagged:
-    a handful of users proves nothing either way.
+    The rule (docs/commands.md#check): the two rates compared with the two-proportion test of
+    :func:`ga_goals.stats.compare_proportions` at :data:`CONFIDENCE`; a micro conversion is
+    flagged only when there is enough data for the test (:func:`ga_goals.stats.enough_for_a_test`:
+    both groups expect at least 5 conversions and 5 non-conversions) and its users' rate is
+    not above everyone else's by more than noise: lower or equal, or higher with a confidence
+    interval of the difference that includes 0. A handful of users proves nothing either way,
+    so small segments are never flagged.
     """
-    if users < MIN_MICRO_USERS or others <= 0 or others_converted <= 0:
-        return False
-    others_rate = others_converted / others
-    if users * others_rate < MIN_EXPECTED_CONVERSIONS:
-        return False
-    return converted / users <= others_rate
+    test = compare_proportions(others_converted, others, converted, users, CONFIDENCE)
+    if test is None or not test.enough_data:
+        return None
+    if test.difference <= 0 or 0.0 in test.interval:
+        return test
+    return None
+
+
+def _micro_users(lift: LiftTables, micro: str, span: str) -> tuple[int, int] | None:
+    """A micro conversion's users and those of them who converted, from the lift tables.
+
+    Reads both shapes of :class:`~ga_goals.sources.results.LiftTables`: one table per micro
+    conversion (``micro()``: users who did it, and did the macro after it) and the older user
+    segments of the baseline funnel (``segment()``).
+    """
+    by_micro = getattr(lift, "micro", None)
+    if callable(by_micro):
+        table = by_micro(micro)
+        users = table.users(span) if table is not None else None
+    else:
+        table = lift.segment(micro)
+        users = table.users(span, segment=micro) if table is not None else None
+    if users is None:
+        return None
+    users = (list(users) + [0, 0])[:2]
+    return users[0], min(users[1], users[0])
 
 
 def micros_without_lift(ctx: CheckContext, macro: str | None, micros: Sequence[str]) -> list[Finding]:
@@ -220,15 +241,21 @@ def micros_without_lift(ctx: CheckContext, macro: str | None, micros: Sequence[s
     entered, converted = (lift.baseline.users(ctx.span) + [0, 0])[:2]
     out = []
     for micro in micros:
-        table = lift.segment(micro)
-        if table is None:
+        found = _micro_users(lift, micro, ctx.span)
+        if found is None:
             continue
-        users, conv = (table.users(ctx.span, segment=micro) + [0, 0])[:2]
-        others, others_conv = entered - users, converted - conv
-        if not no_lift(users, conv, others, others_conv):
+        users, conv = found
+        # Everyone else: the baseline's users but the micro conversion's (clamped: a micro
+        # conversion's user need not have started a session in the range).
+        others = max(entered - users, 0)
+        others_conv = min(max(converted - conv, 0), others)
+        test = no_lift(users, conv, others, others_conv)
+        if test is None:
             continue
-        rate, others_rate = conv / users, others_conv / others
-        ratio = rate / others_rate
+        rate, others_rate = test.variant_rate, test.control_rate
+        ratio = rate / others_rate if others_rate else None
+        times = f", {ratio:.2f}x" if ratio is not None else ""
+        low, high = test.interval.low * 100, test.interval.high * 100
         conversion = ctx.plan.conversions.get(micro)
         out.append(
             Finding(
@@ -236,7 +263,8 @@ def micros_without_lift(ctx: CheckContext, macro: str | None, micros: Sequence[s
                 "warning",
                 micro,
                 f"micro conversion {micro!r}: its {_count(users, 'user')} converted ({macro}) at {percent(rate)}, everyone "
-                f"else at {percent(others_rate)} ({ratio:.2f}x): it does not lead to {macro}; a candidate to drop",
+                f"else at {percent(others_rate)} ({low:+.1f} to {high:+.1f} points{times}): no sign it leads to {macro}; "
+                "a candidate to drop",
                 conversion.where if conversion else None,
                 {
                     "macro": macro,
@@ -247,6 +275,10 @@ def micros_without_lift(ctx: CheckContext, macro: str | None, micros: Sequence[s
                     "others_converted": others_conv,
                     "others_conversion_rate": others_rate,
                     "ratio": ratio,
+                    "difference": test.difference,
+                    "interval": [test.interval.low, test.interval.high],
+                    "p_value": test.p_value,
+                    "confidence": test.confidence,
                 },
             )
         )
