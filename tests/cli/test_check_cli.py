@@ -18,20 +18,28 @@ PLAN = ROOT / "tests" / "checks" / "plan.yaml"
 SHOP = CONFIGS / "shop.yaml"
 
 
-@pytest.fixture(scope="module")
-def sandbox(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
-    """Both plans synced to one sandbox, and its events exported (once: the tests only read)."""
-    tmp = tmp_path_factory.mktemp("check-cli")
+def _synced(tmp: Path, plan: Path) -> dict[str, object]:
     env = {"GA_GOALS_SANDBOX_DIR": str(tmp / "sandbox"), "NO_COLOR": "1"}
     runner = CliRunner()
 
     def run(*args: object) -> Result:
         return runner.invoke(cli, [str(a) for a in args], env=env, catch_exceptions=False)
 
-    for plan in (PLAN, SHOP):
-        assert run("sync", plan, "--apply").exit_code == 0
+    assert run("sync", plan, "--apply").exit_code == 0
     assert run("sandbox", "export", tmp / "export").exit_code == 0
     return {"run": run, "export": tmp / "export"}
+
+
+@pytest.fixture(scope="module")
+def sandbox(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
+    """The tests' plan synced to a sandbox, and its events exported (once: the tests only read)."""
+    return _synced(tmp_path_factory.mktemp("check-cli"), PLAN)
+
+
+@pytest.fixture(scope="module")
+def shop(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
+    """configs/shop.yaml synced to a sandbox of its own (its event create rules make events)."""
+    return _synced(tmp_path_factory.mktemp("check-shop"), SHOP)
 
 
 def _run(sandbox: dict[str, object]) -> Callable[..., Result]:
@@ -72,9 +80,9 @@ def test_json_output(sandbox):
     assert data["source"]["engine"] == "data-api" and data["source"]["calls"]
 
 
-def test_fail_on_chooses_what_fails(sandbox):
-    run = _run(sandbox)
-    assert run("check", PLAN, "--fail-on", "never").exit_code == ExitCode.OK
+def test_fail_on_chooses_what_fails(sandbox, shop):
+    assert _run(sandbox)("check", PLAN, "--fail-on", "never").exit_code == ExitCode.OK
+    run = _run(shop)
     # the shop plan: only warnings (the generator's undeclared events) and a note
     shop = run("check", SHOP)
     assert shop.exit_code == ExitCode.OK, shop.output
@@ -121,3 +129,25 @@ def test_a_plan_with_errors_is_not_checked(sandbox, tmp_path: Path):
     result = _run(sandbox)("check", broken)
     assert result.exit_code == ExitCode.ERROR
     assert "countng" in result.stderr and result.stdout == ""
+
+
+def test_the_documented_output_is_what_check_prints(sandbox, monkeypatch: pytest.MonkeyPatch):
+    """docs/commands.md shows a real run; the sandbox's default traffic moves with the calendar,
+    so dates and counts are compared as shapes (every digit run read as #)."""
+    import re
+    import shlex
+
+    from tests.test_docs import DOCS, fenced_blocks, section
+
+    [block] = fenced_blocks(section((DOCS / "commands.md").read_text(), "## `ga-goals check FILE`"), "console")
+    command, *shown = block.splitlines()
+    args = shlex.split(command.removeprefix("$ "))
+    assert args[:2] == ["ga-goals", "check"]
+    monkeypatch.chdir(ROOT)
+    result = _run(sandbox)(*args[1:])
+    assert result.exit_code == ExitCode.FINDINGS
+
+    def shape(text: str) -> str:
+        return re.sub(r"\d+", "#", text)
+
+    assert shape(result.stdout) == shape("\n".join(shown) + "\n")
