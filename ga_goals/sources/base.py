@@ -5,6 +5,9 @@ funnel per date range and breakdown, the micro vs macro segments) and gets a
 :class:`ReportAnswer` in the project's own types (:mod:`ga_goals.sources.results`), with what the
 answer cost (:class:`SourceUsage`: Data API calls and quota tokens, or queries and bytes). The
 source decides how to batch and parallelise; report building never sees a Google object.
+``ga-goals check`` asks the same sources two more things (``ReportQuery.event_names``,
+``ReportQuery.parameters``): every event name the property receives, and how many events carry
+each custom dimension's parameter (:class:`~ga_goals.sources.results.ParameterTable`).
 
 Three sources implement it: :class:`ga_goals.sources.data_api.DataApiSource` (the GA4 Data API),
 :class:`ga_goals.sources.export.ExportSource` with DuckDB (export files read in place, or the

@@ -3,7 +3,9 @@
 :class:`ExportSource` turns a :class:`~ga_goals.sources.base.ReportQuery` into SQL, per date
 range: the totals (:func:`~ga_goals.sources.export_sql.totals_query`), one query per funnel
 (:func:`ga_goals.funnels.sql.compile_funnel`) and the micro vs macro table
-(:func:`~ga_goals.sources.export_sql.lift_query`), and hands them to an :class:`SqlEngine`:
+(:func:`~ga_goals.sources.export_sql.lift_query`) and, for ``ga-goals check``, every event name
+with the parameters it carries (:func:`~ga_goals.sources.inventory_sql.inventory_query`), and
+hands them to an :class:`SqlEngine`:
 
 * :class:`DuckDBEngine`: in-process DuckDB over a relation of export rows: export files read in
   place (:class:`ga_goals.events.files.ExportFiles`, pruned to each date range) or a table;
