@@ -11,9 +11,10 @@ numbers behind it, for JSON). New kinds register with :func:`register_kind`; the
 
 from __future__ import annotations
 
+import builtins
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, Literal
 
 from ga_goals.errors import Location
@@ -138,8 +139,8 @@ class CheckResult:
     property: str
     engine: str
     #: The period read: the last ``days`` days ending yesterday in the property's time zone.
-    start: Any
-    end: Any
+    start: date
+    end: date
     time_zone: str
     findings: list[Finding]
     #: Per kind, findings left out of the list (undeclared events beyond ``--top``): count.
@@ -150,7 +151,7 @@ class CheckResult:
     usage_json: dict[str, Any] = field(default_factory=dict)
     generated_at: datetime | None = None
 
-    @property
+    @builtins.property  # the field `property` hides the builtin in this class
     def days(self) -> int:
         return int((self.end - self.start).days) + 1
 
