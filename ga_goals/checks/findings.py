@@ -75,8 +75,8 @@ MICRO_WITHOUT_LIFT = register_kind(
     "micro_without_lift",
     "Micro conversions that do not lead to the macro conversion",
     "warning",
-    "Users who did the micro conversion converted no more often than everyone else, with enough "
-    "users to tell: a candidate to drop, to keep the tracked set small.",
+    "Users who did the micro conversion did the macro conversion after it no more often than all "
+    "users did, with enough users to tell: a candidate to drop, to keep the tracked set small.",
 )
 FUNNEL_EMPTY = register_kind(
     "funnel_first_step_empty",

@@ -9,8 +9,8 @@ objects; none calls a source. The rules:
   collected events aside, by count;
 * :func:`parameters_never_arriving`: custom dimensions whose parameter no event carried (and, as
   ``not_checked``, those the engine cannot see);
-* :func:`micros_without_lift`: micro conversions whose users convert no more often than
-  everyone else (:func:`no_lift`: a two-proportion test, never on too few users);
+* :func:`micros_without_lift`: micro conversions whose users convert no more often than all
+  users (:func:`no_lift`: the rate's confidence interval, never on too few users);
 * :func:`empty_funnels`: funnels whose first step has no users.
 """
 
@@ -32,7 +32,7 @@ from ga_goals.model import TrackingPlan
 from ga_goals.model.ga4_facts import AUTOMATIC_EVENTS
 from ga_goals.sources.base import LIFT_ENTRY_EVENT, ReportAnswer
 from ga_goals.sources.results import LiftTables, ParameterRef
-from ga_goals.stats import ProportionTest, compare_proportions
+from ga_goals.stats import Interval, enough_for_a_test, proportion_interval
 from ga_goals.templating import number, percent
 from ga_goals.untrusted_text import plain
 
@@ -194,43 +194,56 @@ def parameters_never_arriving(ctx: CheckContext) -> list[Finding]:
 # --------------------------------------------------------------------------- micro conversions
 
 
-def no_lift(users: int, converted: int, others: int, others_converted: int) -> ProportionTest | None:
-    """The test of a micro conversion's users (``converted`` of ``users``) against everyone else
-    (``others_converted`` of ``others``) when they convert no more often, else None.
+@dataclass(frozen=True)
+class LiftTest:
+    """A micro conversion's conversion rate, its confidence interval, against all users' rate."""
 
-    The rule (docs/commands.md#check): the two rates compared with the two-proportion test of
-    :func:`ga_goals.stats.compare_proportions` at :data:`CONFIDENCE`; a micro conversion is
-    flagged only when there is enough data for the test (:func:`ga_goals.stats.enough_for_a_test`:
-    both groups expect at least 5 conversions and 5 non-conversions) and its users' rate is
-    not above everyone else's by more than noise: lower or equal, or higher with a confidence
-    interval of the difference that includes 0. A handful of users proves nothing either way,
-    so small segments are never flagged.
+    rate: float
+    interval: Interval
+    baseline_rate: float
+    confidence: float
+
+    @property
+    def lift(self) -> float:
+        """The report's lift: the micro conversion's rate / all users' rate."""
+        return self.rate / self.baseline_rate
+
+    @property
+    def lift_interval(self) -> tuple[float, float]:
+        return self.interval.low / self.baseline_rate, self.interval.high / self.baseline_rate
+
+
+def no_lift(users: int, converted: int, all_users: int, all_converted: int) -> LiftTest | None:
+    """The test of a micro conversion whose users (``converted`` of ``users``) convert no more often
+    than all users (``all_converted`` of ``all_users``: the micro vs macro table's baseline, the
+    report's lift is against), else None.
+
+    The rule (docs/commands.md#ga-goals-check-file): the micro conversion's rate with its Wilson
+    interval at :data:`CONFIDENCE` (:func:`ga_goals.stats.proportion_interval`) against all
+    users' rate, taken as known (it is measured on many more users). Flagged only when there is
+    enough data for a test (:func:`ga_goals.stats.enough_for_a_test`: both groups expect at
+    least 5 conversions and 5 non-conversions) and the rate is at most all users', or above it
+    by no more than noise (the interval includes all users' rate). A micro conversion with a
+    handful of users proves nothing either way: it is never flagged.
     """
-    test = compare_proportions(others_converted, others, converted, users, CONFIDENCE)
-    if test is None or not test.enough_data:
+    if users <= 0 or all_users <= 0 or all_converted <= 0 or not 0 <= converted <= users:
         return None
-    if test.difference <= 0 or 0.0 in test.interval:
-        return test
+    if not enough_for_a_test(all_converted, all_users, converted, users):
+        return None
+    interval = proportion_interval(converted, users, CONFIDENCE)
+    assert interval is not None
+    rate, baseline = converted / users, all_converted / all_users
+    if rate <= baseline or baseline in interval:
+        return LiftTest(rate, interval, baseline, CONFIDENCE)
     return None
 
 
 def _micro_users(lift: LiftTables, micro: str, span: str) -> tuple[int, int] | None:
-    """A micro conversion's users and those of them who converted, from the lift tables.
-
-    Reads both shapes of :class:`~ga_goals.sources.results.LiftTables`: one table per micro
-    conversion (``micro()``: users who did it, and did the macro after it) and the older user
-    segments of the baseline funnel (``segment()``).
-    """
-    by_micro = getattr(lift, "micro", None)
-    if callable(by_micro):
-        table = by_micro(micro)
-        users = table.users(span) if table is not None else None
-    else:
-        table = lift.segment(micro)
-        users = table.users(span, segment=micro) if table is not None else None
-    if users is None:
+    """A micro conversion's users, and those of them who did the macro conversion after it."""
+    table = lift.micro(micro)
+    if table is None:
         return None
-    users = (list(users) + [0, 0])[:2]
+    users = (table.users(span) + [0, 0])[:2]
     return users[0], min(users[1], users[0])
 
 
@@ -245,39 +258,30 @@ def micros_without_lift(ctx: CheckContext, macro: str | None, micros: Sequence[s
         if found is None:
             continue
         users, conv = found
-        # Everyone else: the baseline's users but the micro conversion's (clamped: a micro
-        # conversion's user need not have started a session in the range).
-        others = max(entered - users, 0)
-        others_conv = min(max(converted - conv, 0), others)
-        test = no_lift(users, conv, others, others_conv)
+        test = no_lift(users, conv, entered, converted)
         if test is None:
             continue
-        rate, others_rate = test.variant_rate, test.control_rate
-        ratio = rate / others_rate if others_rate else None
-        times = f", {ratio:.2f}x" if ratio is not None else ""
-        low, high = test.interval.low * 100, test.interval.high * 100
+        low, high = test.lift_interval
         conversion = ctx.plan.conversions.get(micro)
         out.append(
             Finding(
                 MICRO_WITHOUT_LIFT.name,
                 "warning",
                 micro,
-                f"micro conversion {micro!r}: its {_count(users, 'user')} converted ({macro}) at {percent(rate)}, everyone "
-                f"else at {percent(others_rate)} ({low:+.1f} to {high:+.1f} points{times}): no sign it leads to {macro}; "
-                "a candidate to drop",
+                f"micro conversion {micro!r}: {percent(test.rate)} of its {_count(users, 'user')} did {macro} after it, "
+                f"{percent(test.baseline_rate)} of all users did (lift {test.lift:.2f}x, {test.confidence:.0%} interval "
+                f"{low:.2f}x to {high:.2f}x): no sign it leads to {macro}; a candidate to drop",
                 conversion.where if conversion else None,
                 {
                     "macro": macro,
                     "users": users,
                     "converted": conv,
-                    "conversion_rate": rate,
-                    "others": others,
-                    "others_converted": others_conv,
-                    "others_conversion_rate": others_rate,
-                    "ratio": ratio,
-                    "difference": test.difference,
-                    "interval": [test.interval.low, test.interval.high],
-                    "p_value": test.p_value,
+                    "conversion_rate": test.rate,
+                    "all_users": entered,
+                    "all_converted": converted,
+                    "all_conversion_rate": test.baseline_rate,
+                    "lift": test.lift,
+                    "lift_interval": [low, high],
                     "confidence": test.confidence,
                 },
             )

@@ -44,7 +44,7 @@ def check(
     declared key events that never fired (error; other conversions and events: warning),
     events firing that the plan does not declare, top --top by count (warning), custom
     dimensions whose parameter never arrives (error), micro conversions whose users convert no
-    more often than everyone else (warning: candidates to drop), funnels whose first step has
+    more often than all users (warning: candidates to drop), funnels whose first step has
     no users (error). With the Data API, custom dimensions the property has not registered and
     item-scoped ones cannot be seen: they are listed as not checked (info).
 

@@ -75,27 +75,19 @@ for unnamed ranges are understood too). With one range there is no ``dateRange``
    per-step totals row reads ``RESERVED_TOTAL``) (+ ``dateRange``); metrics ``activeUsers``,
    ``funnelStepCompletionRate``, ``funnelStepAbandonments``, ``funnelStepAbandonmentRate``.
 
-2. Micro vs macro lift: ``RunFunnelReport`` with the two-step closed funnel
-   ``[FunnelStep(name="session_start", event session_start), FunnelStep(name=<macro>,
-   event <macro>)]`` and both date ranges, sent
+2. Micro vs macro lift: ``RunFunnelReport`` with both date ranges and no breakdown, sent
 
-   * once without segments: the all-users baseline;
-   * once per group of at most 4 micro conversions (GA4's maximum of segments per request),
-     with one user segment per micro conversion, in this exact shape::
+   * once with the closed funnel ``[FunnelStep(name="session_start", event session_start),
+     FunnelStep(name=<macro>, event <macro>)]``: the all-users baseline;
+   * once per micro conversion with the closed funnel ``[FunnelStep(name=<micro>, event
+     <micro>), FunnelStep(name=<macro>, event <macro>)]``: the users who did the micro
+     conversion, and those whose macro conversion came after it (the funnel rules: an event at
+     the same moment does not follow). A micro conversion done only after the macro one does
+     not count as converting; a user segment "logged <micro>" on the baseline funnel would
+     count it, so segments are not used.
 
-       Segment(name=<micro>, user_segment=UserSegment(
-         user_inclusion_criteria=UserSegmentCriteria(and_condition_groups=[
-           UserSegmentConditionGroup(
-             condition_scoping=USER_CRITERIA_ACROSS_ALL_SESSIONS,
-             segment_filter_expression=SegmentFilterExpression(
-               segment_event_filter=SegmentEventFilter(event_name=<micro>)))])))
-
-     meaning "users who logged <micro> in the date range". The response's funnel table then
-     has a ``segment`` dimension whose values are the segment names prefixed with their position
-     (``"1. add_to_cart"``; the prefix is stripped when parsing),
-     plus ``dateRange``.
-
-   So ``ceil(micros / 4) + 1`` calls per report.
+   So ``1 + micros`` calls per report, each a small funnel report (3 funnel tokens each with
+   two ranges in the sandbox's cost model; GA4 does not publish its own).
 
 3. Key-event totals and site totals: ONE ``BetaAnalyticsData/BatchRunReports`` (batches are split
    at 5 requests, GA4's maximum) holding::
@@ -115,6 +107,12 @@ for unnamed ranges are understood too). With one range there is no ``dateRange``
 
 5. Admin ``AnalyticsAdminService/GetProperty`` (v1beta): the property's ``time_zone`` (reports
    compute "last 7 days" in it). It spends no Data API quota.
+
+Every response's metadata is read (:func:`parse_caveats`): ``subject_to_thresholding``,
+``sampling_metadatas`` (one per date range when GA4 sampled) and ``data_loss_from_other_row`` of
+a report's ``ResponseMetaData``, ``sampling_metadatas`` of the funnel table's
+``FunnelResponseMetadata``; they become the :class:`~ga_goals.sources.results.Caveats` of the
+parsed table.
 """
 
 from __future__ import annotations
@@ -139,14 +137,17 @@ from ga_goals.funnels.semantics import filter_text
 from ga_goals.model import Funnel, FunnelStep, StepFilter
 from ga_goals.parallel import run_parallel
 from ga_goals.model import ga4_facts as facts
-from ga_goals.sources.base import lift_funnel
+from ga_goals.sources.base import lift_funnel, micro_funnel
 from ga_goals.sources.results import (
+    NO_CAVEATS,
+    Caveats,
     CellKey,
     DateSpanLike,
     FunnelTable,
     LiftTables,
     PropertySettings,
     ReportTable,
+    Sampling,
     StepValues,
 )
 
@@ -291,6 +292,30 @@ def _range_name(value: str, requested: Sequence[str]) -> str:
     return value
 
 
+def parse_caveats(metadata: Any, date_ranges: Sequence[str] = ()) -> Caveats:
+    """What a response's metadata says about its data: a v1beta ``ResponseMetaData``
+    (``subject_to_thresholding``, ``sampling_metadatas``, ``data_loss_from_other_row``) or a
+    v1alpha ``FunnelResponseMetadata`` (``sampling_metadatas`` only: the funnel response has no
+    thresholding or "(other)" field). ``sampling_metadatas`` holds one entry per date range,
+    in request order, and only when GA4 sampled; it is named after ``date_ranges``."""
+    if metadata is None:
+        return NO_CAVEATS
+    fields = type(metadata).meta.fields
+    sampling = tuple(
+        Sampling(
+            date_range=date_ranges[i] if i < len(date_ranges) else f"date_range_{i}",
+            samples_read=int(m.samples_read_count),
+            sampling_space=int(m.sampling_space_size),
+        )
+        for i, m in enumerate(metadata.sampling_metadatas)
+    )
+    thresholded = "subject_to_thresholding" in fields and bool(metadata.subject_to_thresholding)
+    other_row = "data_loss_from_other_row" in fields and bool(metadata.data_loss_from_other_row)
+    if not (sampling or thresholded or other_row):
+        return NO_CAVEATS
+    return Caveats(thresholded=thresholded, sampling=sampling, other_row=other_row)
+
+
 def parse_funnel_table(
     response: Any,
     *,
@@ -371,6 +396,7 @@ def parse_funnel_table(
     table.date_ranges = tuple(ranges)
     table.segments = tuple(segments)
     table.breakdown_values = tuple(values_seen)
+    table.caveats = parse_caveats(sub.metadata if "metadata" in sub else None, date_ranges)
     if breakdown:
         _add_missing_totals(table)
     return table
@@ -398,7 +424,11 @@ def parse_report(response: Any, *, date_ranges: Sequence[str] = ()) -> ReportTab
     names (a response for one range gets that range's name in a ``dateRange`` key too)."""
     dims = [h.name for h in response.dimension_headers]
     metrics = _first_index(response.metric_headers)
-    table = ReportTable(dimensions=tuple(dims), metrics=tuple(metrics))
+    table = ReportTable(
+        dimensions=tuple(dims),
+        metrics=tuple(metrics),
+        caveats=parse_caveats(response.metadata if "metadata" in response else None, date_ranges),
+    )
     for row in response.rows:
         values = {d: _value(row.dimension_values, i) for i, d in enumerate(dims)}
         if DATE_RANGE_COLUMN in values:
@@ -539,7 +569,10 @@ def funnel_request(
 
 
 def micro_segment(event: str) -> alpha.Segment:
-    """The user segment "users who logged ``event``" (across all sessions of the date range)."""
+    """The user segment "users who logged ``event``" (across all sessions of the date range).
+
+    Reports do not send it (a micro conversion's row is its own funnel ``micro -> macro``, see
+    :meth:`DataGateway.lift_jobs`); the live contract checks with it that GA4 takes segments."""
     scoping = alpha.UserCriteriaScoping.USER_CRITERIA_ACROSS_ALL_SESSIONS
     return alpha.Segment(
         name=event,
@@ -741,22 +774,27 @@ class DataGateway:
     def lift_jobs(
         self, macro: str, micros: Sequence[str], date_ranges: Sequence[DateSpanLike]
     ) -> tuple[list[Callable[[], FunnelTable]], Callable[[list[FunnelTable]], LiftTables]]:
-        """The calls of the micro vs macro table (baseline first, then ``ceil(micros/4)``
-        segmented), and how to assemble their results: for :meth:`run_all` with other calls."""
-        funnel = lift_funnel(macro)
+        """The calls of the micro vs macro table (the baseline ``session_start -> macro`` first,
+        then one closed funnel ``micro -> macro`` per micro conversion), and how to assemble
+        their results: for :meth:`run_all` with other calls."""
         names = [d.name for d in date_ranges]
-        steps = [s.name for s in funnel.steps]
+        micros = list(dict.fromkeys(micros))
 
-        def job(group: Sequence[str]) -> Callable[[], FunnelTable]:
-            request = funnel_request(self.property, funnel, date_ranges, segments=[micro_segment(m) for m in group])
-            what = f"micro vs macro funnel ({macro}" + (f"; segments {', '.join(group)})" if group else ", all users)")
+        def job(funnel: Funnel, what: str) -> Callable[[], FunnelTable]:
+            request = funnel_request(self.property, funnel, date_ranges, breakdown=False)
+            steps = [s.name for s in funnel.steps]
             return lambda: self.run_funnel_request(request, step_names=steps, date_ranges=names, what=what)
 
-        jobs = [job(())] + [job(group) for group in chunks(list(micros), MAX_SEGMENTS)]
-        return jobs, lambda tables: LiftTables(baseline=tables[0], segmented=list(tables[1:]))
+        jobs = [job(lift_funnel(macro), f"micro vs macro funnel ({macro}, all users)")]
+        jobs += [job(micro_funnel(m, macro), f"micro vs macro funnel ({m} -> {macro})") for m in micros]
+
+        def assemble(tables: list[FunnelTable]) -> LiftTables:
+            return LiftTables(baseline=tables[0], micros=dict(zip(micros, tables[1:])))
+
+        return jobs, assemble
 
     def micro_lift(self, macro: str, micros: Sequence[str], date_ranges: Sequence[DateSpanLike]) -> LiftTables:
-        """Users who did each micro conversion, and how many of them converted (``macro``)."""
+        """Users who did each micro conversion, and how many of them converted (``macro``) after it."""
         jobs, assemble = self.lift_jobs(macro, micros, date_ranges)
         return assemble(self.run_all(jobs))
 
@@ -805,6 +843,7 @@ __all__ = [
     "funnel_request",
     "lift_funnel",
     "micro_segment",
+    "parse_caveats",
     "parse_funnel_table",
     "parse_report",
     "site_totals_request",

@@ -22,6 +22,7 @@ from ga_goals.errors import GaGoalsError
 from ga_goals.model import Funnel, Period, Report, TrackingPlan
 from ga_goals.model.ga4_facts import KNOWN_EVENTS
 from ga_goals.reports import derive
+from ga_goals.reports.notes import MICRO_BEFORE_MACRO, data_caveats
 from ga_goals.reports.model import (
     AlertResult,
     BreakdownRow,
@@ -37,7 +38,7 @@ from ga_goals.reports.model import (
 )
 from ga_goals.reports.periods import CURRENT, PREVIOUS, ReportPeriod, resolve_period, today_in
 from ga_goals.sources.base import LIFT_ENTRY_EVENT, ReportQuery, ReportSource
-from ga_goals.sources.results import DateSpanLike, FunnelTable, LiftTables, ReportTable
+from ga_goals.sources.results import NO_CAVEATS, DateSpanLike, FunnelTable, LiftTables, ReportTable
 from ga_goals.templating import number, percent
 
 
@@ -261,6 +262,7 @@ def build_report(
         calls=calls,
         source=usage,
         seconds=time.monotonic() - started,
+        key_events_caveats=data_caveats(events_table.caveats if events_table is not None else NO_CAVEATS),
     )
 
 
@@ -317,6 +319,7 @@ def funnel_data_of(funnel: Funnel, table: FunnelTable, has_previous: bool) -> Fu
         conversion_rate_change=derive.change(conversion, prev_conversion),
         breakdown=table.breakdown or funnel.breakdown,
         breakdown_rows=tuple(rows),
+        caveats=data_caveats(table.caveats),
     )
 
 
@@ -359,13 +362,17 @@ def site_totals(table: ReportTable, has_previous: bool) -> SiteTotals:
         previous_sessions=p_sessions,
         users_change=derive.change(users, p_users),
         sessions_change=derive.change(sessions, p_sessions),
+        caveats=data_caveats(table.caveats),
     )
 
 
 def micro_macro_table(
     plan: TrackingPlan, macro: str, micros: Sequence[str], lift: LiftTables, has_previous: bool
 ) -> MicroMacroTable:
-    """Each micro conversion's conversion rate against all users', sorted by lift (highest first)."""
+    """Each micro conversion's conversion rate against all users', sorted by lift (highest first).
+
+    A micro conversion's users are those who did it in the period; its converted users, those
+    whose macro conversion came after it (:func:`ga_goals.sources.base.micro_funnel`)."""
     base = lift.baseline.users(CURRENT)
     base_rate = derive.ratio(base[1], base[0])
     prev_base_rate = None
@@ -374,12 +381,12 @@ def micro_macro_table(
         prev_base_rate = derive.ratio(prev_base[1], prev_base[0])
     rows = []
     for micro in micros:
-        table = lift.segment(micro)
-        users = table.users(CURRENT, segment=micro) if table else [0, 0]
+        table = lift.micro(micro)
+        users = table.users(CURRENT) if table else [0, 0]
         rate = derive.ratio(users[1], users[0])
         prev_rate = None
         if has_previous and table is not None:
-            prev = table.users(PREVIOUS, segment=micro)
+            prev = table.users(PREVIOUS)
             prev_rate = derive.ratio(prev[1], prev[0])
         conversion = plan.conversions.get(micro)
         rows.append(
@@ -403,6 +410,8 @@ def micro_macro_table(
         rows=tuple(rows),
         previous_all_conversion_rate=prev_base_rate,
         entry_event=LIFT_ENTRY_EVENT,
+        rule=MICRO_BEFORE_MACRO,
+        caveats=data_caveats(lift.caveats),
     )
 
 

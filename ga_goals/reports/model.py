@@ -8,11 +8,14 @@ A :class:`ReportData` holds, for one report of a plan and one period (and its co
   change, and the breakdown rows;
 * ``key_events``: count, users and value of each key event, with their change;
 * ``micro_macro``: for each micro conversion, the users who did it, the share of them who
-  converted (the report's macro conversion), the same share over all users, and the lift (the
-  ratio of the two), sorted by lift;
+  converted after it (the report's macro conversion), the same share over all users, and the
+  lift (the ratio of the two), sorted by lift;
 * ``alerts``: every alert of the report, evaluated (``fired`` says whether it crossed its
   threshold);
-* ``quota`` and ``calls``: Data API tokens and calls the report cost.
+* ``quota`` and ``calls``: Data API tokens and calls the report cost;
+* ``caveats`` of the site totals, each funnel, the micro vs macro table and
+  (``key_events_caveats``) the key events: what GA4 said of the data behind them (thresholded,
+  sampled, rows grouped into "(other)") and the notes shown beside them.
 
 Rates are fractions (0.25 = 25 %). A change is ``Change(absolute, relative)``; ``relative`` is
 None when the previous value is 0, and the whole change is None without a comparison period.
@@ -42,6 +45,29 @@ class Change:
     def direction(self) -> str:
         """``up``, ``down`` or ``flat`` (for colours and arrows)."""
         return "up" if self.absolute > 0 else "down" if self.absolute < 0 else "flat"
+
+
+@dataclass(frozen=True)
+class SampledRange:
+    """A date range GA4 answered from a sample: ``samples_read`` of ``sampling_space`` events."""
+
+    date_range: str
+    samples_read: int
+    sampling_space: int
+    share: float | None
+
+
+@dataclass(frozen=True)
+class DataCaveats:
+    """What GA4 said about the data behind a table (``ga_goals.reports.notes.data_caveats``):
+    thresholded, sampled (per date range), rows grouped into "(other)", and ``notes``, the
+    sentences shown beside the table's figures. All false and empty on the export engines."""
+
+    thresholded: bool = False
+    sampled: bool = False
+    sampling: tuple[SampledRange, ...] = ()
+    other_row: bool = False
+    notes: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -90,6 +116,7 @@ class FunnelData:
     conversion_rate_change: Change | None = None
     breakdown: str | None = None
     breakdown_rows: tuple[BreakdownRow, ...] = ()
+    caveats: DataCaveats = DataCaveats()
 
     @property
     def biggest_drop(self) -> StepData | None:
@@ -123,15 +150,17 @@ class SiteTotals:
     previous_sessions: float | None = None
     users_change: Change | None = None
     sessions_change: Change | None = None
+    caveats: DataCaveats = DataCaveats()
 
 
 @dataclass(frozen=True)
 class MicroLift:
     """One micro conversion against the macro conversion, current period.
 
-    ``users``: users who did the micro conversion (and started a session); ``converted``: those
-    of them who also converted; ``conversion_rate`` = converted / users; ``lift`` =
-    conversion_rate / the conversion rate of all users (None when either is unknown).
+    ``users``: users who did the micro conversion; ``converted``: those of them who did the
+    macro conversion after it (a micro -> macro sequence; a macro conversion only before the
+    micro one, or at the same moment, does not count); ``conversion_rate`` = converted / users;
+    ``lift`` = conversion_rate / the conversion rate of all users (None when either is unknown).
     """
 
     event: str
@@ -158,6 +187,9 @@ class MicroMacroTable:
     previous_all_conversion_rate: float | None = None
     #: The event every user of the table entered at (``ga_goals.sources.base.LIFT_ENTRY_EVENT``).
     entry_event: str = "session_start"
+    #: Which micro conversions count, in one line (``ga_goals.reports.notes.MICRO_BEFORE_MACRO``).
+    rule: str = ""
+    caveats: DataCaveats = DataCaveats()
 
     @property
     def all_lift(self) -> float | None:
@@ -230,6 +262,8 @@ class ReportData:
     #: Where the data came from and what it cost (engine, Data API calls or SQL queries, bytes).
     source: SourceUsage | None = None
     seconds: float = field(default=0.0, compare=False)
+    #: What GA4 said about the data of the key-event table (the other tables carry their own).
+    key_events_caveats: DataCaveats = DataCaveats()
 
     @builtins.property  # the field `property` hides the builtin in this class
     def fired_alerts(self) -> tuple[AlertResult, ...]:

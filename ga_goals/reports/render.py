@@ -35,7 +35,7 @@ from typing import Any
 
 from ga_goals import __version__, untrusted_text
 from ga_goals.model import Email
-from ga_goals.reports.model import Change, FunnelData, ReportData
+from ga_goals.reports.model import Change, DataCaveats, FunnelData, ReportData
 from ga_goals.templating import render, render_text
 
 FORMATS = ("html", "email", "text", "json", "csv")
@@ -277,4 +277,17 @@ def report_csv(data: ReportData) -> str:
     for a in data.alerts:
         row("alert", a.subject, a.metric, f"{a.direction} {a.threshold:g}", a.value, None)
         row("alert", a.subject, a.metric, "fired", int(a.fired))
+    # What GA4 said about each table's data: one row per flag set (none on the export engines).
+    tables: list[tuple[str, str, DataCaveats]] = [("", "site", site.caveats)]
+    tables += [(f.name, "funnel", f.caveats) for f in data.funnels]
+    tables.append(("", "key_events", data.key_events_caveats))
+    if data.micro_macro is not None:
+        tables.append(("", "micro_vs_macro", data.micro_macro.caveats))
+    for subject, table, c in tables:
+        if c.thresholded:
+            row("caveat", subject, table, "thresholded", 1)
+        for s in c.sampling:
+            row("caveat", subject, table, f"sampled_share {s.date_range}", s.share)
+        if c.other_row:
+            row("caveat", subject, table, "other_row", 1)
     return out.getvalue()

@@ -52,6 +52,11 @@ and ``activeUsers``; ``kind = "analyticsData#runFunnelReport"``. Not supported: 
 several conditions and negated groups in a step, field filters other than ``eventName``, item
 parameters, ``funnel_next_action``, TRENDED_FUNNEL, session and event segments, sequence
 groups (UNIMPLEMENTED).
+
+**Thresholds, sampling, "(other)"**: the figures are always exact; the ``data_caveats`` setting
+(:mod:`ga_goals.sandbox.data_caveats`, ``$GA_GOALS_SANDBOX_DATA_CAVEATS``) makes responses say
+``subject_to_thresholding``, ``data_loss_from_other_row`` and ``sampling_metadatas`` where GA4
+would, so that reports can be tested showing them.
 """
 
 from __future__ import annotations
@@ -70,6 +75,8 @@ from google.analytics import data_v1beta as beta
 from ga_goals.errors import GaGoalsError
 from ga_goals.model import ga4_facts as facts
 from ga_goals.sandbox.admin import SandboxError, invalid, not_found
+from ga_goals.sandbox.data_caveats import NONE as NO_CAVEATS
+from ga_goals.sandbox.data_caveats import ResponseCaveats
 from ga_goals.sandbox.data_quota import DataQuota, funnel_cost, report_cost
 from ga_goals.sandbox.events import SandboxEvents, today_in
 from ga_goals.sandbox.reporting import (
@@ -167,10 +174,22 @@ class _PreparedReport:
 class DataApi:
     """The Data API's behaviour (see the module docstring); one per server."""
 
-    def __init__(self, store: SandboxStore, events: SandboxEvents, quota: DataQuota) -> None:
+    def __init__(
+        self, store: SandboxStore, events: SandboxEvents, quota: DataQuota, caveats: ResponseCaveats = NO_CAVEATS
+    ) -> None:
         self.store = store
         self.events = events
         self.quota = quota
+        #: What responses say about their data (thresholding, sampling, "(other)"): data_caveats.
+        self.caveats = caveats
+
+    def _sampling(self, con: Any, source: str, spans: Sequence[DateSpan]) -> list[tuple[int, int]]:
+        """``(samples read, sampling space)`` per date range when the setting samples them, else ``[]``."""
+        if self.caveats.sample_above is None:
+            return []
+        counts = ", ".join(f"COUNT(*) FILTER (WHERE {span.condition()})" for span in spans)
+        row = con.execute(f"SELECT {counts} FROM {source} AS t").fetchone()
+        return self.caveats.sampling([int(n or 0) for n in row])
 
     # -- registration ----------------------------------------------------------------------------
 
@@ -432,6 +451,15 @@ class DataApi:
             metadata=beta.ResponseMetaData(currency_code=prepared.currency, time_zone=prepared.time_zone),
             kind="analyticsData#runReport",
         )
+        shown = [d.api_name for d in prepared.dimensions if d.scope != "range"]
+        if self.caveats.thresholds([m.api_name for m in prepared.metrics]):
+            response.metadata.subject_to_thresholding = True
+        if self.caveats.loses_other_row(shown):
+            response.metadata.data_loss_from_other_row = True
+        response.metadata.sampling_metadatas = [
+            beta.SamplingMetadata(samples_read_count=read, sampling_space_size=space)
+            for read, space in self._sampling(con, prepared.source, prepared.spans)
+        ]
         if "TOTAL" in prepared.aggregations:
             zeros = tuple(0.0 for _ in all_metrics)
             response.totals = [
@@ -634,7 +662,12 @@ class DataApi:
                         )
                     except FunnelDefinitionError as exc:
                         raise invalid(f"funnel: {exc}") from None
+                sampling = self._sampling(con, base, spans)
             response = funnel_response(funnel, spans, segments, breakdown, results, row_limit)
+            for sub in (response.funnel_table, response.funnel_visualization):
+                sub.metadata.sampling_metadatas = [
+                    alpha.SamplingMetadata(samples_read_count=read, sampling_space_size=space) for read, space in sampling
+                ]
             cost = funnel_cost(
                 len(funnel.steps),
                 len(spans),

@@ -168,6 +168,9 @@ class SandboxServer:
         over the events in ``state_dir/events``, opened on the first Data API call).
     :param data_quota: Data API token limits replacing GA4's, e.g. ``{"tokens_per_hour": 20}``
         (``ga_goals.sandbox.data_quota``); None reads ``$GA_GOALS_SANDBOX_DATA_QUOTA``.
+    :param data_caveats: what Data API responses say about their data, e.g.
+        ``"thresholded,sample_above=5000"`` (``ga_goals.sandbox.data_caveats``); None reads
+        ``$GA_GOALS_SANDBOX_DATA_CAVEATS`` (unset: nothing, as the data is exact).
     """
 
     def __init__(
@@ -182,6 +185,7 @@ class SandboxServer:
         max_workers: int = 8,
         data_api: bool = True,
         data_quota: Mapping[str, int] | None = None,
+        data_caveats: str | None = None,
     ) -> None:
         self.store = SandboxStore(state_dir)
         self.backend = AdminBackend(self.store)
@@ -202,10 +206,11 @@ class SandboxServer:
         self.data: DataApi | None = None
         if data_api:
             from ga_goals.sandbox.data_api import DataApi
+            from ga_goals.sandbox.data_caveats import from_setting
             from ga_goals.sandbox.data_quota import DataQuota
             from ga_goals.sandbox.events import SandboxEvents
 
-            self.data = DataApi(self.store, SandboxEvents(state_dir), DataQuota(data_quota))
+            self.data = DataApi(self.store, SandboxEvents(state_dir), DataQuota(data_quota), from_setting(data_caveats))
             self.data.register(self)
 
     def __repr__(self) -> str:

@@ -36,17 +36,36 @@ from ga_goals.sources.results import (
 ENGINES = ("data-api", "duckdb", "bigquery")
 
 
-#: The first step of the micro vs macro funnel.
+#: The first step of the micro vs macro baseline funnel.
 LIFT_ENTRY_EVENT = "session_start"
 
 
 def lift_funnel(macro: str) -> Funnel:
-    """The closed funnel ``session_start -> macro`` the micro vs macro table is computed from: a
-    micro conversion's row restricts it to the users who logged the micro conversion in the range."""
+    """The baseline of the micro vs macro table: the closed funnel ``session_start -> macro``
+    (users who started a session in the range, and those of them who converted after it)."""
     return Funnel(
         name=f"lift_{macro}",
         title=f"Users who converted ({macro})",
         steps=(FunnelStep(name=LIFT_ENTRY_EVENT, event=LIFT_ENTRY_EVENT), FunnelStep(name=macro, event=macro)),
+        open=False,
+    )
+
+
+def micro_funnel(micro: str, macro: str) -> Funnel:
+    """A micro conversion's row of the micro vs macro table: the closed funnel ``micro -> macro``.
+
+    Step 1 counts the users who did the micro conversion in the range, step 2 those of them
+    whose macro conversion came **after** it (a micro -> macro sequence, by the funnel rules of
+    :mod:`ga_goals.funnels.semantics`: rule 2's order, so an event at the same moment does not
+    follow, and rule 4). A ``write_review`` or ``sign_up`` logged only after the purchase does
+    not count as converting, so it cannot inflate the micro conversion's lift. Every engine
+    computes exactly this funnel: the Data API as one ``RunFunnelReport`` per micro conversion,
+    the SQL engines in :func:`ga_goals.sources.export_sql.lift_query`.
+    """
+    return Funnel(
+        name=f"lift_{micro}_{macro}",
+        title=f"Users who did {micro}, then {macro}",
+        steps=(FunnelStep(name=micro, event=micro), FunnelStep(name=macro, event=macro)),
         open=False,
     )
 
@@ -81,7 +100,9 @@ class ReportQuery:
     events: tuple[str, ...] = ()
     #: Funnels, each over every span, broken down by its own ``breakdown`` when set.
     funnels: tuple[Funnel, ...] = ()
-    #: The macro conversion and the micro conversions compared with it (no lift table without a macro).
+    #: The macro conversion and the micro conversions compared with it (no lift table without a
+    #: macro): per micro conversion, its users and those who did the macro conversion after it
+    #: (:func:`micro_funnel`), against the baseline :func:`lift_funnel`.
     macro: str | None = None
     micros: tuple[str, ...] = ()
     #: Every event name with its count and users per span (``ReportAnswer.event_names``): what
@@ -198,4 +219,5 @@ __all__ = [
     "SourceError",
     "SourceUsage",
     "lift_funnel",
+    "micro_funnel",
 ]

@@ -2,8 +2,9 @@
 
 One :meth:`DataApiSource.fetch` sends, all in parallel (at most ``max_parallel`` at a time):
 one ``BatchRunReports`` (key-event totals and site totals, every date range), one
-``RunFunnelReport`` per funnel (every date range in one request) and ``1 + ceil(micros / 4)``
-``RunFunnelReport`` for the micro vs macro table; it reads the property's time zone with one
+``RunFunnelReport`` per funnel (every date range in one request) and ``1 + micros``
+``RunFunnelReport`` for the micro vs macro table (the baseline, then one ``micro -> macro``
+funnel per micro conversion); it reads the property's time zone with one
 Admin ``GetProperty``. With ``event_names`` or ``parameters`` asked (``ga-goals check``), the
 calls of :mod:`ga_goals.ga4.inventory` go in the same parallel run. Every response is parsed into
 :mod:`ga_goals.sources.results` types.

@@ -37,6 +37,7 @@ from ga_goals.sources.base import (
     SourceError,
     SourceUsage,
     lift_funnel,
+    micro_funnel,
 )
 from ga_goals.sources.export_sql import lift_query, totals_query
 from ga_goals.sources.inventory_sql import inventory_query
@@ -127,10 +128,14 @@ class ExportSource:
         funnels = {f.name: FunnelTable(step_names=tuple(s.name for s in f.steps), breakdown=f.breakdown, date_ranges=tuple(names)) for f in query.funnels}
         lift = None
         if query.macro is not None and query.micros:
-            steps = tuple(s.name for s in lift_funnel(query.macro).steps)
+            macro = query.macro
+
+            def table(funnel: Funnel) -> FunnelTable:
+                return FunnelTable(step_names=tuple(s.name for s in funnel.steps), date_ranges=tuple(names))
+
             lift = LiftTables(
-                baseline=FunnelTable(step_names=steps, date_ranges=tuple(names)),
-                segmented=[FunnelTable(step_names=steps, date_ranges=tuple(names), segments=tuple(query.micros))],
+                baseline=table(lift_funnel(macro)),
+                micros={m: table(micro_funnel(m, macro)) for m in dict.fromkeys(query.micros)},
             )
 
         inventory = None
@@ -256,13 +261,14 @@ def _read_funnel(funnel: Funnel, span: DateSpanLike, table: FunnelTable) -> Call
 
 
 def _read_lift(span: str, micros: Sequence[str], lift: LiftTables) -> Callable[[list[tuple[Any, ...]]], None]:
+    """Rows of :func:`~ga_goals.sources.export_sql.lift_query` into the baseline and micro tables."""
+
     def read(rows: list[tuple[Any, ...]]) -> None:
         row = rows[0] if rows else (0,) * (2 + 2 * len(micros))
-        names = list(lift.baseline.step_names)
-        lift.baseline.cells[(span, None, None)] = _values(names, [int(row[0] or 0), int(row[1] or 0)])
-        for k, micro in enumerate(micros):
-            entered, converted = int(row[2 + 2 * k] or 0), int(row[3 + 2 * k] or 0)
-            lift.segmented[0].cells[(span, micro, None)] = _values(names, [entered, converted])
+        tables = [lift.baseline] + [lift.micros[m] for m in micros]
+        for k, table in enumerate(tables):
+            entered, converted = int(row[2 * k] or 0), int(row[2 * k + 1] or 0)
+            table.cells[(span, None, None)] = _values(list(table.step_names), [entered, converted])
 
     return read
 

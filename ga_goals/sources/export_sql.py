@@ -7,10 +7,13 @@ runs per date range, each ONE scan of the columns it needs:
   (``totalUsers``) and the sum of its ``value`` parameter (``eventValue``); and for the site, the
   distinct users and sessions (distinct user and ``ga_session_id``) over every event. The same
   definitions as the sandbox's Data API (:mod:`ga_goals.sandbox.reporting`).
-* :func:`lift_query`: the closed funnel ``session_start -> macro`` (rules of
-  :mod:`ga_goals.funnels.semantics`: the macro conversion at a later moment than the user's
-  first session start), for all users and for the users who logged each micro conversion in
-  the range: what the Data API answers for the same funnel with one user segment per micro.
+* :func:`lift_query`: the closed funnels of the micro vs macro table
+  (:func:`ga_goals.sources.base.lift_funnel`, :func:`ga_goals.sources.base.micro_funnel`),
+  all in one scan: ``session_start -> macro`` for all users, and ``micro -> macro`` per micro
+  conversion. By the rules of :mod:`ga_goals.funnels.semantics` (2 and 4), a user reaches the
+  second step when their latest macro conversion comes at a strictly later moment than their
+  first event of step 1: a macro conversion at the same moment as the micro one, or only
+  before it, does not count. What the Data API answers for the same funnels.
 """
 
 from __future__ import annotations
@@ -50,29 +53,31 @@ def totals_query(d: Dialect, relation: str, dates: str | None, events: Sequence[
 
 
 def lift_query(d: Dialect, relation: str, dates: str | None, macro: str, micros: Sequence[str]) -> SqlQuery:
-    """One row: users who started a session and of them who converted, for all users then for the
-    users of each micro conversion: ``(entered, converted, entered_1, converted_1, ...)``."""
+    """One row: users who started a session and of them who converted after it, then per micro
+    conversion the users who did it and of them who converted after it:
+    ``(entered, converted, entered_1, converted_1, ...)``.
+
+    Per user: the first moment of each step-1 event and the last moment of the macro
+    conversion (rule 2's packed moments); a user converted after step 1 exactly when
+    ``last macro > first step-1 event``, which is rule 4 for a two-step closed funnel without
+    constraints.
+    """
     names = sorted({LIFT_ENTRY_EVENT, macro, *micros})
     where = ([dates] if dates else []) + ["t.user_pseudo_id IS NOT NULL", d.values_in("t.event_name", names)]
-    start, goal = d.value(LIFT_ENTRY_EVENT), d.value(macro)
-    flags = [f"{_any(d, f't.event_name = {d.value(m)}')} AS f{i}" for i, m in enumerate(micros, start=1)]
+    goal = d.value(macro)
+    firsts = [
+        f"{d.agg_min(moment_sql(), f't.event_name = {d.value(event)}')} AS first{i}"
+        for i, event in enumerate([LIFT_ENTRY_EVENT, *micros])
+    ]
     per_user = (
-        f"SELECT {d.agg_min(moment_sql(), f't.event_name = {start}')} AS entry, "
-        f"{d.agg_max(moment_sql(), f't.event_name = {goal}')} AS goal"
-        + "".join(", " + f for f in flags)
+        f"SELECT {', '.join(firsts)}, {d.agg_max(moment_sql(), f't.event_name = {goal}')} AS goal"
         + " FROM {relation} AS t" + f" WHERE {' AND '.join(where)} GROUP BY t.user_pseudo_id"
     )
     per_user = per_user.replace("{relation}", narrowed(relation, " ".join(export_columns(per_user))))
     i = d.int_type
-    entered, converted = "entry IS NOT NULL", "entry IS NOT NULL AND goal > entry"
-    columns = [f"CAST({d.count_if(entered)} AS {i})", f"CAST({d.count_if(converted)} AS {i})"]
-    for k in range(1, len(micros) + 1):
-        columns += [f"CAST({d.count_if(f'f{k} AND {entered}')} AS {i})", f"CAST({d.count_if(f'f{k} AND {converted}')} AS {i})"]
+    columns = []
+    for k in range(len(micros) + 1):
+        entered = f"first{k} IS NOT NULL"
+        converted = f"first{k} IS NOT NULL AND goal > first{k}"
+        columns += [f"CAST({d.count_if(entered)} AS {i})", f"CAST({d.count_if(converted)} AS {i})"]
     return SqlQuery(f"SELECT {', '.join(columns)}\nFROM ({per_user}) AS u", d.parameters, d.name)
-
-
-def _any(d: Dialect, cond: str) -> str:
-    """The group has a row satisfying ``cond``."""
-    if d.bigquery:
-        return f"COALESCE(LOGICAL_OR({cond}), FALSE)"
-    return f"COALESCE(bool_or({cond}), FALSE)"

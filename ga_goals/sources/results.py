@@ -4,8 +4,9 @@ Every source (the Data API in :mod:`ga_goals.ga4`, DuckDB over export files, Big
 with these: funnel tables per date range, segment and breakdown value (:class:`FunnelTable`),
 metric tables keyed by dimension values (:class:`ReportTable`, the metric and dimension names are
 GA4's API names: ``eventCount``, ``totalUsers``, ``eventValue``, ``sessions``; ``eventName``,
-``dateRange``), the micro vs macro funnels (:class:`LiftTables`) and what the property says of
-itself (:class:`PropertySettings`).
+``dateRange``), the micro vs macro funnels (:class:`LiftTables`), what the property says of
+itself (:class:`PropertySettings`) and what GA4 said about the data behind a table
+(:class:`Caveats`: thresholded, sampled, rows grouped into "(other)"; SQL engines have none).
 """
 
 from __future__ import annotations
@@ -26,6 +27,61 @@ class DateSpanLike(Protocol):
 
     @property
     def end(self) -> date: ...
+
+
+@dataclass(frozen=True)
+class Sampling:
+    """GA4 answered one date range from a sample: ``samples_read`` of ``sampling_space`` events."""
+
+    date_range: str
+    samples_read: int
+    sampling_space: int
+
+    @property
+    def share(self) -> float | None:
+        """The fraction of the range's events the answer is based on (None when GA4 gave no size)."""
+        return self.samples_read / self.sampling_space if self.sampling_space > 0 else None
+
+
+@dataclass(frozen=True)
+class Caveats:
+    """What GA4 said about the data behind one table (``ResponseMetaData`` of a report,
+    ``FunnelResponseMetadata`` of a funnel), in the project's own terms.
+
+    ``thresholded``: GA4 applied its data thresholds (rows with few users may be withheld);
+    ``sampling``: the date ranges answered from a sample of the events (empty: not sampled);
+    ``other_row``: some dimension values were rolled into an "(other)" row. The export engines
+    read every event, so their tables have no caveat (all false, empty).
+    """
+
+    thresholded: bool = False
+    sampling: tuple[Sampling, ...] = ()
+    other_row: bool = False
+
+    @property
+    def sampled(self) -> bool:
+        return bool(self.sampling)
+
+    def __bool__(self) -> bool:
+        return self.thresholded or self.sampled or self.other_row
+
+    def __or__(self, other: Caveats) -> Caveats:
+        """Both tables' caveats (a figure made from both has each); a range sampled twice keeps
+        the smaller share (the weaker sample)."""
+        sampling: dict[str, Sampling] = {}
+        for s in (*self.sampling, *other.sampling):
+            kept = sampling.get(s.date_range)
+            if kept is None or (s.share or 0.0) < (kept.share or 0.0):
+                sampling[s.date_range] = s
+        return Caveats(
+            thresholded=self.thresholded or other.thresholded,
+            sampling=tuple(sampling.values()),
+            other_row=self.other_row or other.other_row,
+        )
+
+
+#: No caveat (every SQL engine's tables; a Data API response without any).
+NO_CAVEATS = Caveats()
 
 
 @dataclass(frozen=True)
@@ -62,6 +118,7 @@ class FunnelTable:
     #: Breakdown values in response order (without the totals row).
     breakdown_values: tuple[str, ...] = ()
     cells: dict[CellKey, list[StepValues]] = field(default_factory=dict)
+    caveats: Caveats = NO_CAVEATS
 
     def steps(self, date_range: str | None = None, segment: str | None = None, breakdown: str | None = None) -> list[StepValues]:
         """The steps of one cell (``date_range`` None: the only or the first range)."""
@@ -83,6 +140,7 @@ class ReportTable:
     dimensions: tuple[str, ...]
     metrics: tuple[str, ...]
     rows: list[tuple[dict[str, str], dict[str, float]]] = field(default_factory=list)
+    caveats: Caveats = NO_CAVEATS
 
     def lookup(self, **dimensions: str) -> dict[str, float]:
         """The metrics of the row whose dimensions have these values; zeros when absent."""
@@ -104,13 +162,25 @@ class PropertySettings:
 
 @dataclass
 class LiftTables:
-    """The micro vs macro funnels: the baseline (all users) and one table per segment group."""
+    """The micro vs macro funnels (``ga_goals.sources.base``: :func:`lift_funnel`,
+    :func:`micro_funnel`): the baseline ``session_start -> macro`` of all users, and per micro
+    conversion the closed funnel ``micro -> macro`` (a micro conversion counts only when the
+    macro conversion came after it)."""
 
     baseline: FunnelTable
-    segmented: list[FunnelTable]
+    #: Micro conversion -> its two-step funnel table (steps: the micro, the macro).
+    micros: dict[str, FunnelTable] = field(default_factory=dict)
 
-    def segment(self, name: str) -> FunnelTable | None:
-        return next((t for t in self.segmented if name in t.segments), None)
+    def micro(self, name: str) -> FunnelTable | None:
+        return self.micros.get(name)
+
+    @property
+    def caveats(self) -> Caveats:
+        """Every table's caveats together (the lift compares each row with the baseline)."""
+        out = self.baseline.caveats
+        for table in self.micros.values():
+            out = out | table.caveats
+        return out
 
 
 #: Where a custom dimension's value comes from: an event parameter, a user property, an item parameter.

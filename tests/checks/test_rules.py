@@ -15,6 +15,7 @@ from ga_goals.model import Conversion, Funnel, FunnelStep, TrackingPlan
 from ga_goals.model.resources import Condition, CustomDimension, EventCreateRule
 from ga_goals.sources.base import ReportAnswer, SourceUsage
 from ga_goals.sources.results import FunnelTable, ParameterRef, ParameterTable, ReportTable, StepValues
+from ga_goals.stats import enough_for_a_test
 
 
 def _answer(events: dict[str, int], **kwargs) -> ReportAnswer:
@@ -84,27 +85,28 @@ def test_the_check_query_asks_for_everything_once():
 # -- the micro conversion rule ----------------------------------------------------------------------
 
 
-@given(
-    users=st.integers(0, 5000), rate=st.floats(0, 1), others=st.integers(0, 50000), others_rate=st.floats(0, 1),
-)
-def test_no_lift_never_flags_a_micro_that_converts_better_with_a_clear_margin_or_too_few_users(users, rate, others, others_rate):
+@given(users=st.integers(0, 5000), rate=st.floats(0, 1), others=st.integers(0, 50000), others_rate=st.floats(0, 1))
+def test_no_lift_never_flags_a_clear_lift_or_too_few_users(users, rate, others, others_rate):
     converted, others_converted = round(users * rate), round(others * others_rate)
-    test = rules.no_lift(users, converted, others, others_converted)
+    all_users, all_converted = users + others, converted + others_converted
+    test = rules.no_lift(users, converted, all_users, all_converted)
     if test is None:
         return
-    # flagged: enough data for a test, and either no better or not better beyond noise
-    assert test.enough_data
-    assert users * (converted + others_converted) / (users + others) >= 5
-    assert test.difference <= 0 or test.interval.low <= 0 <= test.interval.high
+    # flagged: enough data for a test, and either no better than all users or not beyond noise
+    assert enough_for_a_test(all_converted, all_users, converted, users)
+    assert test.rate <= test.baseline_rate or test.interval.low <= test.baseline_rate <= test.interval.high
+    low, high = test.lift_interval
+    assert low <= test.lift <= high
 
 
 def test_no_lift_examples():
-    assert rules.no_lift(149, 4, 2757, 247) is not None  # the generated `share`: 2.7 % against 9 %
-    assert rules.no_lift(467, 57, 2439, 194) is None  # view_search_results: 12 % against 8 %, clearly better
-    assert rules.no_lift(39, 16, 2867, 235) is None  # write_review: 41 % of 39 users: clearly better
-    assert rules.no_lift(12, 0, 2894, 251) is None  # twelve users: too few to tell anything
+    assert rules.no_lift(149, 4, 2906, 251) is not None  # the generated `share`: 2.7 % against 8.6 %
+    assert rules.no_lift(467, 57, 2906, 251) is None  # 12.2 % against 8.6 %: clearly better
+    assert rules.no_lift(39, 16, 2906, 251) is None  # 41 % of 39 users: too few to test
+    assert rules.no_lift(12, 0, 2906, 251) is None  # twelve users: too few to tell anything
     assert rules.no_lift(300, 29, 3000, 270) is not None  # 9.7 % against 9 %: not beyond noise
     assert rules.no_lift(0, 0, 100, 10) is None
+    assert rules.no_lift(100, 10, 1000, 0) is None  # nobody converted at all: nothing to compare with
 
 
 # -- the findings model ----------------------------------------------------------------------------

@@ -17,7 +17,7 @@ import pytest
 from ga_goals.errors import ExitCode
 
 from tests.conftest import CONFIGS
-from tests.ga4.fake_data_api import FakeDataApi
+from tests.ga4.fake_data_api import Abort, FakeDataApi
 from tests.reports.conftest import HOSTILE
 from tests.reports.smtp_server import LoopbackSMTP, SmtpHandler
 
@@ -65,10 +65,11 @@ def test_report_writes_the_plan_formats(report, fake: FakeDataApi, tmp_path: Pat
     assert [p.suffix for p in written] == [".html", ".json", ".txt"]  # the report's `formats`
     for path in written:
         assert str(path) in result.stdout
-    assert "7 Data API calls (BatchRunReports x1, RunFunnelReport x6), 56 quota tokens" in result.stdout
-    assert fake.calls == {"GetProperty": 1, "BatchRunReports": 1, "RunFunnelReport": 6}
+    # 2 funnels, then the lift: the baseline and one funnel per micro conversion (10)
+    assert "14 Data API calls (BatchRunReports x1, RunFunnelReport x13), 105 quota tokens" in result.stdout
+    assert fake.calls == {"GetProperty": 1, "BatchRunReports": 1, "RunFunnelReport": 13}
     data = json.loads(next(p for p in written if p.suffix == ".json").read_text())
-    assert data["period"]["time_zone"] == "America/Los_Angeles" and data["calls"]["total"] == 7
+    assert data["period"]["time_zone"] == "America/Los_Angeles" and data["calls"]["total"] == 14
     html = next(p for p in written if p.suffix == ".html").read_text()
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html and "<script>" not in html
 
@@ -174,6 +175,53 @@ def test_a_quota_error_mid_report_writes_and_sends_nothing(report, fake: FakeDat
     result = report(SHOP, "weekly", "--email", env=smtp.env())
     assert result.exit_code == 1
     assert "Data API quota exhausted" in result.stderr
+    assert files(tmp_path) == [] and smtp.messages == []
+
+
+TWO_REPORTS = """
+property: sandbox
+conversions:
+  macro:
+    purchase: {}
+  micro:
+    add_to_cart: {}
+funnels:
+  buy:
+    steps: [add_to_cart, purchase]
+reports:
+  first: {}
+  second: {}
+"""
+
+
+def test_a_failure_in_a_later_report_sends_none_of_them(report, fake: FakeDataApi, smtp: LoopbackSMTP, tmp_path: Path):
+    """Every report of a run is built before anything is written or sent: the first report is
+    complete, the second fails mid-way, and nobody gets the first as if the run had worked."""
+    plan = tmp_path / "two.yaml"
+    plan.write_text(TWO_REPORTS)
+    answer = fake.run_funnel_report
+    seen = []
+
+    def fail_in_the_second_report(request):
+        seen.append(request)
+        if len(seen) > 3:  # the first report: its funnel, the lift's baseline and its one micro
+            raise Abort(grpc.StatusCode.PERMISSION_DENIED, "User does not have sufficient permissions for this property.")
+        return answer(request)
+
+    fake.handlers["RunFunnelReport"] = fail_in_the_second_report
+    result = report(plan, "--all", "--email", "--to", "me@example.com", env=smtp.env())
+    assert result.exit_code == 1
+    assert "permission" in result.stderr.lower()
+    assert len(seen) > 3 and files(tmp_path) == [] and smtp.messages == []
+
+
+def test_an_export_engine_failure_sends_nothing(report, smtp: LoopbackSMTP, tmp_path: Path):
+    exports = tmp_path / "exports"
+    exports.mkdir()
+    (exports / "events_20261120.parquet").write_bytes(b"not parquet")
+    result = report(SHOP, "weekly", "--engine", "duckdb", "--events", exports, "--email", "--to", "me@example.com", env=smtp.env())
+    assert result.exit_code == 1
+    assert "events_20261120.parquet" in result.stderr
     assert files(tmp_path) == [] and smtp.messages == []
 
 

@@ -33,7 +33,7 @@ def test_weekly_report_of_the_shop_on_generated_traffic(run, events_cache, tmp_p
     assert sorted(p.suffix for p in out.iterdir()) == [".csv", ".html", ".html", ".json", ".txt"]
     assert str(out) in result.stdout  # says where the files are
     data = _json_report(out)
-    assert data["calls"]["data_api"] == {"BatchRunReports": 1, "RunFunnelReport": 6}
+    assert data["calls"]["data_api"] == {"BatchRunReports": 1, "RunFunnelReport": 13}  # 2 funnels, baseline, 10 micros
     assert data["quota"]["tokens"] > 0
     for funnel in data["funnels"]:
         users = [step["users"] for step in funnel["steps"]]
@@ -136,3 +136,68 @@ def test_a_sandbox_folder_held_by_another_process_says_so(run, events_cache, tmp
     assert f"the sandbox folder {sandbox_dir} is in use by another process (PID {holder.pid}," in message
     assert "--sandbox-address" in message
     assert "GA4" not in message and "Conflicting lock" not in message
+
+
+def test_thresholded_and_sampled_data_is_said_beside_its_figures_in_every_format(run, events_cache, tmp_path: Path):
+    """The sandbox set to answer as GA4 does on a big property (ga_goals.sandbox.data_caveats):
+    each table says what GA4 said of its own data, in HTML, e-mail, text and JSON."""
+    env = {"GA_GOALS_SANDBOX_DATA_CAVEATS": "thresholded,other_row,sample_above=1000"}
+    assert run("sync", SHOP, "--apply").exit_code == 0
+    out = tmp_path / "reports"
+    result = run("report", SHOP, "weekly", "-o", out, "--format", "html,email,text,json", env=env)
+    assert result.exit_code == 0, result.output
+    data = _json_report(out)
+    thresholded = "thresholded: GA4 may have withheld rows with few users"
+    other = "some rows were grouped into (other)"
+    [sampled] = {n for n in data["site"]["caveats"]["notes"] if n.startswith("sampled: based on ")}
+    assert "% of events" in sampled
+    # Site totals: user counts, no dimension; key events: by event name; funnels: sampling only.
+    assert data["site"]["caveats"]["notes"] == [thresholded, sampled]
+    assert data["key_events_caveats"]["notes"] == [thresholded, sampled, other]
+    assert [f["caveats"]["notes"] for f in data["funnels"]] == [[sampled]] * len(data["funnels"])
+    assert data["micro_macro"]["caveats"]["notes"] == [sampled]
+    assert data["site"]["caveats"]["thresholded"] and not data["site"]["caveats"]["other_row"]
+    share = data["site"]["caveats"]["sampling"][0]
+    assert share["date_range"] == "current" and share["samples_read"] == 1000 < share["sampling_space"]
+    assert data["micro_macro"]["rule"].startswith("A micro conversion counts only when it came before the macro conversion")
+
+    text = next(out.glob("*.txt")).read_text()
+    key_events = text[text.index("Key events\n") : text.index("Micro conversions against")]
+    assert f"! {thresholded}" in key_events and f"! {other}" in key_events
+    funnels = text[text.index(f"\n\n{data['funnels'][0]['title']}\n") : text.index("Key events\n")]
+    assert f"! {sampled}" in funnels and thresholded not in funnels
+    assert data["micro_macro"]["rule"] in text
+
+    # the first funnel's heading: a <section> in the page, the first <h2> in the e-mail
+    for suffix, first_funnel in ((".email.html", '<h2 class="name"'), (".html", '<section class="funnel"')):
+        [page] = [p for p in out.iterdir() if p.name.endswith(suffix) and (suffix == ".email.html") == p.name.endswith(".email.html")]
+        html = page.read_text()
+        key_events = _words(html[html.index("Key events</h2>") : html.index("Micro conversions against")])
+        assert thresholded in key_events and other in key_events, suffix
+        funnels = _words(html[html.index(first_funnel) : html.index("Key events</h2>")])
+        assert sampled in funnels and thresholded not in funnels, suffix
+        assert data["micro_macro"]["rule"] in _words(html), suffix
+
+
+def _words(html: str) -> str:
+    """The text of some HTML (tags such as <bdi> and <wbr> removed, entities decoded)."""
+    import html as html_module
+    import re
+
+    return html_module.unescape(re.sub(r"<[^>]+>", "", html))
+
+
+def test_a_report_from_export_files_has_no_caveat(run, events_cache, tmp_path: Path):
+    """The export engines read every event: no note, every flag false (and the same JSON keys)."""
+    assert run("sync", SHOP, "--apply").exit_code == 0
+    exports = tmp_path / "exports"
+    assert run("sandbox", "export", exports).exit_code == 0
+    out = tmp_path / "reports"
+    env = {"GA_GOALS_SANDBOX_DATA_CAVEATS": "thresholded,other_row,sample_above=0"}  # the Data API only
+    result = run("report", SHOP, "weekly", "--events", exports, "-o", out, "--format", "json,text", env=env)
+    assert result.exit_code == 0, result.output
+    data = _json_report(out)
+    none = {"thresholded": False, "sampled": False, "sampling": [], "other_row": False, "notes": []}
+    tables = [data["site"], data["micro_macro"], *data["funnels"]]
+    assert all(t["caveats"] == none for t in tables) and data["key_events_caveats"] == none
+    assert "! " not in next(out.glob("*.txt")).read_text()

@@ -13,7 +13,9 @@ asked for, ``property_quota`` when asked for. The numbers are made up but determ
 
 * users at step k of a funnel = ``round(base * factor * decay**k)`` (``base`` 1000, ``decay``
   0.55, ``factor`` 1 for the first date range and ``previous_factor`` for the second; a segment
-  gets its own factor from its name); ``zero_from_step`` (1-based) empties later steps;
+  gets its own factor from its name, and so does a two-step funnel that does not start at
+  ``session_start`` (a micro vs macro funnel ``micro -> macro``: from its first step's name);
+  ``zero_from_step`` (1-based) empties later steps;
 * key events: count = 100 * (index + 1) * factor, users = count // 2, value = count * 3.5.
 
 ``handlers`` override a method (``"RunFunnelReport"`` -> ``fn(request) -> response``) and
@@ -189,9 +191,12 @@ class FakeDataApi:
             dims.append("dateRange")
         rows = []
         for r, rname in enumerate(range_names):
+            # A micro vs macro funnel (micro -> macro) has the numbers of a segment named after the micro.
+            own = names[0] if len(names) == 2 and names[0] != "session_start" and not segments else None
             for segment in segments or [None]:
-                factor = self._factor(r, segment)
-                lift = 1.0 + (0.6 if segment and len(segment) % 2 else -0.3) if segment else 1.0
+                segment_or_own = segment or own
+                factor = self._factor(r, segment_or_own)
+                lift = 1.0 + (0.6 if len(segment_or_own) % 2 else -0.3) if segment_or_own else 1.0
                 values = [(None, self.step_users(len(names), factor, lift))]
                 if breakdown:
                     limit = request.funnel_breakdown.limit or 5

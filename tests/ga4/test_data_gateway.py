@@ -12,12 +12,14 @@ from datetime import date
 import grpc
 import pytest
 from google.analytics import data_v1alpha as alpha
+from google.analytics import data_v1beta as beta
 
 from ga_goals.errors import ApiError, CredentialsError, QuotaExhausted
 from ga_goals.ga4 import Target
-from ga_goals.ga4.data import DataGateway, micro_segment
+from ga_goals.ga4.data import DataGateway
 from ga_goals.model import Funnel, FunnelStep, StepFilter
 from ga_goals.reports.periods import DateSpan
+from ga_goals.sources.results import NO_CAVEATS, Caveats, Sampling
 from tests.conftest import GA4_DATA
 from tests.ga4.fake_data_api import FakeDataApi
 
@@ -96,20 +98,56 @@ def test_batches_hold_at_most_five_requests(fake: FakeDataApi, gateway: DataGate
     assert gateway.calls == {"BatchRunReports": 2}
 
 
-def test_micro_lift_uses_four_segments_per_call_plus_a_baseline(fake: FakeDataApi, gateway: DataGateway):
+def test_micro_lift_sends_a_baseline_and_one_micro_then_macro_funnel_per_micro(fake: FakeDataApi, gateway: DataGateway):
     micros = [f"micro_{i}" for i in range(9)]
     lift = gateway.micro_lift("purchase", micros, [CURRENT, PREVIOUS])
     requests = fake.requests_of("RunFunnelReport")
-    assert len(requests) == 1 + 3  # ceil(9 / 4) + the baseline
-    segment_counts = sorted(len(r.segments) for r in requests)
-    assert segment_counts == [0, 1, 4, 4]
-    sent = [s for r in requests for s in r.segments]
-    assert sorted(s.name for s in sent) == sorted(micros)
-    assert all(alpha.Segment.serialize(s) == alpha.Segment.serialize(micro_segment(s.name)) for s in sent)
+    assert len(requests) == 1 + 9  # the baseline, then one funnel per micro conversion
+    sent = sorted([s.filter_expression.funnel_event_filter.event_name for s in r.funnel.steps] for r in requests)
+    assert sent == sorted([["session_start", "purchase"]] + [[m, "purchase"] for m in micros])
+    assert all(not r.segments and not r.funnel.is_open_funnel and "funnel_breakdown" not in r for r in requests)
+    assert all([d.name for d in r.date_ranges] == ["current", "previous"] for r in requests)
     assert lift.baseline.users("current") == [1000, 550]
-    assert lift.segment("micro_3") is not None
-    assert lift.segment("micro_3").users("current", "micro_3")[0] > 0
-    assert gateway.calls == {"RunFunnelReport": 4}
+    assert list(lift.micros) == micros
+    micro = lift.micro("micro_3")
+    assert micro is not None and micro.step_names == ("micro_3", "purchase")
+    assert micro.users("current") == fake.step_users(2, fake._factor(0, "micro_3"), 1.6)
+    assert gateway.calls == {"RunFunnelReport": 10}
+
+
+def test_response_metadata_becomes_caveats(fake: FakeDataApi, gateway: DataGateway):
+    """Thresholding, sampling per date range and the "(other)" row reach the parsed tables; a
+    response that says nothing has no caveat."""
+    plain = gateway.run_funnel(CHECKOUT, [CURRENT, PREVIOUS])
+    assert not plain.caveats and plain.caveats == NO_CAVEATS
+    funnel_response = fake.run_funnel_report
+
+    def sampled(request):
+        response = funnel_response(request)
+        response.funnel_table.metadata = alpha.FunnelResponseMetadata(
+            sampling_metadatas=[
+                alpha.SamplingMetadata(samples_read_count=250, sampling_space_size=1000),
+                alpha.SamplingMetadata(samples_read_count=500, sampling_space_size=1000),
+            ]
+        )
+        return response
+
+    fake.handlers["RunFunnelReport"] = sampled
+    table = gateway.run_funnel(CHECKOUT, [CURRENT, PREVIOUS])
+    assert table.caveats == Caveats(sampling=(Sampling("current", 250, 1000), Sampling("previous", 500, 1000)))
+    assert [s.share for s in table.caveats.sampling] == [0.25, 0.5]
+    batch_response = fake.batch_run_reports
+
+    def thresholded(request):
+        response = batch_response(request)
+        response.reports[0].metadata = beta.ResponseMetaData(subject_to_thresholding=True, data_loss_from_other_row=True)
+        response.reports[1].metadata = beta.ResponseMetaData(subject_to_thresholding=True)
+        return response
+
+    fake.handlers["BatchRunReports"] = thresholded
+    events, site = gateway.event_totals(["purchase"], [CURRENT, PREVIOUS])
+    assert events.caveats == Caveats(thresholded=True, other_row=True)
+    assert site.caveats == Caveats(thresholded=True)
 
 
 def test_transient_errors_are_retried(fake: FakeDataApi, gateway: DataGateway):

@@ -20,6 +20,7 @@ from ga_goals.ga4.data import (
     step_filter_expression,
 )
 from ga_goals.model import Funnel, FunnelStep, StepFilter
+from ga_goals.sources.base import micro_funnel
 from ga_goals.reports.periods import DateSpan
 
 CURRENT = DateSpan("current", date(2026, 11, 18), date(2026, 11, 24))
@@ -157,12 +158,20 @@ def test_open_funnel_without_breakdown():
 
 
 def test_micro_vs_macro_request_shape():
-    """The exact segment shape the sandbox implements (documented in ga_goals.ga4.data)."""
+    """A micro conversion's row is its own closed funnel micro -> macro (documented in ga_goals.ga4.data)."""
+    request = round_trip(funnel_request("properties/42", micro_funnel("add_to_cart", "purchase"), [CURRENT, PREVIOUS]))
+    assert [s.name for s in request.funnel.steps] == ["add_to_cart", "purchase"]
+    assert [s.filter_expression.funnel_event_filter.event_name for s in request.funnel.steps] == ["add_to_cart", "purchase"]
+    assert request.funnel.is_open_funnel is False
+    assert not request.segments and "funnel_breakdown" not in request
+    baseline = round_trip(funnel_request("properties/42", lift_funnel("purchase"), [CURRENT, PREVIOUS]))
+    assert [s.filter_expression.funnel_event_filter.event_name for s in baseline.funnel.steps] == ["session_start", "purchase"]
+
+
+def test_the_segment_shape_the_live_contract_sends():
+    """micro_segment: "users who logged an event" (the sandbox implements this shape)."""
     segments = [micro_segment(m) for m in ("add_to_cart", "newsletter_signup")]
     request = round_trip(funnel_request("properties/42", lift_funnel("purchase"), [CURRENT, PREVIOUS], segments=segments))
-    assert [s.name for s in request.funnel.steps] == ["session_start", "purchase"]
-    assert [s.filter_expression.funnel_event_filter.event_name for s in request.funnel.steps] == ["session_start", "purchase"]
-    assert request.funnel.is_open_funnel is False
     assert [s.name for s in request.segments] == ["add_to_cart", "newsletter_signup"]
     groups = request.segments[1].user_segment.user_inclusion_criteria.and_condition_groups
     assert len(groups) == 1

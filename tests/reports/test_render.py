@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import dataclasses
+import html as html_module
 import io
 import json
 import re
@@ -42,7 +43,7 @@ def test_html_page(weekly):
     assert "1,000" in html and "Added to cart" in html
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html  # the hostile breakdown value, escaped
     assert "No alert fired" in html
-    assert "7 Data API calls" in html
+    assert "14 Data API calls" in html
 
 
 def test_every_ga4_string_is_escaped_in_html_and_email(weekly):
@@ -154,3 +155,46 @@ def test_open_funnel_bars_stay_inside_their_track(weekly):
     chart = funnel_chart(dataclasses.replace(funnel, steps=(first, grown, *funnel.steps[2:])))
     assert max(bar.width for bar in chart.bars) == chart.bar_max
     assert chart.bars[1].width == chart.bar_max and chart.bars[0].width == pytest.approx(chart.bar_max / 2)
+
+
+def test_caveats_are_said_beside_the_table_they_concern_only(weekly: ReportData):
+    """One funnel sampled, the key events thresholded: each note in its own table, in every
+    format; the other tables say nothing. The wording is ga_goals.reports.notes' alone."""
+    from ga_goals.reports.notes import MICRO_BEFORE_MACRO, OTHER_ROW, THRESHOLDED, data_caveats
+    from ga_goals.sources.results import Caveats, Sampling
+
+    sampled = data_caveats(Caveats(sampling=(Sampling("current", 125, 1000), Sampling("previous", 1000, 1000))))
+    assert sampled.notes == ("sampled: based on 12.5% of events",)  # a range read whole is not sampled
+    assert data_caveats(Caveats(sampling=(Sampling("current", 1, 4), Sampling("previous", 1, 2)))).notes == (
+        "sampled: based on 25% of events (previous period: 50% of events)",
+    )
+    thresholded = data_caveats(Caveats(thresholded=True, other_row=True))
+    assert thresholded.notes == (THRESHOLDED, OTHER_ROW)
+    second = dataclasses.replace(weekly.funnels[1], caveats=sampled)
+    data = dataclasses.replace(weekly, funnels=(weekly.funnels[0], second), key_events_caveats=thresholded)
+    first, other = weekly.funnels[0].title, second.title
+
+    text = render_report(data, "text")
+    assert text.count("! sampled: based on 12.5% of events") == 1 and text.count(f"! {THRESHOLDED}") == 1
+    assert text.index(f"\n{other}\n") < text.index("! sampled") < text.index("Key events\n") < text.index(f"! {THRESHOLDED}")
+    assert "! sampled" not in text[text.index(f"\n{first}\n") : text.index(f"\n{other}\n")]
+    assert MICRO_BEFORE_MACRO in text
+    for fmt in ("html", "email"):
+        words = html_module.unescape(re.sub(r"<[^>]+>", "", render_report(data, fmt)))
+        assert words.count("sampled: based on 12.5% of events") == 1, fmt
+        assert words.index(other) < words.index("sampled: based on") < words.index("Key events")
+        assert words.index("Key events") < words.index(THRESHOLDED) < words.index(OTHER_ROW) < words.index("Micro conversions against")
+        assert MICRO_BEFORE_MACRO in words, fmt
+    as_json = json.loads(render_report(data, "json"))
+    assert as_json["funnels"][1]["caveats"]["notes"] == ["sampled: based on 12.5% of events"]
+    assert as_json["funnels"][1]["caveats"]["sampling"][0] == {"date_range": "current", "samples_read": 125, "sampling_space": 1000, "share": 0.125}
+    assert as_json["funnels"][0]["caveats"] == {"thresholded": False, "sampled": False, "sampling": [], "other_row": False, "notes": []}
+    assert as_json["key_events_caveats"]["thresholded"] and as_json["key_events_caveats"]["other_row"]
+    assert as_json["micro_macro"]["rule"] == MICRO_BEFORE_MACRO
+    caveat_rows = [r for r in csv.reader(io.StringIO(render_report(data, "csv"))) if r[0] == "caveat"]
+    assert [r[1:5] for r in caveat_rows] == [
+        [second.name, "funnel", "sampled_share current", "0.125"],
+        [second.name, "funnel", "sampled_share previous", "1"],
+        ["", "key_events", "thresholded", "1"],
+        ["", "key_events", "other_row", "1"],
+    ]
