@@ -84,6 +84,14 @@ FUNNEL_EMPTY = register_kind(
     "error",
     "Nobody reached the funnel's first step in the period.",
 )
+DATA_CAVEAT = register_kind(
+    "data_caveat",
+    "What GA4 said about the data",
+    "info",
+    "The Data API answered part of the check thresholded (rows with few users may be withheld), "
+    "sampled, or with rows grouped into (other): findings resting on it may be off for rare "
+    "events. The export engines read every event.",
+)
 NOT_CHECKED = register_kind(
     "not_checked",
     "Not checked",

@@ -11,7 +11,8 @@ objects; none calls a source. The rules:
   ``not_checked``, those the engine cannot see);
 * :func:`micros_without_lift`: micro conversions whose users convert no more often than all
   users (:func:`no_lift`: the rate's confidence interval, never on too few users);
-* :func:`empty_funnels`: funnels whose first step has no users.
+* :func:`empty_funnels`: funnels whose first step has no users;
+* :func:`data_caveats`: the parts of the answer GA4 thresholded, sampled or cut into "(other)".
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from ga_goals.checks.findings import (
+    DATA_CAVEAT,
     EVENT_NEVER_FIRED,
     FUNNEL_EMPTY,
     MICRO_WITHOUT_LIFT,
@@ -31,7 +33,7 @@ from ga_goals.checks.findings import (
 from ga_goals.model import TrackingPlan
 from ga_goals.model.ga4_facts import AUTOMATIC_EVENTS
 from ga_goals.sources.base import LIFT_ENTRY_EVENT, ReportAnswer
-from ga_goals.sources.results import LiftTables, ParameterRef
+from ga_goals.sources.results import Caveats, LiftTables, ParameterRef
 from ga_goals.stats import Interval, enough_for_a_test, proportion_interval
 from ga_goals.templating import number, percent
 from ga_goals.untrusted_text import plain
@@ -313,6 +315,43 @@ def empty_funnels(ctx: CheckContext) -> list[Finding]:
                 f"funnel {name!r}: nobody reached its first step {first.name!r} ({why})",
                 funnel.where,
                 {"first_step": first.name, "event": first.event, "users": 0, "event_count": fired},
+            )
+        )
+    return out
+
+
+# --------------------------------------------------------------------------- GA4's caveats
+
+
+def data_caveats(ctx: CheckContext) -> list[Finding]:
+    """One note per part of the answer GA4 said is not the whole truth (the Data API only), worded
+    as reports word it (:func:`ga_goals.reports.notes.data_caveats`)."""
+    from ga_goals.reports.notes import data_caveats as worded
+
+    answer = ctx.answer
+    parts: list[tuple[str, Caveats]] = []
+    if answer.event_names is not None:
+        parts.append(("event counts", answer.event_names.caveats))
+    if answer.parameters is not None:
+        parts.append(("custom dimension counts", answer.parameters.caveats))
+    for name, table in answer.funnels.items():
+        parts.append((f"funnel {name!r}", table.caveats))
+    if answer.lift is not None:
+        parts.append(("micro vs macro table", answer.lift.caveats))
+    out = []
+    for part, caveats in parts:
+        notes = worded(caveats).notes
+        if not notes:
+            continue
+        out.append(
+            Finding(
+                DATA_CAVEAT.name,
+                "info",
+                part,
+                f"{part}: {'; '.join(notes)}: findings resting on them may be off for rare events "
+                "(the export engines, --events or --dataset, read every event)",
+                None,
+                {"thresholded": caveats.thresholded, "sampled": caveats.sampled, "other_row": caveats.other_row},
             )
         )
     return out

@@ -16,11 +16,12 @@ from ga_goals.checks import rules
 from ga_goals.checks.findings import KINDS, SEVERITIES, UNDECLARED_EVENT, CheckResult, Finding
 from ga_goals.errors import GaGoalsError
 from ga_goals.model import TrackingPlan
-from ga_goals.reports.periods import DateSpan, today_in
+from ga_goals.reports.periods import CURRENT, DateSpan, today_in
 from ga_goals.sources.base import ReportQuery, ReportSource
 
-#: The name of the check's date range in the query.
-SPAN = "check"
+#: The name of the check's date range in the query (the report's name of the period read, so
+#: that notes worded for reports read right).
+SPAN = CURRENT
 #: Default period and number of undeclared events listed.
 DEFAULT_DAYS = 28
 DEFAULT_TOP = 10
@@ -102,6 +103,7 @@ def run_check(
         *rules.parameters_never_arriving(ctx),
         *rules.micros_without_lift(ctx, query.macro, query.micros),
         *rules.empty_funnels(ctx),
+        *rules.data_caveats(ctx),
     ]
     order = {name: i for i, name in enumerate(KINDS)}
     findings.sort(key=lambda f: (order[f.kind], -SEVERITIES.index(f.severity)))  # stable: rule order within

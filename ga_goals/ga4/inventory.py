@@ -111,6 +111,8 @@ def parameter_counts(gateway: DataGateway, parameters: Sequence[ParameterRef], s
     reports = gateway.batch_run_reports(
         [parameter_request(p, spans) for p in asked], date_ranges=names, what="custom dimension values"
     )
+    for report in reports:
+        table.caveats = table.caveats | report.caveats
     for parameter, report in zip(asked, reports):
         for name in names:
             table.counts[(name, parameter)] = int(report.lookup(dateRange=name).get("eventCount", 0))

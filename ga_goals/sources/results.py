@@ -213,6 +213,8 @@ class ParameterTable:
 
     counts: dict[tuple[str, ParameterRef], int] = field(default_factory=dict)
     unseen: dict[ParameterRef, str] = field(default_factory=dict)
+    #: What GA4 said about the data behind the counts (the Data API; none from the export).
+    caveats: Caveats = NO_CAVEATS
 
     def events(self, parameter: ParameterRef, date_range: str) -> int | None:
         """Events that carried ``parameter`` in ``date_range``; None when the source cannot see it."""

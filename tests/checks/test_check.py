@@ -250,3 +250,28 @@ def test_a_period_without_export_files_says_which_days_there_are(checked: Checke
         with source:
             run_check(checked.plan, source, today=date(2020, 1, 1))
     assert "Traceback" not in str(caught.value) and str(caught.value)
+
+
+def test_what_ga4_says_about_its_data_is_a_note_beside_the_findings(
+    checked: Checked, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    """A Data API answer thresholded, sampled or with an (other) row: each part it touches gets a
+    note (info), worded as reports word it; the findings themselves stay."""
+    from ga_goals.sandbox.data_caveats import CAVEATS_ENV
+
+    monkeypatch.setenv(CAVEATS_ENV, "thresholded,other_row,sample_above=5000")
+    with Manager(Connection(sandbox=True, sandbox_dir=tmp_path / "sandbox")) as manager:
+        manager.sync(checked.plan, apply=True)
+        with manager.report_source(checked.plan) as source:
+            result = run_check(checked.plan, source, today=checked.today)
+    notes = {f.subject: f for f in _by_kind(result)["data_caveat"]}
+    assert {"event counts", "custom dimension counts", "funnel 'checkout'", "micro vs macro table"} <= set(notes)
+    events = notes["event counts"]
+    assert events.severity == "info" and events.figures == {"thresholded": True, "sampled": True, "other_row": True}
+    assert "thresholded: GA4 may have withheld rows with few users" in events.message
+    assert "sampled: based on " in events.message and "some rows were grouped into (other)" in events.message
+    assert "previous period" not in events.message
+    # the findings are the same as without caveats
+    same = [f.to_json() for f in result.findings if f.kind != "data_caveat"]
+    assert same == [f.to_json() for f in checked.data_api.findings]
+    assert result.count("info") == len(notes) + 1  # and the item-scoped dimension's note
