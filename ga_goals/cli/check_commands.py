@@ -12,16 +12,19 @@ from ga_goals.cli.output import echo_problem
 from ga_goals.errors import ExitCode
 
 FAIL_ON = ("error", "warning", "info", "never")
+#: ``ga_goals.checks.run.MAX_DAYS`` and ``DEFAULT_DAYS``/``DEFAULT_TOP``, written here so that start-up
+#: imports no more than click (a test keeps them equal).
+MAX_DAYS, DEFAULT_DAYS, DEFAULT_TOP = 400, 28, 10
 
 
 @cli.command()
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("-e", "--env", "environment", metavar="NAME", help="Check this environment's property (its overrides merged).")
 @click.option(
-    "--days", type=click.IntRange(1, 400), default=28, show_default=True,
+    "--days", type=click.IntRange(1, MAX_DAYS), default=DEFAULT_DAYS, show_default=True,
     help="Read the last N days, ending yesterday in the property's time zone.",
 )
-@click.option("--top", type=click.IntRange(min=0), default=10, show_default=True, help="List at most N undeclared events (by count).")
+@click.option("--top", type=click.IntRange(min=0), default=DEFAULT_TOP, show_default=True, help="List at most N undeclared events (by count).")
 @click.option("--macro", metavar="EVENT", help="The macro conversion micro conversions are judged against [default: the plan's first].")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True, help="Output format.")
 @click.option(

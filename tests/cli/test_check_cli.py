@@ -151,3 +151,12 @@ def test_the_documented_output_is_what_check_prints(sandbox, monkeypatch: pytest
         return re.sub(r"\d+", "#", text)
 
     assert shape(result.stdout) == shape("\n".join(shown) + "\n")
+
+
+def test_the_commands_bounds_are_the_librarys():
+    from ga_goals.checks import run
+    from ga_goals.cli import check_commands
+
+    assert (check_commands.MAX_DAYS, check_commands.DEFAULT_DAYS, check_commands.DEFAULT_TOP) == (
+        run.MAX_DAYS, run.DEFAULT_DAYS, run.DEFAULT_TOP
+    )
