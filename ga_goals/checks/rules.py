@@ -31,6 +31,7 @@ from ga_goals.checks.findings import (
     Finding,
 )
 from ga_goals.model import TrackingPlan
+from ga_goals.model.resources import EventCreateRule
 from ga_goals.model.ga4_facts import AUTOMATIC_EVENTS
 from ga_goals.sources.base import LIFT_ENTRY_EVENT, ReportAnswer
 from ga_goals.sources.results import Caveats, LiftTables, ParameterRef
@@ -71,9 +72,8 @@ def events_never_fired(ctx: CheckContext) -> list[Finding]:
         if ctx.event_count(conversion.event_name):
             continue
         what = "key event" if conversion.key_event else "conversion (not a key event)"
-        how = ""
         if conversion.created_from:
-            sources = sorted({c.value for r in conversion.created_from for c in r.conditions if c.field == "event_name"})
+            sources = sorted({name for rule in conversion.created_from for name in _source_events(rule)})
             fired = ", ".join(f"{s} fired {_count(ctx.event_count(s), 'time')}" for s in sources)
             how = f": an event create rule makes it{f' ({fired})' if fired else ''}: check the rule's conditions and that `ga-goals sync` applied it"
         else:
@@ -104,13 +104,18 @@ def events_never_fired(ctx: CheckContext) -> list[Finding]:
     return out
 
 
+def _source_events(rule: EventCreateRule) -> set[str]:
+    """The event an event create rule makes its event from (``event_name equals X``)."""
+    return {c.value for c in rule.conditions if c.field == "event_name" and c.comparison == "equals" and not c.negated}
+
+
 def mentioned_events(plan: TrackingPlan) -> set[str]:
     """Every event name the plan mentions: conversions, declared events, the source events of its
     event create rules, its funnels' steps, and the micro vs macro table's entry event."""
     names = plan.known_events() | {LIFT_ENTRY_EVENT}
     for conversion in plan.conversions.values():
         for rule in conversion.created_from:
-            names |= {c.value for c in rule.conditions if c.field == "event_name" and c.comparison == "equals" and not c.negated}
+            names |= _source_events(rule)
     for funnel in plan.funnels.values():
         names |= {step.event for step in funnel.steps}
     return names
