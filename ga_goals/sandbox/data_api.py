@@ -20,7 +20,14 @@ rules make (:func:`ga_goals.sandbox.reporting.events_source`); reports are SQL
 funnel engine) and :func:`ga_goals.funnels.step_metrics` (the one derivation of completion and
 abandonment); quotas are :class:`~ga_goals.sandbox.data_quota.DataQuota`.
 
-**RunReport** supports dimensions and metrics as listed in :mod:`ga_goals.sandbox.reporting`;
+``RunPivotReport`` and ``BatchRunPivotReports`` are :mod:`ga_goals.sandbox.pivots`. Methods of
+both services that the sandbox does not serve (``RunRealtimeReport``, ``CheckCompatibility``, audience exports and lists,
+report tasks: :data:`UNIMPLEMENTED_BETA`, :data:`UNIMPLEMENTED_ALPHA`) check the request's property
+name as every method does (malformed: INVALID_ARGUMENT) and answer UNIMPLEMENTED with the reason.
+
+**RunReport** supports dimensions and metrics as listed in :mod:`ga_goals.sandbox.reporting` and
+:mod:`ga_goals.sandbox.report_fields` (a field GA4 has but the sandbox does not compute is
+UNIMPLEMENTED, one GA4 does not have INVALID_ARGUMENT: :mod:`ga_goals.sandbox.ga4_schema`);
 ``dimension_filter`` (and/or/not groups of string (EXACT, BEGINS_WITH, ENDS_WITH, CONTAINS,
 FULL_REGEXP, PARTIAL_REGEXP), in-list, numeric, between and empty filters, on any supported
 dimension), ``metric_filter`` (numeric and between filters on metrics), 1 to 4 date ranges
@@ -32,7 +39,7 @@ descending), ``offset`` / ``limit`` (default 10,000, at most 250,000), ``row_cou
 ``RESERVED_MIN``, one per date range), ``keep_empty_rows`` (rows whose metrics are all zero are
 left out otherwise), ``metadata.currency_code`` / ``time_zone`` and ``property_quota``.
 Not supported (UNIMPLEMENTED, with a message): ``cohort_spec``, ``comparisons``, dimension
-expressions, metric expressions, COUNT aggregations, pivots.
+expressions, metric expressions, COUNT aggregations, pivot order bys.
 
 **RunFunnelReport**: steps with a ``funnel_event_filter`` (event name and a parameter filter
 expression: and groups, ``not_expression`` of one condition, string (as above), in-list,
@@ -84,6 +91,7 @@ from ga_goals.sandbox.reporting import (
     Catalogue,
     DateSpan,
     Dimension,
+    check_compatible,
     FilterCount,
     Metric,
     event_dimension_sql,
@@ -123,6 +131,39 @@ STEP_COLUMN = "funnelStepName"
 SEGMENT_COLUMN = "segment"
 FUNNEL_METRICS = ("activeUsers", "funnelStepCompletionRate", "funnelStepAbandonments", "funnelStepAbandonmentRate")
 RESERVED_TOTAL = "RESERVED_TOTAL"
+
+_AUDIENCES = (
+    "audiences are not modelled by the sandbox (GA4 builds them from the property's audience "
+    "definitions over time); test audience code against a real property"
+)
+_TASKS = "report tasks run RunReport asynchronously in GA4; the sandbox answers RunReport directly, use it"
+#: Methods of the v1beta service the sandbox does not serve, and why (their answer is UNIMPLEMENTED).
+UNIMPLEMENTED_BETA = {
+    "RunRealtimeReport": (
+        "realtime reports read the last 30 minutes of collection, and the sandbox holds a daily "
+        "export table (GA4's BigQuery export schema) without collection times to replay; use RunReport "
+        "with dateHourMinute over today"
+    ),
+    "CheckCompatibility": "ask GetMetadata for the fields the sandbox computes, or run the report",
+    "CreateAudienceExport": _AUDIENCES,
+    "QueryAudienceExport": _AUDIENCES,
+    "GetAudienceExport": _AUDIENCES,
+    "ListAudienceExports": _AUDIENCES,
+}
+#: The same for the v1alpha service.
+UNIMPLEMENTED_ALPHA = {
+    "CreateAudienceList": _AUDIENCES,
+    "QueryAudienceList": _AUDIENCES,
+    "GetAudienceList": _AUDIENCES,
+    "ListAudienceLists": _AUDIENCES,
+    "CreateRecurringAudienceList": _AUDIENCES,
+    "GetRecurringAudienceList": _AUDIENCES,
+    "ListRecurringAudienceLists": _AUDIENCES,
+    "CreateReportTask": _TASKS,
+    "QueryReportTask": _TASKS,
+    "GetReportTask": _TASKS,
+    "ListReportTasks": _TASKS,
+}
 
 _PROPERTY = re.compile(r"^properties/([0-9]+)$")
 _METADATA = re.compile(r"^properties/([0-9]+)/metadata$")
@@ -177,11 +218,14 @@ class DataApi:
     def __init__(
         self, store: SandboxStore, events: SandboxEvents, quota: DataQuota, caveats: ResponseCaveats = NO_CAVEATS
     ) -> None:
+        from ga_goals.sandbox.pivots import PivotReports
+
         self.store = store
         self.events = events
         self.quota = quota
         #: What responses say about their data (thresholding, sampling, "(other)"): data_caveats.
         self.caveats = caveats
+        self.pivots = PivotReports(self)
 
     def _sampling(self, con: Any, source: str, spans: Sequence[DateSpan]) -> list[tuple[int, int]]:
         """``(samples read, sampling space)`` per date range when the setting samples them, else ``[]``."""
@@ -207,6 +251,18 @@ class DataApi:
                     (),
                 ),
                 "GetMetadata": (self.get_metadata, beta.GetMetadataRequest.deserialize, beta.Metadata.serialize, ()),
+                "RunPivotReport": (
+                    self.pivots.run,
+                    beta.RunPivotReportRequest.deserialize,
+                    beta.RunPivotReportResponse.serialize,
+                    (),
+                ),
+                "BatchRunPivotReports": (
+                    self.pivots.batch,
+                    beta.BatchRunPivotReportsRequest.deserialize,
+                    beta.BatchRunPivotReportsResponse.serialize,
+                    (),
+                ),
             },
         )
         server.add_methods(
@@ -230,12 +286,34 @@ class DataApi:
             },
         )
 
+        for service, label, module, table in (
+            (BETA_SERVICE, "data.v1beta", beta, UNIMPLEMENTED_BETA),
+            (ALPHA_SERVICE, "data.v1alpha", alpha, UNIMPLEMENTED_ALPHA),
+        ):
+            server.add_methods(service, label, {m: self._refusal(module, m, why) for m, why in table.items()})
+
+    def _refusal(self, module: Any, method: str, why: str) -> Any:
+        """A method the sandbox does not serve: the request's property is checked as everywhere
+        (malformed: INVALID_ARGUMENT; unknown: NOT_FOUND), then UNIMPLEMENTED saying why."""
+        request_type = getattr(module, f"{method}Request")
+        # The field naming the property (``parent``: properties/1; ``name``: properties/1/audienceLists/2).
+        field_name = next(f for f in ("property", "parent", "name") if f in request_type.meta.fields)
+
+        def refuse(request: Any) -> Any:
+            value = str(getattr(request, field_name) or "")
+            self._property("/".join(value.split("/")[:2]) if value.startswith("properties/") else value, field_name)
+            raise SandboxError("UNIMPLEMENTED", f"The GA4 sandbox does not implement {method}: {why}")
+
+        return (refuse, request_type.deserialize, lambda message: b"", ())
+
     def close(self) -> None:
         self.events.close()
 
     # -- common ------------------------------------------------------------------------------------
 
     def _state(self, property_id: str, name: str) -> dict[str, Any]:
+        if not property_id.isdigit() or property_id.startswith("0"):
+            raise invalid(f"{name!r} is malformed: a property id is a positive number without leading zeros, e.g. properties/1234")
         state = self.store.load(property_id)
         if state is None:
             known = self.store.properties()
@@ -243,13 +321,23 @@ class DataApi:
             raise not_found(name, hint)
         return state
 
-    def _property(self, name: str, what: str = "property") -> tuple[str, dict[str, Any]]:
-        match = _PROPERTY.match(name or "")
+    @staticmethod
+    def _property_id(name: str, what: str = "property", pattern: re.Pattern[str] = _PROPERTY) -> str:
+        """The property id of a resource name, or INVALID_ARGUMENT (every method checks names this way)."""
+        match = pattern.match(name or "")
+        example = pattern.pattern.strip("^$").replace("([0-9]+)", "1234")
+        if not name:
+            raise invalid(f"{what} is required: e.g. {example}")
         if not match:
-            if not name:
-                raise invalid(f"{what} is required: properties/{{property_id}}, e.g. properties/1234")
-            raise invalid(f"{what} {name!r} is malformed: expected properties/{{property_id}}, e.g. properties/1234")
-        return match.group(1), self._state(match.group(1), name)
+            raise invalid(f"{what} {name!r} is malformed: expected e.g. {example}")
+        pid = match.group(1)
+        if pid.startswith("0"):
+            raise invalid(f"{what} {name!r} is malformed: a property id is a positive number without leading zeros, e.g. {example}")
+        return pid
+
+    def _property(self, name: str, what: str = "property") -> tuple[str, dict[str, Any]]:
+        pid = self._property_id(name, what)
+        return pid, self._state(pid, name)
 
     @contextlib.contextmanager
     def _events(self, property_id: str, time_zone: str) -> Iterator[Any]:
@@ -385,12 +473,14 @@ class DataApi:
             time_zone=self._time_zone(state),
             source=events_source(state),
         )
+        filtered: list[Dimension] = []
         if "dimension_filter" in request:
             # Validate field names now (before any quota or data is touched).
             for name in _filter_names(request.dimension_filter):
                 if name in catalogue.metrics and name not in catalogue.dimensions:
                     raise invalid(f"Field {name} is a metric: dimensionFilter takes dimensions (use metricFilter).")
-                catalogue.dimension(name, where=" (dimensionFilter)")
+                filtered.append(catalogue.dimension(name, where=" (dimensionFilter)"))
+        check_compatible(dimensions + filtered, metrics + extra, p)
         return prepared
 
     def _execute_report(self, prepared: _PreparedReport, con: Any) -> tuple[beta.RunReportResponse, int]:
@@ -537,7 +627,7 @@ class DataApi:
             state = self._state(pid, f"properties/{pid}")
             self.quota.charge(pid, "core", self._tier(state), 1)
             catalogue = Catalogue.for_property(state)
-        dims = list(catalogue.dimensions.values()) + list(catalogue.listed_only.values())
+        dims = list(catalogue.dimensions.values())
         return beta.Metadata(
             name=request.name,
             dimensions=[
@@ -568,10 +658,7 @@ class DataApi:
         return alpha.Metadata.from_json(beta.Metadata.to_json(response), ignore_unknown_fields=True)
 
     def property_quotas_snapshot(self, request: Any) -> alpha.PropertyQuotasSnapshot:
-        match = _QUOTAS.match(request.name or "")
-        if not match:
-            raise invalid(f"name {request.name!r} is malformed: expected properties/{{property_id}}/propertyQuotasSnapshot")
-        pid = match.group(1)
+        pid = self._property_id(request.name, "name", _QUOTAS)
         state = self._state(pid, f"properties/{pid}")
         tier = self._tier(state)
         core = self.quota.snapshot(pid, "core", tier).to_message(alpha)

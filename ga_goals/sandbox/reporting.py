@@ -27,6 +27,9 @@ session traffic source           ``sessionSource``, ``sessionMedium``, ``session
                                  the last column when a request has several ranges
 ===============================  ==============================================================
 
+More dimensions and metrics (time, geography ids, pages and links, revenue and ecommerce,
+engagement, item scope) are defined in :mod:`ga_goals.sandbox.report_fields`.
+
 Metrics: ``eventCount`` (events), ``totalUsers`` (distinct ``user_pseudo_id``),
 ``activeUsers`` (distinct users whose events are not marked ``is_active_user = false``),
 ``newUsers`` (users with ``first_visit``), ``sessions`` (distinct (user, ``ga_session_id``)),
@@ -34,7 +37,7 @@ Metrics: ``eventCount`` (events), ``totalUsers`` (distinct ``user_pseudo_id``),
 parameter), ``keyEvents`` (events of the property's key events; a ONCE_PER_SESSION key event
 counts once per session) and ``keyEvents:<event>``, ``screenPageViews`` (``page_view`` and
 ``screen_view`` events), ``purchaseRevenue`` (``ecommerce.purchase_revenue``, else ``value``,
-of ``purchase`` / ``in_app_purchase`` events; refunds are not subtracted),
+of ``purchase`` / ``in_app_purchase`` events, minus the value of ``refund`` events),
 ``ecommercePurchases``, ``addToCarts``, ``checkouts`` (``purchase``, ``add_to_cart``,
 ``begin_checkout`` events) and ``customEvent:<parameter>`` (the sum of the parameter, for
 registered custom metrics).
@@ -50,6 +53,7 @@ from typing import Any
 
 from ga_goals.events.schema import param, quote_literal
 from ga_goals.regex import re2_problem
+from ga_goals.sandbox import report_fields as _rf
 from ga_goals.sandbox.admin import SandboxError, invalid
 
 NOT_SET = "(not set)"
@@ -93,6 +97,10 @@ class Dimension:
     expr: str = ""
     session_default: str | None = None
     custom: bool = False
+    #: Item-scoped: ``expr`` reads the unnested item ``it`` (one row per item of each event).
+    item: bool = False
+    #: ``expr`` reads ``r.lo``, the first day of the row's date range (``nthDay``...).
+    needs_range: bool = False
 
 
 @dataclass(frozen=True)
@@ -109,6 +117,8 @@ class Metric:
     custom: bool = False
     #: Extra input columns: name -> SQL over ``t``.
     inputs: tuple[tuple[str, str], ...] = ()
+    #: Item-scoped: aggregates one row per item of each event (inputs may read ``it``).
+    item: bool = False
 
 
 #: (api name, UI name, category, description) of the standard event-scoped dimensions the funnel
@@ -225,10 +235,12 @@ _STANDARD_METRICS = (
         "purchaseRevenue",
         "Purchase revenue",
         "Revenue",
-        "Revenue of purchase events (ecommerce.purchase_revenue, else their value parameter).",
+        "Revenue of purchase and in_app_purchase events (ecommerce.purchase_revenue, else their value "
+        "parameter) minus refund events' value.",
         "TYPE_CURRENCY",
-        "COALESCE(SUM(CASE WHEN ev IN ('purchase', 'in_app_purchase') THEN COALESCE(rev, val) END), 0)",
+        _rf.PURCHASE,
         integer=False,
+        inputs=(("refund", _rf.INPUTS["refund"]),),
     ),
     Metric("ecommercePurchases", "Ecommerce purchases", "Ecommerce", "Purchases completed.", "TYPE_INTEGER", _event_count(("purchase",))),
     Metric("addToCarts", "Add to carts", "Ecommerce", "Times users added items to their carts.", "TYPE_INTEGER", _event_count(("add_to_cart",))),
@@ -256,8 +268,6 @@ class Catalogue:
 
     dimensions: dict[str, Dimension] = field(default_factory=dict)
     metrics: dict[str, Metric] = field(default_factory=dict)
-    #: Registered custom dimensions the sandbox knows but cannot compute (item scope).
-    listed_only: dict[str, Dimension] = field(default_factory=dict)
 
     @classmethod
     def for_property(cls, state: dict[str, Any] | None) -> Catalogue:
@@ -280,14 +290,16 @@ class Catalogue:
         )
         for metric in _STANDARD_METRICS:
             cat.metrics[metric.api_name] = metric
+        key_events = [
+            (k["event_name"], str(k.get("counting_method") or "ONCE_PER_EVENT"))
+            for k in (state or {}).get("key_events", [])
+            if not k.get("_archived")
+        ]
+        time_zone = str((state or {}).get("property", {}).get("time_zone") or "UTC")
+        _add_report_fields(cat, key_events, time_zone)
         if state is None:
             cat.metrics["keyEvents"] = _key_events_metric("keyEvents", ())
             return cat
-        key_events = [
-            (k["event_name"], str(k.get("counting_method") or "ONCE_PER_EVENT"))
-            for k in state.get("key_events", [])
-            if not k.get("_archived")
-        ]
         cat.metrics["keyEvents"] = _key_events_metric("keyEvents", key_events)
         for name, method in key_events:
             api = f"keyEvents:{name}"
@@ -306,8 +318,10 @@ class Catalogue:
                 spec = dimension_sql(api)
                 cat.dimensions[api] = Dimension(api, ui, "Custom", description, "event", spec.expr, custom=True)
             elif scope == "ITEM":
+                from ga_goals.sandbox.report_fields import item_p
+
                 api = f"customItem:{parameter}"
-                cat.listed_only[api] = Dimension(api, ui, "Custom", description, "item", custom=True)
+                cat.dimensions[api] = Dimension(api, ui, "Custom", description, "event", item_p(parameter), custom=True, item=True)
         for m in state.get("custom_metrics", []):
             if m.get("_archived"):
                 continue
@@ -329,35 +343,99 @@ class Catalogue:
         return cat
 
     def dimension(self, name: str, *, where: str = "") -> Dimension:
-        """The dimension ``name`` or INVALID_ARGUMENT as GA4 words it (UNIMPLEMENTED for item scope)."""
+        """The dimension ``name``; else UNIMPLEMENTED when GA4 has it, INVALID_ARGUMENT (as GA4 words
+        it, with a did-you-mean from GA4's schema) when GA4 does not (:mod:`ga_goals.sandbox.ga4_schema`)."""
         if name == DATE_RANGE:
             return Dimension(DATE_RANGE, "Date range", "Other", "The name of the date range.", "range")
         found = self.dimensions.get(name)
         if found is not None:
             return found
-        if name in self.listed_only:
-            raise unimplemented(f"item-scoped custom dimensions in reports ({name})")
-        raise invalid(f"Field {name} is not a valid dimension.{where} {self._hint(name, self.dimensions)}".rstrip())
+        raise self._unknown(name, "dimension", where)
 
     def metric(self, name: str, *, where: str = "") -> Metric:
+        """The metric ``name``; else as :meth:`dimension` decides."""
         found = self.metrics.get(name)
         if found is not None:
             return found
-        if name in self.dimensions:
-            raise invalid(f"Field {name} is a dimension, not a metric.{where}")
-        raise invalid(f"Field {name} is not a valid metric.{where} {self._hint(name, self.metrics)}".rstrip())
+        raise self._unknown(name, "metric", where)
 
-    @staticmethod
-    def _hint(name: str, known: dict[str, Any]) -> str:
-        if name.startswith(("customEvent:", "customUser:", "customItem:")):
-            return (
-                "Custom dimensions and metrics must be registered in the property (Admin API) before they "
-                "can be reported."
+    def _unknown(self, name: str, kind: str, where: str) -> SandboxError:
+        from ga_goals.sandbox.ga4_schema import custom_prefix, ga4_schema, is_ga4_dimension, is_ga4_metric, suggestion
+
+        other = "metric" if kind == "dimension" else "dimension"
+        mine, theirs = (self.dimensions, self.metrics) if kind == "dimension" else (self.metrics, self.dimensions)
+        has = is_ga4_dimension if kind == "dimension" else is_ga4_metric
+        has_other = is_ga4_metric if kind == "dimension" else is_ga4_dimension
+        if name in theirs or (has_other(name) and not has(name)):
+            return invalid(f"Field {name} is a {other}, not a {kind}.{where}")
+        if has(name):
+            return unimplemented(
+                f"the {kind} {name} (GA4 has it; the sandbox computes the fields GetMetadata lists, "
+                "see docs/sandbox.md for the gaps)"
             )
-        import difflib
+        head = f"Field {name} is not a valid {kind}.{where}"
+        if custom_prefix(name):
+            return invalid(
+                f"{head} Custom dimensions and metrics must be registered in the property (Admin API) before "
+                "they can be reported."
+            )
+        custom = tuple(k for k, v in mine.items() if getattr(v, "custom", False))
+        close = suggestion(name, kind, custom)
+        if close is None:
+            return invalid(f"{head} For a list of valid dimensions and metrics, call GetMetadata.")
+        renamed = ga4_schema().renamed.get(name)
+        note = f" ({name} was renamed {renamed})" if renamed else ""
+        return invalid(f"{head} Did you mean {close}?{note}")
 
-        close = difflib.get_close_matches(name, list(known), n=1)
-        return f"Did you mean {close[0]}?" if close else "For a list of valid dimensions and metrics, call GetMetadata."
+
+def check_compatible(dimensions: Sequence[Dimension], metrics: Sequence[Metric], where: str = "") -> None:
+    """Item-scoped dimensions go with item-scoped metrics only (GA4 refuses other mixes as incompatible)."""
+    items = [d.api_name for d in dimensions if d.item]
+    others = [m.api_name for m in metrics if not m.item]
+    if items and others:
+        raise invalid(
+            f"{where}Please remove {items[0]} to make the request compatible. The request's dimensions & metrics "
+            f"are incompatible: item-scoped dimensions ({', '.join(items)}) go with item-scoped metrics "
+            f"(itemRevenue, itemsViewed, itemsPurchased...), not {', '.join(others)}."
+        )
+
+
+def _add_report_fields(cat: Catalogue, key_events: Sequence[tuple[str, str]], time_zone: str) -> None:
+    """The fields of :mod:`ga_goals.sandbox.report_fields` (time, ids, pages, revenue, items...)."""
+    from ga_goals.sandbox import report_fields as rf
+
+    for api, ui, category, description, expr in rf.time_dimensions(time_zone) + rf.event_dimensions():
+        cat.dimensions.setdefault(api, Dimension(api, ui, category, description, "event", expr))
+    for api, ui, category, description, expr in rf.nth_dimensions(time_zone):
+        cat.dimensions[api] = Dimension(api, ui, category, description, "event", expr, needs_range=True)
+    cat.dimensions["isKeyEvent"] = Dimension(
+        "isKeyEvent", "Is key event", "Event", "'true' if the event is a key event.", "event",
+        rf.is_key_event_sql([n for n, _m in key_events]),
+    )
+    for api, ui, expr in rf.ITEM_DIMENSIONS:
+        cat.dimensions[api] = Dimension(api, ui, "Ecommerce", f"{ui} of the ecommerce item.", "event", expr, item=True)
+    for api, ui, category, description, type_, sql, integer, names in rf.EVENT_METRICS:
+        inputs = tuple((n, rf.INPUTS[n]) for n in names)
+        cat.metrics[api] = Metric(api, ui, category, description, type_, sql, integer=integer, inputs=inputs)
+    item_inputs = tuple(rf.ITEM_INPUTS.items())
+    for api, ui, description, type_, sql, integer in rf.ITEM_METRICS:
+        cat.metrics[api] = Metric(api, ui, "Ecommerce", description, type_, sql, integer=integer, inputs=item_inputs, item=True)
+    # Key event rates (per session and per user, as fractions).
+    if key_events:
+        names = ", ".join(quote_literal(n) for n, _m in key_events)
+        with_key = f"ev IN ({names})"
+    else:
+        with_key = "FALSE"
+    cat.metrics["sessionKeyEventRate"] = Metric(
+        "sessionKeyEventRate", "Session key event rate", "Session", "Sessions with a key event, per session.",
+        "TYPE_FLOAT", rf.ratio(f"COUNT(DISTINCT CASE WHEN sid IS NOT NULL AND {with_key} THEN {rf.SESSION_KEY} END)", rf.SESSIONS),
+        integer=False,
+    )
+    cat.metrics["userKeyEventRate"] = Metric(
+        "userKeyEventRate", "User key event rate", "User", "Active users with a key event, per active user.",
+        "TYPE_FLOAT", rf.ratio(f"COUNT(DISTINCT CASE WHEN active AND {with_key} THEN uid END)", rf.ACTIVE_USERS),
+        integer=False,
+    )
 
 
 def _key_events_metric(api: str, key_events: Sequence[tuple[str, str]]) -> Metric:
@@ -497,7 +575,7 @@ def display(expr: str) -> str:
 
 def event_dimension_sql(dimension: Dimension, where: str) -> str:
     """A dimension's displayed value as SQL over the events row ``t`` (event scope only)."""
-    if dimension.scope != "event":
+    if dimension.scope != "event" or dimension.item or dimension.needs_range:
         raise unimplemented(f"{dimension.api_name} {where} (only event-scoped dimensions can be used there)")
     return display(dimension.expr)
 
@@ -592,6 +670,9 @@ def report_sql(
     for m in metrics:
         inputs.update(dict(m.inputs))
     src = [f"{sql} AS {name}" for name, sql in inputs.items()]
+    # Item scope: one row per item of each event (GA4's item-scoped dimensions and metrics).
+    item_scope = any(d.item for d in every.values()) or any(m.item for m in metrics)
+    items = " CROSS JOIN UNNEST(t.items) AS u(it)" if item_scope else ""
     session_dims = []
     for name, d in every.items():
         if d.scope == "event":
@@ -604,7 +685,7 @@ def report_sql(
             )
     ctes = [
         _ranges_cte(spans),
-        "src AS (\n  SELECT r.ri, r.rname, " + ", ".join(src) + f"\n  FROM {table} AS t JOIN ranges AS r "
+        "src AS (\n  SELECT r.ri, r.rname, " + ", ".join(src) + f"\n  FROM {table} AS t{items} JOIN ranges AS r "
         "ON t.event_date BETWEEN r.lo AND r.hi\n)",
     ]
     if session_dims:

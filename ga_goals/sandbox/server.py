@@ -226,6 +226,7 @@ class SandboxServer:
         server = grpc.server(self._executor)
         server.add_generic_rpc_handlers(
             tuple(grpc.method_handlers_generic_handler(name, methods) for name, methods in self._services.items())
+            + (_UnknownMethods(frozenset(self._services)),)
         )
         host = f"[{self.host}]" if ":" in self.host and not self.host.startswith("[") else self.host
         try:
@@ -332,6 +333,9 @@ class SandboxServer:
                 response = fn(request)
             except SandboxError as exc:
                 error = exc
+            except Exception as exc:  # a sandbox defect: say so (INTERNAL), never a bare UNKNOWN
+                log.exception("sandbox %s failed", full)
+                error = SandboxError("INTERNAL", f"The GA4 sandbox failed on {method}: {type(exc).__name__}: {exc}")
             if error is not None:
                 _abort_error(context, error)
             if fault is not None:
@@ -423,6 +427,26 @@ class SandboxServer:
             unary(f"Archive{singular}", archive, None, ("name",))
         else:
             unary(f"Delete{singular}", delete, None, ("name",))
+
+
+class _UnknownMethods(grpc.GenericRpcHandler):
+    """Methods of a served service that the sandbox does not have: UNIMPLEMENTED with a message
+    naming them (gRPC's own answer is a bare "Method not found!")."""
+
+    def __init__(self, services: frozenset[str]) -> None:
+        self._services = services
+
+    def service(self, handler_call_details: Any) -> grpc.RpcMethodHandler | None:
+        path = str(handler_call_details.method or "")
+        service, _, method = path.lstrip("/").rpartition("/")
+        if service not in self._services:
+            return None
+        message = f"The GA4 sandbox does not implement {service.rsplit('.', 1)[-1]}.{method}."
+
+        def refuse(request: bytes, context: grpc.ServicerContext) -> None:
+            context.abort(grpc.StatusCode.UNIMPLEMENTED, message)
+
+        return grpc.unary_unary_rpc_method_handler(refuse)
 
 
 def _abort(

@@ -228,8 +228,8 @@ def test_unknown_fields_are_invalid_argument(api: Clients, field: str, kind: str
         report(api, **fields)
 
 
-def test_item_scoped_custom_dimensions_are_listed_but_not_reported(api: Clients):
-    with pytest.raises(gexc.MethodNotImplemented, match="item-scoped"):
+def test_item_scoped_custom_dimensions_go_with_item_metrics_only(api: Clients):
+    with pytest.raises(gexc.InvalidArgument, match="remove customItem:item_color .* incompatible"):
         report(api, dimensions=dims("customItem:item_color"), metrics=mets("eventCount"))
 
 

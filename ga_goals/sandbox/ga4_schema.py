@@ -1,0 +1,120 @@
+"""GA4's own list of Data API dimensions and metrics (``ga4_schema.json``), and what to answer for a name.
+
+The sandbox computes part of GA4's schema (:class:`ga_goals.sandbox.reporting.Catalogue`). For a
+name it does not compute, this module decides the answer GA4 users expect:
+
+* a field GA4 has (in ``ga4_schema.json``, or a custom-definition pattern registered in the
+  property): ``UNIMPLEMENTED``, naming the field: the request is right, the sandbox is short;
+* a former name (``conversions`` → ``keyEvents``): ``INVALID_ARGUMENT`` naming the new one;
+* anything else: ``INVALID_ARGUMENT`` with a did-you-mean drawn from GA4's list (a real field,
+  whether or not the sandbox computes it).
+
+``ga4_schema.json`` records its source (the published API schema page) and the day it was read;
+``tests/sandbox/test_ga4_schema.py`` compares it with the sandbox's ``GetMetadata`` so every gap
+is known (listed in ``docs/sandbox.md``).
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+import re
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from typing import Any
+
+#: Prefixes of custom definitions and per-event variants (``customEvent:form_id``, ``keyEvents:purchase``).
+CUSTOM_DIMENSION_PREFIXES = ("customEvent:", "customUser:", "customItem:")
+CUSTOM_METRIC_PREFIXES = ("customEvent:", "averageCustomEvent:", "countCustomEvent:")
+PER_EVENT_METRIC_PREFIXES = ("keyEvents:", "sessionKeyEventRate:", "userKeyEventRate:")
+
+_PREFIXED = re.compile(r"^([A-Za-z]+):(.+)$")
+
+
+@dataclass(frozen=True)
+class Field:
+    """One GA4 dimension or metric: API name, UI name, category (and metric type)."""
+
+    api_name: str
+    ui_name: str
+    category: str
+    type_: str = ""  # metrics: a MetricType name
+
+
+@dataclass(frozen=True)
+class Schema:
+    """GA4's published schema: dimensions and metrics by API name, former names, source and date."""
+
+    dimensions: dict[str, Field]
+    metrics: dict[str, Field]
+    renamed: dict[str, str]
+    source: str
+    retrieved: str
+
+
+@cache
+def ga4_schema() -> Schema:
+    """The schema in ``ga4_schema.json`` (read once)."""
+    data: dict[str, Any] = json.loads(resources.files("ga_goals.sandbox").joinpath("ga4_schema.json").read_text("utf-8"))
+    return Schema(
+        dimensions={api: Field(api, ui, category) for api, ui, category in data["dimensions"]},
+        metrics={api: Field(api, ui, category, type_) for api, ui, category, type_ in data["metrics"]},
+        renamed=dict(data["renamed"]),
+        source=str(data["source"]),
+        retrieved=str(data["retrieved"]),
+    )
+
+
+def is_ga4_dimension(name: str) -> bool:
+    """True if GA4 has the dimension ``name`` for some property (custom ones when registered)."""
+    return name in ga4_schema().dimensions
+
+
+def is_ga4_metric(name: str) -> bool:
+    """True if GA4 has the metric ``name`` (``keyEvents:<event>`` variants count when the base does)."""
+    if name in ga4_schema().metrics:
+        return True
+    match = _PREFIXED.match(name)
+    return bool(match) and f"{match.group(1)}:" in PER_EVENT_METRIC_PREFIXES
+
+
+def suggestion(name: str, kind: str, extra: tuple[str, ...] = ()) -> str | None:
+    """The closest real GA4 field of ``kind`` (``dimension`` / ``metric``) to ``name``, if any is close.
+
+    A former name gives its new name. ``extra`` adds the property's own fields (its custom
+    definitions) to the candidates.
+    """
+    schema = ga4_schema()
+    if name in schema.renamed:
+        return schema.renamed[name]
+    known = list(schema.dimensions if kind == "dimension" else schema.metrics) + list(extra)
+    close = difflib.get_close_matches(name, known, n=1, cutoff=0.75)
+    if close:
+        return close[0]
+    # A case slip (``Sessions``, ``EVENTNAME``) is still a near miss.
+    lowered = {k.lower(): k for k in known}
+    return lowered.get(name.lower())
+
+
+def custom_prefix(name: str) -> str | None:
+    """``customEvent:`` for ``customEvent:form_id`` (any custom-definition prefix), else None."""
+    match = _PREFIXED.match(name)
+    if not match:
+        return None
+    prefix = f"{match.group(1)}:"
+    return prefix if prefix in CUSTOM_DIMENSION_PREFIXES + CUSTOM_METRIC_PREFIXES else None
+
+
+__all__ = [
+    "CUSTOM_DIMENSION_PREFIXES",
+    "CUSTOM_METRIC_PREFIXES",
+    "PER_EVENT_METRIC_PREFIXES",
+    "Field",
+    "Schema",
+    "custom_prefix",
+    "ga4_schema",
+    "is_ga4_dimension",
+    "is_ga4_metric",
+    "suggestion",
+]
