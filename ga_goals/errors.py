@@ -17,14 +17,17 @@ if TYPE_CHECKING:
 class ExitCode:
     """Exit codes scripts can rely on (the table in docs/exit-codes.md; a test keeps them equal).
 
-    No error shares a code with :attr:`CHANGES`: a CI drift check (``plan --exit-code``) must
-    never read a typo or a missing file as drift.
+    No error shares a code with :attr:`CHANGES` or :attr:`FINDINGS`: a CI drift check (``plan
+    --exit-code``) or data check (``check``) must never read a typo or a missing file as drift
+    or as findings; and findings have a code of their own, so a CI step running both tells the
+    property's drift from what its data shows.
     """
 
     OK = 0  # success; for `plan --exit-code`: no changes
     ERROR = 1  # invalid input, API error, refused operation
     CHANGES = 2  # `plan --exit-code` / `sync` without --apply: changes are pending
     PARTIAL = 3  # `sync --apply` stopped part-way: some changes applied (or may have been), some not
+    FINDINGS = 4  # `check` found something at or above --fail-on (a never-firing key event...)
     USAGE = 64  # the command line is wrong: unknown option, missing argument, no such file (EX_USAGE)
     INTERRUPTED = 130  # Ctrl-C or SIGTERM before anything was written (128 + SIGINT)
 

@@ -94,3 +94,45 @@ def _no_color(ctx: click.Context, param: click.Parameter, value: bool) -> None:
 no_color_option = click.option(
     "--no-color", is_flag=True, expose_value=False, is_eager=True, callback=_no_color, help="Plain output, no ANSI colours."
 )
+
+
+def source_options(function: F) -> F:
+    """Where report data comes from (``report``, ``check``): --engine, --events, --dataset,
+    --max-bytes-billed, --billing-project, --location, --bigquery-endpoint, --time-zone
+    (``ga_goals.cli.report_commands.engine_from_options`` turns them into ``EngineOptions``)."""
+    decorators = [
+        click.option(
+            "--engine", type=click.Choice(["data-api", "duckdb", "bigquery"]), default=None,
+            help="Where the numbers come from: the GA4 Data API [default], DuckDB over export files (--events), "
+            "or BigQuery over the export dataset (--dataset). Also the plan's `source: {engine: ...}`.",
+        ),
+        click.option(
+            "--events", "events_paths", multiple=True, metavar="PATH",
+            help="duckdb: GA4 BigQuery export files read in place (Parquet or JSON lines, .gz, globs, folders of "
+            "events_YYYYMMDD files, hive folders); repeatable. Implies --engine duckdb.",
+        ),
+        click.option(
+            "--dataset", metavar="PROJECT.DATASET",
+            help="bigquery: the export dataset, e.g. my-project.analytics_123456789. Implies --engine bigquery.",
+        ),
+        click.option(
+            "--max-bytes-billed", metavar="SIZE",
+            help="bigquery: refuse queries whose dry run exceeds SIZE (e.g. 10GiB; 0 = no cap) [default: 10GiB].",
+        ),
+        click.option(
+            "--billing-project", metavar="PROJECT",
+            help="bigquery: the project that runs and pays for the queries [default: the dataset's].",
+        ),
+        click.option("--location", metavar="LOCATION", help="bigquery: the dataset's location (US, EU, europe-west3...)."),
+        click.option(
+            "--bigquery-endpoint", metavar="URL", envvar="GA_GOALS_BIGQUERY_ENDPOINT",
+            help="bigquery: a local BigQuery API (http://127.0.0.1:PORT, e.g. `ga-goals sandbox bigquery`) instead of Google's.",
+        ),
+        click.option(
+            "--time-zone", metavar="ZONE",
+            help="duckdb/bigquery: the property's time zone (export dates are in it) [default: the plan's, else UTC].",
+        ),
+    ]
+    for decorator in reversed(decorators):
+        function = decorator(function)
+    return function

@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 
 from ga_goals.cli import cli
-from ga_goals.cli.options import connection_options, make_connection, no_color_option
+from ga_goals.cli.options import connection_options, make_connection, no_color_option, source_options
 from ga_goals.cli.output import echo_problem
 from ga_goals.errors import ExitCode, GaGoalsError
 
@@ -69,25 +69,7 @@ def _date(ctx: click.Context, param: click.Parameter, value: str | None) -> date
     help="A folder of your own templates (also GA_GOALS_TEMPLATES): reports/report.html, reports/email.html or "
     "reports/report.txt there replace the built-in ones, and may {% extends \"default:reports/report.html\" %}.",
 )
-@click.option(
-    "--engine", type=click.Choice(["data-api", "duckdb", "bigquery"]), default=None,
-    help="Where the numbers come from: the GA4 Data API [default], DuckDB over export files (--events), "
-    "or BigQuery over the export dataset (--dataset). Also the plan's `source: {engine: ...}`.",
-)
-@click.option(
-    "--events", "events_paths", multiple=True, metavar="PATH",
-    help="duckdb: GA4 BigQuery export files read in place (Parquet or JSON lines, .gz, globs, folders of "
-    "events_YYYYMMDD files, hive folders); repeatable. Implies --engine duckdb.",
-)
-@click.option("--dataset", metavar="PROJECT.DATASET", help="bigquery: the export dataset, e.g. my-project.analytics_123456789. Implies --engine bigquery.")
-@click.option("--max-bytes-billed", metavar="SIZE", help="bigquery: refuse queries whose dry run exceeds SIZE (e.g. 10GiB; 0 = no cap) [default: 10GiB].")
-@click.option("--billing-project", metavar="PROJECT", help="bigquery: the project that runs and pays for the queries [default: the dataset's].")
-@click.option("--location", metavar="LOCATION", help="bigquery: the dataset's location (US, EU, europe-west3...).")
-@click.option(
-    "--bigquery-endpoint", metavar="URL", envvar="GA_GOALS_BIGQUERY_ENDPOINT",
-    help="bigquery: a local BigQuery API (http://127.0.0.1:PORT, e.g. `ga-goals sandbox bigquery`) instead of Google's.",
-)
-@click.option("--time-zone", metavar="ZONE", help="duckdb/bigquery: the property's time zone (export dates are in it) [default: the plan's, else UTC].")
+@source_options
 @connection_options
 @no_color_option
 @click.pass_context

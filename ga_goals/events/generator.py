@@ -37,6 +37,11 @@ What the traffic looks like (figures are the rough rates the model produces):
   (``method``) and ``form_submit`` with ``form_id`` ``newsletter`` or ``contact``; plus
   ``user_engagement`` (``engagement_time_msec``) and ``scroll`` (``percent_scrolled``) as a
   real web stream sends them.
+* **Incidental events** (from a random stream of their own, added after the journeys):
+  ``add_to_basket``, which an old tag still sends with half of the ``add_to_cart`` clicks (an
+  event no plan declares), and ``share``, clicked on 6 % of first landing pages whoever the
+  visitor is (a "micro conversion" that does not lead to purchases). ``ga-goals check`` finds
+  both.
 * **Ecommerce.** ``items`` with ids, names, brand, categories, variant, price, quantity and
   an ``item_color`` item parameter; ``value`` / ``currency`` parameters, ``ecommerce``
   totals, ``transaction_id``, shipping and tax, ``cart_value`` on ``begin_checkout`` and
@@ -264,10 +269,11 @@ _EVENT_NAMES = (
     "first_visit", "session_start", "page_view", "user_engagement", "scroll", "view_item_list", "view_item",
     "select_content", "view_search_results", "add_to_wishlist", "write_review", "add_to_cart", "view_cart",
     "begin_checkout", "sign_up", "add_shipping_info", "add_payment_info", "purchase", "form_submit",
+    "add_to_basket", "share",
 )
 (E_FIRST_VISIT, E_SESSION_START, E_PAGE_VIEW, E_ENGAGEMENT, E_SCROLL, E_VIEW_ITEM_LIST, E_VIEW_ITEM,
  E_SELECT_CONTENT, E_SEARCH, E_WISHLIST, E_REVIEW, E_ADD_TO_CART, E_VIEW_CART, E_BEGIN_CHECKOUT, E_SIGN_UP,
- E_SHIPPING, E_PAYMENT, E_PURCHASE, E_FORM_SUBMIT) = range(len(_EVENT_NAMES))
+ E_SHIPPING, E_PAYMENT, E_PURCHASE, E_FORM_SUBMIT, E_LEGACY_BASKET, E_SHARE) = range(len(_EVENT_NAMES))
 # fmt: on
 
 
@@ -702,6 +708,50 @@ class _Simulation:
         c.n1.append(n1)
 
 
+#: The legacy tag's share of add-to-cart clicks, and the share of first visits with a "share" click.
+LEGACY_BASKET_RATE = 0.5
+SHARE_RATE = 0.06
+
+
+def _add_incidental_events(sim: _Simulation, seed: int) -> None:
+    """Events that tell nothing about intent, added after the journeys, from a random stream of
+    their own (so the journeys' events stay exactly what they were):
+
+    * ``add_to_basket``: the previous shop's tag, still on the product template, sends it with
+      half of the ``add_to_cart`` clicks (same moment, same request): an event no plan declares;
+    * ``share``: a share button in the header, clicked on 6 % of first landing pages a few
+      seconds after they load, whoever the visitor is: a "micro conversion" whose users convert
+      no more often than anyone else.
+    """
+    rng = random.Random(f"ga-goals shop incidental events {seed}")
+    c = sim.c
+    ev_mask = (1 << _PACKED["ev"][1]) - 1
+    sn_shift, sn_mask = _PACKED["sn"][0], (1 << _PACKED["sn"][1]) - 1
+    land_bit = 1 << _PACKED["land"][0]
+    for k in range(len(c)):
+        code = c.code[k]
+        ev = code & ev_mask
+        if ev == E_ADD_TO_CART and rng.random() < LEGACY_BASKET_RATE:
+            _copy_event(c, k, (code & ~ev_mask) | E_LEGACY_BASKET, c.ts[k])
+        elif ev == E_PAGE_VIEW and code & land_bit and (code >> sn_shift) & sn_mask == 1 and rng.random() < SHARE_RATE:
+            ts = c.ts[k] + int(rng.uniform(2, 20) * S)
+            if ts <= sim.range_end:
+                _copy_event(c, k, (code & ~ev_mask & ~land_bit) | E_SHARE, ts)
+
+
+def _copy_event(c: _Columns, k: int, code: int, ts: int) -> None:
+    """Append an event of the same user, session and page as event ``k``, without its payload."""
+    c.u.append(c.u[k])
+    c.ts.append(ts)
+    c.sid.append(c.sid[k])
+    c.code.append(code)
+    c.items.append(None)
+    c.val.append(None)
+    c.s1.append(None)
+    c.s2.append(None)
+    c.n1.append(None)
+
+
 class _UserState:
     __slots__ = (
         "affinity",
@@ -1013,6 +1063,7 @@ def generate(
     began = time.perf_counter()
     simulation = _Simulation(start, end, users, seed)
     simulation.run()
+    _add_incidental_events(simulation, seed)
     c = simulation.c
     con = store.connection
     columns = c.as_parameters()

@@ -5,6 +5,9 @@ funnel per date range and breakdown, the micro vs macro segments) and gets a
 :class:`ReportAnswer` in the project's own types (:mod:`ga_goals.sources.results`), with what the
 answer cost (:class:`SourceUsage`: Data API calls and quota tokens, or queries and bytes). The
 source decides how to batch and parallelise; report building never sees a Google object.
+``ga-goals check`` asks the same sources two more things (``ReportQuery.event_names``,
+``ReportQuery.parameters``): every event name the property receives, and how many events carry
+each custom dimension's parameter (:class:`~ga_goals.sources.results.ParameterTable`).
 
 Three sources implement it: :class:`ga_goals.sources.data_api.DataApiSource` (the GA4 Data API),
 :class:`ga_goals.sources.export.ExportSource` with DuckDB (export files read in place, or the
@@ -19,7 +22,15 @@ from typing import Any, Protocol
 
 from ga_goals.errors import GaGoalsError
 from ga_goals.model import DataSource, Funnel, FunnelStep
-from ga_goals.sources.results import DateSpanLike, FunnelTable, LiftTables, PropertySettings, ReportTable
+from ga_goals.sources.results import (
+    DateSpanLike,
+    FunnelTable,
+    LiftTables,
+    ParameterRef,
+    ParameterTable,
+    PropertySettings,
+    ReportTable,
+)
 
 #: Engines a report can run on (``--engine``).
 ENGINES = ("data-api", "duckdb", "bigquery")
@@ -94,6 +105,12 @@ class ReportQuery:
     #: (:func:`micro_funnel`), against the baseline :func:`lift_funnel`.
     macro: str | None = None
     micros: tuple[str, ...] = ()
+    #: Every event name with its count and users per span (``ReportAnswer.event_names``): what
+    #: the property receives, declared or not (``ga-goals check``).
+    event_names: bool = False
+    #: Parameters whose arrival is counted: events carrying each with a value, per span
+    #: (``ReportAnswer.parameters``; a source says which it cannot see, and why).
+    parameters: tuple[ParameterRef, ...] = ()
 
     @property
     def span_names(self) -> list[str]:
@@ -155,6 +172,11 @@ class ReportAnswer:
     #: The micro vs macro funnels (None without a macro or micro conversions).
     lift: LiftTables | None
     usage: SourceUsage
+    #: Rows ``{eventName, dateRange}`` -> ``{eventCount, totalUsers}`` for every event name
+    #: (None unless ``ReportQuery.event_names``).
+    event_names: ReportTable | None = None
+    #: Events carrying each asked parameter (None unless ``ReportQuery.parameters``).
+    parameters: ParameterTable | None = None
 
 
 class ReportSource(Protocol):
@@ -189,6 +211,8 @@ __all__ = [
     "ENGINES",
     "LIFT_ENTRY_EVENT",
     "EngineOptions",
+    "ParameterRef",
+    "ParameterTable",
     "ReportAnswer",
     "ReportQuery",
     "ReportSource",

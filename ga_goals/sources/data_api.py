@@ -5,7 +5,9 @@ one ``BatchRunReports`` (key-event totals and site totals, every date range), on
 ``RunFunnelReport`` per funnel (every date range in one request) and ``1 + micros``
 ``RunFunnelReport`` for the micro vs macro table (the baseline, then one ``micro -> macro``
 funnel per micro conversion); it reads the property's time zone with one
-Admin ``GetProperty``. Every response is parsed into :mod:`ga_goals.sources.results` types.
+Admin ``GetProperty``. With ``event_names`` or ``parameters`` asked (``ga-goals check``), the
+calls of :mod:`ga_goals.ga4.inventory` go in the same parallel run. Every response is parsed into
+:mod:`ga_goals.sources.results` types.
 """
 
 from __future__ import annotations
@@ -76,7 +78,11 @@ class DataApiSource:
         if query.macro is not None and query.micros:
             lift_jobs, assemble = gateway.lift_jobs(query.macro, list(query.micros), spans)
             jobs += lift_jobs
+        extra = len(jobs)
+        jobs += _inventory_jobs(gateway, query)
         results = gateway.run_all(jobs)
+        inventory = results[extra:]
+        results = results[:extra]
 
         events: ReportTable | None
         site: ReportTable
@@ -103,7 +109,23 @@ class DataApiSource:
             funnels={f.name: t for f, t in zip(query.funnels, tables)},
             lift=lift,
             usage=usage,
+            event_names=inventory[0] if query.event_names else None,
+            parameters=inventory[-1] if query.parameters else None,
         )
+
+
+def _inventory_jobs(gateway: DataGateway, query: ReportQuery) -> list[Callable[[], Any]]:
+    """The calls of ``query.event_names`` and ``query.parameters`` (:mod:`ga_goals.ga4.inventory`),
+    in that order, for :meth:`~ga_goals.ga4.data.DataGateway.run_all` with the report's calls."""
+    from ga_goals.ga4 import inventory
+
+    spans = list(query.spans)
+    jobs: list[Callable[[], Any]] = []
+    if query.event_names:
+        jobs.append(lambda: inventory.event_names(gateway, spans))
+    if query.parameters:
+        jobs.append(lambda: inventory.parameter_counts(gateway, query.parameters, spans))
+    return jobs
 
 
 #: Quota figures that add up (the others are "remaining" levels, reported as they stand).

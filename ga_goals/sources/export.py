@@ -3,7 +3,9 @@
 :class:`ExportSource` turns a :class:`~ga_goals.sources.base.ReportQuery` into SQL, per date
 range: the totals (:func:`~ga_goals.sources.export_sql.totals_query`), one query per funnel
 (:func:`ga_goals.funnels.sql.compile_funnel`) and the micro vs macro table
-(:func:`~ga_goals.sources.export_sql.lift_query`), and hands them to an :class:`SqlEngine`:
+(:func:`~ga_goals.sources.export_sql.lift_query`) and, for ``ga-goals check``, every event name
+with the parameters it carries (:func:`~ga_goals.sources.inventory_sql.inventory_query`), and
+hands them to an :class:`SqlEngine`:
 
 * :class:`DuckDBEngine`: in-process DuckDB over a relation of export rows: export files read in
   place (:class:`ga_goals.events.files.ExportFiles`, pruned to each date range) or a table;
@@ -38,10 +40,13 @@ from ga_goals.sources.base import (
     micro_funnel,
 )
 from ga_goals.sources.export_sql import lift_query, totals_query
+from ga_goals.sources.inventory_sql import inventory_query
 from ga_goals.sources.results import (
     DateSpanLike,
     FunnelTable,
     LiftTables,
+    ParameterRef,
+    ParameterTable,
     PropertySettings,
     ReportTable,
     StepValues,
@@ -133,6 +138,10 @@ class ExportSource:
                 micros={m: table(micro_funnel(m, macro)) for m in dict.fromkeys(query.micros)},
             )
 
+        inventory = None
+        if query.event_names or query.parameters:
+            inventory = (ReportTable(dimensions=("eventName", "dateRange"), metrics=("eventCount", "totalUsers")), ParameterTable())
+
         for span in query.spans:
             # One Dialect per query: in BigQuery each collects the parameters of its own text.
             d = Dialect(self.sql.dialect)
@@ -147,6 +156,11 @@ class ExportSource:
                 relation, dates, _ = self.sql.relation(d, span.start, span.end)
                 named.append((f"micro vs macro {span.name}", lift_query(d, relation, dates, query.macro, query.micros)))
                 readers.append(_read_lift(span.name, query.micros, lift))
+            if inventory is not None:
+                d = Dialect(self.sql.dialect)
+                relation, dates, _ = self.sql.relation(d, span.start, span.end)
+                named.append((f"event names {span.name}", inventory_query(d, relation, dates, query.parameters)))
+                readers.append(_read_inventory(span.name, query.parameters, *inventory))
 
         results = self.sql.run(named)
         for read, rows in zip(readers, results):
@@ -174,6 +188,8 @@ class ExportSource:
             funnels=funnels,
             lift=lift,
             usage=usage,
+            event_names=inventory[0] if inventory is not None and query.event_names else None,
+            parameters=inventory[1] if inventory is not None and query.parameters else None,
         )
 
     def _funnel_query(self, funnel: Funnel, span: DateSpanLike, options: dict[str, Any]) -> SqlQuery:
@@ -197,6 +213,25 @@ def _read_totals(
                         {"eventCount": float(events or 0), "totalUsers": float(users or 0), "eventValue": float(value or 0)},
                     )
                 )
+
+    return read
+
+
+def _read_inventory(
+    span: str, parameters: Sequence[ParameterRef], names: ReportTable, carried: ParameterTable
+) -> Callable[[list[tuple[Any, ...]]], None]:
+    """Rows of :func:`~ga_goals.sources.inventory_sql.inventory_query` into the event-name table
+    and the parameter counts (summed over the event names)."""
+
+    def read(rows: list[tuple[Any, ...]]) -> None:
+        for parameter in parameters:
+            carried.counts.setdefault((span, parameter), 0)
+        for row in rows:
+            if row[0] is None:
+                continue
+            names.rows.append(({"eventName": str(row[0]), "dateRange": span}, {"eventCount": float(row[1] or 0), "totalUsers": float(row[2] or 0)}))
+            for k, parameter in enumerate(parameters):
+                carried.counts[(span, parameter)] += int(row[3 + k] or 0)
 
     return read
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Protocol
+from typing import Literal, Protocol
 
 
 class DateSpanLike(Protocol):
@@ -181,3 +181,43 @@ class LiftTables:
         for table in self.micros.values():
             out = out | table.caveats
         return out
+
+
+#: Where a custom dimension's value comes from: an event parameter, a user property, an item parameter.
+ParameterScope = Literal["event", "user", "item"]
+
+
+@dataclass(frozen=True, order=True)
+class ParameterRef:
+    """A parameter a custom dimension reads: ``scope`` (``event``, ``user``, ``item``) and its name."""
+
+    scope: ParameterScope
+    name: str
+
+    @property
+    def label(self) -> str:
+        """How GA4's Data API names the dimension: ``customEvent:form_id``, ``customUser:tier``, ``customItem:color``."""
+        prefix = {"event": "customEvent", "user": "customUser", "item": "customItem"}[self.scope]
+        return f"{prefix}:{self.name}"
+
+
+@dataclass
+class ParameterTable:
+    """How many events carried each parameter with a value, per date range.
+
+    An event carries an event parameter or a user property when it has the key with a non-empty
+    value (what the Data API reports as anything but ``(not set)``); it carries an item
+    parameter when one of its items has it. ``unseen`` holds the parameters the source cannot
+    count, with the reason (the Data API sees only registered custom dimensions).
+    """
+
+    counts: dict[tuple[str, ParameterRef], int] = field(default_factory=dict)
+    unseen: dict[ParameterRef, str] = field(default_factory=dict)
+    #: What GA4 said about the data behind the counts (the Data API; none from the export).
+    caveats: Caveats = NO_CAVEATS
+
+    def events(self, parameter: ParameterRef, date_range: str) -> int | None:
+        """Events that carried ``parameter`` in ``date_range``; None when the source cannot see it."""
+        if parameter in self.unseen:
+            return None
+        return self.counts.get((date_range, parameter), 0)

@@ -202,3 +202,37 @@ def _without_windows(funnel):
     from dataclasses import replace
 
     return replace(funnel, steps=tuple(replace(s, within_seconds=None) for s in funnel.steps))
+
+
+def test_incidental_events_leave_the_journeys_as_they_were(monkeypatch: pytest.MonkeyPatch):
+    """The old tag's add_to_basket and the random share come from a stream of their own: without
+    them, every other row is exactly the same."""
+    from ga_goals.events import generator
+
+    with EventStore() as with_them, EventStore() as without:
+        generate(with_them, START, date(2024, 3, 17), users=400, seed=5)
+        monkeypatch.setattr(generator, "_add_incidental_events", lambda sim, seed: None)
+        generate(without, START, date(2024, 3, 17), users=400, seed=5)
+        query = "SELECT _row_hash FROM events WHERE event_name NOT IN ('add_to_basket', 'share') ORDER BY 1"
+        assert with_them.connection.execute(query).fetchall() == without.connection.execute(query).fetchall()
+        extra = "SELECT count(*) FROM events WHERE event_name IN ('add_to_basket', 'share')"
+        assert with_them.connection.execute(extra).fetchone()[0] > 0
+        assert without.connection.execute(extra).fetchone()[0] == 0
+
+
+def test_the_old_tag_doubles_add_to_cart_and_share_is_random_on_first_visits(shop):
+    con = shop.connection
+    carts, baskets, paired = con.execute(
+        "SELECT (SELECT count(*) FROM events WHERE event_name = 'add_to_cart'), "
+        "(SELECT count(*) FROM events WHERE event_name = 'add_to_basket'), "
+        "(SELECT count(*) FROM events AS b JOIN events AS c ON c.user_pseudo_id = b.user_pseudo_id "
+        " AND c.event_timestamp = b.event_timestamp AND c.event_name = 'add_to_cart' WHERE b.event_name = 'add_to_basket')"
+    ).fetchone()
+    assert baskets == paired and 0.4 < baskets / carts < 0.6  # every one beside an add_to_cart, about half of them
+    shares = con.execute(
+        f"SELECT count(*), count(DISTINCT user_pseudo_id), max({param('ga_session_number', 'int')}), "
+        "count(*) FILTER (WHERE len(items) > 0 OR ecommerce IS NOT NULL) FROM events WHERE event_name = 'share'"
+    ).fetchone()
+    users = con.execute("SELECT count(DISTINCT user_pseudo_id) FROM events").fetchone()[0]
+    assert shares[0] == shares[1] and shares[2] == 1 and shares[3] == 0  # once, on the first visit, no payload
+    assert 0.03 < shares[1] / users < 0.09
