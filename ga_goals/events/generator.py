@@ -245,6 +245,12 @@ _CHANNEL_INDEX = {c.key: i for i, c in enumerate(_CHANNELS)}
 _EMAIL_CART = _CHANNEL_INDEX["email_cart"]
 _DIRECT = _CHANNEL_INDEX["direct"]
 
+#: The product-page experiment: its user property, its arms, and each arm's multiplier of the
+#: chance that a product view leads to an add to cart (see the module docstring).
+PDP_TEST_PROPERTY = "pdp_test"
+PDP_TEST_ARMS = ("A", "B", "C")
+PDP_TEST_ADD_TO_CART = (1.0, 2.8, 1.0)
+
 #: Conversion multipliers by device category (applied to each stage's continue rate).
 _DEVICE_CONVERSION = {"desktop": 1.12, "mobile": 0.82, "tablet": 0.97}
 
@@ -338,6 +344,8 @@ class _Simulation:
 
     def __init__(self, start: date, end: date, users: int, seed: int) -> None:
         self.rng = random.Random(seed)
+        # The experiment's arms come from their own stream: drawing them takes nothing from `rng`.
+        self.arm_rng = random.Random(f"{seed} {PDP_TEST_PROPERTY}")
         self.start, self.end = start, end
         self.n_users = users
         self.range_start = int(datetime(start.year, start.month, start.day, tzinfo=timezone.utc).timestamp()) * S
@@ -373,6 +381,7 @@ class _Simulation:
         day = _weighted(rng, self._day_cum)
         start = self.session_time(day)
         state = _UserState(u=u, device=device, affinity=affinity)
+        state.arm = self.arm_rng.randrange(len(PDP_TEST_ARMS))
         channel = first_channel
         session_ts = start
         while session_ts <= self.range_end and state.session_number < 40:
@@ -394,7 +403,7 @@ class _Simulation:
         if state.session_number:
             pseudo = f"{rng.randrange(10**9, 2 * 10**9)}.{start // S}"
             self.user_rows.append(
-                (u, pseudo, start, device, geo, region, first_channel, f"C{100000 + u}", round(state.revenue, 2))
+                (u, pseudo, start, device, geo, region, first_channel, f"C{100000 + u}", round(state.revenue, 2), state.arm)
             )
 
     def session_time(self, day: int) -> int:
@@ -569,7 +578,7 @@ class _Simulation:
         if rng.random() < (0.06 if st.orders else 0.004):
             self.later(st, 30, 180)
             self.emit(st, E_REVIEW, s1=p.item_id, n1=rng.choice((3, 4, 4, 5, 5, 5)))
-        if rng.random() < min(0.6, 0.085 * rate):
+        if rng.random() < min(0.6, 0.085 * rate * PDP_TEST_ADD_TO_CART[st.arm]):
             self.later(st, 8, 60)
             qty = 1 if rng.random() < 0.85 else 2
             st.cart[p.index] = st.cart.get(p.index, 0) + qty
@@ -705,6 +714,7 @@ class _Simulation:
 class _UserState:
     __slots__ = (
         "affinity",
+        "arm",
         "bi",
         "bo",
         "bp",
@@ -741,6 +751,7 @@ class _UserState:
         self.logged_in = False
         self.orders = 0
         self.revenue = 0.0
+        self.arm = 0
 
 
 # ---------------------------------------------------------------------------------------------
@@ -831,6 +842,7 @@ def _expand_sql() -> str:
         ),
     ]
     event_names = ", ".join(f"'{n}'" for n in _EVENT_NAMES)
+    arms = "[" + ", ".join(f"'{a}'" for a in PDP_TEST_ARMS) + "]"
     devices = _values(
         [
             (i, d.category, d.brand, d.model, d.os, d.os_version, d.browser, d.browser_version)
@@ -931,6 +943,9 @@ def _expand_sql() -> str:
           'uses_transient_token': 'No'}} AS privacy_info,
         [{{'key': 'customer_tier', 'value': {{
             'string_value': ['new', 'returning', 'vip'][g.tier + 1], 'int_value': NULL, 'float_value': NULL,
+            'double_value': NULL, 'set_timestamp_micros': u.first_ts}}}},
+         {{'key': '{PDP_TEST_PROPERTY}', 'value': {{
+            'string_value': {arms}[u.arm + 1], 'int_value': NULL, 'float_value': NULL,
             'double_value': NULL, 'set_timestamp_micros': u.first_ts}}}}] AS user_properties,
         u.first_ts AS user_first_touch_timestamp,
         {{'revenue': u.revenue, 'currency': 'USD'}} AS user_ltv,
@@ -1022,7 +1037,7 @@ def generate(
         + ", ".join(f"unnest(${name}) AS {name}" for name in names),
         columns,
     )
-    user_columns = ("u", "pseudo", "first_ts", "device", "geo", "region", "first_channel", "user_id", "revenue")
+    user_columns = ("u", "pseudo", "first_ts", "device", "geo", "region", "first_channel", "user_id", "revenue", "arm")
     user_values = {name: [row[i] for row in simulation.user_rows] for i, name in enumerate(user_columns)}
     con.execute(
         "CREATE OR REPLACE TEMP TABLE _gen_users AS SELECT "

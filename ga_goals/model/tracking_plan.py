@@ -137,6 +137,10 @@ class Email:
     subject: str = "{{ report.title }}: {{ period.label }}"
 
 
+#: A split test without ``values`` tests this many values (those with the most users) against its control.
+SPLIT_TEST_DEFAULT_VALUES = 4
+
+
 @dataclass(frozen=True)
 class SplitTest:
     """Compare a funnel's completion across the values of a dimension, against a control value.

@@ -20,6 +20,7 @@ from typing import Any
 from ga_goals.model import DEFAULT_STAGES as _DEFAULT_STAGES
 from ga_goals.model import MEASUREMENT_UNITS, CustomDimension, CustomMetric, EventCreateRule, KeyEvent
 from ga_goals.model import ga4_facts as facts
+from ga_goals.model.tracking_plan import SPLIT_TEST_DEFAULT_VALUES
 
 SCHEMA_URI = "https://json-schema.org/draft/2020-12/schema"
 
@@ -59,7 +60,6 @@ EVENT_ALERT_METRICS = ("count", "count_change", "users", "users_change", "value"
 #: Split tests: at most this many values besides the control (GA4 returns at most
 #: ``BREAKDOWN_LIMIT_MAX`` values of a funnel breakdown), and this many when none are named.
 SPLIT_TEST_VALUES_MAX = facts.BREAKDOWN_LIMIT_MAX - 1
-SPLIT_TEST_DEFAULT_VALUES = 4
 _ALERT_METRICS = list(dict.fromkeys(FUNNEL_ALERT_METRICS + EVENT_ALERT_METRICS))
 
 #: Kinds a ``safety.protect`` entry may name (``kind:name``): the resources' ``KIND``.

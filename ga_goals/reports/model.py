@@ -10,6 +10,8 @@ A :class:`ReportData` holds, for one report of a plan and one period (and its co
 * ``micro_macro``: for each micro conversion, the users who did it, the share of them who
   converted (the report's macro conversion), the same share over all users, and the lift (the
   ratio of the two), sorted by lift;
+* ``split_tests``: each split test of the report (:mod:`ga_goals.reports.split_tests`): a
+  funnel per value of a dimension, each value tested against a control value;
 * ``alerts``: every alert of the report, evaluated (``fired`` says whether it crossed its
   threshold);
 * ``quota`` and ``calls``: Data API tokens and calls the report cost.
@@ -28,6 +30,7 @@ from datetime import date, datetime
 from typing import Any
 
 from ga_goals.sources.base import SourceUsage
+from ga_goals.reports.split_tests import SplitTestResult
 from ga_goals.reports.periods import ReportPeriod
 
 
@@ -229,6 +232,8 @@ class ReportData:
     calls: CallsMade
     #: Where the data came from and what it cost (engine, Data API calls or SQL queries, bytes).
     source: SourceUsage | None = None
+    #: The report's split tests (a funnel compared across a dimension's values), current period.
+    split_tests: tuple[SplitTestResult, ...] = ()
     seconds: float = field(default=0.0, compare=False)
 
     @builtins.property  # the field `property` hides the builtin in this class
