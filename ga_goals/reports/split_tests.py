@@ -19,12 +19,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from typing import Any
 
 from ga_goals.model import Funnel, Report, SplitTest, TrackingPlan
 from ga_goals.model.ga4_facts import BREAKDOWN_LIMIT_MAX
 from ga_goals.model.tracking_plan import SPLIT_TEST_DEFAULT_VALUES
 from ga_goals.sources.results import FunnelTable
-from ga_goals.stats import compare_proportions, holm_adjust, minimum_detectable_effect, proportion_interval, users_needed
+from ga_goals.stats import MIN_EXPECTED, compare_proportions, holm_adjust, minimum_detectable_effect, proportion_interval, users_needed
 
 #: The date range split tests are computed on (the report's current period).
 CURRENT = "current"
@@ -88,7 +89,10 @@ class SplitValue:
     #: About how many more users (this value and the control together) a test needs to detect
     #: the observed difference (only when none was detected).
     more_users_needed: int | None = None
+    #: The plain verdict (``B converts better than A: +1.2 points, p = 0.01``), one short line.
     verdict: str = ""
+    #: What backs it or what would settle it (the detectable effect, the users needed), one line.
+    detail: str = ""
 
     @property
     def is_control(self) -> bool:
@@ -195,12 +199,12 @@ def split_test_result(test: SplitTest, funnel: Funnel, table: FunnelTable) -> Sp
     message = None
     if control_users is None:
         message = (
-            f"The control {test.control!r} has no users in the funnel this period"
-            + (f" (or is not among the {BREAKDOWN_LIMIT_MAX} values with the most users GA4 returns)" if limit_reached else "")
-            + ": nothing is tested. Check the value's spelling and that the test ran."
+            f"No data for the control {test.control!r}"
+            + (f" (or it is not among the {BREAKDOWN_LIMIT_MAX} values GA4 returns)" if limit_reached else " in this period")
+            + ": nothing is tested (check its spelling)"
         )
 
-    def figures(value: str, users: list[int]) -> dict:
+    def figures(users: list[int]) -> dict[str, Any]:
         interval = proportion_interval(users[-1], users[0], test.confidence)
         return dict(
             users=users[0],
@@ -213,9 +217,9 @@ def split_test_result(test: SplitTest, funnel: Funnel, table: FunnelTable) -> Sp
 
     rows: list[SplitValue] = []
     if control_users is not None:
-        rows.append(SplitValue(value=test.control, status=CONTROL, verdict="control", **figures(test.control, control_users)))
+        rows.append(SplitValue(value=test.control, status=CONTROL, verdict="control", **figures(control_users)))
     else:
-        rows.append(SplitValue(value=test.control, status=MISSING, verdict=_missing(test.control, limit_reached)))
+        rows.append(SplitValue(value=test.control, status=MISSING, verdict="no data", detail=_missing(test.control, limit_reached)))
 
     tests = {}
     for value in tested:
@@ -223,28 +227,33 @@ def split_test_result(test: SplitTest, funnel: Funnel, table: FunnelTable) -> Sp
         if users is None or control_users is None:
             continue
         tests[value] = compare_proportions(control_users[-1], control_users[0], users[-1], users[0], test.confidence)
-    run = [v for v, t in tests.items() if t is not None]
+    run = [v for v, t in tests.items() if t is not None and t.p_value is not None]
     adjusted = dict(zip(run, holm_adjust([tests[v].p_value for v in run]))) if run else {}
 
     for value in tested:
         users = users_by_value.get(value)
         if users is None:
-            rows.append(SplitValue(value=value, status=MISSING, verdict=_missing(value, limit_reached)))
+            rows.append(SplitValue(value=value, status=MISSING, verdict="no data", detail=_missing(value, limit_reached)))
             continue
-        base = figures(value, users)
+        base = figures(users)
         if control_users is None:
-            rows.append(SplitValue(value=value, status=UNTESTED, verdict="not tested: the control is missing", **base))
+            rows.append(SplitValue(value=value, status=UNTESTED, verdict="not tested", detail="there is no data for the control", **base))
             continue
         mde = minimum_detectable_effect(control_users[-1] / control_users[0], control_users[0], users[0], alpha, POWER)
         result = tests[value]
-        if result is None:
+        if result is None or result.p_value is None:
             rows.append(
                 SplitValue(
                     value=value,
                     status=NOT_ENOUGH_DATA,
+                    difference=result.difference if result else None,
+                    difference_low=result.interval.low if result else None,
+                    difference_high=result.interval.high if result else None,
                     minimum_detectable_effect=mde,
-                    verdict=f"not enough data to test yet ({users[0]:,} users, {users[-1]:,} completed; "
-                    f"control: {control_users[0]:,} users, {control_users[-1]:,} completed)",
+                    verdict="not enough data to test yet",
+                    detail=f"{users[0]:,} users, {users[-1]:,} completed (control: {control_users[0]:,}, "
+                    f"{control_users[-1]:,}); a test needs {MIN_EXPECTED:g} expected completions and non-completions "
+                    "in each",
                     **base,
                 )
             )
@@ -265,6 +274,9 @@ def split_test_result(test: SplitTest, funnel: Funnel, table: FunnelTable) -> Sp
                 SplitValue(
                     value=value,
                     status=BETTER if better else WORSE,
+                    detail=f"difference {result.difference * 100:+.1f} points ({test.confidence:.0%} interval "
+                    f"{result.interval.low * 100:+.1f} to {result.interval.high * 100:+.1f}), "
+                    f"z = {result.z:.2f}, p = {result.p_value:.2g} before adjustment",
                     verdict=f"{value} converts {'better' if better else 'worse'} than {test.control}: "
                     f"{points(result.difference)}, {p_text(p)}",
                     **fields,
@@ -273,14 +285,23 @@ def split_test_result(test: SplitTest, funnel: Funnel, table: FunnelTable) -> Sp
             )
             continue
         more = _more_users(control_users, users, result.difference, alpha)
-        if more is None:
-            need = f"the test detects differences of about {points(mde).lstrip('+')} or more at this size" if mde else ""
-        elif more > _NEEDED_CAP:
-            need = f"a difference of {points(result.difference)} would take over {_NEEDED_CAP:,} more users to detect"
-        else:
-            need = f"need about {more:,} more users to detect {points(result.difference)}"
-        verdict = f"no detectable difference yet ({points(result.difference)}, {p_text(p)})" + (f"; {need}" if need else "")
-        rows.append(SplitValue(value=value, status=NO_DIFFERENCE, more_users_needed=more, verdict=verdict, **fields, **base))
+        size = abs(result.difference)
+        detail = f"detectable at this size: about {mde * 100:.1f} points" if mde is not None else "nothing is detectable at this size"
+        if more is not None and more > _NEEDED_CAP:
+            detail += f"; {size * 100:.1f} points would need over {_NEEDED_CAP:,} more users"
+        elif more is not None:
+            detail += f"; to detect {size * 100:.1f} points: about {about(more):,} more users"
+        rows.append(
+            SplitValue(
+                value=value,
+                status=NO_DIFFERENCE,
+                more_users_needed=more,
+                verdict=f"no detectable difference yet ({points(result.difference)}, {p_text(p)})",
+                detail=detail,
+                **fields,
+                **base,
+            )
+        )
 
     return SplitTestResult(
         title=title,
@@ -294,8 +315,16 @@ def split_test_result(test: SplitTest, funnel: Funnel, table: FunnelTable) -> Sp
         other_users=max(0, total - shown),
         limit_reached=limit_reached,
         message=message,
-        correction=f"Holm ({len(run)} test{'s' if len(run) != 1 else ''})" if run else "",
+        correction=f"Holm, {len(run)} test{'s' if len(run) != 1 else ''}" if run else "",
     )
+
+
+def about(n: int) -> int:
+    """``n`` to two significant digits (a sample size estimate is no more precise): 27,601 -> 28,000."""
+    if n < 100:
+        return n
+    step = 10 ** (len(str(n)) - 2)
+    return round(n / step) * step
 
 
 def _steps(names: Sequence[str], users: Sequence[int], confidence: float) -> tuple[SplitStep, ...]:
@@ -319,11 +348,8 @@ def _steps(names: Sequence[str], users: Sequence[int], confidence: float) -> tup
 
 def _missing(value: str, limit_reached: bool) -> str:
     if limit_reached:
-        return (
-            f"no data: {value!r} is not among the {BREAKDOWN_LIMIT_MAX} values with the most users that GA4 "
-            "returns (it has fewer users than those, or none)"
-        )
-    return f"no data: no user entered the funnel with {value!r} in this period"
+        return f"{value!r} is not among the {BREAKDOWN_LIMIT_MAX} values GA4 returns (fewer users than those, or none)"
+    return f"no user entered the funnel with {value!r} in this period"
 
 
 def _more_users(control: Sequence[int], variant: Sequence[int], difference: float, alpha: float) -> int | None:
@@ -332,6 +358,6 @@ def _more_users(control: Sequence[int], variant: Sequence[int], difference: floa
         return None
     n_control, n_variant = control[0], variant[0]
     ratio = n_variant / n_control
-    needed = users_needed(control[-1] / n_control, abs(difference), alpha, POWER, ratio)
+    needed = users_needed(control[-1] / n_control, difference, alpha, POWER, ratio)
     total = needed + round(needed * ratio)
     return max(0, total - n_control - n_variant)
