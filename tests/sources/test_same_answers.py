@@ -27,7 +27,7 @@ from ga_goals.sources.export import ExportSource, duckdb_files_engine
 from tests.conftest import CONFIGS, GA4_DATA
 
 DATASET = "ga-goals-test.analytics_100000001"
-SECTIONS = ("site", "funnels", "key_events", "micro_macro", "alerts")
+SECTIONS = ("site", "funnels", "key_events", "micro_macro", "alerts", "split_tests")
 
 
 @dataclass
@@ -74,7 +74,8 @@ def test_duckdb_on_export_files_gives_the_data_api_report(shop: Shop):
         report = build_report(shop.plan, "weekly", source, today=shop.today)
     assert _sections(report) == _expected(shop)
     assert report.source is not None and report.source.engine == "duckdb"
-    assert report.source.calls == {"query": 2 * (2 + len(shop.plan.reports["weekly"].funnels or shop.plan.funnels))}
+    weekly = shop.plan.reports["weekly"]
+    assert report.source.calls == {"query": 2 * (2 + len(weekly.funnels or shop.plan.funnels) + len(weekly.split_tests))}
 
 
 def test_bigquery_gives_the_data_api_report(shop: Shop):
