@@ -800,7 +800,7 @@ class _Checker:
         if by in BREAKDOWN_DIMENSIONS:
             return
         known = list(BREAKDOWN_DIMENSIONS) + ["customEvent:", "customUser:"]
-        close = did_you_mean(by, known, cutoff=0.6)
+        close = did_you_mean(by, known, cutoff=0.8)
         hint = f"did you mean {quote(close)}? Otherwise " if close else ""
         self.error(
             self.at(path),
