@@ -35,7 +35,7 @@ from ga_goals.reports.model import (
     SiteTotals,
     StepData,
 )
-from ga_goals.reports.split_tests import split_funnel_name, split_test_funnels, split_test_problems, split_test_result
+from ga_goals.reports.split_tests import split_funnel_name, split_test_funnels, split_test_of, split_test_problems
 from ga_goals.reports.periods import CURRENT, PREVIOUS, ReportPeriod, resolve_period, today_in
 from ga_goals.sources.base import LIFT_ENTRY_EVENT, ReportQuery, ReportSource
 from ga_goals.sources.results import DateSpanLike, FunnelTable, LiftTables, ReportTable
@@ -176,6 +176,7 @@ def report_query(plan: TrackingPlan, report: Report, spans: Sequence[DateSpanLik
         + tuple(split_test_funnels(plan, report)),
         macro=macro if micros else None,
         micros=tuple(micros),
+        optional_funnels=frozenset(split_funnel_name(report, i) for i in range(len(report.split_tests))),
     )
 
 
@@ -237,8 +238,7 @@ def build_report(
 
     alerts = tuple(evaluate_alert(a, funnel_data, all_events) for a in report.alerts)
     split_tests = tuple(
-        split_test_result(t, plan.funnels[t.funnel], answer.funnels[split_funnel_name(report, i)])
-        for i, t in enumerate(report.split_tests)
+        split_test_of(t, plan.funnels[t.funnel], answer, split_funnel_name(report, i)) for i, t in enumerate(report.split_tests)
     )
     usage = answer.usage
     quota = QuotaUsed(

@@ -24,6 +24,7 @@ from typing import Any
 from ga_goals.model import Funnel, Report, SplitTest, TrackingPlan
 from ga_goals.model.ga4_facts import BREAKDOWN_LIMIT_MAX
 from ga_goals.model.tracking_plan import SPLIT_TEST_DEFAULT_VALUES
+from ga_goals.sources.base import ReportAnswer
 from ga_goals.sources.results import FunnelTable
 from ga_goals.stats import MIN_EXPECTED, compare_proportions, holm_adjust, minimum_detectable_effect, proportion_interval, users_needed
 
@@ -155,6 +156,28 @@ def split_test_problems(plan: TrackingPlan, report: Report) -> list[str]:
         if not 0.5 < test.confidence < 1:
             out.append(f"a split test of report {report.name!r} has confidence {test.confidence}; use a value between 0.5 and 1 (0.95)")
     return out
+
+
+def split_test_of(test: SplitTest, funnel: Funnel, answer: ReportAnswer, name: str) -> SplitTestResult:
+    """The split test from a source's answer (its funnel keyed ``name``), or, when the server
+    refused that funnel's breakdown, a result that says so."""
+    refusal = answer.refused.get(name)
+    if refusal is None:
+        return split_test_result(test, funnel, answer.funnels[name])
+    reason = refusal.split("refused it: ", 1)[-1]
+    values = tuple(SplitValue(value=v, status=UNTESTED, verdict="not tested") for v in (test.control, *test.values))
+    return SplitTestResult(
+        title=split_test_title(test, funnel),
+        funnel=funnel.name,
+        funnel_title=funnel.title,
+        dimension=test.by,
+        control=test.control,
+        confidence=test.confidence,
+        step_names=tuple(s.name for s in funnel.steps),
+        values=values,
+        message=f"Not tested: the Data API refused the breakdown by {test.by} ({reason}). Register it "
+        "(custom_dimensions in the plan, then `ga-goals sync`).",
+    )
 
 
 def split_test_title(test: SplitTest, funnel: Funnel) -> str:

@@ -73,6 +73,10 @@ class ReportQuery:
     #: The macro conversion and the micro conversions compared with it (no lift table without a macro).
     macro: str | None = None
     micros: tuple[str, ...] = ()
+    #: Funnels (by name) whose request the Data API may refuse without failing the report (a
+    #: split test's breakdown by a dimension the property has not registered): the refusal is in
+    #: :attr:`ReportAnswer.refused` instead. Quota, access and transport errors still fail it.
+    optional_funnels: frozenset[str] = frozenset()
 
     @property
     def span_names(self) -> list[str]:
@@ -134,6 +138,8 @@ class ReportAnswer:
     #: The micro vs macro funnels (None without a macro or micro conversions).
     lift: LiftTables | None
     usage: SourceUsage
+    #: Optional funnels (:attr:`ReportQuery.optional_funnels`) the server refused: name -> why.
+    refused: Mapping[str, str] = field(default_factory=dict)
 
 
 class ReportSource(Protocol):
