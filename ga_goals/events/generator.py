@@ -37,6 +37,14 @@ What the traffic looks like (figures are the rough rates the model produces):
   (``method``) and ``form_submit`` with ``form_id`` ``newsletter`` or ``contact``; plus
   ``user_engagement`` (``engagement_time_msec``) and ``scroll`` (``percent_scrolled``) as a
   real web stream sends them.
+* **A product page experiment** with a known effect, for split tests: every user is in one
+  arm of ``pdp_test`` (a user property on all their events: ``A``, ``B`` or ``C``, a third
+  each, drawn from a stream of its own so the rest of the traffic does not depend on it). Arm
+  B makes an add to cart 2.8 times as likely on each product view (:data:`PDP_TEST_ADD_TO_CART`);
+  A (the control) and C are the same. Over a week of the default sandbox (about 230 users per
+  arm reach a product page) that is about 18 % of product viewers adding to cart in A and C
+  against 40 % in B: measured on seeds 1 to 16, a two-proportion test with Holm's adjustment
+  finds B every time (adjusted p at most 4e-5) and never flags C (adjusted p at least 0.13).
 * **Ecommerce.** ``items`` with ids, names, brand, categories, variant, price, quantity and
   an ``item_color`` item parameter; ``value`` / ``currency`` parameters, ``ecommerce``
   totals, ``transaction_id``, shipping and tax, ``cart_value`` on ``begin_checkout`` and
