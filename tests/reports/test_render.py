@@ -88,7 +88,10 @@ def test_csv(weekly):
     rows = list(csv.reader(io.StringIO(text)))
     assert rows[0] == ["section", "subject", "item", "metric", "current", "previous", "change", "relative_change"]
     sections = {r[0] for r in rows[1:]}
-    assert sections == {"site", "funnel", "funnel_step", "funnel_breakdown", "key_event", "micro_vs_macro", "alert"}
+    assert sections == {"site", "funnel", "funnel_step", "funnel_breakdown", "key_event", "micro_vs_macro", "split_test", "alert"}
+    # the fake server has no control value 'A': the split test's rows say so, with no p-value
+    split = {(r[2], r[3]): r[4] for r in rows[1:] if r[0] == "split_test"}
+    assert split[("A", "status")] == "missing" and split[("A", "p_value")] == ""
     step = next(r for r in rows if r[0] == "funnel_step" and r[3] == "users")
     assert step[4:8] == ["1000", "800", "200", "0.25"]
     assert any(r[2] == "'" + FORMULA for r in rows)  # a formula from GA4 data is made inert
