@@ -762,7 +762,7 @@ class _Checker:
     def check_split_test(self, path: Path, test: dict[str, Any]) -> None:
         where = describe(path)
         funnel = test.get("funnel")
-        if self.check_reference(path + ("funnel",), funnel, self.funnels, "funnel", "funnels"):
+        if isinstance(funnel, str) and self.check_reference(path + ("funnel",), funnel, self.funnels, "funnel", "funnels"):
             if _dict(self.funnels.get(funnel)).get("open"):
                 self.error(
                     self.at(path + ("funnel",)),

@@ -24,12 +24,10 @@ from typing import Any
 from ga_goals.model import Funnel, Report, SplitTest, TrackingPlan
 from ga_goals.model.ga4_facts import BREAKDOWN_LIMIT_MAX
 from ga_goals.model.tracking_plan import SPLIT_TEST_DEFAULT_VALUES
+from ga_goals.reports.periods import CURRENT
 from ga_goals.sources.base import ReportAnswer
 from ga_goals.sources.results import FunnelTable
-from ga_goals.stats import MIN_EXPECTED, compare_proportions, holm_adjust, minimum_detectable_effect, proportion_interval, users_needed
-
-#: The date range split tests are computed on (the report's current period).
-CURRENT = "current"
+from ga_goals.stats import MIN_EXPECTED, ProportionTest, compare_proportions, holm_adjust, minimum_detectable_effect, proportion_interval, users_needed
 
 #: Statuses of a :class:`SplitValue`.
 CONTROL, BETTER, WORSE, NO_DIFFERENCE, NOT_ENOUGH_DATA, MISSING, UNTESTED = (
@@ -204,9 +202,9 @@ def split_test_result(test: SplitTest, funnel: Funnel, table: FunnelTable) -> Sp
     names = tuple(s.name for s in funnel.steps)
     users_by_value: dict[str, list[int]] = {}
     for value in table.breakdown_values:
-        users = table.users(CURRENT, breakdown=value)
-        if users and users[0] > 0:
-            users_by_value[value] = users
+        per_step = table.users(CURRENT, breakdown=value)
+        if per_step and per_step[0] > 0:
+            users_by_value[value] = per_step
     limit_reached = len(table.breakdown_values) >= BREAKDOWN_LIMIT_MAX
     if test.values:
         tested = [v for v in test.values if v != test.control]
@@ -244,14 +242,14 @@ def split_test_result(test: SplitTest, funnel: Funnel, table: FunnelTable) -> Sp
     else:
         rows.append(SplitValue(value=test.control, status=MISSING, verdict="no data", detail=_missing(test.control, limit_reached)))
 
-    tests = {}
+    tests: dict[str, ProportionTest | None] = {}
     for value in tested:
-        users = users_by_value.get(value)
-        if users is None or control_users is None:
-            continue
-        tests[value] = compare_proportions(control_users[-1], control_users[0], users[-1], users[0], test.confidence)
-    run = [v for v, t in tests.items() if t is not None and t.p_value is not None]
-    adjusted = dict(zip(run, holm_adjust([tests[v].p_value for v in run]))) if run else {}
+        found = users_by_value.get(value)
+        if found is not None and control_users is not None:
+            tests[value] = compare_proportions(control_users[-1], control_users[0], found[-1], found[0], test.confidence)
+    p_values = {v: t.p_value for v, t in tests.items() if t is not None and t.p_value is not None}
+    adjusted = dict(zip(p_values, holm_adjust(list(p_values.values())))) if p_values else {}
+    run = list(p_values)
 
     for value in tested:
         users = users_by_value.get(value)
@@ -282,7 +280,7 @@ def split_test_result(test: SplitTest, funnel: Funnel, table: FunnelTable) -> Sp
             )
             continue
         p = adjusted[value]
-        fields = dict(
+        fields: dict[str, Any] = dict(
             difference=result.difference,
             difference_low=result.interval.low,
             difference_high=result.interval.high,
