@@ -227,12 +227,12 @@ def test_points_and_p_values_read_plainly():
 # -- the generated traffic's product page experiment ---------------------------------------------------
 
 
-@pytest.mark.parametrize("seed", [7])  # the seed a smaller effect (x2.2) missed
+@pytest.mark.parametrize("seed", [15])  # the seed with the weakest effect of 1 to 16
 def test_the_generated_experiment_is_found_and_its_null_arm_is_not(seed):
     """The sandbox's traffic (5,000 users over eight weeks, as the sandbox generates it) and the shop
     plan's split test on its last seven days: B's known effect is found, C (no effect) is not flagged.
-    (Measured on seeds 1 to 16: B's adjusted p at most 4e-5, C's at least 0.13; one seed runs here,
-    the sandbox's own in tests/sources/test_same_answers.py.)"""
+    (Measured on seeds 1 to 16: see docs/reports.md; one seed runs here, the sandbox's own in
+    tests/sources/test_same_answers.py.)"""
     from datetime import date, timedelta
 
     from ga_goals.events import EventStore, generate
@@ -251,5 +251,5 @@ def test_the_generated_experiment_is_found_and_its_null_arm_is_not(seed):
         found = run_funnel(store, funnel, end - timedelta(days=6), end, test.by, limit=BREAKDOWN_LIMIT_MAX)
     result = split_test_result(test, funnel, table(funnel, {r.breakdown: list(r.users) for r in found.rows}))
     rows = by_value(result)
-    assert rows["B"].status == BETTER and rows["B"].difference > 0.1
+    assert rows["B"].status == BETTER and rows["B"].difference > 0.08
     assert rows["C"].status == NO_DIFFERENCE

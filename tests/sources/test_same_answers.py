@@ -79,8 +79,8 @@ def test_duckdb_on_export_files_gives_the_data_api_report(shop: Shop):
 
 
 def test_the_weekly_split_test_finds_the_known_effect_and_no_false_one(shop: Shop):
-    """The sandbox's generated experiment (ga_goals.events.generator: arm B triples add-to-cart
-    chances, C changes nothing) as the shop's weekly report tests it through the Data API."""
+    """The sandbox's generated experiment (ga_goals.events.generator: arm B saves more of the
+    products it views, C changes nothing) as the shop's weekly report tests it through the Data API."""
     [test] = shop.data_api["split_tests"]
     rows = {v["value"]: v for v in test["values"]}
     assert [v["value"] for v in test["values"]] == ["A", "B", "C"] and test["message"] is None
