@@ -222,3 +222,26 @@ def test_the_product_page_experiment_has_its_known_effect(shop, plan):
     rows = {r.breakdown: r for r in run_funnel(shop, funnel, START, END, f"customUser:{PDP_TEST_PROPERTY}").rows}
     rate = {arm: rows[arm].users[1] / rows[arm].users[0] for arm in PDP_TEST_ARMS}
     assert rate["B"] > 1.8 * rate["A"] and 0.75 < rate["C"] / rate["A"] < 1.33
+
+
+def test_the_experiment_only_adds_wishlist_rows(monkeypatch):
+    """Arm B's extra saves come from the experiment's own stream and do not move the journey's
+    clock: without them every other row is the same (users, times, names, parameters, items)."""
+    from ga_goals.events import generator
+
+    def rows() -> set[tuple]:
+        with EventStore() as store:
+            generate(store, date(2024, 4, 1), date(2024, 4, 28), users=600, seed=5)
+            return set(
+                store.connection.execute(
+                    "SELECT user_pseudo_id, event_timestamp, event_name, CAST(event_params AS VARCHAR), "
+                    "CAST(items AS VARCHAR), batch_page_id, batch_event_index FROM events"
+                ).fetchall()
+            )
+
+    with_experiment = rows()
+    monkeypatch.setattr(generator, "PDP_TEST_EXTRA_WISHLIST", (0.0, 0.0, 0.0))
+    without = rows()
+    added = with_experiment - without
+    assert without <= with_experiment and added
+    assert {row[2] for row in added} == {"add_to_wishlist"}
