@@ -159,6 +159,30 @@ class Email:
     subject: str = "{{ report.title }}: {{ period.label }}"
 
 
+#: A split test without ``values`` tests this many values (those with the most users) against its control.
+SPLIT_TEST_DEFAULT_VALUES = 4
+
+
+@dataclass(frozen=True)
+class SplitTest:
+    """Compare a funnel's completion across the values of a dimension, against a control value.
+
+    ``by`` is a Data API dimension a funnel can be broken down by (``deviceCategory``,
+    ``sessionCampaignName``, ``customEvent:<parameter>``, ``customUser:<property>``...);
+    ``control`` is the value the others are tested against; ``values`` the ones tested (empty:
+    the values with the most users). ``confidence`` sets the intervals and the significance level
+    (0.95: intervals of 95 %, a difference is reported when its adjusted p-value is below 0.05).
+    """
+
+    funnel: str
+    by: str
+    control: str
+    values: tuple[str, ...] = ()
+    title: str = ""
+    confidence: float = 0.95
+    where: Location | None = field(default=None, compare=False)
+
+
 @dataclass(frozen=True)
 class Report:
     name: str
@@ -171,6 +195,8 @@ class Report:
     alerts: tuple[Alert, ...] = ()
     email: Email | None = None
     formats: tuple[str, ...] = ("html", "text", "json")
+    #: Funnels compared across a dimension's values with a significance test.
+    split_tests: tuple[SplitTest, ...] = ()
     where: Location | None = field(default=None, compare=False)
 
 

@@ -14,6 +14,7 @@ from ga_goals.model import (
     DEFAULT_STAGES,
     SANDBOX,
     Alert,
+    SplitTest,
     Condition,
     Conversion,
     CustomDimension,
@@ -193,6 +194,18 @@ class _Builder:
             )
             for i, a in enumerate(spec.get("alerts", []))
         )
+        split_tests = tuple(
+            SplitTest(
+                funnel=t["funnel"],
+                by=t["by"],
+                control=str(t["control"]),
+                values=tuple(str(v) for v in t.get("values", ())),
+                title=t.get("title", ""),
+                confidence=float(t.get("confidence", 0.95)),
+                where=self.doc.at(path + ("split_tests", i)),
+            )
+            for i, t in enumerate(spec.get("split_tests", []))
+        )
         email_spec = spec.get("email")
         email = None
         if isinstance(email_spec, dict):
@@ -209,6 +222,7 @@ class _Builder:
             macro=spec.get("macro"),
             alerts=alerts,
             email=email,
+            split_tests=split_tests,
             where=self.key(path),
             **extra_formats,
         )

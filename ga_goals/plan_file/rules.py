@@ -666,6 +666,9 @@ class _Checker:
             for i, alert in _items(report.get("alerts")):
                 if isinstance(alert, dict):
                     self.check_alert(path + ("alerts", i), alert, compare, funnels)
+            for i, test in _items(report.get("split_tests")):
+                if isinstance(test, dict):
+                    self.check_split_test(path + ("split_tests", i), test)
             email = report.get("email")
             if isinstance(email, dict):
                 for field in ("to", "cc"):
@@ -779,6 +782,55 @@ class _Checker:
                 self.at(path + ("confidence",)),
                 f"{where}: 'confidence' applies with 'significant: true'; add it or remove 'confidence'",
             )
+
+    def check_split_test(self, path: Path, test: dict[str, Any]) -> None:
+        where = describe(path)
+        funnel = test.get("funnel")
+        if isinstance(funnel, str) and self.check_reference(path + ("funnel",), funnel, self.funnels, "funnel", "funnels"):
+            if _dict(self.funnels.get(funnel)).get("open"):
+                self.error(
+                    self.at(path + ("funnel",)),
+                    f"{where} compares funnel {quote(funnel)}, which is open: users may enter it at any step, so "
+                    "its completion is no share of the users who entered; compare a closed funnel (open: false)",
+                )
+        by = test.get("by")
+        if isinstance(by, str):
+            self.check_split_dimension(path + ("by",), by, where)
+        control, values = test.get("control"), test.get("values")
+        if isinstance(values, list) and control is not None and str(control) in [str(v) for v in values]:
+            i = [str(v) for v in values].index(str(control))
+            self.error(
+                self.at(path + ("values", i)),
+                f"{where} lists its control {show(str(control))} among the values tested against it; remove it "
+                "from 'values'",
+            )
+
+    def check_split_dimension(self, path: Path, by: str, where: str) -> None:
+        # The engine's list (imported here: it pulls in DuckDB, which plain validation does not need).
+        from ga_goals.funnels.dimensions import BREAKDOWN_DIMENSIONS
+
+        kind, sep, name = by.partition(":")
+        if sep and kind in ("customEvent", "customUser") and _IDENTIFIER.match(name):
+            scope = "event" if kind == "customEvent" else "user"
+            declared = _dict(_dict(self.data.get("custom_dimensions")).get(name))
+            if declared.get("scope", "event") != scope or name not in _dict(self.data.get("custom_dimensions")):
+                self.warning(
+                    self.at(path),
+                    f"{where} splits by {quote(by)}, but this plan registers no {scope}-scoped custom dimension "
+                    f"{quote(name)}; the Data API only reports registered ones: add it under 'custom_dimensions' "
+                    f"with scope: {scope} (unless it is registered outside this plan)",
+                )
+            return
+        if by in BREAKDOWN_DIMENSIONS:
+            return
+        known = list(BREAKDOWN_DIMENSIONS) + ["customEvent:", "customUser:"]
+        close = did_you_mean(by, known, cutoff=0.8)
+        hint = f"did you mean {quote(close)}? Otherwise " if close else ""
+        self.error(
+            self.at(path),
+            f"{where} splits by {show(by)}, which is not a dimension a funnel can be broken down by; {hint}use one "
+            f"of {one_of(BREAKDOWN_DIMENSIONS)}, customEvent:<parameter> or customUser:<property>",
+        )
 
     # ------------------------------------------------------------------ safety, environments
 

@@ -20,6 +20,7 @@ from typing import Any
 from ga_goals.model import DEFAULT_STAGES as _DEFAULT_STAGES
 from ga_goals.model import MEASUREMENT_UNITS, CustomDimension, CustomMetric, EventCreateRule, KeyEvent
 from ga_goals.model import ga4_facts as facts
+from ga_goals.model.tracking_plan import SPLIT_TEST_DEFAULT_VALUES
 
 SCHEMA_URI = "https://json-schema.org/draft/2020-12/schema"
 
@@ -56,6 +57,9 @@ FUNNEL_ALERT_METRICS = (
     "completions_change",
 )
 EVENT_ALERT_METRICS = ("count", "count_change", "users", "users_change", "value", "value_change")
+#: Split tests: at most this many values besides the control (GA4 returns at most
+#: ``BREAKDOWN_LIMIT_MAX`` values of a funnel breakdown), and this many when none are named.
+SPLIT_TEST_VALUES_MAX = facts.BREAKDOWN_LIMIT_MAX - 1
 _ALERT_METRICS = list(dict.fromkeys(FUNNEL_ALERT_METRICS + EVENT_ALERT_METRICS))
 
 #: Kinds a ``safety.protect`` entry may name (``kind:name``): the resources' ``KIND``.
@@ -496,6 +500,13 @@ def _defs() -> dict[str, Any]:
                     "description": "The macro conversion micro conversions are compared against.",
                 },
                 "alerts": {"type": "array", "uniqueItems": True, "items": _ref("alert")},
+                "split_tests": {
+                    "type": "array",
+                    "uniqueItems": True,
+                    "items": _ref("splitTest"),
+                    "description": "Funnels compared across the values of a dimension, each value tested "
+                    "against a control value (two-proportion z-test, Holm-corrected).",
+                },
                 "email": _obj(
                     {
                         "to": {
@@ -565,6 +576,38 @@ def _defs() -> dict[str, Any]:
                 {"funnel": "checkout", "metric": "conversion_rate", "below": 0.02},
                 {"event": "purchase", "metric": "count_change", "below": -0.2, "significant": True, "min_count": 30},
             ],
+        ),
+        "splitTest": _obj(
+            {
+                "funnel": {"type": "string", "description": "The funnel compared (a closed funnel of the plan)."},
+                "by": {
+                    "type": "string",
+                    "description": "The dimension whose values are compared: deviceCategory, sessionCampaignName, "
+                    "sessionSource, customEvent:<parameter>, customUser:<property>...",
+                    "examples": ["deviceCategory", "customUser:checkout_test"],
+                },
+                "control": {"type": "string", "description": "The value the others are tested against."},
+                "values": {
+                    "type": "array",
+                    "uniqueItems": True,
+                    "minItems": 1,
+                    "maxItems": SPLIT_TEST_VALUES_MAX,
+                    "items": {"type": "string"},
+                    "description": "The values tested against the control. Default: the values with the most "
+                    f"users (at most {SPLIT_TEST_DEFAULT_VALUES}).",
+                },
+                "title": {"type": "string", "description": "Default: the funnel's title by the dimension."},
+                "confidence": {
+                    "type": "number",
+                    "exclusiveMinimum": 0.5,
+                    "exclusiveMaximum": 1,
+                    "default": 0.95,
+                    "description": "Of the intervals; 1 - confidence is the significance level of the tests.",
+                },
+            },
+            required=("funnel", "by", "control"),
+            title="Split test",
+            examples=[{"funnel": "checkout", "by": "deviceCategory", "control": "desktop"}],
         ),
         "source": _obj(
             {

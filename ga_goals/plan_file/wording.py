@@ -93,6 +93,8 @@ ITEM_NOUNS = {
     "created_from": "event create rule",
     "where": "filter",
     "alerts": "alert",
+    "split_tests": "split test",
+    "values": "value",
     "to": "address",
     "cc": "address",
     "stages": "stage",

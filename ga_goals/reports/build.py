@@ -36,6 +36,7 @@ from ga_goals.reports.model import (
     SiteTotals,
     StepData,
 )
+from ga_goals.reports.split_tests import split_funnel_name, split_test_funnels, split_test_of, split_test_problems
 from ga_goals.reports.periods import CURRENT, PREVIOUS, ReportPeriod, resolve_period, today_in
 from ga_goals.sources.base import LIFT_ENTRY_EVENT, ReportQuery, ReportSource
 from ga_goals.sources.results import NO_CAVEATS, DateSpanLike, FunnelTable, LiftTables, ReportTable
@@ -116,6 +117,7 @@ def check_report(plan: TrackingPlan, report: Report, compare: str | None = None)
         problems.append(f"{where} compares micro conversions with {macro!r}, which is not a conversion of the plan")
     for alert in report.alerts:
         problems += _alert_problems(plan, report, alert, compare)
+    problems += split_test_problems(plan, report)
     if problems:
         lines = "\n".join(f"  - {p}" for p in dict.fromkeys(problems))
         raise ReportError(f"{plan.source}: {where} cannot run; nothing was queried:\n{lines}")
@@ -177,9 +179,11 @@ def report_query(plan: TrackingPlan, report: Report, spans: Sequence[DateSpanLik
     return ReportQuery(
         spans=tuple(spans),
         events=tuple(events),
-        funnels=tuple(plan.funnels[n] for n in dict.fromkeys(shown + alert_funnels)),
+        funnels=tuple(plan.funnels[n] for n in dict.fromkeys(shown + alert_funnels))
+        + tuple(split_test_funnels(plan, report)),
         macro=macro if micros else None,
         micros=tuple(micros),
+        optional_funnels=frozenset(split_funnel_name(report, i) for i in range(len(report.split_tests))),
     )
 
 
@@ -231,7 +235,11 @@ def build_report(
     has_previous = prev_site is not None and bool(prev_site.get("totalUsers") or prev_site.get("sessions"))
     # Counts are compared per day: the two periods may differ in length (months).
     days = (rp.current.days, rp.previous.days if rp.previous is not None else rp.current.days)
-    funnel_data = {f.name: funnel_data_of(f, answer.funnels[f.name], has_previous, days=days) for f in query.funnels}
+    funnel_data = {
+        f.name: funnel_data_of(f, answer.funnels[f.name], has_previous, days=days)
+        for f in query.funnels
+        if f.name in plan.funnels
+    }
     events_table = answer.events
     event_data = [event_total(plan, e, events_table, has_previous, days=days) for e in key_events] if events_table else []
     all_events = {e: event_total(plan, e, events_table, has_previous, days=days) for e in query.events} if events_table else {}
@@ -240,6 +248,9 @@ def build_report(
         micro_macro = micro_macro_table(plan, query.macro, list(query.micros), answer.lift, has_previous)
 
     alerts = tuple(evaluate_alert(a, funnel_data, all_events) for a in report.alerts)
+    split_tests = tuple(
+        split_test_of(t, plan.funnels[t.funnel], answer, split_funnel_name(report, i)) for i, t in enumerate(report.split_tests)
+    )
     usage = answer.usage
     quota = QuotaUsed(
         tokens=usage.quota.get("tokens") or 0,
@@ -269,6 +280,7 @@ def build_report(
         quota=quota,
         calls=calls,
         source=usage,
+        split_tests=split_tests,
         seconds=time.monotonic() - started,
         key_events_caveats=data_caveats(events_table.caveats if events_table is not None else NO_CAVEATS),
     )

@@ -10,6 +10,8 @@ A :class:`ReportData` holds, for one report of a plan and one period (and its co
 * ``micro_macro``: for each micro conversion, the users who did it, the share of them who
   converted after it (the report's macro conversion), the same share over all users, and the
   lift (the ratio of the two), sorted by lift;
+* ``split_tests``: each split test of the report (:mod:`ga_goals.reports.split_tests`): a
+  funnel per value of a dimension, each value tested against a control value;
 * ``alerts``: every alert of the report, evaluated (``fired`` says whether it crossed its
   threshold and passed its ``significant`` and ``min_count`` conditions; ``held_back`` why not);
 * ``quota`` and ``calls``: Data API tokens and calls the report cost;
@@ -33,6 +35,7 @@ from datetime import date, datetime
 from typing import Any, ClassVar
 
 from ga_goals.sources.base import SourceUsage
+from ga_goals.reports.split_tests import SplitTestResult
 from ga_goals.reports.periods import ReportPeriod
 
 
@@ -296,6 +299,8 @@ class ReportData:
     calls: CallsMade
     #: Where the data came from and what it cost (engine, Data API calls or SQL queries, bytes).
     source: SourceUsage | None = None
+    #: The report's split tests (a funnel compared across a dimension's values), current period.
+    split_tests: tuple[SplitTestResult, ...] = ()
     seconds: float = field(default=0.0, compare=False)
     #: What GA4 said about the data of the key-event table (the other tables carry their own).
     key_events_caveats: DataCaveats = DataCaveats()

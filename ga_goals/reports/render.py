@@ -283,6 +283,10 @@ def report_csv(data: ReportData) -> str:
             row("micro_vs_macro", r.event, mm.macro, "converted", r.converted)
             row("micro_vs_macro", r.event, mm.macro, "conversion_rate", r.conversion_rate, r.previous_conversion_rate)
             row("micro_vs_macro", r.event, mm.macro, "lift", r.lift, r.previous_lift)
+    for t in data.split_tests:
+        for v in t.values:
+            for metric in ("status", "users", "completions", "completion_rate", "difference", "p_value", "adjusted_p_value", "minimum_detectable_effect"):
+                row("split_test", t.title, v.value, metric, getattr(v, metric))
     for a in data.alerts:
         row("alert", a.subject, a.metric, f"{a.direction} {a.threshold:g}", a.value, None)
         row("alert", a.subject, a.metric, "fired", int(a.fired))

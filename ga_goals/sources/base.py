@@ -111,6 +111,10 @@ class ReportQuery:
     #: Parameters whose arrival is counted: events carrying each with a value, per span
     #: (``ReportAnswer.parameters``; a source says which it cannot see, and why).
     parameters: tuple[ParameterRef, ...] = ()
+    #: Funnels (by name) whose request the Data API may refuse without failing the report (a
+    #: split test's breakdown by a dimension the property has not registered): the refusal is in
+    #: :attr:`ReportAnswer.refused` instead. Quota, access and transport errors still fail it.
+    optional_funnels: frozenset[str] = frozenset()
 
     @property
     def span_names(self) -> list[str]:
@@ -177,6 +181,8 @@ class ReportAnswer:
     event_names: ReportTable | None = None
     #: Events carrying each asked parameter (None unless ``ReportQuery.parameters``).
     parameters: ParameterTable | None = None
+    #: Optional funnels (:attr:`ReportQuery.optional_funnels`) the server refused: name -> why.
+    refused: Mapping[str, str] = field(default_factory=dict)
 
 
 class ReportSource(Protocol):

@@ -17,6 +17,7 @@ from collections import Counter
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from ga_goals.errors import ApiError, QuotaExhausted, UnconfirmedWrite
 from ga_goals.sources.base import ReportAnswer, ReportQuery, SourceUsage
 from ga_goals.sources.results import FunnelTable, LiftTables, PropertySettings, ReportTable
 
@@ -70,8 +71,20 @@ class DataApiSource:
                 lambda: (None, gateway.batch_run_reports([site_totals_request(spans)], date_ranges=query.span_names)[0])
             )
 
-        def funnel_job(index: int) -> Callable[[], FunnelTable]:
-            return lambda: gateway.run_funnel(query.funnels[index], spans)
+        def funnel_job(index: int) -> Callable[[], FunnelTable | ApiError]:
+            funnel = query.funnels[index]
+            if funnel.name not in query.optional_funnels:
+                return lambda: gateway.run_funnel(funnel, spans)
+
+            def optional() -> FunnelTable | ApiError:
+                try:
+                    return gateway.run_funnel(funnel, spans)
+                except (QuotaExhausted, UnconfirmedWrite):
+                    raise
+                except ApiError as exc:  # refused (an unregistered dimension): said in the report
+                    return exc
+
+            return optional
 
         jobs += [funnel_job(i) for i in range(len(query.funnels))]
         assemble: Callable[[list[FunnelTable]], LiftTables] | None = None
@@ -88,6 +101,7 @@ class DataApiSource:
         site: ReportTable
         events, site = results[0]
         tables = results[1 : 1 + len(query.funnels)]
+        refused = {f.name: str(t) for f, t in zip(query.funnels, tables) if isinstance(t, ApiError)}
         lift = assemble(results[1 + len(query.funnels) :]) if assemble else None
 
         quota_after = gateway.quota.to_json()
@@ -106,11 +120,12 @@ class DataApiSource:
         return ReportAnswer(
             events=events,
             site=site,
-            funnels={f.name: t for f, t in zip(query.funnels, tables)},
+            funnels={f.name: t for f, t in zip(query.funnels, tables) if f.name not in refused},
             lift=lift,
             usage=usage,
             event_names=inventory[0] if query.event_names else None,
             parameters=inventory[-1] if query.parameters else None,
+            refused=refused,
         )
 
 

@@ -25,6 +25,24 @@ def _json_report(folder: Path) -> dict:
     return json.loads(path.read_text())
 
 
+def test_a_split_test_by_an_unregistered_dimension_is_said_not_tested(run, events_cache, tmp_path: Path):
+    # Not synced: the property lacks the split test's custom dimension, and the Data API refuses
+    # its breakdown. The report says so and shows everything else.
+    out = tmp_path / "reports"
+    result = run("report", SHOP, "weekly", "-o", out, "--format", "text,json")
+    assert result.exit_code == 0, result.output
+    [split] = _json_report(out)["split_tests"]
+    assert split["message"].startswith(
+        "Not tested: the Data API refused the breakdown by customUser:pdp_test (Field customUser:pdp_test is not a "
+        "valid dimension."
+    )
+    assert split["message"].endswith("Register it (custom_dimensions in the plan, then `ga-goals sync`).")
+    assert [v["status"] for v in split["values"]] == ["untested"] * 3
+    text = next(out.glob("*.txt")).read_text()
+    assert "Not tested: the Data API refused the breakdown by customUser:pdp_test" in text
+    assert "Checkout funnel" in text and "Key events" in text
+
+
 def test_weekly_report_of_the_shop_on_generated_traffic(run, events_cache, tmp_path: Path):
     assert run("sync", SHOP, "--apply").exit_code == 0
     out = tmp_path / "reports"
@@ -33,7 +51,9 @@ def test_weekly_report_of_the_shop_on_generated_traffic(run, events_cache, tmp_p
     assert sorted(p.suffix for p in out.iterdir()) == [".csv", ".html", ".html", ".json", ".txt"]
     assert str(out) in result.stdout  # says where the files are
     data = _json_report(out)
-    assert data["calls"]["data_api"] == {"BatchRunReports": 1, "RunFunnelReport": 13}  # 2 funnels, baseline, 10 micros
+    assert data["calls"]["data_api"] == {"BatchRunReports": 1, "RunFunnelReport": 14}  # 2 funnels, 1 split test, baseline, 10 micros
+    [split] = data["split_tests"]
+    assert [(v["value"], v["status"]) for v in split["values"]] == [("A", "control"), ("B", "better"), ("C", "no_difference")]
     assert data["quota"]["tokens"] > 0
     for funnel in data["funnels"]:
         users = [step["users"] for step in funnel["steps"]]

@@ -236,3 +236,46 @@ def test_the_old_tag_doubles_add_to_cart_and_share_is_random_on_first_visits(sho
     users = con.execute("SELECT count(DISTINCT user_pseudo_id) FROM events").fetchone()[0]
     assert shares[0] == shares[1] and shares[2] == 1 and shares[3] == 0  # once, on the first visit, no payload
     assert 0.03 < shares[1] / users < 0.09
+
+
+def test_the_product_page_experiment_has_its_known_effect(shop, plan):
+    """Every user is in one arm of pdp_test (a user property on all their events); B saves more
+    of the products it views, A and C are alike (the split test's known effect)."""
+    from ga_goals.events.generator import PDP_TEST_ARMS, PDP_TEST_EXTRA_WISHLIST, PDP_TEST_PROPERTY
+
+    arms = dict(
+        shop.connection.execute(
+            "SELECT up.value.string_value, count(DISTINCT user_pseudo_id) FROM events, unnest(user_properties) AS u(up) "
+            f"WHERE up.key = '{PDP_TEST_PROPERTY}' GROUP BY 1"
+        ).fetchall()
+    )
+    assert set(arms) == set(PDP_TEST_ARMS) and PDP_TEST_EXTRA_WISHLIST == (0.0, 0.12, 0.0)
+    users = shop.connection.execute("SELECT count(DISTINCT user_pseudo_id) FROM events").fetchone()[0]
+    assert sum(arms.values()) == users and all(0.28 < n / users < 0.39 for n in arms.values())
+    funnel = plan.funnels["product_to_wishlist"]
+    rows = {r.breakdown: r for r in run_funnel(shop, funnel, START, END, f"customUser:{PDP_TEST_PROPERTY}").rows}
+    rate = {arm: rows[arm].users[1] / rows[arm].users[0] for arm in PDP_TEST_ARMS}
+    assert rate["B"] > 1.8 * rate["A"] and 0.75 < rate["C"] / rate["A"] < 1.33
+
+
+def test_the_experiment_only_adds_wishlist_rows(monkeypatch):
+    """Arm B's extra saves come from the experiment's own stream and do not move the journey's
+    clock: without them every other row is the same (users, times, names, parameters, items)."""
+    from ga_goals.events import generator
+
+    def rows() -> set[tuple]:
+        with EventStore() as store:
+            generate(store, date(2024, 4, 1), date(2024, 4, 28), users=600, seed=5)
+            return set(
+                store.connection.execute(
+                    "SELECT user_pseudo_id, event_timestamp, event_name, CAST(event_params AS VARCHAR), "
+                    "CAST(items AS VARCHAR), batch_page_id, batch_event_index FROM events"
+                ).fetchall()
+            )
+
+    with_experiment = rows()
+    monkeypatch.setattr(generator, "PDP_TEST_EXTRA_WISHLIST", (0.0, 0.0, 0.0))
+    without = rows()
+    added = with_experiment - without
+    assert without <= with_experiment and added
+    assert {row[2] for row in added} == {"add_to_wishlist"}

@@ -31,8 +31,8 @@ from ga_goals.untrusted_text import BIDI_CONTROLS, FSI, LRI, PDI, width
 #: a right-to-left override and markup in it.
 LONG_URL = "https://shop.example.com/products/" + "x" * 966
 HOSTILE = f"\x1b[31mRED\x00\x07\x08 \u202e{LONG_URL}\u2069<script>alert(1)</script>"
-#: Fields whose values the program chooses (enumerations), not GA4 or the plan.
-OWN_FIELDS = {"kind", "direction", "metric"}
+#: Fields whose values the program chooses (enumerations, its own wording), not GA4 or the plan.
+OWN_FIELDS = {"kind", "direction", "metric", "status", "correction"}
 #: The longest line the text report may have.
 TEXT_WIDTH = 120
 

@@ -44,7 +44,7 @@ def test_html_page(weekly):
     assert "1,000" in html and "Added to cart" in html
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html  # the hostile breakdown value, escaped
     assert "No alert fired" in html
-    assert "14 Data API calls" in html
+    assert "15 Data API calls" in html
 
 
 def test_every_ga4_string_is_escaped_in_html_and_email(weekly):
@@ -93,7 +93,10 @@ def test_csv(weekly):
     ]
     assert {len(r) for r in rows} == {11}
     sections = {r[0] for r in rows[1:]}
-    assert sections == {"site", "funnel", "funnel_step", "funnel_breakdown", "key_event", "micro_vs_macro", "alert"}
+    assert sections == {"site", "funnel", "funnel_step", "funnel_breakdown", "key_event", "micro_vs_macro", "split_test", "alert"}
+    # the fake server has no control value 'A': the split test's rows say so, with no p-value
+    split = {(r[2], r[3]): r[4] for r in rows[1:] if r[0] == "split_test"}
+    assert split[("A", "status")] == "missing" and split[("A", "p_value")] == ""
     step = next(r for r in rows if r[0] == "funnel_step" and r[3] == "users")
     assert step[4:8] == ["1000", "800", "200", "0.25"]
     # 1,000 users against 800 over a week each: a real change, and its exact Poisson p-value.

@@ -89,6 +89,21 @@ def open_funnel(weekly: ReportData) -> ReportData:
     return dataclasses.replace(weekly, funnels=(weekly.funnels[0], funnel))
 
 
+def test_an_abandonment_label_never_covers_the_users_figure(weekly):
+    # An open funnel whose step 2 has more users than step 1: its bar fills the track, so the
+    # label of step 1's abandonment has no room after it (the step table still shows the rate).
+    data = open_funnel(weekly)
+    funnel = data.funnels[1]
+    second = dataclasses.replace(funnel.steps[1], users=1200, share_of_first=1.2)
+    data = dataclasses.replace(data, funnels=(data.funnels[0], dataclasses.replace(funnel, steps=(funnel.steps[0], second, *funnel.steps[2:]))))
+    chart = funnel_chart(data.funnels[1])
+    assert chart.bars[1].width == chart.bar_max
+    page = render_report(data, "html")
+    section = page[page.index('id="funnel-browse') :]
+    assert "62.4% abandoned</text>" not in section
+    assert '<td class="n">62.4%</td>' in section
+
+
 def test_an_open_funnel_shows_one_abandonment_in_chart_and_tables(weekly):
     data = open_funnel(weekly)
     chart = funnel_chart(data.funnels[1])

@@ -27,7 +27,7 @@ from ga_goals.sources.export import ExportSource, duckdb_files_engine
 from tests.conftest import CONFIGS, GA4_DATA
 
 DATASET = "ga-goals-test.analytics_100000001"
-SECTIONS = ("site", "funnels", "key_events", "micro_macro", "alerts")
+SECTIONS = ("site", "funnels", "key_events", "micro_macro", "alerts", "split_tests")
 
 
 @dataclass
@@ -74,7 +74,21 @@ def test_duckdb_on_export_files_gives_the_data_api_report(shop: Shop):
         report = build_report(shop.plan, "weekly", source, today=shop.today)
     assert _sections(report) == _expected(shop)
     assert report.source is not None and report.source.engine == "duckdb"
-    assert report.source.calls == {"query": 2 * (2 + len(shop.plan.reports["weekly"].funnels or shop.plan.funnels))}
+    weekly = shop.plan.reports["weekly"]
+    assert report.source.calls == {"query": 2 * (2 + len(weekly.funnels or shop.plan.funnels) + len(weekly.split_tests))}
+
+
+def test_the_weekly_split_test_finds_the_known_effect_and_no_false_one(shop: Shop):
+    """The sandbox's generated experiment (ga_goals.events.generator: arm B saves more of the
+    products it views, C changes nothing) as the shop's weekly report tests it through the Data API."""
+    [test] = shop.data_api["split_tests"]
+    rows = {v["value"]: v for v in test["values"]}
+    assert [v["value"] for v in test["values"]] == ["A", "B", "C"] and test["message"] is None
+    assert rows["A"]["status"] == "control" and rows["A"]["users"] > 150
+    assert rows["B"]["status"] == "better" and rows["B"]["adjusted_p_value"] < 0.001
+    assert rows["B"]["verdict"].startswith("B converts better than A: +")
+    assert rows["C"]["status"] == "no_difference" and rows["C"]["adjusted_p_value"] > 0.05
+    assert rows["C"]["verdict"].startswith("no detectable difference yet")
 
 
 def test_bigquery_gives_the_data_api_report(shop: Shop):
