@@ -39,6 +39,12 @@ from ga_goals.model.tracking_plan import (
     StepFilter,
     TrackedEvent,
     TrackingPlan,
+    AllOf,
+    AnyOf,
+    DimensionFilter,
+    EventMatch,
+    Not,
+    StepCondition,
 )
 
 __all__ = [
@@ -66,6 +72,12 @@ __all__ = [
     "Resource",
     "Safety",
     "StepFilter",
+    "AllOf",
+    "AnyOf",
+    "DimensionFilter",
+    "EventMatch",
+    "Not",
+    "StepCondition",
     "TrackedEvent",
     "DataSource",
     "TrackingPlan",

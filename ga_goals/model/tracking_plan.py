@@ -10,7 +10,7 @@ from __future__ import annotations
 import builtins
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Literal
+from typing import Literal, Union
 
 from ga_goals.errors import Location, Problem
 from ga_goals.model.resources import (
@@ -85,16 +85,103 @@ class StepFilter:
 
 
 @dataclass(frozen=True)
+class EventMatch:
+    """An event of one name whose parameters pass every filter (GA4's ``funnelEventFilter``)."""
+
+    event: str
+    filters: tuple[StepFilter, ...] = ()
+
+
+@dataclass(frozen=True)
+class DimensionFilter:
+    """A condition on a dimension of the event that satisfies a step (GA4's ``funnelFieldFilter``).
+
+    ``op`` is a :class:`StepFilter` comparison or ``between`` (``value`` is then ``(low, high)``,
+    inclusive). How a dimension's value is read from an event: rule 3b of
+    :mod:`ga_goals.funnels.semantics`.
+    """
+
+    dimension: str
+    op: str
+    value: str | float | tuple[str, ...] | tuple[float, float]
+    case_sensitive: bool = True
+    negated: bool = False
+
+
+@dataclass(frozen=True)
+class AllOf:
+    """Every part holds (GA4's ``andGroup``)."""
+
+    parts: tuple[StepCondition, ...]
+
+
+@dataclass(frozen=True)
+class AnyOf:
+    """At least one part holds (GA4's ``orGroup``): the alternatives of a step."""
+
+    parts: tuple[StepCondition, ...]
+
+
+@dataclass(frozen=True)
+class Not:
+    """The part does not hold (GA4's ``notExpression``)."""
+
+    part: StepCondition
+
+
+#: What an event must satisfy to satisfy a funnel step: GA4's ``FunnelFilterExpression``.
+StepCondition = Union[EventMatch, DimensionFilter, AllOf, AnyOf, Not]
+
+
+def condition_events(condition: StepCondition) -> tuple[str, ...]:
+    """Every event name the condition mentions, in order of appearance (for labels and plan checks)."""
+    if isinstance(condition, EventMatch):
+        return (condition.event,)
+    if isinstance(condition, (AllOf, AnyOf)):
+        return tuple(dict.fromkeys(e for part in condition.parts for e in condition_events(part)))
+    if isinstance(condition, Not):
+        return condition_events(condition.part)
+    return ()
+
+
+@dataclass(frozen=True)
 class FunnelStep:
-    """One step: an event (with optional parameter filters), reached after the prior step."""
+    """One step, reached after the prior step.
+
+    The common step is one event with optional parameter filters (``event`` and ``filters``);
+    any other step has a ``condition`` (alternatives, dimension conditions, groups). After
+    construction ``condition`` is always set (``EventMatch(event, filters)`` for the common
+    step), and ``event``/``filters`` are set only when the condition is one :class:`EventMatch`.
+    """
 
     name: str
-    event: str
+    event: str = ""
     filters: tuple[StepFilter, ...] = ()
     directly_followed: bool = False
     #: Upper bound (inclusive) on the time since the prior step, in seconds; None = any.
     within_seconds: float | None = None
     where: Location | None = field(default=None, compare=False)
+    condition: StepCondition = None  # type: ignore[assignment]
+
+    def __post_init__(self) -> None:
+        if self.condition is None:
+            object.__setattr__(self, "condition", EventMatch(self.event, self.filters))
+        elif isinstance(self.condition, EventMatch):
+            object.__setattr__(self, "event", self.condition.event)
+            object.__setattr__(self, "filters", self.condition.filters)
+        else:
+            object.__setattr__(self, "event", "")
+            object.__setattr__(self, "filters", ())
+
+    @builtins.property
+    def events(self) -> tuple[str, ...]:
+        """The event names the step's condition mentions."""
+        return condition_events(self.condition)
+
+    @builtins.property
+    def simple(self) -> bool:
+        """True for the common step: one event, optional parameter filters."""
+        return isinstance(self.condition, EventMatch)
 
 
 @dataclass(frozen=True)
