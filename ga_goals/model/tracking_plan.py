@@ -144,6 +144,54 @@ def condition_events(condition: StepCondition) -> tuple[str, ...]:
     return ()
 
 
+_OP_WORDS = {
+    "equals": "=",
+    "contains": "contains",
+    "starts_with": "starts with",
+    "ends_with": "ends with",
+    "matches": "matches",
+    "in": "in",
+    "greater_than": ">",
+    "greater_than_or_equal": ">=",
+    "less_than": "<",
+    "less_than_or_equal": "<=",
+    "between": "between",
+}
+
+
+def _comparison_text(subject: str, op: str, value: object, negated: bool) -> str:
+    def one(v: object) -> str:
+        return str(int(v)) if isinstance(v, float) and v.is_integer() else str(v)
+
+    if op == "in":
+        shown = "(" + ", ".join(one(v) for v in value) + ")"  # type: ignore[attr-defined]
+    elif op == "between":
+        low, high = value  # type: ignore[misc]
+        shown = f"{one(low)} and {one(high)}"
+    else:
+        shown = one(value)
+    text = f"{subject} {_OP_WORDS.get(op, op)} {shown}"
+    return f"not {text}" if negated else text
+
+
+def condition_text(condition: StepCondition, *, nested: bool = False) -> str:
+    """A step condition as one readable line (reports, docs):
+    ``add_to_cart and (sessionSource = google or firstUserMedium contains organic)``."""
+    if isinstance(condition, EventMatch):
+        if not condition.filters:
+            return condition.event
+        filters = " and ".join(_comparison_text(f.parameter, f.op, f.value, f.negated) for f in condition.filters)
+        text = f"{condition.event} with {filters}"
+    elif isinstance(condition, DimensionFilter):
+        return _comparison_text(condition.dimension, condition.op, condition.value, condition.negated)
+    elif isinstance(condition, Not):
+        return f"not ({condition_text(condition.part)})"
+    else:
+        glue = " and " if isinstance(condition, AllOf) else " or "
+        text = glue.join(condition_text(p, nested=True) for p in condition.parts)
+    return f"({text})" if nested else text
+
+
 @dataclass(frozen=True)
 class FunnelStep:
     """One step, reached after the prior step.
@@ -177,6 +225,12 @@ class FunnelStep:
     def events(self) -> tuple[str, ...]:
         """The event names the step's condition mentions."""
         return condition_events(self.condition)
+
+    @builtins.property
+    def label(self) -> str:
+        """What reaches the step, in one line: the event name for the common step, else
+        :func:`condition_text` of the condition."""
+        return self.event if self.simple else condition_text(self.condition)
 
     @builtins.property
     def simple(self) -> bool:

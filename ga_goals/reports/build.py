@@ -123,12 +123,13 @@ def check_report(plan: TrackingPlan, report: Report, compare: str | None = None)
 def _funnel_problems(funnel: Funnel, known: set[str]) -> list[str]:
     out = []
     for number_, step in enumerate(funnel.steps, 1):
-        if step.event not in known and step.event not in KNOWN_EVENTS:
-            hint = _suggest(step.event, sorted(known))
-            out.append(
-                f"step {number_} of funnel {funnel.name!r} uses event {step.event!r}, which the plan does not "
-                f"declare and GA4 does not collect automatically{hint}"
-            )
+        for event in step.events:
+            if event not in known and event not in KNOWN_EVENTS:
+                hint = _suggest(event, sorted(known))
+                out.append(
+                    f"step {number_} of funnel {funnel.name!r} uses event {event!r}, which the plan does not "
+                    f"declare and GA4 does not collect automatically{hint}"
+                )
     if len(funnel.steps) < 2:
         out.append(f"funnel {funnel.name!r} needs at least 2 steps")
     return out
@@ -281,7 +282,8 @@ def funnel_data_of(funnel: Funnel, table: FunnelTable, has_previous: bool) -> Fu
             StepData(
                 number=k + 1,
                 name=step.name,
-                event=step.event,
+                event=step.label,
+                events=step.events,
                 users=fig.active_users,
                 completion_rate=fig.completion_rate,
                 abandonments=fig.abandonments,

@@ -50,6 +50,8 @@ class StepData:
 
     number: int
     name: str
+    #: What reaches the step, in one line: the event name, or the step's condition
+    #: (``view_item or page_view``, ``add_to_cart and deviceCategory = mobile``).
     event: str
     users: int
     #: Share of this step's users who went on to the next step (GA4's funnelStepCompletionRate).
@@ -60,6 +62,8 @@ class StepData:
     share_of_first: float
     previous_users: int | None = None
     users_change: Change | None = None
+    #: The event names the step's condition mentions (one for the common step).
+    events: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -65,7 +65,7 @@ def test_report_writes_the_plan_formats(report, fake: FakeDataApi, tmp_path: Pat
     assert [p.suffix for p in written] == [".html", ".json", ".txt"]  # the report's `formats`
     for path in written:
         assert str(path) in result.stdout
-    assert "7 Data API calls (BatchRunReports x1, RunFunnelReport x6), 56 quota tokens" in result.stdout
+    assert "8 Data API calls (BatchRunReports x1, RunFunnelReport x7), 63 quota tokens" in result.stdout
     assert fake.calls == {"GetProperty": 1, "BatchRunReports": 1, "RunFunnelReport": 6}
     data = json.loads(next(p for p in written if p.suffix == ".json").read_text())
     assert data["period"]["time_zone"] == "America/Los_Angeles" and data["calls"]["total"] == 7
