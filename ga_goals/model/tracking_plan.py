@@ -343,6 +343,9 @@ class TrackingPlan:
     currency: str | None = None
     stream: str | None = None
     stages: tuple[str, ...] = DEFAULT_STAGES
+    #: How a user reaches a stage, for the stages that say it (``{name, reached_by}``); the
+    #: others are reached by any event of the stage (the journey map of reports).
+    stage_reached_by: dict[str, FunnelStep] = field(default_factory=dict)
     conversions: dict[str, Conversion] = field(default_factory=dict)
     events: dict[str, TrackedEvent] = field(default_factory=dict)
     custom_dimensions: dict[str, CustomDimension] = field(default_factory=dict)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import PurePath
 
 from ga_goals.units import parse_bytes
@@ -289,7 +290,12 @@ class _Builder:
             tier=normalise_tier(tier if tier is not None else data.get("tier", "standard")),
             currency=self.currency,
             stream=self.stream,
-            stages=tuple(data.get("stages", DEFAULT_STAGES)),
+            stages=tuple(s if isinstance(s, str) else s["name"] for s in data.get("stages", DEFAULT_STAGES)),
+            stage_reached_by={
+                s["name"]: replace(self.step(("stages", i, "reached_by"), s["reached_by"]), name=s["name"])
+                for i, s in enumerate(data.get("stages", ()))
+                if isinstance(s, dict) and "reached_by" in s
+            },
             environments=environments,
             data_source=self.data_source(source),
         )

@@ -85,7 +85,11 @@ class _Checker:
         self.tier = normalise_tier(tier if tier is not None else self.data.get("tier", "standard"))
         self.problems: list[Problem] = []
         stages = self.data.get("stages")
-        self.stages = [s for s in stages if isinstance(s, str)] if isinstance(stages, list) else DEFAULT_STAGES
+        self.stages = (
+            [s if isinstance(s, str) else s.get("name") for s in stages if isinstance(s, (str, dict))]
+            if isinstance(stages, list)
+            else DEFAULT_STAGES
+        )
         conversions = _dict(self.data.get("conversions"))
         self.macro = _dict(conversions.get("macro"))
         self.micro = _dict(conversions.get("micro"))
@@ -143,6 +147,7 @@ class _Checker:
         self.check_dimensions()
         self.check_metrics()
         self.check_funnels()
+        self.check_stages()
         self.check_reports()
         self.check_safety()
         self.check_environments()
@@ -573,6 +578,16 @@ class _Checker:
                     f"{show(breakdown)} is not a Data API dimension name; use one such as deviceCategory, "
                     "country or customEvent:form_id",
                 )
+
+    def check_stages(self) -> None:
+        """``stages: [{name, reached_by}]``: each ``reached_by`` is a funnel step (the journey map)."""
+        stages = self.data.get("stages")
+        if not isinstance(stages, list):
+            return
+        for i, stage in enumerate(stages):
+            if isinstance(stage, dict) and "reached_by" in stage:
+                # index 1: a stage's step follows the prior stage (within / directly_followed are not refused)
+                self.check_step(("stages", i, "reached_by"), stage["reached_by"], 1)
 
     def check_step(self, path: Path, step: Any, index: int) -> None:
         event: Any

@@ -733,10 +733,24 @@ def _top_level() -> dict[str, Any]:
         "stages": {
             "type": "array",
             "title": "Journey stages",
-            "description": "The stages of the user journey, in order.",
+            "description": "The stages of the user journey, in order: a name, or {name, reached_by} where "
+            "`reached_by` is a funnel step saying how a user reaches the stage (default: any event of the stage).",
             "minItems": 1,
             "uniqueItems": True,
-            "items": {"type": "string"},
+            "items": {
+                "anyOf": [
+                    {"type": "string"},
+                    _obj(
+                        {
+                            "name": {"type": "string", "title": "Stage name"},
+                            "reached_by": _ref("funnelStep", description="How a user reaches the stage (a funnel step)."),
+                        },
+                        required=("name",),
+                        examples=[{"name": "home", "reached_by": {"event": "page_view", "when": [
+                            {"dimension": "pageLocation", "matches": "https://[^/]+/"}]}}],
+                    ),
+                ]
+            },
             "default": DEFAULT_STAGES,
         },
         "environments": _map_of(

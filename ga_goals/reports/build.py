@@ -28,6 +28,7 @@ from ga_goals.reports.model import (
     CallsMade,
     EventTotal,
     FunnelData,
+    JourneyMap,
     MicroLift,
     MicroMacroTable,
     QuotaUsed,
@@ -35,6 +36,7 @@ from ga_goals.reports.model import (
     SiteTotals,
     StepData,
 )
+from ga_goals.reports.journey import journey_funnel, journey_map, stage_micros
 from ga_goals.reports.periods import CURRENT, PREVIOUS, ReportPeriod, resolve_period, today_in
 from ga_goals.sources.base import LIFT_ENTRY_EVENT, ReportQuery, ReportSource
 from ga_goals.sources.results import DateSpanLike, FunnelTable, LiftTables, ReportTable
@@ -168,10 +170,16 @@ def report_query(plan: TrackingPlan, report: Report, spans: Sequence[DateSpanLik
     events = list(dict.fromkeys(key_events + [a.event for a in report.alerts if a.event]))
     macro = report_macro(plan, report)
     micros = [c.event_name for c in plan.micro if c.event_name != macro] if macro is not None else []
+    funnels = [plan.funnels[n] for n in dict.fromkeys(shown + alert_funnels)]
+    journey, _unmeasured, _why = journey_funnel(plan, macro)
+    if journey is not None:
+        funnels.append(journey)
+        # the stages' micro conversions' counts (same request as the key events)
+        events += [e for stage in plan.stages for e in stage_micros(plan, stage) if e not in events]
     return ReportQuery(
         spans=tuple(spans),
         events=tuple(events),
-        funnels=tuple(plan.funnels[n] for n in dict.fromkeys(shown + alert_funnels)),
+        funnels=tuple(funnels),
         macro=macro if micros else None,
         micros=tuple(micros),
     )
@@ -232,6 +240,7 @@ def build_report(
         micro_macro = micro_macro_table(plan, query.macro, list(query.micros), answer.lift, has_previous)
 
     alerts = tuple(evaluate_alert(a, funnel_data, all_events) for a in report.alerts)
+    journey = journey_section(plan, report_macro(plan, report), funnel_data, all_events)
     usage = answer.usage
     quota = QuotaUsed(
         tokens=usage.quota.get("tokens") or 0,
@@ -262,7 +271,18 @@ def build_report(
         calls=calls,
         source=usage,
         seconds=time.monotonic() - started,
+        journey=journey,
     )
+
+
+def journey_section(
+    plan: TrackingPlan, macro: str | None, funnels: dict[str, FunnelData], events: dict[str, EventTotal]
+) -> JourneyMap:
+    """The journey-stage map (``ga_goals.reports.journey``), or a map that says why there is none."""
+    funnel, unmeasured, why = journey_funnel(plan, macro)
+    if funnel is None:
+        return JourneyMap(macro=macro, unmeasured=unmeasured, message=why)
+    return journey_map(plan, funnel, funnels[funnel.name], macro, events, unmeasured)
 
 
 # --------------------------------------------------------------------------- assembling
