@@ -65,10 +65,10 @@ def test_report_writes_the_plan_formats(report, fake: FakeDataApi, tmp_path: Pat
     assert [p.suffix for p in written] == [".html", ".json", ".txt"]  # the report's `formats`
     for path in written:
         assert str(path) in result.stdout
-    assert "8 Data API calls (BatchRunReports x1, RunFunnelReport x7), 63 quota tokens" in result.stdout
-    assert fake.calls == {"GetProperty": 1, "BatchRunReports": 1, "RunFunnelReport": 7}
+    assert "9 Data API calls (BatchRunReports x1, RunFunnelReport x8), 70 quota tokens" in result.stdout
+    assert fake.calls == {"GetProperty": 1, "BatchRunReports": 1, "RunFunnelReport": 8}
     data = json.loads(next(p for p in written if p.suffix == ".json").read_text())
-    assert data["period"]["time_zone"] == "America/Los_Angeles" and data["calls"]["total"] == 8
+    assert data["period"]["time_zone"] == "America/Los_Angeles" and data["calls"]["total"] == 9
     html = next(p for p in written if p.suffix == ".html").read_text()
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html and "<script>" not in html
 

@@ -33,7 +33,7 @@ def test_weekly_report_of_the_shop_on_generated_traffic(run, events_cache, tmp_p
     assert sorted(p.suffix for p in out.iterdir()) == [".csv", ".html", ".html", ".json", ".txt"]
     assert str(out) in result.stdout  # says where the files are
     data = _json_report(out)
-    assert data["calls"]["data_api"] == {"BatchRunReports": 1, "RunFunnelReport": 7}
+    assert data["calls"]["data_api"] == {"BatchRunReports": 1, "RunFunnelReport": 8}
     assert data["quota"]["tokens"] > 0
     for funnel in data["funnels"]:
         users = [step["users"] for step in funnel["steps"]]
