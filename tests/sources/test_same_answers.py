@@ -28,7 +28,7 @@ from ga_goals.sources.export import ExportSource, duckdb_files_engine
 from tests.conftest import CONFIGS, GA4_DATA
 
 DATASET = "ga-goals-test.analytics_100000001"
-SECTIONS = ("site", "funnels", "key_events", "micro_macro", "alerts")
+SECTIONS = ("site", "funnels", "key_events", "micro_macro", "alerts", "journey")
 
 
 @dataclass
@@ -75,7 +75,25 @@ def test_duckdb_on_export_files_gives_the_data_api_report(shop: Shop):
         report = build_report(shop.plan, "weekly", source, today=shop.today)
     assert _sections(report) == _expected(shop)
     assert report.source is not None and report.source.engine == "duckdb"
-    assert report.source.calls == {"query": 2 * (2 + len(shop.plan.reports["weekly"].funnels or shop.plan.funnels))}
+    # per period: the site and key events, each funnel, and the journey map's funnel
+    assert report.source.calls == {"query": 2 * (2 + len(shop.plan.reports["weekly"].funnels or shop.plan.funnels) + 1)}
+
+
+def test_the_journey_counts_the_users_of_each_stage(shop: Shop):
+    """The map's "reached" of a stage without reached_by is the users with any of its events in
+    the period, counted here with plain SQL on the export files."""
+    from ga_goals.reports.journey import stage_events
+
+    journey = shop.data_api["journey"]
+    current = shop.data_api["period"]["current"]
+    days = current["start"].replace("-", ""), current["end"].replace("-", "")
+    for stage in journey["stages"][1:]:
+        events = stage_events(shop.plan, stage["name"], "purchase")
+        (users,) = shop.store.connection.execute(
+            "SELECT count(DISTINCT user_pseudo_id) FROM events WHERE event_date BETWEEN ? AND ? AND list_contains(?, event_name)",
+            [*days, events],
+        ).fetchone()
+        assert stage["users"] == users > 0, stage["name"]
 
 
 def test_bigquery_gives_the_data_api_report(shop: Shop):
