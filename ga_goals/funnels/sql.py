@@ -386,6 +386,12 @@ class _FunnelQuery:
 
     # -- the query ---------------------------------------------------------------------------------
 
+    def sessions(self) -> tuple[str, str]:
+        """The ``sessions`` CTE: rule 8's traffic source of each session (breakdowns, step conditions)."""
+        sessions = _session_sources_sql(self.d, "{source} AS t", self.dates or "TRUE")
+        source = narrowed(self.source, " ".join(export_columns(sessions)))
+        return ("sessions", sessions.replace("{source}", source))
+
     def scan(self) -> str:
         d, steps = self.d, self.steps
         params: dict[str, str] = {}
@@ -518,11 +524,7 @@ class _FunnelQuery:
         """One scan, one aggregation per user, then per user the steps reached (closed) or the
         transitions made (open), from the earliest moments and the lists of moments."""
         d, n = self.d, self.n
-        ctes = []
-        if self.step_sessions or self.session:
-            sessions = _session_sources_sql(d, "{source} AS t", self.dates or "TRUE")
-            source = narrowed(self.source, " ".join(export_columns(sessions)))
-            ctes.append(("sessions", sessions.replace("{source}", source)))
+        ctes = [self.sessions()] if self.step_sessions else []  # the scan joins them (rule 3b)
         ctes += [("scan", self.scan()), ("users", self.users())]
         carried = ["uid"] + (["bd"] if self.bd is not None else [])
         flags = [f"r{k}" for k in range(1, n + 1)]
@@ -544,6 +546,8 @@ class _FunnelQuery:
         last = "per_user"
         if self.session:
             assert self.bd is not None
+            if not self.step_sessions:
+                ctes.append(self.sessions())
             default = d.lit(self.bd.session_default or NOT_SET)
             value = (
                 f"CASE WHEN p.bd = -1 THEN {d.lit(NOT_SET)} WHEN s.uid IS NULL THEN {default} "
