@@ -246,9 +246,9 @@ def plan_doc(plan: TrackingPlan) -> PlanDoc:
     uses: dict[str, list[str]] = {}
     for funnel in plan.funnels.values():
         for step in funnel.steps:
-            for event in step.events:
-                if funnel.title not in uses.setdefault(event, []):
-                    uses[event].append(funnel.title)
+            for name in step.events:
+                if funnel.title not in uses.setdefault(name, []):
+                    uses[name].append(funnel.title)
 
     events: list[EventDoc] = [
         _conversion(c, tuple(uses.get(c.event_name, ())), plan.stream) for c in plan.conversions.values()

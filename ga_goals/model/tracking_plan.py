@@ -163,11 +163,10 @@ def _comparison_text(subject: str, op: str, value: object, negated: bool) -> str
     def one(v: object) -> str:
         return str(int(v)) if isinstance(v, float) and v.is_integer() else str(v)
 
-    if op == "in":
-        shown = "(" + ", ".join(one(v) for v in value) + ")"  # type: ignore[attr-defined]
-    elif op == "between":
-        low, high = value  # type: ignore[misc]
-        shown = f"{one(low)} and {one(high)}"
+    if op == "in" and isinstance(value, (tuple, list)):
+        shown = "(" + ", ".join(one(v) for v in value) + ")"
+    elif op == "between" and isinstance(value, (tuple, list)):
+        shown = f"{one(value[0])} and {one(value[1])}"
     else:
         shown = one(value)
     text = f"{subject} {_OP_WORDS.get(op, op)} {shown}"
@@ -209,11 +208,12 @@ class FunnelStep:
     #: Upper bound (inclusive) on the time since the prior step, in seconds; None = any.
     within_seconds: float | None = None
     where: Location | None = field(default=None, compare=False)
+    #: None (the constructor's default) becomes ``EventMatch(event, filters)``.
     condition: StepCondition = None  # type: ignore[assignment]
 
     def __post_init__(self) -> None:
         if self.condition is None:
-            object.__setattr__(self, "condition", EventMatch(self.event, self.filters))
+            object.__setattr__(self, "condition", EventMatch(self.event, self.filters))  # type: ignore[unreachable]
         elif isinstance(self.condition, EventMatch):
             object.__setattr__(self, "event", self.condition.event)
             object.__setattr__(self, "filters", self.condition.filters)

@@ -85,11 +85,7 @@ class _Checker:
         self.tier = normalise_tier(tier if tier is not None else self.data.get("tier", "standard"))
         self.problems: list[Problem] = []
         stages = self.data.get("stages")
-        self.stages = (
-            [s if isinstance(s, str) else s.get("name") for s in stages if isinstance(s, (str, dict))]
-            if isinstance(stages, list)
-            else DEFAULT_STAGES
-        )
+        self.stages = [_stage_name(s) for s in stages] if isinstance(stages, list) else DEFAULT_STAGES
         conversions = _dict(self.data.get("conversions"))
         self.macro = _dict(conversions.get("macro"))
         self.micro = _dict(conversions.get("micro"))
@@ -698,7 +694,9 @@ class _Checker:
                 self.check_step_condition(path + ("not",), inner, depth + 1)
             elif isinstance(inner, list):
                 if not inner:
-                    self.error(self.key(path + (kind,)), f"{where_} is an empty {quote(kind)} group; add conditions or remove it")
+                    self.error(
+                        self.key(path + (kind,)), f"{where_} is an empty {quote(kind)} group; add conditions or remove it"
+                    )
                 for i, part in enumerate(inner):
                     self.check_step_condition(path + (kind, i), part, depth + 1)
             return
@@ -722,9 +720,15 @@ class _Checker:
             bounds = condition["between"]
             if isinstance(bounds, list) and len(bounds) == 2 and all(isinstance(b, (int, float)) for b in bounds):
                 if bounds[0] > bounds[1]:
-                    self.error(self.at(path + ("between",)), f"{where_}: 'between' needs [low, high] with low <= high, got [{bounds[0]}, {bounds[1]}]")
+                    self.error(
+                        self.at(path + ("between",)),
+                        f"{where_}: 'between' needs [low, high] with low <= high, got [{bounds[0]}, {bounds[1]}]",
+                    )
             if "case_sensitive" in condition:
-                self.error(self.key(path + ("case_sensitive",)), "'case_sensitive' applies to text comparisons only, not 'between'; remove it")
+                self.error(
+                    self.key(path + ("case_sensitive",)),
+                    "'case_sensitive' applies to text comparisons only, not 'between'; remove it",
+                )
             return
         self.check_comparison(path, condition, op)
 
@@ -954,3 +958,11 @@ def ga4_value(value: Any) -> str:
 def check_rules(doc: Document, *, tier: str | None = None) -> list[Problem]:
     """Every GA4 rule problem of ``doc`` (a base or merged plan document)."""
     return _Checker(doc, tier).run()
+
+
+def _stage_name(stage: Any) -> str:
+    """A ``stages`` item's name: the item itself, or ``name`` of ``{name, reached_by}`` ("" when neither)."""
+    if isinstance(stage, str):
+        return stage
+    name = stage.get("name") if isinstance(stage, dict) else None
+    return name if isinstance(name, str) else ""
