@@ -246,8 +246,9 @@ def plan_doc(plan: TrackingPlan) -> PlanDoc:
     uses: dict[str, list[str]] = {}
     for funnel in plan.funnels.values():
         for step in funnel.steps:
-            if funnel.title not in uses.setdefault(step.event, []):
-                uses[step.event].append(funnel.title)
+            for name in step.events:
+                if funnel.title not in uses.setdefault(name, []):
+                    uses[name].append(funnel.title)
 
     events: list[EventDoc] = [
         _conversion(c, tuple(uses.get(c.event_name, ())), plan.stream) for c in plan.conversions.values()
@@ -469,7 +470,7 @@ def _funnel(funnel: Funnel, known: set[str]) -> FunnelDoc:
         StepDoc(
             number=number_,
             name=step.name,
-            event=step.event,
+            event=step.label,
             within=None if step.within_seconds is None else duration(step.within_seconds),
             directly_followed=step.directly_followed,
             filters=tuple(_filter(f) for f in step.filters),

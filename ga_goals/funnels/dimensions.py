@@ -12,7 +12,12 @@ from dataclasses import dataclass
 from typing import Literal
 
 from ga_goals.funnels.dialect import Dialect, DialectName
-from ga_goals.funnels.semantics import FunnelDefinitionError
+from ga_goals.funnels.semantics import (
+    EVENT_DIMENSION_FIELDS,
+    PAGE_DIMENSION_PARAMETERS,
+    SESSION_DIMENSION_DEFAULTS,
+    FunnelDefinitionError,
+)
 
 _SEARCH_SOURCES = "google|bing|yahoo|duckduckgo|baidu|yandex|ecosia|naver|search\\.yahoo\\.com"
 _SOCIAL_SOURCES = (
@@ -65,25 +70,8 @@ class _Breakdown:
     session_default: str | None = None
 
 
-_EVENT_DIMENSIONS = {
-    "deviceCategory": "t.device.category",
-    "operatingSystem": "t.device.operating_system",
-    "operatingSystemVersion": "t.device.operating_system_version",
-    "browser": "t.device.web_info.browser",
-    "mobileDeviceBranding": "t.device.mobile_brand_name",
-    "mobileDeviceModel": "t.device.mobile_model_name",
-    "language": "t.device.language",
-    "platform": "t.platform",
-    "country": "t.geo.country",
-    "region": "t.geo.region",
-    "city": "t.geo.city",
-    "continent": "t.geo.continent",
-    "subContinent": "t.geo.sub_continent",
-    "firstUserSource": "t.traffic_source.source",
-    "firstUserMedium": "t.traffic_source.medium",
-    "firstUserCampaignName": "t.traffic_source.name",
-    "streamId": "t.stream_id",
-}
+#: Event dimensions: SQL over the export row ``t`` (rule 3b's fields, one table for both engines).
+_EVENT_DIMENSIONS = {name: "t." + ".".join(path) for name, path in EVENT_DIMENSION_FIELDS.items()}
 _SESSION_DIMENSIONS = (
     "sessionSource",
     "sessionMedium",
@@ -94,7 +82,7 @@ _SESSION_DIMENSIONS = (
 
 #: The breakdown dimensions the engine knows (plus ``customEvent:<parameter>`` and ``customUser:<property>``).
 BREAKDOWN_DIMENSIONS: tuple[str, ...] = (
-    tuple(_EVENT_DIMENSIONS) + ("firstUserDefaultChannelGroup",) + _SESSION_DIMENSIONS
+    tuple(_EVENT_DIMENSIONS) + tuple(PAGE_DIMENSION_PARAMETERS) + ("firstUserDefaultChannelGroup",) + _SESSION_DIMENSIONS
 )
 
 
@@ -123,6 +111,8 @@ def _session_sources_sql(d: Dialect, source_table: str, dates: str) -> str:
 def _breakdown(name: str, d: Dialect) -> _Breakdown:
     if name in _EVENT_DIMENSIONS:
         return _Breakdown(name, "event", _EVENT_DIMENSIONS[name])
+    if name in PAGE_DIMENSION_PARAMETERS:
+        return _Breakdown(name, "event", d.param(PAGE_DIMENSION_PARAMETERS[name], "text"))
     if name == "firstUserDefaultChannelGroup":
         ts = "t.traffic_source"
         return _Breakdown(name, "event", _channel_group(d, f"{ts}.source", f"{ts}.medium", f"{ts}.name"))
@@ -132,14 +122,15 @@ def _breakdown(name: str, d: Dialect) -> _Breakdown:
         return _Breakdown(name, "event", d.user_property(name.split(":", 1)[1]))
     if name in _SESSION_DIMENSIONS:
         source, medium, campaign = "s.src.source", "COALESCE(s.src.medium, '(not set)')", "s.src.campaign"
+        default = SESSION_DIMENSION_DEFAULTS.get(name)
         if name == "sessionSource":
-            return _Breakdown(name, "session", source, "(direct)")
+            return _Breakdown(name, "session", source, default)
         if name == "sessionMedium":
-            return _Breakdown(name, "session", medium, "(none)")
+            return _Breakdown(name, "session", medium, default)
         if name == "sessionCampaignName":
-            return _Breakdown(name, "session", f"COALESCE({campaign}, '(not set)')", "(direct)")
+            return _Breakdown(name, "session", f"COALESCE({campaign}, '(not set)')", default)
         if name == "sessionSourceMedium":
-            return _Breakdown(name, "session", f"{source} || ' / ' || {medium}", "(direct) / (none)")
+            return _Breakdown(name, "session", f"{source} || ' / ' || {medium}", default)
         return _Breakdown(name, "session", _channel_group(d, "s.src.source", "s.src.medium", campaign), "Direct")
     known = ", ".join(BREAKDOWN_DIMENSIONS)
     raise FunnelDefinitionError(

@@ -51,6 +51,40 @@ says nothing, the choice made here is marked *decided*):
      number) makes the filter false; ``negated`` inverts the result, so a negated filter holds
      for events *without* the parameter (*decided*).
 
+3b. **Dimension conditions** (:class:`DimensionFilter`; GA4's ``funnelFieldFilter``). A
+   condition on a dimension reads the dimension's value *on the event being tested* (the event
+   that would satisfy the step), as text:
+
+   * event dimensions (:data:`EVENT_DIMENSION_FIELDS`: ``eventName``, ``deviceCategory``,
+     ``country``, ``platform``...): the event row's field; ``pageLocation`` and ``pageTitle``:
+     the event's ``page_location`` / ``page_title`` parameter (rule 3's text);
+     ``customEvent:<p>``: the parameter ``p`` (rule 3's text); ``customUser:<p>``: the user
+     property ``p`` (``string_value``, else ``int_value``, else ``double_value`` as text);
+   * first-user dimensions (``firstUserSource``, ``firstUserMedium``,
+     ``firstUserCampaignName``): the ``traffic_source`` record of the event row, which the
+     export fills with the user's first acquisition: the same on every event of a user;
+   * session dimensions (``sessionSource``, ``sessionMedium``, ``sessionCampaignName``,
+     ``sessionSourceMedium``): the traffic source of the event's session exactly as rule 8
+     takes it for breakdowns (an event without ``ga_session_id`` reads ``(not set)``; a
+     session without any source reads ``(direct)`` / ``(none)``);
+   * a missing value is the text ``(not set)``, as reports show it, and compares like any text:
+     ``equals: "(not set)"`` holds for events without the value.
+
+   The comparisons are rule 3's (``equals``, ``contains``, ``starts_with``, ``ends_with``,
+   ``matches``, ``in``, the numeric ones) plus ``between`` (inclusive, numbers); a numeric
+   comparison reads the text as a number when it is a plain decimal (rule 3's pattern), else
+   it is false; ``case_sensitive`` and ``negated`` as in rule 3. Which dimensions a step may
+   use: :func:`step_dimension_problem` (docs/ga4-api-facts.md, "Funnel step conditions").
+
+3c. **Step conditions** (GA4's ``FunnelFilterExpression``). A step's condition is a tree:
+   :class:`EventMatch` (rule 3: the event's name and its parameter filters), a
+   :class:`DimensionFilter` (rule 3b), :class:`AllOf` (every part holds), :class:`AnyOf` (some
+   part holds: the alternatives of a step, "``first_open`` or ``first_visit``") and
+   :class:`Not`. Every part is evaluated on the **same event**: a step is satisfied by one
+   event that satisfies the whole condition, so ``AllOf(EventMatch(page_view),
+   DimensionFilter(deviceCategory = mobile))`` is a ``page_view`` sent from a mobile device.
+   A step's plain form (an event and its filters) is ``EventMatch``. Groups are never empty.
+
 4. **Closed funnels** (the default; docs/funnel-semantics.md §2). A user reaches step 1 with any event that
    satisfies it, and step k+1 with an event that satisfies step k+1 and comes after (rule 2)
    an event by which the user reached step k, within that step's constraints (rule 5). Steps
@@ -115,12 +149,69 @@ from typing import Any
 
 from ga_goals.errors import GaGoalsError
 from ga_goals.regex import re2_problem
-from ga_goals.model.tracking_plan import Funnel, FunnelStep, StepFilter
+from ga_goals.model.tracking_plan import (
+    AllOf,
+    AnyOf,
+    DimensionFilter,
+    EventMatch,
+    Funnel,
+    FunnelStep,
+    Not,
+    StepCondition,
+    StepFilter,
+)
 
 #: Filter operators (``StepFilter.op``).
 TEXT_OPS = frozenset({"contains", "starts_with", "ends_with", "matches", "in"})
 NUMERIC_OPS = frozenset({"greater_than", "greater_than_or_equal", "less_than", "less_than_or_equal"})
 OPS = TEXT_OPS | NUMERIC_OPS | {"equals"}
+#: Comparisons of a dimension condition (rule 3b).
+DIMENSION_OPS = OPS | {"between"}
+
+#: The text of a missing dimension value (rule 3b; the value reports show).
+NOT_SET = "(not set)"
+
+#: Event dimensions (rule 3b): the export field each reads, as a path into the row.
+EVENT_DIMENSION_FIELDS: dict[str, tuple[str, ...]] = {
+    "eventName": ("event_name",),
+    "deviceCategory": ("device", "category"),
+    "operatingSystem": ("device", "operating_system"),
+    "operatingSystemVersion": ("device", "operating_system_version"),
+    "browser": ("device", "web_info", "browser"),
+    "mobileDeviceBranding": ("device", "mobile_brand_name"),
+    "mobileDeviceModel": ("device", "mobile_model_name"),
+    "language": ("device", "language"),
+    "platform": ("platform",),
+    "country": ("geo", "country"),
+    "region": ("geo", "region"),
+    "city": ("geo", "city"),
+    "continent": ("geo", "continent"),
+    "subContinent": ("geo", "sub_continent"),
+    "firstUserSource": ("traffic_source", "source"),
+    "firstUserMedium": ("traffic_source", "medium"),
+    "firstUserCampaignName": ("traffic_source", "name"),
+    "streamId": ("stream_id",),
+}
+#: Event dimensions read from a parameter (rule 3b).
+PAGE_DIMENSION_PARAMETERS = {"pageLocation": "page_location", "pageTitle": "page_title"}
+#: Session dimensions (rule 3b, rule 8) and the value of a session without any traffic source.
+SESSION_DIMENSION_DEFAULTS = {
+    "sessionSource": "(direct)",
+    "sessionMedium": "(none)",
+    "sessionCampaignName": "(direct)",
+    "sessionSourceMedium": "(direct) / (none)",
+}
+#: The dimensions a funnel step may use (plus ``customEvent:<parameter>`` and ``customUser:<property>``).
+STEP_DIMENSIONS: tuple[str, ...] = (
+    tuple(EVENT_DIMENSION_FIELDS) + tuple(PAGE_DIMENSION_PARAMETERS) + tuple(SESSION_DIMENSION_DEFAULTS)
+)
+#: Dimensions GA4 or ga-goals refuse in a funnel step, with the reason and what to use instead
+#: (docs/ga4-api-facts.md, "Funnel step conditions").
+REFUSED_STEP_DIMENSIONS = {
+    "pagePath": "GA4 does not accept pagePath in a funnel step; use pageLocation (the full URL), "
+    "e.g. {dimension: pageLocation, matches: 'https://[^/]+/'} for the home page",
+    "pagePathPlusQueryString": "GA4 does not accept it in a funnel step; use pageLocation (the full URL)",
+}
 
 #: ``rank`` of rule 2: events GA4 derives from the page-view hit count as happening first.
 EVENT_RANK = {"first_visit": 0, "session_start": 1}
@@ -143,31 +234,68 @@ def within_micros(step: FunnelStep) -> int | None:
     return round(step.within_seconds * 1_000_000)
 
 
+def step_dimension_problem(name: str) -> str | None:
+    """Why a funnel step cannot use the dimension ``name`` (None when it can; rule 3b)."""
+    if name in STEP_DIMENSIONS:
+        return None
+    for prefix in ("customEvent:", "customUser:"):
+        if name.startswith(prefix) and len(name) > len(prefix):
+            return None
+    if name in REFUSED_STEP_DIMENSIONS:
+        return REFUSED_STEP_DIMENSIONS[name]
+    return (
+        f"a funnel step cannot use the dimension {name!r}: use one of {', '.join(STEP_DIMENSIONS)}, "
+        "customEvent:<parameter> or customUser:<property>"
+    )
+
+
 def validate(funnel: Funnel) -> None:
     """Raise :class:`FunnelDefinitionError` for a funnel no engine can compute."""
     if not funnel.steps:
         raise FunnelDefinitionError(f"funnel {funnel.name!r} has no steps")
     for number, step in enumerate(funnel.steps, start=1):
-        if not step.event:
-            raise FunnelDefinitionError(f"funnel {funnel.name!r}, step {number}: no event name")
+        where = f"funnel {funnel.name!r}, step {number}"
         if step.within_seconds is not None and step.within_seconds < 0:
-            raise FunnelDefinitionError(f"funnel {funnel.name!r}, step {number}: 'within' must not be negative")
-        for f in step.filters:
-            if f.op not in OPS:
-                raise FunnelDefinitionError(
-                    f"funnel {funnel.name!r}, step {number}: unknown filter operator {f.op!r} "
-                    f"(one of {', '.join(sorted(OPS))})"
-                )
-            if f.op == "in" and not isinstance(f.value, (tuple, list)):
-                raise FunnelDefinitionError(f"funnel {funnel.name!r}, step {number}: 'in' needs a list of values")
-            if f.op in NUMERIC_OPS and not _is_number(f.value):
-                raise FunnelDefinitionError(
-                    f"funnel {funnel.name!r}, step {number}: {f.op!r} needs a number, got {f.value!r}"
-                )
-            if f.op == "matches" and (problem := re2_problem(str(f.value))):
-                raise FunnelDefinitionError(
-                    f"funnel {funnel.name!r}, step {number}: bad regular expression {f.value!r}: {problem}"
-                )
+            raise FunnelDefinitionError(f"{where}: 'within' must not be negative")
+        _validate_condition(step.condition, where)
+
+
+def _validate_condition(condition: StepCondition, where: str) -> None:
+    if isinstance(condition, EventMatch):
+        if not condition.event:
+            raise FunnelDefinitionError(f"{where}: no event name")
+        for f in condition.filters:
+            _validate_comparison(f.op, f.value, OPS, f"{where}, parameter {f.parameter!r}")
+    elif isinstance(condition, DimensionFilter):
+        if problem := step_dimension_problem(condition.dimension):
+            raise FunnelDefinitionError(f"{where}: {problem}")
+        _validate_comparison(condition.op, condition.value, DIMENSION_OPS, f"{where}, dimension {condition.dimension!r}")
+    elif isinstance(condition, (AllOf, AnyOf)):
+        if not condition.parts:
+            kind = "an 'any' (or) group" if isinstance(condition, AnyOf) else "an 'all' (and) group"
+            raise FunnelDefinitionError(f"{where}: {kind} without conditions")
+        for part in condition.parts:
+            _validate_condition(part, where)
+    elif isinstance(condition, Not):
+        _validate_condition(condition.part, where)
+    else:
+        raise FunnelDefinitionError(f"{where}: not a step condition: {condition!r}")
+
+
+def _validate_comparison(op: str, value: object, ops: frozenset[str], where: str) -> None:
+    if op not in ops:
+        raise FunnelDefinitionError(f"{where}: unknown filter operator {op!r} (one of {', '.join(sorted(ops))})")
+    if op == "in" and not isinstance(value, (tuple, list)):
+        raise FunnelDefinitionError(f"{where}: 'in' needs a list of values")
+    if op in NUMERIC_OPS and not _is_number(value):
+        raise FunnelDefinitionError(f"{where}: {op!r} needs a number, got {value!r}")
+    if op == "between":
+        if not (isinstance(value, (tuple, list)) and len(value) == 2 and all(_is_number(v) for v in value)):
+            raise FunnelDefinitionError(f"{where}: 'between' needs two numbers [low, high], got {value!r}")
+        if value[0] > value[1]:
+            raise FunnelDefinitionError(f"{where}: 'between' needs low <= high, got {list(value)!r}")
+    if op == "matches" and (problem := re2_problem(str(value))):
+        raise FunnelDefinitionError(f"{where}: bad regular expression {value!r}: {problem}")
 
 
 def _is_number(value: object) -> bool:
@@ -256,50 +384,204 @@ def param_number(event: Event, name: str) -> float | None:
 
 def filter_holds(f: StepFilter, event: Event) -> bool:
     """Rule 3 for one filter (``negated`` included)."""
-    return _positive(f, event) != f.negated
+    positive = compare(f.op, f.value, f.case_sensitive, param_text(event, f.parameter), lambda: param_number(event, f.parameter))
+    return positive != f.negated
 
 
-def _positive(f: StepFilter, event: Event) -> bool:
-    op = f.op
-    if op in NUMERIC_OPS or (op == "equals" and _is_number(f.value)):
-        number = param_number(event, f.parameter)
-        if number is None:
+def compare(
+    op: str, target: Any, case_sensitive: bool, text: str | None, number: Callable[[], float | None]
+) -> bool:
+    """Rule 3's comparison ``op`` of a value (its ``text``, and its ``number`` read lazily) with ``target``.
+
+    A missing value (``text`` None, or no number for a numeric comparison) is false.
+    """
+    if op in NUMERIC_OPS or op == "between" or (op == "equals" and _is_number(target)):
+        x = number()
+        if x is None:
             return False
-        target = float(f.value)  # type: ignore[arg-type]
+        if op == "between":
+            return float(target[0]) <= x <= float(target[1])
+        value = float(target)
         if op == "equals":
-            return number == target
+            return x == value
         if op == "greater_than":
-            return number > target
+            return x > value
         if op == "greater_than_or_equal":
-            return number >= target
+            return x >= value
         if op == "less_than":
-            return number < target
-        return number <= target
-    text = param_text(event, f.parameter)
+            return x < value
+        return x <= value
     if text is None:
         return False
     if op == "matches":
-        flags = 0 if f.case_sensitive else re.IGNORECASE
-        return re.fullmatch(str(f.value), text, flags) is not None
-    fold = (lambda s: s) if f.case_sensitive else str.lower
+        flags = 0 if case_sensitive else re.IGNORECASE
+        return re.fullmatch(str(target), text, flags) is not None
+    fold = (lambda s: s) if case_sensitive else str.lower
     text = fold(text)
     if op == "in":
-        return text in {fold(filter_text(v)) for v in f.value}  # type: ignore[union-attr]
-    value = fold(filter_text(f.value))
+        return text in {fold(filter_text(v)) for v in target}
+    value_text = fold(filter_text(target))
     if op == "equals":
-        return text == value
+        return text == value_text
     if op == "contains":
-        return value in text
+        return value_text in text
     if op == "starts_with":
-        return text.startswith(value)
+        return text.startswith(value_text)
     if op == "ends_with":
-        return text.endswith(value)
+        return text.endswith(value_text)
     raise FunnelDefinitionError(f"unknown filter operator {op!r}")
 
 
-def step_matches(step: FunnelStep, event: Event) -> bool:
-    """Rule 3: the event's name is the step's event and every filter holds."""
-    return event["event_name"] == step.event and all(filter_holds(f, event) for f in step.filters)
+# ---------------------------------------------------------------------------------------------
+# Rule 3b: dimension values
+
+#: A session's traffic source (rule 8): (source, medium, campaign), each possibly None.
+SessionSource = tuple[Any, Any, Any]
+
+
+def _path(row: Mapping[str, Any], path: Sequence[str]) -> Any:
+    value: Any = row
+    for key in path:
+        if not isinstance(value, Mapping):
+            return None
+        value = value.get(key)
+    return value
+
+
+def _event_source(event: Event) -> SessionSource:
+    """Where an event's traffic source is (rule 8): last click, else collected, else parameters."""
+    last = _path(event, ("session_traffic_source_last_click", "manual_campaign")) or {}
+    collected = event.get("collected_traffic_source") or {}
+
+    def first(*values: Any) -> Any:
+        return next((v for v in values if v is not None), None)
+
+    return (
+        first(last.get("source"), collected.get("manual_source"), param_text(event, "source")),
+        first(last.get("medium"), collected.get("manual_medium"), param_text(event, "medium")),
+        first(last.get("campaign_name"), collected.get("manual_campaign_name"), param_text(event, "campaign")),
+    )
+
+
+def session_id(event: Event) -> int | None:
+    """The event's ``ga_session_id`` (its ``int_value``, as the export writes it), None when absent."""
+    v = _param_value(event, "ga_session_id")
+    if v is None or v.get("int_value") is None:
+        return None
+    return int(v["int_value"])
+
+
+def session_sources(events: Iterable[Event]) -> dict[int, SessionSource]:
+    """Rule 8's traffic source of each session of one user's events (sessions without one are absent):
+    that of the session's earliest event (``event_timestamp``) that carries a source."""
+    best: dict[int, tuple[int, SessionSource]] = {}
+    for e in events:
+        sid = session_id(e)
+        if sid is None:
+            continue
+        src = _event_source(e)
+        if src[0] is None:
+            continue
+        ts = int(e["event_timestamp"])
+        if sid not in best or ts < best[sid][0]:
+            best[sid] = (ts, src)
+    return {sid: src for sid, (_ts, src) in best.items()}
+
+
+def _user_property_text(event: Event, name: str) -> str | None:
+    for p in event.get("user_properties") or ():
+        if p.get("key") == name:
+            v = p.get("value") or {}
+            if v.get("string_value") is not None:
+                return str(v["string_value"])
+            if v.get("int_value") is not None:
+                return str(int(v["int_value"]))
+            if v.get("double_value") is not None:
+                return double_text(float(v["double_value"]))
+            return None
+    return None
+
+
+def dimension_value(name: str, event: Event, sessions: Mapping[int, SessionSource]) -> str:
+    """Rule 3b's value of the dimension ``name`` on ``event`` (``sessions``: :func:`session_sources`
+    of the user's events); ``(not set)`` when missing."""
+    value: Any
+    if name in EVENT_DIMENSION_FIELDS:
+        value = _path(event, EVENT_DIMENSION_FIELDS[name])
+    elif name in PAGE_DIMENSION_PARAMETERS:
+        value = param_text(event, PAGE_DIMENSION_PARAMETERS[name])
+    elif name.startswith("customEvent:"):
+        value = param_text(event, name.split(":", 1)[1])
+    elif name.startswith("customUser:"):
+        value = _user_property_text(event, name.split(":", 1)[1])
+    elif name in SESSION_DIMENSION_DEFAULTS:
+        sid = session_id(event)
+        if sid is None:
+            return NOT_SET
+        if sid not in sessions:
+            return SESSION_DIMENSION_DEFAULTS[name]
+        source, medium, campaign = sessions[sid]
+        medium = NOT_SET if medium is None else medium
+        if name == "sessionSource":
+            value = source
+        elif name == "sessionMedium":
+            value = medium
+        elif name == "sessionCampaignName":
+            value = NOT_SET if campaign is None else campaign
+        else:
+            value = f"{source} / {medium}"
+    else:
+        raise FunnelDefinitionError(step_dimension_problem(name) or f"unknown dimension {name!r}")
+    return NOT_SET if value is None else str(value)
+
+
+def dimension_filter_holds(f: DimensionFilter, event: Event, sessions: Mapping[int, SessionSource]) -> bool:
+    """Rule 3b for one dimension condition (``negated`` included)."""
+    text = dimension_value(f.dimension, event, sessions)
+    positive = compare(f.op, f.value, f.case_sensitive, text, lambda: float(text) if NUMBER_TEXT.fullmatch(text) else None)
+    return positive != f.negated
+
+
+def condition_holds(condition: StepCondition, event: Event, sessions: Mapping[int, SessionSource]) -> bool:
+    """Rule 3c: does ``event`` satisfy the step condition?"""
+    if isinstance(condition, EventMatch):
+        return event["event_name"] == condition.event and all(filter_holds(f, event) for f in condition.filters)
+    if isinstance(condition, DimensionFilter):
+        return dimension_filter_holds(condition, event, sessions)
+    if isinstance(condition, AllOf):
+        return all(condition_holds(p, event, sessions) for p in condition.parts)
+    if isinstance(condition, AnyOf):
+        return any(condition_holds(p, event, sessions) for p in condition.parts)
+    return not condition_holds(condition.part, event, sessions)
+
+
+def condition_dimensions(condition: StepCondition) -> set[str]:
+    """The dimensions a condition reads."""
+    if isinstance(condition, DimensionFilter):
+        return {condition.dimension}
+    if isinstance(condition, (AllOf, AnyOf)):
+        return set().union(*(condition_dimensions(p) for p in condition.parts))
+    if isinstance(condition, Not):
+        return condition_dimensions(condition.part)
+    return set()
+
+
+def condition_event_names(condition: StepCondition) -> frozenset[str] | None:
+    """The event names an event must have to satisfy the condition, None when any name may (rule 3c)."""
+    if isinstance(condition, EventMatch):
+        return frozenset({condition.event})
+    if isinstance(condition, AllOf):
+        known = [n for n in (condition_event_names(p) for p in condition.parts) if n is not None]
+        return frozenset.intersection(*known) if known else None
+    if isinstance(condition, AnyOf):
+        names = [condition_event_names(p) for p in condition.parts]
+        return None if any(n is None for n in names) else frozenset().union(*names)  # type: ignore[arg-type]
+    return None
+
+
+def step_matches(step: FunnelStep, event: Event, sessions: Mapping[int, SessionSource] | None = None) -> bool:
+    """Rules 3 to 3c: the event satisfies the step's condition (``sessions``: needed by session dimensions)."""
+    return condition_holds(step.condition, event, sessions or {})
 
 
 # ---------------------------------------------------------------------------------------------
@@ -331,7 +613,10 @@ def user_progress(events: Iterable[Event], funnel: Funnel) -> UserProgress:
     after = {m: distinct[i + 1] if i + 1 < len(distinct) else None for i, m in enumerate(distinct)}
     steps = funnel.steps
     n = len(steps)
-    matches = [[step_matches(step, e) for step in steps] for e in ordered]
+    sessions = session_sources(ordered) if any(
+        condition_dimensions(s.condition) & set(SESSION_DIMENSION_DEFAULTS) for s in steps
+    ) else {}
+    matches = [[step_matches(step, e, sessions) for step in steps] for e in ordered]
     windows = [within_micros(step) for step in steps]
 
     def allowed(prior: int, this: int, k: int) -> bool:

@@ -49,7 +49,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from ga_goals.events.schema import COLUMNS, param_value
+from ga_goals.events.schema import COLUMNS, NUMBER_PATTERN, param_value
 from ga_goals.funnels.dialect import Dialect, DialectName, QueryParameter, SqlQuery
 from ga_goals.funnels.dimensions import (
     BREAKDOWN_DIMENSIONS,
@@ -65,12 +65,26 @@ from ga_goals.funnels.semantics import (
     EVENT_RANK,
     MOMENT_SCALE,
     NUMERIC_OPS,
+    SESSION_DIMENSION_DEFAULTS,
     FunnelDefinitionError,
+    condition_dimensions,
+    condition_event_names,
     filter_text,
+    step_dimension_problem,
     validate,
     within_micros,
 )
-from ga_goals.model.tracking_plan import Funnel, FunnelStep, StepFilter
+from ga_goals.model.tracking_plan import (
+    AllOf,
+    AnyOf,
+    DimensionFilter,
+    EventMatch,
+    Funnel,
+    FunnelStep,
+    Not,
+    StepCondition,
+    StepFilter,
+)
 
 # ---------------------------------------------------------------------------------------------
 # Rule 2 and rule 3 as SQL over the export row ``t``
@@ -90,11 +104,13 @@ def moment_sql(names: Collection[str] | None = None) -> str:
     return f"(t.event_timestamp * {MOMENT_SCALE} + {batch} * 4 + {rank})"
 
 
-def _filter_sql(f: StepFilter, d: Dialect, value: str) -> str:
-    """Rule 3 for one filter; ``value`` is the SQL of the parameter's value struct."""
-    op = f.op
-    if op in NUMERIC_OPS or (op == "equals" and isinstance(f.value, (int, float)) and not isinstance(f.value, bool)):
-        number = param_value(value, "number", dialect=d.name)
+def _compare_sql(op: str, target: Any, case_sensitive: bool, text: str, number: str, d: Dialect) -> str:
+    """Rule 3's comparison ``op`` of a value (SQL ``text`` and ``number``) with the plan's ``target``;
+    NULL when the value is missing (callers coalesce)."""
+    if op == "between":
+        low, high = target
+        return f"{number} BETWEEN {d.number(float(low))} AND {d.number(float(high))}"
+    if op in NUMERIC_OPS or (op == "equals" and isinstance(target, (int, float)) and not isinstance(target, bool)):
         sign = {
             "equals": "=",
             "greater_than": ">",
@@ -102,46 +118,102 @@ def _filter_sql(f: StepFilter, d: Dialect, value: str) -> str:
             "less_than": "<",
             "less_than_or_equal": "<=",
         }[op]
-        positive = f"{number} {sign} {d.number(float(f.value))}"  # type: ignore[arg-type]
-    else:
-        text = param_value(value, "text", dialect=d.name)
-        if op == "matches":
-            pattern = str(f.value) if f.case_sensitive else "(?i)" + str(f.value)
-            positive = d.full_match(text, pattern, from_plan=True)
-        else:
-            fold = (lambda s: s) if f.case_sensitive else (lambda s: f"lower({s})")
-            t = fold(text)
-            if op == "in":
-                values = ", ".join(fold(d.value(filter_text(v))) for v in f.value)  # type: ignore[union-attr]
-                positive = f"{t} IN ({values})"
-            else:
-                v = fold(d.value(filter_text(f.value)))
-                if op == "equals":
-                    positive = f"{t} = {v}"
-                elif op == "contains":
-                    positive = f"{d.strpos(t, v)} > 0"
-                elif op == "starts_with":
-                    positive = d.starts_with(t, v)
-                elif op == "ends_with":
-                    positive = d.ends_with(t, v)
-                else:
-                    raise FunnelDefinitionError(f"unknown filter operator {op!r}")
-    positive = f"COALESCE({positive}, FALSE)"
+        return f"{number} {sign} {d.number(float(target))}"
+    if op == "matches":
+        pattern = str(target) if case_sensitive else "(?i)" + str(target)
+        return d.full_match(text, pattern, from_plan=True)
+    fold = (lambda s: s) if case_sensitive else (lambda s: f"lower({s})")
+    t = fold(text)
+    if op == "in":
+        values = ", ".join(fold(d.value(filter_text(v))) for v in target)
+        return f"{t} IN ({values})"
+    v = fold(d.value(filter_text(target)))
+    if op == "equals":
+        return f"{t} = {v}"
+    if op == "contains":
+        return f"{d.strpos(t, v)} > 0"
+    if op == "starts_with":
+        return d.starts_with(t, v)
+    if op == "ends_with":
+        return d.ends_with(t, v)
+    raise FunnelDefinitionError(f"unknown filter operator {op!r}")
+
+
+def _filter_sql(f: StepFilter, d: Dialect, value: str) -> str:
+    """Rule 3 for one filter; ``value`` is the SQL of the parameter's value struct."""
+    text = param_value(value, "text", dialect=d.name)
+    number = param_value(value, "number", dialect=d.name)
+    positive = f"COALESCE({_compare_sql(f.op, f.value, f.case_sensitive, text, number, d)}, FALSE)"
     return f"NOT {positive}" if f.negated else positive
 
 
+def _text_number(text: str, d: Dialect) -> str:
+    """A text read as a number when it is a plain decimal (rule 3b), else NULL."""
+    if d.bigquery:
+        return f"IF(REGEXP_CONTAINS({text}, r'{NUMBER_PATTERN}'), CAST({text} AS FLOAT64), NULL)"
+    return f"CASE WHEN regexp_full_match({text}, '{NUMBER_PATTERN[1:-1]}') THEN CAST({text} AS DOUBLE) END"
+
+
+def _dimension_value_sql(name: str, d: Dialect) -> str:
+    """Rule 3b's value of a step dimension over the scanned row ``t`` (never NULL).
+
+    Session dimensions read ``t.sid_`` (the event's ``ga_session_id``) and ``s``, the row of
+    the ``sessions`` CTE joined to it (:func:`ga_goals.funnels.dimensions.session_sources_sql`).
+    """
+    if problem := step_dimension_problem(name):
+        raise FunnelDefinitionError(problem)
+    dim = _breakdown(name, d)
+    if dim.scope == "session":
+        default = d.lit(dim.session_default or NOT_SET)
+        return (
+            f"(CASE WHEN t.sid_ IS NULL THEN {d.lit(NOT_SET)} WHEN s.uid IS NULL THEN {default} "
+            f"ELSE COALESCE({dim.expr}, {d.lit(NOT_SET)}) END)"
+        )
+    return f"COALESCE({dim.expr}, {d.lit(NOT_SET)})"
+
+
+def _dimension_filter_sql(f: DimensionFilter, d: Dialect) -> str:
+    """Rule 3b for one dimension condition over the scanned row ``t``."""
+    text = _dimension_value_sql(f.dimension, d)
+    positive = f"COALESCE({_compare_sql(f.op, f.value, f.case_sensitive, text, _text_number(text, d), d)}, FALSE)"
+    return f"NOT {positive}" if f.negated else positive
+
+
+def _condition_sql(condition: StepCondition, d: Dialect, params: dict[str, str], named: bool) -> str:
+    """Rule 3c: a step condition over the scanned row ``t`` (never NULL)."""
+    if isinstance(condition, EventMatch):
+        parts = [f"t.event_name = {d.value(condition.event)}"] + [
+            _filter_sql(f, d, f"t.{params[f.parameter]}") for f in condition.filters
+        ]
+        if named:
+            return "(" + " AND ".join(parts) + ")"
+        return "COALESCE(" + " AND ".join(parts) + ", FALSE)"
+    if isinstance(condition, DimensionFilter):
+        return _dimension_filter_sql(condition, d)
+    if isinstance(condition, (AllOf, AnyOf)):
+        glue = " AND " if isinstance(condition, AllOf) else " OR "
+        return "(" + glue.join(_condition_sql(p, d, params, named) for p in condition.parts) + ")"
+    return f"(NOT {_condition_sql(condition.part, d, params, named)})"
+
+
 def _step_sql(step: FunnelStep, d: Dialect, params: dict[str, str], *, named: bool = False) -> str:
-    """Rule 3 for one step over the scanned row ``t`` (``params``: parameter name -> column).
+    """Rules 3 to 3c for one step over the scanned row ``t`` (``params``: parameter name -> column).
 
     ``named``: the rows are known to have an event name (the scan kept only the funnel's names),
     so the comparison needs no NULL guard (filters have their own).
     """
-    parts = [f"t.event_name = {d.value(step.event)}"] + [
-        _filter_sql(f, d, f"t.{params[f.parameter]}") for f in step.filters
-    ]
-    if named:
-        return "(" + " AND ".join(parts) + ")"
-    return "COALESCE(" + " AND ".join(parts) + ", FALSE)"
+    return _condition_sql(step.condition, d, params, named)
+
+
+def _event_matches(condition: StepCondition) -> list[EventMatch]:
+    """Every :class:`EventMatch` of a condition."""
+    if isinstance(condition, EventMatch):
+        return [condition]
+    if isinstance(condition, (AllOf, AnyOf)):
+        return [m for p in condition.parts for m in _event_matches(p)]
+    if isinstance(condition, Not):
+        return _event_matches(condition.part)
+    return []
 
 
 # ---------------------------------------------------------------------------------------------
@@ -278,6 +350,16 @@ class _FunnelQuery:
         #: Steps (1-based, > 1) with a window or a directly-followed rule.
         self.ruled = {k for k in range(2, self.n + 1) if self._has_rule(k)}
         self.direct = any(self.steps[k - 1].directly_followed for k in range(2, self.n + 1))
+        #: The event names the scan keeps (rule 3c), None when any event may count.
+        self.names: set[str] | None = None
+        if not self.direct:
+            names = [condition_event_names(s.condition) for s in self.steps]
+            if all(n is not None for n in names):
+                self.names = set().union(*names)  # type: ignore[arg-type]
+        #: A step condition reads a session dimension (rule 3b): the scan joins the sessions.
+        self.step_sessions = any(
+            condition_dimensions(s.condition) & set(SESSION_DIMENSION_DEFAULTS) for s in self.steps
+        )
 
     def _has_rule(self, k: int) -> bool:
         step = self.steps[k - 1]
@@ -304,25 +386,34 @@ class _FunnelQuery:
 
     # -- the query ---------------------------------------------------------------------------------
 
+    def sessions(self) -> tuple[str, str]:
+        """The ``sessions`` CTE: rule 8's traffic source of each session (breakdowns, step conditions)."""
+        sessions = _session_sources_sql(self.d, "{source} AS t", self.dates or "TRUE")
+        source = narrowed(self.source, " ".join(export_columns(sessions)))
+        return ("sessions", sessions.replace("{source}", source))
+
     def scan(self) -> str:
         d, steps = self.d, self.steps
         params: dict[str, str] = {}
         readers: dict[str, set[str]] = {}
         for step in steps:
-            for f in step.filters:
-                params.setdefault(f.parameter, f"p{len(params) + 1}")
-                readers.setdefault(f.parameter, set()).add(step.event)
+            for match in _event_matches(step.condition):
+                for f in match.filters:
+                    params.setdefault(f.parameter, f"p{len(params) + 1}")
+                    readers.setdefault(f.parameter, set()).add(match.event)
         lookups = []
         for name, alias in params.items():
             events = d.values_in("t.event_name", sorted(readers[name]))
             lookups.append(f"CASE WHEN {events} THEN {d.param(name, 'value')} END AS {alias}")
+        if self.step_sessions:
+            lookups.append(f"{d.param('ga_session_id', 'int')} AS sid_")
         where = [self.dates] if self.dates else []
         where.append("t.user_pseudo_id IS NOT NULL")
-        if not self.direct:
-            where.append(d.values_in("t.event_name", sorted({s.event for s in steps})))
-        scanned = None if self.direct else {s.event for s in steps}
-        columns = ["t.user_pseudo_id AS uid", f"{moment_sql(scanned)} AS k"]
-        columns += [f"{_step_sql(s, d, params, named=not self.direct)} AS m{k}" for k, s in enumerate(steps, start=1)]
+        named = self.names is not None
+        if self.names is not None:
+            where.append(d.values_in("t.event_name", sorted(self.names)))
+        columns = ["t.user_pseudo_id AS uid", f"{moment_sql(self.names)} AS k"]
+        columns += [f"{_step_sql(s, d, params, named=named)} AS m{k}" for k, s in enumerate(steps, start=1)]
         if self.bd is not None:
             # The entry condition (rule 8), so that the value is only computed where it can count.
             entry_sql = " OR ".join(_step_sql(s, d, params) for s in (steps if self.funnel.open else steps[:1]))
@@ -337,6 +428,12 @@ class _FunnelQuery:
             f"SELECT {', '.join('t.' + c for c in reads)}{''.join(', ' + x for x in lookups)} "
             f"FROM {narrowed(self.source, ' '.join(reads))} AS t WHERE {' AND '.join(where)}"
         )
+        if self.step_sessions:
+            # Rule 3b: a session dimension is the traffic source of the event's session.
+            return (
+                f"SELECT {', '.join(columns)}\n  FROM ({inner}) AS t "
+                "LEFT JOIN sessions AS s ON s.uid = t.user_pseudo_id AND s.sid = t.sid_"
+            )
         return f"SELECT {', '.join(columns)}\n  FROM ({inner}) AS t"
 
     def lists_needed(self) -> set[int]:
@@ -427,7 +524,8 @@ class _FunnelQuery:
         """One scan, one aggregation per user, then per user the steps reached (closed) or the
         transitions made (open), from the earliest moments and the lists of moments."""
         d, n = self.d, self.n
-        ctes = [("scan", self.scan()), ("users", self.users())]
+        ctes = [self.sessions()] if self.step_sessions else []  # the scan joins them (rule 3b)
+        ctes += [("scan", self.scan()), ("users", self.users())]
         carried = ["uid"] + (["bd"] if self.bd is not None else [])
         flags = [f"r{k}" for k in range(1, n + 1)]
         if self.funnel.open:
@@ -448,9 +546,8 @@ class _FunnelQuery:
         last = "per_user"
         if self.session:
             assert self.bd is not None
-            sessions = _session_sources_sql(d, "{source} AS t", self.dates or "TRUE")
-            source = narrowed(self.source, " ".join(export_columns(sessions)))
-            ctes.append(("sessions", sessions.replace("{source}", source)))
+            if not self.step_sessions:
+                ctes.append(self.sessions())
             default = d.lit(self.bd.session_default or NOT_SET)
             value = (
                 f"CASE WHEN p.bd = -1 THEN {d.lit(NOT_SET)} WHEN s.uid IS NULL THEN {default} "

@@ -71,6 +71,15 @@ for unnamed ranges are understood too). With one range there is no ``dateRange``
    ========================  ================================================================
 
    Numbers are ``NumericValue(int64_value=...)`` when whole, ``double_value`` otherwise.
+
+   Other steps (alternatives, dimension conditions; rule 3c of ``ga_goals.funnels.semantics``)
+   send their condition tree as it is: ``any`` is an ``or_group``, ``all`` (and an event with
+   ``when`` conditions) an ``and_group``, ``not`` a ``not_expression``, an event with its
+   parameter filters a ``funnel_event_filter`` as above, a dimension condition a
+   ``funnel_field_filter{field_name: <dimension>, <the filter of the table above>}``, where
+   ``between: [a, b]`` is ``between_filter`` and ``negate: true`` wraps it in
+   ``not_expression``.
+
    Response ``funnel_table``: dimensions ``funnelStepName`` (+ the breakdown dimension, whose
    per-step totals row reads ``RESERVED_TOTAL``) (+ ``dateRange``); metrics ``activeUsers``,
    ``funnelStepCompletionRate``, ``funnelStepAbandonments``, ``funnelStepAbandonmentRate``.
@@ -134,7 +143,16 @@ from google.protobuf import duration_pb2
 
 from ga_goals.errors import CredentialsError, GaGoalsError, QuotaExhausted
 from ga_goals.funnels.semantics import filter_text
-from ga_goals.model import Funnel, FunnelStep, StepFilter
+from ga_goals.model import (
+    AllOf,
+    AnyOf,
+    DimensionFilter,
+    EventMatch,
+    Funnel,
+    FunnelStep,
+    StepCondition,
+    StepFilter,
+)
 from ga_goals.parallel import run_parallel
 from ga_goals.model import ga4_facts as facts
 from ga_goals.sources.base import lift_funnel, micro_funnel
@@ -458,33 +476,53 @@ def _is_number(value: Any) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
+def _comparison(op: str, value: Any, case_sensitive: bool, what: str) -> dict[str, Any]:
+    """A plan comparison as the ``one_filter`` fields GA4's funnel filters share (string, in-list,
+    numeric, between)."""
+    if op == "in":
+        # Numbers as rule 3 reads them as text (``5.0`` is "5"), as every engine compares them.
+        values = [filter_text(v) for v in (value if isinstance(value, (tuple, list)) else (value,))]
+        return {"in_list_filter": alpha.InListFilter(values=values, case_sensitive=case_sensitive)}
+    if op in _NUMERIC_OPS and (op != "equals" or _is_number(value)):
+        if not _is_number(value):
+            raise GaGoalsError(f"{what} {op}: needs a number, got {value!r}")
+        return {
+            "numeric_filter": alpha.NumericFilter(
+                operation=getattr(alpha.NumericFilter.Operation, _NUMERIC_OPS[op]),
+                value=_numeric_value(float(cast(float, value))),
+            )
+        }
+    if op in _STRING_OPS:
+        return {
+            "string_filter": alpha.StringFilter(
+                match_type=getattr(alpha.StringFilter.MatchType, _STRING_OPS[op]),
+                value=filter_text(value),
+                case_sensitive=case_sensitive,
+            )
+        }
+    if op == "between":
+        low, high = cast("tuple[float, float]", value)
+        return {"between_filter": alpha.BetweenFilter(from_value=_numeric_value(float(low)), to_value=_numeric_value(float(high)))}
+    raise GaGoalsError(f"{what}: unknown comparison {op!r}")
+
+
 def parameter_filter(f: StepFilter) -> alpha.FunnelParameterFilterExpression:
     """One :class:`StepFilter` as a ``FunnelParameterFilterExpression`` (negation included)."""
     base: dict[str, Any] = {"event_parameter_name": f.parameter}
-    if f.op == "in":
-        # Numbers as rule 3 reads them as text (``5.0`` is "5"), as every engine compares them.
-        values = [filter_text(v) for v in (f.value if isinstance(f.value, (tuple, list)) else (f.value,))]
-        base["in_list_filter"] = alpha.InListFilter(values=values, case_sensitive=f.case_sensitive)
-    elif f.op in _NUMERIC_OPS and (f.op != "equals" or _is_number(f.value)):
-        if not _is_number(f.value):
-            raise GaGoalsError(f"parameter filter {f.parameter} {f.op}: needs a number, got {f.value!r}")
-        base["numeric_filter"] = alpha.NumericFilter(
-            operation=getattr(alpha.NumericFilter.Operation, _NUMERIC_OPS[f.op]), value=_numeric_value(float(cast(float, f.value)))
-        )
-    elif f.op in _STRING_OPS:
-        base["string_filter"] = alpha.StringFilter(
-            match_type=getattr(alpha.StringFilter.MatchType, _STRING_OPS[f.op]),
-            value=filter_text(f.value),
-            case_sensitive=f.case_sensitive,
-        )
-    elif f.op == "between":
-        low, high = cast("tuple[float, float]", f.value)
-        base["between_filter"] = alpha.BetweenFilter(from_value=_numeric_value(float(low)), to_value=_numeric_value(float(high)))
-    else:
-        raise GaGoalsError(f"parameter filter {f.parameter}: unknown comparison {f.op!r}")
+    base.update(_comparison(f.op, f.value, f.case_sensitive, f"parameter filter {f.parameter}"))
     expression = alpha.FunnelParameterFilterExpression(funnel_parameter_filter=alpha.FunnelParameterFilter(**base))
     if f.negated:
         return alpha.FunnelParameterFilterExpression(not_expression=expression)
+    return expression
+
+
+def field_filter(f: DimensionFilter) -> alpha.FunnelFilterExpression:
+    """One :class:`DimensionFilter` as a ``funnelFieldFilter`` (negation: a ``notExpression``)."""
+    base: dict[str, Any] = {"field_name": f.dimension}
+    base.update(_comparison(f.op, f.value, f.case_sensitive, f"dimension condition {f.dimension}"))
+    expression = alpha.FunnelFilterExpression(funnel_field_filter=alpha.FunnelFieldFilter(**base))
+    if f.negated:
+        return alpha.FunnelFilterExpression(not_expression=expression)
     return expression
 
 
@@ -508,10 +546,10 @@ def _merge_between(filters: Sequence[StepFilter]) -> list[StepFilter]:
     return out
 
 
-def step_filter_expression(step: FunnelStep) -> alpha.FunnelFilterExpression:
-    """The step's event and parameter filters as a ``FunnelFilterExpression``."""
-    event_filter: dict[str, Any] = {"event_name": step.event}
-    filters = _merge_between(step.filters)
+def event_filter(match: EventMatch) -> alpha.FunnelFilterExpression:
+    """An event and its parameter filters as a ``funnelEventFilter``."""
+    event_filter: dict[str, Any] = {"event_name": match.event}
+    filters = _merge_between(match.filters)
     if len(filters) == 1:
         event_filter["funnel_parameter_filter_expression"] = parameter_filter(filters[0])
     elif filters:
@@ -519,6 +557,25 @@ def step_filter_expression(step: FunnelStep) -> alpha.FunnelFilterExpression:
             and_group=alpha.FunnelParameterFilterExpressionList(expressions=[parameter_filter(f) for f in filters])
         )
     return alpha.FunnelFilterExpression(funnel_event_filter=alpha.FunnelEventFilter(**event_filter))
+
+
+def condition_expression(condition: StepCondition) -> alpha.FunnelFilterExpression:
+    """A step condition (rule 3c of ``ga_goals.funnels.semantics``) as a ``FunnelFilterExpression``."""
+    if isinstance(condition, EventMatch):
+        return event_filter(condition)
+    if isinstance(condition, DimensionFilter):
+        return field_filter(condition)
+    if isinstance(condition, (AllOf, AnyOf)):
+        group = alpha.FunnelFilterExpressionList(expressions=[condition_expression(p) for p in condition.parts])
+        if isinstance(condition, AllOf):
+            return alpha.FunnelFilterExpression(and_group=group)
+        return alpha.FunnelFilterExpression(or_group=group)
+    return alpha.FunnelFilterExpression(not_expression=condition_expression(condition.part))
+
+
+def step_filter_expression(step: FunnelStep) -> alpha.FunnelFilterExpression:
+    """The step's condition (events, parameter filters, dimension conditions) as a ``FunnelFilterExpression``."""
+    return condition_expression(step.condition)
 
 
 def _duration(seconds: float) -> duration_pb2.Duration:

@@ -40,6 +40,12 @@ from ga_goals.model.tracking_plan import (
     StepFilter,
     TrackedEvent,
     TrackingPlan,
+    AllOf,
+    AnyOf,
+    DimensionFilter,
+    EventMatch,
+    Not,
+    StepCondition,
 )
 
 __all__ = [
@@ -68,6 +74,12 @@ __all__ = [
     "Safety",
     "SplitTest",
     "StepFilter",
+    "AllOf",
+    "AnyOf",
+    "DimensionFilter",
+    "EventMatch",
+    "Not",
+    "StepCondition",
     "TrackedEvent",
     "DataSource",
     "TrackingPlan",

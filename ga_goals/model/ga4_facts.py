@@ -50,6 +50,10 @@ CONDITIONS_MIN, CONDITIONS_MAX = 1, 10
 MUTATIONS_MAX = 20
 #: Data API funnel reports: steps per funnel, and FunnelBreakdown.limit.
 FUNNEL_STEPS_MIN, FUNNEL_STEPS_MAX = 2, 10
+#: How deep a funnel step's dimension conditions may nest groups (any / all / not). GA4 documents no
+#: limit for FunnelFilterExpression; ga-goals decides one so that plans stay readable
+#: (docs/ga4-api-facts.md, "Funnel step conditions").
+FUNNEL_CONDITION_DEPTH = 3
 BREAKDOWN_LIMIT_MIN, BREAKDOWN_LIMIT_MAX = 1, 15
 
 # Reserved names and prefixes ------------------------------------------------------------------

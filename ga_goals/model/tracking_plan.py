@@ -10,7 +10,7 @@ from __future__ import annotations
 import builtins
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Literal
+from typing import Literal, Union
 
 from ga_goals.errors import Location, Problem
 from ga_goals.model.resources import (
@@ -85,16 +85,157 @@ class StepFilter:
 
 
 @dataclass(frozen=True)
+class EventMatch:
+    """An event of one name whose parameters pass every filter (GA4's ``funnelEventFilter``)."""
+
+    event: str
+    filters: tuple[StepFilter, ...] = ()
+
+
+@dataclass(frozen=True)
+class DimensionFilter:
+    """A condition on a dimension of the event that satisfies a step (GA4's ``funnelFieldFilter``).
+
+    ``op`` is a :class:`StepFilter` comparison or ``between`` (``value`` is then ``(low, high)``,
+    inclusive). How a dimension's value is read from an event: rule 3b of
+    :mod:`ga_goals.funnels.semantics`.
+    """
+
+    dimension: str
+    op: str
+    value: str | float | tuple[str, ...] | tuple[float, float]
+    case_sensitive: bool = True
+    negated: bool = False
+
+
+@dataclass(frozen=True)
+class AllOf:
+    """Every part holds (GA4's ``andGroup``)."""
+
+    parts: tuple[StepCondition, ...]
+
+
+@dataclass(frozen=True)
+class AnyOf:
+    """At least one part holds (GA4's ``orGroup``): the alternatives of a step."""
+
+    parts: tuple[StepCondition, ...]
+
+
+@dataclass(frozen=True)
+class Not:
+    """The part does not hold (GA4's ``notExpression``)."""
+
+    part: StepCondition
+
+
+#: What an event must satisfy to satisfy a funnel step: GA4's ``FunnelFilterExpression``.
+StepCondition = Union[EventMatch, DimensionFilter, AllOf, AnyOf, Not]
+
+
+def condition_events(condition: StepCondition) -> tuple[str, ...]:
+    """Every event name the condition mentions, in order of appearance (for labels and plan checks)."""
+    if isinstance(condition, EventMatch):
+        return (condition.event,)
+    if isinstance(condition, (AllOf, AnyOf)):
+        return tuple(dict.fromkeys(e for part in condition.parts for e in condition_events(part)))
+    if isinstance(condition, Not):
+        return condition_events(condition.part)
+    return ()
+
+
+_OP_WORDS = {
+    "equals": "=",
+    "contains": "contains",
+    "starts_with": "starts with",
+    "ends_with": "ends with",
+    "matches": "matches",
+    "in": "in",
+    "greater_than": ">",
+    "greater_than_or_equal": ">=",
+    "less_than": "<",
+    "less_than_or_equal": "<=",
+    "between": "between",
+}
+
+
+def _comparison_text(subject: str, op: str, value: object, negated: bool) -> str:
+    def one(v: object) -> str:
+        return str(int(v)) if isinstance(v, float) and v.is_integer() else str(v)
+
+    if op == "in" and isinstance(value, (tuple, list)):
+        shown = "(" + ", ".join(one(v) for v in value) + ")"
+    elif op == "between" and isinstance(value, (tuple, list)):
+        shown = f"{one(value[0])} and {one(value[1])}"
+    else:
+        shown = one(value)
+    text = f"{subject} {_OP_WORDS.get(op, op)} {shown}"
+    return f"not {text}" if negated else text
+
+
+def condition_text(condition: StepCondition, *, nested: bool = False) -> str:
+    """A step condition as one readable line (reports, docs):
+    ``add_to_cart and (sessionSource = google or firstUserMedium contains organic)``."""
+    if isinstance(condition, EventMatch):
+        if not condition.filters:
+            return condition.event
+        filters = " and ".join(_comparison_text(f.parameter, f.op, f.value, f.negated) for f in condition.filters)
+        text = f"{condition.event} with {filters}"
+    elif isinstance(condition, DimensionFilter):
+        return _comparison_text(condition.dimension, condition.op, condition.value, condition.negated)
+    elif isinstance(condition, Not):
+        return f"not ({condition_text(condition.part)})"
+    else:
+        glue = " and " if isinstance(condition, AllOf) else " or "
+        text = glue.join(condition_text(p, nested=True) for p in condition.parts)
+    return f"({text})" if nested else text
+
+
+@dataclass(frozen=True)
 class FunnelStep:
-    """One step: an event (with optional parameter filters), reached after the prior step."""
+    """One step, reached after the prior step.
+
+    The common step is one event with optional parameter filters (``event`` and ``filters``);
+    any other step has a ``condition`` (alternatives, dimension conditions, groups). After
+    construction ``condition`` is always set (``EventMatch(event, filters)`` for the common
+    step), and ``event``/``filters`` are set only when the condition is one :class:`EventMatch`.
+    """
 
     name: str
-    event: str
+    event: str = ""
     filters: tuple[StepFilter, ...] = ()
     directly_followed: bool = False
     #: Upper bound (inclusive) on the time since the prior step, in seconds; None = any.
     within_seconds: float | None = None
     where: Location | None = field(default=None, compare=False)
+    #: None (the constructor's default) becomes ``EventMatch(event, filters)``.
+    condition: StepCondition = None  # type: ignore[assignment]
+
+    def __post_init__(self) -> None:
+        if self.condition is None:
+            object.__setattr__(self, "condition", EventMatch(self.event, self.filters))  # type: ignore[unreachable]
+        elif isinstance(self.condition, EventMatch):
+            object.__setattr__(self, "event", self.condition.event)
+            object.__setattr__(self, "filters", self.condition.filters)
+        else:
+            object.__setattr__(self, "event", "")
+            object.__setattr__(self, "filters", ())
+
+    @builtins.property
+    def events(self) -> tuple[str, ...]:
+        """The event names the step's condition mentions."""
+        return condition_events(self.condition)
+
+    @builtins.property
+    def label(self) -> str:
+        """What reaches the step, in one line: the event name for the common step, else
+        :func:`condition_text` of the condition."""
+        return self.event if self.simple else condition_text(self.condition)
+
+    @builtins.property
+    def simple(self) -> bool:
+        """True for the common step: one event, optional parameter filters."""
+        return isinstance(self.condition, EventMatch)
 
 
 @dataclass(frozen=True)
@@ -250,6 +391,9 @@ class TrackingPlan:
     currency: str | None = None
     stream: str | None = None
     stages: tuple[str, ...] = DEFAULT_STAGES
+    #: How a user reaches a stage, for the stages that say it (``{name, reached_by}``); the
+    #: others are reached by any event of the stage (the journey map of reports).
+    stage_reached_by: dict[str, FunnelStep] = field(default_factory=dict)
     conversions: dict[str, Conversion] = field(default_factory=dict)
     events: dict[str, TrackedEvent] = field(default_factory=dict)
     custom_dimensions: dict[str, CustomDimension] = field(default_factory=dict)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import PurePath
 
 from ga_goals.units import parse_bytes
@@ -24,6 +25,12 @@ from ga_goals.model import (
     EventCreateRule,
     Funnel,
     FunnelStep,
+    AllOf,
+    AnyOf,
+    DimensionFilter,
+    EventMatch,
+    Not,
+    StepCondition,
     Mutation,
     Period,
     Report,
@@ -128,14 +135,47 @@ class _Builder:
         if isinstance(spec, str):
             return FunnelStep(name=spec, event=spec, where=self.doc.at(path))
         within = spec.get("within")
+        parts: list[StepCondition] = []
+        if "any" in spec:
+            alternatives = tuple(self.alternative(a) for a in spec["any"])
+            parts.append(alternatives[0] if len(alternatives) == 1 else AnyOf(alternatives))
+            default_name = " or ".join(a if isinstance(a, str) else a["event"] for a in spec["any"])
+        elif "event" in spec:
+            parts.append(EventMatch(spec["event"], tuple(self.step_filter(f) for f in spec.get("where", []))))
+            default_name = spec["event"]
+        else:
+            default_name = f"Step {path[-1] + 1}" if isinstance(path[-1], int) else "Step"
+        parts += [self.step_condition(c) for c in spec.get("when", [])]
         return FunnelStep(
-            name=spec.get("name", spec["event"]),
-            event=spec["event"],
-            filters=tuple(self.step_filter(f) for f in spec.get("where", [])),
+            name=spec.get("name", default_name),
+            condition=parts[0] if len(parts) == 1 else AllOf(tuple(parts)),
             directly_followed=spec.get("directly_followed", False),
             within_seconds=None if within is None else float(parse_duration(within)),
             where=self.doc.at(path),
         )
+
+    def alternative(self, spec: Any) -> StepCondition:
+        """One of a step's ``any`` alternatives: an event name, or {event, where, when}."""
+        if isinstance(spec, str):
+            return EventMatch(spec)
+        match = EventMatch(spec["event"], tuple(self.step_filter(f) for f in spec.get("where", [])))
+        when = [self.step_condition(c) for c in spec.get("when", [])]
+        return AllOf((match, *when)) if when else match
+
+    @classmethod
+    def step_condition(cls, spec: dict[str, Any]) -> StepCondition:
+        """A ``when`` condition: {dimension, <comparison>}, {any: [...]}, {all: [...]} or {not: ...}."""
+        if "any" in spec:
+            return AnyOf(tuple(cls.step_condition(c) for c in spec["any"]))
+        if "all" in spec:
+            return AllOf(tuple(cls.step_condition(c) for c in spec["all"]))
+        if "not" in spec:
+            return Not(cls.step_condition(spec["not"]))
+        if "between" in spec:
+            low, high = spec["between"]
+            return DimensionFilter(spec["dimension"], "between", (float(low), float(high)), negated=spec.get("negate", False))
+        f = cls.step_filter({**spec, "parameter": spec["dimension"]})
+        return DimensionFilter(spec["dimension"], f.op, f.value, f.case_sensitive, f.negated)
 
     @staticmethod
     def step_filter(spec: dict[str, Any]) -> StepFilter:
@@ -267,7 +307,12 @@ class _Builder:
             tier=normalise_tier(tier if tier is not None else data.get("tier", "standard")),
             currency=self.currency,
             stream=self.stream,
-            stages=tuple(data.get("stages", DEFAULT_STAGES)),
+            stages=tuple(s if isinstance(s, str) else s["name"] for s in data.get("stages", DEFAULT_STAGES)),
+            stage_reached_by={
+                s["name"]: replace(self.step(("stages", i, "reached_by"), s["reached_by"]), name=s["name"])
+                for i, s in enumerate(data.get("stages", ()))
+                if isinstance(s, dict) and "reached_by" in s
+            },
             environments=environments,
             data_source=self.data_source(source),
         )

@@ -85,7 +85,7 @@ class _Checker:
         self.tier = normalise_tier(tier if tier is not None else self.data.get("tier", "standard"))
         self.problems: list[Problem] = []
         stages = self.data.get("stages")
-        self.stages = [s for s in stages if isinstance(s, str)] if isinstance(stages, list) else DEFAULT_STAGES
+        self.stages = [_stage_name(s) for s in stages] if isinstance(stages, list) else DEFAULT_STAGES
         conversions = _dict(self.data.get("conversions"))
         self.macro = _dict(conversions.get("macro"))
         self.micro = _dict(conversions.get("micro"))
@@ -143,6 +143,7 @@ class _Checker:
         self.check_dimensions()
         self.check_metrics()
         self.check_funnels()
+        self.check_stages()
         self.check_reports()
         self.check_safety()
         self.check_environments()
@@ -574,6 +575,16 @@ class _Checker:
                     "country or customEvent:form_id",
                 )
 
+    def check_stages(self) -> None:
+        """``stages: [{name, reached_by}]``: each ``reached_by`` is a funnel step (the journey map)."""
+        stages = self.data.get("stages")
+        if not isinstance(stages, list):
+            return
+        for i, stage in enumerate(stages):
+            if isinstance(stage, dict) and "reached_by" in stage:
+                # index 1: a stage's step follows the prior stage (within / directly_followed are not refused)
+                self.check_step(("stages", i, "reached_by"), stage["reached_by"], 1)
+
     def check_step(self, path: Path, step: Any, index: int) -> None:
         event: Any
         if isinstance(step, str):
@@ -586,6 +597,24 @@ class _Checker:
             self.check_step_event(event_path, event, path)
         if not isinstance(step, dict):
             return
+        where_ = describe(path)
+        if "event" in step and "any" in step:
+            self.error(
+                self.key(path + ("any",)),
+                f"{where_} has both 'event' and 'any'; a step is one event or alternatives: move the event into 'any'",
+            )
+        if not any(k in step for k in ("event", "any", "when")):
+            self.error(
+                self.at(path),
+                f"{where_} says nothing about the event that reaches it: add 'event: NAME', 'any: [EVENT, ...]' "
+                "(alternatives) or 'when:' dimension conditions",
+            )
+        if "where" in step and "event" not in step:
+            self.error(
+                self.key(path + ("where",)),
+                f"'where' filters the parameters of the step's event, and {where_} has no 'event'; "
+                "put the filters in the alternative they belong to ({event: NAME, where: [...]})",
+            )
         within = step.get("within")
         if isinstance(within, str) and _LOOSE_DURATION.match(within):
             try:
@@ -599,11 +628,109 @@ class _Checker:
                         self.key(path + (option,)),
                         f"{quote(option)} is about the prior step, and step 1 has none, so GA4 ignores it; remove it",
                     )
-        where = step.get("where")
+        self.check_where(path, step.get("where"))
+        alternatives = step.get("any")
+        if isinstance(alternatives, list):
+            if not alternatives:
+                self.error(self.key(path + ("any",)), f"{where_} has an empty 'any'; list the events that reach it")
+            for i, alternative in enumerate(alternatives):
+                alt_path = path + ("any", i)
+                if isinstance(alternative, str):
+                    self.check_step_event(alt_path, alternative, path)
+                elif isinstance(alternative, dict):
+                    if isinstance(alternative.get("event"), str):
+                        self.check_step_event(alt_path + ("event",), alternative["event"], path)
+                    self.check_where(alt_path, alternative.get("where"))
+                    self.check_conditions(alt_path, alternative.get("when"))
+        self.check_conditions(path, step.get("when"))
+
+    def check_where(self, path: Path, where: Any) -> None:
         if isinstance(where, list):
             for i, condition in enumerate(where):
                 if isinstance(condition, dict):
                     self.check_filter(path + ("where", i), condition)
+
+    def check_conditions(self, path: Path, when: Any) -> None:
+        """A step's (or an alternative's) ``when`` dimension conditions."""
+        if not isinstance(when, list):
+            return
+        if not when:
+            self.error(self.key(path + ("when",)), f"{describe(path)} has an empty 'when'; add conditions or remove it")
+        for i, condition in enumerate(when):
+            self.check_step_condition(path + ("when", i), condition, 1)
+
+    def check_step_condition(self, path: Path, condition: Any, depth: int) -> None:
+        """One dimension condition or group (rule 3b and 3c of ga_goals.funnels.semantics)."""
+        if not isinstance(condition, dict):
+            return
+        where_ = describe(path)
+        groups = [k for k in ("any", "all", "not") if k in condition]
+        kinds = groups + (["dimension"] if "dimension" in condition else [])
+        if len(kinds) != 1:
+            found = f"it has {' and '.join(quote(k) for k in kinds)}" if kinds else "it has none of them"
+            self.error(
+                self.at(path),
+                f"{where_} must be one of {{dimension: NAME, <comparison>: VALUE}}, {{any: [...]}}, {{all: [...]}} "
+                f"or {{not: CONDITION}}; {found}",
+            )
+            return
+        kind = kinds[0]
+        if kind != "dimension":
+            extra = [k for k in condition if k != kind]
+            if extra:
+                self.error(
+                    self.key(path + (extra[0],)),
+                    f"{where_} is a {quote(kind)} group, which takes no {quote(extra[0])}; put it on a condition inside",
+                )
+            if depth > facts.FUNNEL_CONDITION_DEPTH:
+                self.error(
+                    self.key(path + (kind,)),
+                    f"{where_} nests groups more than {facts.FUNNEL_CONDITION_DEPTH} deep; ga-goals accepts "
+                    f"{facts.FUNNEL_CONDITION_DEPTH} levels of any/all/not: flatten the conditions",
+                )
+                return
+            inner = condition[kind]
+            if kind == "not":
+                self.check_step_condition(path + ("not",), inner, depth + 1)
+            elif isinstance(inner, list):
+                if not inner:
+                    self.error(
+                        self.key(path + (kind,)), f"{where_} is an empty {quote(kind)} group; add conditions or remove it"
+                    )
+                for i, part in enumerate(inner):
+                    self.check_step_condition(path + (kind, i), part, depth + 1)
+            return
+        from ga_goals.funnels.semantics import step_dimension_problem  # lazily: the plan reader stays light
+
+        dimension = condition["dimension"]
+        if isinstance(dimension, str) and (problem := step_dimension_problem(dimension)):
+            self.error(self.at(path + ("dimension",)), f"{where_}: {problem}")
+        ops = [op for op in FILTER_COMPARISONS + ("between",) if op in condition]
+        if not ops:
+            self.error(self.at(path), f"{where_} needs a comparison: one of {one_of(FILTER_COMPARISONS + ('between',))}")
+            return
+        if len(ops) > 1:
+            self.error(
+                self.key(path + (ops[1],)),
+                f"{where_} has both {quote(ops[0])} and {quote(ops[1])}; a condition takes one comparison "
+                "(put both in an 'all' group to require both)",
+            )
+        op = ops[0]
+        if op == "between":
+            bounds = condition["between"]
+            if isinstance(bounds, list) and len(bounds) == 2 and all(isinstance(b, (int, float)) for b in bounds):
+                if bounds[0] > bounds[1]:
+                    self.error(
+                        self.at(path + ("between",)),
+                        f"{where_}: 'between' needs [low, high] with low <= high, got [{bounds[0]}, {bounds[1]}]",
+                    )
+            if "case_sensitive" in condition:
+                self.error(
+                    self.key(path + ("case_sensitive",)),
+                    "'case_sensitive' applies to text comparisons only, not 'between'; remove it",
+                )
+            return
+        self.check_comparison(path, condition, op)
 
     def check_step_event(self, path: Path, event: str, step_path: Path) -> None:
         if event in facts.KNOWN_EVENTS:
@@ -907,3 +1034,11 @@ def ga4_value(value: Any) -> str:
 def check_rules(doc: Document, *, tier: str | None = None) -> list[Problem]:
     """Every GA4 rule problem of ``doc`` (a base or merged plan document)."""
     return _Checker(doc, tier).run()
+
+
+def _stage_name(stage: Any) -> str:
+    """A ``stages`` item's name: the item itself, or ``name`` of ``{name, reached_by}`` ("" when neither)."""
+    if isinstance(stage, str):
+        return stage
+    name = stage.get("name") if isinstance(stage, dict) else None
+    return name if isinstance(name, str) else ""

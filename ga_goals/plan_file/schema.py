@@ -30,7 +30,7 @@ RULES_COMMENT = "Also checked by ga_goals.plan_file.rules, which reports it with
 #: Lists whose items may repeat; every other list of the schema refuses a repeated item
 #: (``uniqueItems``). A funnel may pass the same event twice; a rule's mutations are refused
 #: stricter by ``rules.py`` (one per parameter). See docs/plan-rules.md, "Repeated items".
-REPEATABLE_LISTS = ("steps", "set")
+REPEATABLE_LISTS = ("steps", "set", "between")
 
 #: Condition / filter comparisons, text ones first.
 TEXT_COMPARISONS = ("equals", "contains", "starts_with", "ends_with", "matches")
@@ -82,6 +82,45 @@ def _map_of(item: dict[str, Any], *, names: str | None = None, **extra: Any) -> 
     if names:
         schema["propertyNames"] = _ref(names)
     return schema
+
+
+def _step_conditions(comparison_values: dict[str, Any], case_and_negate: dict[str, Any]) -> dict[str, Any]:
+    """``stepCondition1`` .. ``stepConditionN``: a dimension condition or a group of conditions of the next
+    level (the schema has no recursive definitions); which keys go together is checked by ``rules.py``."""
+    # One level more than groups may nest: its conditions are checked, its groups left to rules.py.
+    depth = facts.FUNNEL_CONDITION_DEPTH + 1
+    out: dict[str, Any] = {}
+    for level in range(1, depth + 1):
+        inner: dict[str, Any] = _ref(f"stepCondition{level + 1}") if level < depth else {}
+        group = {"type": "array", "uniqueItems": True, "minItems": 1, "$comment": RULES_COMMENT, "items": inner}
+        out[f"stepCondition{level}"] = _obj(
+            {
+                "dimension": {"type": "string", "title": "Dimension", "examples": ["deviceCategory", "firstUserMedium"]},
+                **comparison_values,
+                "in": {
+                    "type": "array",
+                    "uniqueItems": True,
+                    "minItems": 1,
+                    "items": {"type": ["string", "number"]},
+                    "description": "The value is one of these.",
+                },
+                "between": {
+                    "type": "array",
+                    "minItems": 2,
+                    "maxItems": 2,
+                    "items": {"type": "number"},
+                    "description": "[low, high]: the value is a number from low to high (inclusive).",
+                },
+                **case_and_negate,
+                "any": {**group, "description": "At least one of these conditions holds."},
+                "all": {**group, "description": "Every one of these conditions holds."},
+                "not": {**({"$ref": inner["$ref"]} if inner else {}), "description": "This condition does not hold."},
+            },
+            title="Dimension condition",
+            examples=[{"dimension": "firstUserMedium", "contains": "organic"}],
+            description="{dimension: NAME, <comparison>: VALUE}, or {any: [...]}, {all: [...]}, {not: CONDITION}.",
+        )
+    return out
 
 
 def _defs() -> dict[str, Any]:
@@ -416,13 +455,15 @@ def _defs() -> dict[str, Any]:
         ),
         "funnelStep": {
             "title": "Funnel step",
-            "description": "An event name, or a mapping with `event` and options.",
+            "description": "An event name, or a mapping: `event` (or `any` alternatives) with options, "
+            "and `when` dimension conditions.",
             "anyOf": [
                 _ref("eventName"),
                 _obj(
                     {
                         "event": _ref("eventName"),
-                        "name": {"type": "string", "description": "Shown in reports. Default: the event name."},
+                        "name": {"type": "string", "description": "Shown in reports. Default: the event name "
+                                 "(alternatives: 'a or b')."},
                         "within": _ref(
                             "duration", description="At most this long after the prior step: 30s, 5m, 1h30m, 2d, 1w."
                         ),
@@ -438,12 +479,59 @@ def _defs() -> dict[str, Any]:
                             "description": "Conditions on the event's parameters, ANDed.",
                             "items": _ref("stepFilter"),
                         },
+                        "any": {
+                            "type": "array",
+                            "uniqueItems": True,
+                            "title": "Alternatives",
+                            "description": "The step is reached by any of these events (instead of `event`).",
+                            "minItems": 1,
+                            "$comment": RULES_COMMENT,
+                            "items": _ref("stepAlternative"),
+                        },
+                        "when": _ref("stepConditions"),
                     },
-                    required=("event",),
-                    examples=[{"event": "purchase", "within": "1h"}],
+                    examples=[
+                        {"event": "purchase", "within": "1h"},
+                        {"name": "First visit", "any": ["first_open", "first_visit"]},
+                        {"event": "page_view", "when": [{"dimension": "deviceCategory", "equals": "mobile"}]},
+                    ],
                 ),
             ],
         },
+        "stepAlternative": {
+            "title": "Step alternative",
+            "description": "An event name, or {event, where, when}.",
+            "anyOf": [
+                _ref("eventName"),
+                _obj(
+                    {
+                        "event": _ref("eventName"),
+                        "where": {
+                            "type": "array",
+                            "uniqueItems": True,
+                            "title": "Parameter filters",
+                            "description": "Conditions on the event's parameters, ANDed.",
+                            "items": _ref("stepFilter"),
+                        },
+                        "when": _ref("stepConditions"),
+                    },
+                    required=("event",),
+                    examples=[{"event": "first_visit", "where": [{"parameter": "page_location", "contains": "/blog/"}]}],
+                ),
+            ],
+        },
+        "stepConditions": {
+            "type": "array",
+            "uniqueItems": True,
+            "title": "Dimension conditions",
+            "description": "Conditions on dimensions of the event that reaches the step (deviceCategory, "
+            "firstUserMedium, sessionSource, pageLocation...), ANDed; {any: [...]}, {all: [...]} and {not: ...} "
+            f"group them, nested at most {facts.FUNNEL_CONDITION_DEPTH} deep.",
+            "minItems": 1,
+            "$comment": RULES_COMMENT,
+            "items": _ref("stepCondition1"),
+        },
+        **_step_conditions(comparison_values, case_and_negate),
         "stepFilter": _obj(
             {
                 "parameter": {"type": "string", "title": "Parameter", "examples": ["currency"]},
@@ -712,10 +800,24 @@ def _top_level() -> dict[str, Any]:
         "stages": {
             "type": "array",
             "title": "Journey stages",
-            "description": "The stages of the user journey, in order.",
+            "description": "The stages of the user journey, in order: a name, or {name, reached_by} where "
+            "`reached_by` is a funnel step saying how a user reaches the stage (default: any event of the stage).",
             "minItems": 1,
             "uniqueItems": True,
-            "items": {"type": "string"},
+            "items": {
+                "anyOf": [
+                    {"type": "string"},
+                    _obj(
+                        {
+                            "name": {"type": "string", "title": "Stage name"},
+                            "reached_by": _ref("funnelStep", description="How a user reaches the stage (a funnel step)."),
+                        },
+                        required=("name",),
+                        examples=[{"name": "home", "reached_by": {"event": "page_view", "when": [
+                            {"dimension": "pageLocation", "matches": "https://[^/]+/"}]}}],
+                    ),
+                ]
+            },
             "default": DEFAULT_STAGES,
         },
         "environments": _map_of(

@@ -29,6 +29,7 @@ from ga_goals.reports.model import (
     CallsMade,
     EventTotal,
     FunnelData,
+    JourneyMap,
     MicroLift,
     MicroMacroTable,
     QuotaUsed,
@@ -36,6 +37,7 @@ from ga_goals.reports.model import (
     SiteTotals,
     StepData,
 )
+from ga_goals.reports.journey import journey_funnel, journey_map, stage_micros
 from ga_goals.reports.split_tests import split_funnel_name, split_test_funnels, split_test_of, split_test_problems
 from ga_goals.reports.periods import CURRENT, PREVIOUS, ReportPeriod, resolve_period, today_in
 from ga_goals.sources.base import LIFT_ENTRY_EVENT, ReportQuery, ReportSource
@@ -126,12 +128,13 @@ def check_report(plan: TrackingPlan, report: Report, compare: str | None = None)
 def _funnel_problems(funnel: Funnel, known: set[str]) -> list[str]:
     out = []
     for number_, step in enumerate(funnel.steps, 1):
-        if step.event not in known and step.event not in KNOWN_EVENTS:
-            hint = _suggest(step.event, sorted(known))
-            out.append(
-                f"step {number_} of funnel {funnel.name!r} uses event {step.event!r}, which the plan does not "
-                f"declare and GA4 does not collect automatically{hint}"
-            )
+        for event in step.events:
+            if event not in known and event not in KNOWN_EVENTS:
+                hint = _suggest(event, sorted(known))
+                out.append(
+                    f"step {number_} of funnel {funnel.name!r} uses event {event!r}, which the plan does not "
+                    f"declare and GA4 does not collect automatically{hint}"
+                )
     if len(funnel.steps) < 2:
         out.append(f"funnel {funnel.name!r} needs at least 2 steps")
     return out
@@ -176,11 +179,16 @@ def report_query(plan: TrackingPlan, report: Report, spans: Sequence[DateSpanLik
     events = list(dict.fromkeys(key_events + [a.event for a in report.alerts if a.event]))
     macro = report_macro(plan, report)
     micros = [c.event_name for c in plan.micro if c.event_name != macro] if macro is not None else []
+    funnels = [plan.funnels[n] for n in dict.fromkeys(shown + alert_funnels)]
+    journey, _unmeasured, _why = journey_funnel(plan, macro)
+    if journey is not None:
+        funnels.append(journey)
+        # the stages' micro conversions' counts (same request as the key events)
+        events += [e for stage in plan.stages for e in stage_micros(plan, stage) if e not in events]
     return ReportQuery(
         spans=tuple(spans),
         events=tuple(events),
-        funnels=tuple(plan.funnels[n] for n in dict.fromkeys(shown + alert_funnels))
-        + tuple(split_test_funnels(plan, report)),
+        funnels=tuple(funnels) + tuple(split_test_funnels(plan, report)),
         macro=macro if micros else None,
         micros=tuple(micros),
         optional_funnels=frozenset(split_funnel_name(report, i) for i in range(len(report.split_tests))),
@@ -238,7 +246,7 @@ def build_report(
     funnel_data = {
         f.name: funnel_data_of(f, answer.funnels[f.name], has_previous, days=days)
         for f in query.funnels
-        if f.name in plan.funnels
+        if f.name not in query.optional_funnels  # split tests: split_test_of reads their tables
     }
     events_table = answer.events
     event_data = [event_total(plan, e, events_table, has_previous, days=days) for e in key_events] if events_table else []
@@ -251,6 +259,7 @@ def build_report(
     split_tests = tuple(
         split_test_of(t, plan.funnels[t.funnel], answer, split_funnel_name(report, i)) for i, t in enumerate(report.split_tests)
     )
+    journey = journey_section(plan, report_macro(plan, report), funnel_data, all_events)
     usage = answer.usage
     quota = QuotaUsed(
         tokens=usage.quota.get("tokens") or 0,
@@ -283,7 +292,18 @@ def build_report(
         split_tests=split_tests,
         seconds=time.monotonic() - started,
         key_events_caveats=data_caveats(events_table.caveats if events_table is not None else NO_CAVEATS),
+        journey=journey,
     )
+
+
+def journey_section(
+    plan: TrackingPlan, macro: str | None, funnels: dict[str, FunnelData], events: dict[str, EventTotal]
+) -> JourneyMap:
+    """The journey-stage map (``ga_goals.reports.journey``), or a map that says why there is none."""
+    funnel, unmeasured, why = journey_funnel(plan, macro)
+    if funnel is None:
+        return JourneyMap(macro=macro, unmeasured=unmeasured, message=why)
+    return journey_map(plan, funnel, funnels[funnel.name], macro, events, unmeasured)
 
 
 # --------------------------------------------------------------------------- assembling
@@ -304,7 +324,8 @@ def funnel_data_of(funnel: Funnel, table: FunnelTable, has_previous: bool, *, da
             StepData(
                 number=k + 1,
                 name=step.name,
-                event=step.event,
+                event=step.label,
+                events=step.events,
                 users=fig.active_users,
                 completion_rate=fig.completion_rate,
                 abandonments=fig.abandonments,

@@ -106,6 +106,8 @@ class StepData:
 
     number: int
     name: str
+    #: What reaches the step, in one line: the event name, or the step's condition
+    #: (``view_item or page_view``, ``add_to_cart and deviceCategory = mobile``).
     event: str
     users: int
     #: Share of this step's users who went on to the next step (GA4's funnelStepCompletionRate).
@@ -116,6 +118,8 @@ class StepData:
     share_of_first: float
     previous_users: int | None = None
     users_change: Change | None = None
+    #: The event names the step's condition mentions (one for the common step).
+    events: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -281,6 +285,61 @@ class CallsMade:
 
 
 @dataclass(frozen=True)
+class StageMicro:
+    """A micro conversion declared for a journey stage, current period."""
+
+    event: str
+    count: float
+    users: float
+    #: users / the users who reached the stage (None when nobody reached it).
+    rate: float | None
+
+
+@dataclass(frozen=True)
+class StageData:
+    """One journey stage: who reached it, its micro conversions, who moved on."""
+
+    name: str
+    #: How the stage is reached, in one line (its `reached_by` step, or its events).
+    reached_by: str
+    users: int
+    #: Users who went on to the next stage (the macro conversion after the last stage); None for
+    #: the last stage when there is no macro conversion to move on to.
+    moved_on: int | None
+    moved_on_rate: float | None
+    drop_off: int | None
+    drop_off_rate: float | None
+    micros: tuple[StageMicro, ...] = ()
+    #: The stage that loses the most users (only one, when any stage loses users).
+    biggest_drop: bool = False
+    previous_users: int | None = None
+    users_change: Change | None = None
+
+
+@dataclass(frozen=True)
+class JourneyMap:
+    """The journey-stage map: the plan's ``stages`` left to right, then the macro conversion.
+
+    Computed as an open funnel whose step k is "an event of stage k" (``ga_goals.reports.journey``),
+    so every engine computes it. ``message`` says why there is no map (``stages`` empty).
+    """
+
+    stages: tuple[StageData, ...] = ()
+    macro: str | None = None
+    #: Users with the macro conversion (the funnel's last step).
+    macro_users: int | None = None
+    #: macro_users / users of the first stage.
+    conversion_rate: float | None = None
+    #: Stages nothing in the plan says how to reach (no event, no `reached_by`): not in the map.
+    unmeasured: tuple[str, ...] = ()
+    message: str | None = None
+
+    @builtins.property
+    def biggest_drop(self) -> StageData | None:
+        return next((s for s in self.stages if s.biggest_drop), None)
+
+
+@dataclass(frozen=True)
 class ReportData:
     name: str
     title: str
@@ -304,6 +363,8 @@ class ReportData:
     seconds: float = field(default=0.0, compare=False)
     #: What GA4 said about the data of the key-event table (the other tables carry their own).
     key_events_caveats: DataCaveats = DataCaveats()
+    #: The journey-stage map (None when the report was built without it).
+    journey: JourneyMap | None = None
 
     @builtins.property  # the field `property` hides the builtin in this class
     def fired_alerts(self) -> tuple[AlertResult, ...]:

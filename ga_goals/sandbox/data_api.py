@@ -41,10 +41,12 @@ left out otherwise), ``metadata.currency_code`` / ``time_zone`` and ``property_q
 Not supported (UNIMPLEMENTED, with a message): ``cohort_spec``, ``comparisons``, dimension
 expressions, metric expressions, COUNT aggregations, pivot order bys.
 
-**RunFunnelReport**: steps with a ``funnel_event_filter`` (event name and a parameter filter
-expression: and groups, ``not_expression`` of one condition, string (as above), in-list,
-numeric and between filters on event parameters; a ``funnel_field_filter`` on ``eventName``
-with one exact value also names the event), ``is_directly_followed_by``,
+**RunFunnelReport**: steps whose ``filter_expression`` nests ``and_group``, ``or_group``,
+``not_expression``, ``funnel_event_filter`` (event name and a parameter filter expression: and
+groups, ``not_expression`` of one condition, string (as above), in-list, numeric and between
+filters on event parameters) and ``funnel_field_filter`` on the dimensions a funnel step may use
+(rule 3b of ``ga_goals.funnels.semantics``: ``pagePath`` is refused as GA4 refuses it, other
+dimensions UNIMPLEMENTED), ``is_directly_followed_by``,
 ``within_duration_from_prior_step``, open and closed funnels, 1 to 4 date ranges (default: 28
 days ending yesterday; a ``dateRange`` column with several), a breakdown (``limit`` 1..15,
 default 5: the top values by users at the first step per date range and segment, the others
@@ -56,8 +58,7 @@ the four metrics listed twice in the headers (eight headers, four values per row
 TYPE_INTEGER, rates as fraction strings ("0.2857142857142857", "1", "0"), no row for a step
 without users; ``funnel_visualization`` with ``funnelStepName`` (+ ``segment``, ``dateRange``)
 and ``activeUsers``; ``kind = "analyticsData#runFunnelReport"``. Not supported: or-groups of
-several conditions and negated groups in a step, field filters other than ``eventName``, item
-parameters, ``funnel_next_action``, TRENDED_FUNNEL, session and event segments, sequence
+several parameter conditions and negated groups of parameter conditions, item parameters, ``funnel_next_action``, TRENDED_FUNNEL, session and event segments, sequence
 groups (UNIMPLEMENTED).
 
 **Thresholds, sampling, "(other)"**: the figures are always exact; the ``data_caveats`` setting
@@ -106,7 +107,7 @@ from ga_goals.sandbox.store import SandboxStore
 
 if TYPE_CHECKING:
     from ga_goals.funnels import StepMetrics
-    from ga_goals.model.tracking_plan import Funnel, StepFilter
+    from ga_goals.model.tracking_plan import Funnel, StepCondition, StepFilter
     from ga_goals.sandbox.server import SandboxServer
 
 BETA_SERVICE = "google.analytics.data.v1beta.BetaAnalyticsData"
@@ -787,7 +788,7 @@ def funnel_from_request(message: Any) -> Funnel:
         where = f"funnel.steps[{i}]"
         if "filter_expression" not in step:
             raise invalid(f"{where}.filterExpression is required")
-        event, filters = _step_condition(step.filter_expression, f"{where}.filterExpression")
+        condition = _step_condition(step.filter_expression, f"{where}.filterExpression")
         within: float | None = None
         if "within_duration_from_prior_step" in step:
             delta = step.within_duration_from_prior_step
@@ -798,8 +799,7 @@ def funnel_from_request(message: Any) -> Funnel:
         out.append(
             FunnelStep(
                 name=step.name,
-                event=event,
-                filters=tuple(filters),
+                condition=condition,
                 directly_followed=bool(step.is_directly_followed_by) and i > 0,
                 within_seconds=within if i > 0 else None,
             )
@@ -807,8 +807,10 @@ def funnel_from_request(message: Any) -> Funnel:
     return Funnel(name="funnel", title="", steps=tuple(out), open=bool(message.is_open_funnel))
 
 
-def _step_condition(expression: Any, where: str) -> tuple[str, list[StepFilter]]:
-    """(event name, parameter filters) of a step's ``FunnelFilterExpression``."""
+def _step_condition(expression: Any, where: str) -> StepCondition:
+    """A step's ``FunnelFilterExpression`` as a step condition (rule 3c of ``ga_goals.funnels``)."""
+    from ga_goals.model.tracking_plan import AllOf, AnyOf, EventMatch, Not
+
     if "funnel_event_filter" in expression:
         ef = expression.funnel_event_filter
         if "event_name" not in ef or not ef.event_name:
@@ -816,31 +818,39 @@ def _step_condition(expression: Any, where: str) -> tuple[str, list[StepFilter]]
         filters: list[StepFilter] = []
         if "funnel_parameter_filter_expression" in ef:
             filters = _parameter_filters(ef.funnel_parameter_filter_expression, f"{where}.funnelEventFilter")
-        return ef.event_name, filters
-    if "and_group" in expression:
-        parts = [_step_condition(e, f"{where}.andGroup") for e in expression.and_group.expressions]
-        events = {event for event, _f in parts}
-        if len(events) != 1:
-            raise unimplemented(f"and groups of several event names in a funnel step ({where})")
-        return parts[0][0], [f for _e, fs in parts for f in fs]
-    if "or_group" in expression:
-        group = list(expression.or_group.expressions)
-        if len(group) == 1:
-            return _step_condition(group[0], f"{where}.orGroup")
-        raise unimplemented(f"or groups of several conditions in a funnel step ({where})")
+        return EventMatch(ef.event_name, tuple(filters))
+    for group, kind, label in (("and_group", AllOf, "andGroup"), ("or_group", AnyOf, "orGroup")):
+        if group in expression:
+            parts = [
+                _step_condition(e, f"{where}.{label}.expressions[{i}]")
+                for i, e in enumerate(getattr(expression, group).expressions)
+            ]
+            if not parts:
+                raise invalid(f"{where}.{label}: a group needs at least one expression")
+            return parts[0] if len(parts) == 1 else kind(tuple(parts))
     if "not_expression" in expression:
-        raise unimplemented(f"negated conditions in a funnel step ({where}.notExpression)")
+        return Not(_step_condition(expression.not_expression, f"{where}.notExpression"))
     if "funnel_field_filter" in expression:
-        ff = expression.funnel_field_filter
-        if ff.field_name == "eventName":
-            if "string_filter" in ff and _enum_name(ff.string_filter.match_type) in ("EXACT", "MATCH_TYPE_UNSPECIFIED"):
-                return ff.string_filter.value, []
-            if "in_list_filter" in ff and len(ff.in_list_filter.values) == 1:
-                return ff.in_list_filter.values[0], []
-        raise unimplemented(
-            f"funnelFieldFilter on {ff.field_name or '(no field)'} in a funnel step ({where}); use funnelEventFilter"
-        )
-    raise invalid(f"{where}: a step needs a funnelEventFilter")
+        return _field_condition(expression.funnel_field_filter, f"{where}.funnelFieldFilter")
+    raise invalid(f"{where}: a step needs a funnelEventFilter or a funnelFieldFilter")
+
+
+def _field_condition(ff: Any, where: str) -> StepCondition:
+    """A ``funnelFieldFilter`` as a dimension condition (an ``eventName`` match as the event it names)."""
+    from ga_goals.funnels.semantics import REFUSED_STEP_DIMENSIONS, step_dimension_problem
+    from ga_goals.model.tracking_plan import DimensionFilter, EventMatch
+
+    name = ff.field_name
+    if not name:
+        raise invalid(f"{where}.fieldName is required")
+    if name in REFUSED_STEP_DIMENSIONS:
+        raise invalid(f"{where}: {REFUSED_STEP_DIMENSIONS[name]}")
+    if problem := step_dimension_problem(name):
+        raise unimplemented(f"{where}: {problem}")
+    op, value, case_sensitive = _comparison(ff, where)
+    if name == "eventName" and op == "equals" and case_sensitive:
+        return EventMatch(str(value))
+    return DimensionFilter(name, op, value, case_sensitive)
 
 
 # The Data API's names -> plan operators: the inverse of what ga-goals sends, plus what other
@@ -884,6 +894,16 @@ def _parameter_filters(expression: Any, where: str) -> list[StepFilter]:
     name = f.event_parameter_name
     if not name:
         raise invalid(f"{where}.funnelParameterFilter.eventParameterName is required")
+    op, value, case_sensitive = _comparison(f, where)
+    if op == "between":
+        low, high = value
+        return [StepFilter(name, "greater_than_or_equal", low), StepFilter(name, "less_than_or_equal", high)]
+    return [StepFilter(name, op, value, case_sensitive)]
+
+
+def _comparison(f: Any, where: str) -> tuple[str, Any, bool]:
+    """(plan comparison, value, case sensitive) of a funnel filter's ``one_filter`` (string, in-list,
+    numeric, between), shared by parameter filters and field filters."""
     if "string_filter" in f:
         s = f.string_filter
         match = _enum_name(s.match_type)
@@ -891,24 +911,21 @@ def _parameter_filters(expression: Any, where: str) -> list[StepFilter]:
         if op is None:
             raise invalid(f"{where}: unknown string match type {match}")
         value = s.value if match != "PARTIAL_REGEXP" else f".*(?:{s.value}).*"
-        return [StepFilter(name, op, value, bool(s.case_sensitive))]
+        return op, value, bool(s.case_sensitive)
     if "in_list_filter" in f:
         values = tuple(f.in_list_filter.values)
         if not values:
             raise invalid(f"{where}: inListFilter needs at least one value")
-        return [StepFilter(name, "in", values, bool(f.in_list_filter.case_sensitive))]
+        return "in", values, bool(f.in_list_filter.case_sensitive)
     if "numeric_filter" in f:
         op = _NUMERIC_OPS.get(_enum_name(f.numeric_filter.operation))
         if op is None:
             raise invalid(f"{where}: numericFilter needs an operation (EQUAL, LESS_THAN, GREATER_THAN...)")
-        return [StepFilter(name, op, _number(f.numeric_filter.value))]
+        return op, _number(f.numeric_filter.value), True
     if "between_filter" in f:
         b = f.between_filter
-        return [
-            StepFilter(name, "greater_than_or_equal", _number(b.from_value)),
-            StepFilter(name, "less_than_or_equal", _number(b.to_value)),
-        ]
-    raise invalid(f"{where}: the parameter filter has no condition")
+        return "between", (_number(b.from_value), _number(b.to_value)), True
+    raise invalid(f"{where}: the filter has no condition")
 
 
 # ---------------------------------------------------------------------------------------------

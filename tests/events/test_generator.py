@@ -74,7 +74,7 @@ def test_events_stay_in_the_date_range(shop):
 
 def test_every_event_the_shop_plan_names_occurs(shop, plan):
     counts = shop.event_counts()
-    named = {step.event for funnel in plan.funnels.values() for step in funnel.steps}
+    named = {event for funnel in plan.funnels.values() for step in funnel.steps for event in step.events}
     named |= {c.event_name for c in plan.conversions.values() if not c.created_from}
     named |= {rule.conditions[0].value for c in plan.conversions.values() for rule in c.created_from}
     named |= set(plan.events)

@@ -90,11 +90,10 @@ class Both:
 
 
 def stored_events(store: EventStore, start: date, end: date) -> dict[str, list[dict[str, Any]]]:
-    """The events of the date range as stored (typed, with ``_row_hash``), grouped by user."""
+    """The events of the date range as stored (typed, every column, with ``_row_hash``), grouped by user."""
     rows = store.connection.execute(
-        "SELECT user_pseudo_id, to_json(struct_pack(event_name, event_timestamp, event_date, batch_page_id, "
-        "batch_ordering_id, batch_event_index, event_params, device, _row_hash)) FROM events "
-        "WHERE event_date BETWEEN ? AND ? AND user_pseudo_id IS NOT NULL",
+        "SELECT e.user_pseudo_id, to_json(e) FROM events AS e "
+        "WHERE e.event_date BETWEEN ? AND ? AND e.user_pseudo_id IS NOT NULL",
         [start.strftime("%Y%m%d"), end.strftime("%Y%m%d")],
     ).fetchall()
     by_user: dict[str, list[dict[str, Any]]] = {}

@@ -23,7 +23,7 @@ from ga_goals.events import EventStore
 from ga_goals.funnels.semantics import FunnelDefinitionError, filter_holds, validate
 from ga_goals.funnels.sql import compile_funnel, run_funnel
 from ga_goals.ga4.data import step_filter_expression
-from ga_goals.model.tracking_plan import Funnel, FunnelStep, StepFilter
+from ga_goals.model.tracking_plan import EventMatch, Funnel, FunnelStep, StepFilter
 from ga_goals.sandbox.data_api import _step_condition
 from tests.bigquery.local import DATASET, local_bigquery
 from tests.funnels.engines import DAY, ev, stored_events
@@ -160,7 +160,9 @@ def test_the_data_api_round_trip_agrees_with_the_reference(store: EventStore, re
     stored = stored_events(store, DAY, DAY)
     got = []
     for f in KINDS:
-        event, filters = _step_condition(step_filter_expression(FunnelStep("s", "e", (f,))), "steps[0]")
-        assert event == "e"
-        got.append({user for user, events in stored.items() if any(all(filter_holds(g, e) for g in filters) for e in events)})
+        condition = _step_condition(step_filter_expression(FunnelStep("s", "e", (f,))), "steps[0]")
+        assert isinstance(condition, EventMatch) and condition.event == "e"
+        got.append(
+            {user for user, events in stored.items() if any(all(filter_holds(g, e) for g in condition.filters) for e in events)}
+        )
     assert _disagreements("proto round trip", got, reference) == []

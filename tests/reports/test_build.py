@@ -115,11 +115,12 @@ def test_step_figures(users, abandonments, completion, abandonment_rate):
 def test_weekly_shop_report(weekly, fake: FakeDataApi):
     assert weekly.name == "weekly" and weekly.title == "Weekly shop funnels"
     assert weekly.period.label == "18–24 Nov 2026" and weekly.period.previous_label == "11–17 Nov 2026"
-    # Calls: 1 batch (key events + site), 1 per funnel (2), 1 per split test, lift: baseline + 1 per micro (10) = 14.
-    assert weekly.calls.data_api == {"BatchRunReports": 1, "RunFunnelReport": 14}
-    assert weekly.calls.total == 15 and weekly.calls.admin_api == {}
-    assert weekly.quota.tokens == 14 * 7 + 14 and weekly.quota.core_tokens == 14  # the batch's 2 reports carry 7 each
-    assert [f.name for f in weekly.funnels] == ["checkout", "browse_to_buy"]
+    # Calls: 1 batch (key events + site), 1 per funnel (3), 1 per split test, the journey map's
+    # funnel, lift: baseline + 1 per micro (10) = 16.
+    assert weekly.calls.data_api == {"BatchRunReports": 1, "RunFunnelReport": 16}
+    assert weekly.calls.total == 17 and weekly.calls.admin_api == {}
+    assert weekly.quota.tokens == 16 * 7 + 14 and weekly.quota.core_tokens == 14  # the batch's 2 reports carry 7 each
+    assert [f.name for f in weekly.funnels] == ["checkout", "browse_to_buy", "search_visitors"]
 
     checkout = weekly.funnels[0]
     users = fake.step_users(6, 1.0)
@@ -358,7 +359,7 @@ def test_a_plan_without_micro_conversions_or_key_events(build, shop_plan, fake):
     plan.reports["weekly"] = dataclasses.replace(plan.reports["weekly"], key_events=("purchase",))
     data = build(plan=plan)
     assert data.micro_macro is None
-    assert data.calls.data_api == {"BatchRunReports": 1, "RunFunnelReport": 3}  # 2 funnels, 1 split test
+    assert data.calls.data_api == {"BatchRunReports": 1, "RunFunnelReport": 5}  # 3 funnels, the journey map, the split test
 
 
 def test_an_alert_on_a_funnel_the_report_does_not_show(build, shop_plan, fake):
@@ -367,15 +368,16 @@ def test_an_alert_on_a_funnel_the_report_does_not_show(build, shop_plan, fake):
     data = build(plan=plan)
     assert [f.name for f in data.funnels] == ["browse_to_buy"]
     assert data.alerts[0].subject == "checkout" and data.alerts[0].value == pytest.approx(0.05)
-    assert data.calls.data_api["RunFunnelReport"] == 14  # browse_to_buy, checkout (an alert watches it), the split test, the baseline and 10 micro conversions
+    assert data.calls.data_api["RunFunnelReport"] == 15  # browse_to_buy, checkout (an alert watches it), the split test, the journey map, the baseline and 10 micro conversions
 
 
 def test_json_is_stable(weekly):
     data = weekly.to_json()
     assert list(data)[:4] == ["format", "name", "title", "property"]
-    assert data["calls"] == {"data_api": {"BatchRunReports": 1, "RunFunnelReport": 14}, "admin_api": {}, "total": 15}
+    assert data["calls"] == {"data_api": {"BatchRunReports": 1, "RunFunnelReport": 16}, "admin_api": {}, "total": 17}
     assert data["period"]["current"] == {"name": "current", "start": "2026-11-18", "end": "2026-11-24", "days": 7, "label": "18–24 Nov 2026"}
     assert set(data["funnels"][0]["steps"][0]) == {
         "number", "name", "event", "users", "completion_rate", "abandonments", "abandonment_rate", "share_of_first", "previous_users", "users_change",
+        "events",
     }
     assert data["generated_at"] == "2026-11-25T06:00:00+00:00"

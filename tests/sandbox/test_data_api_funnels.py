@@ -19,7 +19,7 @@ from google.protobuf import duration_pb2
 
 from ga_goals.events.schema import lambda_sql
 from ga_goals.funnels import FunnelResult, run_funnel
-from ga_goals.model.tracking_plan import Funnel, FunnelStep, StepFilter
+from ga_goals.model.tracking_plan import AllOf, AnyOf, DimensionFilter, EventMatch, Funnel, FunnelStep, Not, StepFilter
 from ga_goals.sandbox.server import SandboxServer
 from tests.conftest import GA4_DATA
 from tests.sandbox.data_api_helpers import (
@@ -447,21 +447,69 @@ def test_requests_ga4_refuses(api: Clients, fields: dict[str, Any], error: type[
         api.alpha.run_funnel_report(request)
 
 
-def test_or_groups_are_not_supported_field_filters_on_event_name_are(server: SandboxServer, api: Clients):
+def field(name: str, **one_filter: Any) -> alpha.FunnelFilterExpression:
+    return alpha.FunnelFilterExpression(funnel_field_filter=alpha.FunnelFieldFilter(field_name=name, **one_filter))
+
+
+def test_or_groups_and_field_filters_are_served_as_the_engine_computes_them(server: SandboxServer, api: Clients):
+    """A step "view_item or add_to_cart" (an orGroup), a step on a dimension (a funnelFieldFilter on
+    firstUserMedium, negated, and on deviceCategory), nested as GA4 nests them: the rows are the
+    engine's for the same step conditions."""
     either = alpha.FunnelFilterExpression(
-        or_group=alpha.FunnelFilterExpressionList(
-            expressions=[s.filter_expression for s in CHECKOUT_REQUEST[:2]]
+        or_group=alpha.FunnelFilterExpressionList(expressions=[s.filter_expression for s in CHECKOUT_REQUEST[:2]])
+    )
+    not_organic = alpha.FunnelFilterExpression(
+        not_expression=field("firstUserMedium", string_filter=alpha.StringFilter(match_type="CONTAINS", value="organic"))
+    )
+    on_mobile = alpha.FunnelFilterExpression(
+        and_group=alpha.FunnelFilterExpressionList(
+            expressions=[
+                CHECKOUT_REQUEST[2].filter_expression,
+                field("deviceCategory", in_list_filter=alpha.InListFilter(values=["mobile", "tablet"], case_sensitive=True)),
+                not_organic,
+            ]
         )
     )
-    with pytest.raises(gexc.MethodNotImplemented, match="or groups"):
-        funnel_report(api, [alpha.FunnelStep(name="either", filter_expression=either)])
-    by_field = alpha.FunnelStep(
-        name="field",
-        filter_expression=alpha.FunnelFilterExpression(
-            funnel_field_filter=alpha.FunnelFieldFilter(field_name="eventName", string_filter=alpha.StringFilter(match_type="EXACT", value="view_item"))
+    response = funnel_report(
+        api, [alpha.FunnelStep(name="either", filter_expression=either), alpha.FunnelStep(name="mobile", filter_expression=on_mobile)]
+    )
+    model = Funnel(
+        "f",
+        "",
+        (
+            FunnelStep("either", condition=AnyOf((EventMatch("view_item"), EventMatch("add_to_cart")))),
+            FunnelStep(
+                "mobile",
+                condition=AllOf(
+                    (
+                        EventMatch(CHECKOUT.steps[2].event),
+                        DimensionFilter("deviceCategory", "in", ("mobile", "tablet")),
+                        Not(DimensionFilter("firstUserMedium", "contains", "organic")),
+                    )
+                ),
+            ),
         ),
     )
+    expected = engine(server, model)
+    assert expected.users[0] > expected.users[1] > 0
+    assert rows(response.funnel_table) == expected_rows(expected)
+    by_field = alpha.FunnelStep(name="field", filter_expression=field("eventName", string_filter=alpha.StringFilter(match_type="EXACT", value="view_item")))
     assert rows(funnel_report(api, [by_field]).funnel_table) == expected_rows(engine(server, Funnel("f", "", (FunnelStep("field", "view_item"),))))
+
+
+@pytest.mark.parametrize(
+    ("expression", "error", "message"),
+    [
+        (field("pagePath", string_filter=alpha.StringFilter(value="/")), gexc.InvalidArgument, "pageLocation"),
+        (field("sessionDefaultChannelGroup", string_filter=alpha.StringFilter(value="Direct")), gexc.MethodNotImplemented, "sessionDefaultChannelGroup"),
+        (alpha.FunnelFilterExpression(or_group=alpha.FunnelFilterExpressionList()), gexc.InvalidArgument, "at least one expression"),
+        (field("", string_filter=alpha.StringFilter(value="x")), gexc.InvalidArgument, "fieldName is required"),
+        (field("deviceCategory"), gexc.InvalidArgument, "no condition"),
+    ],
+)
+def test_step_conditions_ga4_refuses(api: Clients, expression: alpha.FunnelFilterExpression, error: type[Exception], message: str):
+    with pytest.raises(error, match=message):
+        funnel_report(api, [CHECKOUT_REQUEST[0], alpha.FunnelStep(name="x", filter_expression=expression)])
 
 
 def test_dimension_filter_restricts_events(server: SandboxServer, api: Clients):

@@ -17,7 +17,8 @@ from ga_goals.events import EventStore
 from ga_goals.funnels import run_funnel
 from ga_goals.funnels.sql import compile_funnel, result_from_rows
 from ga_goals.manager import Connection, Manager
-from ga_goals.model.tracking_plan import Funnel, FunnelStep, StepFilter
+from ga_goals.funnels import reference_detail
+from ga_goals.model.tracking_plan import AllOf, AnyOf, DimensionFilter, EventMatch, Funnel, FunnelStep, Not, StepFilter
 from ga_goals.plan_file import load_plan
 from ga_goals.reports.build import build_report
 from ga_goals.sandbox.bigquery import serve_bigquery
@@ -27,7 +28,7 @@ from ga_goals.sources.export import ExportSource, duckdb_files_engine
 from tests.conftest import CONFIGS, GA4_DATA
 
 DATASET = "ga-goals-test.analytics_100000001"
-SECTIONS = ("site", "funnels", "key_events", "micro_macro", "alerts", "split_tests")
+SECTIONS = ("site", "funnels", "key_events", "micro_macro", "alerts", "split_tests", "journey")
 
 
 @dataclass
@@ -74,8 +75,9 @@ def test_duckdb_on_export_files_gives_the_data_api_report(shop: Shop):
         report = build_report(shop.plan, "weekly", source, today=shop.today)
     assert _sections(report) == _expected(shop)
     assert report.source is not None and report.source.engine == "duckdb"
+    # per period: the site and key events, each funnel, each split test and the journey map's funnel
     weekly = shop.plan.reports["weekly"]
-    assert report.source.calls == {"query": 2 * (2 + len(weekly.funnels or shop.plan.funnels) + len(weekly.split_tests))}
+    assert report.source.calls == {"query": 2 * (2 + len(weekly.funnels or shop.plan.funnels) + len(weekly.split_tests) + 1)}
 
 
 def test_the_weekly_split_test_finds_the_known_effect_and_no_false_one(shop: Shop):
@@ -89,6 +91,21 @@ def test_the_weekly_split_test_finds_the_known_effect_and_no_false_one(shop: Sho
     assert rows["B"]["verdict"].startswith("B converts better than A: +")
     assert rows["C"]["status"] == "no_difference" and rows["C"]["adjusted_p_value"] > 0.05
     assert rows["C"]["verdict"].startswith("no detectable difference yet")
+def test_the_journey_counts_the_users_of_each_stage(shop: Shop):
+    """The map's "reached" of a stage without reached_by is the users with any of its events in
+    the period, counted here with plain SQL on the export files."""
+    from ga_goals.reports.journey import stage_events
+
+    journey = shop.data_api["journey"]
+    current = shop.data_api["period"]["current"]
+    days = current["start"].replace("-", ""), current["end"].replace("-", "")
+    for stage in journey["stages"][1:]:
+        events = stage_events(shop.plan, stage["name"], "purchase")
+        (users,) = shop.store.connection.execute(
+            "SELECT count(DISTINCT user_pseudo_id) FROM events WHERE event_date BETWEEN ? AND ? AND list_contains(?, event_name)",
+            [*days, events],
+        ).fetchone()
+        assert stage["users"] == users > 0, stage["name"]
 
 
 def test_bigquery_gives_the_data_api_report(shop: Shop):
@@ -138,7 +155,75 @@ FUNNELS = {
         ),
     ),
     "same_event": Funnel("same_event", "", (_step("page_view"), _step("page_view"), _step("page_view"))),
+    # Step conditions (rules 3b and 3c): alternatives, dimension conditions of every scope, groups.
+    "alternatives": Funnel(
+        "alternatives",
+        "",
+        (
+            FunnelStep("first_visit or session_start", condition=AnyOf((EventMatch("first_visit"), EventMatch("session_start")))),
+            FunnelStep(
+                "item or search",
+                condition=AnyOf(
+                    (
+                        EventMatch("view_item"),
+                        EventMatch("view_search_results"),
+                        EventMatch("page_view", (StepFilter("page_location", "contains", "/Apparel"),)),
+                    )
+                ),
+            ),
+            FunnelStep("cart or scroll", condition=AnyOf((EventMatch("add_to_cart"), EventMatch("scroll")))),
+        ),
+    ),
+    "dimensions": Funnel(
+        "dimensions",
+        "",
+        (
+            FunnelStep(
+                "organic page view",
+                condition=AllOf((EventMatch("page_view"), DimensionFilter("firstUserMedium", "contains", "organic"))),
+            ),
+            FunnelStep(
+                "on a phone or tablet, from google, not in the US",
+                condition=AllOf(
+                    (
+                        DimensionFilter("deviceCategory", "in", ("mobile", "tablet")),
+                        AnyOf((DimensionFilter("sessionSource", "equals", "google"), DimensionFilter("sessionMedium", "equals", "(none)"))),
+                        Not(DimensionFilter("country", "equals", "United States")),
+                    )
+                ),
+            ),
+            FunnelStep(
+                "an item page",
+                condition=AllOf(
+                    (
+                        DimensionFilter("pageLocation", "matches", "https://[^/]+/.*", case_sensitive=False),
+                        DimensionFilter("eventName", "starts_with", "view_"),
+                    )
+                ),
+            ),
+        ),
+        open=True,
+    ),
+    "numeric_dimension": Funnel(
+        "numeric_dimension",
+        "",
+        (
+            _step("session_start"),
+            FunnelStep(
+                "custom dimension",
+                condition=AllOf(
+                    (
+                        EventMatch("user_engagement"),
+                        DimensionFilter("customEvent:engagement_time_msec", "between", (1000.0, 60000.0)),
+                        DimensionFilter("sessionSourceMedium", "equals", "(not set)", negated=True),
+                    )
+                ),
+            ),
+        ),
+    ),
 }
+#: The funnels with step conditions.
+CONDITIONS = ("alternatives", "dimensions", "numeric_dimension")
 BREAKDOWNS = (None, "deviceCategory", "sessionSourceMedium", "customEvent:page_title")
 
 
@@ -173,6 +258,22 @@ def test_funnels_agree_on_the_real_export_rows(sample, name: str, breakdown: str
     finally:
         engine.close()
     assert (on_files.total, on_files.rows) == (expected.total, expected.rows)
+
+
+@pytest.mark.parametrize("name", sorted(FUNNELS))
+def test_the_sql_engine_follows_the_reference_on_the_real_export_rows(sample, name: str):
+    """Users and continuations per step of every funnel above, the SQL engine against the Python
+    reference of ga_goals.funnels.semantics (step conditions of every kind included)."""
+    from tests.funnels.engines import stored_events
+
+    store, _folder = sample
+    funnel = FUNNELS[name]
+    expected = run_funnel(store, funnel, SAMPLE_START, SAMPLE_END)
+    users, continued = reference_detail(stored_events(store, SAMPLE_START, SAMPLE_END), funnel)
+    assert (list(expected.users), list(expected.total.continued)) == (users, continued)
+    assert expected.users[0] > 0
+    if name in CONDITIONS:
+        assert expected.users[-1] > 0 and expected.total.continued[0] > 0
 
 
 def test_bigquery_sql_agrees_on_the_real_export_rows(sample):
