@@ -131,3 +131,54 @@ def test_email_and_page_fit_the_window_even_with_a_1000_character_value(weekly, 
         assert layout["scroll"] <= layout["client"] <= window, (name, window, layout)
         if name.startswith("email"):
             assert layout["page"] == min(640, layout["client"]), (name, window, layout)
+
+
+#: Added to a copy of a page under test, shown in an iframe of the width under test (Chromium's
+#: headless window is never narrower than about 500 px; an iframe is the viewport its page sees):
+#: what scrolls sideways, and what sticks out of the viewport outside a box that scrolls.
+OVERFLOW_PROBE = """<script>addEventListener("load", () => {
+  const width = document.documentElement.clientWidth, found = [];
+  const named = (el) => [(el.closest("section[id]") || {id: ""}).id, el.tagName.toLowerCase(),
+                         typeof el.className === "string" ? el.className : ""].join(" ");
+  for (const el of [document.documentElement, ...document.body.querySelectorAll("*")]) {
+    const overflow = getComputedStyle(el).overflowX, box = el.getBoundingClientRect();
+    if ((el === document.documentElement || ["auto", "scroll"].includes(overflow)) && el.scrollWidth > el.clientWidth + 1)
+      found.push({scrolls: named(el), by: el.scrollWidth - el.clientWidth});
+    else if (box.width > 0 && box.right > width + 0.5 && !(el.parentElement && el.parentElement.closest(".scroll")))
+      found.push({sticks_out: named(el), by: Math.round(box.right - width)});
+  }
+  parent.document.body.setAttribute("data-overflow", JSON.stringify({width, found}));
+});</script></body>"""
+
+
+def overflows(tmp: Path, name: str, html: str, widths: tuple[int, ...]) -> dict[int, dict]:
+    """``html`` laid out by Chromium in a viewport of each width: what overflows horizontally."""
+    runs = {}
+    for width in widths:
+        framed = html.replace("</body>", OVERFLOW_PROBE).replace("&", "&amp;").replace('"', "&quot;")
+        path = tmp / f"framed-{name}-{width}.html"
+        path.write_text(f'<!DOCTYPE html><body style="margin:0"><iframe width="{width}" height="900" style="border:0" srcdoc="{framed}"></iframe></body>', encoding="utf-8")
+        runs[width] = chromium(tmp, path.stem, f"--window-size={max(width, 800)},900", "--dump-dom", path.as_uri())
+    out = {}
+    for width, proc in runs.items():
+        dom, _ = proc.communicate(timeout=60)
+        assert proc.returncode == 0, width
+        found = re.search(r'data-overflow="([^"]+)"', dom)
+        assert found, width
+        out[width] = json.loads(found.group(1).replace("&quot;", '"').replace("&amp;", "&"))
+        assert width - 20 <= out[width]["width"] <= width, out[width]  # the iframe was the viewport (less its scroll bar)
+    return out
+
+
+def test_nothing_in_the_report_overflows_at_1100_px_or_on_a_phone(weekly, tmp_path: Path):
+    """Measured: the journey map scrolled sideways inside its box at 1100 px (the macro conversion
+    off-screen). At 1100 px nothing scrolls sideways; on a 390 px phone only the data tables
+    scroll, each in its own box (the journey map stacks), and nothing sticks out of the window.
+    The e-mail at its 640 px: nothing scrolls, nothing sticks out."""
+    assert weekly.journey is not None and len(weekly.journey.stages) >= 5 and weekly.split_tests
+    page = overflows(tmp_path, "page", render_report(weekly, "html"), (1100, 390))
+    assert page[1100]["found"] == [], page[1100]
+    assert [f for f in page[390]["found"] if not f.get("scrolls", "").endswith(" div scroll")] == [], page[390]
+    assert not [f for f in page[390]["found"] if f.get("scrolls", "").startswith("journey ")], page[390]
+    email = overflows(tmp_path, "email", render_report(weekly, "email"), (640,))
+    assert email[640]["found"] == [], email[640]
