@@ -155,8 +155,8 @@ def test_development_md_quotes_the_test_command_and_its_part_without_the_install
 def test_development_md_names_the_chromium_tests_and_their_failure():
     text = " ".join((DOCS / "development.md").read_text().split())
     tests = sorted(name for name in vars(test_chromium) if name.startswith("test_"))
-    assert len(tests) == 2
-    assert "Two tests, both in `tests/reports/test_chromium.py`" in text
+    assert len(tests) == 3
+    assert "Three tests, all in `tests/reports/test_chromium.py`" in text and "those three tests **fail**" in text
     for name in tests:
         assert f"`{name}`" in text
     assert f"`AssertionError: {test_chromium.NEEDS_CHROMIUM}`" in text
