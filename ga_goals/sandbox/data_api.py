@@ -20,7 +20,13 @@ rules make (:func:`ga_goals.sandbox.reporting.events_source`); reports are SQL
 funnel engine) and :func:`ga_goals.funnels.step_metrics` (the one derivation of completion and
 abandonment); quotas are :class:`~ga_goals.sandbox.data_quota.DataQuota`.
 
-``RunPivotReport`` and ``BatchRunPivotReports`` are :mod:`ga_goals.sandbox.pivots`. Methods of
+RunReport requests are checked and answered by :mod:`ga_goals.sandbox.run_report`, date ranges,
+limits and number formats shared by every method are :mod:`ga_goals.sandbox.data_requests`;
+``RunPivotReport`` and ``BatchRunPivotReports`` are :mod:`ga_goals.sandbox.pivots`. This module is
+past 600 lines because RunFunnelReport lives here whole: the method, the translation of its
+request into a plan :class:`~ga_goals.model.tracking_plan.Funnel` (:func:`funnel_from_request`)
+and the shaping of the response (:func:`funnel_response`); the last two, about 250 lines, are the
+seam to split along when it grows. Methods of
 both services that the sandbox does not serve (``RunRealtimeReport``, ``CheckCompatibility``, audience exports and lists,
 report tasks: :data:`UNIMPLEMENTED_BETA`, :data:`UNIMPLEMENTED_ALPHA`) check the request's property
 name as every method does (malformed: INVALID_ARGUMENT) and answer UNIMPLEMENTED with the reason.
@@ -70,11 +76,9 @@ would, so that reports can be tested showing them.
 from __future__ import annotations
 
 import contextlib
-import math
 import re
-from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
-from datetime import date, timedelta
+from collections.abc import Iterator, Sequence
+from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from google.analytics import data_v1alpha as alpha
@@ -85,24 +89,29 @@ from ga_goals.model import ga4_facts as facts
 from ga_goals.sandbox.admin import SandboxError, invalid, not_found
 from ga_goals.sandbox.data_caveats import NONE as NO_CAVEATS
 from ga_goals.sandbox.data_caveats import ResponseCaveats
-from ga_goals.sandbox.data_quota import DataQuota, funnel_cost, report_cost
-from ga_goals.sandbox.events import SandboxEvents, today_in
+from ga_goals.sandbox.data_quota import DataQuota, funnel_cost
+from ga_goals.sandbox.data_requests import (
+    DEFAULT_LIMIT,
+    MAX_LIMIT,
+    RESERVED_TOTAL,
+    date_spans,
+    number_text,
+    sampling,
+    time_zone_of,
+)
+from ga_goals.sandbox.data_requests import enum_name as _enum_name
+from ga_goals.sandbox.events import SandboxEvents
 from ga_goals.sandbox.reporting import (
     DATE_RANGE,
     Catalogue,
     DateSpan,
-    Dimension,
-    check_compatible,
-    FilterCount,
-    Metric,
     event_dimension_sql,
     events_source,
     filter_sql,
-    metric_matches,
-    run_report_query,
     segment_users_sql,
     unimplemented,
 )
+from ga_goals.sandbox.run_report import execute_report, prepare_report
 from ga_goals.sandbox.store import SandboxStore
 
 if TYPE_CHECKING:
@@ -113,25 +122,17 @@ if TYPE_CHECKING:
 BETA_SERVICE = "google.analytics.data.v1beta.BetaAnalyticsData"
 ALPHA_SERVICE = "google.analytics.data.v1alpha.AlphaAnalyticsData"
 
-MAX_DATE_RANGES = 4
-MAX_DIMENSIONS = 9
-MAX_METRICS = 10
 MAX_BATCH = 5
 MAX_SEGMENTS = 4
 MAX_STEPS = 10
-DEFAULT_LIMIT = 10_000
-MAX_LIMIT = 250_000
 DEFAULT_BREAKDOWN_LIMIT = 5
 MAX_BREAKDOWN_LIMIT = 15
 #: The funnel's date range when a request has none.
 DEFAULT_FUNNEL_RANGE = ("28daysAgo", "yesterday")
-#: GA4 has no data before this day.
-FIRST_DAY = date(2015, 8, 14)
 
 STEP_COLUMN = "funnelStepName"
 SEGMENT_COLUMN = "segment"
 FUNNEL_METRICS = ("activeUsers", "funnelStepCompletionRate", "funnelStepAbandonments", "funnelStepAbandonmentRate")
-RESERVED_TOTAL = "RESERVED_TOTAL"
 
 _AUDIENCES = (
     "audiences are not modelled by the sandbox (GA4 builds them from the property's audience "
@@ -169,48 +170,6 @@ UNIMPLEMENTED_ALPHA = {
 _PROPERTY = re.compile(r"^properties/([0-9]+)$")
 _METADATA = re.compile(r"^properties/([0-9]+)/metadata$")
 _QUOTAS = re.compile(r"^properties/([0-9]+)/propertyQuotasSnapshot$")
-_DAYS_AGO = re.compile(r"^([0-9]{1,5})daysAgo$")
-_ISO_DAY = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
-
-
-def number_text(value: float, integer: bool = False) -> str:
-    """A metric value as the Data API writes it: ``"7"``, ``"0.2857142857142857"``, ``"1"``."""
-    if integer:
-        return str(round(value))
-    if math.isfinite(value) and float(value).is_integer():
-        return str(int(value))
-    return repr(float(value))
-
-
-def report_number_text(value: float, integer: bool) -> str:
-    """A RunReport metric value: whole numbers without a decimal point, others to 12 significant
-    digits (sums of doubles carry noise: 64620.899999999165 is written 64620.9)."""
-    if integer or not math.isfinite(value):
-        return number_text(value, integer)
-    return number_text(float(f"{value:.12g}"))
-
-
-def _enum_name(value: Any) -> str:
-    return str(getattr(value, "name", value))
-
-
-@dataclass
-class _PreparedReport:
-    """A validated RunReport."""
-
-    request: Any
-    spans: list[DateSpan]
-    dimensions: list[Dimension]  # requested, in order (dateRange included when shown)
-    metrics: list[Metric]  # requested
-    extra_metrics: list[Metric]  # read by the metric filter only
-    catalogue: Catalogue
-    limit: int
-    offset: int
-    aggregations: set[str]
-    currency: str
-    time_zone: str
-    source: str  # the events relation (with the events the property's create rules make)
-    filter_count: FilterCount = field(default_factory=FilterCount)
 
 
 class DataApi:
@@ -229,12 +188,7 @@ class DataApi:
         self.pivots = PivotReports(self)
 
     def _sampling(self, con: Any, source: str, spans: Sequence[DateSpan]) -> list[tuple[int, int]]:
-        """``(samples read, sampling space)`` per date range when the setting samples them, else ``[]``."""
-        if self.caveats.sample_above is None:
-            return []
-        counts = ", ".join(f"COUNT(*) FILTER (WHERE {span.condition()})" for span in spans)
-        row = con.execute(f"SELECT {counts} FROM {source} AS t").fetchone()
-        return self.caveats.sampling([int(n or 0) for n in row])
+        return sampling(self.caveats, con, source, spans)
 
     # -- registration ----------------------------------------------------------------------------
 
@@ -354,228 +308,17 @@ class DataApi:
     def _tier(state: dict[str, Any]) -> str:
         return str(state["property"].get("service_level") or "")
 
-    @staticmethod
-    def _time_zone(state: dict[str, Any]) -> str:
-        return str(state["property"].get("time_zone") or "UTC")
+    _time_zone = staticmethod(time_zone_of)
+    _spans = staticmethod(date_spans)
 
-    @staticmethod
-    def _day(text: str, today: date, where: str) -> date:
-        value = (text or "").strip()
-        if not value:
-            raise invalid(f"{where} is required: YYYY-MM-DD, today, yesterday or NdaysAgo")
-        if value == "today":
-            return today
-        if value == "yesterday":
-            return today - timedelta(days=1)
-        match = _DAYS_AGO.match(value)
-        if match:
-            return today - timedelta(days=int(match.group(1)))
-        if _ISO_DAY.match(value):
-            try:
-                return date.fromisoformat(value)
-            except ValueError:
-                pass
-        raise invalid(f"{where} {text!r} is invalid: use YYYY-MM-DD, today, yesterday or NdaysAgo")
-
-    def _spans(self, ranges: Sequence[Any], time_zone: str, *, default: tuple[str, str] | None = None) -> list[DateSpan]:
-        ranges = list(ranges)
-        if not ranges:
-            if default is None:
-                raise invalid("dateRanges: at least one date range is required")
-            ranges = [alpha.DateRange(start_date=default[0], end_date=default[1])]
-        if len(ranges) > MAX_DATE_RANGES:
-            raise invalid(f"dateRanges: at most {MAX_DATE_RANGES} date ranges are allowed, got {len(ranges)}")
-        today = today_in(time_zone)
-        spans = []
-        for i, r in enumerate(ranges):
-            where = f"dateRanges[{i}]"
-            start = self._day(r.start_date, today, f"{where}.startDate")
-            end = self._day(r.end_date, today, f"{where}.endDate")
-            if start > end:
-                raise invalid(f"{where}: the start date {start} is after the end date {end}")
-            if start < FIRST_DAY:
-                raise invalid(f"{where}: dates before {FIRST_DAY} are not supported (start date {start})")
-            name = r.name or f"date_range_{i}"
-            if r.name and r.name.startswith(("date_range_", "RESERVED_")):
-                raise invalid(f"{where}.name {r.name!r} must not begin with date_range_ or RESERVED_")
-            spans.append(DateSpan(name, start, end))
-        return spans
-
-    # -- RunReport ---------------------------------------------------------------------------------
-
-    def _prepare_report(self, request: Any, state: dict[str, Any], where: str = "") -> _PreparedReport:
-        p = f"{where}." if where else ""
-        if "cohort_spec" in request:
-            raise unimplemented("cohortSpec (cohort reports)")
-        if len(request.comparisons):
-            raise unimplemented("comparisons")
-        catalogue = Catalogue.for_property(state)
-        prop = state["property"]
-        spans = self._spans(request.date_ranges, self._time_zone(state))
-        if len(request.dimensions) > MAX_DIMENSIONS:
-            raise invalid(f"{p}dimensions: at most {MAX_DIMENSIONS} dimensions are allowed, got {len(request.dimensions)}")
-        if len(request.metrics) > MAX_METRICS:
-            raise invalid(f"{p}metrics: at most {MAX_METRICS} metrics are allowed, got {len(request.metrics)}")
-        if not len(request.dimensions) and not len(request.metrics):
-            raise invalid(f"{p}a report needs at least one metric or dimension")
-        dimensions: list[Dimension] = []
-        for d in request.dimensions:
-            if "dimension_expression" in d:
-                raise unimplemented(f"dimension expressions ({d.name})")
-            if d.name in (x.api_name for x in dimensions):
-                raise invalid(f"{p}dimensions: duplicate dimension {d.name}")
-            dimensions.append(catalogue.dimension(d.name))
-        if len(spans) > 1 and DATE_RANGE not in (d.api_name for d in dimensions):
-            dimensions.append(catalogue.dimension(DATE_RANGE))
-        metrics: list[Metric] = []
-        for m in request.metrics:
-            if m.expression:
-                raise unimplemented(f"metric expressions ({m.name} = {m.expression})")
-            if m.name in (x.api_name for x in metrics):
-                raise invalid(f"{p}metrics: duplicate metric {m.name}")
-            metrics.append(catalogue.metric(m.name))
-        extra: list[Metric] = []
-        if "metric_filter" in request:
-            for name in _filter_names(request.metric_filter):
-                if name in catalogue.dimensions and name not in catalogue.metrics:
-                    raise invalid(f"Field {name} is a dimension: metricFilter takes metrics (use dimensionFilter).")
-                metric = catalogue.metric(name, where=" (metricFilter)")
-                if metric not in metrics and metric not in extra:
-                    extra.append(metric)
-        for i, ob in enumerate(request.order_bys):
-            if "metric" in ob:
-                if ob.metric.metric_name not in (m.api_name for m in metrics):
-                    raise invalid(f"{p}orderBys[{i}]: metric {ob.metric.metric_name} is not in the request's metrics")
-            elif "dimension" in ob:
-                if ob.dimension.dimension_name not in (d.api_name for d in dimensions):
-                    raise invalid(f"{p}orderBys[{i}]: dimension {ob.dimension.dimension_name} is not in the request's dimensions")
-            elif "pivot" in ob:
-                raise unimplemented("pivot order bys")
-            else:
-                raise invalid(f"{p}orderBys[{i}]: an order by needs a metric or a dimension")
-        aggregations = {_enum_name(a) for a in request.metric_aggregations}
-        if "COUNT" in aggregations:
-            raise unimplemented("the COUNT metric aggregation")
-        aggregations.discard("METRIC_AGGREGATION_UNSPECIFIED")
-        if request.limit < 0 or request.offset < 0:
-            raise invalid(f"{p}limit and offset must not be negative")
-        limit = min(request.limit or DEFAULT_LIMIT, MAX_LIMIT)
-        prepared = _PreparedReport(
-            request=request,
-            spans=spans,
-            dimensions=dimensions,
-            metrics=metrics,
-            extra_metrics=extra,
-            catalogue=catalogue,
-            limit=limit,
-            offset=int(request.offset),
-            aggregations=aggregations,
-            currency=request.currency_code or str(prop.get("currency_code") or "USD"),
-            time_zone=self._time_zone(state),
-            source=events_source(state),
-        )
-        filtered: list[Dimension] = []
-        if "dimension_filter" in request:
-            # Validate field names now (before any quota or data is touched).
-            for name in _filter_names(request.dimension_filter):
-                if name in catalogue.metrics and name not in catalogue.dimensions:
-                    raise invalid(f"Field {name} is a metric: dimensionFilter takes dimensions (use metricFilter).")
-                filtered.append(catalogue.dimension(name, where=" (dimensionFilter)"))
-        check_compatible(dimensions + filtered, metrics + extra, p)
-        return prepared
-
-    def _execute_report(self, prepared: _PreparedReport, con: Any) -> tuple[beta.RunReportResponse, int]:
-        """The response (without property_quota) and its cost in tokens."""
-        request = prepared.request
-        all_metrics = prepared.metrics + prepared.extra_metrics
-        result = run_report_query(
-            con,
-            prepared.catalogue,
-            prepared.dimensions,
-            all_metrics,
-            prepared.spans,
-            request.dimension_filter if "dimension_filter" in request else None,
-            with_totals="TOTAL" in prepared.aggregations,
-            count=prepared.filter_count,
-            table=prepared.source,
-        )
-        names = [d.api_name for d in prepared.dimensions]
-        k = len(prepared.metrics)
-        metric_names = [m.api_name for m in all_metrics]
-
-        def dims_of(ri: int, values: Sequence[str]) -> list[str]:
-            it = iter(values)
-            return [prepared.spans[ri].name if d.scope == "range" else next(it) for d in prepared.dimensions]
-
-        rows: list[tuple[list[str], tuple[float, ...], int]] = []
-        for ri, values, numbers in result.rows:
-            if "metric_filter" in request and not metric_matches(
-                request.metric_filter, dict(zip(metric_names, numbers)), "metricFilter"
-            ):
-                continue
-            shown_numbers = numbers[:k]
-            if k and not request.keep_empty_rows and not any(shown_numbers):
-                continue
-            rows.append((dims_of(ri, values), shown_numbers, ri))
-        _sort(rows, request.order_bys, names, [m.api_name for m in prepared.metrics])
-        row_count = len(rows)
-        page = rows[prepared.offset : prepared.offset + prepared.limit]
-
-        def row_message(dims: Sequence[str], numbers: Sequence[float]) -> beta.Row:
-            return beta.Row(
-                dimension_values=[beta.DimensionValue(value=v) for v in dims],
-                metric_values=[
-                    beta.MetricValue(value=report_number_text(x, m.integer)) for x, m in zip(numbers, prepared.metrics)
-                ],
-            )
-
-        def reserved(label: str, ri: int) -> list[str]:
-            return [prepared.spans[ri].name if d.scope == "range" else label for d in prepared.dimensions]
-
-        response = beta.RunReportResponse(
-            dimension_headers=[beta.DimensionHeader(name=n) for n in names],
-            metric_headers=[
-                beta.MetricHeader(name=m.api_name, type_=getattr(beta.MetricType, m.type_)) for m in prepared.metrics
-            ],
-            rows=[row_message(d, n) for d, n, _ri in page],
-            row_count=row_count,
-            metadata=beta.ResponseMetaData(currency_code=prepared.currency, time_zone=prepared.time_zone),
-            kind="analyticsData#runReport",
-        )
-        shown = [d.api_name for d in prepared.dimensions if d.scope != "range"]
-        if self.caveats.thresholds([m.api_name for m in prepared.metrics]):
-            response.metadata.subject_to_thresholding = True
-        if self.caveats.loses_other_row(shown):
-            response.metadata.data_loss_from_other_row = True
-        response.metadata.sampling_metadatas = [
-            beta.SamplingMetadata(samples_read_count=read, sampling_space_size=space)
-            for read, space in self._sampling(con, prepared.source, prepared.spans)
-        ]
-        if "TOTAL" in prepared.aggregations:
-            zeros = tuple(0.0 for _ in all_metrics)
-            response.totals = [
-                row_message(reserved(RESERVED_TOTAL, ri), result.totals.get(ri, zeros)[:k]) for ri in range(len(prepared.spans))
-            ]
-        for aggregation, label, pick in (("MAXIMUM", "RESERVED_MAX", max), ("MINIMUM", "RESERVED_MIN", min)):
-            if aggregation not in prepared.aggregations:
-                continue
-            out = []
-            for ri in range(len(prepared.spans)):
-                mine = [numbers for _d, numbers, r in rows if r == ri]
-                extremes = [pick(col) for col in zip(*mine)] if mine else [0.0] * k
-                out.append(row_message(reserved(label, ri), extremes))
-            setattr(response, "maximums" if aggregation == "MAXIMUM" else "minimums", out)
-        cost = report_cost(
-            len(page), len(prepared.spans), max(s.days for s in prepared.spans), prepared.filter_count.leaves
-        )
-        return response, cost
+    # -- RunReport: checked and answered by ga_goals.sandbox.run_report ---------------------------------------------------------------------------------
 
     def run_report(self, request: Any) -> beta.RunReportResponse:
         pid, state = self._property(request.property)
-        prepared = self._prepare_report(request, state)
+        prepared = prepare_report(request, state)
         with self.quota.request(pid, "core", self._tier(state)) as charge:
             with self._events(pid, self._time_zone(state)) as con:
-                response, cost = self._execute_report(prepared, con)
+                response, cost = execute_report(prepared, con, self.caveats)
             quota = charge(cost)
         if request.return_property_quota:
             response.property_quota = quota.to_message(beta)
@@ -595,12 +338,12 @@ class DataApi:
                     f"requests[{i}].property {inner.property!r} must be empty or equal to the batch's property "
                     f"{request.property!r}"
                 )
-            prepared.append(self._prepare_report(inner, state, where=f"requests[{i}]"))
+            prepared.append(prepare_report(inner, state, where=f"requests[{i}]"))
         reports = []
         tier, time_zone = self._tier(state), self._time_zone(state)
         with self.quota.request(pid, "core", tier) as charge, self._events(pid, time_zone) as con:
             for item in prepared:
-                response, cost = self._execute_report(item, con)
+                response, cost = execute_report(item, con, self.caveats)
                 quota = charge(cost)
                 if item.request.return_property_quota:
                     response.property_quota = quota.to_message(beta)
@@ -1013,60 +756,6 @@ def _row(dims: Sequence[str], metrics: Sequence[str]) -> alpha.Row:
         dimension_values=[alpha.DimensionValue(value=v) for v in dims],
         metric_values=[alpha.MetricValue(value=v) for v in metrics],
     )
-
-
-# ---------------------------------------------------------------------------------------------
-# helpers
-
-
-def _filter_names(expression: Any) -> list[str]:
-    from ga_goals.sandbox.reporting import filter_fields
-
-    return filter_fields(expression)
-
-
-def _sort(
-    rows: list[tuple[list[str], tuple[float, ...], int]],
-    order_bys: Sequence[Any],
-    dimension_names: list[str],
-    metric_names: list[str],
-) -> None:
-    """Sort report rows in place by ``order_bys`` (default: first metric descending, then dimensions)."""
-    if not order_bys:
-        rows.sort(key=lambda r: (r[2], r[0]))
-        if metric_names:
-            rows.sort(key=lambda r: r[1][0], reverse=True)
-        return
-    for ob in reversed(list(order_bys)):
-        key: Callable[[tuple[list[str], tuple[float, ...], int]], Any]
-        if "metric" in ob:
-            index = metric_names.index(ob.metric.metric_name)
-
-            def key(r: Any, i: int = index) -> Any:
-                return r[1][i]
-
-        else:
-            index = dimension_names.index(ob.dimension.dimension_name)
-            kind = _enum_name(ob.dimension.order_type)
-            if kind == "CASE_INSENSITIVE_ALPHANUMERIC":
-
-                def key(r: Any, i: int = index) -> Any:
-                    return r[0][i].lower()
-
-            elif kind == "NUMERIC":
-
-                def key(r: Any, i: int = index) -> Any:
-                    try:
-                        return (0, float(r[0][i]), "")
-                    except ValueError:
-                        return (1, 0.0, r[0][i])
-
-            else:
-
-                def key(r: Any, i: int = index) -> Any:
-                    return r[0][i]
-
-        rows.sort(key=key, reverse=bool(ob.desc))
 
 
 __all__ = ["DataApi", "funnel_from_request", "funnel_response", "number_text"]

@@ -33,6 +33,7 @@ from google.analytics import data_v1beta as beta
 
 from ga_goals.sandbox.admin import SandboxError, invalid
 from ga_goals.sandbox.reporting import DATE_RANGE, unimplemented
+from ga_goals.sandbox.run_report import execute_report, prepare_report, sort_rows
 
 if TYPE_CHECKING:
     from ga_goals.sandbox.data_api import DataApi
@@ -151,7 +152,7 @@ class PivotReports:
             if name in request:
                 setattr(base, name, getattr(request, name))
         # Validates every field name, filter and date range as RunReport does.
-        self.api._prepare_report(base, state, where=where.rstrip("."))
+        prepare_report(base, state, where=where.rstrip("."))
         return _Plan(request, state, base, pivots, fields)
 
     # -- execution -----------------------------------------------------------------------------------
@@ -161,8 +162,8 @@ class PivotReports:
         ({dimension: value}, metric texts), and the cost."""
         request = beta.RunReportRequest(plan.base)
         request.dimensions = [beta.Dimension(name=d) for d in dims if d != DATE_RANGE]
-        prepared = self.api._prepare_report(request, plan.state)
-        response, cost = self.api._execute_report(prepared, con)
+        prepared = prepare_report(request, plan.state)
+        response, cost = execute_report(prepared, con, self.api.caveats)
         headers = [h.name for h in response.dimension_headers]
         out = [
             (dict(zip(headers, (v.value for v in row.dimension_values))), [m.value for m in row.metric_values])
@@ -171,7 +172,6 @@ class PivotReports:
         return out, cost
 
     def _execute(self, plan: _Plan, con: Any) -> tuple[beta.RunPivotReportResponse, int]:
-        from ga_goals.sandbox.data_api import _sort
 
         metrics = [m.name for m in plan.request.metrics]
         all_dims = [d for own in plan.fields for d in own]
@@ -182,7 +182,7 @@ class PivotReports:
             combos, extra = self._report(plan, own, con)
             cost += extra
             rows = [([values[d] for d in own], tuple(_number(x) for x in numbers), 0) for values, numbers in combos]
-            _sort(rows, list(pivot.order_bys), own, metrics)
+            sort_rows(rows, list(pivot.order_bys), own, metrics)
             # With several date ranges a pivot without dateRange sees a combination once per range:
             # it is one column, placed by its first (best-ordered) appearance.
             unique = list(dict.fromkeys(tuple(d) for d, _n, _r in rows))
@@ -224,7 +224,7 @@ class PivotReports:
             kind="analyticsData#runPivotReport",
         )
         # Metric types and metadata as RunReport gives them.
-        prepared = self.api._prepare_report(beta.RunReportRequest(plan.base), plan.state)
+        prepared = prepare_report(beta.RunReportRequest(plan.base), plan.state)
         response.metric_headers = [
             beta.MetricHeader(name=m.api_name, type_=getattr(beta.MetricType, m.type_)) for m in prepared.metrics
         ]
@@ -294,8 +294,8 @@ class PivotReports:
                     and_group=beta.FilterExpressionList(expressions=[plan.base.dimension_filter, restriction])
                 )
             request.dimension_filter = restriction
-        prepared = self.api._prepare_report(request, plan.state)
-        response, cost = self.api._execute_report(prepared, con)
+        prepared = prepare_report(request, plan.state)
+        response, cost = execute_report(prepared, con, self.api.caveats)
         headers = [h.name for h in response.dimension_headers]
         rows = [
             (dict(zip(headers, (v.value for v in row.dimension_values))), [m.value for m in row.metric_values])

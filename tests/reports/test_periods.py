@@ -111,9 +111,9 @@ def test_period_options():
 def test_one_today_for_reports_and_the_sandbox():
     """The sandbox's Data API, its default traffic and its quota day use the reports' today_in:
     one rule (an unknown zone is an error), not a silent UTC in one place only."""
-    from ga_goals.sandbox import data_api, events
+    from ga_goals.sandbox import data_requests, events
 
-    assert events.today_in is today_in and data_api.today_in is today_in
+    assert events.today_in is today_in and data_requests.today_in is today_in
     with pytest.raises(PeriodError, match="unknown time zone 'Mars/Olympus_Mons'"):
         events.default_range("Mars/Olympus_Mons")
 
