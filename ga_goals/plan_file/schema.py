@@ -66,6 +66,16 @@ _ALERT_METRICS = list(dict.fromkeys(FUNNEL_ALERT_METRICS + EVENT_ALERT_METRICS))
 PROTECT_KINDS = (KeyEvent.KIND, CustomDimension.KIND, CustomMetric.KIND, EventCreateRule.KIND)
 
 
+#: ``in:`` of a parameter filter and of a dimension condition alike.
+IN_LIST: dict[str, Any] = {
+    "type": "array",
+    "uniqueItems": True,
+    "minItems": 1,
+    "items": {"type": ["string", "number"]},
+    "description": "The value is one of these.",
+}
+
+
 def _ref(name: str, **extra: Any) -> dict[str, Any]:
     return {"$ref": f"#/$defs/{name}", **extra}
 
@@ -97,13 +107,7 @@ def _step_conditions(comparison_values: dict[str, Any], case_and_negate: dict[st
             {
                 "dimension": {"type": "string", "title": "Dimension", "examples": ["deviceCategory", "firstUserMedium"]},
                 **comparison_values,
-                "in": {
-                    "type": "array",
-                    "uniqueItems": True,
-                    "minItems": 1,
-                    "items": {"type": ["string", "number"]},
-                    "description": "The value is one of these.",
-                },
+                "in": IN_LIST,
                 "between": {
                     "type": "array",
                     "minItems": 2,
@@ -536,13 +540,7 @@ def _defs() -> dict[str, Any]:
             {
                 "parameter": {"type": "string", "title": "Parameter", "examples": ["currency"]},
                 **comparison_values,
-                "in": {
-                    "type": "array",
-                    "uniqueItems": True,
-                    "minItems": 1,
-                    "items": {"type": ["string", "number"]},
-                    "description": "The value is one of these.",
-                },
+                "in": IN_LIST,
                 **case_and_negate,
             },
             required=("parameter",),

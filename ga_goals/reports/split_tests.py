@@ -28,6 +28,7 @@ from ga_goals.reports.periods import CURRENT
 from ga_goals.sources.base import ReportAnswer
 from ga_goals.sources.results import FunnelTable
 from ga_goals.stats import MIN_EXPECTED, ProportionTest, compare_proportions, holm_adjust, minimum_detectable_effect, proportion_interval, users_needed
+from ga_goals.templating import p_value_text
 
 #: Statuses of a :class:`SplitValue`.
 CONTROL, BETTER, WORSE, NO_DIFFERENCE, NOT_ENOUGH_DATA, MISSING, UNTESTED = (
@@ -190,13 +191,6 @@ def points(difference: float) -> str:
     return f"{text} points"
 
 
-def p_text(p: float) -> str:
-    """A p-value as a verdict says it: ``p = 0.01``, ``p = 0.004``, ``p < 0.001``."""
-    if p < 0.001:
-        return "p < 0.001"
-    return f"p = {p:.3f}" if p < 0.01 else f"p = {p:.2f}"
-
-
 def split_test_result(test: SplitTest, funnel: Funnel, table: FunnelTable) -> SplitTestResult:
     """The split test ``test`` of ``funnel`` from its breakdown ``table`` (current period)."""
     names = tuple(s.name for s in funnel.steps)
@@ -299,7 +293,7 @@ def split_test_result(test: SplitTest, funnel: Funnel, table: FunnelTable) -> Sp
                     f"{result.interval.low * 100:+.1f} to {result.interval.high * 100:+.1f}), "
                     f"z = {result.z:.2f}, p = {result.p_value:.2g} before adjustment",
                     verdict=f"{value} converts {'better' if better else 'worse'} than {test.control}: "
-                    f"{points(result.difference)}, {p_text(p)}",
+                    f"{points(result.difference)}, {p_value_text(p)}",
                     **fields,
                     **base,
                 )
@@ -317,7 +311,7 @@ def split_test_result(test: SplitTest, funnel: Funnel, table: FunnelTable) -> Sp
                 value=value,
                 status=NO_DIFFERENCE,
                 more_users_needed=more,
-                verdict=f"no detectable difference yet ({points(result.difference)}, {p_text(p)})",
+                verdict=f"no detectable difference yet ({points(result.difference)}, {p_value_text(p)})",
                 detail=detail,
                 **fields,
                 **base,

@@ -94,6 +94,7 @@ from ga_goals.sandbox.data_requests import (
     DEFAULT_LIMIT,
     MAX_LIMIT,
     RESERVED_TOTAL,
+    batch_requests,
     date_spans,
     number_text,
     sampling,
@@ -122,7 +123,6 @@ if TYPE_CHECKING:
 BETA_SERVICE = "google.analytics.data.v1beta.BetaAnalyticsData"
 ALPHA_SERVICE = "google.analytics.data.v1alpha.AlphaAnalyticsData"
 
-MAX_BATCH = 5
 MAX_SEGMENTS = 4
 MAX_STEPS = 10
 DEFAULT_BREAKDOWN_LIMIT = 5
@@ -326,19 +326,8 @@ class DataApi:
 
     def batch_run_reports(self, request: Any) -> beta.BatchRunReportsResponse:
         pid, state = self._property(request.property)
-        requests = list(request.requests)
-        if not requests:
-            raise invalid("requests: a batch needs at least one request")
-        if len(requests) > MAX_BATCH:
-            raise invalid(f"requests: BatchRunReports takes at most {MAX_BATCH} requests, got {len(requests)}")
-        prepared = []
-        for i, inner in enumerate(requests):
-            if inner.property and inner.property != request.property:
-                raise invalid(
-                    f"requests[{i}].property {inner.property!r} must be empty or equal to the batch's property "
-                    f"{request.property!r}"
-                )
-            prepared.append(prepare_report(inner, state, where=f"requests[{i}]"))
+        inner = batch_requests(request, "BatchRunReports")
+        prepared = [prepare_report(r, state, where=f"requests[{i}]") for i, r in enumerate(inner)]
         reports = []
         tier, time_zone = self._tier(state), self._time_zone(state)
         with self.quota.request(pid, "core", tier) as charge, self._events(pid, time_zone) as con:

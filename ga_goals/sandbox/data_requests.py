@@ -20,12 +20,14 @@ from google.analytics import data_v1alpha as alpha
 
 from ga_goals.sandbox.admin import invalid
 from ga_goals.sandbox.events import today_in
-from ga_goals.sandbox.reporting import DateSpan
+from ga_goals.sandbox.reporting import DateSpan, enum_name
 
 if TYPE_CHECKING:
     from ga_goals.sandbox.data_caveats import ResponseCaveats
 
 MAX_DATE_RANGES = 4
+#: Requests in one BatchRunReports or BatchRunPivotReports.
+MAX_BATCH = 5
 DEFAULT_LIMIT = 10_000
 MAX_LIMIT = 250_000
 #: GA4 has no data before this day.
@@ -53,9 +55,6 @@ def report_number_text(value: float, integer: bool) -> str:
     return number_text(float(f"{value:.12g}"))
 
 
-def enum_name(value: Any) -> str:
-    """A proto enum's name (``"TOTAL"``), whether the message holds the enum or its name."""
-    return str(getattr(value, "name", value))
 
 
 def time_zone_of(state: dict[str, Any]) -> str:
@@ -117,3 +116,38 @@ def sampling(caveats: ResponseCaveats, con: Any, source: str, spans: Sequence[Da
     counts = ", ".join(f"COUNT(*) FILTER (WHERE {span.condition()})" for span in spans)
     row = con.execute(f"SELECT {counts} FROM {source} AS t").fetchone()
     return caveats.sampling([int(n or 0) for n in row])
+
+
+def batch_requests(batch: Any, method: str) -> list[Any]:
+    """The inner requests of a ``method`` batch (BatchRunReports, BatchRunPivotReports), checked as
+    GA4 checks them: 1 to :data:`MAX_BATCH`, each naming no property or the batch's."""
+    requests = list(batch.requests)
+    if not requests:
+        raise invalid("requests: a batch needs at least one request")
+    if len(requests) > MAX_BATCH:
+        raise invalid(f"requests: {method} takes at most {MAX_BATCH} requests, got {len(requests)}")
+    for i, inner in enumerate(requests):
+        if inner.property and inner.property != batch.property:
+            raise invalid(
+                f"requests[{i}].property {inner.property!r} must be empty or equal to the batch's property "
+                f"{batch.property!r}"
+            )
+    return requests
+
+
+__all__ = [
+    "DEFAULT_LIMIT",
+    "FIRST_DAY",
+    "MAX_BATCH",
+    "MAX_DATE_RANGES",
+    "MAX_LIMIT",
+    "RESERVED_TOTAL",
+    "batch_requests",
+    "date_spans",
+    "enum_name",
+    "number_text",
+    "parse_day",
+    "report_number_text",
+    "sampling",
+    "time_zone_of",
+]

@@ -32,21 +32,17 @@ from typing import TYPE_CHECKING, Any
 from google.analytics import data_v1beta as beta
 
 from ga_goals.sandbox.admin import SandboxError, invalid
-from ga_goals.sandbox.reporting import DATE_RANGE, unimplemented
+from ga_goals.sandbox.data_requests import batch_requests
+from ga_goals.sandbox.reporting import DATE_RANGE, enum_name, unimplemented
 from ga_goals.sandbox.run_report import execute_report, prepare_report, sort_rows
 
 if TYPE_CHECKING:
     from ga_goals.sandbox.data_api import DataApi
 
 MAX_PIVOT_ROWS = 250_000
-MAX_BATCH = 5
 _AGGREGATIONS = {"TOTAL": "RESERVED_TOTAL", "MINIMUM": "RESERVED_MIN", "MAXIMUM": "RESERVED_MAX"}
 
 Combo = tuple[str, ...]
-
-
-def _enum_name(value: Any) -> str:
-    return str(getattr(value, "name", value))
 
 
 class PivotReports:
@@ -68,19 +64,8 @@ class PivotReports:
 
     def batch(self, request: Any) -> beta.BatchRunPivotReportsResponse:
         pid, state = self.api._property(request.property)
-        requests = list(request.requests)
-        if not requests:
-            raise invalid("requests: a batch needs at least one request")
-        if len(requests) > MAX_BATCH:
-            raise invalid(f"requests: BatchRunPivotReports takes at most {MAX_BATCH} requests, got {len(requests)}")
-        plans = []
-        for i, inner in enumerate(requests):
-            if inner.property and inner.property != request.property:
-                raise invalid(
-                    f"requests[{i}].property {inner.property!r} must be empty or equal to the batch's property "
-                    f"{request.property!r}"
-                )
-            plans.append(self._plan(inner, state, where=f"requests[{i}]."))
+        inner = batch_requests(request, "BatchRunPivotReports")
+        plans = [self._plan(r, state, where=f"requests[{i}].") for i, r in enumerate(inner)]
         reports = []
         with self.api.quota.request(pid, "core", self.api._tier(state)) as charge:
             with self.api._events(pid, self.api._time_zone(state)) as con:
@@ -157,11 +142,16 @@ class PivotReports:
 
     # -- execution -----------------------------------------------------------------------------------
 
-    def _report(self, plan: _Plan, dims: Sequence[str], con: Any) -> tuple[list[tuple[dict[str, str], list[str]]], int]:
-        """RunReport of ``dims`` (dateRange: shown when the request has several ranges): rows as
-        ({dimension: value}, metric texts), and the cost."""
+    def _report(
+        self, plan: _Plan, dims: Sequence[str], con: Any, dimension_filter: Any = None
+    ) -> tuple[list[tuple[dict[str, str], list[str]]], int]:
+        """RunReport of ``dims`` (dateRange: shown when the request has several ranges), with
+        ``dimension_filter`` instead of the request's own when given: rows as ({dimension: value},
+        metric texts), and the cost."""
         request = beta.RunReportRequest(plan.base)
         request.dimensions = [beta.Dimension(name=d) for d in dims if d != DATE_RANGE]
+        if dimension_filter is not None:
+            request.dimension_filter = dimension_filter
         prepared = prepare_report(request, plan.state)
         response, cost = execute_report(prepared, con, self.api.caveats)
         headers = [h.name for h in response.dimension_headers]
@@ -231,9 +221,9 @@ class PivotReports:
         response.metadata = beta.ResponseMetaData(currency_code=prepared.currency, time_zone=prepared.time_zone)
         aggregates = []
         for i, (pivot, own) in enumerate(zip(plan.pivots, plan.fields)):
-            kinds = [_enum_name(a) for a in pivot.metric_aggregations]
+            kinds = [enum_name(a) for a in pivot.metric_aggregations]
             kinds = [k for k in ("TOTAL", "MINIMUM", "MAXIMUM") if k in kinds]
-            if "COUNT" in [_enum_name(a) for a in pivot.metric_aggregations]:
+            if "COUNT" in [enum_name(a) for a in pivot.metric_aggregations]:
                 raise unimplemented("the COUNT metric aggregation")
             if not kinds:
                 continue
@@ -274,11 +264,10 @@ class PivotReports:
     ) -> tuple[list[tuple[dict[str, str], list[str]]], int]:
         """RunReport of ``dims`` restricted to the selected combinations of ``pivot``'s fields."""
         own = plan.fields[pivot]
-        request = beta.RunReportRequest(plan.base)
-        request.dimensions = [beta.Dimension(name=d) for d in dims if d != DATE_RANGE]
         if not combos:
             return [], 0
         shown = [d for d in own if d != DATE_RANGE]
+        restriction: Any = None  # only the request's own filter when the pivot shows just dateRange
         if shown:
             alternatives = [
                 beta.FilterExpression(
@@ -293,14 +282,7 @@ class PivotReports:
                 restriction = beta.FilterExpression(
                     and_group=beta.FilterExpressionList(expressions=[plan.base.dimension_filter, restriction])
                 )
-            request.dimension_filter = restriction
-        prepared = prepare_report(request, plan.state)
-        response, cost = execute_report(prepared, con, self.api.caveats)
-        headers = [h.name for h in response.dimension_headers]
-        rows = [
-            (dict(zip(headers, (v.value for v in row.dimension_values))), [m.value for m in row.metric_values])
-            for row in response.rows
-        ]
+        rows, cost = self._report(plan, dims, con, restriction)
         if DATE_RANGE in own:
             wanted = {combo[own.index(DATE_RANGE)] for combo in combos}
             rows = [r for r in rows if r[0].get(DATE_RANGE) in wanted]

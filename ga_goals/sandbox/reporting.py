@@ -454,7 +454,8 @@ def _key_events_metric(api: str, key_events: Sequence[tuple[str, str]]) -> Metri
 # Filters
 
 
-def _enum_name(value: Any) -> str:
+def enum_name(value: Any) -> str:
+    """A proto enum's name (``"EXACT"``), whether the message holds the enum or its name."""
     return str(getattr(value, "name", value))
 
 
@@ -479,7 +480,7 @@ def leaf_sql(f: Any, text: str, number: str, where: str) -> str:
     ``between_filter``, ``empty_filter``) over a value given as text SQL and as number SQL."""
     if "string_filter" in f:
         s = f.string_filter
-        match = _enum_name(s.match_type)
+        match = enum_name(s.match_type)
         value = s.value
         if match in ("FULL_REGEXP", "PARTIAL_REGEXP"):
             _check_regex(value, where)
@@ -515,7 +516,7 @@ def leaf_sql(f: Any, text: str, number: str, where: str) -> str:
             "LESS_THAN_OR_EQUAL": "<=",
             "GREATER_THAN": ">",
             "GREATER_THAN_OR_EQUAL": ">=",
-        }.get(_enum_name(n.operation))
+        }.get(enum_name(n.operation))
         if op is None:
             raise invalid(f"{where}: numericFilter needs an operation (EQUAL, LESS_THAN, GREATER_THAN...)")
         return f"COALESCE({number} {op} {_literal_number(numeric_value(n.value))}, FALSE)"
@@ -594,7 +595,7 @@ def metric_matches(expression: Any, values: dict[str, float], where: str) -> boo
     x = values[f.field_name]
     if "numeric_filter" in f:
         target = numeric_value(f.numeric_filter.value)
-        op = _enum_name(f.numeric_filter.operation)
+        op = enum_name(f.numeric_filter.operation)
         if op == "EQUAL":
             return x == target
         if op == "LESS_THAN":
@@ -801,7 +802,7 @@ def _group_sql(group: Any, catalogue: Catalogue, span: DateSpan, where: str, tab
         raise invalid(f"{where}: segmentFilterExpression is required")
     leaves: list[str] = []
     tree = _segment_tree(group.segment_filter_expression, catalogue, leaves, f"{where}.segmentFilterExpression")
-    scoping = _enum_name(group.condition_scoping)
+    scoping = enum_name(group.condition_scoping)
     columns = ", ".join(f"{leaf} AS l{i + 1}" for i, leaf in enumerate(leaves))
     inner = (
         f"SELECT t.user_pseudo_id AS uid, {param('ga_session_id', 'int', column='t.event_params')} AS sid, {columns} "

@@ -22,11 +22,11 @@ from ga_goals.reports.split_tests import (
     UNTESTED,
     WORSE,
     about,
-    p_text,
     points,
     split_test_result,
 )
 from ga_goals.sources.results import FunnelTable, StepValues
+from ga_goals.templating import p_value_text
 
 TWO_STEPS = Funnel(
     name="product_to_cart",
@@ -100,7 +100,7 @@ def test_the_users_needed_are_statsmodels_sample_size():
     n_control = NormalIndPower().solve_power(effect_size=abs(h), nobs1=None, alpha=0.05, power=0.8, ratio=227 / 253)
     needed = math.ceil(n_control - 1e-9)
     assert c.more_users_needed == needed + round(needed * 227 / 253) - 253 - 227
-    assert c.verdict == f"no detectable difference yet ({points(c.difference)}, {p_text(c.adjusted_p_value)})"
+    assert c.verdict == f"no detectable difference yet ({points(c.difference)}, {p_value_text(c.adjusted_p_value)})"
     assert f"about {about(c.more_users_needed):,} more users" in c.detail
     assert f"detectable at this size: about {c.minimum_detectable_effect * 100:.1f} points" in c.detail
 
@@ -221,7 +221,7 @@ def test_users_needed_are_said_to_two_digits(n, expected):
 
 def test_points_and_p_values_read_plainly():
     assert points(0.0123) == "+1.2 points" and points(-0.05) == "-5.0 points" and points(0.0001) == "±0.0 points"
-    assert p_text(0.0004) == "p < 0.001" and p_text(0.004) == "p = 0.004" and p_text(0.0123) == "p = 0.01"
+    assert p_value_text(0.0004) == "p < 0.001" and p_value_text(0.004) == "p = 0.004" and p_value_text(0.0123) == "p = 0.01"
 
 
 # -- the generated traffic's product page experiment ---------------------------------------------------
