@@ -4,6 +4,11 @@ These run after, and independently of, the structural check: every check looks a
 needs and skips what has the wrong shape (the structural check reports that), so all problems
 come out at once. Each message says what is wrong and how to fix it. Things that are legal but
 probably not what the author meant are warnings.
+
+Past 600 lines because it is one pass over one document: every check is a method of ``_Checker``,
+which holds what the checks share (the document and its locations, the declared stages, events
+and conversions, the tier's limits) and collects the problems in document order. The checks are
+grouped by the plan's top-level keys; a group that grows its own state is the seam to move out.
 """
 
 from __future__ import annotations

@@ -9,6 +9,10 @@ The schema carries titles, descriptions, defaults and examples for editors. Chec
 names and lengths are in the schema too (so editors flag them), marked with a ``$comment``
 naming ``ga_goals.plan_file.rules``: the loader leaves those to ``rules.py``, whose messages
 say more (which character is wrong, which prefix is reserved...).
+
+Past 600 lines because the schema is one document whose text is the plan's reference in editors
+(titles, descriptions, examples of every key): splitting it would scatter what an editor shows
+for one key across modules, while the code around it (``_ref``, ``_obj``, variables) is small.
 """
 
 from __future__ import annotations

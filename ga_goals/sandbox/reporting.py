@@ -41,6 +41,12 @@ of ``purchase`` / ``in_app_purchase`` events, minus the value of ``refund`` even
 ``ecommercePurchases``, ``addToCarts``, ``checkouts`` (``purchase``, ``add_to_cart``,
 ``begin_checkout`` events) and ``customEvent:<parameter>`` (the sum of the parameter, for
 registered custom metrics).
+
+Past 600 lines because it is the SQL of every Data API field in one place: the catalogue, the
+filter expressions, the report query, user segments and the events of event create rules all
+compile to SQL over the same ``t`` row and columns, and the filter SQL is shared by reports,
+funnels and segments. The filter expressions (``leaf_sql`` .. ``metric_matches``) are the seam
+to move out next.
 """
 
 from __future__ import annotations
