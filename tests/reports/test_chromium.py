@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from ga_goals.plan_docs import render_docs
 from ga_goals.reports.render import render_report
 from tests.reports.test_render import hostile
 
@@ -170,11 +171,12 @@ def overflows(tmp: Path, name: str, html: str, widths: tuple[int, ...]) -> dict[
     return out
 
 
-def test_nothing_in_the_report_overflows_at_1100_px_or_on_a_phone(weekly, tmp_path: Path):
+def test_nothing_in_the_report_overflows_at_1100_px_or_on_a_phone(weekly, shop_plan, tmp_path: Path):
     """Measured: the journey map scrolled sideways inside its box at 1100 px (the macro conversion
-    off-screen). At 1100 px nothing scrolls sideways; on a 390 px phone only the data tables
-    scroll, each in its own box (the journey map stacks), and nothing sticks out of the window.
-    The e-mail at its 640 px: nothing scrolls, nothing sticks out."""
+    off-screen), and the plan docs page scrolled as a whole on a phone. At 1100 px nothing scrolls
+    sideways; on a 390 px phone only the data tables scroll, each in its own box (the journey map
+    stacks), and nothing sticks out of the window. The e-mail at its 640 px: nothing scrolls,
+    nothing sticks out."""
     assert weekly.journey is not None and len(weekly.journey.stages) >= 5 and weekly.split_tests
     page = overflows(tmp_path, "page", render_report(weekly, "html"), (1100, 390))
     assert page[1100]["found"] == [], page[1100]
@@ -182,3 +184,7 @@ def test_nothing_in_the_report_overflows_at_1100_px_or_on_a_phone(weekly, tmp_pa
     assert not [f for f in page[390]["found"] if f.get("scrolls", "").startswith("journey ")], page[390]
     email = overflows(tmp_path, "email", render_report(weekly, "email"), (640,))
     assert email[640]["found"] == [], email[640]
+    # The plan's documentation page (ga-goals docs) shares the page style: the same rule.
+    docs = overflows(tmp_path, "docs", render_docs(shop_plan, "html"), (1100, 390))
+    assert docs[1100]["found"] == [], docs[1100]
+    assert [f for f in docs[390]["found"] if not f.get("scrolls", "").endswith(" div scroll")] == [], docs[390]
