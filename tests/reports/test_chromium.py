@@ -105,13 +105,18 @@ def layouts(tmp: Path, pages: dict[str, str], windows: tuple[int, ...]) -> dict[
         path.write_text(html.replace("</body>", LAYOUT_PROBE), encoding="utf-8")
         for width in windows:
             runs[name, width] = chromium(tmp, f"{name}-{width}", f"--window-size={width},900", "--dump-dom", path.as_uri())
+    return probed(runs, "data-layout")
+
+
+def probed(runs: dict, attribute: str) -> dict:
+    """What each run's probe wrote into ``attribute`` of the page's body (JSON), by run."""
     out = {}
     for key, proc in runs.items():
         dom, _ = proc.communicate(timeout=60)
         assert proc.returncode == 0, key
-        found = re.search(r'data-layout="([^"]+)"', dom)
+        found = re.search(rf'{attribute}="([^"]+)"', dom)
         assert found, key
-        out[key] = json.loads(found.group(1).replace("&quot;", '"'))
+        out[key] = json.loads(found.group(1).replace("&quot;", '"').replace("&amp;", "&"))
     return out
 
 
@@ -160,14 +165,9 @@ def overflows(tmp: Path, name: str, html: str, widths: tuple[int, ...]) -> dict[
         path = tmp / f"framed-{name}-{width}.html"
         path.write_text(f'<!DOCTYPE html><body style="margin:0"><iframe width="{width}" height="900" style="border:0" srcdoc="{framed}"></iframe></body>', encoding="utf-8")
         runs[width] = chromium(tmp, path.stem, f"--window-size={max(width, 800)},900", "--dump-dom", path.as_uri())
-    out = {}
-    for width, proc in runs.items():
-        dom, _ = proc.communicate(timeout=60)
-        assert proc.returncode == 0, width
-        found = re.search(r'data-overflow="([^"]+)"', dom)
-        assert found, width
-        out[width] = json.loads(found.group(1).replace("&quot;", '"').replace("&amp;", "&"))
-        assert width - 20 <= out[width]["width"] <= width, out[width]  # the iframe was the viewport (less its scroll bar)
+    out = probed(runs, "data-overflow")
+    for width, found in out.items():
+        assert width - 20 <= found["width"] <= width, found  # the iframe was the viewport (less its scroll bar)
     return out
 
 
