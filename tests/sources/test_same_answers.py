@@ -28,7 +28,7 @@ from ga_goals.sources.export import ExportSource, duckdb_files_engine
 from tests.conftest import CONFIGS, GA4_DATA
 
 DATASET = "ga-goals-test.analytics_100000001"
-SECTIONS = ("site", "funnels", "key_events", "micro_macro", "alerts", "split_tests", "journey")
+SECTIONS = ("site", "funnels", "key_events", "micro_macro", "alerts", "split_tests", "journey", "trends")
 
 
 @dataclass
@@ -77,7 +77,9 @@ def test_duckdb_on_export_files_gives_the_data_api_report(shop: Shop):
     assert report.source is not None and report.source.engine == "duckdb"
     # per period: the site and key events, each funnel, each split test and the journey map's funnel
     weekly = shop.plan.reports["weekly"]
-    assert report.source.calls == {"query": 2 * (2 + len(weekly.funnels or shop.plan.funnels) + len(weekly.split_tests) + 1)}
+    # plus each trend (a funnel by date) per period, and each next action once (current period)
+    per_period = 2 + len(weekly.funnels or shop.plan.funnels) + len(weekly.split_tests) + 1 + len(weekly.trends)
+    assert report.source.calls == {"query": 2 * per_period + len(weekly.next_actions)}
 
 
 def test_the_weekly_split_test_finds_the_known_effect_and_no_false_one(shop: Shop):
