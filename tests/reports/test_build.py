@@ -117,9 +117,10 @@ def test_weekly_shop_report(weekly, fake: FakeDataApi):
     assert weekly.period.label == "18–24 Nov 2026" and weekly.period.previous_label == "11–17 Nov 2026"
     # Calls: 1 batch (key events + site), 1 per funnel (3), 1 per split test, the journey map's
     # funnel, lift: baseline + 1 per micro (10) = 16.
-    assert weekly.calls.data_api == {"BatchRunReports": 1, "RunFunnelReport": 16}
-    assert weekly.calls.total == 17 and weekly.calls.admin_api == {}
-    assert weekly.quota.tokens == 16 * 7 + 14 and weekly.quota.core_tokens == 14  # the batch's 2 reports carry 7 each
+    # + 1 for the trend (the funnel by date) = 17.
+    assert weekly.calls.data_api == {"BatchRunReports": 1, "RunFunnelReport": 17}
+    assert weekly.calls.total == 18 and weekly.calls.admin_api == {}
+    assert weekly.quota.tokens == 17 * 7 + 14 and weekly.quota.core_tokens == 14  # the batch's 2 reports carry 7 each
     assert [f.name for f in weekly.funnels] == ["checkout", "browse_to_buy", "search_visitors"]
 
     checkout = weekly.funnels[0]

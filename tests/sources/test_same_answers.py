@@ -339,3 +339,22 @@ def test_the_engines_answer_in_the_same_types(shop: Shop):
         report = build_report(shop.plan, "weekly", source, today=shop.today)
     data = json.loads(json.dumps(report.to_json()))
     assert set(data) == set(shop.data_api)
+
+
+def test_next_actions_agree_on_duckdb_and_bigquery(shop: Shop):
+    """The checkout funnel's biggest drop and what those users did next (rule 10), on both SQL engines."""
+    found = []
+    with serve_bigquery(shop.store.connection, DATASET) as bq:
+        options = EngineOptions(engine="bigquery", dataset=DATASET, endpoint=bq.endpoint)
+        with ExportSource(BigQueryEngine.from_options(options), property="properties/100000001", time_zone=shop.time_zone) as source:
+            found.append(build_report(shop.plan, "weekly", source, today=shop.today).to_json()["next_actions"])
+    source = ExportSource(duckdb_files_engine([str(shop.folder)]), property="properties/100000001", time_zone=shop.time_zone)
+    with source:
+        found.append(build_report(shop.plan, "weekly", source, today=shop.today).to_json()["next_actions"])
+    assert found[0] == found[1]
+    [checkout] = found[0]
+    assert checkout["step"] is not None and checkout["left"] > 0 and checkout["actions"]
+    assert sum(a["users"] for a in checkout["actions"]) + checkout["no_next"] <= checkout["left"]
+    # the Data API source says why it has none
+    [api] = shop.data_api["next_actions"]
+    assert api["message"] and api["step"] is None
