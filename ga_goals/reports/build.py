@@ -193,7 +193,7 @@ def report_query(plan: TrackingPlan, report: Report, spans: Sequence[DateSpanLik
         macro=macro if micros else None,
         micros=tuple(micros),
         optional_funnels=frozenset(split_funnel_name(report, i) for i in range(len(report.split_tests))),
-        next_actions=tuple((plan.funnels[a.funnel], a.dimension) for a in report.next_actions),
+        next_actions=tuple((plan.funnels[a.funnel], a.dimension, a.limit) for a in report.next_actions),
     )
 
 

@@ -16,8 +16,11 @@ from typing import Any
 from ga_goals.funnels.dimensions import TREND_DIMENSION
 from ga_goals.funnels.result import NextActions
 from ga_goals.model import Funnel, NextAction, Report, TrackingPlan, Trend
-from ga_goals.model.ga4_facts import BREAKDOWN_LIMIT_MAX
 from ga_goals.sources.results import FunnelTable
+
+#: The trend funnel's breakdown limit: every day of any period (the Data API sends a trend as
+#: GA4's trended funnel, not as a breakdown, so GA4's limit of 15 values does not apply).
+TREND_DAYS_MAX = 3660
 
 #: The chart's size in the HTML report (SVG user units).
 CHART_WIDTH, CHART_HEIGHT, CHART_PAD = 480, 140, 28
@@ -28,10 +31,9 @@ def trend_funnel_name(report: Report, index: int) -> str:
 
 
 def trend_funnels(plan: TrackingPlan, report: Report) -> list[Funnel]:
-    """The funnels the report's trends need: each broken down by the entry date. GA4 returns at
-    most 15 breakdown values, so a trend covers the last 15 days of a longer period."""
+    """The funnels the report's trends need: each broken down by the entry date."""
     return [
-        replace(plan.funnels[t.funnel], name=trend_funnel_name(report, i), breakdown=TREND_DIMENSION, breakdown_limit=BREAKDOWN_LIMIT_MAX)
+        replace(plan.funnels[t.funnel], name=trend_funnel_name(report, i), breakdown=TREND_DIMENSION, breakdown_limit=TREND_DAYS_MAX)
         for i, t in enumerate(report.trends)
     ]
 
@@ -124,9 +126,9 @@ class NextActionResult:
     next_step_name: str | None
     left: int
     actions: tuple[NextValue, ...]
-    #: Users who left and had no later event in the period.
-    no_next: int
-    #: Why there is nothing to show (the source cannot compute next actions), else None.
+    #: Users who left and did something not shown (beyond the limit), or nothing more in the period.
+    other: int
+    #: Why there is nothing to show (the source did not answer), else None.
     message: str | None = None
 
 
@@ -136,14 +138,15 @@ def next_action_of(spec: NextAction, funnel: Funnel, found: NextActions | None) 
     if found is None:
         return NextActionResult(
             spec.funnel, title, spec.dimension, None, None, None, 0, (), 0,
-            message="This data source cannot compute next actions: use the duckdb or bigquery engine.",
+            message="The data source returned no next actions for this funnel.",
         )
     if not found.left or max(found.left) == 0:
         return NextActionResult(spec.funnel, title, spec.dimension, None, None, None, 0, (), 0)
     step = max(range(1, len(found.left) + 1), key=lambda k: (found.left[k - 1], -k))
     left = found.left[step - 1]
     actions = tuple(NextValue(v, u, u / left) for v, u in found.after(step, spec.limit))
+    # The Data API returns only the most frequent values: what is not shown is one remainder.
+    other = left - sum(a.users for a in actions)
     return NextActionResult(
-        spec.funnel, title, spec.dimension, step, found.step_names[step - 1], found.step_names[step], left, actions,
-        found.without_next(step),
+        spec.funnel, title, spec.dimension, step, found.step_names[step - 1], found.step_names[step], left, actions, other
     )

@@ -117,8 +117,9 @@ class ReportQuery:
     #: :attr:`ReportAnswer.refused` instead. Quota, access and transport errors still fail it.
     optional_funnels: frozenset[str] = frozenset()
     #: Next actions (rule 10 of :mod:`ga_goals.funnels.semantics`): per funnel, the dimension read
-    #: on the next event of the users who left after each step; over the first span only.
-    next_actions: tuple[tuple[Funnel, str], ...] = ()
+    #: on the next event of the users who left after each step, and how many values a source
+    #: must return at least (the most frequent; SQL sources return all); over the first span only.
+    next_actions: tuple[tuple[Funnel, str, int], ...] = ()
 
     @property
     def span_names(self) -> list[str]:

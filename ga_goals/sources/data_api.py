@@ -91,11 +91,17 @@ class DataApiSource:
         if query.macro is not None and query.micros:
             lift_jobs, assemble = gateway.lift_jobs(query.macro, list(query.micros), spans)
             jobs += lift_jobs
+        lifted = len(jobs)
+        jobs += [
+            (lambda f=f, dim=dim, limit=limit: gateway.next_actions(f, spans[0], dim, limit))
+            for f, dim, limit in query.next_actions
+        ]
         extra = len(jobs)
         jobs += _inventory_jobs(gateway, query)
         results = gateway.run_all(jobs)
         inventory = results[extra:]
-        results = results[:extra]
+        next_actions = {f.name: found for (f, _d, _l), found in zip(query.next_actions, results[lifted:extra])}
+        results = results[:lifted]
 
         events: ReportTable | None
         site: ReportTable
@@ -126,6 +132,7 @@ class DataApiSource:
             event_names=inventory[0] if query.event_names else None,
             parameters=inventory[-1] if query.parameters else None,
             refused=refused,
+            next_actions=next_actions,
         )
 
 

@@ -163,7 +163,7 @@ class ExportSource:
                 readers.append(_read_inventory(span.name, query.parameters, *inventory))
 
         next_actions: dict[str, NextActions] = {}
-        for f, dimension in query.next_actions:
+        for f, dimension, _limit in query.next_actions:
             d = Dialect(self.sql.dialect)
             span = query.spans[0]
             _, _, options = self.sql.relation(d, span.start, span.end)
