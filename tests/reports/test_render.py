@@ -44,7 +44,7 @@ def test_html_page(weekly):
     assert "1,000" in html and "Added to cart" in html
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html  # the hostile breakdown value, escaped
     assert "No alert fired" in html
-    assert "18 Data API calls" in html
+    assert "19 Data API calls" in html
 
 
 def test_every_ga4_string_is_escaped_in_html_and_email(weekly):
