@@ -632,7 +632,8 @@ def funnel_request(
     )
     if breakdown and funnel.breakdown == TREND_DIMENSION:
         # A trend (rule 9): GA4's trended funnel, a date column in the visualization.
-        request.funnel_visualization_type = alpha.RunFunnelReportRequest.FunnelVisualizationType.TRENDED_FUNNEL
+        trended = alpha.RunFunnelReportRequest.FunnelVisualizationType.TRENDED_FUNNEL
+        request.funnel_visualization_type = cast(Any, trended)  # proto-plus types enum members as int
     elif breakdown and funnel.breakdown:
         request.funnel_breakdown = alpha.FunnelBreakdown(
             breakdown_dimension=alpha.Dimension(name=funnel.breakdown), limit=funnel.breakdown_limit

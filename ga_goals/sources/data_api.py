@@ -22,7 +22,9 @@ from ga_goals.sources.base import ReportAnswer, ReportQuery, SourceUsage
 from ga_goals.sources.results import FunnelTable, LiftTables, PropertySettings, ReportTable
 
 if TYPE_CHECKING:
+    from ga_goals.funnels.result import NextActions
     from ga_goals.ga4.data import DataGateway
+    from ga_goals.model import Funnel
 
 
 class DataApiSource:
@@ -92,10 +94,11 @@ class DataApiSource:
             lift_jobs, assemble = gateway.lift_jobs(query.macro, list(query.micros), spans)
             jobs += lift_jobs
         lifted = len(jobs)
-        jobs += [
-            (lambda f=f, dim=dim, limit=limit: gateway.next_actions(f, spans[0], dim, limit))
-            for f, dim, limit in query.next_actions
-        ]
+
+        def next_job(funnel: Funnel, dimension: str, limit: int) -> Callable[[], NextActions]:
+            return lambda: gateway.next_actions(funnel, spans[0], dimension, limit)
+
+        jobs += [next_job(*entry) for entry in query.next_actions]
         extra = len(jobs)
         jobs += _inventory_jobs(gateway, query)
         results = gateway.run_all(jobs)
