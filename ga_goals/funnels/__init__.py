@@ -33,13 +33,29 @@ The public API (everything else is internal):
 ``reference_funnel(events_by_user, funnel) -> list[int]``
     The plain-Python reference (users per step), for tests and small data.
 
+Trends (rule 9) are a breakdown by ``date`` (the entry event's day). Next actions (rule 10):
+
+``run_next_actions(store_or_connection, funnel, start, end, dimension="eventName") -> NextActions``
+    Per step, the users who left the funnel after it and the ``dimension`` (``eventName``,
+    ``pageLocation``, ``pageTitle``) of their next event; ``compile_next_actions`` gives the SQL
+    (DuckDB or BigQuery, as ``compile_funnel``), ``next_actions_from_rows`` reads its rows.
+
 ``FunnelDefinitionError``
     A funnel no engine can compute (no steps, an unknown operator or breakdown dimension).
 """
 
-from ga_goals.funnels.result import RESERVED_TOTAL, FunnelResult, FunnelRow, StepMetrics, step_metrics
+from ga_goals.funnels.result import RESERVED_TOTAL, FunnelResult, FunnelRow, NextActions, StepMetrics, step_metrics
 from ga_goals.funnels.semantics import FunnelDefinitionError, reference_detail, reference_funnel
-from ga_goals.funnels.sql import BREAKDOWN_DIMENSIONS, CompiledFunnel, compile_funnel, result_from_rows, run_funnel
+from ga_goals.funnels.sql import (
+    BREAKDOWN_DIMENSIONS,
+    CompiledFunnel,
+    compile_funnel,
+    compile_next_actions,
+    next_actions_from_rows,
+    result_from_rows,
+    run_funnel,
+    run_next_actions,
+)
 
 __all__ = [
     "BREAKDOWN_DIMENSIONS",
@@ -48,11 +64,15 @@ __all__ = [
     "FunnelDefinitionError",
     "FunnelResult",
     "FunnelRow",
+    "NextActions",
     "StepMetrics",
     "compile_funnel",
+    "compile_next_actions",
+    "next_actions_from_rows",
     "reference_detail",
     "reference_funnel",
     "result_from_rows",
     "run_funnel",
+    "run_next_actions",
     "step_metrics",
 ]

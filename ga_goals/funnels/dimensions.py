@@ -80,9 +80,17 @@ _SESSION_DIMENSIONS = (
     "sessionDefaultChannelGroup",
 )
 
+#: The breakdown of a trended funnel (rule 9): the entry event's ``event_date`` (``YYYYMMDD``, as
+#: GA4's ``date`` dimension writes it).
+TREND_DIMENSION = "date"
+
 #: The breakdown dimensions the engine knows (plus ``customEvent:<parameter>`` and ``customUser:<property>``).
 BREAKDOWN_DIMENSIONS: tuple[str, ...] = (
-    tuple(_EVENT_DIMENSIONS) + tuple(PAGE_DIMENSION_PARAMETERS) + ("firstUserDefaultChannelGroup",) + _SESSION_DIMENSIONS
+    tuple(_EVENT_DIMENSIONS)
+    + tuple(PAGE_DIMENSION_PARAMETERS)
+    + ("firstUserDefaultChannelGroup",)
+    + _SESSION_DIMENSIONS
+    + (TREND_DIMENSION,)
 )
 
 
@@ -113,6 +121,8 @@ def _breakdown(name: str, d: Dialect) -> _Breakdown:
         return _Breakdown(name, "event", _EVENT_DIMENSIONS[name])
     if name in PAGE_DIMENSION_PARAMETERS:
         return _Breakdown(name, "event", d.param(PAGE_DIMENSION_PARAMETERS[name], "text"))
+    if name == TREND_DIMENSION:
+        return _Breakdown(name, "event", "t.event_date")
     if name == "firstUserDefaultChannelGroup":
         ts = "t.traffic_source"
         return _Breakdown(name, "event", _channel_group(d, f"{ts}.source", f"{ts}.medium", f"{ts}.name"))

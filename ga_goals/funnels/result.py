@@ -7,9 +7,10 @@ sandbox's Data API, reports).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
 #: The breakdown value of the totals row, as the Data API labels it.
 RESERVED_TOTAL = "RESERVED_TOTAL"
@@ -127,3 +128,41 @@ class FunnelResult:
     def row_for(self, value: str) -> FunnelRow | None:
         """The breakdown row of one value (None when absent or beyond the limit)."""
         return next((r for r in self.rows if r.breakdown == value), None)
+
+
+@dataclass(frozen=True)
+class NextActions:
+    """Rule 10 of ``ga_goals.funnels.semantics``: after each step but the last, the users who left
+    the funnel there and the values of ``dimension`` on their next event (GA4's next action)."""
+
+    funnel: str
+    dimension: str
+    step_names: tuple[str, ...]
+    #: ``left[k - 1]``: users who left after step k (k = 1 .. steps - 1).
+    left: tuple[int, ...]
+    #: ``values[k - 1]``: ``(value, users)`` after step k, most users first (ties: by value).
+    values: tuple[tuple[tuple[str, int], ...], ...]
+
+    @classmethod
+    def of(cls, funnel: Any, dimension: str, left: Mapping[int, int], values: Mapping[int, Mapping[str, int]]) -> NextActions:
+        """From per-step counts (step numbers 1-based); steps absent count 0."""
+        steps = range(1, len(funnel.steps))
+        return cls(
+            funnel=funnel.name,
+            dimension=dimension,
+            step_names=tuple(s.name for s in funnel.steps),
+            left=tuple(int(left.get(k, 0)) for k in steps),
+            values=tuple(
+                tuple(sorted(((str(v), int(u)) for v, u in (values.get(k) or {}).items()), key=lambda x: (-x[1], x[0])))
+                for k in steps
+            ),
+        )
+
+    def after(self, step: int, limit: int | None = None) -> list[tuple[str, int]]:
+        """The next values after ``step`` (1-based), most users first, at most ``limit``."""
+        found = list(self.values[step - 1])
+        return found if limit is None else found[:limit]
+
+    def without_next(self, step: int) -> int:
+        """Users who left after ``step`` and had no later event in the range."""
+        return self.left[step - 1] - sum(u for _, u in self.values[step - 1])

@@ -137,6 +137,26 @@ says nothing, the choice made here is marked *decided*):
    the ``source``/``medium``/``campaign`` parameters); a session without any is direct. A
    missing value is ``(not set)``. So the breakdown rows add up to the
    totals, and each row is a funnel of its own (closed: never growing).
+
+9. **Trends** (*decided*; GA4's ``TRENDED_FUNNEL`` adds a ``date`` dimension to the funnel
+   visualization without saying which date a user counts on). A trended funnel is the funnel
+   broken down (rule 8) by the ``date`` dimension: the ``event_date`` of the event by which the
+   user entered the funnel. Each user counts on exactly one day, the day they entered, with the
+   steps they reached over the whole date range; so the days add up to the totals, a week is
+   the sum of its days (weeks start on Monday), and a day's completion rate is
+   ``users(last step) / users(step 1)`` of the users who entered that day.
+
+10. **Next action** (GA4's ``funnelNextAction``: "the first event after the event that qualified
+   the user into the i-th funnel step but before the user achieved the (i+1)-th step"). For step
+   k (not the last), the users who reached step k and did not continue (rule 7's abandonments:
+   closed, did not reach step k+1; open, did not continue from step k) are counted under the
+   dimension's value (rule 3b; ``eventName``, ``pageLocation``, ``pageTitle``) on their first
+   event at a moment strictly after (rule 2) the moment they reached step k: the earliest moment
+   at which they reached it (closed: rule 4's earliest; open: the earliest event satisfying
+   step k), among all their events in the date range whatever their name. Simultaneous first
+   events with different values: the smallest value counts. A user with no later event counts
+   under no value (they left). *Decided*: only the users who did not continue are counted (the
+   question a report asks is "what did they do instead"); GA4 may also count users who went on.
 """
 
 from __future__ import annotations
@@ -150,6 +170,7 @@ from typing import Any
 from ga_goals.errors import GaGoalsError
 from ga_goals.regex import re2_problem
 from ga_goals.model.tracking_plan import (
+    NEXT_ACTION_DIMENSIONS,
     AllOf,
     AnyOf,
     DimensionFilter,
@@ -597,6 +618,11 @@ class UserProgress:
     #: The events by which the user entered the funnel (rule 8): those of the entry moment that
     #: satisfy the entry condition (usually one). Empty when the user did not enter.
     entries: tuple[Event, ...]
+    #: The earliest moment (rule 2) at which the user reached each step (rule 4; open funnels:
+    #: the earliest event satisfying it), None where not reached (rule 10).
+    reached_at: tuple[int | None, ...] = ()
+    #: Every moment of the user's events, in order, with the event (rule 10's "next" event).
+    timeline: tuple[tuple[int, Event], ...] = ()
 
     def entry_value(self, value: Callable[[Event], Any]) -> Any:
         """Rule 8's breakdown value: the smallest ``value(event)`` over the entry events (None if none)."""
@@ -634,6 +660,7 @@ def user_progress(events: Iterable[Event], funnel: Funnel) -> UserProgress:
         reached = tuple(bool(at[k]) for k in range(n))
         continued = tuple(k + 1 < n and any(allowed(p, t, k + 1) for t in at[k + 1] for p in at[k]) for k in range(n))
         entering = [i for i, m in enumerate(matches) if any(m)]
+        by_step = at
     else:
         # Rule 4: the events by which the user reached each step, step by step.
         reached_by: list[list[int]] = [[i for i, m in enumerate(matches) if m[0]]]
@@ -643,9 +670,17 @@ def user_progress(events: Iterable[Event], funnel: Funnel) -> UserProgress:
         reached = tuple(bool(r) for r in reached_by)
         continued = tuple(k + 1 < n and reached[k + 1] for k in range(n))
         entering = reached_by[0]
+        by_step = reached_by
     first = min((moments[i] for i in entering), default=None)
     entries = tuple(ordered[i] for i in entering if moments[i] == first)
-    return UserProgress(reached=reached, continued=continued, entries=entries)
+    reached_at = tuple(min((moments[i] for i in events_k), default=None) for events_k in by_step)
+    return UserProgress(
+        reached=reached,
+        continued=continued,
+        entries=entries,
+        reached_at=reached_at,
+        timeline=tuple(zip(moments, ordered)),
+    )
 
 
 def reference_funnel(events_by_user: Mapping[str, Sequence[Event]], funnel: Funnel) -> list[int]:
@@ -669,3 +704,70 @@ def reference_detail(events_by_user: Mapping[str, Sequence[Event]], funnel: Funn
             users[k] += progress.reached[k]
             continued[k] += progress.continued[k]
     return users, continued
+
+
+def trend_date(event: Event) -> str:
+    """Rule 9's value of an entry event: its ``event_date`` (``YYYYMMDD``)."""
+    return str(event["event_date"])
+
+
+def reference_trend(events_by_user: Mapping[str, Sequence[Event]], funnel: Funnel) -> dict[str, tuple[list[int], list[int]]]:
+    """Rule 9 in plain Python: per entry date, users per step and users who continued."""
+    validate(funnel)
+    n = len(funnel.steps)
+    out: dict[str, tuple[list[int], list[int]]] = {}
+    for events in events_by_user.values():
+        progress = user_progress(events, funnel)
+        day = progress.entry_value(trend_date)
+        if day is None:
+            continue
+        users, continued = out.setdefault(day, ([0] * n, [0] * n))
+        for k in range(n):
+            users[k] += progress.reached[k]
+            continued[k] += progress.continued[k]
+    return out
+
+
+
+
+def next_action_problem(dimension: str) -> str | None:
+    """Why a next action cannot read ``dimension`` (None when it can; rule 10)."""
+    if dimension in NEXT_ACTION_DIMENSIONS:
+        return None
+    return f"a next action cannot read {dimension!r}: use one of {', '.join(NEXT_ACTION_DIMENSIONS)}"
+
+
+def next_action(progress: UserProgress, k: int, dimension: str) -> tuple[bool, str | None]:
+    """Rule 10 for one user and step ``k`` (0-based): whether the user left the funnel after step k,
+    and the dimension's value on their next event (None: no later event, or did not leave)."""
+    if problem := next_action_problem(dimension):
+        raise FunnelDefinitionError(problem)
+    at = progress.reached_at[k]
+    if at is None or progress.continued[k]:
+        return False, None
+    later = [(m, e) for m, e in progress.timeline if m > at]
+    if not later:
+        return True, None
+    first = later[0][0]
+    return True, min(dimension_value(dimension, e, {}) for m, e in later if m == first)
+
+
+def reference_next_actions(
+    events_by_user: Mapping[str, Sequence[Event]], funnel: Funnel, dimension: str
+) -> dict[int, tuple[int, dict[str, int]]]:
+    """Rule 10 in plain Python: per step number (1-based, not the last), the users who left after
+    it and how many of them had each next value."""
+    validate(funnel)
+    n = len(funnel.steps)
+    out: dict[int, tuple[int, dict[str, int]]] = {k: (0, {}) for k in range(1, n)}
+    for events in events_by_user.values():
+        progress = user_progress(events, funnel)
+        for k in range(n - 1):
+            left, value = next_action(progress, k, dimension)
+            if not left:
+                continue
+            count, values = out[k + 1]
+            if value is not None:
+                values[value] = values.get(value, 0) + 1
+            out[k + 1] = (count + 1, values)
+    return out

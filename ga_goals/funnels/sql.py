@@ -58,7 +58,7 @@ from ga_goals.funnels.dimensions import (
     dimension_sql,
     session_sources_sql,
 )
-from ga_goals.funnels.result import NOT_SET, FunnelResult, FunnelRow
+from ga_goals.funnels.result import NOT_SET, FunnelResult, FunnelRow, NextActions
 from ga_goals.funnels.semantics import (
     BATCH_CAP,
     DEFAULT_RANK,
@@ -70,6 +70,7 @@ from ga_goals.funnels.semantics import (
     condition_dimensions,
     condition_event_names,
     filter_text,
+    next_action_problem,
     step_dimension_problem,
     validate,
     within_micros,
@@ -518,6 +519,55 @@ class _FunnelQuery:
             return exists
         return f"CASE WHEN {possible} THEN {exists} ELSE FALSE END"
 
+    # -- next actions (rule 10) --------------------------------------------------------------------
+
+    def next_actions_sql(self, dimension: str) -> str:
+        """Per step (not the last), the users who left after it and the value of ``dimension`` on
+        each one's next event: rows ``(step, value, users)``, ``value`` NULL for the step's total.
+
+        The users and steps come from this funnel's own layers (``t{k}``: the earliest moment at
+        which the user reached step k; open funnels: ``mn{k}`` and the continued test); their
+        next events from a second scan of every event of the range, joined by user.
+        """
+        d, n = self.d, self.n
+        if problem := next_action_problem(dimension):
+            raise FunnelDefinitionError(problem)
+        ctes = [self.sessions()] if self.step_sessions else []
+        ctes += [("scan", self.scan()), ("users", self.users())]
+        parts = []
+        if self.funnel.open:
+            for k in range(1, n):
+                gone = self.open_continued(k, guarded=self.guarded)
+                parts.append(f"SELECT uid, {k} AS step, mn{k} AS at_ FROM users WHERE mn{k} IS NOT NULL AND NOT ({gone})")
+        else:
+            layers = self.closed_exact("users", guarded=self.guarded)
+            ctes += layers
+            last = layers[-1][0]
+            for k in range(1, n):
+                parts.append(f"SELECT uid, {k} AS step, t{k} AS at_ FROM {last} WHERE t{k} IS NOT NULL AND t{k + 1} IS NULL")
+        ctes.append(("leavers", "\n  UNION ALL ".join(parts)))
+        value = f"COALESCE({_breakdown(dimension, d).expr}, {d.lit(NOT_SET)})"
+        columns = ["t.user_pseudo_id AS uid", f"{moment_sql()} AS k", f"{value} AS v"]
+        where = ([self.dates] if self.dates else []) + ["t.user_pseudo_id IS NOT NULL"]
+        reads = export_columns(" ".join(columns + where))
+        ctes.append(
+            ("later", f"SELECT {', '.join(columns)} FROM {narrowed(self.source, ' '.join(reads))} AS t WHERE {' AND '.join(where)}")
+        )
+        ctes.append(
+            (
+                "firsts",
+                "SELECT step, uid, v FROM (SELECT l.step, l.uid, e.v, ROW_NUMBER() OVER "
+                "(PARTITION BY l.step, l.uid ORDER BY e.k, e.v) AS rn FROM leavers AS l JOIN later AS e "
+                "ON e.uid = l.uid AND e.k > l.at_) AS x WHERE rn = 1",
+            )
+        )
+        i = d.int_type
+        final = (
+            f"SELECT step, CAST(NULL AS {d.string_type}) AS value, CAST(COUNT(*) AS {i}) AS users FROM leavers GROUP BY step\n"
+            f"UNION ALL SELECT step, v AS value, CAST(COUNT(*) AS {i}) AS users FROM firsts GROUP BY step, v"
+        )
+        return "WITH " + ",\n".join(f"{name} AS (\n  {body}\n)" for name, body in ctes) + "\n" + final
+
     # -- the query ---------------------------------------------------------------------------------
 
     def sql(self) -> str:
@@ -571,6 +621,58 @@ class _FunnelQuery:
         else:
             final = f"SELECT bd AS breakdown, {', '.join(sums)}\nFROM {last} GROUP BY bd"
         return "WITH " + ",\n".join(f"{name} AS (\n  {body}\n)" for name, body in ctes) + "\n" + final
+
+
+def compile_next_actions(
+    funnel: Funnel,
+    start: date,
+    end: date,
+    dimension: str = "eventName",
+    *,
+    dialect: DialectName = "duckdb",
+    table: str | None = None,
+    intraday: Sequence[date] = (),
+    guarded: bool | None = None,
+) -> SqlQuery:
+    """The SQL of rule 10 (what users did next after each step they left the funnel at) for
+    ``funnel`` over ``start..end``; arguments as :func:`compile_funnel`. Rows ``(step, value,
+    users)``: read them with :func:`next_actions_from_rows`. A plain funnel's SQL is not affected."""
+    validate(funnel)
+    if end < start:
+        raise FunnelDefinitionError(f"the end date {end} is before the start date {start}")
+    d = Dialect(dialect)
+    if dialect == "bigquery":
+        if not table:
+            raise ValueError("BigQuery needs the export dataset as table='project.dataset'")
+        source = bigquery_events_relation(table, start, end, d, intraday)
+        dates = None
+    else:
+        source = table or "events"
+        dates = f"t.event_date BETWEEN '{start:%Y%m%d}' AND '{end:%Y%m%d}'"
+    guarded = d.bigquery if guarded is None else guarded
+    sql = _FunnelQuery(funnel, d, source, dates, None, guarded).next_actions_sql(dimension)
+    return SqlQuery(sql, d.parameters, dialect)
+
+
+def next_actions_from_rows(funnel: Funnel, dimension: str, rows: Sequence[Sequence[Any]]) -> NextActions:
+    """The :class:`~ga_goals.funnels.result.NextActions` of a compiled next-action query's rows."""
+    left: dict[int, int] = {k: 0 for k in range(1, len(funnel.steps))}
+    values: dict[int, dict[str, int]] = {k: {} for k in left}
+    for step, value, users in rows:
+        if value is None:
+            left[int(step)] = int(users)
+        else:
+            values[int(step)][str(value)] = int(users)
+    return NextActions.of(funnel, dimension, left, values)
+
+
+def run_next_actions(
+    store_or_connection: Any, funnel: Funnel, start: date, end: date, dimension: str = "eventName", *, table: str = "events", guarded: bool | None = None
+) -> NextActions:
+    """Rule 10 for ``funnel`` over ``start..end`` in DuckDB (as :func:`run_funnel`)."""
+    con = getattr(store_or_connection, "connection", store_or_connection)
+    query = compile_next_actions(funnel, start, end, dimension, table=table, guarded=guarded)
+    return next_actions_from_rows(funnel, dimension, con.execute(query.sql).fetchall())
 
 
 # ---------------------------------------------------------------------------------------------
@@ -654,7 +756,10 @@ __all__ = [
     "bigquery_events_relation",
     "check_dataset",
     "compile_funnel",
+    "compile_next_actions",
     "dimension_sql",
+    "next_actions_from_rows",
+    "run_next_actions",
     "moment_sql",
     "result_from_rows",
     "run_funnel",

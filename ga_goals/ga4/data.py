@@ -84,6 +84,18 @@ for unnamed ranges are understood too). With one range there is no ``dateRange``
    per-step totals row reads ``RESERVED_TOTAL``) (+ ``dateRange``); metrics ``activeUsers``,
    ``funnelStepCompletionRate``, ``funnelStepAbandonments``, ``funnelStepAbandonmentRate``.
 
+   A trend (a funnel broken down by ``date``, rule 9 of ``ga_goals.funnels.semantics``) is
+   sent without ``funnel_breakdown`` and with ``funnel_visualization_type=TRENDED_FUNNEL``;
+   its ``funnel_visualization`` (``funnelStepName``, ``date`` (+ ``dateRange``) x
+   ``activeUsers``) gives the users per step and day (:func:`parse_trended_visualization`).
+
+   Next actions (rule 10): one more ``RunFunnelReport`` of the funnel over the current range
+   with ``funnel_next_action=FunnelNextAction(next_action_dimension=Dimension(name=<eventName,
+   pageLocation or pageTitle>), limit=<1..5>)``; the funnel table's ``funnelStepAbandonments``
+   are the users who left after each step, the ``funnel_visualization`` rows
+   (``funnelStepName``, ``<dimension>`` x ``activeUsers``; ``RESERVED_TOTAL`` is the step's
+   total) what they did next (:func:`parse_next_actions`).
+
 2. Micro vs macro lift: ``RunFunnelReport`` with both date ranges and no breakdown, sent
 
    * once with the closed funnel ``[FunnelStep(name="session_start", event session_start),
@@ -142,6 +154,8 @@ from google.api_core import retry as retries
 from google.protobuf import duration_pb2
 
 from ga_goals.errors import CredentialsError, GaGoalsError, QuotaExhausted
+from ga_goals.funnels.dimensions import TREND_DIMENSION
+from ga_goals.funnels.result import NextActions, step_metrics
 from ga_goals.funnels.semantics import filter_text
 from ga_goals.model import (
     AllOf,
@@ -616,13 +630,81 @@ def funnel_request(
         funnel=funnel_proto(funnel),
         return_property_quota=True,
     )
-    if breakdown and funnel.breakdown:
+    if breakdown and funnel.breakdown == TREND_DIMENSION:
+        # A trend (rule 9): GA4's trended funnel, a date column in the visualization.
+        trended = alpha.RunFunnelReportRequest.FunnelVisualizationType.TRENDED_FUNNEL
+        request.funnel_visualization_type = cast(Any, trended)  # proto-plus types enum members as int
+    elif breakdown and funnel.breakdown:
         request.funnel_breakdown = alpha.FunnelBreakdown(
             breakdown_dimension=alpha.Dimension(name=funnel.breakdown), limit=funnel.breakdown_limit
         )
     if segments:
         request.segments = list(segments)
     return request
+
+
+def next_actions_request(
+    prop: str, funnel: Funnel, span: DateSpanLike, dimension: str, limit: int
+) -> alpha.RunFunnelReportRequest:
+    """The ``RunFunnelReportRequest`` of ``funnel``'s next actions over one range (rule 10)."""
+    request = funnel_request(prop, funnel, [span], breakdown=False)
+    request.funnel_next_action = alpha.FunnelNextAction(next_action_dimension=alpha.Dimension(name=dimension), limit=limit)
+    return request
+
+
+def parse_trended_visualization(response: Any, table: FunnelTable, *, date_ranges: Sequence[str] = ()) -> FunnelTable:
+    """Add the ``funnel_visualization`` of a trended funnel (``date`` x step -> ``activeUsers``)
+    to ``table`` (its funnel table) as the breakdown by ``date``: per range and day, users per
+    step (and the metrics derived from them as for a closed funnel; the visualization has no
+    abandonment columns)."""
+    sub = response.funnel_visualization
+    dims = _first_index(sub.dimension_headers)
+    metrics = _first_index(sub.metric_headers)
+    names = table.step_names
+    users: dict[tuple[str | None, str], list[int]] = {}
+    for row in sub.rows:
+        dvals, mvals = row.dimension_values, row.metric_values
+        day = _value(dvals, dims.get(TREND_DIMENSION))
+        if not day:
+            continue
+        number, name = split_step_name(_value(dvals, dims.get(STEP_COLUMN)))
+        index = number - 1 if number else (names.index(name) if name in names else -1)
+        if not 0 <= index < len(names):
+            continue
+        rng = _value(dvals, dims.get(DATE_RANGE_COLUMN)) if DATE_RANGE_COLUMN in dims else None
+        rng = _range_name(rng, date_ranges) if rng is not None else (date_ranges[0] if date_ranges else None)
+        users.setdefault((rng, day), [0] * len(names))[index] = int(_float(_value(mvals, metrics.get(ACTIVE_USERS))))
+    days: list[str] = []
+    for (rng, day), per_step in sorted(users.items(), key=lambda kv: (str(kv[0][0]), kv[0][1])):
+        table.cells[(rng, None, day)] = [
+            StepValues(m.active_users, m.completion_rate, m.abandonments, m.abandonment_rate)
+            for m in step_metrics(names, per_step)
+        ]
+        if day not in days:
+            days.append(day)
+    table.breakdown = TREND_DIMENSION
+    table.breakdown_values = tuple(sorted(days))
+    return table
+
+
+def parse_next_actions(response: Any, funnel: Funnel, dimension: str) -> NextActions:
+    """A next-action response (rule 10): who left after each step (the funnel table's
+    abandonments) and the next values (the visualization's rows of ``dimension``)."""
+    table = parse_funnel_table(response, step_names=[s.name for s in funnel.steps])
+    left = {k: v.abandonments for k, v in enumerate(table.steps(), start=1) if k < len(funnel.steps)}
+    sub = response.funnel_visualization
+    dims = _first_index(sub.dimension_headers)
+    metrics = _first_index(sub.metric_headers)
+    values: dict[int, dict[str, int]] = {}
+    for row in sub.rows:
+        value = _value(row.dimension_values, dims.get(dimension))
+        if dimension not in dims or value == RESERVED_TOTAL:
+            continue
+        number, _name = split_step_name(_value(row.dimension_values, dims.get(STEP_COLUMN)))
+        if number is None or not 0 < number < len(funnel.steps):
+            continue
+        values.setdefault(number, {})[value] = int(_float(_value(row.metric_values, metrics.get(ACTIVE_USERS))))
+    return NextActions.of(funnel, dimension, left, values)
 
 
 def micro_segment(event: str) -> alpha.Segment:
@@ -820,13 +902,26 @@ class DataGateway:
         if len(segments) > MAX_SEGMENTS:
             raise ValueError(f"GA4 takes at most {MAX_SEGMENTS} segments per funnel request, got {len(segments)}")
         request = funnel_request(self.property, funnel, date_ranges, segments=segments)
+        names = [d.name for d in date_ranges]
+        if funnel.breakdown == TREND_DIMENSION:
+            response = self._call(self._clients.alpha.run_funnel_report, request, f"trended funnel report {funnel.name!r}")
+            self.quota.add("funnel", response)
+            table = parse_funnel_table(response, step_names=[s.name for s in funnel.steps], date_ranges=names, breakdown=None)
+            return parse_trended_visualization(response, table, date_ranges=names)
         return self.run_funnel_request(
             request,
             step_names=[s.name for s in funnel.steps],
-            date_ranges=[d.name for d in date_ranges],
+            date_ranges=names,
             breakdown=funnel.breakdown,
             what=f"funnel report {funnel.name!r}",
         )
+
+    def next_actions(self, funnel: Funnel, span: DateSpanLike, dimension: str, limit: int) -> NextActions:
+        """One RunFunnelReport with a next action (rule 10) over ``span``."""
+        request = next_actions_request(self.property, funnel, span, dimension, limit)
+        response = self._call(self._clients.alpha.run_funnel_report, request, f"next actions of funnel {funnel.name!r}")
+        self.quota.add("funnel", response)
+        return parse_next_actions(response, funnel, dimension)
 
     def lift_jobs(
         self, macro: str, micros: Sequence[str], date_ranges: Sequence[DateSpanLike]

@@ -324,6 +324,35 @@ class SplitTest:
     where: Location | None = field(default=None, compare=False)
 
 
+#: How a trend groups the days of the period (``Trend.by``).
+TREND_PERIODS = ("day", "week")
+#: Dimensions a next action can read (GA4's ``funnelNextAction`` takes ``eventName`` and page
+#: dimensions; docs/ga4-api-facts.md, "Trended funnels and next actions").
+NEXT_ACTION_DIMENSIONS = ("eventName", "pageLocation", "pageTitle")
+#: GA4's largest (and default) next-action limit.
+NEXT_ACTION_LIMIT_MAX = 5
+
+
+@dataclass(frozen=True)
+class Trend:
+    """A funnel's completion rate per day or week of the report's period (GA4's trended funnel)."""
+
+    funnel: str
+    by: Literal["day", "week"] = "day"
+    where: Location | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True)
+class NextAction:
+    """What users did next after the step of a funnel with the most abandonments (GA4's
+    ``funnelNextAction``): the ``limit`` most frequent values of ``dimension``."""
+
+    funnel: str
+    dimension: str = "eventName"
+    limit: int = NEXT_ACTION_LIMIT_MAX
+    where: Location | None = field(default=None, compare=False)
+
+
 @dataclass(frozen=True)
 class Report:
     name: str
@@ -338,6 +367,10 @@ class Report:
     formats: tuple[str, ...] = ("html", "text", "json")
     #: Funnels compared across a dimension's values with a significance test.
     split_tests: tuple[SplitTest, ...] = ()
+    #: Funnels shown as their completion rate per day or week.
+    trends: tuple[Trend, ...] = ()
+    #: Funnels whose biggest drop is followed by what users did next.
+    next_actions: tuple[NextAction, ...] = ()
     where: Location | None = field(default=None, compare=False)
 
 

@@ -10,12 +10,15 @@ from ga_goals.units import parse_bytes
 from typing import Any, Literal
 
 from ga_goals.errors import Location
+from ga_goals.model.tracking_plan import NEXT_ACTION_LIMIT_MAX
 from ga_goals.model import (
     DataSource,
     DEFAULT_STAGES,
     SANDBOX,
     Alert,
     SplitTest,
+    Trend,
+    NextAction,
     Condition,
     Conversion,
     CustomDimension,
@@ -246,6 +249,19 @@ class _Builder:
             )
             for i, t in enumerate(spec.get("split_tests", []))
         )
+        trends = tuple(
+            Trend(funnel=t["funnel"], by=t.get("by", "day"), where=self.doc.at(path + ("trends", i)))
+            for i, t in enumerate(spec.get("trends", []))
+        )
+        next_actions = tuple(
+            NextAction(
+                funnel=t["funnel"],
+                dimension=t.get("dimension", "eventName"),
+                limit=int(t.get("limit", NEXT_ACTION_LIMIT_MAX)),
+                where=self.doc.at(path + ("next_actions", i)),
+            )
+            for i, t in enumerate(spec.get("next_actions", []))
+        )
         email_spec = spec.get("email")
         email = None
         if isinstance(email_spec, dict):
@@ -263,6 +279,8 @@ class _Builder:
             alerts=alerts,
             email=email,
             split_tests=split_tests,
+            trends=trends,
+            next_actions=next_actions,
             where=self.key(path),
             **extra_formats,
         )

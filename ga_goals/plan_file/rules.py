@@ -801,6 +801,11 @@ class _Checker:
             for i, test in _items(report.get("split_tests")):
                 if isinstance(test, dict):
                     self.check_split_test(path + ("split_tests", i), test)
+            for key in ("trends", "next_actions"):
+                for i, entry in _items(report.get(key)):
+                    funnel = _dict(entry).get("funnel")
+                    if isinstance(funnel, str):
+                        self.check_reference(path + (key, i, "funnel"), funnel, self.funnels, "funnel", "funnels")
             email = report.get("email")
             if isinstance(email, dict):
                 for field in ("to", "cc"):

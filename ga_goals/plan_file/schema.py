@@ -24,7 +24,12 @@ from typing import Any
 from ga_goals.model import DEFAULT_STAGES as _DEFAULT_STAGES
 from ga_goals.model import MEASUREMENT_UNITS, CustomDimension, CustomMetric, EventCreateRule, KeyEvent
 from ga_goals.model import ga4_facts as facts
-from ga_goals.model.tracking_plan import SPLIT_TEST_DEFAULT_VALUES
+from ga_goals.model.tracking_plan import (
+    NEXT_ACTION_DIMENSIONS,
+    NEXT_ACTION_LIMIT_MAX,
+    SPLIT_TEST_DEFAULT_VALUES,
+    TREND_PERIODS,
+)
 
 SCHEMA_URI = "https://json-schema.org/draft/2020-12/schema"
 
@@ -597,6 +602,18 @@ def _defs() -> dict[str, Any]:
                     "description": "Funnels compared across the values of a dimension, each value tested "
                     "against a control value (two-proportion z-test, Holm-corrected).",
                 },
+                "trends": {
+                    "type": "array",
+                    "uniqueItems": True,
+                    "items": _ref("trend"),
+                    "description": "Funnels shown as their completion rate per day or week (a line chart).",
+                },
+                "next_actions": {
+                    "type": "array",
+                    "uniqueItems": True,
+                    "items": _ref("nextAction"),
+                    "description": "Funnels whose biggest drop is followed by what those users did next.",
+                },
                 "email": _obj(
                     {
                         "to": {
@@ -698,6 +715,39 @@ def _defs() -> dict[str, Any]:
             required=("funnel", "by", "control"),
             title="Split test",
             examples=[{"funnel": "checkout", "by": "deviceCategory", "control": "desktop"}],
+        ),
+        "trend": _obj(
+            {
+                "funnel": {"type": "string", "description": "The funnel (of the plan) whose completion rate is drawn."},
+                "by": {
+                    "enum": list(TREND_PERIODS),
+                    "default": "day",
+                    "description": "One point per day, or per week (weeks start on Monday).",
+                },
+            },
+            required=("funnel",),
+            title="Trend",
+            examples=[{"funnel": "checkout", "by": "day"}],
+        ),
+        "nextAction": _obj(
+            {
+                "funnel": {"type": "string", "description": "The funnel (of the plan) whose biggest drop is examined."},
+                "dimension": {
+                    "enum": list(NEXT_ACTION_DIMENSIONS),
+                    "default": "eventName",
+                    "description": "What is shown of the users' next event: its name, or its page.",
+                },
+                "limit": {
+                    "type": "integer",
+                    "minimum": 1,
+                    "maximum": NEXT_ACTION_LIMIT_MAX,
+                    "default": NEXT_ACTION_LIMIT_MAX,
+                    "description": "How many of the most frequent values to show (GA4 allows 1 to 5).",
+                },
+            },
+            required=("funnel",),
+            title="Next action",
+            examples=[{"funnel": "checkout", "dimension": "eventName", "limit": 5}],
         ),
         "source": _obj(
             {

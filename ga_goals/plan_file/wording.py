@@ -94,6 +94,8 @@ ITEM_NOUNS = {
     "where": "filter",
     "alerts": "alert",
     "split_tests": "split test",
+    "trends": "trend",
+    "next_actions": "next action",
     "values": "value",
     "to": "address",
     "cc": "address",

@@ -38,6 +38,7 @@ from ga_goals.reports.model import (
     StepData,
 )
 from ga_goals.reports.journey import journey_funnel, journey_map, stage_micros
+from ga_goals.reports.trends import next_action_of, trend_funnel_name, trend_funnels, trend_of
 from ga_goals.reports.split_tests import split_funnel_name, split_test_funnels, split_test_of, split_test_problems
 from ga_goals.reports.periods import CURRENT, PREVIOUS, ReportPeriod, resolve_period, today_in
 from ga_goals.sources.base import LIFT_ENTRY_EVENT, ReportQuery, ReportSource
@@ -188,10 +189,11 @@ def report_query(plan: TrackingPlan, report: Report, spans: Sequence[DateSpanLik
     return ReportQuery(
         spans=tuple(spans),
         events=tuple(events),
-        funnels=tuple(funnels) + tuple(split_test_funnels(plan, report)),
+        funnels=tuple(funnels) + tuple(split_test_funnels(plan, report)) + tuple(trend_funnels(plan, report)),
         macro=macro if micros else None,
         micros=tuple(micros),
         optional_funnels=frozenset(split_funnel_name(report, i) for i in range(len(report.split_tests))),
+        next_actions=tuple((plan.funnels[a.funnel], a.dimension, a.limit) for a in report.next_actions),
     )
 
 
@@ -243,10 +245,12 @@ def build_report(
     has_previous = prev_site is not None and bool(prev_site.get("totalUsers") or prev_site.get("sessions"))
     # Counts are compared per day: the two periods may differ in length (months).
     days = (rp.current.days, rp.previous.days if rp.previous is not None else rp.current.days)
+    trend_names = {trend_funnel_name(report, i) for i in range(len(report.trends))}
     funnel_data = {
         f.name: funnel_data_of(f, answer.funnels[f.name], has_previous, days=days)
         for f in query.funnels
         if f.name not in query.optional_funnels  # split tests: split_test_of reads their tables
+        and f.name not in trend_names  # trends: trend_of reads theirs
     }
     events_table = answer.events
     event_data = [event_total(plan, e, events_table, has_previous, days=days) for e in key_events] if events_table else []
@@ -260,6 +264,13 @@ def build_report(
         split_test_of(t, plan.funnels[t.funnel], answer, split_funnel_name(report, i)) for i, t in enumerate(report.split_tests)
     )
     journey = journey_section(plan, report_macro(plan, report), funnel_data, all_events)
+    trends = tuple(
+        trend_of(t, plan.funnels[t.funnel], answer.funnels[trend_funnel_name(report, i)], rp.current.start, rp.current.end, CURRENT)
+        for i, t in enumerate(report.trends)
+    )
+    next_actions = tuple(
+        next_action_of(a, plan.funnels[a.funnel], answer.next_actions.get(a.funnel)) for a in report.next_actions
+    )
     usage = answer.usage
     quota = QuotaUsed(
         tokens=usage.quota.get("tokens") or 0,
@@ -293,6 +304,8 @@ def build_report(
         seconds=time.monotonic() - started,
         key_events_caveats=data_caveats(events_table.caveats if events_table is not None else NO_CAVEATS),
         journey=journey,
+        trends=trends,
+        next_actions=next_actions,
     )
 
 

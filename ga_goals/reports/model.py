@@ -36,6 +36,7 @@ from typing import Any, ClassVar
 
 from ga_goals.sources.base import SourceUsage
 from ga_goals.reports.split_tests import SplitTestResult
+from ga_goals.reports.trends import NextActionResult, TrendResult
 from ga_goals.reports.periods import ReportPeriod
 
 
@@ -365,6 +366,10 @@ class ReportData:
     key_events_caveats: DataCaveats = DataCaveats()
     #: The journey-stage map (None when the report was built without it).
     journey: JourneyMap | None = None
+    #: Funnels' completion rate per day or week (current period).
+    trends: tuple[TrendResult, ...] = ()
+    #: What users did after each listed funnel's biggest drop (current period).
+    next_actions: tuple[NextActionResult, ...] = ()
 
     @builtins.property  # the field `property` hides the builtin in this class
     def fired_alerts(self) -> tuple[AlertResult, ...]:

@@ -64,8 +64,16 @@ the four metrics listed twice in the headers (eight headers, four values per row
 TYPE_INTEGER, rates as fraction strings ("0.2857142857142857", "1", "0"), no row for a step
 without users; ``funnel_visualization`` with ``funnelStepName`` (+ ``segment``, ``dateRange``)
 and ``activeUsers``; ``kind = "analyticsData#runFunnelReport"``. Not supported: or-groups of
-several parameter conditions and negated groups of parameter conditions, item parameters, ``funnel_next_action``, TRENDED_FUNNEL, session and event segments, sequence
+several parameter conditions and negated groups of parameter conditions, item parameters, session and event segments, sequence
 groups (UNIMPLEMENTED).
+
+``funnel_visualization_type=TRENDED_FUNNEL`` adds a ``date`` column (``YYYYMMDD``) to the
+visualization, after ``segment``: per step and day the users who entered the funnel that day
+(rule 9 of ``ga_goals.funnels.semantics``). ``funnel_next_action`` (``eventName``,
+``pageLocation`` or ``pageTitle``; ``limit`` 1..5, default 5) adds that dimension's column to the
+visualization: per step a ``RESERVED_TOTAL`` row (the step's users) and, for each step but the
+last, the ``limit`` most frequent next values of the users who left there (rule 10; most users
+first, ties by value). Both at once: UNIMPLEMENTED.
 
 **Thresholds, sampling, "(other)"**: the figures are always exact; the ``data_caveats`` setting
 (:mod:`ga_goals.sandbox.data_caveats`, ``$GA_GOALS_SANDBOX_DATA_CAVEATS``) makes responses say
@@ -127,6 +135,8 @@ MAX_SEGMENTS = 4
 MAX_STEPS = 10
 DEFAULT_BREAKDOWN_LIMIT = 5
 MAX_BREAKDOWN_LIMIT = 15
+#: GA4's default and largest ``funnelNextAction.limit``.
+DEFAULT_NEXT_ACTION_LIMIT = 5
 #: The funnel's date range when a request has none.
 DEFAULT_FUNNEL_RANGE = ("28daysAgo", "yesterday")
 
@@ -405,7 +415,8 @@ class DataApi:
     def run_funnel_report(self, request: Any) -> alpha.RunFunnelReportResponse:
         from ga_goals.funnels import FunnelDefinitionError, run_funnel
         from ga_goals.funnels.semantics import validate
-        from ga_goals.funnels.sql import BREAKDOWN_DIMENSIONS
+        from ga_goals.funnels.dimensions import TREND_DIMENSION
+        from ga_goals.funnels.sql import BREAKDOWN_DIMENSIONS, run_next_actions
 
         pid, state = self._property(request.property)
         time_zone = self._time_zone(state)
@@ -418,11 +429,12 @@ class DataApi:
             validate(funnel)
         except FunnelDefinitionError as exc:
             raise invalid(f"funnel: {exc}") from None
+        trended = _enum_name(request.funnel_visualization_type) == "TRENDED_FUNNEL"
+        next_action: tuple[str, int] | None = None
         if "funnel_next_action" in request:
-            raise unimplemented("funnelNextAction")
-        visualization = _enum_name(request.funnel_visualization_type)
-        if visualization == "TRENDED_FUNNEL":
-            raise unimplemented("the TRENDED_FUNNEL visualization (use STANDARD_FUNNEL)")
+            next_action = self._next_action(request.funnel_next_action, catalogue)
+            if trended:
+                raise unimplemented("funnelNextAction with the TRENDED_FUNNEL visualization")
         breakdown: str | None = None
         breakdown_limit = DEFAULT_BREAKDOWN_LIMIT
         if "funnel_breakdown" in request:
@@ -473,6 +485,7 @@ class DataApi:
 
         with self.quota.request(pid, "funnel", self._tier(state)) as charge:
             results = {}
+            extra: dict[tuple[int, int | None], Any] = {}
             with self._events(pid, time_zone) as con:
                 for (ri, si), source in sources.items():
                     span = spans[ri]
@@ -480,10 +493,18 @@ class DataApi:
                         results[(ri, si)] = run_funnel(
                             con, funnel, span.start, span.end, breakdown, limit=breakdown_limit, table=source
                         )
+                        if trended:
+                            extra[(ri, si)] = run_funnel(con, funnel, span.start, span.end, TREND_DIMENSION, table=source)
+                        elif next_action is not None:
+                            extra[(ri, si)] = run_next_actions(con, funnel, span.start, span.end, next_action[0], table=source)
                     except FunnelDefinitionError as exc:
                         raise invalid(f"funnel: {exc}") from None
                 sampling = self._sampling(con, base, spans)
             response = funnel_response(funnel, spans, segments, breakdown, results, row_limit)
+            if trended or next_action is not None:
+                response.funnel_visualization = visualization_rows(
+                    funnel, spans, segments, results, extra, next_action, row_limit
+                )
             for sub in (response.funnel_table, response.funnel_visualization):
                 sub.metadata.sampling_metadatas = [
                     alpha.SamplingMetadata(samples_read_count=read, sampling_space_size=space) for read, space in sampling
@@ -500,6 +521,24 @@ class DataApi:
         if request.return_property_quota:
             response.property_quota = quota.to_message(alpha)
         return response
+
+
+    def _next_action(self, message: Any, catalogue: Catalogue) -> tuple[str, int]:
+        """``funnelNextAction``: its dimension and limit, checked as GA4 documents them."""
+        from ga_goals.funnels.semantics import next_action_problem
+
+        name = message.next_action_dimension.name if "next_action_dimension" in message else ""
+        if not name:
+            raise invalid("funnelNextAction.nextActionDimension: a valid dimension is required")
+        catalogue.dimension(name, where=" (funnelNextAction)")
+        if next_action_problem(name):
+            raise unimplemented(f"a next action of {name} (next actions: eventName, pageLocation, pageTitle)")
+        limit = DEFAULT_NEXT_ACTION_LIMIT
+        if "limit" in message:
+            if not 0 < message.limit <= DEFAULT_NEXT_ACTION_LIMIT:
+                raise invalid(f"funnelNextAction.limit must exceed zero and cannot exceed 5, got {message.limit}")
+            limit = int(message.limit)
+        return name, limit
 
 
 # ---------------------------------------------------------------------------------------------
@@ -662,6 +701,51 @@ def _comparison(f: Any, where: str) -> tuple[str, Any, bool]:
 
 # ---------------------------------------------------------------------------------------------
 # Funnel results -> RunFunnelReportResponse
+
+
+def visualization_rows(
+    funnel: Funnel,
+    spans: Sequence[DateSpan],
+    segments: Sequence[Any],
+    results: dict[tuple[int, int | None], Any],
+    extra: dict[tuple[int, int | None], Any],
+    next_action: tuple[str, int] | None,
+    row_limit: int = DEFAULT_LIMIT,
+) -> alpha.FunnelSubReport:
+    """The ``funnel_visualization`` of a trended funnel (``extra``: the funnel by ``date`` per
+    range and segment) or of a next action (``extra``: the next actions, rule 10)."""
+    from ga_goals.funnels.dimensions import TREND_DIMENSION
+
+    several = len(spans) > 1
+    seg_labels = [f"{i + 1}. {s.name or 'Segment'}" for i, s in enumerate(segments)]
+    column = TREND_DIMENSION if next_action is None else next_action[0]
+    dims_header = [STEP_COLUMN] + ([SEGMENT_COLUMN] if segments else []) + [column] + ([DATE_RANGE] if several else [])
+    rows: list[alpha.Row] = []
+    n = len(funnel.steps)
+    for si in range(len(segments)) if segments else [None]:
+        for k in range(n):
+            for ri in range(len(spans)):
+                step = results[(ri, si)].metrics()[k]
+                cells: list[tuple[str, int]] = []
+                if next_action is None:
+                    by_day = extra[(ri, si)]
+                    cells = [(r.breakdown, r.users[k]) for r in sorted(by_day.rows, key=lambda r: r.breakdown)]
+                else:
+                    cells = [(RESERVED_TOTAL, step.active_users)]
+                    if k + 1 < n:
+                        cells += extra[(ri, si)].after(k + 1, next_action[1])
+                for value, users in cells:
+                    if users == 0:
+                        continue  # GA4 leaves out rows without users
+                    dims = [step.label] + ([seg_labels[si]] if segments else []) + [value]  # type: ignore[index]
+                    dims += [spans[ri].name] if several else []
+                    rows.append(_row(dims, [str(users)]))
+    return alpha.FunnelSubReport(
+        dimension_headers=[alpha.DimensionHeader(name=d) for d in dims_header],
+        metric_headers=[alpha.MetricHeader(name="activeUsers", type_=alpha.MetricType.TYPE_INTEGER)],
+        rows=rows[:row_limit],
+        metadata=alpha.FunnelResponseMetadata(),
+    )
 
 
 def funnel_response(

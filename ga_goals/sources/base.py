@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from ga_goals.errors import GaGoalsError
+from ga_goals.funnels.result import NextActions
 from ga_goals.model import DataSource, Funnel, FunnelStep
 from ga_goals.sources.results import (
     DateSpanLike,
@@ -115,6 +116,10 @@ class ReportQuery:
     #: split test's breakdown by a dimension the property has not registered): the refusal is in
     #: :attr:`ReportAnswer.refused` instead. Quota, access and transport errors still fail it.
     optional_funnels: frozenset[str] = frozenset()
+    #: Next actions (rule 10 of :mod:`ga_goals.funnels.semantics`): per funnel, the dimension read
+    #: on the next event of the users who left after each step, and how many values a source
+    #: must return at least (the most frequent; SQL sources return all); over the first span only.
+    next_actions: tuple[tuple[Funnel, str, int], ...] = ()
 
     @property
     def span_names(self) -> list[str]:
@@ -183,6 +188,8 @@ class ReportAnswer:
     parameters: ParameterTable | None = None
     #: Optional funnels (:attr:`ReportQuery.optional_funnels`) the server refused: name -> why.
     refused: Mapping[str, str] = field(default_factory=dict)
+    #: Funnel name -> its next actions over the first span (:attr:`ReportQuery.next_actions`).
+    next_actions: Mapping[str, NextActions] = field(default_factory=dict)
 
 
 class ReportSource(Protocol):

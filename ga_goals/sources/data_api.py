@@ -22,7 +22,9 @@ from ga_goals.sources.base import ReportAnswer, ReportQuery, SourceUsage
 from ga_goals.sources.results import FunnelTable, LiftTables, PropertySettings, ReportTable
 
 if TYPE_CHECKING:
+    from ga_goals.funnels.result import NextActions
     from ga_goals.ga4.data import DataGateway
+    from ga_goals.model import Funnel
 
 
 class DataApiSource:
@@ -91,11 +93,18 @@ class DataApiSource:
         if query.macro is not None and query.micros:
             lift_jobs, assemble = gateway.lift_jobs(query.macro, list(query.micros), spans)
             jobs += lift_jobs
+        lifted = len(jobs)
+
+        def next_job(funnel: Funnel, dimension: str, limit: int) -> Callable[[], NextActions]:
+            return lambda: gateway.next_actions(funnel, spans[0], dimension, limit)
+
+        jobs += [next_job(*entry) for entry in query.next_actions]
         extra = len(jobs)
         jobs += _inventory_jobs(gateway, query)
         results = gateway.run_all(jobs)
         inventory = results[extra:]
-        results = results[:extra]
+        next_actions = {f.name: found for (f, _d, _l), found in zip(query.next_actions, results[lifted:extra])}
+        results = results[:lifted]
 
         events: ReportTable | None
         site: ReportTable
@@ -126,6 +135,7 @@ class DataApiSource:
             event_names=inventory[0] if query.event_names else None,
             parameters=inventory[-1] if query.parameters else None,
             refused=refused,
+            next_actions=next_actions,
         )
 
 

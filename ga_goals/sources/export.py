@@ -28,8 +28,8 @@ from datetime import date
 from typing import TYPE_CHECKING, Any, Protocol
 
 from ga_goals.funnels.dialect import Dialect, DialectName, SqlQuery
-from ga_goals.funnels.result import step_metrics
-from ga_goals.funnels.sql import compile_funnel, result_from_rows
+from ga_goals.funnels.result import NextActions, step_metrics
+from ga_goals.funnels.sql import compile_funnel, compile_next_actions, next_actions_from_rows, result_from_rows
 from ga_goals.model import Funnel
 from ga_goals.sources.base import (
     ReportAnswer,
@@ -162,6 +162,19 @@ class ExportSource:
                 named.append((f"event names {span.name}", inventory_query(d, relation, dates, query.parameters)))
                 readers.append(_read_inventory(span.name, query.parameters, *inventory))
 
+        next_actions: dict[str, NextActions] = {}
+        for f, dimension, _limit in query.next_actions:
+            d = Dialect(self.sql.dialect)
+            span = query.spans[0]
+            _, _, options = self.sql.relation(d, span.start, span.end)
+            named.append(
+                (
+                    f"next actions {f.name!r} {span.name}",
+                    compile_next_actions(f, span.start, span.end, dimension, dialect=self.sql.dialect, **options),
+                )
+            )
+            readers.append(_read_next_actions(f, dimension, next_actions))
+
         results = self.sql.run(named)
         for read, rows in zip(readers, results):
             read(rows)
@@ -190,6 +203,7 @@ class ExportSource:
             usage=usage,
             event_names=inventory[0] if inventory is not None and query.event_names else None,
             parameters=inventory[1] if inventory is not None and query.parameters else None,
+            next_actions=next_actions,
         )
 
     def _funnel_query(self, funnel: Funnel, span: DateSpanLike, options: dict[str, Any]) -> SqlQuery:
@@ -241,6 +255,15 @@ def _values(names: Sequence[str], users: Sequence[int], continued: Sequence[int]
         StepValues(m.active_users, m.completion_rate, m.abandonments, m.abandonment_rate)
         for m in step_metrics(names, users, continued)
     ]
+
+
+def _read_next_actions(
+    funnel: Funnel, dimension: str, out: dict[str, NextActions]
+) -> Callable[[list[tuple[Any, ...]]], None]:
+    def read(rows: list[tuple[Any, ...]]) -> None:
+        out[funnel.name] = next_actions_from_rows(funnel, dimension, rows)
+
+    return read
 
 
 def _read_funnel(funnel: Funnel, span: DateSpanLike, table: FunnelTable) -> Callable[[list[tuple[Any, ...]]], None]:

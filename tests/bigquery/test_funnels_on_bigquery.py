@@ -89,3 +89,33 @@ def test_real_export_rows_count_the_same():
             on_bigquery, in_duckdb = counts(runner, store, f, date(2020, 11, 1), date(2021, 1, 31), "deviceCategory")
             assert on_bigquery == in_duckdb and on_bigquery[None][0][1] > 0
     store.close()
+
+
+def test_trends_and_next_actions_count_the_same_on_bigquery(generated):
+    """Rule 9 (a breakdown by the entry date) and rule 10 (a query of its own), in BigQuery SQL."""
+    from ga_goals.funnels.sql import compile_next_actions, next_actions_from_rows, run_next_actions
+
+    store, runner = generated
+    for f in (PLAN.funnels["checkout"], PLAN.funnels["browse_to_buy"]):
+        on_bigquery, in_duckdb = counts(runner, store, f, START, END, "date")
+        assert on_bigquery == in_duckdb and len(on_bigquery) > 2
+        for dimension in ("eventName", "pageLocation"):
+            query = compile_next_actions(f, START, END, dimension, dialect="bigquery", table=DATASET)
+            got = next_actions_from_rows(f, dimension, runner.run(Query.of(query)).rows)
+            assert got == run_next_actions(store, f, START, END, dimension) and sum(got.left) > 0
+
+
+def test_real_export_rows_trends_and_next_actions_count_the_same():
+    from ga_goals.funnels.sql import compile_next_actions, next_actions_from_rows, run_next_actions
+
+    store = sample_store()
+    start, end = date(2020, 11, 1), date(2021, 1, 31)
+    with local_bigquery(store) as bq:
+        runner = BigQueryRunner(DATASET, endpoint=bq.endpoint)
+        for f in (funnel("session_start", "page_view", "scroll"), funnel("page_view", "view_item", "add_to_cart", open=True)):
+            on_bigquery, in_duckdb = counts(runner, store, f, start, end, "date")
+            assert on_bigquery == in_duckdb
+            query = compile_next_actions(f, start, end, "pageTitle", dialect="bigquery", table=DATASET)
+            got = next_actions_from_rows(f, "pageTitle", runner.run(Query.of(query)).rows)
+            assert got == run_next_actions(store, f, start, end, "pageTitle") and sum(got.left) > 0
+    store.close()

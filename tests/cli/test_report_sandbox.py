@@ -51,7 +51,7 @@ def test_weekly_report_of_the_shop_on_generated_traffic(run, events_cache, tmp_p
     assert sorted(p.suffix for p in out.iterdir()) == [".csv", ".html", ".html", ".json", ".txt"]
     assert str(out) in result.stdout  # says where the files are
     data = _json_report(out)
-    assert data["calls"]["data_api"] == {"BatchRunReports": 1, "RunFunnelReport": 16}  # 3 funnels, 1 split test, the journey map, baseline, 10 micros
+    assert data["calls"]["data_api"] == {"BatchRunReports": 1, "RunFunnelReport": 18}  # 3 funnels, 1 split test, the trend, the next actions, the journey map, baseline, 10 micros
     [split] = data["split_tests"]
     assert [(v["value"], v["status"]) for v in split["values"]] == [("A", "control"), ("B", "better"), ("C", "no_difference")]
     assert data["quota"]["tokens"] > 0

@@ -117,9 +117,10 @@ def test_weekly_shop_report(weekly, fake: FakeDataApi):
     assert weekly.period.label == "18–24 Nov 2026" and weekly.period.previous_label == "11–17 Nov 2026"
     # Calls: 1 batch (key events + site), 1 per funnel (3), 1 per split test, the journey map's
     # funnel, lift: baseline + 1 per micro (10) = 16.
-    assert weekly.calls.data_api == {"BatchRunReports": 1, "RunFunnelReport": 16}
-    assert weekly.calls.total == 17 and weekly.calls.admin_api == {}
-    assert weekly.quota.tokens == 16 * 7 + 14 and weekly.quota.core_tokens == 14  # the batch's 2 reports carry 7 each
+    # + 1 for the trend (the funnel by date) + 1 for the next actions = 18.
+    assert weekly.calls.data_api == {"BatchRunReports": 1, "RunFunnelReport": 18}
+    assert weekly.calls.total == 19 and weekly.calls.admin_api == {}
+    assert weekly.quota.tokens == 18 * 7 + 14 and weekly.quota.core_tokens == 14  # the batch's 2 reports carry 7 each
     assert [f.name for f in weekly.funnels] == ["checkout", "browse_to_buy", "search_visitors"]
 
     checkout = weekly.funnels[0]
@@ -359,7 +360,7 @@ def test_a_plan_without_micro_conversions_or_key_events(build, shop_plan, fake):
     plan.reports["weekly"] = dataclasses.replace(plan.reports["weekly"], key_events=("purchase",))
     data = build(plan=plan)
     assert data.micro_macro is None
-    assert data.calls.data_api == {"BatchRunReports": 1, "RunFunnelReport": 5}  # 3 funnels, the journey map, the split test
+    assert data.calls.data_api == {"BatchRunReports": 1, "RunFunnelReport": 7}  # 3 funnels, the journey map, the split test, the trend, the next actions
 
 
 def test_an_alert_on_a_funnel_the_report_does_not_show(build, shop_plan, fake):
@@ -368,13 +369,15 @@ def test_an_alert_on_a_funnel_the_report_does_not_show(build, shop_plan, fake):
     data = build(plan=plan)
     assert [f.name for f in data.funnels] == ["browse_to_buy"]
     assert data.alerts[0].subject == "checkout" and data.alerts[0].value == pytest.approx(0.05)
-    assert data.calls.data_api["RunFunnelReport"] == 15  # browse_to_buy, checkout (an alert watches it), the split test, the journey map, the baseline and 10 micro conversions
+    # browse_to_buy, checkout (an alert watches it), the split test, the trend, the next actions,
+    # the journey map, the baseline and 10 micro conversions
+    assert data.calls.data_api["RunFunnelReport"] == 17
 
 
 def test_json_is_stable(weekly):
     data = weekly.to_json()
     assert list(data)[:4] == ["format", "name", "title", "property"]
-    assert data["calls"] == {"data_api": {"BatchRunReports": 1, "RunFunnelReport": 16}, "admin_api": {}, "total": 17}
+    assert data["calls"] == {"data_api": {"BatchRunReports": 1, "RunFunnelReport": 18}, "admin_api": {}, "total": 19}
     assert data["period"]["current"] == {"name": "current", "start": "2026-11-18", "end": "2026-11-24", "days": 7, "label": "18–24 Nov 2026"}
     assert set(data["funnels"][0]["steps"][0]) == {
         "number", "name", "event", "users", "completion_rate", "abandonments", "abandonment_rate", "share_of_first", "previous_users", "users_change",

@@ -39,12 +39,12 @@ def test_html_page(weekly):
     assert "<script" not in html
     assert not re.search(r"""(src|href)\s*=\s*["'](?!#)""", html)  # no external files
     assert "url(" not in html
-    assert html.count("<svg") == 3  # one funnel chart per funnel
+    assert html.count("<svg") == 4  # one funnel chart per funnel, and the trend's line chart
     assert "18–24 Nov 2026" in html and "11–17 Nov 2026" in html
     assert "1,000" in html and "Added to cart" in html
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html  # the hostile breakdown value, escaped
     assert "No alert fired" in html
-    assert "17 Data API calls" in html
+    assert "19 Data API calls" in html
 
 
 def test_every_ga4_string_is_escaped_in_html_and_email(weekly):

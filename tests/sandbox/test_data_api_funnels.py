@@ -7,6 +7,8 @@ funnel engine) and with the shape of a live GA4 response
 
 from __future__ import annotations
 
+import dataclasses
+
 import json
 from collections.abc import Iterator, Sequence
 from datetime import date, timedelta
@@ -434,8 +436,24 @@ def test_segment_limits(api: Clients):
             "bad regular expression",
         ),
         ({"date_ranges": [alpha.DateRange(start_date="2026-10-01", end_date="2026-10-02")] * 5}, gexc.InvalidArgument, "at most 4"),
-        ({"funnel_next_action": alpha.FunnelNextAction(next_action_dimension=alpha.Dimension(name="eventName"))}, gexc.MethodNotImplemented, "funnelNextAction"),
-        ({"funnel_visualization_type": "TRENDED_FUNNEL"}, gexc.MethodNotImplemented, "TRENDED_FUNNEL"),
+        (
+            {"funnel_next_action": alpha.FunnelNextAction(next_action_dimension=alpha.Dimension(name="deviceCategory"))},
+            gexc.MethodNotImplemented,
+            "next action of deviceCategory",
+        ),
+        (
+            {"funnel_next_action": alpha.FunnelNextAction(next_action_dimension=alpha.Dimension(name="eventName"), limit=6)},
+            gexc.InvalidArgument,
+            "cannot exceed 5",
+        ),
+        (
+            {
+                "funnel_next_action": alpha.FunnelNextAction(next_action_dimension=alpha.Dimension(name="eventName")),
+                "funnel_visualization_type": "TRENDED_FUNNEL",
+            },
+            gexc.MethodNotImplemented,
+            "TRENDED_FUNNEL",
+        ),
         ({"property": "properties/404"}, gexc.NotFound, "properties/404"),
     ],
 )
@@ -558,3 +576,42 @@ def test_the_data_gateway_requests_are_served(server: SandboxServer):
         assert events.lookup(eventName="purchase", dateRange=span[2])["eventCount"] == purchases
         assert site.lookup(dateRange=span[2])["totalUsers"] == users
     assert tokens > 0
+
+
+def test_trended_funnel_and_next_actions_are_the_engines_numbers(server: SandboxServer):
+    """TRENDED_FUNNEL (rule 9) and funnelNextAction (rule 10) through the reports' client: the
+    visualization's date and next-action rows parsed into the project's types equal the engine."""
+    from dataclasses import dataclass
+
+    from ga_goals.funnels.sql import run_next_actions
+    from ga_goals.ga4 import Target
+    from ga_goals.ga4.data import DataGateway
+    from ga_goals.plan_file import load_plan
+    from ga_goals.reports.trends import TREND_DAYS_MAX
+    from tests.conftest import CONFIGS
+
+    @dataclass(frozen=True)
+    class Span:
+        name: str
+        start: date
+        end: date
+
+    spans = [Span(s[2], *span_dates(s)) for s in (CURRENT, PREVIOUS)]
+    plan = load_plan(CONFIGS / "shop.yaml", env={})
+    with DataGateway(Target(PROP, sandbox_address=server.address, timeout=30)) as gateway:
+        for name in ("checkout", "browse_to_buy"):
+            f = dataclasses.replace(plan.funnels[name], breakdown="date", breakdown_limit=TREND_DAYS_MAX)
+            table = gateway.run_funnel(f, spans)
+            for span in (CURRENT, PREVIOUS):
+                expected = engine(server, f, span, breakdown="date")
+                assert table.users(span[2]) == list(expected.users)
+                by_day = {v: table.users(span[2], breakdown=v) for v in table.breakdown_values}
+                assert {k: v for k, v in by_day.items() if any(v)} == {r.breakdown: list(r.users) for r in expected.rows}
+                assert len(expected.rows) >= 5
+            for dimension in ("eventName", "pageLocation"):
+                found = gateway.next_actions(plan.funnels[name], spans[0], dimension, 3)
+                with cursor(server) as con:
+                    want = run_next_actions(con, plan.funnels[name], spans[0].start, spans[0].end, dimension)
+                assert found.left == want.left and sum(found.left) > 0
+                for k in range(1, len(f.steps)):
+                    assert found.after(k) == want.after(k, 3)

@@ -28,7 +28,7 @@ from ga_goals.sources.export import ExportSource, duckdb_files_engine
 from tests.conftest import CONFIGS, GA4_DATA
 
 DATASET = "ga-goals-test.analytics_100000001"
-SECTIONS = ("site", "funnels", "key_events", "micro_macro", "alerts", "split_tests", "journey")
+SECTIONS = ("site", "funnels", "key_events", "micro_macro", "alerts", "split_tests", "journey", "trends", "next_actions")
 
 
 @dataclass
@@ -77,7 +77,9 @@ def test_duckdb_on_export_files_gives_the_data_api_report(shop: Shop):
     assert report.source is not None and report.source.engine == "duckdb"
     # per period: the site and key events, each funnel, each split test and the journey map's funnel
     weekly = shop.plan.reports["weekly"]
-    assert report.source.calls == {"query": 2 * (2 + len(weekly.funnels or shop.plan.funnels) + len(weekly.split_tests) + 1)}
+    # plus each trend (a funnel by date) per period, and each next action once (current period)
+    per_period = 2 + len(weekly.funnels or shop.plan.funnels) + len(weekly.split_tests) + 1 + len(weekly.trends)
+    assert report.source.calls == {"query": 2 * per_period + len(weekly.next_actions)}
 
 
 def test_the_weekly_split_test_finds_the_known_effect_and_no_false_one(shop: Shop):
@@ -337,3 +339,82 @@ def test_the_engines_answer_in_the_same_types(shop: Shop):
         report = build_report(shop.plan, "weekly", source, today=shop.today)
     data = json.loads(json.dumps(report.to_json()))
     assert set(data) == set(shop.data_api)
+
+
+def test_next_actions_agree_on_duckdb_and_bigquery(shop: Shop):
+    """The checkout funnel's biggest drop and what those users did next (rule 10), on both SQL engines."""
+    found = []
+    with serve_bigquery(shop.store.connection, DATASET) as bq:
+        options = EngineOptions(engine="bigquery", dataset=DATASET, endpoint=bq.endpoint)
+        with ExportSource(BigQueryEngine.from_options(options), property="properties/100000001", time_zone=shop.time_zone) as source:
+            found.append(build_report(shop.plan, "weekly", source, today=shop.today).to_json()["next_actions"])
+    source = ExportSource(duckdb_files_engine([str(shop.folder)]), property="properties/100000001", time_zone=shop.time_zone)
+    with source:
+        found.append(build_report(shop.plan, "weekly", source, today=shop.today).to_json()["next_actions"])
+    assert found[0] == found[1]
+    [checkout] = found[0]
+    assert checkout["step"] is not None and checkout["left"] > 0 and checkout["actions"]
+    assert sum(a["users"] for a in checkout["actions"]) + checkout["other"] == checkout["left"]
+    # and the Data API (the sandbox through the real client) says the same
+    assert shop.data_api["next_actions"] == found[0]
+
+
+def test_trends_and_next_actions_agree_on_the_real_export_rows(sample, tmp_path: Path):
+    """Rules 9 and 10 on the real rows: the reference, DuckDB (both plans), BigQuery SQL through the
+    real client, and the sandbox's TRENDED_FUNNEL and funnelNextAction through the reports' client."""
+    from ga_goals.bigquery.query import Query
+    from ga_goals.bigquery.runner import BigQueryRunner
+    from ga_goals.funnels.semantics import reference_next_actions, reference_trend
+    from ga_goals.funnels.sql import compile_next_actions, next_actions_from_rows, run_next_actions
+    from ga_goals.ga4 import Target
+    from ga_goals.ga4.data import DataGateway
+    from ga_goals.reports.trends import TREND_DAYS_MAX
+    from ga_goals.sandbox.server import SandboxServer
+    from tests.funnels.engines import stored_events
+
+    store, _folder = sample
+    stored = stored_events(store, SAMPLE_START, SAMPLE_END)
+
+    @dataclass(frozen=True)
+    class Span:
+        name: str
+        start: date
+        end: date
+
+    span = Span("all", SAMPLE_START, SAMPLE_END)
+    rows_file = tmp_path / "rows.jsonl"
+    rows_file.write_text((GA4_DATA / "export-sample-events.jsonl").read_text())
+    server = SandboxServer(tmp_path / "sandbox")
+    server.start()
+    try:
+        server.store.ensure_property("100000007")
+        server.data.events.load("100000007", [rows_file], replace=True)
+        with serve_bigquery(store.connection, DATASET) as bq, DataGateway(
+            Target("properties/100000007", sandbox_address=server.address, timeout=30)
+        ) as gateway:
+            runner = BigQueryRunner(DATASET, endpoint=bq.endpoint)
+            for name, base in sorted(FUNNELS.items()):
+                trend = replace(base, breakdown="date", breakdown_limit=TREND_DAYS_MAX)
+                expected = {r.breakdown: (list(r.users), list(r.continued)) for r in run_funnel(store, trend, SAMPLE_START, SAMPLE_END, "date").rows}
+                assert expected == reference_trend(stored, base), name
+                guarded = run_funnel(store, trend, SAMPLE_START, SAMPLE_END, "date", guarded=True)
+                assert {r.breakdown: (list(r.users), list(r.continued)) for r in guarded.rows} == expected, name
+                compiled = compile_funnel(trend, SAMPLE_START, SAMPLE_END, breakdown="date", dialect="bigquery", table=DATASET)
+                on_bq = result_from_rows(trend, SAMPLE_START, SAMPLE_END, "date", runner.run(Query.of(compiled.query)).rows, limit=TREND_DAYS_MAX)
+                assert {r.breakdown: (list(r.users), list(r.continued)) for r in on_bq.rows} == expected, name
+                table = gateway.run_funnel(trend, [span])
+                by_day = {v: table.users("all", breakdown=v) for v in table.breakdown_values}
+                assert by_day == {day: users for day, (users, _c) in expected.items()}, name
+
+                found = reference_next_actions(stored, base, "pageTitle")
+                want = run_next_actions(store, base, SAMPLE_START, SAMPLE_END, "pageTitle")
+                assert {k: (want.left[k - 1], dict(want.values[k - 1])) for k in found} == found, name
+                assert run_next_actions(store, base, SAMPLE_START, SAMPLE_END, "pageTitle", guarded=True) == want
+                query = compile_next_actions(base, SAMPLE_START, SAMPLE_END, "pageTitle", dialect="bigquery", table=DATASET)
+                assert next_actions_from_rows(base, "pageTitle", runner.run(Query.of(query)).rows) == want, name
+                api = gateway.next_actions(base, span, "pageTitle", 5)
+                assert api.left == want.left, name
+                for k in range(1, len(base.steps)):
+                    assert api.after(k) == want.after(k, 5), (name, k)
+    finally:
+        server.stop()
