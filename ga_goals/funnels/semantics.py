@@ -252,8 +252,10 @@ def within_micros(step: FunnelStep) -> int | None:
     return round(step.within_seconds * 1_000_000)
 
 
-def step_dimension_problem(name: str) -> str | None:
-    """Why a funnel step cannot use the dimension ``name`` (None when it can; rule 3b)."""
+def step_dimension_problem(name: str, shown: Callable[[str], str] = repr) -> str | None:
+    """Why a funnel step cannot use the dimension ``name`` (None when it can; rule 3b).
+
+    ``shown``: how the message shows the name (plan checks cut and escape text from the file)."""
     if name in STEP_DIMENSIONS:
         return None
     for prefix in ("customEvent:", "customUser:"):
@@ -262,7 +264,7 @@ def step_dimension_problem(name: str) -> str | None:
     if name in REFUSED_STEP_DIMENSIONS:
         return REFUSED_STEP_DIMENSIONS[name]
     return (
-        f"a funnel step cannot use the dimension {name!r}: use one of {', '.join(STEP_DIMENSIONS)}, "
+        f"a funnel step cannot use the dimension {shown(name)}: use one of {', '.join(STEP_DIMENSIONS)}, "
         "customEvent:<parameter> or customUser:<property>"
     )
 

@@ -91,6 +91,7 @@ class _Checker:
         self.micro = _dict(conversions.get("micro"))
         self.events = _dict(self.data.get("events"))
         self.funnels = _dict(self.data.get("funnels"))
+        self.segments = _dict(self.data.get("segments"))
         self.declared = set(self.macro) | set(self.micro) | set(self.events)
 
     # ------------------------------------------------------------------ helpers
@@ -142,6 +143,7 @@ class _Checker:
         self.check_events()
         self.check_dimensions()
         self.check_metrics()
+        self.check_segments()
         self.check_funnels()
         self.check_stages()
         self.check_reports()
@@ -541,11 +543,52 @@ class _Checker:
 
     # ------------------------------------------------------------------ funnels
 
+    def check_segments(self) -> None:
+        """``segments:``: each says what an event must satisfy (as a funnel step does), and so does
+        its ``exclude``."""
+        for name, segment in self.segments.items():
+            path: Path = ("segments", name)
+            if not isinstance(segment, dict):
+                continue
+            self.check_segment_conditions(path, segment, f"segment {quote(name)}")
+            exclude = segment.get("exclude")
+            if isinstance(exclude, dict):
+                self.check_segment_conditions(path + ("exclude",), exclude, f"the exclusion of segment {quote(name)}")
+
+    def check_segment_conditions(self, path: Path, spec: dict[str, Any], what: str) -> None:
+        if not any(k in spec for k in ("event", "any", "when")):
+            self.error(
+                self.key(path),
+                f"{what} has no conditions; add 'event: NAME', 'any: [EVENT, ...]' "
+                "and/or 'when:' dimension conditions (e.g. {dimension: deviceCategory, equals: mobile})",
+            )
+            return
+        # The same language as a funnel step (index 1: no first-step warnings).
+        self.check_step(path, spec, 1)
+
+    def check_segment_refs(self, path: Path, names: Any, whose: str) -> None:
+        """A funnel's or a report's ``segment``: known names, at most GA4's per-request number."""
+        if isinstance(names, str):
+            names, paths = [names], [path]
+        elif isinstance(names, list):
+            paths = [path + (i,) for i in range(len(names))]
+        else:
+            return
+        for item_path, name in zip(paths, names):
+            self.check_reference(item_path, name, self.segments, "segment", "segments")
+        if len(names) > facts.FUNNEL_SEGMENTS_MAX:
+            self.error(
+                self.key(path),
+                f"{whose} names {len(names)} segments; GA4 takes at most {facts.FUNNEL_SEGMENTS_MAX} in one funnel "
+                "request: keep the ones that matter, or show the funnel twice (a copy of it with the others)",
+            )
+
     def check_funnels(self) -> None:
         for name, funnel in self.funnels.items():
             path: Path = ("funnels", name)
             if not isinstance(funnel, dict):
                 continue
+            self.check_segment_refs(path + ("segment",), funnel.get("segment"), f"funnel {quote(name)}")
             steps = funnel.get("steps")
             if isinstance(steps, list):
                 if len(steps) < facts.FUNNEL_STEPS_MIN:
@@ -703,7 +746,7 @@ class _Checker:
         from ga_goals.funnels.semantics import step_dimension_problem  # lazily: the plan reader stays light
 
         dimension = condition["dimension"]
-        if isinstance(dimension, str) and (problem := step_dimension_problem(dimension)):
+        if isinstance(dimension, str) and (problem := step_dimension_problem(dimension, quote)):
             self.error(self.at(path + ("dimension",)), f"{where_}: {problem}")
         ops = [op for op in FILTER_COMPARISONS + ("between",) if op in condition]
         if not ops:
@@ -774,6 +817,7 @@ class _Checker:
             if not isinstance(report, dict):
                 continue
             funnels = report.get("funnels")
+            self.check_segment_refs(path + ("segment",), report.get("segment"), f"report {quote(name)}")
             for i, funnel in _items(funnels):
                 self.check_reference(path + ("funnels", i), funnel, self.funnels, "funnel", "funnels")
             for i, event in _items(report.get("key_events")):
@@ -813,7 +857,7 @@ class _Checker:
         known = list(known)
         if name in known:
             return True
-        close = did_you_mean(name, known, valid=is_plan_name if what == "funnel" else is_event_name)
+        close = did_you_mean(name, known, valid=is_plan_name if what in ("funnel", "segment") else is_event_name)
         hint = f"did you mean {quote(close)}? Otherwise " if close else ""
         self.error(
             self.at(path),
