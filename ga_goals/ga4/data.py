@@ -908,7 +908,9 @@ class DataGateway:
     def run_funnel(
         self, funnel: Funnel, date_ranges: Sequence[DateSpanLike], *, segments: Sequence[alpha.Segment] = ()
     ) -> FunnelTable:
-        """One RunFunnelReport: the plan funnel over every date range (and breakdown)."""
+        """One RunFunnelReport: the plan funnel over every date range (and breakdown), and over each
+        of ``segments`` (default: the funnel's own segments, :func:`segment_proto`)."""
+        segments = list(segments) or [segment_proto(s) for s in funnel.segments]
         if len(segments) > MAX_SEGMENTS:
             raise ValueError(f"GA4 takes at most {MAX_SEGMENTS} segments per funnel request, got {len(segments)}")
         request = funnel_request(self.property, funnel, date_ranges, segments=segments)

@@ -837,6 +837,7 @@ class _Checker:
             for i, alert in _items(report.get("alerts")):
                 if isinstance(alert, dict):
                     self.check_alert(path + ("alerts", i), alert, compare, funnels)
+                    self.check_alert_segments(path + ("alerts", i), alert, report)
             for i, test in _items(report.get("split_tests")):
                 if isinstance(test, dict):
                     self.check_split_test(path + ("split_tests", i), test)
@@ -850,6 +851,22 @@ class _Checker:
                                 f"{show(address)} is not a plausible e-mail address; write it as "
                                 "name@example.com",
                             )
+
+    def check_alert_segments(self, path: Path, alert: dict[str, Any], report: dict[str, Any]) -> None:
+        """An alert watches one number: not a funnel the report shows once per segment."""
+        name = alert.get("funnel")
+        funnel = self.funnels.get(name) if isinstance(name, str) else None
+        if not isinstance(funnel, dict):
+            return
+        shown = report.get("funnels")
+        if isinstance(shown, list) and name not in shown:
+            return  # not shown: the alert watches the whole funnel
+        if funnel.get("segment") or report.get("segment"):
+            self.error(
+                self.at(path + ("funnel",)),
+                f"the report shows funnel {quote(name)} once per segment, so an alert on it would not say which; "
+                "alert on a copy of the funnel without 'segment', or remove the segments",
+            )
 
     def check_reference(self, path: Path, name: Any, known: Iterable[str], what: str, section: str) -> bool:
         if not isinstance(name, str):

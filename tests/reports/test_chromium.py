@@ -78,7 +78,7 @@ def test_report_and_email_render_in_chromium(weekly, tmp_path: Path):
         assert page_requests(tmp_path / f"{name}.netlog.json", pages[name]) == set(), name  # nothing fetched
         assert not re.search(r"""\s(src|href|srcset|poster|data)=["'](?!#)""", dom), name  # nothing to fetch
         assert "url(" not in dom and "@import" not in dom, name
-    assert dumps["page"].count("<svg") == 3 and "<rect" in dumps["page"]
+    assert dumps["page"].count("<svg") == 5 and "<rect" in dumps["page"]
     assert 'style="' in dumps["email"]
     assert shot.stat().st_size > 20_000  # a real rendering, not a blank page
     assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

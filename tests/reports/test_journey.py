@@ -67,7 +67,7 @@ def _without_stage_events(plan):
 def test_a_plan_without_stages_gets_a_message_not_a_crash(build, shop_plan, fake, change, message):
     data = build(plan=change(shop_plan))
     assert data.journey is not None and data.journey.stages == () and message in (data.journey.message or "")
-    assert data.calls.data_api["RunFunnelReport"] == 15  # 3 funnels, the split test and 11 for the lift: no journey request
+    assert data.calls.data_api["RunFunnelReport"] == 16  # 4 funnels (one with two segments in one request), the split test and 11 for the lift: no journey request
     for fmt in ("html", "email", "text"):
         assert message in render_report(data, fmt)
 
