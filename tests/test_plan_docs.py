@@ -87,7 +87,7 @@ def test_shop_wording():
         ("origin_form", None, "form_id"),
     ]
     purchase = next(e for e in doc.journey[-1].macro if e.name == "purchase")
-    assert purchase.value == "0 USD" and purchase.funnels == ("Checkout funnel", "Browse to buy", "Search visitors to the cart")
+    assert purchase.value == "0 USD" and purchase.funnels == ("Checkout funnel", "Browse to buy", "Search visitors to the cart", "Checkout by segment")
     search = next(e for e in doc.journey[1].micro if e.name == "view_search_results")
     assert not search.key_event
     checkout = doc.funnels[0]

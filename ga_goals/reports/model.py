@@ -141,6 +141,9 @@ _SEGMENT_NOTES = {
 
 @dataclass(frozen=True)
 class FunnelData:
+    #: Properties ``to_json`` adds to the fields (a segmented funnel's sections share ``name``).
+    JSON_PROPERTIES: ClassVar[tuple[str, ...]] = ("key", "heading")
+
     name: str
     title: str
     description: str
@@ -164,6 +167,11 @@ class FunnelData:
     segment: str | None = None
     segment_title: str | None = None
     segment_scope: str | None = None
+
+    @property
+    def heading(self) -> str:
+        """The funnel's title, with the segment's after a ``·`` when segmented."""
+        return self.title if self.segment is None else f"{self.title} · {self.segment_title}"
 
     @property
     def segment_note(self) -> str:

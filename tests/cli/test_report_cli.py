@@ -66,10 +66,10 @@ def test_report_writes_the_plan_formats(report, fake: FakeDataApi, tmp_path: Pat
     for path in written:
         assert str(path) in result.stdout
     # 3 funnels, the split test, the journey map, then the lift: the baseline and one funnel per micro conversion (10)
-    assert "17 Data API calls (BatchRunReports x1, RunFunnelReport x16), 126 quota tokens" in result.stdout
-    assert fake.calls == {"GetProperty": 1, "BatchRunReports": 1, "RunFunnelReport": 16}
+    assert "18 Data API calls (BatchRunReports x1, RunFunnelReport x17), 133 quota tokens" in result.stdout
+    assert fake.calls == {"GetProperty": 1, "BatchRunReports": 1, "RunFunnelReport": 17}
     data = json.loads(next(p for p in written if p.suffix == ".json").read_text())
-    assert data["period"]["time_zone"] == "America/Los_Angeles" and data["calls"]["total"] == 17
+    assert data["period"]["time_zone"] == "America/Los_Angeles" and data["calls"]["total"] == 18
     html = next(p for p in written if p.suffix == ".html").read_text()
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html and "<script>" not in html
 

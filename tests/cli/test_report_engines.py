@@ -79,7 +79,7 @@ def test_bigquery_engine_says_the_dry_run_then_reports(run, shop, endpoint):
     out = shop["tmp"] / "bigquery"
     result = run("report", SHOP, "weekly", "--dataset", DATASET, "--bigquery-endpoint", endpoint.endpoint, "-o", out, "--format", "json")
     assert result.exit_code == 0, result.output
-    assert "BigQuery dry run: 14 queries will process" in result.stderr
+    assert "BigQuery dry run: 18 queries will process" in result.stderr
     assert "cap 10.0 GiB per query" in result.stderr
     data = _report(out)
     assert {k: data[k] for k in SECTIONS} == {k: shop["data_api"][k] for k in SECTIONS}

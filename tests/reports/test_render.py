@@ -45,7 +45,8 @@ def test_html_page(weekly):
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html  # the hostile breakdown value, escaped
     assert "No alert fired" in html
     assert "18 Data API calls" in html
-    assert "Checkout by segment · Newsletter readers" in html and "Segment <strong>Mobile sessions</strong>: sessions with" in html
+    assert "<h2><bdi>Checkout by segment · Newsletter readers</bdi></h2>" in html
+    assert "Segment <strong><bdi>Mobile sessions</bdi></strong>: sessions with" in html
 
 
 def test_every_ga4_string_is_escaped_in_html_and_email(weekly):

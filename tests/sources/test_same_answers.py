@@ -75,9 +75,12 @@ def test_duckdb_on_export_files_gives_the_data_api_report(shop: Shop):
         report = build_report(shop.plan, "weekly", source, today=shop.today)
     assert _sections(report) == _expected(shop)
     assert report.source is not None and report.source.engine == "duckdb"
-    # per period: the site and key events, each funnel, each split test and the journey map's funnel
+    # per period: the site and key events, each funnel (each segment of a segmented one), each
+    # split test and the journey map's funnel
     weekly = shop.plan.reports["weekly"]
-    assert report.source.calls == {"query": 2 * (2 + len(weekly.funnels or shop.plan.funnels) + len(weekly.split_tests) + 1)}
+    funnels = sum(max(1, len(shop.plan.funnels[n].segments)) for n in weekly.funnels)
+    assert funnels == len(weekly.funnels) + 1  # checkout_by_segment: two segments
+    assert report.source.calls == {"query": 2 * (2 + funnels + len(weekly.split_tests) + 1)}
 
 
 def test_the_weekly_split_test_finds_the_known_effect_and_no_false_one(shop: Shop):
