@@ -50,15 +50,18 @@ dimensions UNIMPLEMENTED), ``is_directly_followed_by``,
 ``within_duration_from_prior_step``, open and closed funnels, 1 to 4 date ranges (default: 28
 days ending yesterday; a ``dateRange`` column with several), a breakdown (``limit`` 1..15,
 default 5: the top values by users at the first step per date range and segment, the others
-only in the ``RESERVED_TOTAL`` row), up to 4 user segments (a ``segment`` column valued
-``"<n>. <segment name>"`` as GA4 documents: see :func:`ga_goals.sandbox.reporting.segment_users_sql`),
+only in the ``RESERVED_TOTAL`` row), up to 4 segments (a ``segment`` column valued
+``"<n>. <segment name>"`` as GA4 documents): user, session and event segments of the form
+ga-goals sends (one condition group scoped ``*_CRITERIA_WITHIN_SAME_EVENT``, a permanent exclusion
+of the same form: :func:`segment_from_request`, computed by the funnel engine, rule 9 of
+``ga_goals.funnels.semantics``), and other user segments (:func:`ga_goals.sandbox.reporting.segment_users_sql`),
 a ``dimension_filter`` on event-scoped dimensions, ``limit`` of rows, ``property_quota``. The
 response is shaped like the live one: ``funnel_table`` with ``funnelStepName`` ("1. name"),
 the four metrics listed twice in the headers (eight headers, four values per row) all typed
 TYPE_INTEGER, rates as fraction strings ("0.2857142857142857", "1", "0"), no row for a step
 without users; ``funnel_visualization`` with ``funnelStepName`` (+ ``segment``, ``dateRange``)
 and ``activeUsers``; ``kind = "analyticsData#runFunnelReport"``. Not supported: or-groups of
-several parameter conditions and negated groups of parameter conditions, item parameters, ``funnel_next_action``, TRENDED_FUNNEL, session and event segments, sequence
+several parameter conditions and negated groups of parameter conditions, item parameters, ``funnel_next_action``, TRENDED_FUNNEL, session and event segments of another form, sequence
 groups (UNIMPLEMENTED).
 
 **Thresholds, sampling, "(other)"**: the figures are always exact; the ``data_caveats`` setting
