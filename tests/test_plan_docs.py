@@ -92,6 +92,11 @@ def test_shop_wording():
     assert not search.key_event
     checkout = doc.funnels[0]
     assert not checkout.open and checkout.breakdown == "deviceCategory"
+    assert checkout.segments == ()
+    assert doc.funnels[-1].segments == (
+        "Newsletter readers (users with an event where firstUserSource = newsletter and firstUserMedium = email)",
+        "Mobile sessions (sessions with an event where deviceCategory = mobile)",
+    )
     assert [s.within for s in checkout.steps] == [None, None, "1h", None, None, "30m"]
     assert checkout.steps[1].named and checkout.steps[1].name == "Added to cart"
     last = checkout.steps[-1].filters[0]
