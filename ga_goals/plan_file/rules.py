@@ -574,8 +574,22 @@ class _Checker:
             paths = [path + (i,) for i in range(len(names))]
         else:
             return
+        from ga_goals.plan_file.build import default_title  # lazily: build imports this module
+
+        titles: dict[str, str] = {}
         for item_path, name in zip(paths, names):
-            self.check_reference(item_path, name, self.segments, "segment", "segments")
+            if not self.check_reference(item_path, name, self.segments, "segment", "segments"):
+                continue
+            spec = _dict(self.segments[name])
+            title = spec.get("title") if isinstance(spec.get("title"), str) and spec.get("title") else default_title(name)
+            if title in titles and titles[title] != name:
+                # The Data API names each segment's rows by its name: two equal ones cannot be told apart.
+                self.error(
+                    self.at(item_path),
+                    f"segments {quote(titles[title])} and {quote(name)} of {whose} have the same title {quote(title)}; "
+                    "give one of them another 'title'",
+                )
+            titles.setdefault(title, name)
         if len(names) > facts.FUNNEL_SEGMENTS_MAX:
             self.error(
                 self.key(path),
