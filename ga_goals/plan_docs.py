@@ -498,7 +498,7 @@ _SEGMENT_KEEPS = {"user": "users with an event where", "session": "sessions with
 
 
 def _segment_text(segment: Segment) -> str:
-    """A segment in one line: its title and what it keeps (rule 9 of ga_goals.funnels.semantics)."""
+    """A segment in one line: its title and what it keeps (rule 11 of ga_goals.funnels.semantics)."""
     from ga_goals.model.tracking_plan import condition_text
 
     text = f"{segment.label} ({_SEGMENT_KEEPS[segment.scope]} {condition_text(segment.condition)}"

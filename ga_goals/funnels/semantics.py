@@ -138,7 +138,7 @@ says nothing, the choice made here is marked *decided*):
    missing value is ``(not set)``. So the breakdown rows add up to the
    totals, and each row is a funnel of its own (closed: never growing).
 
-9. **Segments** (:class:`~ga_goals.model.tracking_plan.Segment`; GA4's funnel ``segments``, with
+11. **Segments** (:class:`~ga_goals.model.tracking_plan.Segment`; GA4's funnel ``segments``, with
    the ``*_CRITERIA_WITHIN_SAME_EVENT`` scoping and a permanent exclusion). A segment's condition
    and exclusion are step conditions (rule 3c) tested on single events of the date range
    (rule 1). A segmented funnel is computed by rules 2 to 8 on the events the segment keeps, as
@@ -632,7 +632,7 @@ def reads_sessions(*conditions: StepCondition | None) -> bool:
 def segment_events(
     events: Sequence[Event], segment: Segment, sessions: Mapping[int, SessionSource] | None = None
 ) -> list[Event]:
-    """Rule 9: the events of one user (all their events of the date range) that ``segment`` keeps.
+    """Rule 11: the events of one user (all their events of the date range) that ``segment`` keeps.
 
     ``sessions``: :func:`session_sources` of those events (computed when None and needed)."""
     if sessions is None:
@@ -668,7 +668,7 @@ def user_progress(
     """Rules 2 to 6 and 8 for one user's events (in any order).
 
     ``sessions``: the traffic sources of the user's sessions (:func:`session_sources`), when
-    ``events`` are not all the user's events (rule 9); computed from ``events`` when None."""
+    ``events`` are not all the user's events (rule 11); computed from ``events`` when None."""
     ordered = sorted(events, key=moment)
     moments = [moment(e) for e in ordered]
     # Rule 5: the moment right after each moment, among all the user's events.
@@ -724,7 +724,7 @@ def reference_funnel(
 def reference_detail(
     events_by_user: Mapping[str, Sequence[Event]], funnel: Funnel, segment: Segment | None = None
 ) -> tuple[list[int], list[int]]:
-    """Users per step and users who continued from each step to the next (rules 4 to 7; rule 9
+    """Users per step and users who continued from each step to the next (rules 4 to 7; rule 11
     with a ``segment``)."""
     validate(funnel)
     n = len(funnel.steps)
@@ -739,7 +739,7 @@ def reference_detail(
 
 
 def segmented_progress(events: Sequence[Event], funnel: Funnel, segment: Segment | None) -> UserProgress:
-    """:func:`user_progress` of one user's events, restricted to ``segment`` (rule 9) when given."""
+    """:func:`user_progress` of one user's events, restricted to ``segment`` (rule 11) when given."""
     if segment is None:
         return user_progress(events, funnel)
     validate_segment(segment)

@@ -318,7 +318,7 @@ def compile_funnel(
     default for DuckDB, where a guarded list expression costs more). Both are exact; the tests
     run both plans in DuckDB.
 
-    ``segment``: compute the funnel on the events the segment keeps (rule 9): a user or session
+    ``segment``: compute the funnel on the events the segment keeps (rule 11): a user or session
     segment adds one CTE (``segment``: the users or sessions kept, one aggregation over the
     date range's events) joined to the scan; an event segment is a condition of the scan.
     """
@@ -373,7 +373,7 @@ class _FunnelQuery:
             names = [condition_event_names(s.condition) for s in self.steps]
             if all(n is not None for n in names):
                 self.names = set().union(*names)  # type: ignore[arg-type]
-        #: The segment's condition and exclusion (rule 9), when there is a segment.
+        #: The segment's condition and exclusion (rule 11), when there is a segment.
         self.seg_conditions: list[StepCondition] = []
         if segment is not None:
             self.seg_conditions = [segment.condition] + ([segment.exclusion] if segment.exclusion is not None else [])
@@ -433,7 +433,7 @@ class _FunnelQuery:
         return params, lookups
 
     def segment_cte(self) -> tuple[str, str]:
-        """The ``segment`` CTE of a user or session segment (rule 9): the users (``uid``) or
+        """The ``segment`` CTE of a user or session segment (rule 11): the users (``uid``) or
         sessions (``uid``, ``sid``) with an event satisfying the condition and none satisfying
         the exclusion, in one aggregation over the date range's events."""
         d, segment = self.d, self.segment
@@ -493,7 +493,7 @@ class _FunnelQuery:
         kept = ""
         if event_segment:
             assert segment is not None
-            # Rule 9: only the events an event segment keeps.
+            # Rule 11: only the events an event segment keeps.
             conds = [_condition_sql(segment.condition, d, params, False)]
             if segment.exclusion is not None:
                 conds.append(f"NOT {_condition_sql(segment.exclusion, d, params, False)}")
@@ -509,7 +509,7 @@ class _FunnelQuery:
             # Rule 3b: a session dimension is the traffic source of the event's session.
             joins += " LEFT JOIN sessions AS s ON s.uid = t.user_pseudo_id AND s.sid = t.sid_"
         if segment is not None:
-            # Rule 9: only the events the segment keeps.
+            # Rule 11: only the events the segment keeps.
             if segment.scope == "user":
                 joins += " JOIN segment AS g ON g.uid = t.user_pseudo_id"
             elif segment.scope == "session":
@@ -604,7 +604,7 @@ class _FunnelQuery:
         """One scan, one aggregation per user, then per user the steps reached (closed) or the
         transitions made (open), from the earliest moments and the lists of moments."""
         d, n = self.d, self.n
-        # The scan (rule 3b) or the segment (rule 9) joins the sessions.
+        # The scan (rule 3b) or the segment (rule 11) joins the sessions.
         with_sessions = self.step_sessions or (self.seg_sessions and self.segment is not None)
         ctes = [self.sessions()] if with_sessions else []
         if self.segment is not None and self.segment.scope != "event":
@@ -724,7 +724,7 @@ def run_funnel(
     connection; ``table`` a relation of export rows (default ``events``), as in
     :func:`compile_funnel`. ``breakdown`` is a dimension name (:data:`BREAKDOWN_DIMENSIONS`; the
     funnel's own ``breakdown`` is not applied unless passed here); ``limit`` keeps that many
-    breakdown values (most users first); ``segment`` restricts the funnel (rule 9).
+    breakdown values (most users first); ``segment`` restricts the funnel (rule 11).
     """
     con = getattr(store_or_connection, "connection", store_or_connection)
     compiled = compile_funnel(funnel, start, end, breakdown=breakdown, table=table, guarded=guarded, segment=segment)

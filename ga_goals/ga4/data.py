@@ -660,7 +660,7 @@ def _segment_parameter_filter(f: StepFilter) -> alpha.SegmentParameterFilterExpr
 
 
 def segment_proto(segment: Segment) -> alpha.Segment:
-    """A plan segment (rule 9 of ``ga_goals.funnels.semantics``) as a v1alpha ``Segment``.
+    """A plan segment (rule 11 of ``ga_goals.funnels.semantics``) as a v1alpha ``Segment``.
 
     Its condition is one condition group scoped ``*_CRITERIA_WITHIN_SAME_EVENT`` (one event
     satisfies it, as rule 3c tests conditions), its exclusion a permanent exclusion of the same

@@ -238,7 +238,7 @@ class FunnelStep:
         return isinstance(self.condition, EventMatch)
 
 
-#: What a segment keeps (rule 9 of :mod:`ga_goals.funnels.semantics`).
+#: What a segment keeps (rule 11 of :mod:`ga_goals.funnels.semantics`).
 SegmentScope = Literal["user", "session", "event"]
 
 
@@ -250,7 +250,7 @@ class Segment:
     keeps the users with such an event in the date range (all their events), a ``session``
     segment the sessions with one (only their events), an ``event`` segment the events that
     satisfy it. ``exclusion`` (optional, same language) leaves out the users / sessions /
-    events that have an event satisfying it. Rule 9 of :mod:`ga_goals.funnels.semantics`.
+    events that have an event satisfying it. Rule 11 of :mod:`ga_goals.funnels.semantics`.
     """
 
     name: str

@@ -131,7 +131,7 @@ class BreakdownRow:
     conversion_rate: float
 
 
-#: What a segment of each scope keeps (rule 9 of ga_goals.funnels.semantics), for the reports.
+#: What a segment of each scope keeps (rule 11 of ga_goals.funnels.semantics), for the reports.
 _SEGMENT_NOTES = {
     "user": "users with an event in the segment: all their events count",
     "session": "sessions with an event in the segment: only the events of those sessions count",

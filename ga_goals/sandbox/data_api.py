@@ -53,7 +53,7 @@ default 5: the top values by users at the first step per date range and segment,
 only in the ``RESERVED_TOTAL`` row), up to 4 segments (a ``segment`` column valued
 ``"<n>. <segment name>"`` as GA4 documents): user, session and event segments of the form
 ga-goals sends (one condition group scoped ``*_CRITERIA_WITHIN_SAME_EVENT``, a permanent exclusion
-of the same form: :func:`segment_from_request`, computed by the funnel engine, rule 9 of
+of the same form: :func:`segment_from_request`, computed by the funnel engine, rule 11 of
 ``ga_goals.funnels.semantics``), and other user segments (:func:`ga_goals.sandbox.reporting.segment_users_sql`),
 a ``dimension_filter`` on event-scoped dimensions, ``limit`` of rows, ``property_quota``. The
 response is shaped like the live one: ``funnel_table`` with ``funnelStepName`` ("1. name"),
@@ -717,7 +717,7 @@ class DataApi:
         segments = list(request.segments)
         if len(segments) > MAX_SEGMENTS:
             raise invalid(f"segments: at most {MAX_SEGMENTS} segments are allowed in a funnel report, got {len(segments)}")
-        # Segments of ga-goals' form are computed by the funnel engine (rule 9); other user
+        # Segments of ga-goals' form are computed by the funnel engine (rule 11); other user
         # segments by segment_users_sql.
         plan_segments = [segment_from_request(s, f"segments[{i}]") for i, s in enumerate(segments)]
         if request.limit < 0:
@@ -868,7 +868,7 @@ def _step_condition(expression: Any, where: str, fields: dict[str, tuple[str, st
 
 
 #: Per segment scope: the field of ``Segment``, its inclusion and exclusion fields, and the
-#: scoping and exclusion duration that say what rule 9 of ``ga_goals.funnels.semantics`` computes.
+#: scoping and exclusion duration that say what rule 11 of ``ga_goals.funnels.semantics`` computes.
 _SEGMENT_SCOPES = {
     "user": ("user_segment", "user_inclusion_criteria", "user_exclusion_criteria", "user_exclusion_duration",
              "USER_CRITERIA_WITHIN_SAME_EVENT", "USER_EXCLUSION_PERMANENT"),
@@ -880,7 +880,7 @@ _SEGMENT_SCOPES = {
 
 
 def segment_from_request(message: Any, where: str) -> Segment | None:
-    """A v1alpha ``Segment`` as a plan :class:`~ga_goals.model.tracking_plan.Segment` (rule 9), which
+    """A v1alpha ``Segment`` as a plan :class:`~ga_goals.model.tracking_plan.Segment` (rule 11), which
     the funnel engine computes, when it has the form ga-goals sends: one condition group scoped
     ``*_CRITERIA_WITHIN_SAME_EVENT``, and at most a permanent exclusion of the same form. None for
     another user segment (:func:`ga_goals.sandbox.reporting.segment_users_sql` computes it);

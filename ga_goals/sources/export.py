@@ -157,7 +157,7 @@ class ExportSource:
             named.append((f"totals {span.name}", totals_query(d, relation, dates, query.events)))
             readers.append(_read_totals(span.name, event_rows, site_rows))
             for f in query.funnels:
-                # A segmented funnel: one query per segment (rule 9), as the Data API has one row set per segment.
+                # A segmented funnel: one query per segment (rule 11), as the Data API has one row set per segment.
                 for segment in f.segments or (None,):
                     label = "" if segment is None else f" segment {segment.name!r}"
                     named.append((f"funnel {f.name!r}{label} {span.name}", self._funnel_query(f, span, options, segment)))

@@ -1,4 +1,4 @@
-"""Property tests of segments (rule 9): user, session and event segments with conditions of every
+"""Property tests of segments (rule 11): user, session and event segments with conditions of every
 kind (events, parameter filters, dimensions of every scope, groups) and an optional exclusion,
 drawn at random over small random event sets; the DuckDB SQL engine (both of its plans) agrees
 with the Python reference, with and without a breakdown, and the BigQuery SQL agrees with both

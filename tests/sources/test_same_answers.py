@@ -342,7 +342,7 @@ def test_the_engines_answer_in_the_same_types(shop: Shop):
     assert set(data) == set(shop.data_api)
 
 
-# -- segments (rule 9) on the real export rows ----------------------------------------------------
+# -- segments (rule 11) on the real export rows ----------------------------------------------------
 
 SEGMENTS = {
     # users who first came from an organic search, who never added to the cart
@@ -382,7 +382,7 @@ SEGMENTS = {
 @pytest.mark.parametrize("name", sorted(FUNNELS))
 def test_segmented_funnels_follow_the_reference_on_the_real_export_rows(sample, name: str, segment: str):
     """Every funnel above in every segment: the SQL engine (both plans, with a breakdown too)
-    against the Python reference of rule 9."""
+    against the Python reference of rule 11."""
     from tests.funnels.engines import reference_breakdown, stored_events
 
     store, _folder = sample
