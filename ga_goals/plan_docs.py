@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Literal
 from ga_goals.templating import duration, number, percent, render
 
 if TYPE_CHECKING:
-    from ga_goals.model import Alert, Condition, Conversion, EventCreateRule, Funnel, Report, StepFilter, TrackingPlan
+    from ga_goals.model import Alert, Condition, Conversion, EventCreateRule, Funnel, Report, Segment, StepFilter, TrackingPlan
 
 #: Output format -> template name.
 TEMPLATES: dict[str, str] = {"html": "docs/plan.html", "markdown": "docs/plan.md"}
@@ -162,6 +162,9 @@ class FunnelDoc:
     breakdown: str | None
     breakdown_limit: int
     anchor: str
+    #: The segments the funnel is shown for, each in one line: "Mobile sessions (sessions with
+    #: an event where deviceCategory = mobile)".
+    segments: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -487,7 +490,21 @@ def _funnel(funnel: Funnel, known: set[str]) -> FunnelDoc:
         breakdown=funnel.breakdown,
         breakdown_limit=funnel.breakdown_limit,
         anchor=_anchor("funnel", funnel.name),
+        segments=tuple(_segment_text(s) for s in funnel.segments),
     )
+
+
+_SEGMENT_KEEPS = {"user": "users with an event where", "session": "sessions with an event where", "event": "events where"}
+
+
+def _segment_text(segment: Segment) -> str:
+    """A segment in one line: its title and what it keeps (rule 11 of ga_goals.funnels.semantics)."""
+    from ga_goals.model.tracking_plan import condition_text
+
+    text = f"{segment.label} ({_SEGMENT_KEEPS[segment.scope]} {condition_text(segment.condition)}"
+    if segment.exclusion is not None:
+        text += f", except those with an event where {condition_text(segment.exclusion)}"
+    return text + ")"
 
 
 def _alert_conditions(alert: Alert) -> str:

@@ -87,11 +87,16 @@ def test_shop_wording():
         ("origin_form", None, "form_id"),
     ]
     purchase = next(e for e in doc.journey[-1].macro if e.name == "purchase")
-    assert purchase.value == "0 USD" and purchase.funnels == ("Checkout funnel", "Browse to buy", "Search visitors to the cart")
+    assert purchase.value == "0 USD" and purchase.funnels == ("Checkout funnel", "Browse to buy", "Search visitors to the cart", "Checkout by segment")
     search = next(e for e in doc.journey[1].micro if e.name == "view_search_results")
     assert not search.key_event
     checkout = doc.funnels[0]
     assert not checkout.open and checkout.breakdown == "deviceCategory"
+    assert checkout.segments == ()
+    assert doc.funnels[-1].segments == (
+        "Newsletter readers (users with an event where firstUserSource = newsletter and firstUserMedium = email)",
+        "Mobile sessions (sessions with an event where deviceCategory = mobile)",
+    )
     assert [s.within for s in checkout.steps] == [None, None, "1h", None, None, "30m"]
     assert checkout.steps[1].named and checkout.steps[1].name == "Added to cart"
     last = checkout.steps[-1].filters[0]

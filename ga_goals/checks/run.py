@@ -10,6 +10,7 @@ property's time zone (today is still filling up).
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, datetime, timedelta, timezone
 
 from ga_goals.checks import rules
@@ -61,7 +62,8 @@ def check_query(plan: TrackingPlan, span: DateSpan, macro: str | None) -> Report
     micros = tuple(c.event_name for c in plan.micro if c.event_name != macro) if macro else ()
     return ReportQuery(
         spans=(span,),
-        funnels=tuple(plan.funnels.values()),
+        # The whole traffic: whether a funnel's steps are reached at all (not per segment).
+        funnels=tuple(replace(f, segments=()) for f in plan.funnels.values()),
         macro=macro if micros else None,
         micros=micros,
         event_names=True,

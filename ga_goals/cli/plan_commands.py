@@ -66,9 +66,10 @@ def _describe(plan: Any) -> str:
         count(len(plan.conversions), "conversion") + f" ({len(plan.macro)} macro, {len(plan.micro)} micro)",
         count(len(plan.custom_dimensions), "custom dimension"),
         count(len(plan.custom_metrics), "custom metric"),
-        count(len(plan.funnels), "funnel"),
-        count(len(plan.reports), "report"),
     ]
+    if plan.segments:
+        parts.append(count(len(plan.segments), "segment"))
+    parts += [count(len(plan.funnels), "funnel"), count(len(plan.reports), "report")]
     if plan.environments:
         parts.append(count(len(plan.environments), "environment"))
     return ", ".join(parts)

@@ -157,6 +157,23 @@ says nothing, the choice made here is marked *decided*):
    events with different values: the smallest value counts. A user with no later event counts
    under no value (they left). *Decided*: only the users who did not continue are counted (the
    question a report asks is "what did they do instead"); GA4 may also count users who went on.
+
+11. **Segments** (:class:`~ga_goals.model.tracking_plan.Segment`; GA4's funnel ``segments``, with
+   the ``*_CRITERIA_WITHIN_SAME_EVENT`` scoping and a permanent exclusion). A segment's condition
+   and exclusion are step conditions (rule 3c) tested on single events of the date range
+   (rule 1). A segmented funnel is computed by rules 2 to 8 on the events the segment keeps, as
+   if they were the user's only events (so "the very next event" of rule 5 is the next *kept*
+   event):
+
+   * ``user``: the users with at least one event satisfying the condition and none satisfying
+     the exclusion; all their events are kept;
+   * ``session``: the sessions (user and ``ga_session_id``) with at least one event satisfying
+     the condition and none satisfying the exclusion; only the events of those sessions are
+     kept (an event without ``ga_session_id`` is in no session: never kept);
+   * ``event``: the events satisfying the condition and not the exclusion.
+
+   Dimension values (rules 3b and 8) are read as without the segment: a session's traffic
+   source is that of the whole session, whatever the segment keeps (*decided*).
 """
 
 from __future__ import annotations
@@ -178,6 +195,7 @@ from ga_goals.model.tracking_plan import (
     Funnel,
     FunnelStep,
     Not,
+    Segment,
     StepCondition,
     StepFilter,
 )
@@ -255,8 +273,10 @@ def within_micros(step: FunnelStep) -> int | None:
     return round(step.within_seconds * 1_000_000)
 
 
-def step_dimension_problem(name: str) -> str | None:
-    """Why a funnel step cannot use the dimension ``name`` (None when it can; rule 3b)."""
+def step_dimension_problem(name: str, shown: Callable[[str], str] = repr) -> str | None:
+    """Why a funnel step cannot use the dimension ``name`` (None when it can; rule 3b).
+
+    ``shown``: how the message shows the name (plan checks cut and escape text from the file)."""
     if name in STEP_DIMENSIONS:
         return None
     for prefix in ("customEvent:", "customUser:"):
@@ -265,7 +285,7 @@ def step_dimension_problem(name: str) -> str | None:
     if name in REFUSED_STEP_DIMENSIONS:
         return REFUSED_STEP_DIMENSIONS[name]
     return (
-        f"a funnel step cannot use the dimension {name!r}: use one of {', '.join(STEP_DIMENSIONS)}, "
+        f"a funnel step cannot use the dimension {shown(name)}: use one of {', '.join(STEP_DIMENSIONS)}, "
         "customEvent:<parameter> or customUser:<property>"
     )
 
@@ -630,8 +650,51 @@ class UserProgress:
         return min(values) if values else None
 
 
-def user_progress(events: Iterable[Event], funnel: Funnel) -> UserProgress:
-    """Rules 2 to 6 and 8 for one user's events (in any order)."""
+def reads_sessions(*conditions: StepCondition | None) -> bool:
+    """Does one of the conditions read a session dimension (rule 3b)?"""
+    return any(c is not None and condition_dimensions(c) & set(SESSION_DIMENSION_DEFAULTS) for c in conditions)
+
+
+def segment_events(
+    events: Sequence[Event], segment: Segment, sessions: Mapping[int, SessionSource] | None = None
+) -> list[Event]:
+    """Rule 11: the events of one user (all their events of the date range) that ``segment`` keeps.
+
+    ``sessions``: :func:`session_sources` of those events (computed when None and needed)."""
+    if sessions is None:
+        sessions = session_sources(events) if reads_sessions(segment.condition, segment.exclusion) else {}
+
+    def holds(c: StepCondition | None, e: Event) -> bool:
+        return c is not None and condition_holds(c, e, sessions)
+
+    if segment.scope == "event":
+        return [e for e in events if holds(segment.condition, e) and not holds(segment.exclusion, e)]
+    if segment.scope == "user":
+        if any(holds(segment.exclusion, e) for e in events):
+            return []
+        return list(events) if any(holds(segment.condition, e) for e in events) else []
+    kept = {session_id(e) for e in events if holds(segment.condition, e)}
+    kept -= {session_id(e) for e in events if holds(segment.exclusion, e)}
+    kept.discard(None)
+    return [e for e in events if session_id(e) in kept]
+
+
+def validate_segment(segment: Segment) -> None:
+    """Raise :class:`FunnelDefinitionError` for a segment no engine can compute."""
+    if segment.scope not in ("user", "session", "event"):
+        raise FunnelDefinitionError(f"segment {segment.name!r}: scope must be user, session or event, got {segment.scope!r}")
+    _validate_condition(segment.condition, f"segment {segment.name!r}")
+    if segment.exclusion is not None:
+        _validate_condition(segment.exclusion, f"segment {segment.name!r}, exclusion")
+
+
+def user_progress(
+    events: Iterable[Event], funnel: Funnel, sessions: Mapping[int, SessionSource] | None = None
+) -> UserProgress:
+    """Rules 2 to 6 and 8 for one user's events (in any order).
+
+    ``sessions``: the traffic sources of the user's sessions (:func:`session_sources`), when
+    ``events`` are not all the user's events (rule 11); computed from ``events`` when None."""
     ordered = sorted(events, key=moment)
     moments = [moment(e) for e in ordered]
     # Rule 5: the moment right after each moment, among all the user's events.
@@ -639,9 +702,8 @@ def user_progress(events: Iterable[Event], funnel: Funnel) -> UserProgress:
     after = {m: distinct[i + 1] if i + 1 < len(distinct) else None for i, m in enumerate(distinct)}
     steps = funnel.steps
     n = len(steps)
-    sessions = session_sources(ordered) if any(
-        condition_dimensions(s.condition) & set(SESSION_DIMENSION_DEFAULTS) for s in steps
-    ) else {}
+    if sessions is None:
+        sessions = session_sources(ordered) if reads_sessions(*(s.condition for s in steps)) else {}
     matches = [[step_matches(step, e, sessions) for step in steps] for e in ordered]
     windows = [within_micros(step) for step in steps]
 
@@ -683,23 +745,28 @@ def user_progress(events: Iterable[Event], funnel: Funnel) -> UserProgress:
     )
 
 
-def reference_funnel(events_by_user: Mapping[str, Sequence[Event]], funnel: Funnel) -> list[int]:
+def reference_funnel(
+    events_by_user: Mapping[str, Sequence[Event]], funnel: Funnel, segment: Segment | None = None
+) -> list[int]:
     """Users per step (rules 1 to 6), in plain Python: the oracle the SQL engine is tested against.
 
     ``events_by_user`` maps ``user_pseudo_id`` to that user's export-shaped events (already
     limited to the report's dates).
     """
-    return reference_detail(events_by_user, funnel)[0]
+    return reference_detail(events_by_user, funnel, segment)[0]
 
 
-def reference_detail(events_by_user: Mapping[str, Sequence[Event]], funnel: Funnel) -> tuple[list[int], list[int]]:
-    """Users per step and users who continued from each step to the next (rules 4 to 7)."""
+def reference_detail(
+    events_by_user: Mapping[str, Sequence[Event]], funnel: Funnel, segment: Segment | None = None
+) -> tuple[list[int], list[int]]:
+    """Users per step and users who continued from each step to the next (rules 4 to 7; rule 11
+    with a ``segment``)."""
     validate(funnel)
     n = len(funnel.steps)
     users = [0] * n
     continued = [0] * n
     for events in events_by_user.values():
-        progress = user_progress(events, funnel)
+        progress = segmented_progress(events, funnel, segment)
         for k in range(n):
             users[k] += progress.reached[k]
             continued[k] += progress.continued[k]
@@ -771,3 +838,13 @@ def reference_next_actions(
                 values[value] = values.get(value, 0) + 1
             out[k + 1] = (count + 1, values)
     return out
+
+
+def segmented_progress(events: Sequence[Event], funnel: Funnel, segment: Segment | None) -> UserProgress:
+    """:func:`user_progress` of one user's events, restricted to ``segment`` (rule 11) when given."""
+    if segment is None:
+        return user_progress(events, funnel)
+    validate_segment(segment)
+    needed = reads_sessions(segment.condition, segment.exclusion, *(s.condition for s in funnel.steps))
+    sessions = session_sources(events) if needed else {}
+    return user_progress(segment_events(events, segment, sessions), funnel, sessions)

@@ -67,12 +67,13 @@ from ga_goals.funnels.semantics import (
     NUMERIC_OPS,
     SESSION_DIMENSION_DEFAULTS,
     FunnelDefinitionError,
-    condition_dimensions,
     condition_event_names,
     filter_text,
     next_action_problem,
+    reads_sessions,
     step_dimension_problem,
     validate,
+    validate_segment,
     within_micros,
 )
 from ga_goals.model.tracking_plan import (
@@ -83,6 +84,7 @@ from ga_goals.model.tracking_plan import (
     Funnel,
     FunnelStep,
     Not,
+    Segment,
     StepCondition,
     StepFilter,
 )
@@ -303,6 +305,7 @@ def compile_funnel(
     table: str | None = None,
     intraday: Sequence[date] = (),
     guarded: bool | None = None,
+    segment: Segment | None = None,
 ) -> CompiledFunnel:
     """The SQL computing ``funnel`` over the events of ``start..end`` (inclusive dates).
 
@@ -315,8 +318,14 @@ def compile_funnel(
     pass over the users: BigQuery's plan, the default there) rather than in two branches (the
     default for DuckDB, where a guarded list expression costs more). Both are exact; the tests
     run both plans in DuckDB.
+
+    ``segment``: compute the funnel on the events the segment keeps (rule 11): a user or session
+    segment adds one CTE (``segment``: the users or sessions kept, one aggregation over the
+    date range's events) joined to the scan; an event segment is a condition of the scan.
     """
     validate(funnel)
+    if segment is not None:
+        validate_segment(segment)
     if end < start:
         raise FunnelDefinitionError(f"the end date {end} is before the start date {start}")
     d = Dialect(dialect)
@@ -329,7 +338,7 @@ def compile_funnel(
         source = table or "events"
         dates = f"t.event_date BETWEEN '{start:%Y%m%d}' AND '{end:%Y%m%d}'"
     guarded = d.bigquery if guarded is None else guarded
-    sql = _FunnelQuery(funnel, d, source, dates, breakdown, guarded).sql()
+    sql = _FunnelQuery(funnel, d, source, dates, breakdown, guarded, segment).sql()
     return CompiledFunnel(sql=sql, dialect=dialect, steps=len(funnel.steps), breakdown=breakdown, parameters=d.parameters)
 
 
@@ -337,9 +346,17 @@ class _FunnelQuery:
     """Builds one funnel's SQL (the steps of the module docstring)."""
 
     def __init__(
-        self, funnel: Funnel, d: Dialect, source: str, dates: str | None, breakdown: str | None, guarded: bool
+        self,
+        funnel: Funnel,
+        d: Dialect,
+        source: str,
+        dates: str | None,
+        breakdown: str | None,
+        guarded: bool,
+        segment: Segment | None = None,
     ) -> None:
         self.funnel = funnel
+        self.segment = segment
         self.guarded = guarded
         self.d = d
         self.source = source
@@ -357,9 +374,16 @@ class _FunnelQuery:
             names = [condition_event_names(s.condition) for s in self.steps]
             if all(n is not None for n in names):
                 self.names = set().union(*names)  # type: ignore[arg-type]
-        #: A step condition reads a session dimension (rule 3b): the scan joins the sessions.
-        self.step_sessions = any(
-            condition_dimensions(s.condition) & set(SESSION_DIMENSION_DEFAULTS) for s in self.steps
+        #: The segment's condition and exclusion (rule 11), when there is a segment.
+        self.seg_conditions: list[StepCondition] = []
+        if segment is not None:
+            self.seg_conditions = [segment.condition] + ([segment.exclusion] if segment.exclusion is not None else [])
+        #: A segment condition reads a session dimension: the segment's scan joins the sessions.
+        self.seg_sessions = reads_sessions(*self.seg_conditions)
+        #: The scan joins the sessions (rule 3b): a step condition, or an event segment's, reads a
+        #: session dimension.
+        self.step_sessions = reads_sessions(*(s.condition for s in self.steps)) or (
+            self.seg_sessions and segment is not None and segment.scope == "event"
         )
 
     def _has_rule(self, k: int) -> bool:
@@ -393,20 +417,64 @@ class _FunnelQuery:
         source = narrowed(self.source, " ".join(export_columns(sessions)))
         return ("sessions", sessions.replace("{source}", source))
 
-    def scan(self) -> str:
-        d, steps = self.d, self.steps
+    def lookups(self, conditions: Sequence[StepCondition]) -> tuple[dict[str, str], list[str]]:
+        """The parameters the conditions' filters read: name -> column alias, and the SELECT items
+        looking each up once, on the events of the conditions that filter it."""
         params: dict[str, str] = {}
         readers: dict[str, set[str]] = {}
-        for step in steps:
-            for match in _event_matches(step.condition):
+        for condition in conditions:
+            for match in _event_matches(condition):
                 for f in match.filters:
                     params.setdefault(f.parameter, f"p{len(params) + 1}")
                     readers.setdefault(f.parameter, set()).add(match.event)
         lookups = []
         for name, alias in params.items():
-            events = d.values_in("t.event_name", sorted(readers[name]))
-            lookups.append(f"CASE WHEN {events} THEN {d.param(name, 'value')} END AS {alias}")
-        if self.step_sessions:
+            events = self.d.values_in("t.event_name", sorted(readers[name]))
+            lookups.append(f"CASE WHEN {events} THEN {self.d.param(name, 'value')} END AS {alias}")
+        return params, lookups
+
+    def segment_cte(self) -> tuple[str, str]:
+        """The ``segment`` CTE of a user or session segment (rule 11): the users (``uid``) or
+        sessions (``uid``, ``sid``) with an event satisfying the condition and none satisfying
+        the exclusion, in one aggregation over the date range's events."""
+        d, segment = self.d, self.segment
+        assert segment is not None
+        params, lookups = self.lookups(self.seg_conditions)
+        session = segment.scope == "session"
+        if session or self.seg_sessions:
+            lookups.append(f"{d.param('ga_session_id', 'int')} AS sid_")
+        where = [self.dates] if self.dates else []
+        where.append("t.user_pseudo_id IS NOT NULL")
+        names = [condition_event_names(c) for c in self.seg_conditions]
+        if all(n is not None for n in names):
+            where.append(d.values_in("t.event_name", sorted(set().union(*names))))  # type: ignore[arg-type]
+        if session:
+            where.append(f"{d.param('ga_session_id', 'int')} IS NOT NULL")
+        holds = _condition_sql(segment.condition, d, params, False)
+        having = [f"{d.count_if(holds)} > 0"]
+        if segment.exclusion is not None:
+            having.append(f"{d.count_if(_condition_sql(segment.exclusion, d, params, False))} = 0")
+        reads = export_columns(" ".join([holds, *having, *lookups, *where]))
+        inner = (
+            f"SELECT {', '.join('t.' + c for c in reads)}{''.join(', ' + x for x in lookups)} "
+            f"FROM {narrowed(self.source, ' '.join(reads))} AS t WHERE {' AND '.join(where)}"
+        )
+        keys = "t.user_pseudo_id" + (", t.sid_" if session else "")
+        names_sql = "t.user_pseudo_id AS uid" + (", t.sid_ AS sid" if session else "")
+        join = (
+            " LEFT JOIN sessions AS s ON s.uid = t.user_pseudo_id AND s.sid = t.sid_" if self.seg_sessions else ""
+        )
+        return (
+            "segment",
+            f"SELECT {names_sql}\n  FROM ({inner}) AS t{join} GROUP BY {keys} HAVING {' AND '.join(having)}",
+        )
+
+    def scan(self) -> str:
+        d, steps = self.d, self.steps
+        segment = self.segment
+        event_segment = segment is not None and segment.scope == "event"
+        params, lookups = self.lookups([s.condition for s in steps] + (self.seg_conditions if event_segment else []))
+        if self.step_sessions or (segment is not None and segment.scope == "session"):
             lookups.append(f"{d.param('ga_session_id', 'int')} AS sid_")
         where = [self.dates] if self.dates else []
         where.append("t.user_pseudo_id IS NOT NULL")
@@ -423,19 +491,31 @@ class _FunnelQuery:
             else:
                 value = f"COALESCE({self.bd.expr}, {d.lit(NOT_SET)})"
             columns.append(f"CASE WHEN {entry_sql} THEN {value} END AS bd")
+        kept = ""
+        if event_segment:
+            assert segment is not None
+            # Rule 11: only the events an event segment keeps.
+            conds = [_condition_sql(segment.condition, d, params, False)]
+            if segment.exclusion is not None:
+                conds.append(f"NOT {_condition_sql(segment.exclusion, d, params, False)}")
+            kept = f" WHERE {' AND '.join(conds)}"
         # Only the export columns the scan reads (BigQuery bills every column a query names).
-        reads = export_columns(" ".join(columns + lookups + where))
+        reads = export_columns(" ".join(columns + lookups + where + [kept]))
         inner = (
             f"SELECT {', '.join('t.' + c for c in reads)}{''.join(', ' + x for x in lookups)} "
             f"FROM {narrowed(self.source, ' '.join(reads))} AS t WHERE {' AND '.join(where)}"
         )
+        joins = ""
         if self.step_sessions:
             # Rule 3b: a session dimension is the traffic source of the event's session.
-            return (
-                f"SELECT {', '.join(columns)}\n  FROM ({inner}) AS t "
-                "LEFT JOIN sessions AS s ON s.uid = t.user_pseudo_id AND s.sid = t.sid_"
-            )
-        return f"SELECT {', '.join(columns)}\n  FROM ({inner}) AS t"
+            joins += " LEFT JOIN sessions AS s ON s.uid = t.user_pseudo_id AND s.sid = t.sid_"
+        if segment is not None:
+            # Rule 11: only the events the segment keeps.
+            if segment.scope == "user":
+                joins += " JOIN segment AS g ON g.uid = t.user_pseudo_id"
+            elif segment.scope == "session":
+                joins += " JOIN segment AS g ON g.uid = t.user_pseudo_id AND g.sid = t.sid_"
+        return f"SELECT {', '.join(columns)}\n  FROM ({inner}) AS t{joins}{kept}"
 
     def lists_needed(self) -> set[int]:
         """The steps whose per-user list of moments the exact computation reads."""
@@ -574,7 +654,11 @@ class _FunnelQuery:
         """One scan, one aggregation per user, then per user the steps reached (closed) or the
         transitions made (open), from the earliest moments and the lists of moments."""
         d, n = self.d, self.n
-        ctes = [self.sessions()] if self.step_sessions else []  # the scan joins them (rule 3b)
+        # The scan (rule 3b) or the segment (rule 11) joins the sessions.
+        with_sessions = self.step_sessions or (self.seg_sessions and self.segment is not None)
+        ctes = [self.sessions()] if with_sessions else []
+        if self.segment is not None and self.segment.scope != "event":
+            ctes.append(self.segment_cte())
         ctes += [("scan", self.scan()), ("users", self.users())]
         carried = ["uid"] + (["bd"] if self.bd is not None else [])
         flags = [f"r{k}" for k in range(1, n + 1)]
@@ -596,7 +680,7 @@ class _FunnelQuery:
         last = "per_user"
         if self.session:
             assert self.bd is not None
-            if not self.step_sessions:
+            if not with_sessions:
                 ctes.append(self.sessions())
             default = d.lit(self.bd.session_default or NOT_SET)
             value = (
@@ -734,6 +818,7 @@ def run_funnel(
     limit: int | None = None,
     table: str = "events",
     guarded: bool | None = None,
+    segment: Segment | None = None,
 ) -> FunnelResult:
     """Compute ``funnel`` over ``start..end`` in DuckDB.
 
@@ -741,10 +826,10 @@ def run_funnel(
     connection; ``table`` a relation of export rows (default ``events``), as in
     :func:`compile_funnel`. ``breakdown`` is a dimension name (:data:`BREAKDOWN_DIMENSIONS`; the
     funnel's own ``breakdown`` is not applied unless passed here); ``limit`` keeps that many
-    breakdown values (most users first).
+    breakdown values (most users first); ``segment`` restricts the funnel (rule 11).
     """
     con = getattr(store_or_connection, "connection", store_or_connection)
-    compiled = compile_funnel(funnel, start, end, breakdown=breakdown, table=table, guarded=guarded)
+    compiled = compile_funnel(funnel, start, end, breakdown=breakdown, table=table, guarded=guarded, segment=segment)
     began = time.perf_counter()
     rows = con.execute(compiled.sql).fetchall()
     return result_from_rows(funnel, start, end, breakdown, rows, limit, time.perf_counter() - began)

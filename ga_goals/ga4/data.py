@@ -165,6 +165,7 @@ from ga_goals.model import (
     Funnel,
     FunnelStep,
     StepCondition,
+    Segment,
     StepFilter,
 )
 from ga_goals.parallel import run_parallel
@@ -707,6 +708,97 @@ def parse_next_actions(response: Any, funnel: Funnel, dimension: str) -> NextAct
     return NextActions.of(funnel, dimension, left, values)
 
 
+def segment_filter_expression(condition: StepCondition) -> alpha.SegmentFilterExpression:
+    """A step condition (rule 3c) as a ``SegmentFilterExpression``: an event and its parameter
+    filters become a ``segmentEventFilter``, a dimension condition a ``segmentFilter``."""
+    if isinstance(condition, EventMatch):
+        event: dict[str, Any] = {"event_name": condition.event}
+        filters = [_segment_parameter_filter(f) for f in _merge_between(condition.filters)]
+        if len(filters) == 1:
+            event["segment_parameter_filter_expression"] = filters[0]
+        elif filters:
+            event["segment_parameter_filter_expression"] = alpha.SegmentParameterFilterExpression(
+                and_group=alpha.SegmentParameterFilterExpressionList(expressions=filters)
+            )
+        return alpha.SegmentFilterExpression(segment_event_filter=alpha.SegmentEventFilter(**event))
+    if isinstance(condition, DimensionFilter):
+        base: dict[str, Any] = {"field_name": condition.dimension}
+        base.update(_comparison(condition.op, condition.value, condition.case_sensitive, f"segment condition {condition.dimension}"))
+        expression = alpha.SegmentFilterExpression(segment_filter=alpha.SegmentFilter(**base))
+        return alpha.SegmentFilterExpression(not_expression=expression) if condition.negated else expression
+    if isinstance(condition, (AllOf, AnyOf)):
+        group = alpha.SegmentFilterExpressionList(expressions=[segment_filter_expression(p) for p in condition.parts])
+        if isinstance(condition, AllOf):
+            return alpha.SegmentFilterExpression(and_group=group)
+        return alpha.SegmentFilterExpression(or_group=group)
+    return alpha.SegmentFilterExpression(not_expression=segment_filter_expression(condition.part))
+
+
+def _segment_parameter_filter(f: StepFilter) -> alpha.SegmentParameterFilterExpression:
+    base: dict[str, Any] = {"event_parameter_name": f.parameter}
+    base.update(_comparison(f.op, f.value, f.case_sensitive, f"segment parameter filter {f.parameter}"))
+    expression = alpha.SegmentParameterFilterExpression(segment_parameter_filter=alpha.SegmentParameterFilter(**base))
+    return alpha.SegmentParameterFilterExpression(not_expression=expression) if f.negated else expression
+
+
+def segment_proto(segment: Segment) -> alpha.Segment:
+    """A plan segment (rule 11 of ``ga_goals.funnels.semantics``) as a v1alpha ``Segment``.
+
+    Its condition is one condition group scoped ``*_CRITERIA_WITHIN_SAME_EVENT`` (one event
+    satisfies it, as rule 3c tests conditions), its exclusion a permanent exclusion of the same
+    form; the name is the segment's label (GA4 shows it as ``"<n>. <name>"``)."""
+    def groups(kind: Any, group: Any, scoping: Any, condition: StepCondition) -> Any:
+        return kind(and_condition_groups=[group(condition_scoping=scoping, segment_filter_expression=segment_filter_expression(condition))])
+
+    if segment.scope == "user":
+        user = alpha.UserSegment(
+            user_inclusion_criteria=groups(
+                alpha.UserSegmentCriteria, alpha.UserSegmentConditionGroup,
+                alpha.UserCriteriaScoping.USER_CRITERIA_WITHIN_SAME_EVENT, segment.condition,
+            )
+        )
+        if segment.exclusion is not None:
+            user.exclusion = alpha.UserSegmentExclusion(
+                user_exclusion_duration=alpha.UserExclusionDuration.USER_EXCLUSION_PERMANENT,
+                user_exclusion_criteria=groups(
+                    alpha.UserSegmentCriteria, alpha.UserSegmentConditionGroup,
+                    alpha.UserCriteriaScoping.USER_CRITERIA_WITHIN_SAME_EVENT, segment.exclusion,
+                ),
+            )
+        return alpha.Segment(name=segment.label, user_segment=user)
+    if segment.scope == "session":
+        session = alpha.SessionSegment(
+            session_inclusion_criteria=groups(
+                alpha.SessionSegmentCriteria, alpha.SessionSegmentConditionGroup,
+                alpha.SessionCriteriaScoping.SESSION_CRITERIA_WITHIN_SAME_EVENT, segment.condition,
+            )
+        )
+        if segment.exclusion is not None:
+            session.exclusion = alpha.SessionSegmentExclusion(
+                session_exclusion_duration=alpha.SessionExclusionDuration.SESSION_EXCLUSION_PERMANENT,
+                session_exclusion_criteria=groups(
+                    alpha.SessionSegmentCriteria, alpha.SessionSegmentConditionGroup,
+                    alpha.SessionCriteriaScoping.SESSION_CRITERIA_WITHIN_SAME_EVENT, segment.exclusion,
+                ),
+            )
+        return alpha.Segment(name=segment.label, session_segment=session)
+    event = alpha.EventSegment(
+        event_inclusion_criteria=groups(
+            alpha.EventSegmentCriteria, alpha.EventSegmentConditionGroup,
+            alpha.EventCriteriaScoping.EVENT_CRITERIA_WITHIN_SAME_EVENT, segment.condition,
+        )
+    )
+    if segment.exclusion is not None:
+        event.exclusion = alpha.EventSegmentExclusion(
+            event_exclusion_duration=alpha.EventExclusionDuration.EVENT_EXCLUSION_PERMANENT,
+            event_exclusion_criteria=groups(
+                alpha.EventSegmentCriteria, alpha.EventSegmentConditionGroup,
+                alpha.EventCriteriaScoping.EVENT_CRITERIA_WITHIN_SAME_EVENT, segment.exclusion,
+            ),
+        )
+    return alpha.Segment(name=segment.label, event_segment=event)
+
+
 def micro_segment(event: str) -> alpha.Segment:
     """The user segment "users who logged ``event``" (across all sessions of the date range).
 
@@ -898,7 +990,9 @@ class DataGateway:
     def run_funnel(
         self, funnel: Funnel, date_ranges: Sequence[DateSpanLike], *, segments: Sequence[alpha.Segment] = ()
     ) -> FunnelTable:
-        """One RunFunnelReport: the plan funnel over every date range (and breakdown)."""
+        """One RunFunnelReport: the plan funnel over every date range (and breakdown), and over each
+        of ``segments`` (default: the funnel's own segments, :func:`segment_proto`)."""
+        segments = list(segments) or [segment_proto(s) for s in funnel.segments]
         if len(segments) > MAX_SEGMENTS:
             raise ValueError(f"GA4 takes at most {MAX_SEGMENTS} segments per funnel request, got {len(segments)}")
         request = funnel_request(self.property, funnel, date_ranges, segments=segments)

@@ -50,6 +50,8 @@ CONDITIONS_MIN, CONDITIONS_MAX = 1, 10
 MUTATIONS_MAX = 20
 #: Data API funnel reports: steps per funnel, and FunnelBreakdown.limit.
 FUNNEL_STEPS_MIN, FUNNEL_STEPS_MAX = 2, 10
+#: Segments one RunFunnelReport request takes (docs/ga4-api-facts.md, "Funnel segments").
+FUNNEL_SEGMENTS_MAX = 4
 #: How deep a funnel step's dimension conditions may nest groups (any / all / not). GA4 documents no
 #: limit for FunnelFilterExpression; ga-goals decides one so that plans stay readable
 #: (docs/ga4-api-facts.md, "Funnel step conditions").

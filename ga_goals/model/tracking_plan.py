@@ -238,6 +238,34 @@ class FunnelStep:
         return isinstance(self.condition, EventMatch)
 
 
+#: What a segment keeps (rule 11 of :mod:`ga_goals.funnels.semantics`).
+SegmentScope = Literal["user", "session", "event"]
+
+
+@dataclass(frozen=True)
+class Segment:
+    """A part of the traffic a funnel is restricted to (GA4's funnel ``Segment``).
+
+    ``condition`` is a step condition (rule 3c), tested on single events: a ``user`` segment
+    keeps the users with such an event in the date range (all their events), a ``session``
+    segment the sessions with one (only their events), an ``event`` segment the events that
+    satisfy it. ``exclusion`` (optional, same language) leaves out the users / sessions /
+    events that have an event satisfying it. Rule 11 of :mod:`ga_goals.funnels.semantics`.
+    """
+
+    name: str
+    scope: SegmentScope
+    condition: StepCondition
+    title: str = ""
+    exclusion: StepCondition | None = None
+    where: Location | None = field(default=None, compare=False)
+
+    @builtins.property
+    def label(self) -> str:
+        """The segment's title, else its name (report rows, the Data API's ``segment`` column)."""
+        return self.title or self.name
+
+
 @dataclass(frozen=True)
 class Funnel:
     name: str
@@ -248,6 +276,8 @@ class Funnel:
     breakdown_limit: int = 5
     description: str = ""
     where: Location | None = field(default=None, compare=False)
+    #: Segments the funnel is shown for, one funnel per segment (at most 4: one Data API request).
+    segments: tuple[Segment, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -372,6 +402,12 @@ class Report:
     #: Funnels whose biggest drop is followed by what users did next.
     next_actions: tuple[NextAction, ...] = ()
     where: Location | None = field(default=None, compare=False)
+    #: Segments the report's funnels are shown for (a funnel's own ``segments`` win).
+    segments: tuple[Segment, ...] = ()
+
+    def funnel_segments(self, funnel: Funnel) -> tuple[Segment, ...]:
+        """The segments ``funnel`` is shown for in this report: its own, else the report's."""
+        return funnel.segments or self.segments
 
 
 @dataclass(frozen=True)
@@ -432,6 +468,8 @@ class TrackingPlan:
     custom_dimensions: dict[str, CustomDimension] = field(default_factory=dict)
     custom_metrics: dict[str, CustomMetric] = field(default_factory=dict)
     funnels: dict[str, Funnel] = field(default_factory=dict)
+    #: Segments declared at the top level (``segments:``), by name.
+    segments: dict[str, Segment] = field(default_factory=dict)
     reports: dict[str, Report] = field(default_factory=dict)
     environments: dict[str, Environment] = field(default_factory=dict)
     safety: Safety = field(default_factory=Safety)

@@ -16,6 +16,7 @@ from ga_goals.model import (
     DEFAULT_STAGES,
     SANDBOX,
     Alert,
+    Segment,
     SplitTest,
     Trend,
     NextAction,
@@ -71,6 +72,10 @@ def default_title(name: str) -> str:
     return text[:1].upper() + text[1:]
 
 
+#: The keys of a funnel step that say what an event must satisfy (a segment's conditions use them).
+_CONDITION_KEYS = ("event", "any", "where", "when")
+
+
 class _Builder:
     def __init__(self, doc: Document) -> None:
         self.doc = doc
@@ -78,6 +83,7 @@ class _Builder:
         stream = self.data.get("stream")
         self.stream = None if stream is None else str(stream)
         self.currency = self.data.get("currency")
+        self.segments: dict[str, Segment] = {}
 
     def key(self, path: Path) -> Location:
         return self.doc.key_at(path)
@@ -199,6 +205,24 @@ class _Builder:
             negated=spec.get("negate", False),
         )
 
+    def segment(self, name: str, spec: dict[str, Any]) -> Segment:
+        """A ``segments:`` entry: its conditions are a funnel step's (event / any, where, when)."""
+        path: Path = ("segments", name)
+        exclude = spec.get("exclude")
+        return Segment(
+            name=name,
+            scope=spec["scope"],
+            condition=self.step(path, {k: v for k, v in spec.items() if k in _CONDITION_KEYS}).condition,
+            title=spec.get("title") or default_title(name),
+            exclusion=None if exclude is None else self.step(path + ("exclude",), exclude).condition,
+            where=self.key(path),
+        )
+
+    def segment_refs(self, spec: dict[str, Any]) -> tuple[Segment, ...]:
+        """The segments a funnel or a report names in ``segment`` (a name or a list of names)."""
+        names = spec.get("segment") or ()
+        return tuple(self.segments[n] for n in ([names] if isinstance(names, str) else names))
+
     def funnel(self, name: str, spec: dict[str, Any]) -> Funnel:
         path: Path = ("funnels", name)
         breakdown = spec.get("breakdown")
@@ -214,6 +238,7 @@ class _Builder:
             breakdown_limit=limit,
             description=spec.get("description", ""),
             where=self.key(path),
+            segments=self.segment_refs(spec),
         )
 
     def report(self, name: str, spec: dict[str, Any]) -> Report:
@@ -282,6 +307,7 @@ class _Builder:
             trends=trends,
             next_actions=next_actions,
             where=self.key(path),
+            segments=self.segment_refs(spec),
             **extra_formats,
         )
 
@@ -358,6 +384,8 @@ class _Builder:
                 measurement_unit=spec.get("unit", "standard"),
                 restricted_metric_type=tuple(sorted(f"{r}_data" for r in spec.get("restricted", []))),
             )
+        for name, spec in (data.get("segments") or {}).items():
+            plan.segments[name] = self.segments[name] = self.segment(name, spec)
         for name, spec in (data.get("funnels") or {}).items():
             plan.funnels[name] = self.funnel(name, spec)
         for name, spec in (data.get("reports") or {}).items():

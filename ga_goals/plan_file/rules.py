@@ -96,6 +96,7 @@ class _Checker:
         self.micro = _dict(conversions.get("micro"))
         self.events = _dict(self.data.get("events"))
         self.funnels = _dict(self.data.get("funnels"))
+        self.segments = _dict(self.data.get("segments"))
         self.declared = set(self.macro) | set(self.micro) | set(self.events)
 
     # ------------------------------------------------------------------ helpers
@@ -147,6 +148,7 @@ class _Checker:
         self.check_events()
         self.check_dimensions()
         self.check_metrics()
+        self.check_segments()
         self.check_funnels()
         self.check_stages()
         self.check_reports()
@@ -546,11 +548,67 @@ class _Checker:
 
     # ------------------------------------------------------------------ funnels
 
+    def check_segments(self) -> None:
+        """``segments:``: each says what an event must satisfy (as a funnel step does), and so does
+        its ``exclude``."""
+        for name, segment in self.segments.items():
+            path: Path = ("segments", name)
+            if not isinstance(segment, dict):
+                continue
+            self.check_segment_conditions(path, segment, f"segment {quote(name)}")
+            exclude = segment.get("exclude")
+            if isinstance(exclude, dict):
+                self.check_segment_conditions(path + ("exclude",), exclude, f"the exclusion of segment {quote(name)}")
+
+    def check_segment_conditions(self, path: Path, spec: dict[str, Any], what: str) -> None:
+        if not any(k in spec for k in ("event", "any", "when")):
+            self.error(
+                self.key(path),
+                f"{what} has no conditions; add 'event: NAME', 'any: [EVENT, ...]' "
+                "and/or 'when:' dimension conditions (e.g. {dimension: deviceCategory, equals: mobile})",
+            )
+            return
+        # The same language as a funnel step (index 1: no first-step warnings).
+        self.check_step(path, spec, 1)
+
+    def check_segment_refs(self, path: Path, names: Any, whose: str) -> None:
+        """A funnel's or a report's ``segment``: known names, at most GA4's per-request number."""
+        if isinstance(names, str):
+            names, paths = [names], [path]
+        elif isinstance(names, list):
+            paths = [path + (i,) for i in range(len(names))]
+        else:
+            return
+        from ga_goals.plan_file.build import default_title  # lazily: build imports this module
+
+        titles: dict[str, str] = {}
+        for item_path, name in zip(paths, names):
+            if not self.check_reference(item_path, name, self.segments, "segment", "segments"):
+                continue
+            spec = _dict(self.segments[name])
+            given = spec.get("title")
+            title: str = given if isinstance(given, str) and given else default_title(name)
+            if title in titles and titles[title] != name:
+                # The Data API names each segment's rows by its name: two equal ones cannot be told apart.
+                self.error(
+                    self.at(item_path),
+                    f"segments {quote(titles[title])} and {quote(name)} of {whose} have the same title {quote(title)}; "
+                    "give one of them another 'title'",
+                )
+            titles.setdefault(title, name)
+        if len(names) > facts.FUNNEL_SEGMENTS_MAX:
+            self.error(
+                self.key(path),
+                f"{whose} names {len(names)} segments; GA4 takes at most {facts.FUNNEL_SEGMENTS_MAX} in one funnel "
+                "request: keep the ones that matter, or show the funnel twice (a copy of it with the others)",
+            )
+
     def check_funnels(self) -> None:
         for name, funnel in self.funnels.items():
             path: Path = ("funnels", name)
             if not isinstance(funnel, dict):
                 continue
+            self.check_segment_refs(path + ("segment",), funnel.get("segment"), f"funnel {quote(name)}")
             steps = funnel.get("steps")
             if isinstance(steps, list):
                 if len(steps) < facts.FUNNEL_STEPS_MIN:
@@ -708,7 +766,7 @@ class _Checker:
         from ga_goals.funnels.semantics import step_dimension_problem  # lazily: the plan reader stays light
 
         dimension = condition["dimension"]
-        if isinstance(dimension, str) and (problem := step_dimension_problem(dimension)):
+        if isinstance(dimension, str) and (problem := step_dimension_problem(dimension, quote)):
             self.error(self.at(path + ("dimension",)), f"{where_}: {problem}")
         ops = [op for op in FILTER_COMPARISONS + ("between",) if op in condition]
         if not ops:
@@ -779,6 +837,7 @@ class _Checker:
             if not isinstance(report, dict):
                 continue
             funnels = report.get("funnels")
+            self.check_segment_refs(path + ("segment",), report.get("segment"), f"report {quote(name)}")
             for i, funnel in _items(funnels):
                 self.check_reference(path + ("funnels", i), funnel, self.funnels, "funnel", "funnels")
             for i, event in _items(report.get("key_events")):
@@ -798,6 +857,7 @@ class _Checker:
             for i, alert in _items(report.get("alerts")):
                 if isinstance(alert, dict):
                     self.check_alert(path + ("alerts", i), alert, compare, funnels)
+                    self.check_alert_segments(path + ("alerts", i), alert, report)
             for i, test in _items(report.get("split_tests")):
                 if isinstance(test, dict):
                     self.check_split_test(path + ("split_tests", i), test)
@@ -817,13 +877,29 @@ class _Checker:
                                 "name@example.com",
                             )
 
+    def check_alert_segments(self, path: Path, alert: dict[str, Any], report: dict[str, Any]) -> None:
+        """An alert watches one number: not a funnel the report shows once per segment."""
+        name = alert.get("funnel")
+        funnel = self.funnels.get(name) if isinstance(name, str) else None
+        if not isinstance(funnel, dict):
+            return
+        shown = report.get("funnels")
+        if isinstance(shown, list) and name not in shown:
+            return  # not shown: the alert watches the whole funnel
+        if funnel.get("segment") or report.get("segment"):
+            self.error(
+                self.at(path + ("funnel",)),
+                f"the report shows funnel {quote(name)} once per segment, so an alert on it would not say which; "
+                "alert on a copy of the funnel without 'segment', or remove the segments",
+            )
+
     def check_reference(self, path: Path, name: Any, known: Iterable[str], what: str, section: str) -> bool:
         if not isinstance(name, str):
             return False
         known = list(known)
         if name in known:
             return True
-        close = did_you_mean(name, known, valid=is_plan_name if what == "funnel" else is_event_name)
+        close = did_you_mean(name, known, valid=is_plan_name if what in ("funnel", "segment") else is_event_name)
         hint = f"did you mean {quote(close)}? Otherwise " if close else ""
         self.error(
             self.at(path),

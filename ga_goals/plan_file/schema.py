@@ -421,6 +421,81 @@ def _defs() -> dict[str, Any]:
             examples=[{"display_name": "Cart value", "unit": "currency", "restricted": ["revenue"]}],
             description="A custom metric; its key is the event parameter name.",
         ),
+        "segment": _obj(
+            {
+                "scope": {
+                    "enum": ["user", "session", "event"],
+                    "description": "What the segment keeps: the users (all their events), the sessions (their "
+                    "events) or the events that have an event satisfying the conditions.",
+                },
+                "title": {"type": "string", "description": "Shown in reports. Default: the segment's key."},
+                "description": {"type": "string"},
+                        "event": _ref("eventName", description="The event's name."),
+                        "any": {
+                            "type": "array",
+                            "uniqueItems": True,
+                            "title": "Alternatives",
+                            "description": "Any of these events (instead of `event`).",
+                            "minItems": 1,
+                            "$comment": RULES_COMMENT,
+                            "items": _ref("stepAlternative"),
+                        },
+                        "where": {
+                            "type": "array",
+                            "uniqueItems": True,
+                            "title": "Parameter filters",
+                            "description": "Conditions on the event's parameters, ANDed.",
+                            "items": _ref("stepFilter"),
+                        },
+                        "when": _ref("stepConditions"),
+                "exclude": _ref(
+                    "segmentConditions",
+                    description="Leave out the users / sessions / events that have an event satisfying this.",
+                ),
+            },
+            required=("scope",),
+            title="Segment",
+            description="A part of the traffic funnels are shown for: an event (`event` / `any`, `where`) and/or "
+            "`when` dimension conditions, as in a funnel step, tested on single events.",
+            examples=[
+                {"scope": "user", "title": "Newsletter readers", "when": [{"dimension": "firstUserMedium", "equals": "email"}]},
+                {"scope": "session", "when": [{"dimension": "deviceCategory", "equals": "mobile"}]},
+            ],
+        ),
+        "segmentConditions": _obj(
+            {
+                        "event": _ref("eventName", description="The event's name."),
+                        "any": {
+                            "type": "array",
+                            "uniqueItems": True,
+                            "title": "Alternatives",
+                            "description": "Any of these events (instead of `event`).",
+                            "minItems": 1,
+                            "$comment": RULES_COMMENT,
+                            "items": _ref("stepAlternative"),
+                        },
+                        "where": {
+                            "type": "array",
+                            "uniqueItems": True,
+                            "title": "Parameter filters",
+                            "description": "Conditions on the event's parameters, ANDed.",
+                            "items": _ref("stepFilter"),
+                        },
+                        "when": _ref("stepConditions"),
+            },
+            title="Segment conditions",
+            description="An event (`event` / `any`, `where`) and/or `when` dimension conditions, tested on single events.",
+            examples=[{"event": "purchase"}],
+        ),
+        "segmentNames": {
+            "title": "Segments",
+            "description": f"A segment's name, or a list of 1 to {facts.FUNNEL_SEGMENTS_MAX}: the funnel is shown "
+            "for each (one Data API request).",
+            "anyOf": [
+                {"type": "string", "examples": ["mobile_sessions"]},
+                {"type": "array", "uniqueItems": True, "minItems": 1, "items": {"type": "string"}, "$comment": RULES_COMMENT},
+            ],
+        },
         "funnel": _obj(
             {
                 "title": {"type": "string", "description": "Shown in reports. Default: the funnel's key."},
@@ -439,6 +514,7 @@ def _defs() -> dict[str, Any]:
                     "$comment": RULES_COMMENT,
                     "items": _ref("funnelStep"),
                 },
+                "segment": _ref("segmentNames"),
                 "breakdown": {
                     "title": "Breakdown",
                     "description": "A Data API dimension to break the funnel down by, or {dimension, limit}.",
@@ -594,6 +670,10 @@ def _defs() -> dict[str, Any]:
                     "type": "string",
                     "description": "The macro conversion micro conversions are compared against.",
                 },
+                "segment": _ref(
+                    "segmentNames",
+                    description="Show the report's funnels for these segments (a funnel's own `segment` wins).",
+                ),
                 "alerts": {"type": "array", "uniqueItems": True, "items": _ref("alert")},
                 "split_tests": {
                     "type": "array",
@@ -822,6 +902,7 @@ OVERRIDABLE = (
     "events",
     "custom_dimensions",
     "custom_metrics",
+    "segments",
     "funnels",
     "reports",
     "safety",
@@ -918,6 +999,13 @@ def _top_level() -> dict[str, Any]:
             title="Custom metrics",
             examples=[{"cart_value": {"display_name": "Cart value"}}],
             description="Keyed by event parameter name.",
+        ),
+        "segments": _map_of(
+            _ref("segment"),
+            names="name",
+            title="Segments",
+            examples=[{"mobile_sessions": {"scope": "session", "when": [{"dimension": "deviceCategory", "equals": "mobile"}]}}],
+            description="Parts of the traffic a funnel or a report may be restricted to (`segment:` on either).",
         ),
         "funnels": _map_of(
             _ref("funnel"),

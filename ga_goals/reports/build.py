@@ -13,13 +13,14 @@ or BigQuery) for everything at once (:func:`report_query`) and assembles a
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 from collections.abc import Sequence
 from datetime import date, datetime, timezone
 from difflib import get_close_matches
 from typing import Any
 
 from ga_goals.errors import GaGoalsError
-from ga_goals.model import Funnel, Period, Report, TrackingPlan
+from ga_goals.model import Funnel, Period, Report, Segment, TrackingPlan
 from ga_goals.model.ga4_facts import KNOWN_EVENTS
 from ga_goals.reports import derive
 from ga_goals.reports.notes import MICRO_BEFORE_MACRO, data_caveats
@@ -180,7 +181,11 @@ def report_query(plan: TrackingPlan, report: Report, spans: Sequence[DateSpanLik
     events = list(dict.fromkeys(key_events + [a.event for a in report.alerts if a.event]))
     macro = report_macro(plan, report)
     micros = [c.event_name for c in plan.micro if c.event_name != macro] if macro is not None else []
-    funnels = [plan.funnels[n] for n in dict.fromkeys(shown + alert_funnels)]
+    # The report's segments restrict the funnels it shows (a funnel's own segments win).
+    funnels = [
+        replace(plan.funnels[n], segments=report.funnel_segments(plan.funnels[n])) if n in shown else plan.funnels[n]
+        for n in dict.fromkeys(shown + alert_funnels)
+    ]
     journey, _unmeasured, _why = journey_funnel(plan, macro)
     if journey is not None:
         funnels.append(journey)
@@ -246,12 +251,18 @@ def build_report(
     # Counts are compared per day: the two periods may differ in length (months).
     days = (rp.current.days, rp.previous.days if rp.previous is not None else rp.current.days)
     trend_names = {trend_funnel_name(report, i) for i in range(len(report.trends))}
+    # A segmented funnel is one section per segment (keyed name/segment: FunnelData.key).
     funnel_data = {
-        f.name: funnel_data_of(f, answer.funnels[f.name], has_previous, days=days)
+        data.key: data
         for f in query.funnels
         if f.name not in query.optional_funnels  # split tests: split_test_of reads their tables
         and f.name not in trend_names  # trends: trend_of reads theirs
+        for data in (
+            [funnel_data_of(f, answer.funnels[f.name], has_previous, days=days, segment=s) for s in f.segments]
+            or [funnel_data_of(f, answer.funnels[f.name], has_previous, days=days)]
+        )
     }
+    sections = {f.name: [funnel_data_of_key(f, s) for s in f.segments] or [f.name] for f in query.funnels}
     events_table = answer.events
     event_data = [event_total(plan, e, events_table, has_previous, days=days) for e in key_events] if events_table else []
     all_events = {e: event_total(plan, e, events_table, has_previous, days=days) for e in query.events} if events_table else {}
@@ -293,7 +304,7 @@ def build_report(
         generated_at=now or datetime.now(timezone.utc).replace(microsecond=0),
         period=rp,
         site=site_totals(answer.site, has_previous, days=days),
-        funnels=tuple(funnel_data[n] for n in shown),
+        funnels=tuple(funnel_data[k] for n in shown for k in sections[n]),
         key_events=tuple(event_data),
         micro_macro=micro_macro,
         alerts=alerts,
@@ -322,14 +333,27 @@ def journey_section(
 # --------------------------------------------------------------------------- assembling
 
 
-def funnel_data_of(funnel: Funnel, table: FunnelTable, has_previous: bool, *, days: tuple[int, int] = (1, 1)) -> FunnelData:
+def funnel_data_of_key(funnel: Funnel, segment: Segment | None) -> str:
+    """The :attr:`FunnelData.key` of ``funnel`` restricted to ``segment``."""
+    return funnel.name if segment is None else f"{funnel.name}/{segment.name}"
+
+
+def funnel_data_of(
+    funnel: Funnel,
+    table: FunnelTable,
+    has_previous: bool,
+    *,
+    days: tuple[int, int] = (1, 1),
+    segment: Segment | None = None,
+) -> FunnelData:
     """A funnel's figures from its parsed table (current period, and the previous one; ``days``:
-    the lengths of the two, for the tests of the changes)."""
+    the lengths of the two, for the tests of the changes), in ``segment`` when given."""
     names = [s.name for s in funnel.steps]
-    current = table.steps(CURRENT)
+    cell = None if segment is None else segment.label
+    current = table.steps(CURRENT, cell)
     figures = derive.step_figures(names, [v.users for v in current], [v.abandonments for v in current])
     users = [v.users for v in current]
-    previous_users = table.users(PREVIOUS) if has_previous else None
+    previous_users = table.users(PREVIOUS, cell) if has_previous else None
     steps = []
     for k, (step, fig) in enumerate(zip(funnel.steps, figures)):
         prev = previous_users[k] if previous_users is not None else None
@@ -353,7 +377,7 @@ def funnel_data_of(funnel: Funnel, table: FunnelTable, has_previous: bool, *, da
     rows = []
     if table.breakdown:
         for value in table.breakdown_values:
-            row_users = tuple(table.users(CURRENT, breakdown=value))
+            row_users = tuple(table.users(CURRENT, cell, breakdown=value))
             if not any(row_users):
                 continue
             rows.append(BreakdownRow(value=value, users=row_users, conversion_rate=derive.overall_conversion(row_users)))
@@ -377,6 +401,9 @@ def funnel_data_of(funnel: Funnel, table: FunnelTable, has_previous: bool, *, da
         breakdown=table.breakdown or funnel.breakdown,
         breakdown_rows=tuple(rows),
         caveats=data_caveats(table.caveats),
+        segment=None if segment is None else segment.name,
+        segment_title=None if segment is None else segment.label,
+        segment_scope=None if segment is None else segment.scope,
     )
 
 

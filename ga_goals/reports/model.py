@@ -132,8 +132,19 @@ class BreakdownRow:
     conversion_rate: float
 
 
+#: What a segment of each scope keeps (rule 11 of ga_goals.funnels.semantics), for the reports.
+_SEGMENT_NOTES = {
+    "user": "users with an event in the segment: all their events count",
+    "session": "sessions with an event in the segment: only the events of those sessions count",
+    "event": "only the events in the segment count",
+}
+
+
 @dataclass(frozen=True)
 class FunnelData:
+    #: Properties ``to_json`` adds to the fields (a segmented funnel's sections share ``name``).
+    JSON_PROPERTIES: ClassVar[tuple[str, ...]] = ("key", "heading")
+
     name: str
     title: str
     description: str
@@ -152,6 +163,26 @@ class FunnelData:
     breakdown: str | None = None
     breakdown_rows: tuple[BreakdownRow, ...] = ()
     caveats: DataCaveats = DataCaveats()
+    #: The segment this funnel is restricted to (a segmented funnel is one section per segment):
+    #: its plan name, title and scope (user, session, event); None for the whole traffic.
+    segment: str | None = None
+    segment_title: str | None = None
+    segment_scope: str | None = None
+
+    @property
+    def heading(self) -> str:
+        """The funnel's title, with the segment's after a ``·`` when segmented."""
+        return self.title if self.segment is None else f"{self.title} · {self.segment_title}"
+
+    @property
+    def segment_note(self) -> str:
+        """What the segment keeps, in words (empty without a segment)."""
+        return _SEGMENT_NOTES.get(self.segment_scope or "", "")
+
+    @property
+    def key(self) -> str:
+        """Unique among a report's funnels: the funnel's name, ``name/segment`` when segmented."""
+        return self.name if self.segment is None else f"{self.name}/{self.segment}"
 
     @property
     def biggest_drop(self) -> StepData | None:

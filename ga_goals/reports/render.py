@@ -153,7 +153,7 @@ def context(data: ReportData) -> dict[str, Any]:
         "data": data,
         "report": data,
         "period": data.period,
-        "charts": {f.name: funnel_chart(f) for f in data.funnels},
+        "charts": {f.key: funnel_chart(f) for f in data.funnels},
         "version": __version__,
     }
 
@@ -257,19 +257,19 @@ def report_csv(data: ReportData) -> str:
     row("site", "", "", "users", site.users, site.previous_users, site.users_change)
     row("site", "", "", "sessions", site.sessions, site.previous_sessions, site.sessions_change)
     for f in data.funnels:
-        row("funnel", f.name, "", "users", f.users, f.previous_users, f.users_change)
-        row("funnel", f.name, "", "completions", f.completions, f.previous_completions, f.completions_change)
-        row("funnel", f.name, "", "conversion_rate", f.conversion_rate, f.previous_conversion_rate, f.conversion_rate_change)
+        row("funnel", f.key, "", "users", f.users, f.previous_users, f.users_change)
+        row("funnel", f.key, "", "completions", f.completions, f.previous_completions, f.completions_change)
+        row("funnel", f.key, "", "conversion_rate", f.conversion_rate, f.previous_conversion_rate, f.conversion_rate_change)
         for s in f.steps:
             item = f"{s.number}. {s.name}"
-            row("funnel_step", f.name, item, "users", s.users, s.previous_users, s.users_change)
-            row("funnel_step", f.name, item, "completion_rate", s.completion_rate)
-            row("funnel_step", f.name, item, "abandonments", s.abandonments)
-            row("funnel_step", f.name, item, "abandonment_rate", s.abandonment_rate)
+            row("funnel_step", f.key, item, "users", s.users, s.previous_users, s.users_change)
+            row("funnel_step", f.key, item, "completion_rate", s.completion_rate)
+            row("funnel_step", f.key, item, "abandonments", s.abandonments)
+            row("funnel_step", f.key, item, "abandonment_rate", s.abandonment_rate)
         for b in f.breakdown_rows:
             for k, users in enumerate(b.users, 1):
-                row("funnel_breakdown", f.name, b.value, f"users_step_{k}", users)
-            row("funnel_breakdown", f.name, b.value, "conversion_rate", b.conversion_rate)
+                row("funnel_breakdown", f.key, b.value, f"users_step_{k}", users)
+            row("funnel_breakdown", f.key, b.value, "conversion_rate", b.conversion_rate)
     for e in data.key_events:
         row("key_event", e.event, e.kind, "count", e.count, e.previous_count, e.count_change)
         row("key_event", e.event, e.kind, "users", e.users, e.previous_users, e.users_change)
@@ -292,7 +292,7 @@ def report_csv(data: ReportData) -> str:
         row("alert", a.subject, a.metric, "fired", int(a.fired))
     # What GA4 said about each table's data: one row per flag set (none on the export engines).
     tables: list[tuple[str, str, DataCaveats]] = [("", "site", site.caveats)]
-    tables += [(f.name, "funnel", f.caveats) for f in data.funnels]
+    tables += [(f.key, "funnel", f.caveats) for f in data.funnels]
     tables.append(("", "key_events", data.key_events_caveats))
     if data.micro_macro is not None:
         tables.append(("", "micro_vs_macro", data.micro_macro.caveats))

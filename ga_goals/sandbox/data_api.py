@@ -56,15 +56,18 @@ dimensions UNIMPLEMENTED), ``is_directly_followed_by``,
 ``within_duration_from_prior_step``, open and closed funnels, 1 to 4 date ranges (default: 28
 days ending yesterday; a ``dateRange`` column with several), a breakdown (``limit`` 1..15,
 default 5: the top values by users at the first step per date range and segment, the others
-only in the ``RESERVED_TOTAL`` row), up to 4 user segments (a ``segment`` column valued
-``"<n>. <segment name>"`` as GA4 documents: see :func:`ga_goals.sandbox.reporting.segment_users_sql`),
+only in the ``RESERVED_TOTAL`` row), up to 4 segments (a ``segment`` column valued
+``"<n>. <segment name>"`` as GA4 documents): user, session and event segments of the form
+ga-goals sends (one condition group scoped ``*_CRITERIA_WITHIN_SAME_EVENT``, a permanent exclusion
+of the same form: :func:`segment_from_request`, computed by the funnel engine, rule 11 of
+``ga_goals.funnels.semantics``), and other user segments (:func:`ga_goals.sandbox.reporting.segment_users_sql`),
 a ``dimension_filter`` on event-scoped dimensions, ``limit`` of rows, ``property_quota``. The
 response is shaped like the live one: ``funnel_table`` with ``funnelStepName`` ("1. name"),
 the four metrics listed twice in the headers (eight headers, four values per row) all typed
 TYPE_INTEGER, rates as fraction strings ("0.2857142857142857", "1", "0"), no row for a step
 without users; ``funnel_visualization`` with ``funnelStepName`` (+ ``segment``, ``dateRange``)
 and ``activeUsers``; ``kind = "analyticsData#runFunnelReport"``. Not supported: or-groups of
-several parameter conditions and negated groups of parameter conditions, item parameters, session and event segments, sequence
+several parameter conditions and negated groups of parameter conditions, item parameters, session and event segments of another form, sequence
 groups (UNIMPLEMENTED).
 
 ``funnel_visualization_type=TRENDED_FUNNEL`` adds a ``date`` column (``YYYYMMDD``) to the
@@ -125,7 +128,7 @@ from ga_goals.sandbox.store import SandboxStore
 
 if TYPE_CHECKING:
     from ga_goals.funnels import StepMetrics
-    from ga_goals.model.tracking_plan import Funnel, StepCondition, StepFilter
+    from ga_goals.model.tracking_plan import Funnel, Segment, StepCondition, StepFilter
     from ga_goals.sandbox.server import SandboxServer
 
 BETA_SERVICE = "google.analytics.data.v1beta.BetaAnalyticsData"
@@ -458,6 +461,9 @@ class DataApi:
         segments = list(request.segments)
         if len(segments) > MAX_SEGMENTS:
             raise invalid(f"segments: at most {MAX_SEGMENTS} segments are allowed in a funnel report, got {len(segments)}")
+        # Segments of ga-goals' form are computed by the funnel engine (rule 11); other user
+        # segments by segment_users_sql.
+        plan_segments = [segment_from_request(s, f"segments[{i}]") for i, s in enumerate(segments)]
         if request.limit < 0:
             raise invalid("limit must not be negative")
         row_limit = min(request.limit or DEFAULT_LIMIT, MAX_LIMIT)
@@ -478,7 +484,7 @@ class DataApi:
         for ri, span in enumerate(spans):
             for si in range(len(segments)) if segments else [None]:
                 parts = list(conditions)
-                if si is not None:
+                if si is not None and plan_segments[si] is None:
                     users = segment_users_sql(segments[si], catalogue, span, f"segments[{si}]", table=base)
                     parts.append(f"t.user_pseudo_id IN (SELECT uid FROM ({users}) AS su)")
                 sources[(ri, si)] = f"(SELECT t.* FROM {base} AS t WHERE {' AND '.join(parts)})" if parts else base
@@ -491,7 +497,14 @@ class DataApi:
                     span = spans[ri]
                     try:
                         results[(ri, si)] = run_funnel(
-                            con, funnel, span.start, span.end, breakdown, limit=breakdown_limit, table=source
+                            con,
+                            funnel,
+                            span.start,
+                            span.end,
+                            breakdown,
+                            limit=breakdown_limit,
+                            table=source,
+                            segment=None if si is None else plan_segments[si],
                         )
                         if trended:
                             extra[(ri, si)] = run_funnel(con, funnel, span.start, span.end, TREND_DIMENSION, table=source)
@@ -578,32 +591,106 @@ def funnel_from_request(message: Any) -> Funnel:
     return Funnel(name="funnel", title="", steps=tuple(out), open=bool(message.is_open_funnel))
 
 
-def _step_condition(expression: Any, where: str) -> StepCondition:
-    """A step's ``FunnelFilterExpression`` as a step condition (rule 3c of ``ga_goals.funnels``)."""
+#: The field names of a ``FunnelFilterExpression`` and of a ``SegmentFilterExpression``, which say
+#: the same things (rule 3c): an event with parameter filters, a dimension condition, groups.
+_FUNNEL_FIELDS = {
+    "event": ("funnel_event_filter", "funnelEventFilter"),
+    "parameters": ("funnel_parameter_filter_expression", "funnelParameterFilterExpression"),
+    "parameter": ("funnel_parameter_filter", "funnelParameterFilter"),
+    "field": ("funnel_field_filter", "funnelFieldFilter"),
+}
+_SEGMENT_FIELDS = {
+    "event": ("segment_event_filter", "segmentEventFilter"),
+    "parameters": ("segment_parameter_filter_expression", "segmentParameterFilterExpression"),
+    "parameter": ("segment_parameter_filter", "segmentParameterFilter"),
+    "field": ("segment_filter", "segmentFilter"),
+}
+
+
+def _step_condition(expression: Any, where: str, fields: dict[str, tuple[str, str]] = _FUNNEL_FIELDS) -> StepCondition:
+    """A step's ``FunnelFilterExpression`` (or, with ``fields=_SEGMENT_FIELDS``, a segment's
+    ``SegmentFilterExpression``) as a step condition (rule 3c of ``ga_goals.funnels``)."""
     from ga_goals.model.tracking_plan import AllOf, AnyOf, EventMatch, Not
 
-    if "funnel_event_filter" in expression:
-        ef = expression.funnel_event_filter
+    event_field, event_label = fields["event"]
+    if event_field in expression:
+        ef = getattr(expression, event_field)
         if "event_name" not in ef or not ef.event_name:
-            raise invalid(f"{where}.funnelEventFilter.eventName is required")
+            raise invalid(f"{where}.{event_label}.eventName is required")
         filters: list[StepFilter] = []
-        if "funnel_parameter_filter_expression" in ef:
-            filters = _parameter_filters(ef.funnel_parameter_filter_expression, f"{where}.funnelEventFilter")
+        if fields["parameters"][0] in ef:
+            filters = _parameter_filters(getattr(ef, fields["parameters"][0]), f"{where}.{event_label}", fields["parameter"][0])
         return EventMatch(ef.event_name, tuple(filters))
     for group, kind, label in (("and_group", AllOf, "andGroup"), ("or_group", AnyOf, "orGroup")):
         if group in expression:
             parts = [
-                _step_condition(e, f"{where}.{label}.expressions[{i}]")
+                _step_condition(e, f"{where}.{label}.expressions[{i}]", fields)
                 for i, e in enumerate(getattr(expression, group).expressions)
             ]
             if not parts:
                 raise invalid(f"{where}.{label}: a group needs at least one expression")
             return parts[0] if len(parts) == 1 else kind(tuple(parts))
     if "not_expression" in expression:
-        return Not(_step_condition(expression.not_expression, f"{where}.notExpression"))
-    if "funnel_field_filter" in expression:
-        return _field_condition(expression.funnel_field_filter, f"{where}.funnelFieldFilter")
-    raise invalid(f"{where}: a step needs a funnelEventFilter or a funnelFieldFilter")
+        return Not(_step_condition(expression.not_expression, f"{where}.notExpression", fields))
+    field_field, field_label = fields["field"]
+    if field_field in expression:
+        return _field_condition(getattr(expression, field_field), f"{where}.{field_label}")
+    raise invalid(f"{where}: needs a {event_label} or a {field_label}")
+
+
+#: Per segment scope: the field of ``Segment``, its inclusion and exclusion fields, and the
+#: scoping and exclusion duration that say what rule 11 of ``ga_goals.funnels.semantics`` computes.
+_SEGMENT_SCOPES = {
+    "user": ("user_segment", "user_inclusion_criteria", "user_exclusion_criteria", "user_exclusion_duration",
+             "USER_CRITERIA_WITHIN_SAME_EVENT", "USER_EXCLUSION_PERMANENT"),
+    "session": ("session_segment", "session_inclusion_criteria", "session_exclusion_criteria",
+                "session_exclusion_duration", "SESSION_CRITERIA_WITHIN_SAME_EVENT", "SESSION_EXCLUSION_PERMANENT"),
+    "event": ("event_segment", "event_inclusion_criteria", "event_exclusion_criteria", "event_exclusion_duration",
+              "EVENT_CRITERIA_WITHIN_SAME_EVENT", "EVENT_EXCLUSION_PERMANENT"),
+}
+
+
+def segment_from_request(message: Any, where: str) -> Segment | None:
+    """A v1alpha ``Segment`` as a plan :class:`~ga_goals.model.tracking_plan.Segment` (rule 11), which
+    the funnel engine computes, when it has the form ga-goals sends: one condition group scoped
+    ``*_CRITERIA_WITHIN_SAME_EVENT``, and at most a permanent exclusion of the same form. None for
+    another user segment (:func:`ga_goals.sandbox.reporting.segment_users_sql` computes it);
+    session and event segments of another form are UNIMPLEMENTED."""
+    from ga_goals.model.tracking_plan import Segment
+
+    for scope, (field, inclusion, exclusion, duration, scoping, permanent) in _SEGMENT_SCOPES.items():
+        if field not in message:
+            continue
+        body = getattr(message, field)
+
+        def one_group(criteria: Any, path: str) -> StepCondition | None:
+            groups = list(criteria.and_condition_groups)
+            if len(groups) != 1 or len(getattr(criteria, "and_sequence_groups", ())):
+                return None
+            group = groups[0]
+            if _enum_name(group.condition_scoping) != scoping or "segment_filter_expression" not in group:
+                return None
+            return _step_condition(
+                group.segment_filter_expression, f"{path}.andConditionGroups[0].segmentFilterExpression", _SEGMENT_FIELDS
+            )
+
+        condition = one_group(getattr(body, inclusion), f"{where}.{inclusion}") if inclusion in body else None
+        excluded: StepCondition | None = None
+        plan_form = condition is not None
+        if plan_form and "exclusion" in body:
+            ex = body.exclusion
+            excluded = one_group(getattr(ex, exclusion), f"{where}.exclusion") if exclusion in ex else None
+            plan_form = excluded is not None and _enum_name(getattr(ex, duration)) == permanent
+        if plan_form:
+            assert condition is not None
+            return Segment(name=message.name or "Segment", scope=scope, condition=condition, exclusion=excluded)  # type: ignore[arg-type]
+        if scope == "user":
+            return None
+        raise unimplemented(
+            f"{where}: {scope} segments other than one condition group scoped {scoping} "
+            f"(and a {permanent} exclusion of the same form)"
+        )
+    raise invalid(f"{where}: a segment needs a userSegment, sessionSegment or eventSegment")
 
 
 def _field_condition(ff: Any, where: str) -> StepCondition:
@@ -640,31 +727,32 @@ def _number(value: Any) -> float | int:
     return int(value.int64_value)
 
 
-def _parameter_filters(expression: Any, where: str) -> list[StepFilter]:
-    """A ``FunnelParameterFilterExpression`` as ANDed :class:`StepFilter`s (rule 3 of ``ga_goals.funnels``)."""
+def _parameter_filters(expression: Any, where: str, leaf: str = "funnel_parameter_filter") -> list[StepFilter]:
+    """A ``FunnelParameterFilterExpression`` (or a ``SegmentParameterFilterExpression``: ``leaf``
+    ``segment_parameter_filter``) as ANDed :class:`StepFilter`s (rule 3 of ``ga_goals.funnels``)."""
     from ga_goals.model.tracking_plan import StepFilter
 
     if "and_group" in expression:
-        return [f for e in expression.and_group.expressions for f in _parameter_filters(e, f"{where}.andGroup")]
+        return [f for e in expression.and_group.expressions for f in _parameter_filters(e, f"{where}.andGroup", leaf)]
     if "or_group" in expression:
         group = list(expression.or_group.expressions)
         if len(group) == 1:
-            return _parameter_filters(group[0], f"{where}.orGroup")
+            return _parameter_filters(group[0], f"{where}.orGroup", leaf)
         raise unimplemented(f"or groups of several parameter conditions ({where})")
     if "not_expression" in expression:
-        inner = _parameter_filters(expression.not_expression, f"{where}.notExpression")
+        inner = _parameter_filters(expression.not_expression, f"{where}.notExpression", leaf)
         if len(inner) != 1:
             raise unimplemented(f"negated groups of parameter conditions ({where}.notExpression)")
         f = inner[0]
         return [StepFilter(f.parameter, f.op, f.value, f.case_sensitive, not f.negated)]
-    if "funnel_parameter_filter" not in expression:
+    if leaf not in expression:
         raise invalid(f"{where}: an empty parameter filter expression")
-    f = expression.funnel_parameter_filter
+    f = getattr(expression, leaf)
     if "item_parameter_name" in f:
-        raise unimplemented(f"item parameter filters in funnel steps ({where})")
+        raise unimplemented(f"item parameter filters ({where})")
     name = f.event_parameter_name
     if not name:
-        raise invalid(f"{where}.funnelParameterFilter.eventParameterName is required")
+        raise invalid(f"{where}: eventParameterName is required")
     op, value, case_sensitive = _comparison(f, where)
     if op == "between":
         low, high = value

@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from ga_goals.funnels.dialect import Dialect, DialectName, SqlQuery
 from ga_goals.funnels.result import NextActions, step_metrics
 from ga_goals.funnels.sql import compile_funnel, compile_next_actions, next_actions_from_rows, result_from_rows
-from ga_goals.model import Funnel
+from ga_goals.model import Funnel, Segment
 from ga_goals.sources.base import (
     ReportAnswer,
     ReportQuery,
@@ -125,7 +125,15 @@ class ExportSource:
         names = query.span_names
         event_rows: list[tuple[dict[str, str], dict[str, float]]] = []
         site_rows: list[tuple[dict[str, str], dict[str, float]]] = []
-        funnels = {f.name: FunnelTable(step_names=tuple(s.name for s in f.steps), breakdown=f.breakdown, date_ranges=tuple(names)) for f in query.funnels}
+        funnels = {
+            f.name: FunnelTable(
+                step_names=tuple(s.name for s in f.steps),
+                breakdown=f.breakdown,
+                date_ranges=tuple(names),
+                segments=tuple(s.label for s in f.segments),
+            )
+            for f in query.funnels
+        }
         lift = None
         if query.macro is not None and query.micros:
             macro = query.macro
@@ -149,8 +157,11 @@ class ExportSource:
             named.append((f"totals {span.name}", totals_query(d, relation, dates, query.events)))
             readers.append(_read_totals(span.name, event_rows, site_rows))
             for f in query.funnels:
-                named.append((f"funnel {f.name!r} {span.name}", self._funnel_query(f, span, options)))
-                readers.append(_read_funnel(f, span, funnels[f.name]))
+                # A segmented funnel: one query per segment (rule 11), as the Data API has one row set per segment.
+                for segment in f.segments or (None,):
+                    label = "" if segment is None else f" segment {segment.name!r}"
+                    named.append((f"funnel {f.name!r}{label} {span.name}", self._funnel_query(f, span, options, segment)))
+                    readers.append(_read_funnel(f, span, funnels[f.name], segment))
             if lift is not None and query.macro is not None:
                 d = Dialect(self.sql.dialect)
                 relation, dates, _ = self.sql.relation(d, span.start, span.end)
@@ -206,9 +217,11 @@ class ExportSource:
             next_actions=next_actions,
         )
 
-    def _funnel_query(self, funnel: Funnel, span: DateSpanLike, options: dict[str, Any]) -> SqlQuery:
+    def _funnel_query(
+        self, funnel: Funnel, span: DateSpanLike, options: dict[str, Any], segment: Segment | None = None
+    ) -> SqlQuery:
         compiled = compile_funnel(
-            funnel, span.start, span.end, breakdown=funnel.breakdown, dialect=self.sql.dialect, **options
+            funnel, span.start, span.end, breakdown=funnel.breakdown, dialect=self.sql.dialect, segment=segment, **options
         )
         return compiled.query
 
@@ -266,16 +279,20 @@ def _read_next_actions(
     return read
 
 
-def _read_funnel(funnel: Funnel, span: DateSpanLike, table: FunnelTable) -> Callable[[list[tuple[Any, ...]]], None]:
+def _read_funnel(
+    funnel: Funnel, span: DateSpanLike, table: FunnelTable, segment: Segment | None = None
+) -> Callable[[list[tuple[Any, ...]]], None]:
+    label = None if segment is None else segment.label
+
     def read(rows: list[tuple[Any, ...]]) -> None:
         result = result_from_rows(
             funnel, span.start, span.end, funnel.breakdown, rows, limit=funnel.breakdown_limit or DEFAULT_BREAKDOWN_LIMIT
         )
         names = list(result.step_names)
-        table.cells[(span.name, None, None)] = _values(names, result.total.users, result.total.continued)
+        table.cells[(span.name, label, None)] = _values(names, result.total.users, result.total.continued)
         values = list(table.breakdown_values)
         for row in result.rows:
-            table.cells[(span.name, None, row.breakdown)] = _values(names, row.users, row.continued)
+            table.cells[(span.name, label, row.breakdown)] = _values(names, row.users, row.continued)
             if row.breakdown not in values:
                 values.append(str(row.breakdown))
         table.breakdown_values = tuple(values)

@@ -65,12 +65,12 @@ def test_report_writes_the_plan_formats(report, fake: FakeDataApi, tmp_path: Pat
     assert [p.suffix for p in written] == [".html", ".json", ".txt"]  # the report's `formats`
     for path in written:
         assert str(path) in result.stdout
-    # 3 funnels, the split test, the trend, the next actions, the journey map, then the lift: the
-    # baseline and one funnel per micro conversion (10)
-    assert "19 Data API calls (BatchRunReports x1, RunFunnelReport x18), 140 quota tokens" in result.stdout
-    assert fake.calls == {"GetProperty": 1, "BatchRunReports": 1, "RunFunnelReport": 18}
+    # 4 funnels (one with 2 segments in one request), the split test, the trend, the next actions,
+    # the journey map, then the lift: the baseline and one funnel per micro conversion (10)
+    assert "20 Data API calls (BatchRunReports x1, RunFunnelReport x19), 147 quota tokens" in result.stdout
+    assert fake.calls == {"GetProperty": 1, "BatchRunReports": 1, "RunFunnelReport": 19}
     data = json.loads(next(p for p in written if p.suffix == ".json").read_text())
-    assert data["period"]["time_zone"] == "America/Los_Angeles" and data["calls"]["total"] == 19
+    assert data["period"]["time_zone"] == "America/Los_Angeles" and data["calls"]["total"] == 20
     html = next(p for p in written if p.suffix == ".html").read_text()
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html and "<script>" not in html
 

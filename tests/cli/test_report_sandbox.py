@@ -51,10 +51,15 @@ def test_weekly_report_of_the_shop_on_generated_traffic(run, events_cache, tmp_p
     assert sorted(p.suffix for p in out.iterdir()) == [".csv", ".html", ".html", ".json", ".txt"]
     assert str(out) in result.stdout  # says where the files are
     data = _json_report(out)
-    assert data["calls"]["data_api"] == {"BatchRunReports": 1, "RunFunnelReport": 18}  # 3 funnels, 1 split test, the trend, the next actions, the journey map, baseline, 10 micros
+    assert data["calls"]["data_api"] == {"BatchRunReports": 1, "RunFunnelReport": 19}  # 4 funnels (one with 2 segments in one request), 1 split test, the trend, the next actions, the journey map, baseline, 10 micros
     [split] = data["split_tests"]
     assert [(v["value"], v["status"]) for v in split["values"]] == [("A", "control"), ("B", "better"), ("C", "no_difference")]
     assert data["quota"]["tokens"] > 0
+    segmented = [(f["key"], f["heading"]) for f in data["funnels"] if f["segment"]]
+    assert segmented == [
+        ("checkout_by_segment/newsletter_users", "Checkout by segment · Newsletter readers"),
+        ("checkout_by_segment/mobile_sessions", "Checkout by segment · Mobile sessions"),
+    ]
     for funnel in data["funnels"]:
         users = [step["users"] for step in funnel["steps"]]
         assert all(n > 0 for n in users), (funnel["name"], users)

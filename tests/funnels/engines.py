@@ -10,8 +10,8 @@ from typing import Any
 
 from ga_goals.events import EventStore
 from ga_goals.funnels import FunnelResult, reference_detail, run_funnel
-from ga_goals.funnels.semantics import user_progress
-from ga_goals.model.tracking_plan import Funnel, FunnelStep, StepFilter
+from ga_goals.funnels.semantics import segmented_progress
+from ga_goals.model.tracking_plan import Funnel, FunnelStep, Segment, StepFilter
 
 DAY = date(2024, 3, 4)
 #: 2024-03-04 00:00:00 UTC in microseconds.
@@ -110,29 +110,32 @@ def run_both(
     *,
     store: EventStore | None = None,
     breakdown: str | None = None,
+    segment: Segment | None = None,
 ) -> Both:
     own = store is None
     store = store or EventStore()
     try:
         store.clear()
         store.insert(events)
-        result = run_funnel(store, f, start, end, breakdown)
+        result = run_funnel(store, f, start, end, breakdown, segment=segment)
         # BigQuery's plan (one guarded pass over the users) run in DuckDB: the same answer.
-        guarded = run_funnel(store, f, start, end, breakdown, guarded=True)
+        guarded = run_funnel(store, f, start, end, breakdown, guarded=True, segment=segment)
         assert guarded.total == result.total and guarded.rows == result.rows, (guarded, result)
         stored = stored_events(store, start, end)
     finally:
         if own:
             store.close()
-    users, continued = reference_detail(stored, f)
+    users, continued = reference_detail(stored, f, segment)
     return Both(result, users, continued, stored)
 
 
-def reference_breakdown(stored: Mapping[str, list[dict[str, Any]]], f: Funnel) -> dict[str, tuple[int, ...]]:
+def reference_breakdown(
+    stored: Mapping[str, list[dict[str, Any]]], f: Funnel, segment: Segment | None = None
+) -> dict[str, tuple[int, ...]]:
     """Users per step per device category of the entry event (rule 8), computed in Python."""
     out: dict[str, list[int]] = {}
     for events in stored.values():
-        progress = user_progress(events, f)
+        progress = segmented_progress(events, f, segment)
         value = progress.entry_value(lambda e: (e.get("device") or {}).get("category") or "(not set)")
         if value is None:
             continue

@@ -115,13 +115,24 @@ def test_step_figures(users, abandonments, completion, abandonment_rate):
 def test_weekly_shop_report(weekly, fake: FakeDataApi):
     assert weekly.name == "weekly" and weekly.title == "Weekly shop funnels"
     assert weekly.period.label == "18–24 Nov 2026" and weekly.period.previous_label == "11–17 Nov 2026"
-    # Calls: 1 batch (key events + site), 1 per funnel (3), 1 per split test, the journey map's
-    # funnel, lift: baseline + 1 per micro (10) = 16.
-    # + 1 for the trend (the funnel by date) + 1 for the next actions = 18.
-    assert weekly.calls.data_api == {"BatchRunReports": 1, "RunFunnelReport": 18}
-    assert weekly.calls.total == 19 and weekly.calls.admin_api == {}
-    assert weekly.quota.tokens == 18 * 7 + 14 and weekly.quota.core_tokens == 14  # the batch's 2 reports carry 7 each
-    assert [f.name for f in weekly.funnels] == ["checkout", "browse_to_buy", "search_visitors"]
+    # Calls: 1 batch (key events + site), 1 per funnel (4: the segmented one is one request with
+    # both segments), 1 per split test, the journey map's funnel, lift: baseline + 1 per micro (10)
+    # = 17; + 1 for the trend (the funnel by date) + 1 for the next actions = 19.
+    assert weekly.calls.data_api == {"BatchRunReports": 1, "RunFunnelReport": 19}
+    assert weekly.calls.total == 20 and weekly.calls.admin_api == {}
+    assert weekly.quota.tokens == 19 * 7 + 14 and weekly.quota.core_tokens == 14  # the batch's 2 reports carry 7 each
+    # A segmented funnel is one section per segment.
+    assert [(f.name, f.segment) for f in weekly.funnels] == [
+        ("checkout", None),
+        ("browse_to_buy", None),
+        ("search_visitors", None),
+        ("checkout_by_segment", "newsletter_users"),
+        ("checkout_by_segment", "mobile_sessions"),
+    ]
+    newsletter, mobile = weekly.funnels[3:]
+    assert (newsletter.segment_title, newsletter.segment_scope, mobile.segment_scope) == ("Newsletter readers", "user", "session")
+    assert [s.users for s in newsletter.steps] != [s.users for s in mobile.steps]  # the fake's numbers differ per segment
+    assert newsletter.key == "checkout_by_segment/newsletter_users"
 
     checkout = weekly.funnels[0]
     users = fake.step_users(6, 1.0)
@@ -360,7 +371,7 @@ def test_a_plan_without_micro_conversions_or_key_events(build, shop_plan, fake):
     plan.reports["weekly"] = dataclasses.replace(plan.reports["weekly"], key_events=("purchase",))
     data = build(plan=plan)
     assert data.micro_macro is None
-    assert data.calls.data_api == {"BatchRunReports": 1, "RunFunnelReport": 7}  # 3 funnels, the journey map, the split test, the trend, the next actions
+    assert data.calls.data_api == {"BatchRunReports": 1, "RunFunnelReport": 8}  # 4 funnels (one with two segments), the journey map, the split test, the trend, the next actions
 
 
 def test_an_alert_on_a_funnel_the_report_does_not_show(build, shop_plan, fake):
@@ -377,7 +388,7 @@ def test_an_alert_on_a_funnel_the_report_does_not_show(build, shop_plan, fake):
 def test_json_is_stable(weekly):
     data = weekly.to_json()
     assert list(data)[:4] == ["format", "name", "title", "property"]
-    assert data["calls"] == {"data_api": {"BatchRunReports": 1, "RunFunnelReport": 18}, "admin_api": {}, "total": 19}
+    assert data["calls"] == {"data_api": {"BatchRunReports": 1, "RunFunnelReport": 19}, "admin_api": {}, "total": 20}
     assert data["period"]["current"] == {"name": "current", "start": "2026-11-18", "end": "2026-11-24", "days": 7, "label": "18–24 Nov 2026"}
     assert set(data["funnels"][0]["steps"][0]) == {
         "number", "name", "event", "users", "completion_rate", "abandonments", "abandonment_rate", "share_of_first", "previous_users", "users_change",

@@ -79,8 +79,8 @@ def test_report_and_email_render_in_chromium(weekly, tmp_path: Path):
         assert page_requests(tmp_path / f"{name}.netlog.json", pages[name]) == set(), name  # nothing fetched
         assert not re.search(r"""\s(src|href|srcset|poster|data)=["'](?!#)""", dom), name  # nothing to fetch
         assert "url(" not in dom and "@import" not in dom, name
-    # the funnels' bar charts and the trend's line chart
-    assert dumps["page"].count("<svg") == 4 and "<rect" in dumps["page"] and '<svg class="trend"' in dumps["page"]
+    # the funnels' bar charts (one per segment of a segmented funnel) and the trend's line chart
+    assert dumps["page"].count("<svg") == 6 and "<rect" in dumps["page"] and '<svg class="trend"' in dumps["page"]
     assert 'style="' in dumps["email"]
     assert shot.stat().st_size > 20_000  # a real rendering, not a blank page
     assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

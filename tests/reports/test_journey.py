@@ -67,8 +67,9 @@ def _without_stage_events(plan):
 def test_a_plan_without_stages_gets_a_message_not_a_crash(build, shop_plan, fake, change, message):
     data = build(plan=change(shop_plan))
     assert data.journey is not None and data.journey.stages == () and message in (data.journey.message or "")
-    # 3 funnels, the split test, the trend, the next actions and 11 for the lift: no journey request
-    assert data.calls.data_api["RunFunnelReport"] == 17
+    # 4 funnels (one with two segments in one request), the split test, the trend, the next actions
+    # and 11 for the lift: no journey request
+    assert data.calls.data_api["RunFunnelReport"] == 18
     for fmt in ("html", "email", "text"):
         assert message in render_report(data, fmt)
 

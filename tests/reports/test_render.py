@@ -39,12 +39,14 @@ def test_html_page(weekly):
     assert "<script" not in html
     assert not re.search(r"""(src|href)\s*=\s*["'](?!#)""", html)  # no external files
     assert "url(" not in html
-    assert html.count("<svg") == 4  # one funnel chart per funnel, and the trend's line chart
+    assert html.count("<svg") == 6  # one funnel chart per funnel (per segment for a segmented one), and the trend's line chart
     assert "18–24 Nov 2026" in html and "11–17 Nov 2026" in html
     assert "1,000" in html and "Added to cart" in html
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html  # the hostile breakdown value, escaped
     assert "No alert fired" in html
-    assert "19 Data API calls" in html
+    assert "20 Data API calls" in html
+    assert "<h2><bdi>Checkout by segment · Newsletter readers</bdi></h2>" in html
+    assert "Segment <strong><bdi>Mobile sessions</bdi></strong>: sessions with" in html
 
 
 def test_every_ga4_string_is_escaped_in_html_and_email(weekly):
@@ -132,7 +134,7 @@ def test_user_templates_override_and_extend(weekly, tmp_path: Path):
     )
     (folder / "report.txt").write_text("Only {{ data.title }}\n")
     html = render_report(weekly, "html", user_templates=tmp_path / "mine")
-    assert "<footer>Growth team: 3 funnels &lt;script&gt;" in html
+    assert "<footer>Growth team: 5 funnels &lt;script&gt;" in html
     assert "Checkout funnel" in html  # the rest of the built-in page
     assert render_report(weekly, "text", user_templates=tmp_path / "mine") == "Only Weekly shop funnels\n"
     assert "Weekly shop funnels" in render_report(weekly, "email", user_templates=tmp_path / "mine")  # not overridden

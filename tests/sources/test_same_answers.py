@@ -18,7 +18,7 @@ from ga_goals.funnels import run_funnel
 from ga_goals.funnels.sql import compile_funnel, result_from_rows
 from ga_goals.manager import Connection, Manager
 from ga_goals.funnels import reference_detail
-from ga_goals.model.tracking_plan import AllOf, AnyOf, DimensionFilter, EventMatch, Funnel, FunnelStep, Not, StepFilter
+from ga_goals.model.tracking_plan import AllOf, AnyOf, DimensionFilter, EventMatch, Funnel, FunnelStep, Not, Segment, StepFilter
 from ga_goals.plan_file import load_plan
 from ga_goals.reports.build import build_report
 from ga_goals.sandbox.bigquery import serve_bigquery
@@ -75,10 +75,13 @@ def test_duckdb_on_export_files_gives_the_data_api_report(shop: Shop):
         report = build_report(shop.plan, "weekly", source, today=shop.today)
     assert _sections(report) == _expected(shop)
     assert report.source is not None and report.source.engine == "duckdb"
-    # per period: the site and key events, each funnel, each split test and the journey map's funnel
+    # per period: the site and key events, each funnel (each segment of a segmented one), each
+    # split test and the journey map's funnel
     weekly = shop.plan.reports["weekly"]
+    funnels = sum(max(1, len(shop.plan.funnels[n].segments)) for n in weekly.funnels)
+    assert funnels == len(weekly.funnels) + 1  # checkout_by_segment: two segments
     # plus each trend (a funnel by date) per period, and each next action once (current period)
-    per_period = 2 + len(weekly.funnels or shop.plan.funnels) + len(weekly.split_tests) + 1 + len(weekly.trends)
+    per_period = 2 + funnels + len(weekly.split_tests) + 1 + len(weekly.trends)
     assert report.source.calls == {"query": 2 * per_period + len(weekly.next_actions)}
 
 
@@ -416,5 +419,128 @@ def test_trends_and_next_actions_agree_on_the_real_export_rows(sample, tmp_path:
                 assert api.left == want.left, name
                 for k in range(1, len(base.steps)):
                     assert api.after(k) == want.after(k, 5), (name, k)
+    finally:
+        server.stop()
+
+
+# -- segments (rule 11) on the real export rows ----------------------------------------------------
+
+SEGMENTS = {
+    # users who first came from an organic search, who never added to the cart
+    "organic_users": Segment(
+        "organic_users",
+        "user",
+        DimensionFilter("firstUserMedium", "equals", "organic"),
+        title="Organic users",
+        exclusion=EventMatch("add_to_cart"),
+    ),
+    # sessions with a page view from a phone or a tablet
+    "mobile_sessions": Segment(
+        "mobile_sessions",
+        "session",
+        AllOf((EventMatch("page_view"), DimensionFilter("deviceCategory", "in", ("mobile", "tablet")))),
+        title="Mobile sessions",
+    ),
+    # events of sessions that did not come from google (a session dimension), and no scrolls
+    "not_google_events": Segment(
+        "not_google_events",
+        "event",
+        Not(DimensionFilter("sessionSource", "equals", "google")),
+        title="Not from google",
+        exclusion=EventMatch("scroll"),
+    ),
+    # users with a view of an apparel page (an event with a parameter filter)
+    "apparel_viewers": Segment(
+        "apparel_viewers",
+        "user",
+        EventMatch("page_view", (StepFilter("page_location", "contains", "/Apparel"),)),
+        title="Apparel viewers",
+    ),
+}
+
+
+@pytest.mark.parametrize("segment", sorted(SEGMENTS))
+@pytest.mark.parametrize("name", sorted(FUNNELS))
+def test_segmented_funnels_follow_the_reference_on_the_real_export_rows(sample, name: str, segment: str):
+    """Every funnel above in every segment: the SQL engine (both plans, with a breakdown too)
+    against the Python reference of rule 11."""
+    from tests.funnels.engines import reference_breakdown, stored_events
+
+    store, _folder = sample
+    funnel, seg = FUNNELS[name], SEGMENTS[segment]
+    stored = stored_events(store, SAMPLE_START, SAMPLE_END)
+    expected = run_funnel(store, funnel, SAMPLE_START, SAMPLE_END, segment=seg)
+    assert run_funnel(store, funnel, SAMPLE_START, SAMPLE_END, guarded=True, segment=seg) == expected
+    users, continued = reference_detail(stored, funnel, seg)
+    assert (list(expected.users), list(expected.total.continued)) == (users, continued)
+    by_device = run_funnel(store, funnel, SAMPLE_START, SAMPLE_END, "deviceCategory", segment=seg)
+    assert {r.breakdown: r.users for r in by_device.rows} == reference_breakdown(stored, funnel, seg)
+
+
+def test_every_segment_restricts_something_on_the_real_export_rows(sample):
+    """The segments above are neither empty nor everyone on the sample (the tests above mean something)."""
+    store, _folder = sample
+    funnel = FUNNELS["closed"]
+    whole = run_funnel(store, funnel, SAMPLE_START, SAMPLE_END).users[0]
+    for name, seg in SEGMENTS.items():
+        users = run_funnel(store, funnel, SAMPLE_START, SAMPLE_END, segment=seg).users[0]
+        assert 0 < users < whole, (name, users, whole)
+
+
+def test_bigquery_sql_of_segments_agrees_on_the_real_export_rows(sample):
+    from ga_goals.bigquery.query import Query
+    from ga_goals.bigquery.runner import BigQueryRunner
+
+    store, _folder = sample
+    with serve_bigquery(store.connection, DATASET) as bq:
+        runner = BigQueryRunner(DATASET, endpoint=bq.endpoint)
+        for name, funnel in sorted(FUNNELS.items()):
+            for seg in SEGMENTS.values():
+                for breakdown in (None, "sessionSourceMedium"):
+                    compiled = compile_funnel(
+                        funnel, SAMPLE_START, SAMPLE_END, breakdown=breakdown, dialect="bigquery", table=DATASET, segment=seg
+                    )
+                    got = result_from_rows(funnel, SAMPLE_START, SAMPLE_END, breakdown, runner.run(Query.of(compiled.query)).rows)
+                    expected = run_funnel(store, funnel, SAMPLE_START, SAMPLE_END, breakdown, segment=seg)
+                    assert (got.total, got.rows) == (expected.total, expected.rows), (name, seg.name, breakdown)
+
+
+def test_the_sandbox_answers_segmented_funnel_requests_on_the_real_export_rows(sample, tmp_path: Path):
+    """Every funnel above with the four segments in one RunFunnelReport (the gateway's request:
+    ga_goals.ga4.data.segment_proto) to a sandbox holding the sample rows: each segment's row
+    is the SQL engine's segmented funnel."""
+    from ga_goals.ga4 import Target
+    from ga_goals.ga4.data import DataGateway, segment_proto
+    from ga_goals.sandbox.server import SandboxServer
+
+    store, _folder = sample
+
+    @dataclass(frozen=True)
+    class Span:
+        name: str
+        start: date
+        end: date
+
+    rows_file = tmp_path / "rows.jsonl"
+    rows_file.write_text((GA4_DATA / "export-sample-events.jsonl").read_text())
+    server = SandboxServer(tmp_path / "sandbox")
+    server.start()
+    segments = list(SEGMENTS.values())
+    try:
+        server.store.ensure_property("100000007")
+        server.data.events.load("100000007", [rows_file], replace=True)
+        with DataGateway(Target("properties/100000007", sandbox_address=server.address, timeout=30)) as gateway:
+            for name, base in sorted(FUNNELS.items()):
+                for breakdown in (None, "deviceCategory"):
+                    funnel = replace(base, breakdown=breakdown)
+                    table = gateway.run_funnel(
+                        funnel, [Span("all", SAMPLE_START, SAMPLE_END)], segments=[segment_proto(s) for s in segments]
+                    )
+                    assert table.segments == tuple(s.label for s in segments)
+                    for seg in segments:
+                        expected = run_funnel(store, funnel, SAMPLE_START, SAMPLE_END, breakdown, limit=5, segment=seg)
+                        assert table.users("all", seg.label) == list(expected.users), (name, seg.name)
+                        for row in expected.rows:
+                            assert table.users("all", seg.label, row.breakdown) == list(row.users), (name, seg.name, row.breakdown)
     finally:
         server.stop()
