@@ -295,6 +295,21 @@ class CompiledFunnel:
         return ["breakdown"] + [f"users_{k}" for k in range(1, n + 1)] + [f"continued_{k}" for k in range(1, n + 1)]
 
 
+
+def _events_relation(
+    dialect: DialectName, table: str | None, start: date, end: date, intraday: Sequence[date]
+) -> tuple[Dialect, str, str | None]:
+    """The dialect, the events relation over ``start..end`` and the date condition on it (None
+    when the relation is already pruned to the range: BigQuery's ``_TABLE_SUFFIX``)."""
+    if end < start:
+        raise FunnelDefinitionError(f"the end date {end} is before the start date {start}")
+    d = Dialect(dialect)
+    if dialect == "bigquery":
+        if not table:
+            raise ValueError("BigQuery needs the export dataset as table='project.dataset'")
+        return d, bigquery_events_relation(table, start, end, d, intraday), None
+    return d, table or "events", f"t.event_date BETWEEN '{start:%Y%m%d}' AND '{end:%Y%m%d}'"
+
 def compile_funnel(
     funnel: Funnel,
     start: date,
@@ -326,17 +341,7 @@ def compile_funnel(
     validate(funnel)
     if segment is not None:
         validate_segment(segment)
-    if end < start:
-        raise FunnelDefinitionError(f"the end date {end} is before the start date {start}")
-    d = Dialect(dialect)
-    if dialect == "bigquery":
-        if not table:
-            raise ValueError("BigQuery needs the export dataset as table='project.dataset'")
-        source = bigquery_events_relation(table, start, end, d, intraday)
-        dates = None
-    else:
-        source = table or "events"
-        dates = f"t.event_date BETWEEN '{start:%Y%m%d}' AND '{end:%Y%m%d}'"
+    d, source, dates = _events_relation(dialect, table, start, end, intraday)
     guarded = d.bigquery if guarded is None else guarded
     sql = _FunnelQuery(funnel, d, source, dates, breakdown, guarded, segment).sql()
     return CompiledFunnel(sql=sql, dialect=dialect, steps=len(funnel.steps), breakdown=breakdown, parameters=d.parameters)
@@ -722,17 +727,7 @@ def compile_next_actions(
     ``funnel`` over ``start..end``; arguments as :func:`compile_funnel`. Rows ``(step, value,
     users)``: read them with :func:`next_actions_from_rows`. A plain funnel's SQL is not affected."""
     validate(funnel)
-    if end < start:
-        raise FunnelDefinitionError(f"the end date {end} is before the start date {start}")
-    d = Dialect(dialect)
-    if dialect == "bigquery":
-        if not table:
-            raise ValueError("BigQuery needs the export dataset as table='project.dataset'")
-        source = bigquery_events_relation(table, start, end, d, intraday)
-        dates = None
-    else:
-        source = table or "events"
-        dates = f"t.event_date BETWEEN '{start:%Y%m%d}' AND '{end:%Y%m%d}'"
+    d, source, dates = _events_relation(dialect, table, start, end, intraday)
     guarded = d.bigquery if guarded is None else guarded
     sql = _FunnelQuery(funnel, d, source, dates, None, guarded).next_actions_sql(dimension)
     return SqlQuery(sql, d.parameters, dialect)
