@@ -13,6 +13,7 @@ from datetime import date
 from typing import Literal, Union
 
 from ga_goals.errors import Location, Problem
+from ga_goals.model.event_schemas import EventSchema, ParameterSet
 from ga_goals.model.resources import (
     CountingMethod,
     CustomDimension,
@@ -467,6 +468,11 @@ class TrackingPlan:
     events: dict[str, TrackedEvent] = field(default_factory=dict)
     custom_dimensions: dict[str, CustomDimension] = field(default_factory=dict)
     custom_metrics: dict[str, CustomMetric] = field(default_factory=dict)
+    #: Shared parameter sets (``parameter_sets:``), by name.
+    parameter_sets: dict[str, ParameterSet] = field(default_factory=dict)
+    #: The resolved parameters of each event that has any (declared, from a set, or GA4's
+    #: recommended ones), by event name: see ``ga_goals.model.event_schemas``.
+    event_schemas: dict[str, EventSchema] = field(default_factory=dict)
     funnels: dict[str, Funnel] = field(default_factory=dict)
     #: Segments declared at the top level (``segments:``), by name.
     segments: dict[str, Segment] = field(default_factory=dict)
