@@ -1020,8 +1020,17 @@ class _Checker:
 
     def check_split_dimension(self, path: Path, by: str, where: str) -> None:
         # The engine's list (imported here: it pulls in DuckDB, which plain validation does not need).
-        from ga_goals.funnels.dimensions import BREAKDOWN_DIMENSIONS
+        from ga_goals.funnels.dimensions import BREAKDOWN_DIMENSIONS, TREND_DIMENSION
 
+        if by == TREND_DIMENSION:
+            # Days are no groups of users to compare: a split test by date would test each day
+            # against one control day. Completion over time is what a trend shows.
+            self.error(
+                self.at(path),
+                f"{where} splits by {quote(by)}: days are not groups to test against a control; to see "
+                "completion day by day, add the funnel under the report's 'trends' instead",
+            )
+            return
         kind, sep, name = by.partition(":")
         if sep and kind in ("customEvent", "customUser") and _IDENTIFIER.match(name):
             scope = "event" if kind == "customEvent" else "user"
