@@ -80,10 +80,11 @@ def state_from_json(data: Mapping[str, Any]) -> PropertyState:
     state.data_streams = [_build(DataStream, item) for item in data.get("data_streams", [])]
     for collection, cls in RESOURCE_CLASSES.items():
         items = data.get(collection, [])
+        resources: list[Resource]
         if cls is EventCreateRule:
-            resources = _number_rules(items)
+            resources = list(_number_rules(items))
         elif cls is EventEditRule:
-            resources = _order_edit_rules(items)
+            resources = list(_order_edit_rules(items))
         else:
             resources = [resource_from_json(cls, i) for i in items]
         for resource in resources:

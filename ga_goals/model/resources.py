@@ -21,7 +21,8 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar, Literal, Union
 
 from ga_goals.model.event_edit_rules import EventEditRule, EventEditRuleOrder
-from ga_goals.model.matching import Condition, Mutation
+from ga_goals.model.matching import Condition as Condition  # re-exported: defined with the rules
+from ga_goals.model.matching import Mutation as Mutation
 
 CountingMethod = Literal["once_per_event", "once_per_session"]
 DimensionScope = Literal["event", "user", "item"]
