@@ -84,7 +84,7 @@ def render_markdown(plan: Plan) -> str:
             )
         out += ["", "| | Action | Kind | Resource | Fields | Why |", "|---|---|---|---|---|---|"]
         for change in plan.changes:
-            fields = ", ".join(f.field for f in change.fields) if change.action in ("update", "replace") else ""
+            fields = ", ".join(f.field for f in change.fields) if change.action in ("update", "replace", "reorder") else ""
             cells = [SYMBOLS[change.action], change.action, change.kind, change.label, fields, change.reason]
             out.append("| " + " | ".join(_md(c) for c in cells) + " |")
         body = "\n".join(_diff_lines(plan.changes))
