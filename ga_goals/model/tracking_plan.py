@@ -19,10 +19,10 @@ from ga_goals.model.resources import (
     CustomDimension,
     CustomMetric,
     EventCreateRule,
-    EventEditRule,
     KeyEvent,
     PropertyState,
 )
+from ga_goals.model.event_edit_rules import EventEditRule
 
 #: Journey stages of an online shop, used when a plan does not declare its own ``stages``.
 DEFAULT_STAGES: tuple[str, ...] = ("home", "category", "product", "cart", "checkout")
