@@ -164,3 +164,8 @@ def test_limit_per_property(alpha, streams, sandbox):
             )
     with pytest.raises(ex.FailedPrecondition, match=f"already has {limit} event edit rules"):
         alpha.create_event_edit_rule(parent=streams.web, event_edit_rule=_rule("One too many"))
+
+
+def test_sandbox_status_counts_them(alpha, streams, sandbox):
+    alpha.create_event_edit_rule(parent=streams.web, event_edit_rule=_rule("A"))
+    assert sandbox.store.summary(P)["event_edit_rules"] == 1
