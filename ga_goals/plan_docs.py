@@ -26,7 +26,19 @@ from typing import TYPE_CHECKING, Literal
 from ga_goals.templating import duration, number, percent, render
 
 if TYPE_CHECKING:
-    from ga_goals.model import Alert, Condition, Conversion, EventCreateRule, Funnel, Report, Segment, StepFilter, TrackingPlan
+    from ga_goals.model import (
+        Alert,
+        Condition,
+        Conversion,
+        EventCreateRule,
+        EventEditRule,
+        Funnel,
+        Mutation,
+        Report,
+        Segment,
+        StepFilter,
+        TrackingPlan,
+    )
 
 #: Output format -> template name.
 TEMPLATES: dict[str, str] = {"html": "docs/plan.html", "markdown": "docs/plan.md"}
@@ -69,6 +81,18 @@ class RuleDoc:
     copy_parameters: bool
     mutations: tuple[MutationDoc, ...]
     stream: str | None  # the web stream, when it is not the plan's (``PlanDoc.stream``)
+
+
+@dataclass(frozen=True)
+class EditRuleDoc:
+    """An event edit rule, in processing order: events meeting every condition are renamed and/or changed."""
+
+    position: int
+    display_name: str
+    conditions: tuple[ConditionDoc, ...]
+    rename: MutationDoc | None  # the event_name mutation: the new name (or the parameter it copies)
+    mutations: tuple[MutationDoc, ...]  # the other parameters it sets
+    stream: str | None  # the web stream, when it is not the plan's
 
 
 @dataclass(frozen=True)
@@ -228,6 +252,8 @@ class PlanDoc:
     environments: tuple[EnvironmentDoc, ...]
     safety: SafetyDoc
     is_sandbox: bool  # the property is the embedded sandbox
+    #: The plan's event edit rules, in the order GA4 applies them.
+    edit_rules: tuple[EditRuleDoc, ...] = ()
 
 
 def render_docs(plan: TrackingPlan, format: Format = "html", *, user_templates: Path | None = None) -> str:
@@ -334,6 +360,7 @@ def plan_doc(plan: TrackingPlan) -> PlanDoc:
             unmanaged=_UNMANAGED[plan.safety.unmanaged],
         ),
         is_sandbox=plan.is_sandbox,
+        edit_rules=tuple(_edit_rule(n, rule, plan.stream) for n, rule in enumerate(plan.event_edit_rules, start=1)),
     )
 
 
@@ -419,18 +446,29 @@ def _rule(rule: EventCreateRule, plan_stream: str | None) -> RuleDoc:
         for c in rule.conditions
         if not (c.field == "event_name" and c.comparison == "equals" and not c.negated)
     )
-    mutations = []
-    for mutation in rule.mutations:
-        value = mutation.value
-        if value.startswith("[[") and value.endswith("]]") and len(value) > 4:
-            mutations.append(MutationDoc(mutation.parameter, copy_from=value[2:-2]))
-        else:
-            mutations.append(MutationDoc(mutation.parameter, value=value))
     return RuleDoc(
         source_events=sources,
         conditions=others,
         copy_parameters=rule.copy_parameters,
-        mutations=tuple(mutations),
+        mutations=tuple(_mutation(m) for m in rule.mutations),
+        stream=rule.stream if rule.stream != plan_stream else None,
+    )
+
+
+def _mutation(mutation: Mutation) -> MutationDoc:
+    copied = mutation.copied_from
+    return MutationDoc(mutation.parameter, copy_from=copied) if copied else MutationDoc(mutation.parameter, value=mutation.value)
+
+
+def _edit_rule(position: int, rule: EventEditRule, plan_stream: str | None) -> EditRuleDoc:
+    mutations = [_mutation(m) for m in rule.mutations]
+    rename = next((m for m in mutations if m.parameter == "event_name"), None)
+    return EditRuleDoc(
+        position=position,
+        display_name=rule.display_name,
+        conditions=tuple(_condition(c) for c in rule.conditions),
+        rename=rename,
+        mutations=tuple(m for m in mutations if m is not rename),
         stream=rule.stream if rule.stream != plan_stream else None,
     )
 

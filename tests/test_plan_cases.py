@@ -40,7 +40,7 @@ def _seed(server: SandboxServer, case: Path) -> None:
         actual = gateway.read_state()
         data = json.loads((case / "property.json").read_text())
         web = next(s.resource_name for s in actual.data_streams if s.type == "web")
-        for rule in data.get("event_create_rules", []):
+        for rule in [*data.get("event_create_rules", []), *data.get("event_edit_rules", [])]:
             rule.setdefault("stream", web)
         wanted = state_from_json({"property": PROPERTY, **data})
         wanted.data_streams = actual.data_streams

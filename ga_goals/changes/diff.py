@@ -35,12 +35,15 @@ from ga_goals.model import (
     CustomMetric,
     DataStream,
     EventCreateRule,
+    EventEditRule,
+    EventEditRuleOrder,
     KeyEvent,
     PropertyState,
     Resource,
     Safety,
 )
 from ga_goals.model import ga4_facts as facts
+from ga_goals.changes.event_edit_rules import EditRulePlanner
 
 #: Resource classes by ``KIND`` (what ``kind:name`` entries of ``safety.protect`` may name).
 KINDS: dict[str, type] = {
@@ -48,6 +51,7 @@ KINDS: dict[str, type] = {
     CustomMetric.KIND: CustomMetric,
     KeyEvent.KIND: KeyEvent,
     EventCreateRule.KIND: EventCreateRule,
+    EventEditRule.KIND: EventEditRule,
 }
 
 #: ``PropertyState`` collection per kind.
@@ -56,6 +60,7 @@ COLLECTIONS: dict[str, str] = {
     CustomMetric.KIND: "custom_metrics",
     KeyEvent.KIND: "key_events",
     EventCreateRule.KIND: "event_create_rules",
+    EventEditRule.KIND: "event_edit_rules",
 }
 
 #: (singular, plural) nouns per kind, for notes.
@@ -64,6 +69,7 @@ NOUNS: dict[str, tuple[str, str]] = {
     CustomMetric.KIND: ("custom metric", "custom metrics"),
     KeyEvent.KIND: ("key event", "key events"),
     EventCreateRule.KIND: ("event create rule", "event create rules"),
+    EventEditRule.KIND: ("event edit rule", "event edit rules"),
 }
 
 #: GA4 removes custom definitions by archiving them (no delete RPC), the others by deleting.
@@ -72,6 +78,7 @@ REMOVE_ACTION: dict[str, Literal["archive", "delete"]] = {
     CustomMetric.KIND: "archive",
     KeyEvent.KIND: "delete",
     EventCreateRule.KIND: "delete",
+    EventEditRule.KIND: "delete",
 }
 
 UNMANAGED_REASON = "not in the plan (safety.unmanaged: remove)"
@@ -85,6 +92,7 @@ _LIMIT_KINDS: dict[str, str] = {
     "custom metrics": "custom_metrics",
     "custom key events": "key_events",
     "event create rules": "created_events",
+    "event edit rules": "modified_events",
 }
 
 #: Per-property limits, (standard, 360), by category (from ``ga_goals.model.ga4_facts``).
@@ -132,12 +140,16 @@ def compute_plan(
 
 
 def sort_key(change: Change) -> tuple[int, int, str, str]:
-    """Destructive first (they free slots under GA4's limits), then by kind, then by label."""
+    """Destructive first (they free slots under GA4's limits), then by kind, then by label;
+    event edit rules are created in the plan's order (GA4 appends each new one to its stream)."""
     resource = change.resource
+    label = change.label
+    if change.action == "create" and isinstance(resource, EventEditRule):
+        label = f"{resource.processing_order:09d}"
     return (
         ACTION_ORDER.index(change.action),
         KIND_ORDER.index(change.kind) if change.kind in KIND_ORDER else len(KIND_ORDER),
-        change.label,
+        label,
         canonical_json([_key_json(change.existing), _key_json(resource)]),
     )
 
@@ -148,6 +160,10 @@ def protect_name(resource: Resource) -> str:
         return resource.event_name
     if isinstance(resource, EventCreateRule):
         return resource.destination_event
+    if isinstance(resource, EventEditRule):
+        return resource.display_name
+    if isinstance(resource, EventEditRuleOrder):
+        return resource.label
     return resource.parameter_name
 
 
@@ -162,15 +178,18 @@ class _Planner:
         #: Actual resources no desired one claims, per kind.
         self.unmanaged: dict[str, list[Resource]] = defaultdict(list)
         self.rule_labels: Callable[[EventCreateRule], str] = lambda rule: rule.label
+        self.edit_rules = EditRulePlanner(self)
 
     def plan(self) -> tuple[list[Change], list[Note]]:
         self._diff_dimensions()
         self._diff_keyed(CustomMetric.KIND)
         self._diff_keyed(KeyEvent.KIND)
         self._diff_rules()
+        self.edit_rules.diff()
         for kind in KIND_ORDER:
             self._unmanaged(kind, self.unmanaged[kind])
         changes = self._drop_protected(sorted(self.changes, key=sort_key))
+        changes += self.edit_rules.reorders(changes)
         self.notes.extend(_limit_warnings(self.actual, changes))
         return changes, self.notes
 
@@ -339,6 +358,8 @@ class _Planner:
     def _label(self, resource: Resource) -> str:
         if isinstance(resource, EventCreateRule):
             return self.rule_labels(resource)
+        if isinstance(resource, EventEditRule):
+            return self.edit_rules.label(resource)
         return resource.label
 
 
@@ -443,36 +464,10 @@ def _resolve_streams(rules: list[EventCreateRule], actual: PropertyState) -> lis
     """
     if not rules:
         return []
-    web = [s for s in actual.data_streams if s.type == "web"]
-    resolved: dict[str | None, str] = {}
-    problems: dict[str | None, str] = {}
     users: dict[str | None, list[str]] = defaultdict(list)
     for rule in rules:
         users[rule.stream].append(rule.label)
-    for selector in users:
-        try:
-            resolved[selector] = _resolve_stream(selector, web, actual)
-        except ValueError as exc:
-            problems[selector] = str(exc)
-    if problems:
-        lines = [
-            f"- {problem} (used by {', '.join(sorted(users[selector]))})"
-            for selector, problem in sorted(problems.items(), key=lambda p: p[0] or "")
-        ]
-        raise PlanningError(
-            f"cannot attach the plan's event create rules to a data stream of {actual.property}:\n"
-            + "\n".join(lines)
-            + f"\n{actual.property} has "
-            + (_describe_streams(web) if web else "no web data stream")
-            + ".\n"
-            + (
-                "Set `stream:` in the plan (at the top level, or per rule under created_from) to a web "
-                "stream's id or display name."
-                if web
-                else "Event create rules need a web data stream: create one in GA4 first, or take the "
-                "rules (created_from) out of the plan."
-            )
-        )
+    resolved = resolve_selectors(users, actual, noun="event create rules", where="per rule under created_from")
     out = [dataclasses.replace(r, stream=resolved[r.stream]) for r in rules]
     renumbered: list[EventCreateRule] = []
     for group in _group_rules(out).values():
@@ -480,7 +475,48 @@ def _resolve_streams(rules: list[EventCreateRule], actual: PropertyState) -> lis
     return renumbered
 
 
-def _resolve_stream(selector: str | None, web: list[DataStream], actual: PropertyState) -> str:
+def resolve_selectors(
+    users: dict[str | None, list[str]], actual: PropertyState, *, noun: str, where: str
+) -> dict[str | None, str]:
+    """Each stream selector of the plan (None: the only web stream) -> a web stream's resource name.
+
+    :param users: the labels of the rules using each selector, for the error.
+    :param noun: what the rules are ("event create rules"), for the error.
+    :param where: where else the plan may set ``stream:`` ("per rule under created_from").
+    :raises PlanningError: listing every selector that names no single web stream.
+    """
+    web = [s for s in actual.data_streams if s.type == "web"]
+    resolved: dict[str | None, str] = {}
+    problems: dict[str | None, str] = {}
+    for selector in users:
+        try:
+            resolved[selector] = _resolve_stream(selector, web, actual, noun)
+        except ValueError as exc:
+            problems[selector] = str(exc)
+    if problems:
+        lines = [
+            f"- {problem} (used by {', '.join(sorted(users[selector]))})"
+            for selector, problem in sorted(problems.items(), key=lambda p: p[0] or "")
+        ]
+        key = "created_from" if noun == "event create rules" else noun.replace(" ", "_")
+        raise PlanningError(
+            f"cannot attach the plan's {noun} to a data stream of {actual.property}:\n"
+            + "\n".join(lines)
+            + f"\n{actual.property} has "
+            + (_describe_streams(web) if web else "no web data stream")
+            + ".\n"
+            + (
+                f"Set `stream:` in the plan (at the top level, or {where}) to a web "
+                "stream's id or display name."
+                if web
+                else f"{noun[0].upper()}{noun[1:]} need a web data stream: create one in GA4 first, or take the "
+                f"rules ({key}) out of the plan."
+            )
+        )
+    return resolved
+
+
+def _resolve_stream(selector: str | None, web: list[DataStream], actual: PropertyState, noun: str) -> str:
     if selector is None:
         if len(web) == 1:
             return web[0].resource_name
@@ -499,7 +535,7 @@ def _resolve_stream(selector: str | None, web: list[DataStream], actual: Propert
         )
     other = [s for s in actual.data_streams if selector in (s.stream_id, s.resource_name, s.display_name)]
     if other:
-        raise ValueError(f'stream "{selector}" is an {other[0].type} app stream; event create rules need a web stream')
+        raise ValueError(f'stream "{selector}" is an {other[0].type} app stream; {noun} need a web stream')
     raise ValueError(f'stream "{selector}" is not a web data stream of {actual.property}')
 
 
@@ -541,6 +577,10 @@ def _limit_category(resource: Resource) -> str | None:
         return "custom metrics"
     if isinstance(resource, KeyEvent):
         return "custom key events" if resource.custom else None
+    if isinstance(resource, EventEditRule):
+        return "event edit rules"
+    if isinstance(resource, EventEditRuleOrder):
+        return None
     return "event create rules"
 
 

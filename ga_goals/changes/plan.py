@@ -22,23 +22,26 @@ from typing import Any, Literal
 from ga_goals.errors import UnsafePlan
 from ga_goals.model import Resource, Safety
 
-Action = Literal["create", "update", "replace", "archive", "delete"]
+Action = Literal["create", "update", "replace", "archive", "delete", "reorder"]
 
 #: Actions that lose something in GA4 (an archived custom definition cannot be restored).
 DESTRUCTIVE: frozenset[str] = frozenset({"replace", "archive", "delete"})
 
 #: The order changes are planned and applied in: archives and deletes first, because they free
-#: slots under GA4's per-property limits that creates may need; then replaces, updates, creates.
-ACTION_ORDER: tuple[str, ...] = ("archive", "delete", "replace", "update", "create")
+#: slots under GA4's per-property limits that creates may need; then replaces, updates, creates;
+#: last the reorders of event edit rules, which need every rule of their stream to exist.
+ACTION_ORDER: tuple[str, ...] = ("archive", "delete", "replace", "update", "create", "reorder")
 
 #: The order of kinds within one action: definitions before the events that use them.
-KIND_ORDER: tuple[str, ...] = ("custom_dimension", "custom_metric", "key_event", "event_create_rule")
+KIND_ORDER: tuple[str, ...] = ("custom_dimension", "custom_metric", "key_event", "event_create_rule", "event_edit_rule")
 
 #: The order of counts in ``Plan.summary()`` and in the rendered summary line.
 SUMMARY_ORDER: tuple[str, ...] = ("create", "update", "replace", "archive", "delete")
+#: Counted in the summary only when the plan has one (only ordered resources are reordered).
+OPTIONAL_SUMMARY: tuple[str, ...] = ("reorder",)
 
 #: A symbol per action, Terraform-like, used by the renderers.
-SYMBOLS: dict[str, str] = {"create": "+", "update": "~", "replace": "-/+", "archive": "x", "delete": "-"}
+SYMBOLS: dict[str, str] = {"create": "+", "update": "~", "replace": "-/+", "archive": "x", "delete": "-", "reorder": "<>"}
 
 
 def canonical_json(data: Any) -> str:
@@ -147,10 +150,11 @@ class Plan:
         return [c for c in self.changes if c.destructive]
 
     def summary(self) -> dict[str, int]:
-        """How many changes per action, every action present: ``{"create": 3, "update": 0, ...}``."""
+        """How many changes per action, every action present: ``{"create": 3, "update": 0, ...}``;
+        ``reorder`` only when the plan reorders something."""
         counts = dict.fromkeys(SUMMARY_ORDER, 0)
         for change in self.changes:
-            counts[change.action] += 1
+            counts[change.action] = counts.get(change.action, 0) + 1
         return counts
 
     @builtins.property

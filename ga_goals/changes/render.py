@@ -18,7 +18,7 @@ from typing import Any
 
 import click
 
-from ga_goals.changes.plan import SUMMARY_ORDER, SYMBOLS, Change, Plan
+from ga_goals.changes.plan import OPTIONAL_SUMMARY, SUMMARY_ORDER, SYMBOLS, Change, Plan
 
 #: click colours per action.
 COLORS: dict[str, str] = {
@@ -27,6 +27,7 @@ COLORS: dict[str, str] = {
     "replace": "red",
     "archive": "red",
     "delete": "red",
+    "reorder": "yellow",
 }
 
 INDENT = "      "
@@ -83,7 +84,7 @@ def render_markdown(plan: Plan) -> str:
             )
         out += ["", "| | Action | Kind | Resource | Fields | Why |", "|---|---|---|---|---|---|"]
         for change in plan.changes:
-            fields = ", ".join(f.field for f in change.fields) if change.action in ("update", "replace") else ""
+            fields = ", ".join(f.field for f in change.fields) if change.action in ("update", "replace", "reorder") else ""
             cells = [SYMBOLS[change.action], change.action, change.kind, change.label, fields, change.reason]
             out.append("| " + " | ".join(_md(c) for c in cells) + " |")
         body = "\n".join(_diff_lines(plan.changes))
@@ -122,7 +123,8 @@ def _summary_line(plan: Plan) -> str:
     if not plan.changes:
         return f"No changes. {plan.property} matches {plan.source or 'the plan'}."
     counts = plan.summary()
-    return "Plan: " + ", ".join(f"{counts[action]} to {action}" for action in SUMMARY_ORDER) + "."
+    actions = SUMMARY_ORDER + tuple(a for a in OPTIONAL_SUMMARY if counts.get(a))
+    return "Plan: " + ", ".join(f"{counts[action]} to {action}" for action in actions) + "."
 
 
 def _change_lines(change: Change, style: Styler) -> list[str]:
@@ -134,9 +136,13 @@ def _change_lines(change: Change, style: Styler) -> list[str]:
         head += style(f"  ({resource_name})", dim=True)
     elif change.action == "create" and (stream := getattr(change.desired, "stream", None)):
         head += style(f"  (on {stream})", dim=True)
+    elif change.action == "reorder" and (stream := getattr(change.desired, "stream", None)):
+        head += style(f"  (on {stream})", dim=True)
     lines = [head]
     if change.reason:
         lines.append(style(f"{INDENT}# {change.reason}", dim=True))
+    if change.action == "reorder":
+        return lines + [line for f in change.fields for line in _order_lines(f.field, f.old, f.new, style)]
     for f in change.fields:
         if change.action in ("update", "replace"):
             lines.extend(_field_update(f.field, f.old, f.new, style))
@@ -166,6 +172,16 @@ def _field_update(name: str, old: Any, new: Any, style: Styler) -> list[str]:
             continue
         lines.extend(style(f"{INDENT}  - {item}", fg="red") for item in before[i1:i2])
         lines.extend(style(f"{INDENT}  + {item}", fg="green") for item in after[j1:j2])
+    return lines
+
+
+def _order_lines(name: str, old: list[str], new: list[str], style: Styler) -> list[str]:
+    """A new order, one item a line, each moved one with its old place: ``2. "Fix" (was 1)``."""
+    lines = [f"{INDENT}{name}:"]
+    for place, item in enumerate(new, start=1):
+        was = old.index(item) + 1 if item in old else None
+        moved = style(f"  (was {was})", fg="yellow") if was != place else ""
+        lines.append(f"{INDENT}  {place}. {_scalar(item)}{moved}")
     return lines
 
 

@@ -19,7 +19,8 @@ rather than objects)::
 Every attribute of the model classes may appear (output-only ones such as ``resource_name``,
 ``deletable`` and ``custom`` included); missing ones take the model default, unknown ones are
 an error, so a typo in a fixture fails loudly. An event create rule without ``index`` gets the
-next free index among the rules with its stream and destination event, in list order.
+next free index among the rules with its stream and destination event, in list order; an event
+edit rule without ``processing_order`` gets its place in the list.
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ from ga_goals.model import (
     CustomMetric,
     DataStream,
     EventCreateRule,
+    EventEditRule,
     KeyEvent,
     Mutation,
     PropertyState,
@@ -47,6 +49,7 @@ RESOURCE_CLASSES: dict[str, type] = {
     "custom_metrics": CustomMetric,
     "key_events": KeyEvent,
     "event_create_rules": EventCreateRule,
+    "event_edit_rules": EventEditRule,
 }
 
 _STATE_SCALARS = ("property", "service_level", "display_name")
@@ -77,7 +80,13 @@ def state_from_json(data: Mapping[str, Any]) -> PropertyState:
     state.data_streams = [_build(DataStream, item) for item in data.get("data_streams", [])]
     for collection, cls in RESOURCE_CLASSES.items():
         items = data.get(collection, [])
-        resources = _number_rules(items) if cls is EventCreateRule else [resource_from_json(cls, i) for i in items]
+        resources: list[Resource]
+        if cls is EventCreateRule:
+            resources = list(_number_rules(items))
+        elif cls is EventEditRule:
+            resources = list(_order_edit_rules(items))
+        else:
+            resources = [resource_from_json(cls, i) for i in items]
         for resource in resources:
             if resource.key in getattr(state, collection):
                 raise ValueError(f"{collection}: {resource.label!r} appears twice")
@@ -121,7 +130,7 @@ def _build(cls: type, data: Mapping[str, Any]) -> Any:
     names = {f.name for f in dataclasses.fields(cls)}
     _check_keys(cls.__name__, data, names)
     kwargs = dict(data)
-    if cls is EventCreateRule:
+    if cls in (EventCreateRule, EventEditRule):
         kwargs["conditions"] = tuple(_build(Condition, c) for c in kwargs.get("conditions", ()))
         kwargs["mutations"] = tuple(_build(Mutation, m) for m in kwargs.get("mutations", ()))
     if cls is CustomMetric and "restricted_metric_type" in kwargs:
@@ -148,6 +157,15 @@ def _number_rules(items: list[Mapping[str, Any]]) -> list[EventCreateRule]:
             group.add(index)
         out.append(dataclasses.replace(rule, index=index))
     return out
+
+
+def _order_edit_rules(items: list[Mapping[str, Any]]) -> list[EventEditRule]:
+    """Event edit rules; one without ``processing_order`` takes its place in the list (1, 2, ...)."""
+    rules = [_build(EventEditRule, item) for item in items]
+    return [
+        r if "processing_order" in item else dataclasses.replace(r, processing_order=n)
+        for n, (item, r) in enumerate(zip(items, rules), start=1)
+    ]
 
 
 def _check_keys(what: str, data: Mapping[str, Any], allowed: set[str]) -> None:

@@ -10,7 +10,7 @@
         report.raise_for_error()
 
 Reading is cheap and parallel: one GetProperty, one List per collection (200 per page), one
-ListEventCreateRules per web stream. Every RPC has a timeout and retries UNAVAILABLE and
+ListEventCreateRules and one ListEventEditRules per web stream. Every RPC has a timeout and retries UNAVAILABLE and
 DEADLINE_EXCEEDED with exponential backoff.
 
 Applying is sequential, in the plan's order, paced under the Admin write quota, and stops at
@@ -36,6 +36,7 @@ from google.api_core import exceptions as gexc
 from google.api_core import retry as retries
 from google.protobuf import field_mask_pb2
 
+from ga_goals.changes.event_edit_rules import number_rules as number_edit_rules
 from ga_goals.changes.plan import Change, Plan
 from ga_goals.errors import ApiError, GaGoalsError, PropertyMismatch, QuotaExhausted, UnconfirmedWrite
 from ga_goals.model import (
@@ -43,6 +44,8 @@ from ga_goals.model import (
     CustomMetric,
     DataStream,
     EventCreateRule,
+    EventEditRule,
+    EventEditRuleOrder,
     KeyEvent,
     PropertyState,
     Resource,
@@ -205,6 +208,9 @@ _OPS: dict[str, _Ops] = {
     EventCreateRule.KIND: _Ops(
         EventCreateRule.KIND, "event_create_rules", True, "event_create_rule", "event create rules", "delete"
     ),
+    EventEditRule.KIND: _Ops(
+        EventEditRule.KIND, "event_edit_rules", True, "event_edit_rule", "event edit rules", "delete"
+    ),
 }
 
 
@@ -251,6 +257,7 @@ class AdminGateway:
         # recognising a rule created by a lost attempt (create rules have no unique key in GA4).
         self._streams: list[DataStream] | None = None
         self._rule_names: dict[str, set[str]] = {}
+        self._edit_rule_names: dict[str, set[str]] = {}
 
     # -- lifecycle
 
@@ -367,6 +374,7 @@ class AdminGateway:
             }
             f_streams = pool.submit(self._list, beta.list_data_streams, prop)
             f_rules: dict[str, Future[list[Any]]] = {}
+            f_edits: dict[str, Future[list[Any]]] = {}
             streams: list[DataStream] = []
             try:
                 streams = [convert.data_stream_from_proto(m) for m in f_streams.result()]
@@ -375,11 +383,13 @@ class AdminGateway:
             for s in streams:
                 if s.type == "web":
                     f_rules[s.resource_name] = pool.submit(self._list, alpha.list_event_create_rules, s.resource_name)
+                    f_edits[s.resource_name] = pool.submit(self._list, alpha.list_event_edit_rules, s.resource_name)
             # Raise the most telling error first: the property itself, then the lists.
             prop_msg = f_prop.result()
             lists = {kind: f.result() for kind, f in f_lists.items()}
             f_streams.result()
             rules = {name: f.result() for name, f in f_rules.items()}
+            edits = {name: f.result() for name, f in f_edits.items()}
 
         state = PropertyState(
             property=prop,
@@ -393,8 +403,12 @@ class AdminGateway:
         for stream_name, msgs in rules.items():
             for rule in self._number_rules(msgs, stream_name):
                 state.add(rule)
+        for stream_name, msgs in edits.items():
+            for edit in self._number_edit_rules(msgs, stream_name):
+                state.add(edit)
         self._streams = streams
         self._rule_names = {name: {m.name for m in msgs} for name, msgs in rules.items()}
+        self._edit_rule_names = {name: {m.name for m in msgs} for name, msgs in edits.items()}
         return state
 
     @staticmethod
@@ -407,9 +421,16 @@ class AdminGateway:
             seen[msg.destination_event] += 1
         return out
 
+    @staticmethod
+    def _number_edit_rules(msgs: list[Any], stream: str) -> list[EventEditRule]:
+        """Edit rules of one stream in processing order (GA4 lists them in an arbitrary order)."""
+        return number_edit_rules([convert.event_edit_rule_from_proto(m, stream=stream) for m in msgs])
+
     def _read_collection(self, ops: _Ops, parent: str) -> list[Any]:
         """Re-read one collection (as model objects), e.g. after ALREADY_EXISTS."""
         msgs = self._list(getattr(self._client(ops), ops.list), parent)
+        if ops.kind == EventEditRule.KIND:
+            return self._number_edit_rules(msgs, parent)
         if ops.alpha:
             return self._number_rules(msgs, parent)
         return [convert.from_proto(m) for m in msgs]
@@ -515,6 +536,8 @@ class AdminGateway:
         ops = _OPS.get(change.kind)
         if ops is None:
             raise _ChangeFailed(ApiError(f"{self._what(change)}: unknown resource kind {change.kind!r}"))
+        if change.action == "reorder":
+            return self._reorder(change, on_wait)
         if change.action == "create":
             return self._create(ops, change, on_wait)
         if change.action == "update":
@@ -549,7 +572,7 @@ class AdminGateway:
     # create
 
     def _parent(self, ops: _Ops, resource: Resource) -> str:
-        if isinstance(resource, EventCreateRule):
+        if isinstance(resource, (EventCreateRule, EventEditRule)):
             return self.resolve_stream(resource.stream)
         return self.property
 
@@ -571,7 +594,7 @@ class AdminGateway:
         request = {"parent": parent, ops.field: message}
         attempts = _Attempts()
         before_retry = None
-        if isinstance(desired, EventCreateRule):
+        if isinstance(desired, (EventCreateRule, EventEditRule)):
             before_retry = self._rule_landed_check(ops, parent, desired)
         try:
             response = self._write(getattr(self._client(ops), ops.create), request, attempts, on_wait, before_retry)
@@ -588,8 +611,8 @@ class AdminGateway:
             raise self._fail(exc, what) from exc
         if isinstance(response, _Landed):
             return "already_applied", response.name, "already in GA4: a retried request had succeeded"
-        if isinstance(desired, EventCreateRule):
-            self._rule_names.setdefault(parent, set()).add(response.name)
+        if isinstance(desired, (EventCreateRule, EventEditRule)):
+            self._names_of(ops).setdefault(parent, set()).add(response.name)
         return "applied", response.name, ""
 
     def _already_exists(
@@ -605,6 +628,8 @@ class AdminGateway:
         key = desired.key
         if isinstance(desired, EventCreateRule):
             key = (parent, desired.destination_event, desired.index)
+        elif isinstance(desired, EventEditRule):
+            key = (parent, desired.display_name, desired.index)
         found = existing.get(key)
         if found is None:
             raise self._fail(exc, what)
@@ -621,23 +646,31 @@ class AdminGateway:
         why = "a retried request had succeeded" if attempts.n > 1 else "created outside this run, with the same values"
         return "already_applied", found.resource_name, f"already in GA4: {why}"
 
-    def _rule_landed_check(self, ops: _Ops, parent: str, desired: EventCreateRule) -> Callable[[], Any]:
+    def _names_of(self, ops: _Ops) -> dict[str, set[str]]:
+        """Rule names seen per stream, for create rules or edit rules."""
+        return self._edit_rule_names if ops.kind == EventEditRule.KIND else self._rule_names
+
+    def _rule_landed_check(
+        self, ops: _Ops, parent: str, desired: EventCreateRule | EventEditRule
+    ) -> Callable[[], Any]:
         """Before re-sending a rule create: did the lost attempt land? (A rule with the same
-        content that was not there before.) GA4 has no unique key for create rules, so a blind
-        retry could duplicate the rule."""
-        known = self._rule_names.get(parent)
+        content that was not there before.) GA4 has no unique key for create or edit rules, so
+        a blind retry could duplicate the rule."""
+        list_rules = getattr(self._clients.alpha, ops.list)
+        names = self._names_of(ops)
+        known = names.get(parent)
         if known is None:  # not read yet: snapshot now, before the first attempt
-            known = {m.name for m in self._list(self._clients.alpha.list_event_create_rules, parent)}
-            self._rule_names[parent] = known
+            known = {m.name for m in self._list(list_rules, parent)}
+            names[parent] = known
         want = desired.fields()
         snapshot = set(known)
 
         def landed() -> Any:
-            msgs = self._list(self._clients.alpha.list_event_create_rules, parent)
+            msgs = self._list(list_rules, parent)
             for msg in msgs:
                 if msg.name in snapshot:
                     continue
-                if convert.event_create_rule_from_proto(msg).fields() == want:
+                if convert.from_proto(msg).fields() == want:
                     known.add(msg.name)
                     return _Landed(msg.name)
             return None
@@ -690,10 +723,44 @@ class AdminGateway:
             return "already_applied", name, "already gone from GA4 (removed since the plan was made)"
         except Exception as exc:
             raise self._fail(exc, what) from exc
-        if isinstance(existing, EventCreateRule):
-            for names in self._rule_names.values():
+        if isinstance(existing, (EventCreateRule, EventEditRule)):
+            for names in self._names_of(ops).values():
                 names.discard(name)
         return "applied", name, ""
+
+    # reorder
+
+    def _reorder(self, change: Change, on_wait: Callable[[float], None] | None) -> tuple[Status, str | None, str]:
+        """ReorderEventEditRules with the stream's rules as they are now, put in the plan's order.
+
+        The plan names rules by label (new ones had no resource name yet); the stream is listed
+        again here and each label mapped to its rule. If the stream's rules are not the ones
+        the plan expected (changed in GA4 meanwhile), nothing is sent.
+        """
+        desired = change.desired
+        what = self._what(change)
+        if not isinstance(desired, EventEditRuleOrder):
+            raise _ChangeFailed(ApiError(f"{what}: the change has no processing order"))
+        stream = desired.stream
+        current = self._number_edit_rules(self._list(self._clients.alpha.list_event_edit_rules, stream), stream)
+        names = {r.label: r.resource_name for r in current}
+        have, want = [r.label for r in current], list(desired.order)
+        if sorted(have) != sorted(want):
+            raise _ChangeFailed(
+                ApiError(
+                    f"{what}: the event edit rules of {stream} are not the ones the plan expected (GA4 has "
+                    f"{', '.join(have) or 'none'}; the plan orders {', '.join(want)}): they changed since the plan "
+                    "was made; run `ga-goals plan` again"
+                )
+            )
+        if have == want:
+            return "already_applied", stream, "already in the plan's order"
+        request = {"parent": stream, "event_edit_rules": [names[label] for label in want]}
+        try:
+            self._write(self._clients.alpha.reorder_event_edit_rules, request, _Attempts(), on_wait)
+        except Exception as exc:
+            raise self._fail(exc, what) from exc
+        return "applied", stream, ""
 
 
 @dataclass(frozen=True)

@@ -25,6 +25,7 @@ from ga_goals.model import (
     CustomMetric,
     DataStream,
     EventCreateRule,
+    EventEditRule,
     KeyEvent,
     Mutation,
     Resource,
@@ -70,6 +71,11 @@ UPDATE_PATHS: dict[str, dict[str, str]] = {
         "destination_event": "destination_event",
         "conditions": "event_conditions",
         "copy_parameters": "source_copy_parameters",
+        "mutations": "parameter_mutations",
+    },
+    EventEditRule.KIND: {
+        "display_name": "display_name",
+        "conditions": "event_conditions",
         "mutations": "parameter_mutations",
     },
 }
@@ -220,23 +226,41 @@ def custom_metric_from_proto(msg: Any) -> CustomMetric:
 # --------------------------------------------------------------------------- event create rules
 
 
-def event_create_rule_to_proto(rule: EventCreateRule, module: ModuleType = V1ALPHA, *, name: str | None = None) -> Any:
+def _conditions_to_proto(conditions: tuple[Condition, ...], module: ModuleType) -> list[Any]:
     comparison = module.MatchingCondition.ComparisonType
+    return [
+        module.MatchingCondition(
+            field=c.field,
+            comparison_type=enum_value(comparison, c.comparison, "comparison"),
+            value=c.value,
+            negated=c.negated,
+        )
+        for c in conditions
+    ]
+
+
+def _mutations_to_proto(mutations: tuple[Mutation, ...], module: ModuleType) -> list[Any]:
+    return [module.ParameterMutation(parameter=m.parameter, parameter_value=m.value) for m in mutations]
+
+
+def _conditions_from_proto(msgs: Any) -> tuple[Condition, ...]:
+    comparison = type(msgs[0]).ComparisonType if msgs else None
+    return tuple(
+        Condition(field=c.field, comparison=enum_name(c.comparison_type, comparison), value=c.value, negated=bool(c.negated))
+        for c in msgs
+    )
+
+
+def _mutations_from_proto(msgs: Any) -> tuple[Mutation, ...]:
+    return tuple(Mutation(parameter=m.parameter, value=m.parameter_value) for m in msgs)
+
+
+def event_create_rule_to_proto(rule: EventCreateRule, module: ModuleType = V1ALPHA, *, name: str | None = None) -> Any:
     kwargs: dict[str, Any] = {
         "destination_event": rule.destination_event,
-        "event_conditions": [
-            module.MatchingCondition(
-                field=c.field,
-                comparison_type=enum_value(comparison, c.comparison, "comparison"),
-                value=c.value,
-                negated=c.negated,
-            )
-            for c in rule.conditions
-        ],
+        "event_conditions": _conditions_to_proto(rule.conditions, module),
         "source_copy_parameters": rule.copy_parameters,
-        "parameter_mutations": [
-            module.ParameterMutation(parameter=m.parameter, parameter_value=m.value) for m in rule.mutations
-        ],
+        "parameter_mutations": _mutations_to_proto(rule.mutations, module),
     }
     return _message(module.EventCreateRule, kwargs, name or rule.resource_name)
 
@@ -250,22 +274,40 @@ def stream_of(resource_name: str) -> str:
 def event_create_rule_from_proto(msg: Any, *, index: int = 0, stream: str | None = None) -> EventCreateRule:
     """``stream`` defaults to the data stream in the rule's name; ``index`` numbers rules that
     create the same event in the same stream (the reader assigns it)."""
-    comparison = type(msg.event_conditions[0]).ComparisonType if msg.event_conditions else None
     return EventCreateRule(
         destination_event=msg.destination_event,
-        conditions=tuple(
-            Condition(
-                field=c.field,
-                comparison=enum_name(c.comparison_type, comparison),
-                value=c.value,
-                negated=bool(c.negated),
-            )
-            for c in msg.event_conditions
-        ),
+        conditions=_conditions_from_proto(msg.event_conditions),
         copy_parameters=bool(msg.source_copy_parameters),
-        mutations=tuple(Mutation(parameter=m.parameter, value=m.parameter_value) for m in msg.parameter_mutations),
+        mutations=_mutations_from_proto(msg.parameter_mutations),
         stream=stream if stream is not None else (stream_of(msg.name) if msg.name else None),
         index=index,
+        resource_name=msg.name or None,
+    )
+
+
+# --------------------------------------------------------------------------- event edit rules
+
+
+def event_edit_rule_to_proto(rule: EventEditRule, module: ModuleType = V1ALPHA, *, name: str | None = None) -> Any:
+    """``processing_order`` is output only: never sent (ReorderEventEditRules sets it)."""
+    kwargs: dict[str, Any] = {
+        "display_name": rule.display_name,
+        "event_conditions": _conditions_to_proto(rule.conditions, module),
+        "parameter_mutations": _mutations_to_proto(rule.mutations, module),
+    }
+    return _message(module.EventEditRule, kwargs, name or rule.resource_name)
+
+
+def event_edit_rule_from_proto(msg: Any, *, index: int = 0, stream: str | None = None) -> EventEditRule:
+    """``stream`` defaults to the data stream in the rule's name; ``index`` numbers rules with the
+    same display name on a stream, in processing order (the reader assigns it)."""
+    return EventEditRule(
+        display_name=msg.display_name,
+        conditions=_conditions_from_proto(msg.event_conditions),
+        mutations=_mutations_from_proto(msg.parameter_mutations),
+        stream=stream if stream is not None else (stream_of(msg.name) if msg.name else None),
+        index=index,
+        processing_order=int(msg.processing_order),
         resource_name=msg.name or None,
     )
 
@@ -336,12 +378,14 @@ _TO_PROTO: dict[type, Callable[..., Any]] = {
     CustomDimension: custom_dimension_to_proto,
     CustomMetric: custom_metric_to_proto,
     EventCreateRule: event_create_rule_to_proto,
+    EventEditRule: event_edit_rule_to_proto,
 }
 _FROM_PROTO = {
     "KeyEvent": key_event_from_proto,
     "CustomDimension": custom_dimension_from_proto,
     "CustomMetric": custom_metric_from_proto,
     "EventCreateRule": event_create_rule_from_proto,
+    "EventEditRule": event_edit_rule_from_proto,
     "DataStream": data_stream_from_proto,
 }
 
@@ -350,7 +394,7 @@ def to_proto(resource: Resource, module: ModuleType | None = None, *, name: str 
     """Any managed resource -> its message (v1beta, or v1alpha for event create rules)."""
     fn = _TO_PROTO[type(resource)]
     if module is None:
-        module = V1ALPHA if isinstance(resource, EventCreateRule) else V1BETA
+        module = V1ALPHA if isinstance(resource, (EventCreateRule, EventEditRule)) else V1BETA
     return fn(resource, module, name=name)
 
 

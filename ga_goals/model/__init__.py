@@ -9,6 +9,7 @@ actual state (read from GA4), so that ``ga_goals.changes`` can compare the two.
 stage, funnels, reports, environments).
 """
 
+from ga_goals.model.event_edit_rules import EventEditRule, EventEditRuleOrder
 from ga_goals.model.resources import (
     COMPARISONS,
     MEASUREMENT_UNITS,
@@ -66,6 +67,8 @@ __all__ = [
     "DataStream",
     "Environment",
     "EventCreateRule",
+    "EventEditRule",
+    "EventEditRuleOrder",
     "Funnel",
     "FunnelStep",
     "KeyEvent",

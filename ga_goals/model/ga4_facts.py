@@ -48,6 +48,10 @@ DESCRIPTION_MAX = 150
 #: EventCreateRule.event_conditions (1 to 10) and parameter_mutations (at most 20).
 CONDITIONS_MIN, CONDITIONS_MAX = 1, 10
 MUTATIONS_MAX = 20
+#: EventEditRule.display_name: required, "Maximum of 255 characters"; parameter_mutations are
+#: required (at least 1) on edit rules, optional on create rules (docs/ga4-api-facts.md §8).
+EDIT_RULE_DISPLAY_NAME_MAX = 255
+EDIT_RULE_MUTATIONS_MIN = 1
 #: Data API funnel reports: steps per funnel, and FunnelBreakdown.limit.
 FUNNEL_STEPS_MIN, FUNNEL_STEPS_MAX = 2, 10
 #: Segments one RunFunnelReport request takes (docs/ga4-api-facts.md, "Funnel segments").
@@ -304,7 +308,7 @@ RESERVED_ITEM_PARAMETERS = frozenset(
 #: Kinds: ``key_events`` (custom key events: GA's default ones do not count), ``event``,
 #: ``user`` and ``item`` (custom dimensions of that scope), ``custom_metrics`` and
 #: ``created_events`` (event create rules; "50" is not said to be per stream, so the safe
-#: reading is per property).
+#: reading is per property) and ``modified_events`` (event edit rules, likewise: §8).
 LIMITS: dict[str, dict[str, int]] = {
     "key_events": {"standard": 30, "360": 50},
     "event": {"standard": 50, "360": 125},
@@ -312,6 +316,7 @@ LIMITS: dict[str, dict[str, int]] = {
     "item": {"standard": 10, "360": 25},
     "custom_metrics": {"standard": 50, "360": 125},
     "created_events": {"standard": 50, "360": 50},
+    "modified_events": {"standard": 50, "360": 50},
 }
 
 #: Active ISO 4217 currency codes (funds, precious metals and test codes left out; a few

@@ -20,6 +20,10 @@ import builtins
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Literal, Union
 
+from ga_goals.model.event_edit_rules import EventEditRule, EventEditRuleOrder
+from ga_goals.model.matching import Condition as Condition  # re-exported: defined with the rules
+from ga_goals.model.matching import Mutation as Mutation
+
 CountingMethod = Literal["once_per_event", "once_per_session"]
 DimensionScope = Literal["event", "user", "item"]
 #: DataStream types; "unspecified" for a type this client does not know.
@@ -163,30 +167,6 @@ class CustomMetric:
 
 
 @dataclass(frozen=True)
-class Condition:
-    """EventCreateRule MatchingCondition. ``field`` is ``event_name`` or a parameter name."""
-
-    field: str
-    comparison: str  # one of COMPARISONS
-    value: str
-    negated: bool = False
-
-    def to_json(self) -> dict[str, Any]:
-        return {"field": self.field, "comparison": self.comparison, "value": self.value, "negated": self.negated}
-
-
-@dataclass(frozen=True)
-class Mutation:
-    """EventCreateRule ParameterMutation. ``value`` is a constant or ``[[other_parameter]]``."""
-
-    parameter: str
-    value: str
-
-    def to_json(self) -> dict[str, Any]:
-        return {"parameter": self.parameter, "value": self.value}
-
-
-@dataclass(frozen=True)
 class EventCreateRule:
     """``properties/{p}/dataStreams/{s}/eventCreateRules/{id}`` (Admin API v1alpha).
 
@@ -240,7 +220,7 @@ class DataStream:
         return self.resource_name.rsplit("/", 1)[-1]
 
 
-Resource = Union[KeyEvent, CustomDimension, CustomMetric, EventCreateRule]
+Resource = Union[KeyEvent, CustomDimension, CustomMetric, EventCreateRule, EventEditRule, EventEditRuleOrder]
 
 
 @dataclass
@@ -256,11 +236,19 @@ class PropertyState:
     custom_dimensions: dict[tuple[str, str], CustomDimension] = field(default_factory=dict)
     custom_metrics: dict[str, CustomMetric] = field(default_factory=dict)
     event_create_rules: dict[tuple[str | None, str, int], EventCreateRule] = field(default_factory=dict)
+    #: Event edit rules; actual ones in processing order per stream (see ``edit_rule_order``).
+    event_edit_rules: dict[tuple[str | None, str, int], EventEditRule] = field(default_factory=dict)
     data_streams: list[DataStream] = field(default_factory=list)
     service_level: str = "standard"
     display_name: str = ""
 
-    KINDS: ClassVar[tuple[str, ...]] = ("custom_dimensions", "custom_metrics", "key_events", "event_create_rules")
+    KINDS: ClassVar[tuple[str, ...]] = (
+        "custom_dimensions",
+        "custom_metrics",
+        "key_events",
+        "event_create_rules",
+        "event_edit_rules",
+    )
 
     def add(self, resource: Resource) -> None:
         """Index ``resource`` under its key in the matching collection."""
@@ -273,6 +261,11 @@ class PropertyState:
             out.extend(getattr(self, kind).values())
         return out
 
+    def edit_rule_order(self, stream: str | None) -> list[EventEditRule]:
+        """The event edit rules of one stream, in processing order."""
+        rules = [r for r in self.event_edit_rules.values() if r.stream == stream]
+        return sorted(rules, key=lambda r: r.processing_order)
+
     @builtins.property  # the field `property` hides the builtin in this class
     def property_id(self) -> str:
         return self.property.split("/", 1)[-1]
@@ -283,4 +276,5 @@ _COLLECTION: dict[type, str] = {
     CustomDimension: "custom_dimensions",
     CustomMetric: "custom_metrics",
     EventCreateRule: "event_create_rules",
+    EventEditRule: "event_edit_rules",
 }

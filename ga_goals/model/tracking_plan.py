@@ -22,6 +22,7 @@ from ga_goals.model.resources import (
     KeyEvent,
     PropertyState,
 )
+from ga_goals.model.event_edit_rules import EventEditRule
 
 #: Journey stages of an online shop, used when a plan does not declare its own ``stages``.
 DEFAULT_STAGES: tuple[str, ...] = ("home", "category", "product", "cart", "checkout")
@@ -468,6 +469,8 @@ class TrackingPlan:
     events: dict[str, TrackedEvent] = field(default_factory=dict)
     custom_dimensions: dict[str, CustomDimension] = field(default_factory=dict)
     custom_metrics: dict[str, CustomMetric] = field(default_factory=dict)
+    #: Event edit rules in the plan's order (their ``processing_order``: 1, 2, ...).
+    event_edit_rules: list[EventEditRule] = field(default_factory=list)
     #: Shared parameter sets (``parameter_sets:``), by name.
     parameter_sets: dict[str, ParameterSet] = field(default_factory=dict)
     #: The resolved parameters of each event that has any (declared, from a set, or GA4's
@@ -511,4 +514,6 @@ class TrackingPlan:
                 state.add(conversion.key_event_resource())
             for rule in conversion.created_from:
                 state.add(rule)
+        for edit in self.event_edit_rules:
+            state.add(edit)
         return state

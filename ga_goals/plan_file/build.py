@@ -44,6 +44,7 @@ from ga_goals.model import (
     TrackingPlan,
 )
 from ga_goals.plan_file.document import Document, Path
+from ga_goals.plan_file.event_edit_rules import build_event_edit_rules
 from ga_goals.plan_file.rules import create_rules, ga4_value, normalise_tier, parse_date, parse_duration
 from ga_goals.plan_file.schema import FILTER_COMPARISONS, NUMERIC_COMPARISONS, RULE_COMPARISONS
 
@@ -115,10 +116,7 @@ class _Builder:
 
     def rule(self, destination: str, index: int, rule: dict[str, Any]) -> EventCreateRule:
         conditions = tuple(self.condition(c) for c in rule.get("when", []))
-        mutations = tuple(
-            Mutation(m["parameter"], f"[[{m['copy_from']}]]" if "copy_from" in m else ga4_value(m["value"]))
-            for m in rule.get("set", [])
-        )
+        mutations = tuple(self.mutation(m) for m in rule.get("set", []))
         stream = rule.get("stream")
         return EventCreateRule(
             destination_event=destination,
@@ -128,6 +126,12 @@ class _Builder:
             stream=self.stream if stream is None else str(stream),
             index=index,
         )
+
+    @staticmethod
+    def mutation(spec: dict[str, Any]) -> Mutation:
+        """``{parameter, value}`` or ``{parameter, copy_from}`` (written to GA4 as ``[[name]]``)."""
+        value = f"[[{spec['copy_from']}]]" if "copy_from" in spec else ga4_value(spec["value"])
+        return Mutation(spec["parameter"], value)
 
     @staticmethod
     def condition(spec: dict[str, Any]) -> Condition:
@@ -384,6 +388,9 @@ class _Builder:
                 measurement_unit=spec.get("unit", "standard"),
                 restricted_metric_type=tuple(sorted(f"{r}_data" for r in spec.get("restricted", []))),
             )
+        plan.event_edit_rules = build_event_edit_rules(
+            data, condition=self.condition, mutation=self.mutation, stream=self.stream
+        )
         for name, spec in (data.get("segments") or {}).items():
             plan.segments[name] = self.segments[name] = self.segment(name, spec)
         for name, spec in (data.get("funnels") or {}).items():

@@ -27,6 +27,7 @@ from ga_goals.errors import Location, Problem
 from ga_goals.model import ga4_facts as facts
 from ga_goals.regex import re2_problem
 from ga_goals.plan_file.document import Document, Path
+from ga_goals.plan_file.event_edit_rules import check_event_edit_rules
 from ga_goals.plan_file.names import (
     description_problem,
     display_name_problem,
@@ -148,6 +149,7 @@ class _Checker:
         self.check_events()
         self.check_dimensions()
         self.check_metrics()
+        check_event_edit_rules(self)
         self.check_segments()
         self.check_funnels()
         self.check_stages()
@@ -403,11 +405,21 @@ class _Checker:
         if problem := re2_problem(pattern):
             self.error(self.at(path), f"{show(pattern)} is not a regular expression GA4 accepts (RE2): {problem}")
 
-    def check_mutation(self, path: Path, mutation: dict[str, Any], seen: dict[str, int]) -> None:
+    def check_mutation(self, path: Path, mutation: dict[str, Any], seen: dict[str, int], *, renames: bool = False) -> None:
+        """One mutation; ``renames``: of an event edit rule, which may set ``event_name`` (to an event name)."""
         where = describe(path)
         parameter = mutation.get("parameter")
         if isinstance(parameter, str):
-            if parameter == "event_name":
+            if parameter == "event_name" and renames:
+                if parameter in seen:
+                    self.error(self.at(path + ("parameter",)), f"{where} renames the event a second time (first in mutation {seen[parameter] + 1}); keep one")
+                else:
+                    index = path[-1]
+                    assert isinstance(index, int)
+                    seen[parameter] = index
+                if isinstance(mutation.get("value"), str):
+                    self.check_name(path + ("value",), event_name_problem(mutation["value"]))
+            elif parameter == "event_name":
                 self.error(
                     self.at(path + ("parameter",)),
                     f"{where} sets event_name; an event create rule cannot rename the event (the created "

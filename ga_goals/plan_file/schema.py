@@ -22,8 +22,9 @@ import json
 from typing import Any
 
 from ga_goals.model import DEFAULT_STAGES as _DEFAULT_STAGES
-from ga_goals.model import MEASUREMENT_UNITS, CustomDimension, CustomMetric, EventCreateRule, KeyEvent
+from ga_goals.model import MEASUREMENT_UNITS, CustomDimension, CustomMetric, EventCreateRule, EventEditRule, KeyEvent
 from ga_goals.model import ga4_facts as facts
+from ga_goals.plan_file import event_edit_rules
 from ga_goals.model.tracking_plan import (
     NEXT_ACTION_DIMENSIONS,
     NEXT_ACTION_LIMIT_MAX,
@@ -72,7 +73,7 @@ SPLIT_TEST_VALUES_MAX = facts.BREAKDOWN_LIMIT_MAX - 1
 _ALERT_METRICS = list(dict.fromkeys(FUNNEL_ALERT_METRICS + EVENT_ALERT_METRICS))
 
 #: Kinds a ``safety.protect`` entry may name (``kind:name``): the resources' ``KIND``.
-PROTECT_KINDS = (KeyEvent.KIND, CustomDimension.KIND, CustomMetric.KIND, EventCreateRule.KIND)
+PROTECT_KINDS = (KeyEvent.KIND, CustomDimension.KIND, CustomMetric.KIND, EventCreateRule.KIND, EventEditRule.KIND)
 
 
 #: ``in:`` of a parameter filter and of a dimension condition alike.
@@ -163,6 +164,7 @@ def _defs() -> dict[str, Any]:
         "negate": {"type": "boolean", "default": False, "description": "true: the condition must NOT hold."},
     }
     return {
+        **event_edit_rules.schema_defs(),
         "eventName": {
             "type": "string",
             "title": "Event name",
@@ -907,6 +909,7 @@ OVERRIDABLE = (
     "reports",
     "safety",
     "source",
+    "event_edit_rules",
 )
 
 
@@ -917,7 +920,7 @@ def _override_type(key: str) -> dict[str, Any]:
         return {"type": ["string", "integer", "null"]}
     if key == "tier":
         return {"enum": ["standard", "360", 360]}
-    if key == "stages":
+    if key in ("stages", "event_edit_rules"):
         return {"type": ["array", "null"]}
     return {"type": ["object", "null"]}
 
@@ -1000,6 +1003,7 @@ def _top_level() -> dict[str, Any]:
             examples=[{"cart_value": {"display_name": "Cart value"}}],
             description="Keyed by event parameter name.",
         ),
+        "event_edit_rules": event_edit_rules.schema_top_level(),
         "segments": _map_of(
             _ref("segment"),
             names="name",
@@ -1023,7 +1027,7 @@ def _top_level() -> dict[str, Any]:
                     "uniqueItems": True,
                     "items": {"type": "string", "examples": ["purchase", "custom_dimension:form_id"]},
                     "description": "Names sync never updates, archives or deletes: a name, or kind:name with kind "
-                    "key_event, custom_dimension, custom_metric or event_create_rule.",
+                    "key_event, custom_dimension, custom_metric, event_create_rule or event_edit_rule.",
                 },
                 "max_destroy": {
                     "type": "integer",

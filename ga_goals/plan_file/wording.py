@@ -92,6 +92,7 @@ ITEM_NOUNS = {
     "when": "condition",
     "set": "mutation",
     "created_from": "event create rule",
+    "event_edit_rules": "event edit rule",
     "where": "filter",
     "alerts": "alert",
     "split_tests": "split test",

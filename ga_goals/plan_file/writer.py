@@ -18,6 +18,7 @@ from ga_goals.model import (
     CustomDimension,
     CustomMetric,
     EventCreateRule,
+    EventEditRule,
     KeyEvent,
     Mutation,
     PropertyState,
@@ -76,6 +77,13 @@ def render_plan_file(state: PropertyState, *, property_ref: str, today: date | N
     metrics = {m.parameter_name: _metric(m) for m in sorted(state.custom_metrics.values(), key=lambda m: m.key)}
     if metrics:
         document["custom_metrics"] = metrics
+    edits = [
+        _edit_rule(rule, name_stream)
+        for stream in web_streams
+        for rule in state.edit_rule_order(stream.resource_name)
+    ]
+    if edits:
+        document["event_edit_rules"] = edits  # in processing order: the list's order is GA4's
 
     stamp = (today or date.today()).isoformat()
     title = f' ("{state.display_name}")' if state.display_name else ""
@@ -130,6 +138,14 @@ def _rule(rule: EventCreateRule, name_stream: bool) -> dict[str, Any]:
     spec["copy_parameters"] = rule.copy_parameters
     if rule.mutations:
         spec["set"] = [_mutation(m) for m in rule.mutations]
+    if name_stream and rule.stream:
+        spec["stream"] = rule.stream.rsplit("/", 1)[-1]
+    return spec
+
+
+def _edit_rule(rule: EventEditRule, name_stream: bool) -> dict[str, Any]:
+    spec: dict[str, Any] = {"display_name": rule.display_name, "when": [_condition(c) for c in rule.conditions]}
+    spec["set"] = [_mutation(m) for m in rule.mutations]
     if name_stream and rule.stream:
         spec["stream"] = rule.stream.rsplit("/", 1)[-1]
     return spec

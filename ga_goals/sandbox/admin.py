@@ -25,6 +25,7 @@ from typing import Any
 
 from ga_goals.model import ga4_facts as facts
 from ga_goals.regex import re2_problem
+from ga_goals.sandbox import admin_event_edit_rules as edit_rules
 from ga_goals.sandbox import rules
 from ga_goals.sandbox.store import ACCOUNT, SandboxStore, next_id, now_rfc3339
 
@@ -134,7 +135,18 @@ EVENT_CREATE_RULES = Kind(
     fields={"destination_event": "", "event_conditions": [], "source_copy_parameters": False, "parameter_mutations": []},
     parent="stream",
 )
-KINDS = {k.key: k for k in (KEY_EVENTS, CUSTOM_DIMENSIONS, CUSTOM_METRICS, DATA_STREAMS, EVENT_CREATE_RULES)}
+EVENT_EDIT_RULES = Kind(
+    key="event_edit_rules",
+    collection="eventEditRules",
+    field="event_edit_rule",
+    label="event edit rule",
+    fields={"display_name": "", "event_conditions": [], "parameter_mutations": []},
+    output_only=frozenset({"name", "processing_order"}),
+    parent="stream",
+)
+KINDS = {
+    k.key: k for k in (KEY_EVENTS, CUSTOM_DIMENSIONS, CUSTOM_METRICS, DATA_STREAMS, EVENT_CREATE_RULES, EVENT_EDIT_RULES)
+}
 
 COUNTING_METHODS = ("ONCE_PER_EVENT", "ONCE_PER_SESSION")
 DIMENSION_SCOPES = ("EVENT", "USER", "ITEM")
@@ -309,6 +321,7 @@ class AdminBackend:
             known = self.store.properties()
             hint = f" (the sandbox has: {', '.join(known[:5])}{', ...' if len(known) > 5 else ''})" if known else ""
             raise not_found(f"properties/{pid}", hint)
+        state.setdefault(EVENT_EDIT_RULES.key, [])  # saved before the sandbox had them
         return state
 
     @staticmethod
@@ -394,6 +407,8 @@ class AdminBackend:
                 resource["create_time"] = now_rfc3339()
                 resource["deletable"] = True
                 resource["custom"] = resource["event_name"] not in rules.DEFAULT_KEY_EVENTS
+            if kind is EVENT_EDIT_RULES:
+                resource["processing_order"] = edit_rules.next_order(state[kind.key], parent)
             state[kind.key].append(resource)
             return _public(resource)
 
@@ -449,6 +464,17 @@ class AdminBackend:
                     "event (deletable is false)",
                 )
             state[kind.key].remove(resource)
+
+    def reorder_event_edit_rules(self, parent: str, names: builtins.list[str]) -> None:
+        """ReorderEventEditRules: ``names`` must list every edit rule of the stream exactly once."""
+        pid, _ = self.stream_ids(parent)
+        with self.store.transaction(pid) as state:
+            state = self._state(pid, state)
+            self._stream(state, parent)
+            stream_rules = [r for r in state[EVENT_EDIT_RULES.key] if r["name"].startswith(parent + "/")]
+            if problem := edit_rules.reorder_problem([r["name"] for r in stream_rules], list(names), parent):
+                raise invalid(problem)
+            edit_rules.reorder(stream_rules, list(names))
 
     def archive(self, kind_key: str, name: str) -> None:
         kind = KINDS[kind_key]
@@ -507,7 +533,7 @@ class AdminBackend:
             result[name] = copy.deepcopy(default if value is None and default is not None else value)
         if kind is KEY_EVENTS and result["default_value"] is not None:
             result["default_value"] = self._default_value(result["default_value"])
-        if kind is EVENT_CREATE_RULES:
+        if kind in (EVENT_CREATE_RULES, EVENT_EDIT_RULES):
             result["event_conditions"] = [
                 {
                     "field": c.get("field", ""),
@@ -537,6 +563,9 @@ class AdminBackend:
         elif kind is EVENT_CREATE_RULES:
             assert stream is not None
             self._validate_rule(r, prefix, stream)
+        elif kind is EVENT_EDIT_RULES:
+            assert stream is not None
+            self._validate_edit_rule(r, prefix, stream)
 
     @staticmethod
     def _validate_key_event(r: dict[str, Any], p: str) -> None:
@@ -613,7 +642,30 @@ class AdminBackend:
         _check(
             f"{p}.destination_event", destination, rules.event_name_problem(destination, facts.CREATED_EVENT_MAX)
         )
-        conditions = r["event_conditions"]
+        self._validate_conditions(r["event_conditions"], p, stream)
+        self._validate_mutations(r["parameter_mutations"], p, renames=False)
+
+    def _validate_edit_rule(self, r: dict[str, Any], p: str, stream: dict[str, Any]) -> None:
+        """GA4's EventEditRule: a display name, conditions as create rules, at least one mutation,
+        and ``event_name`` may be mutated (renamed, to a valid event name)."""
+        if not r["display_name"]:
+            raise invalid(f"{p}.display_name is required")
+        if len(r["display_name"]) > facts.EDIT_RULE_DISPLAY_NAME_MAX:
+            raise invalid(
+                f"{p}.display_name is {len(r['display_name'])} characters long; the maximum is "
+                f"{facts.EDIT_RULE_DISPLAY_NAME_MAX}"
+            )
+        self._validate_conditions(r["event_conditions"], p, stream)
+        if not r["parameter_mutations"]:
+            raise invalid(
+                f"{p}.parameter_mutations is required: between {facts.EDIT_RULE_MUTATIONS_MIN} and "
+                f"{facts.MUTATIONS_MAX} mutations"
+            )
+        self._validate_mutations(r["parameter_mutations"], p, renames=True)
+
+    @staticmethod
+    def _validate_conditions(conditions: builtins.list[dict[str, Any]], p: str, stream: dict[str, Any]) -> None:
+        """MatchingConditions of an event create or edit rule."""
         if not conditions:
             raise invalid(f"{p}.event_conditions is required: between 1 and {facts.CONDITIONS_MAX} conditions")
         if len(conditions) > facts.CONDITIONS_MAX:
@@ -638,7 +690,10 @@ class AdminBackend:
                     )
                 if problem := re2_problem(c["value"]):
                     raise invalid(f"{w}.value {c['value']!r} is not a valid regular expression: {problem}")
-        mutations = r["parameter_mutations"]
+
+    @staticmethod
+    def _validate_mutations(mutations: builtins.list[dict[str, Any]], p: str, *, renames: bool) -> None:
+        """ParameterMutations; ``renames``: an edit rule, which may set ``event_name``."""
         if len(mutations) > facts.MUTATIONS_MAX:
             raise invalid(f"{p}.parameter_mutations has {len(mutations)} mutations; the maximum is {facts.MUTATIONS_MAX}")
         seen: set[str] = set()
@@ -647,13 +702,14 @@ class AdminBackend:
             parameter = m["parameter"]
             if not parameter:
                 raise invalid(f"{w}.parameter is required")
-            if parameter == "event_name":
+            if parameter == "event_name" and not renames:
                 raise invalid(f"{w}.parameter: event_name cannot be mutated by a create rule; set destination_event")
-            _check(
-                f"{w}.parameter",
-                parameter,
-                rules.parameter_name_problem(parameter, facts.MUTATION_PARAMETER_MAX, frozenset()),
-            )
+            if parameter != "event_name":
+                _check(
+                    f"{w}.parameter",
+                    parameter,
+                    rules.parameter_name_problem(parameter, facts.MUTATION_PARAMETER_MAX, frozenset()),
+                )
             if parameter in seen:
                 raise invalid(f"{w}.parameter {parameter!r} is mutated more than once; parameters must be unique")
             seen.add(parameter)
@@ -664,6 +720,8 @@ class AdminBackend:
                 raise invalid(f"{w}.parameter_value is {len(value)} characters long; the maximum is {facts.MUTATION_VALUE_MAX}")
             if (value.startswith("[[") or value.endswith("]]")) and not re.fullmatch(r"\[\[[A-Za-z][A-Za-z0-9_]*\]\]", value):
                 raise invalid(f"{w}.parameter_value {value!r} must be a constant or [[parameter_name]] to copy a parameter")
+            if parameter == "event_name" and not value.startswith("[["):
+                _check(f"{w}.parameter_value", value, rules.event_name_problem(value))
 
     def _check_conflicts(self, kind: Kind, r: dict[str, Any], state: dict[str, Any]) -> None:
         if kind is KEY_EVENTS:
@@ -707,6 +765,8 @@ class AdminBackend:
             what = f"{r['scope'].lower()}-scoped custom dimensions"
         elif kind is CUSTOM_METRICS:
             key, count, what = "custom_metrics", len(self._active(state, kind)), "custom metrics"
+        elif kind is EVENT_EDIT_RULES:
+            key, count, what = "modified_events", len(state[kind.key]), "event edit rules"
         else:
             key, count, what = "created_events", len(state["event_create_rules"]), "event create rules"
         maximum = rules.limit(key, level)

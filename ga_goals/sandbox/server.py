@@ -367,9 +367,18 @@ class SandboxServer:
         kinds = list(_RESOURCES)
         if version == "v1alpha":
             kinds.append(("EventCreateRule", "EventCreateRules", "event_create_rules", "event_create_rule", "event_create_rules"))
+            kinds.append(("EventEditRule", "EventEditRules", "event_edit_rules", "event_edit_rule", "event_edit_rules"))
         for singular, plural, key, field, list_field in kinds:
             cls = getattr(module, singular)
             self._add_crud(unary, module, backend, singular, plural, key, field, list_field, cls)
+
+        if version == "v1alpha":
+
+            def reorder_edit_rules(r: Any) -> Any:
+                backend.reorder_event_edit_rules(r.parent, list(r.event_edit_rules))
+                return empty_pb2.Empty()
+
+            unary("ReorderEventEditRules", reorder_edit_rules, None, ("parent",))
 
         stream_cls = module.DataStream
         unary("GetDataStream", lambda r: _from_dict(stream_cls, backend.get("data_streams", r.name)), stream_cls)

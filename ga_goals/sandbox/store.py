@@ -215,7 +215,9 @@ class SandboxStore:
         state = self._read(property_id) or {}
         return {
             kind: sum(1 for item in state.get(kind, []) if not item.get("_archived"))
-            for kind in ("data_streams", "key_events", "custom_dimensions", "custom_metrics", "event_create_rules")
+            for kind in (
+                "data_streams", "key_events", "custom_dimensions", "custom_metrics", "event_create_rules", "event_edit_rules"
+            )
         }
 
     def delete_property(self, property_id: str) -> bool:
@@ -339,6 +341,7 @@ def seed_state(
         "custom_dimensions": [],
         "custom_metrics": [],
         "event_create_rules": [],
+        "event_edit_rules": [],
     }
     new_data_stream(state, "WEB_DATA_STREAM", "Web", "https://shop.example.com", "", "")
     state["key_events"].append(

@@ -20,7 +20,7 @@ import pytest
 from ga_goals.changes import Plan, compute_plan, state_from_json
 from ga_goals.changes.diff import COLLECTIONS
 from ga_goals.errors import GaGoalsError
-from ga_goals.model import EventCreateRule, PropertyState, Safety
+from ga_goals.model import EventCreateRule, EventEditRule, EventEditRuleOrder, PropertyState, Safety
 from tests.conftest import updating_goldens, write_golden
 
 CASES = Path(__file__).parent / "cases"
@@ -101,6 +101,11 @@ def _apply(actual: PropertyState, plan: Plan) -> PropertyState:
     state = copy.deepcopy(actual)
     for n, change in enumerate(plan.changes):
         collection = getattr(state, COLLECTIONS[change.kind])
+        if isinstance(change.desired, EventEditRuleOrder):  # ReorderEventEditRules
+            rules = {r.label: r for r in state.edit_rule_order(change.desired.stream)}
+            for place, label in enumerate(change.desired.order, start=1):
+                collection[rules[label].key] = dataclasses.replace(rules[label], processing_order=place)
+            continue
         if change.existing is not None:
             del collection[change.existing.key]
         if change.desired is not None:
@@ -108,6 +113,10 @@ def _apply(actual: PropertyState, plan: Plan) -> PropertyState:
             if isinstance(new, EventCreateRule):  # GA4 numbers rules in list order
                 taken = [k[2] for k in collection if k[:2] == new.key[:2]]
                 new = dataclasses.replace(new, index=max(taken, default=-1) + 1)
+            if isinstance(new, EventEditRule):  # an update keeps its place; GA4 appends a new rule
+                last = max((r.processing_order for r in state.event_edit_rules.values()), default=0)
+                place = change.existing.processing_order if isinstance(change.existing, EventEditRule) else last + 1
+                new = dataclasses.replace(new, processing_order=place)
             state.add(new)
     return state
 

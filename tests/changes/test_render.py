@@ -147,3 +147,34 @@ def test_markdown_escapes_strings_from_the_property() -> None:
     assert len(re.findall(r"(?<!\\)\|", table_row)) == 7  # 6 cells; the label's and reason's pipes are escaped
     fence = "````"  # longer than the ``` inside the value
     assert f"{fence}diff\n" in md and md.count(fence) == 2
+
+
+def _reorder_plan() -> Plan:
+    from ga_goals.model import EventEditRuleOrder
+
+    stream = f"{PROPERTY}/dataStreams/1"
+    old, new = ("A", "B", "C"), ("C", "A", "B")
+    change = Change(
+        "reorder",
+        "event_edit_rule",
+        "processing order",
+        existing=EventEditRuleOrder(stream, old),
+        desired=EventEditRuleOrder(stream, new),
+        fields=(FieldChange("processing_order", list(old), list(new)),),
+    )
+    return Plan(property=PROPERTY, changes=[change])
+
+
+def test_text_reorder_lists_the_new_order_with_the_old_places() -> None:
+    text = render_text(_reorder_plan(), color=False)
+    assert ' <> reorder event_edit_rule processing order  (on properties/' in text
+    assert '1. "C"  (was 3)\n' in text and '2. "A"  (was 1)\n' in text and '3. "B"  (was 2)\n' in text
+    assert "Plan: 0 to create, 0 to update, 0 to replace, 0 to archive, 0 to delete, 1 to reorder." in text
+
+
+def test_reorder_is_counted_only_when_present() -> None:
+    assert _reorder_plan().summary()["reorder"] == 1
+    assert "reorder" not in Plan(property=PROPERTY).summary()
+    assert not _reorder_plan().destructive  # a reorder loses nothing: no --allow-destroy
+    markdown = render_markdown(_reorder_plan())
+    assert "| \\<\\> | reorder | event\\_edit\\_rule | processing order | processing\\_order |" in markdown

@@ -59,3 +59,34 @@ def test_plan_json_is_machine_readable(run):
     assert plan["property"] == "properties/100000001"
     assert {c["action"] for c in plan["changes"]} == {"create", "update"} or {c["action"] for c in plan["changes"]} == {"create"}
     assert len(plan["checksum"]) == 64
+
+
+def test_event_edit_rules_round_trip_keeps_their_order(run, tmp_path: Path):
+    """sync puts the rules in the plan's order (creates, then one reorder); pull writes them back
+    in processing order; planning the pulled file changes nothing."""
+    rules = [
+        ("Zeta first", "zeta_old", "zeta"),
+        ("Alpha second", "alpha_old", "alpha"),
+        ("Mid third", "mid_old", "mid"),
+    ]
+
+    def plan_file(order: list[tuple[str, str, str]]) -> Path:
+        path = tmp_path / "edits.yaml"
+        lines = ["property: sandbox", "event_edit_rules:"]
+        for name, source, target in order:
+            lines += [f"  - display_name: {name}", f"    when: [{{event_name: {source}}}]",
+                      f"    set: [{{parameter: event_name, value: {target}}}]"]
+        path.write_text("\n".join(lines) + "\n")
+        return path
+
+    assert run("sync", plan_file(rules[::-1]), "--apply").exit_code == 0
+    reordered = run("sync", plan_file(rules), "--apply")
+    assert reordered.exit_code == 0, reordered.output
+    assert "reorder event_edit_rule processing order" in reordered.stdout
+    pulled = tmp_path / "pulled.yaml"
+    assert run("pull", "--sandbox", "-o", pulled).exit_code == 0
+    text = pulled.read_text()
+    assert text.index("Zeta first") < text.index("Alpha second") < text.index("Mid third")
+    plan = run("plan", pulled, "--exit-code")
+    assert plan.exit_code == 0, plan.stdout
+    assert "No changes" in plan.stdout
