@@ -31,6 +31,7 @@ from typing import Any, Literal
 from ga_goals.changes.plan import ACTION_ORDER, KIND_ORDER, Change, FieldChange, Note, Plan, canonical_json
 from ga_goals.errors import PlanningError, PropertyMismatch
 from ga_goals.model import (
+    CalculatedMetric,
     CustomDimension,
     CustomMetric,
     DataStream,
@@ -48,6 +49,7 @@ KINDS: dict[str, type] = {
     CustomMetric.KIND: CustomMetric,
     KeyEvent.KIND: KeyEvent,
     EventCreateRule.KIND: EventCreateRule,
+    CalculatedMetric.KIND: CalculatedMetric,
 }
 
 #: ``PropertyState`` collection per kind.
@@ -56,6 +58,7 @@ COLLECTIONS: dict[str, str] = {
     CustomMetric.KIND: "custom_metrics",
     KeyEvent.KIND: "key_events",
     EventCreateRule.KIND: "event_create_rules",
+    CalculatedMetric.KIND: "calculated_metrics",
 }
 
 #: (singular, plural) nouns per kind, for notes.
@@ -64,6 +67,7 @@ NOUNS: dict[str, tuple[str, str]] = {
     CustomMetric.KIND: ("custom metric", "custom metrics"),
     KeyEvent.KIND: ("key event", "key events"),
     EventCreateRule.KIND: ("event create rule", "event create rules"),
+    CalculatedMetric.KIND: ("calculated metric", "calculated metrics"),
 }
 
 #: GA4 removes custom definitions by archiving them (no delete RPC), the others by deleting.
@@ -72,6 +76,7 @@ REMOVE_ACTION: dict[str, Literal["archive", "delete"]] = {
     CustomMetric.KIND: "archive",
     KeyEvent.KIND: "delete",
     EventCreateRule.KIND: "delete",
+    CalculatedMetric.KIND: "delete",
 }
 
 UNMANAGED_REASON = "not in the plan (safety.unmanaged: remove)"
@@ -85,6 +90,7 @@ _LIMIT_KINDS: dict[str, str] = {
     "custom metrics": "custom_metrics",
     "custom key events": "key_events",
     "event create rules": "created_events",
+    "calculated metrics": "calculated_metrics",
 }
 
 #: Per-property limits, (standard, 360), by category (from ``ga_goals.model.ga4_facts``).
@@ -148,6 +154,8 @@ def protect_name(resource: Resource) -> str:
         return resource.event_name
     if isinstance(resource, EventCreateRule):
         return resource.destination_event
+    if isinstance(resource, CalculatedMetric):
+        return resource.calculated_metric_id
     return resource.parameter_name
 
 
@@ -168,6 +176,8 @@ class _Planner:
         self._diff_keyed(CustomMetric.KIND)
         self._diff_keyed(KeyEvent.KIND)
         self._diff_rules()
+        self._diff_keyed(CalculatedMetric.KIND)
+        self.notes.extend(_invalid_reference_notes(self.actual))
         for kind in KIND_ORDER:
             self._unmanaged(kind, self.unmanaged[kind])
         changes = self._drop_protected(sorted(self.changes, key=sort_key))
@@ -531,6 +541,24 @@ def _rule_labeller(rules: list[EventCreateRule], streams: list[DataStream]) -> C
     return label
 
 
+# Calculated metrics ---------------------------------------------------------------------------
+
+
+def _invalid_reference_notes(actual: PropertyState) -> list[Note]:
+    """A warning per calculated metric GA4 flags with ``invalid_metric_reference`` (its formula
+    names a metric that is gone, e.g. an archived custom metric): reports using it may fail."""
+    return [
+        Note(
+            "warning",
+            f"GA4 flags calculated metric {metric.label} ({metric.formula}) with an invalid metric reference: "
+            "a metric its formula names no longer exists, so reports using it may fail or mislead; fix the "
+            "formula in the plan (or register the missing custom metric)",
+        )
+        for metric in sorted(actual.calculated_metrics.values(), key=lambda m: m.key)
+        if metric.invalid_metric_reference
+    ]
+
+
 # Limits ---------------------------------------------------------------------------------------
 
 
@@ -541,6 +569,8 @@ def _limit_category(resource: Resource) -> str | None:
         return "custom metrics"
     if isinstance(resource, KeyEvent):
         return "custom key events" if resource.custom else None
+    if isinstance(resource, CalculatedMetric):
+        return "calculated metrics"
     return "event create rules"
 
 

@@ -30,6 +30,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from ga_goals.model import (
+    CalculatedMetric,
     Condition,
     CustomDimension,
     CustomMetric,
@@ -47,6 +48,7 @@ RESOURCE_CLASSES: dict[str, type] = {
     "custom_metrics": CustomMetric,
     "key_events": KeyEvent,
     "event_create_rules": EventCreateRule,
+    "calculated_metrics": CalculatedMetric,
 }
 
 _STATE_SCALARS = ("property", "service_level", "display_name")
@@ -124,7 +126,7 @@ def _build(cls: type, data: Mapping[str, Any]) -> Any:
     if cls is EventCreateRule:
         kwargs["conditions"] = tuple(_build(Condition, c) for c in kwargs.get("conditions", ()))
         kwargs["mutations"] = tuple(_build(Mutation, m) for m in kwargs.get("mutations", ()))
-    if cls is CustomMetric and "restricted_metric_type" in kwargs:
+    if cls in (CustomMetric, CalculatedMetric) and "restricted_metric_type" in kwargs:
         kwargs["restricted_metric_type"] = tuple(kwargs["restricted_metric_type"])
     try:
         return cls(**kwargs)

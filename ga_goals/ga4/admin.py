@@ -39,6 +39,7 @@ from google.protobuf import field_mask_pb2
 from ga_goals.changes.plan import Change, Plan
 from ga_goals.errors import ApiError, GaGoalsError, PropertyMismatch, QuotaExhausted, UnconfirmedWrite
 from ga_goals.model import (
+    CalculatedMetric,
     CustomDimension,
     CustomMetric,
     DataStream,
@@ -178,6 +179,8 @@ class _Ops:
     field: str  # request field holding the resource ("key_event")
     noun: str  # "keyEvents" etc. (for messages)
     remove_verb: Literal["delete", "archive"]
+    #: What the resources hang under: the property, or each web data stream (event create rules).
+    parent: Literal["property", "stream"] = "property"
 
     @property
     def create(self) -> str:
@@ -203,7 +206,10 @@ _OPS: dict[str, _Ops] = {
     ),
     CustomMetric.KIND: _Ops(CustomMetric.KIND, "custom_metrics", False, "custom_metric", "custom metrics", "archive"),
     EventCreateRule.KIND: _Ops(
-        EventCreateRule.KIND, "event_create_rules", True, "event_create_rule", "event create rules", "delete"
+        EventCreateRule.KIND, "event_create_rules", True, "event_create_rule", "event create rules", "delete", "stream"
+    ),
+    CalculatedMetric.KIND: _Ops(
+        CalculatedMetric.KIND, "calculated_metrics", True, "calculated_metric", "calculated metrics", "delete"
     ),
 }
 
@@ -351,19 +357,19 @@ class AdminGateway:
         """The property's display name, tier, key events, custom dimensions and metrics, data
         streams and (per web stream) event create rules.
 
-        Six RPCs for a property with one web stream and short lists; independent ones in
+        Seven RPCs for a property with one web stream and short lists; independent ones in
         parallel. Raises :class:`~ga_goals.errors.ApiError` (``property N not found (or no
         access)``, no access, timeout), :class:`~ga_goals.errors.QuotaExhausted`, or
         :class:`~ga_goals.errors.CredentialsError`.
         """
         beta, alpha = self._clients.beta, self._clients.alpha
         prop = self.property
-        with ThreadPoolExecutor(max_workers=6, thread_name_prefix="ga4-read") as pool:
+        with ThreadPoolExecutor(max_workers=7, thread_name_prefix="ga4-read") as pool:
             f_prop = pool.submit(self._read, beta.get_property, name=prop)
             f_lists: dict[str, Future[list[Any]]] = {
-                kind: pool.submit(self._list, getattr(beta, ops.list), prop)
+                kind: pool.submit(self._list, getattr(self._client(ops), ops.list), prop)
                 for kind, ops in _OPS.items()
-                if not ops.alpha
+                if ops.parent == "property"
             }
             f_streams = pool.submit(self._list, beta.list_data_streams, prop)
             f_rules: dict[str, Future[list[Any]]] = {}
@@ -410,7 +416,7 @@ class AdminGateway:
     def _read_collection(self, ops: _Ops, parent: str) -> list[Any]:
         """Re-read one collection (as model objects), e.g. after ALREADY_EXISTS."""
         msgs = self._list(getattr(self._client(ops), ops.list), parent)
-        if ops.alpha:
+        if ops.parent == "stream":
             return self._number_rules(msgs, parent)
         return [convert.from_proto(m) for m in msgs]
 
@@ -568,7 +574,7 @@ class AdminGateway:
             raise _ChangeFailed(exc) from None
         except convert.ConversionError as exc:
             raise _ChangeFailed(ApiError(f"{what}: {exc}")) from None
-        request = {"parent": parent, ops.field: message}
+        request = {"parent": parent, ops.field: message, **convert.create_request_fields(desired)}
         attempts = _Attempts()
         before_retry = None
         if isinstance(desired, EventCreateRule):

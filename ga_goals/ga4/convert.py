@@ -7,7 +7,7 @@ module is the one place that knows the proto field names (``type_``, ``source_co
 The KeyEvent, CustomDimension, CustomMetric and DataStream messages are textually identical in
 v1beta and v1alpha (docs/ga4-api-facts.md §1.1) but are distinct Python classes, so every ``*_to_proto``
 takes the version's module (``google.analytics.admin_v1beta`` by default). EventCreateRule only
-exists in v1alpha. ``*_from_proto`` accepts a message of either version.
+and CalculatedMetric only exist in v1alpha. ``*_from_proto`` accepts a message of either version.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from typing import Any
 from google.analytics import admin_v1alpha, admin_v1beta
 
 from ga_goals.model import (
+    CalculatedMetric,
     Condition,
     CustomDimension,
     CustomMetric,
@@ -65,6 +66,12 @@ UPDATE_PATHS: dict[str, dict[str, str]] = {
         "description": "description",
         "measurement_unit": "measurement_unit",
         "restricted_metric_type": "restricted_metric_type",
+    },
+    CalculatedMetric.KIND: {
+        "display_name": "display_name",
+        "description": "description",
+        "metric_unit": "metric_unit",
+        "formula": "formula",
     },
     EventCreateRule.KIND: {
         "destination_event": "destination_event",
@@ -270,6 +277,46 @@ def event_create_rule_from_proto(msg: Any, *, index: int = 0, stream: str | None
     )
 
 
+# --------------------------------------------------------------------------- calculated metrics (v1alpha)
+
+
+def calculated_metric_to_proto(cm: CalculatedMetric, module: ModuleType = V1ALPHA, *, name: str | None = None) -> Any:
+    """The message to create or update ``cm``. ``calculated_metric_id`` is output only in the
+    message: a create sends it as the request's ``calculated_metric_id``."""
+    msg_cls = module.CalculatedMetric
+    kwargs: dict[str, Any] = {
+        "display_name": cm.display_name,
+        "description": cm.description,
+        "metric_unit": enum_value(msg_cls.MetricUnit, cm.metric_unit, "metric unit"),
+        "formula": cm.formula,
+    }
+    return _message(msg_cls, kwargs, name or cm.resource_name)
+
+
+def calculated_metric_from_proto(msg: Any) -> CalculatedMetric:
+    msg_cls = type(msg)
+    return CalculatedMetric(
+        calculated_metric_id=msg.calculated_metric_id or msg.name.rsplit("/", 1)[-1],
+        display_name=msg.display_name,
+        formula=msg.formula,
+        metric_unit=enum_name(msg.metric_unit, msg_cls.MetricUnit),
+        description=msg.description,
+        restricted_metric_type=tuple(
+            sorted(enum_name(t, msg_cls.RestrictedMetricType) for t in msg.restricted_metric_type)
+        ),
+        invalid_metric_reference=bool(msg.invalid_metric_reference),
+        resource_name=msg.name or None,
+    )
+
+
+def create_request_fields(resource: Resource) -> dict[str, Any]:
+    """Fields a Create request needs besides ``parent`` and the resource: the id GA4 lets the
+    caller choose (``calculated_metric_id``)."""
+    if isinstance(resource, CalculatedMetric):
+        return {"calculated_metric_id": resource.calculated_metric_id}
+    return {}
+
+
 # --------------------------------------------------------------------------- data streams, property
 
 
@@ -336,12 +383,17 @@ _TO_PROTO: dict[type, Callable[..., Any]] = {
     CustomDimension: custom_dimension_to_proto,
     CustomMetric: custom_metric_to_proto,
     EventCreateRule: event_create_rule_to_proto,
+    CalculatedMetric: calculated_metric_to_proto,
 }
+
+#: Resources only the v1alpha Admin API has.
+ALPHA_ONLY: tuple[type, ...] = (EventCreateRule, CalculatedMetric)
 _FROM_PROTO = {
     "KeyEvent": key_event_from_proto,
     "CustomDimension": custom_dimension_from_proto,
     "CustomMetric": custom_metric_from_proto,
     "EventCreateRule": event_create_rule_from_proto,
+    "CalculatedMetric": calculated_metric_from_proto,
     "DataStream": data_stream_from_proto,
 }
 
@@ -350,7 +402,7 @@ def to_proto(resource: Resource, module: ModuleType | None = None, *, name: str 
     """Any managed resource -> its message (v1beta, or v1alpha for event create rules)."""
     fn = _TO_PROTO[type(resource)]
     if module is None:
-        module = V1ALPHA if isinstance(resource, EventCreateRule) else V1BETA
+        module = V1ALPHA if isinstance(resource, ALPHA_ONLY) else V1BETA
     return fn(resource, module, name=name)
 
 

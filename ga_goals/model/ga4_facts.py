@@ -312,6 +312,8 @@ LIMITS: dict[str, dict[str, int]] = {
     "item": {"standard": 10, "360": 25},
     "custom_metrics": {"standard": 50, "360": 125},
     "created_events": {"standard": 50, "360": 50},
+    # Calculated metrics (help center "Calculated metrics", docs/ga4-api-facts.md).
+    "calculated_metrics": {"standard": 5, "360": 50},
 }
 
 #: Active ISO 4217 currency codes (funds, precious metals and test codes left out; a few

@@ -25,6 +25,7 @@ from typing import Any
 
 from ga_goals.model import ga4_facts as facts
 from ga_goals.regex import re2_problem
+from ga_goals.sandbox import admin_calculated_metrics as calculated
 from ga_goals.sandbox import rules
 from ga_goals.sandbox.store import ACCOUNT, SandboxStore, next_id, now_rfc3339
 
@@ -72,6 +73,8 @@ class Kind:
     parent: str = "property"  # or "stream"
     archivable: bool = False
     nested: dict[str, frozenset[str]] = dataclass_field(default_factory=dict)  # updatable sub-fields
+    #: The last segment of a resource name: a numeric id GA4 assigns, or one the caller chose.
+    id_pattern: str = r"([1-9][0-9]{0,17})"
 
     @property
     def mutable(self) -> list[str]:
@@ -134,7 +137,19 @@ EVENT_CREATE_RULES = Kind(
     fields={"destination_event": "", "event_conditions": [], "source_copy_parameters": False, "parameter_mutations": []},
     parent="stream",
 )
-KINDS = {k.key: k for k in (KEY_EVENTS, CUSTOM_DIMENSIONS, CUSTOM_METRICS, DATA_STREAMS, EVENT_CREATE_RULES)}
+CALCULATED_METRICS = Kind(
+    key="calculated_metrics",
+    collection="calculatedMetrics",
+    field="calculated_metric",
+    label="calculated metric",
+    fields={"display_name": "", "description": "", "metric_unit": "METRIC_UNIT_UNSPECIFIED", "formula": ""},
+    output_only=frozenset({"name", "calculated_metric_id", "restricted_metric_type", "invalid_metric_reference"}),
+    id_pattern=r"[A-Za-z0-9_]{1,80}",
+)
+KINDS = {
+    k.key: k
+    for k in (KEY_EVENTS, CUSTOM_DIMENSIONS, CUSTOM_METRICS, DATA_STREAMS, EVENT_CREATE_RULES, CALCULATED_METRICS)
+}
 
 COUNTING_METHODS = ("ONCE_PER_EVENT", "ONCE_PER_SESSION")
 DIMENSION_SCOPES = ("EVENT", "USER", "ITEM")
@@ -183,6 +198,9 @@ def _public(resource: dict[str, Any]) -> dict[str, Any]:
 
 
 def _numeric_id(resource: dict[str, Any]) -> int:
+    """The resource's place in creation order: its numeric id, or ``_seq`` when the caller chose the id."""
+    if "_seq" in resource:
+        return int(resource["_seq"])
     return int(resource["name"].rsplit("/", 1)[1])
 
 
@@ -291,7 +309,7 @@ class AdminBackend:
     def _resource_ids(self, kind: Kind, name: str, what: str = "name") -> tuple[str, str, str | None]:
         """(property id, parent name, stream id) of a resource name, checking its shape."""
         parent, _, rest = (name or "").rpartition(f"/{kind.collection}/")
-        ok = bool(parent) and re.fullmatch(_ID, rest) is not None
+        ok = bool(parent) and re.fullmatch(kind.id_pattern, rest) is not None
         if ok:
             try:
                 pid, sid = self._parent_ids(kind, parent)
@@ -309,7 +327,16 @@ class AdminBackend:
             known = self.store.properties()
             hint = f" (the sandbox has: {', '.join(known[:5])}{', ...' if len(known) > 5 else ''})" if known else ""
             raise not_found(f"properties/{pid}", hint)
+        for kind in KINDS.values():  # a state saved before a kind existed has no list for it
+            state.setdefault(kind.key, [])
         return state
+
+    @staticmethod
+    def _out(kind: Kind, resource: dict[str, Any], state: dict[str, Any]) -> dict[str, Any]:
+        """What a read returns: the public fields, with the output-only ones GA4 derives now."""
+        if kind is CALCULATED_METRICS:
+            calculated.derive(resource, state)
+        return _public(resource)
 
     @staticmethod
     def _stream(state: dict[str, Any], name: str) -> dict[str, Any]:
@@ -364,7 +391,7 @@ class AdminBackend:
         kind = KINDS[kind_key]
         pid, _, _ = self._resource_ids(kind, name)
         state = self._state(pid, self.store.load(pid))
-        return _public(self._find(state, kind, name))
+        return self._out(kind, self._find(state, kind, name), state)
 
     def list(self, kind_key: str, parent: str, page_size: int = 0, page_token: str = "") -> tuple[builtins.list[dict[str, Any]], str]:
         kind = KINDS[kind_key]
@@ -375,21 +402,38 @@ class AdminBackend:
             self._stream(state, parent)
             items = [r for r in items if r["name"].startswith(parent + "/")]
         page, token = paginate(items, kind.collection, parent, page_size, page_token)
-        return [_public(r) for r in page], token
+        return [self._out(kind, r, state) for r in page], token
 
-    def create(self, kind_key: str, parent: str, body: dict[str, Any] | None) -> dict[str, Any]:
+    def create(
+        self, kind_key: str, parent: str, body: dict[str, Any] | None, resource_id: str = ""
+    ) -> dict[str, Any]:
+        """Create a resource under ``parent``; ``resource_id`` is the id the request chose, for the
+        kinds that take one (``calculated_metric_id``)."""
         kind = KINDS[kind_key]
         pid, sid = self._parent_ids(kind, parent)
+        if kind is CALCULATED_METRICS and (problem := calculated.id_problem(resource_id)):
+            raise invalid(problem)
         if body is None:
             raise invalid(f"{kind.field} is required")
         resource = self._normalize(kind, body)
         with self.store.transaction(pid) as state:
             state = self._state(pid, state)
             stream = self._stream(state, parent) if kind.parent == "stream" else None
-            self._validate(kind, resource, kind.field, stream)
+            if kind is CALCULATED_METRICS and (problem := calculated.conflict(resource, resource_id, state)):
+                raise SandboxError("ALREADY_EXISTS", problem)
+            self._validate(kind, resource, kind.field, stream, state)
             self._check_conflicts(kind, resource, state)
             self._check_limits(kind, resource, state)
-            resource = {"name": f"{parent}/{kind.collection}/{next_id(state)}", **resource}
+            if kind is CALCULATED_METRICS:
+                resource = {
+                    "name": f"{parent}/{kind.collection}/{resource_id}",
+                    "calculated_metric_id": resource_id,
+                    "_seq": int(next_id(state)),
+                    **resource,
+                }
+                calculated.derive(resource, state)
+            else:
+                resource = {"name": f"{parent}/{kind.collection}/{next_id(state)}", **resource}
             if kind is KEY_EVENTS:
                 resource["create_time"] = now_rfc3339()
                 resource["deletable"] = True
@@ -429,7 +473,11 @@ class AdminBackend:
             if kind is KEY_EVENTS and updated.get("default_value") is not None:
                 updated["default_value"] = self._default_value(updated["default_value"])
             stream = self._stream(state, parent) if kind.parent == "stream" else None
-            self._validate(kind, updated, kind.field, stream)
+            self._validate(kind, updated, kind.field, stream, state)
+            if kind is CALCULATED_METRICS:
+                if problem := calculated.conflict(updated, "", state):
+                    raise SandboxError("ALREADY_EXISTS", problem)
+                calculated.derive(updated, state)
             existing.clear()
             existing.update(updated)
             return _public(existing)
@@ -527,8 +575,13 @@ class AdminBackend:
 
     # validation ------------------------------------------------------------------------------
 
-    def _validate(self, kind: Kind, r: dict[str, Any], prefix: str, stream: dict[str, Any] | None) -> None:
-        if kind is KEY_EVENTS:
+    def _validate(
+        self, kind: Kind, r: dict[str, Any], prefix: str, stream: dict[str, Any] | None, state: dict[str, Any]
+    ) -> None:
+        if kind is CALCULATED_METRICS:
+            if problem := calculated.validate(r, prefix, state):
+                raise invalid(problem)
+        elif kind is KEY_EVENTS:
             self._validate_key_event(r, prefix)
         elif kind is CUSTOM_DIMENSIONS:
             self._validate_dimension(r, prefix)
@@ -707,6 +760,8 @@ class AdminBackend:
             what = f"{r['scope'].lower()}-scoped custom dimensions"
         elif kind is CUSTOM_METRICS:
             key, count, what = "custom_metrics", len(self._active(state, kind)), "custom metrics"
+        elif kind is CALCULATED_METRICS:
+            key, count, what = "calculated_metrics", len(state[kind.key]), "calculated metrics"
         else:
             key, count, what = "created_events", len(state["event_create_rules"]), "event create rules"
         maximum = rules.limit(key, level)

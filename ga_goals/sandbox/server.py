@@ -367,6 +367,9 @@ class SandboxServer:
         kinds = list(_RESOURCES)
         if version == "v1alpha":
             kinds.append(("EventCreateRule", "EventCreateRules", "event_create_rules", "event_create_rule", "event_create_rules"))
+            kinds.append(
+                ("CalculatedMetric", "CalculatedMetrics", "calculated_metrics", "calculated_metric", "calculated_metrics")
+            )
         for singular, plural, key, field, list_field in kinds:
             cls = getattr(module, singular)
             self._add_crud(unary, module, backend, singular, plural, key, field, list_field, cls)
@@ -396,9 +399,13 @@ class SandboxServer:
         cls: Any,
     ) -> None:
         response_list = getattr(module, f"List{plural}Response")
+        # Kinds whose id the caller chooses carry it in the Create request (calculated_metric_id).
+        id_field = f"{field}_id"
+        chosen_id = id_field in getattr(module, f"Create{singular}Request").meta.fields
 
         def create(r: Any) -> Any:
-            return _from_dict(cls, backend.create(key, r.parent, _field_or_none(r, field)))
+            resource_id = getattr(r, id_field) if chosen_id else ""
+            return _from_dict(cls, backend.create(key, r.parent, _field_or_none(r, field), resource_id))
 
         def get(r: Any) -> Any:
             return _from_dict(cls, backend.get(key, r.name))
