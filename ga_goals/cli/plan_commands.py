@@ -67,6 +67,8 @@ def _describe(plan: Any) -> str:
         count(len(plan.custom_dimensions), "custom dimension"),
         count(len(plan.custom_metrics), "custom metric"),
     ]
+    if plan.calculated_metrics:
+        parts.append(count(len(plan.calculated_metrics), "calculated metric"))
     if plan.segments:
         parts.append(count(len(plan.segments), "segment"))
     parts += [count(len(plan.funnels), "funnel"), count(len(plan.reports), "report")]
@@ -404,7 +406,8 @@ def pull(ctx: click.Context, property_ref: str | None, output: Path | None, forc
     output.write_text(text)
     click.echo(f"Wrote {output} from {state.property}: {len(state.key_events)} key events, "
                f"{len(state.custom_dimensions)} custom dimensions, {len(state.custom_metrics)} custom metrics, "
-               f"{len(state.event_create_rules)} event create rules.", err=True)
+               f"{len(state.event_create_rules)} event create rules, "
+               f"{len(state.calculated_metrics)} calculated metrics.", err=True)
 
 
 # A PlanFileError raised while loading is rendered by the group; keep the name importable.

@@ -77,7 +77,8 @@ class _Parser:
     factor := '-' factor | NUMBER | METRIC | '(' expression ')'."""
 
     def __init__(self, formula: str) -> None:
-        self.tokens = _tokens(formula)
+        self.formula = formula
+        self.tokens: list[_Token] = []
         self.index = 0
         self.references: list[str] = []
         self.offsets: list[int] = []
@@ -87,6 +88,7 @@ class _Parser:
         return self.tokens[self.index]
 
     def parse(self) -> list[str]:
+        self.tokens = _tokens(self.formula)
         if self.current.kind == "end":
             raise FormulaError("the formula is empty: write metrics, numbers and + - * / ( ), e.g. addToCarts / sessions", 0)
         self.expression()

@@ -13,6 +13,7 @@ from datetime import date
 from typing import Literal, Union
 
 from ga_goals.errors import Location, Problem
+from ga_goals.model.calculated_metrics import CalculatedMetric
 from ga_goals.model.event_schemas import EventSchema, ParameterSet
 from ga_goals.model.resources import (
     CountingMethod,
@@ -468,6 +469,7 @@ class TrackingPlan:
     events: dict[str, TrackedEvent] = field(default_factory=dict)
     custom_dimensions: dict[str, CustomDimension] = field(default_factory=dict)
     custom_metrics: dict[str, CustomMetric] = field(default_factory=dict)
+    calculated_metrics: dict[str, CalculatedMetric] = field(default_factory=dict)
     #: Shared parameter sets (``parameter_sets:``), by name.
     parameter_sets: dict[str, ParameterSet] = field(default_factory=dict)
     #: The resolved parameters of each event that has any (declared, from a set, or GA4's
@@ -511,4 +513,6 @@ class TrackingPlan:
                 state.add(conversion.key_event_resource())
             for rule in conversion.created_from:
                 state.add(rule)
+        for calculated in self.calculated_metrics.values():
+            state.add(calculated)
         return state

@@ -26,6 +26,7 @@ from typing import Any, Literal
 from ga_goals.errors import Location, Problem
 from ga_goals.model import ga4_facts as facts
 from ga_goals.regex import re2_problem
+from ga_goals.plan_file import calculated_metrics
 from ga_goals.plan_file.document import Document, Path
 from ga_goals.plan_file.names import (
     description_problem,
@@ -148,6 +149,7 @@ class _Checker:
         self.check_events()
         self.check_dimensions()
         self.check_metrics()
+        calculated_metrics.check(self)
         self.check_segments()
         self.check_funnels()
         self.check_stages()

@@ -80,6 +80,7 @@ COLLECTIONS: dict[tuple[str, ...], str] = {
     ("events",): "event",
     ("custom_dimensions",): "custom dimension",
     ("custom_metrics",): "custom metric",
+    ("calculated_metrics",): "calculated metric",
     ("segments",): "segment",
     ("funnels",): "funnel",
     ("reports",): "report",

@@ -12,6 +12,8 @@ from typing import Any
 
 import yaml
 
+from ga_goals.plan_file import calculated_metrics
+
 from ga_goals.model import (
     SANDBOX,
     Condition,
@@ -76,6 +78,9 @@ def render_plan_file(state: PropertyState, *, property_ref: str, today: date | N
     metrics = {m.parameter_name: _metric(m) for m in sorted(state.custom_metrics.values(), key=lambda m: m.key)}
     if metrics:
         document["custom_metrics"] = metrics
+    calculated = {m.key: calculated_metrics.to_plan(m) for m in sorted(state.calculated_metrics.values(), key=lambda m: m.key)}
+    if calculated:
+        document["calculated_metrics"] = calculated
 
     stamp = (today or date.today()).isoformat()
     title = f' ("{state.display_name}")' if state.display_name else ""
