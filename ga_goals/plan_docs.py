@@ -126,6 +126,15 @@ class MetricDoc:
 
 
 @dataclass(frozen=True)
+class CalculatedMetricDoc:
+    key: str  # the id: calcMetric:<key> in reports
+    display_name: str
+    formula: str
+    unit: str
+    description: str
+
+
+@dataclass(frozen=True)
 class FilterDoc:
     """A parameter filter of a funnel step: ``parameter verb values``."""
 
@@ -228,6 +237,7 @@ class PlanDoc:
     environments: tuple[EnvironmentDoc, ...]
     safety: SafetyDoc
     is_sandbox: bool  # the property is the embedded sandbox
+    calculated_metrics: tuple[CalculatedMetricDoc, ...] = ()
 
 
 def render_docs(plan: TrackingPlan, format: Format = "html", *, user_templates: Path | None = None) -> str:
@@ -287,6 +297,7 @@ def plan_doc(plan: TrackingPlan) -> PlanDoc:
         "tracked_events": len(plan.events),
         "custom_dimensions": len(plan.custom_dimensions),
         "custom_metrics": len(plan.custom_metrics),
+        "calculated_metrics": len(plan.calculated_metrics),
         "funnels": len(plan.funnels),
         "reports": len(plan.reports),
     }
@@ -334,6 +345,12 @@ def plan_doc(plan: TrackingPlan) -> PlanDoc:
             unmanaged=_UNMANAGED[plan.safety.unmanaged],
         ),
         is_sandbox=plan.is_sandbox,
+        calculated_metrics=tuple(
+            CalculatedMetricDoc(
+                key=key, display_name=m.display_name, formula=m.formula, unit=m.metric_unit, description=m.description
+            )
+            for key, m in plan.calculated_metrics.items()
+        ),
     )
 
 

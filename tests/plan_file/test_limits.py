@@ -34,6 +34,10 @@ def _dimensions(scope: str, n: int) -> dict[str, Any]:
     return {f"{scope}_dim_{i}": {"scope": scope, "display_name": f"Dim {i}"} for i in range(n)}
 
 
+def _calculated(n: int) -> dict[str, Any]:
+    return {f"calc_{i}": {"display_name": f"Calc {i}", "formula": "addToCarts / sessions"} for i in range(n)}
+
+
 def _metrics(n: int) -> dict[str, Any]:
     return {f"metric_{i}": {"display_name": f"Metric {i}"} for i in range(n)}
 
@@ -49,6 +53,7 @@ CASES = [
      "too many item-scoped custom dimensions"),
     ("metrics", lambda n: {"custom_metrics": _metrics(n)}, 50, 125, "too many custom metrics"),
     ("created events", lambda n: {"conversions": _rules(n)}, 50, 50, "too many created events"),
+    ("calculated metrics", lambda n: {"calculated_metrics": _calculated(n)}, 5, 50, "too many calculated metrics"),
 ]
 
 
@@ -62,7 +67,7 @@ def test_limits(tmp_path: Path, build: Any, standard: int, premium: int, message
     assert f"{message}: {standard + 1}; a standard property allows {standard}" in problem.message
     # it points at the first one over the limit
     line = over.read_text().splitlines()[problem.location.line - 1].strip()
-    assert line.startswith(("event_", "event_dim_", "user_dim_", "item_dim_", "metric_", "created_from:"))
+    assert line.startswith(("event_", "event_dim_", "user_dim_", "item_dim_", "metric_", "created_from:", "calc_"))
     if not line.startswith("created_from"):
         assert line.split(":")[0].endswith(f"_{standard}")
 
