@@ -32,6 +32,7 @@ from ga_goals.changes.plan import ACTION_ORDER, KIND_ORDER, Change, FieldChange,
 from ga_goals.errors import PlanningError, PropertyMismatch
 from ga_goals.model import (
     CalculatedMetric,
+    ChannelGroup,
     CustomDimension,
     CustomMetric,
     DataStream,
@@ -50,6 +51,7 @@ KINDS: dict[str, type] = {
     KeyEvent.KIND: KeyEvent,
     EventCreateRule.KIND: EventCreateRule,
     CalculatedMetric.KIND: CalculatedMetric,
+    ChannelGroup.KIND: ChannelGroup,
 }
 
 #: ``PropertyState`` collection per kind.
@@ -59,6 +61,7 @@ COLLECTIONS: dict[str, str] = {
     KeyEvent.KIND: "key_events",
     EventCreateRule.KIND: "event_create_rules",
     CalculatedMetric.KIND: "calculated_metrics",
+    ChannelGroup.KIND: "channel_groups",
 }
 
 #: (singular, plural) nouns per kind, for notes.
@@ -68,6 +71,7 @@ NOUNS: dict[str, tuple[str, str]] = {
     KeyEvent.KIND: ("key event", "key events"),
     EventCreateRule.KIND: ("event create rule", "event create rules"),
     CalculatedMetric.KIND: ("calculated metric", "calculated metrics"),
+    ChannelGroup.KIND: ("channel group", "channel groups"),
 }
 
 #: GA4 removes custom definitions by archiving them (no delete RPC), the others by deleting.
@@ -77,6 +81,7 @@ REMOVE_ACTION: dict[str, Literal["archive", "delete"]] = {
     KeyEvent.KIND: "delete",
     EventCreateRule.KIND: "delete",
     CalculatedMetric.KIND: "delete",
+    ChannelGroup.KIND: "delete",
 }
 
 UNMANAGED_REASON = "not in the plan (safety.unmanaged: remove)"
@@ -91,6 +96,7 @@ _LIMIT_KINDS: dict[str, str] = {
     "custom key events": "key_events",
     "event create rules": "created_events",
     "calculated metrics": "calculated_metrics",
+    "custom channel groups": "channel_groups",
 }
 
 #: Per-property limits, (standard, 360), by category (from ``ga_goals.model.ga4_facts``).
@@ -156,6 +162,8 @@ def protect_name(resource: Resource) -> str:
         return resource.destination_event
     if isinstance(resource, CalculatedMetric):
         return resource.calculated_metric_id
+    if isinstance(resource, ChannelGroup):
+        return resource.display_name
     return resource.parameter_name
 
 
@@ -178,6 +186,7 @@ class _Planner:
         self._diff_rules()
         self._diff_keyed(CalculatedMetric.KIND)
         self.notes.extend(_invalid_reference_notes(self.actual))
+        self._diff_keyed(ChannelGroup.KIND)
         for kind in KIND_ORDER:
             self._unmanaged(kind, self.unmanaged[kind])
         changes = self._drop_protected(sorted(self.changes, key=sort_key))
@@ -571,6 +580,8 @@ def _limit_category(resource: Resource) -> str | None:
         return "custom key events" if resource.custom else None
     if isinstance(resource, CalculatedMetric):
         return "calculated metrics"
+    if isinstance(resource, ChannelGroup):
+        return None if resource.system_defined else "custom channel groups"
     return "event create rules"
 
 

@@ -39,6 +39,7 @@ KIND_ORDER: tuple[str, ...] = (
     "event_create_rule",
     # After custom metrics: a calculated metric's formula may name them.
     "calculated_metric",
+    "channel_group",
 )
 
 #: The order of counts in ``Plan.summary()`` and in the rendered summary line.

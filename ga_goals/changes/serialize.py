@@ -31,6 +31,7 @@ from typing import Any
 
 from ga_goals.model import (
     CalculatedMetric,
+    ChannelGroup,
     Condition,
     CustomDimension,
     CustomMetric,
@@ -49,6 +50,7 @@ RESOURCE_CLASSES: dict[str, type] = {
     "key_events": KeyEvent,
     "event_create_rules": EventCreateRule,
     "calculated_metrics": CalculatedMetric,
+    "channel_groups": ChannelGroup,
 }
 
 _STATE_SCALARS = ("property", "service_level", "display_name")
@@ -122,6 +124,8 @@ def _is_default(f: dataclasses.Field[Any], value: Any) -> bool:
 def _build(cls: type, data: Mapping[str, Any]) -> Any:
     names = {f.name for f in dataclasses.fields(cls)}
     _check_keys(cls.__name__, data, names)
+    if cls is ChannelGroup:  # nested channels and conditions
+        return ChannelGroup.from_json(dict(data))
     kwargs = dict(data)
     if cls is EventCreateRule:
         kwargs["conditions"] = tuple(_build(Condition, c) for c in kwargs.get("conditions", ()))

@@ -40,6 +40,7 @@ from ga_goals.changes.plan import Change, Plan
 from ga_goals.errors import ApiError, GaGoalsError, PropertyMismatch, QuotaExhausted, UnconfirmedWrite
 from ga_goals.model import (
     CalculatedMetric,
+    ChannelGroup,
     CustomDimension,
     CustomMetric,
     DataStream,
@@ -211,6 +212,7 @@ _OPS: dict[str, _Ops] = {
     CalculatedMetric.KIND: _Ops(
         CalculatedMetric.KIND, "calculated_metrics", True, "calculated_metric", "calculated metrics", "delete"
     ),
+    ChannelGroup.KIND: _Ops(ChannelGroup.KIND, "channel_groups", True, "channel_group", "channel groups", "delete"),
 }
 
 
@@ -357,14 +359,14 @@ class AdminGateway:
         """The property's display name, tier, key events, custom dimensions and metrics, data
         streams and (per web stream) event create rules.
 
-        Seven RPCs for a property with one web stream and short lists; independent ones in
+        Eight RPCs for a property with one web stream and short lists; independent ones in
         parallel. Raises :class:`~ga_goals.errors.ApiError` (``property N not found (or no
         access)``, no access, timeout), :class:`~ga_goals.errors.QuotaExhausted`, or
         :class:`~ga_goals.errors.CredentialsError`.
         """
         beta, alpha = self._clients.beta, self._clients.alpha
         prop = self.property
-        with ThreadPoolExecutor(max_workers=7, thread_name_prefix="ga4-read") as pool:
+        with ThreadPoolExecutor(max_workers=8, thread_name_prefix="ga4-read") as pool:
             f_prop = pool.submit(self._read, beta.get_property, name=prop)
             f_lists: dict[str, Future[list[Any]]] = {
                 kind: pool.submit(self._list, getattr(self._client(ops), ops.list), prop)
@@ -395,7 +397,10 @@ class AdminGateway:
         )
         for msgs in lists.values():
             for msg in msgs:
-                state.add(convert.from_proto(msg))
+                resource = convert.from_proto(msg)
+                if isinstance(resource, ChannelGroup) and resource.system_defined:
+                    continue  # GA4's Default Channel Group: its rules are not the plan's to manage
+                state.add(resource)
         for stream_name, msgs in rules.items():
             for rule in self._number_rules(msgs, stream_name):
                 state.add(rule)

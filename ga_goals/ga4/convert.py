@@ -7,7 +7,7 @@ module is the one place that knows the proto field names (``type_``, ``source_co
 The KeyEvent, CustomDimension, CustomMetric and DataStream messages are textually identical in
 v1beta and v1alpha (docs/ga4-api-facts.md §1.1) but are distinct Python classes, so every ``*_to_proto``
 takes the version's module (``google.analytics.admin_v1beta`` by default). EventCreateRule only
-and CalculatedMetric only exist in v1alpha. ``*_from_proto`` accepts a message of either version.
+CalculatedMetric and ChannelGroup only exist in v1alpha. ``*_from_proto`` accepts a message of either version.
 """
 
 from __future__ import annotations
@@ -21,6 +21,9 @@ from google.analytics import admin_v1alpha, admin_v1beta
 
 from ga_goals.model import (
     CalculatedMetric,
+    Channel,
+    ChannelCondition,
+    ChannelGroup,
     Condition,
     CustomDimension,
     CustomMetric,
@@ -72,6 +75,12 @@ UPDATE_PATHS: dict[str, dict[str, str]] = {
         "description": "description",
         "metric_unit": "metric_unit",
         "formula": "formula",
+    },
+    ChannelGroup.KIND: {
+        "display_name": "display_name",
+        "description": "description",
+        "primary": "primary",
+        "channels": "grouping_rule",
     },
     EventCreateRule.KIND: {
         "destination_event": "destination_event",
@@ -309,6 +318,88 @@ def calculated_metric_from_proto(msg: Any) -> CalculatedMetric:
     )
 
 
+# --------------------------------------------------------------------------- channel groups (v1alpha)
+
+
+def _channel_filter(c: ChannelCondition, module: ModuleType) -> Any:
+    filter_cls = module.ChannelGroupFilter
+    if c.match == "in_list":
+        inner = filter_cls(field_name=c.field, in_list_filter=filter_cls.InListFilter(values=list(c.values)))
+    else:
+        match_type = enum_value(filter_cls.StringFilter.MatchType, c.match, "channel condition match")
+        inner = filter_cls(field_name=c.field, string_filter=filter_cls.StringFilter(match_type=match_type, value=c.value))
+    expression = module.ChannelGroupFilterExpression(filter=inner)
+    if c.negated:
+        expression = module.ChannelGroupFilterExpression(not_expression=expression)
+    return expression
+
+
+def channel_group_to_proto(group: ChannelGroup, module: ModuleType = V1ALPHA, *, name: str | None = None) -> Any:
+    """A channel group's message: each channel's conditions become the one expression shape
+    GA4 accepts, an ``and_group`` of ``or_group`` lists of (possibly negated) filters."""
+    expression_cls = module.ChannelGroupFilterExpression
+    list_cls = module.ChannelGroupFilterExpressionList
+    rules = [
+        module.GroupingRule(
+            display_name=channel.name,
+            expression=expression_cls(
+                and_group=list_cls(
+                    filter_expressions=[
+                        expression_cls(or_group=list_cls(filter_expressions=[_channel_filter(c, module) for c in group]))
+                        for group in channel.conditions
+                    ]
+                )
+            ),
+        )
+        for channel in group.channels
+    ]
+    kwargs: dict[str, Any] = {
+        "display_name": group.display_name,
+        "description": group.description,
+        "grouping_rule": rules,
+        "primary": group.primary,
+    }
+    return _message(module.ChannelGroup, kwargs, name or group.resource_name)
+
+
+def _condition_from_proto(expression: Any, negated: bool = False) -> ChannelCondition:
+    if _has(expression, "not_expression"):
+        return _condition_from_proto(expression.not_expression, not negated)
+    f = expression.filter
+    if _has(f, "in_list_filter"):
+        return ChannelCondition(field=f.field_name, match="in_list", values=tuple(f.in_list_filter.values), negated=negated)
+    match = enum_name(f.string_filter.match_type, type(f.string_filter).MatchType)
+    return ChannelCondition(field=f.field_name, match=match, value=f.string_filter.value, negated=negated)
+
+
+def _or_group(expression: Any) -> tuple[ChannelCondition, ...]:
+    if _has(expression, "or_group"):
+        return tuple(_condition_from_proto(e) for e in expression.or_group.filter_expressions)
+    return (_condition_from_proto(expression),)
+
+
+def channel_group_from_proto(msg: Any) -> ChannelGroup:
+    """Any expression GA4 returns, normalised to an AND of OR groups."""
+    channels = []
+    for rule in msg.grouping_rule:
+        expression = rule.expression
+        if _has(expression, "and_group"):
+            groups = tuple(_or_group(e) for e in expression.and_group.filter_expressions)
+        elif _has(expression, "or_group") or _has(expression, "filter") or _has(expression, "not_expression"):
+            groups = (_or_group(expression),)
+        else:
+            groups = ()
+        channels.append(Channel(name=rule.display_name, conditions=groups))
+    return ChannelGroup(
+        display_name=msg.display_name,
+        channels=tuple(channels),
+        description=msg.description,
+        primary=bool(msg.primary),
+        system_defined=bool(msg.system_defined),
+        resource_name=msg.name or None,
+    )
+
+
 def create_request_fields(resource: Resource) -> dict[str, Any]:
     """Fields a Create request needs besides ``parent`` and the resource: the id GA4 lets the
     caller choose (``calculated_metric_id``)."""
@@ -384,16 +475,18 @@ _TO_PROTO: dict[type, Callable[..., Any]] = {
     CustomMetric: custom_metric_to_proto,
     EventCreateRule: event_create_rule_to_proto,
     CalculatedMetric: calculated_metric_to_proto,
+    ChannelGroup: channel_group_to_proto,
 }
 
 #: Resources only the v1alpha Admin API has.
-ALPHA_ONLY: tuple[type, ...] = (EventCreateRule, CalculatedMetric)
+ALPHA_ONLY: tuple[type, ...] = (EventCreateRule, CalculatedMetric, ChannelGroup)
 _FROM_PROTO = {
     "KeyEvent": key_event_from_proto,
     "CustomDimension": custom_dimension_from_proto,
     "CustomMetric": custom_metric_from_proto,
     "EventCreateRule": event_create_rule_from_proto,
     "CalculatedMetric": calculated_metric_from_proto,
+    "ChannelGroup": channel_group_from_proto,
     "DataStream": data_stream_from_proto,
 }
 

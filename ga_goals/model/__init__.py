@@ -10,6 +10,7 @@ stage, funnels, reports, environments).
 """
 
 from ga_goals.model.calculated_metrics import CalculatedMetric
+from ga_goals.model.channel_groups import Channel, ChannelCondition, ChannelGroup
 from ga_goals.model.resources import (
     COMPARISONS,
     MEASUREMENT_UNITS,
@@ -60,6 +61,9 @@ __all__ = [
     "RESTRICTED_TYPES",
     "Alert",
     "CalculatedMetric",
+    "Channel",
+    "ChannelCondition",
+    "ChannelGroup",
     "Condition",
     "Conversion",
     "Email",

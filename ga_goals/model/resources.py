@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar, Literal, Union
 
 from ga_goals.model.calculated_metrics import CalculatedMetric
+from ga_goals.model.channel_groups import ChannelGroup
 
 CountingMethod = Literal["once_per_event", "once_per_session"]
 DimensionScope = Literal["event", "user", "item"]
@@ -242,7 +243,7 @@ class DataStream:
         return self.resource_name.rsplit("/", 1)[-1]
 
 
-Resource = Union[KeyEvent, CustomDimension, CustomMetric, EventCreateRule, CalculatedMetric]
+Resource = Union[KeyEvent, CustomDimension, CustomMetric, EventCreateRule, CalculatedMetric, ChannelGroup]
 
 
 @dataclass
@@ -259,6 +260,8 @@ class PropertyState:
     custom_metrics: dict[str, CustomMetric] = field(default_factory=dict)
     event_create_rules: dict[tuple[str | None, str, int], EventCreateRule] = field(default_factory=dict)
     calculated_metrics: dict[str, CalculatedMetric] = field(default_factory=dict)
+    #: Custom channel groups by display name (GA4's system-defined group is not managed).
+    channel_groups: dict[str, ChannelGroup] = field(default_factory=dict)
     data_streams: list[DataStream] = field(default_factory=list)
     service_level: str = "standard"
     display_name: str = ""
@@ -269,6 +272,7 @@ class PropertyState:
         "key_events",
         "event_create_rules",
         "calculated_metrics",
+        "channel_groups",
     )
 
     def add(self, resource: Resource) -> None:
@@ -293,4 +297,5 @@ _COLLECTION: dict[type, str] = {
     CustomMetric: "custom_metrics",
     EventCreateRule: "event_create_rules",
     CalculatedMetric: "calculated_metrics",
+    ChannelGroup: "channel_groups",
 }

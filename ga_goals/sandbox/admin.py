@@ -26,6 +26,7 @@ from typing import Any
 from ga_goals.model import ga4_facts as facts
 from ga_goals.regex import re2_problem
 from ga_goals.sandbox import admin_calculated_metrics as calculated
+from ga_goals.sandbox import admin_channel_groups as channel_groups
 from ga_goals.sandbox import rules
 from ga_goals.sandbox.store import ACCOUNT, SandboxStore, next_id, now_rfc3339
 
@@ -146,9 +147,25 @@ CALCULATED_METRICS = Kind(
     output_only=frozenset({"name", "calculated_metric_id", "restricted_metric_type", "invalid_metric_reference"}),
     id_pattern=r"[A-Za-z0-9_]{1,80}",
 )
+CHANNEL_GROUPS = Kind(
+    key="channel_groups",
+    collection="channelGroups",
+    field="channel_group",
+    label="channel group",
+    fields={"display_name": "", "description": "", "grouping_rule": [], "primary": False},
+    output_only=frozenset({"name", "system_defined"}),
+)
 KINDS = {
     k.key: k
-    for k in (KEY_EVENTS, CUSTOM_DIMENSIONS, CUSTOM_METRICS, DATA_STREAMS, EVENT_CREATE_RULES, CALCULATED_METRICS)
+    for k in (
+        KEY_EVENTS,
+        CUSTOM_DIMENSIONS,
+        CUSTOM_METRICS,
+        DATA_STREAMS,
+        EVENT_CREATE_RULES,
+        CALCULATED_METRICS,
+        CHANNEL_GROUPS,
+    )
 }
 
 COUNTING_METHODS = ("ONCE_PER_EVENT", "ONCE_PER_SESSION")
@@ -327,6 +344,7 @@ class AdminBackend:
             known = self.store.properties()
             hint = f" (the sandbox has: {', '.join(known[:5])}{', ...' if len(known) > 5 else ''})" if known else ""
             raise not_found(f"properties/{pid}", hint)
+        channel_groups.ensure_default(state, pid)  # every GA4 property has the Default Channel Group
         for kind in KINDS.values():  # a state saved before a kind existed has no list for it
             state.setdefault(kind.key, [])
         return state
@@ -434,11 +452,17 @@ class AdminBackend:
                 calculated.derive(resource, state)
             else:
                 resource = {"name": f"{parent}/{kind.collection}/{next_id(state)}", **resource}
+            if kind is CHANNEL_GROUPS:
+                if problem := channel_groups.conflict(resource, state):
+                    raise SandboxError("ALREADY_EXISTS", problem)
+                resource["system_defined"] = False
             if kind is KEY_EVENTS:
                 resource["create_time"] = now_rfc3339()
                 resource["deletable"] = True
                 resource["custom"] = resource["event_name"] not in rules.DEFAULT_KEY_EVENTS
             state[kind.key].append(resource)
+            if kind is CHANNEL_GROUPS:
+                channel_groups.settle_primary(state, resource)
             return _public(resource)
 
     def update(self, kind_key: str, body: dict[str, Any] | None, paths: builtins.list[str]) -> dict[str, Any]:
@@ -478,9 +502,16 @@ class AdminBackend:
                 if problem := calculated.conflict(updated, "", state):
                     raise SandboxError("ALREADY_EXISTS", problem)
                 calculated.derive(updated, state)
+            if kind is CHANNEL_GROUPS:
+                if problem := channel_groups.system_change(existing, updated):
+                    raise SandboxError("FAILED_PRECONDITION", problem)
+                if problem := channel_groups.conflict(updated, state, name):
+                    raise SandboxError("ALREADY_EXISTS", problem)
             existing.clear()
             existing.update(updated)
-            return _public(existing)
+            if kind is CHANNEL_GROUPS:
+                channel_groups.settle_primary(state, existing)
+            return self._out(kind, existing, state)
 
     def delete(self, kind_key: str, name: str) -> None:
         kind = KINDS[kind_key]
@@ -496,7 +527,13 @@ class AdminBackend:
                     f"Key event {resource['event_name']!r} ({name}) cannot be deleted: it is a default GA4 key "
                     "event (deletable is false)",
                 )
+            if kind is CHANNEL_GROUPS and resource.get("system_defined"):
+                raise SandboxError(
+                    "FAILED_PRECONDITION", f"{name} is the system-defined Default Channel Group: it cannot be deleted"
+                )
             state[kind.key].remove(resource)
+            if kind is CHANNEL_GROUPS:
+                channel_groups.settle_primary(state, {})
 
     def archive(self, kind_key: str, name: str) -> None:
         kind = KINDS[kind_key]
@@ -580,6 +617,9 @@ class AdminBackend:
     ) -> None:
         if kind is CALCULATED_METRICS:
             if problem := calculated.validate(r, prefix, state):
+                raise invalid(problem)
+        elif kind is CHANNEL_GROUPS:
+            if problem := channel_groups.validate(r, prefix):
                 raise invalid(problem)
         elif kind is KEY_EVENTS:
             self._validate_key_event(r, prefix)
@@ -762,6 +802,9 @@ class AdminBackend:
             key, count, what = "custom_metrics", len(self._active(state, kind)), "custom metrics"
         elif kind is CALCULATED_METRICS:
             key, count, what = "calculated_metrics", len(state[kind.key]), "calculated metrics"
+        elif kind is CHANNEL_GROUPS:
+            count = sum(1 for g in state[kind.key] if not g.get("system_defined"))
+            key, what = "channel_groups", "custom channel groups"
         else:
             key, count, what = "created_events", len(state["event_create_rules"]), "event create rules"
         maximum = rules.limit(key, level)

@@ -370,6 +370,7 @@ class SandboxServer:
             kinds.append(
                 ("CalculatedMetric", "CalculatedMetrics", "calculated_metrics", "calculated_metric", "calculated_metrics")
             )
+            kinds.append(("ChannelGroup", "ChannelGroups", "channel_groups", "channel_group", "channel_groups"))
         for singular, plural, key, field, list_field in kinds:
             cls = getattr(module, singular)
             self._add_crud(unary, module, backend, singular, plural, key, field, list_field, cls)
