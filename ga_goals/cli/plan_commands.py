@@ -69,6 +69,8 @@ def _describe(plan: Any) -> str:
     ]
     if plan.calculated_metrics:
         parts.append(count(len(plan.calculated_metrics), "calculated metric"))
+    if plan.channel_groups:
+        parts.append(count(len(plan.channel_groups), "channel group"))
     if plan.segments:
         parts.append(count(len(plan.segments), "segment"))
     parts += [count(len(plan.funnels), "funnel"), count(len(plan.reports), "report")]
@@ -407,7 +409,8 @@ def pull(ctx: click.Context, property_ref: str | None, output: Path | None, forc
     click.echo(f"Wrote {output} from {state.property}: {len(state.key_events)} key events, "
                f"{len(state.custom_dimensions)} custom dimensions, {len(state.custom_metrics)} custom metrics, "
                f"{len(state.event_create_rules)} event create rules, "
-               f"{len(state.calculated_metrics)} calculated metrics.", err=True)
+               f"{len(state.calculated_metrics)} calculated metrics, "
+               f"{len(state.channel_groups)} channel groups.", err=True)
 
 
 # A PlanFileError raised while loading is rendered by the group; keep the name importable.

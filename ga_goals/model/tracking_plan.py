@@ -14,6 +14,7 @@ from typing import Literal, Union
 
 from ga_goals.errors import Location, Problem
 from ga_goals.model.calculated_metrics import CalculatedMetric
+from ga_goals.model.channel_groups import ChannelGroup
 from ga_goals.model.event_schemas import EventSchema, ParameterSet
 from ga_goals.model.resources import (
     CountingMethod,
@@ -470,6 +471,8 @@ class TrackingPlan:
     custom_dimensions: dict[str, CustomDimension] = field(default_factory=dict)
     custom_metrics: dict[str, CustomMetric] = field(default_factory=dict)
     calculated_metrics: dict[str, CalculatedMetric] = field(default_factory=dict)
+    #: Custom channel groups by display name.
+    channel_groups: dict[str, ChannelGroup] = field(default_factory=dict)
     #: Shared parameter sets (``parameter_sets:``), by name.
     parameter_sets: dict[str, ParameterSet] = field(default_factory=dict)
     #: The resolved parameters of each event that has any (declared, from a set, or GA4's
@@ -515,4 +518,6 @@ class TrackingPlan:
                 state.add(rule)
         for calculated in self.calculated_metrics.values():
             state.add(calculated)
+        for group in self.channel_groups.values():
+            state.add(group)
         return state

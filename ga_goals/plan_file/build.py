@@ -43,7 +43,7 @@ from ga_goals.model import (
     TrackedEvent,
     TrackingPlan,
 )
-from ga_goals.plan_file import calculated_metrics
+from ga_goals.plan_file import calculated_metrics, channel_groups
 from ga_goals.plan_file.document import Document, Path
 from ga_goals.plan_file.rules import create_rules, ga4_value, normalise_tier, parse_date, parse_duration
 from ga_goals.plan_file.schema import FILTER_COMPARISONS, NUMERIC_COMPARISONS, RULE_COMPARISONS
@@ -386,6 +386,7 @@ class _Builder:
                 restricted_metric_type=tuple(sorted(f"{r}_data" for r in spec.get("restricted", []))),
             )
         plan.calculated_metrics = calculated_metrics.build(data)
+        plan.channel_groups = channel_groups.build(data)
         for name, spec in (data.get("segments") or {}).items():
             plan.segments[name] = self.segments[name] = self.segment(name, spec)
         for name, spec in (data.get("funnels") or {}).items():

@@ -12,7 +12,7 @@ from typing import Any
 
 import yaml
 
-from ga_goals.plan_file import calculated_metrics
+from ga_goals.plan_file import calculated_metrics, channel_groups
 
 from ga_goals.model import (
     SANDBOX,
@@ -81,6 +81,9 @@ def render_plan_file(state: PropertyState, *, property_ref: str, today: date | N
     calculated = {m.key: calculated_metrics.to_plan(m) for m in sorted(state.calculated_metrics.values(), key=lambda m: m.key)}
     if calculated:
         document["calculated_metrics"] = calculated
+    groups = {g.key: channel_groups.to_plan(g, _Flow) for g in sorted(state.channel_groups.values(), key=lambda g: g.key)}
+    if groups:
+        document["channel_groups"] = groups
 
     stamp = (today or date.today()).isoformat()
     title = f' ("{state.display_name}")' if state.display_name else ""
