@@ -145,14 +145,14 @@ def schema_defs(rules_comment: str) -> dict[str, Any]:
     }
 
 
-def schema_property(ref: Callable[..., Any]) -> dict[str, Any]:
+def schema_property(ref: Callable[..., Any], rules_comment: str) -> dict[str, Any]:
     """The top-level ``channel_groups`` entry of the plan schema."""
     return {
         "type": "object",
         "title": "Channel groups",
         "description": "Custom channel groups keyed by display name. GA4 allows 2 on a standard property, 5 on 360.",
         "examples": [{"Shop channels": {"channels": [{"name": "Newsletter", "when": [{"field": "medium", "equals": "newsletter"}]}]}}],
-        "propertyNames": {"maxLength": CHANNEL_GROUP_DISPLAY_NAME_MAX, "$comment": "Also checked by ga_goals.plan_file.rules."},
+        "propertyNames": {"maxLength": CHANNEL_GROUP_DISPLAY_NAME_MAX, "$comment": rules_comment},
         "additionalProperties": ref("channelGroup"),
     }
 
@@ -175,7 +175,8 @@ def check(checker: _Checker) -> None:
         elif len(name) > CHANNEL_GROUP_DISPLAY_NAME_MAX:
             checker.error(
                 checker.key(path),
-                f"channel group name {quote(name)} is {len(name)} characters long; GA4 allows {CHANNEL_GROUP_DISPLAY_NAME_MAX}",
+                f"a channel group's name (its key) may have {CHANNEL_GROUP_DISPLAY_NAME_MAX} characters; this one has "
+                f"{len(name)}: shorten it",
             )
         if not isinstance(spec, dict):
             continue

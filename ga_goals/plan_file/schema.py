@@ -1022,7 +1022,7 @@ def _top_level() -> dict[str, Any]:
             description="Keyed by event parameter name.",
         ),
         "calculated_metrics": _calculated_metrics.schema_property(_ref),
-        "channel_groups": _channel_groups.schema_property(_ref),
+        "channel_groups": _channel_groups.schema_property(_ref, RULES_COMMENT),
         "segments": _map_of(
             _ref("segment"),
             names="name",

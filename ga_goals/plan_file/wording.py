@@ -109,7 +109,6 @@ ITEM_NOUNS = {
     "formats": "format",
     "in": "value",
     "channels": "channel",
-    "any": "condition",
 }
 
 #: How a single mapping under this key is called (when it is not a list item).

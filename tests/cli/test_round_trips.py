@@ -70,6 +70,32 @@ def test_calculated_metrics_round_trip_through_pull(run, tmp_path: Path):
     assert run("plan", changed, "--exit-code").exit_code == 0
 
 
+def test_channel_groups_round_trip_through_pull(run, tmp_path: Path):
+    """The shop plan's channel group is synced, pulled back condition for condition, and plans clean;
+    reordering its channels is one update, applied, after which the property matches again."""
+    assert run("sync", SHOP, "--apply").exit_code == 0
+    pulled = tmp_path / "pulled.yaml"
+    assert run("pull", "--sandbox", "-o", pulled).exit_code == 0
+    data = yaml.safe_load(pulled.read_text())
+    shop = yaml.safe_load(SHOP.read_text())
+    expected = {name: {k: v for k, v in spec.items() if k != "primary" or v} for name, spec in shop["channel_groups"].items()}
+    assert data["channel_groups"] == expected
+    plan = run("plan", pulled, "--exit-code")
+    assert plan.exit_code == 0, plan.stdout
+
+    shop["channel_groups"]["Shop marketing channels"]["channels"].reverse()
+    shop["channel_groups"]["Shop marketing channels"]["primary"] = True
+    changed = tmp_path / "changed.yaml"
+    changed.write_text(yaml.safe_dump(shop, sort_keys=False))
+    data = json.loads(run("plan", changed, "--json").stdout)
+    changes = (data["plans"][0] if "plans" in data else data)["changes"]
+    assert [(c["action"], c["kind"], [f["field"] for f in c["fields"]]) for c in changes] == [
+        ("update", "channel_group", ["primary", "channels"])
+    ]
+    assert run("sync", changed, "--apply").exit_code == 0
+    assert run("plan", changed, "--exit-code").exit_code == 0
+
+
 def test_pull_refuses_to_overwrite(run, tmp_path: Path):
     target = tmp_path / "exists.yaml"
     target.write_text("keep me\n")
