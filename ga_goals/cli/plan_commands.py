@@ -376,7 +376,8 @@ class _ResultPrinter:
 def pull(ctx: click.Context, property_ref: str | None, output: Path | None, force: bool, **connection: Any) -> None:
     """Write a plan file from an existing property.
 
-    Key events, custom dimensions and metrics, and event create rules become a plan file;
+    Key events, custom dimensions and metrics, event create rules, calculated metrics and custom
+    channel groups become a plan file;
     `ga-goals plan` on it right after shows no changes. Funnels and reports are not stored
     in GA4's Admin API: add them by hand.
 
