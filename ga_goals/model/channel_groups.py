@@ -68,7 +68,8 @@ class ChannelCondition:
             data["values"] = list(self.values)
         else:
             data["value"] = self.value
-        data["negated"] = self.negated
+        if self.negated:  # only when set: plans stay short
+            data["negated"] = True
         return data
 
 
