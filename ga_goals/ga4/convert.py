@@ -367,24 +367,26 @@ def _condition_from_proto(expression: Any, negated: bool = False) -> ChannelCond
         return _condition_from_proto(expression.not_expression, not negated)
     f = expression.filter
     if _has(f, "in_list_filter"):
-        return ChannelCondition(field=f.field_name, match="in_list", values=tuple(f.in_list_filter.values), negated=negated)
+        values = tuple(dict.fromkeys(f.in_list_filter.values))  # a value listed twice matches once
+        return ChannelCondition(field=f.field_name, match="in_list", values=values, negated=negated)
     match = enum_name(f.string_filter.match_type, type(f.string_filter).MatchType)
     return ChannelCondition(field=f.field_name, match=match, value=f.string_filter.value, negated=negated)
 
 
 def _or_group(expression: Any) -> tuple[ChannelCondition, ...]:
     if _has(expression, "or_group"):
-        return tuple(_condition_from_proto(e) for e in expression.or_group.filter_expressions)
+        return tuple(dict.fromkeys(_condition_from_proto(e) for e in expression.or_group.filter_expressions))
     return (_condition_from_proto(expression),)
 
 
 def channel_group_from_proto(msg: Any) -> ChannelGroup:
-    """Any expression GA4 returns, normalised to an AND of OR groups."""
+    """Any expression GA4 returns, normalised to an AND of OR groups, without repeats (a
+    condition, OR group or list value given twice means what it means once; a plan lists it once)."""
     channels = []
     for rule in msg.grouping_rule:
         expression = rule.expression
         if _has(expression, "and_group"):
-            groups = tuple(_or_group(e) for e in expression.and_group.filter_expressions)
+            groups = tuple(dict.fromkeys(_or_group(e) for e in expression.and_group.filter_expressions))
         elif _has(expression, "or_group") or _has(expression, "filter") or _has(expression, "not_expression"):
             groups = (_or_group(expression),)
         else:
@@ -392,7 +394,8 @@ def channel_group_from_proto(msg: Any) -> ChannelGroup:
         channels.append(Channel(name=rule.display_name, conditions=groups))
     return ChannelGroup(
         display_name=msg.display_name,
-        channels=tuple(channels),
+        # A channel repeated whole never gets a session (its first copy takes them all).
+        channels=tuple(dict.fromkeys(channels)),
         description=msg.description,
         primary=bool(msg.primary),
         system_defined=bool(msg.system_defined),

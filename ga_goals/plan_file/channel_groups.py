@@ -133,6 +133,7 @@ def schema_defs(rules_comment: str) -> dict[str, Any]:
                 "channels": {
                     "type": "array",
                     "minItems": 1,
+                    "uniqueItems": True,
                     "maxItems": CHANNELS_MAX,
                     "$comment": rules_comment,
                     "items": {"$ref": "#/$defs/channel"},

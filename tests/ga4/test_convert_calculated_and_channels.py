@@ -105,3 +105,19 @@ def test_other_expression_shapes_read_as_one_or_group(expression: Any) -> None:
 def test_system_defined_is_read() -> None:
     msg = AA.ChannelGroup(name="properties/1/channelGroups/9", display_name="Default Channel Group", system_defined=True)
     assert convert.from_proto(wire(msg)).system_defined is True
+
+
+def test_repeated_conditions_and_values_read_once() -> None:
+    """A group edited by hand in GA4 may repeat itself; the plan (and pull) says each thing once."""
+    mail = AA.ChannelGroupFilterExpression(
+        filter=AA.ChannelGroupFilter(
+            field_name="eachScopeMedium", in_list_filter=AA.ChannelGroupFilter.InListFilter(values=["email", "email", "mail"])
+        )
+    )
+    or_group = AA.ChannelGroupFilterExpression(or_group=AA.ChannelGroupFilterExpressionList(filter_expressions=[mail, mail]))
+    expression = AA.ChannelGroupFilterExpression(
+        and_group=AA.ChannelGroupFilterExpressionList(filter_expressions=[or_group, or_group])
+    )
+    msg = AA.ChannelGroup(display_name="G", grouping_rule=[AA.GroupingRule(display_name="C", expression=expression)])
+    (channel,) = convert.from_proto(wire(msg)).channels
+    assert channel.conditions == ((ChannelCondition("eachScopeMedium", "in_list", values=("email", "mail")),),)

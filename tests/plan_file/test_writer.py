@@ -16,6 +16,8 @@ from ga_goals.plan_file import load_plan, validate_file
 from ga_goals.plan_file.writer import render_plan_file
 
 CASES = sorted((Path(__file__).parent.parent / "changes" / "cases").glob("*/actual.json"))
+#: A property with a web stream (event create rules need one).
+WITH_STREAM = next(c for c in CASES if json.loads(c.read_text()).get("data_streams"))
 
 
 def _round_trip(state: PropertyState, tmp_path: Path) -> None:
@@ -34,7 +36,7 @@ def test_pulled_file_plans_no_changes(case: Path, tmp_path: Path) -> None:
 
 
 def test_rules_keep_their_exact_values(tmp_path: Path) -> None:
-    state = state_from_json(json.loads((CASES[0]).read_text()))
+    state = state_from_json(json.loads(WITH_STREAM.read_text()))
     web = next(s for s in state.data_streams if s.type == "web")
     rule = EventCreateRule(
         destination_event="big_order",
