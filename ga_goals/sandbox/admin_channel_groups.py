@@ -105,14 +105,15 @@ def _filter_problem(f: dict[str, Any], where: str) -> str | None:
         return f"{where}.field_name is required"
     if field not in FIELD_NAMES:
         return f"{where}.field_name {field!r} is not a channel group field; use one of: {', '.join(FIELD_NAMES)}"
-    string, in_list = f.get("string_filter"), f.get("in_list_filter")
-    if (string is None) == (in_list is None):
-        return f"{where} must set exactly one of string_filter, in_list_filter"
-    if in_list is not None:
+    string: dict[str, Any] | None = f.get("string_filter")
+    in_list: dict[str, Any] | None = f.get("in_list_filter")
+    if in_list is not None and string is None:
         values = in_list.get("values") or []
         if not values or any(not v for v in values):
             return f"{where}.in_list_filter.values must be non-empty (and hold no empty value)"
         return None
+    if string is None or in_list is not None:
+        return f"{where} must set exactly one of string_filter, in_list_filter"
     match = string.get("match_type")
     if match not in MATCH_TYPES:
         return f"{where}.string_filter.match_type is required; use one of: {', '.join(MATCH_TYPES)}"
@@ -179,11 +180,6 @@ def settle_primary(state: dict[str, Any], changed: dict[str, Any]) -> None:
         for g in groups:
             if g.get("system_defined"):
                 g["primary"] = True
-
-
-def normalize_rules(rules: Any) -> list[dict[str, Any]]:
-    """``grouping_rule`` as plain dicts with only the fields the message has."""
-    return [dict(rule) for rule in rules or ()]
 
 
 __all__ = [
