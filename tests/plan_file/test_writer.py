@@ -60,3 +60,19 @@ def test_rules_keep_their_exact_values(tmp_path: Path) -> None:
     assert spec["when"][3] == {"parameter": "coupon", "starts_with": "VIP", "case_sensitive": False, "negate": True}
     assert spec["set"][1] == {"parameter": "origin", "copy_from": "coupon"}
     assert text.startswith("# Pulled from ")
+
+
+@pytest.mark.parametrize("value", ["09", "0o17", "0x1F", "1e3", ".inf", "null", "true", "~", "", "007"])
+def test_strings_the_loader_would_read_as_numbers_are_quoted(value: str, tmp_path: Path) -> None:
+    """PyYAML writes YAML 1.1; the loader reads YAML 1.2: a value must not change type on the way."""
+    state = state_from_json(json.loads(WITH_STREAM.read_text()))
+    web = next(s for s in state.data_streams if s.type == "web")
+    state.add(
+        EventCreateRule(
+            destination_event="coded_form",
+            conditions=(Condition("event_name", "equals", "form_submit"), Condition("form_code", "equals", value or "x")),
+            mutations=(Mutation("origin", value or "y"),),
+            stream=web.resource_name,
+        )
+    )
+    _round_trip(state, tmp_path)
