@@ -31,6 +31,8 @@ CALCULATED_METRIC_PREFIX = "calcMetric:"
 PER_EVENT_PREFIXES = ("keyEvents:", "sessionKeyEventRate:", "userKeyEventRate:")
 
 _INT64_MAX = 2**63 - 1
+#: At most this many names listed in a message.
+_LISTED = 8
 _TOKEN = re.compile(
     r"(?P<space>\s+)"
     r"|(?P<number>(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?)"
@@ -183,9 +185,11 @@ def reference_problem(reference: str, custom_metrics: Collection[str]) -> str | 
         if parameter in custom_metrics:
             return None
         close = difflib.get_close_matches(parameter, sorted(custom_metrics), n=1, cutoff=0.6)
-        hint = f"did you mean {CUSTOM_METRIC_PREFIX}{close[0]}? " if close else ""
-        known = ", ".join(sorted(custom_metrics)) or "none"
-        return f"{reference} names no custom metric: {hint}custom metrics: {known}"
+        if close:
+            return f"{reference} names no custom metric: did you mean {CUSTOM_METRIC_PREFIX}{close[0]}?"
+        names = sorted(custom_metrics)
+        known = ", ".join(names[:_LISTED]) + (f" and {len(names) - _LISTED} more" if len(names) > _LISTED else "")
+        return f"{reference} names no custom metric; custom metrics: {known or 'none'}"
     schema = ga4_schema()
     if reference in schema.metrics:
         return None

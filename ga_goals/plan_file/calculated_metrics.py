@@ -17,6 +17,7 @@ inside another, names unique across calculated and custom metrics, and the count
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING, Any
 
 from ga_goals.model import MEASUREMENT_UNITS, CalculatedMetric
@@ -34,6 +35,7 @@ if TYPE_CHECKING:
     from ga_goals.plan_file.rules import _Checker
 
 KEY = "calculated_metrics"
+_NAME = re.compile(r"^[A-Za-z0-9_]+$")
 
 
 def schema_defs(rules_comment: str) -> dict[str, Any]:
@@ -133,7 +135,9 @@ def check(checker: _Checker) -> None:
             )
         formula = spec.get("formula")
         if isinstance(formula, str):
-            for message, offset in formula_problems(formula, set(custom)):
+            # Only names a formula could spell (others are reported as custom metric keys): messages
+            # list them, and a key may hold anything.
+            for message, offset in formula_problems(formula, {k for k in custom if _NAME.match(k)}):
                 column = "" if "column" in message else f" (column {offset + 1})"
                 checker.error(
                     checker.at(path + ("formula",)),
@@ -143,8 +147,6 @@ def check(checker: _Checker) -> None:
 
 
 def _check_id(checker: _Checker, path: Path, metric_id: str, custom: dict[str, Any]) -> None:
-    import re
-
     if not re.match(CALCULATED_METRIC_ID_PATTERN, metric_id):
         bad = next((c for c in metric_id if not (c.isascii() and (c.isalnum() or c == "_"))), None)
         why = (

@@ -142,6 +142,12 @@ def schema_defs(rules_comment: str) -> dict[str, Any]:
             },
             "required": ["channels"],
             "additionalProperties": False,
+            "examples": [
+                {
+                    "description": "E-mail and newsletter traffic",
+                    "channels": [{"name": "Newsletter", "when": [{"field": "source", "equals": "newsletter"}]}],
+                }
+            ],
         },
     }
 
