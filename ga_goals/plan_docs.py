@@ -23,11 +23,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
+from ga_goals.model.channel_groups import CHANNEL_FIELDS
 from ga_goals.templating import duration, number, percent, render
 
 if TYPE_CHECKING:
     from ga_goals.model import (
         Alert,
+        ChannelCondition,
+        ChannelGroup,
         Condition,
         Conversion,
         EventCreateRule,
@@ -39,6 +42,9 @@ if TYPE_CHECKING:
         StepFilter,
         TrackingPlan,
     )
+
+#: A channel condition's field as the plan names it (``eachScopeMedium`` -> ``medium``).
+_CHANNEL_FIELD_NAMES = {api: short for short, api in CHANNEL_FIELDS.items()}
 
 #: Output format -> template name.
 TEMPLATES: dict[str, str] = {"html": "docs/plan.html", "markdown": "docs/plan.md"}
@@ -150,6 +156,30 @@ class MetricDoc:
 
 
 @dataclass(frozen=True)
+class CalculatedMetricDoc:
+    key: str  # the id: calcMetric:<key> in reports
+    display_name: str
+    formula: str
+    unit: str
+    description: str
+
+
+@dataclass(frozen=True)
+class ChannelDoc:
+    name: str
+    #: One sentence per AND item: "medium is one of email, e-mail" or "source contains a, or ...".
+    conditions: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class ChannelGroupDoc:
+    name: str
+    description: str
+    primary: bool
+    channels: tuple[ChannelDoc, ...]
+
+
+@dataclass(frozen=True)
 class FilterDoc:
     """A parameter filter of a funnel step: ``parameter verb values``."""
 
@@ -254,6 +284,8 @@ class PlanDoc:
     is_sandbox: bool  # the property is the embedded sandbox
     #: The plan's event edit rules, in the order GA4 applies them.
     edit_rules: tuple[EditRuleDoc, ...] = ()
+    calculated_metrics: tuple[CalculatedMetricDoc, ...] = ()
+    channel_groups: tuple[ChannelGroupDoc, ...] = ()
 
 
 def render_docs(plan: TrackingPlan, format: Format = "html", *, user_templates: Path | None = None) -> str:
@@ -313,6 +345,8 @@ def plan_doc(plan: TrackingPlan) -> PlanDoc:
         "tracked_events": len(plan.events),
         "custom_dimensions": len(plan.custom_dimensions),
         "custom_metrics": len(plan.custom_metrics),
+        "calculated_metrics": len(plan.calculated_metrics),
+        "channel_groups": len(plan.channel_groups),
         "funnels": len(plan.funnels),
         "reports": len(plan.reports),
     }
@@ -361,6 +395,53 @@ def plan_doc(plan: TrackingPlan) -> PlanDoc:
         ),
         is_sandbox=plan.is_sandbox,
         edit_rules=tuple(_edit_rule(n, rule, plan.stream) for n, rule in enumerate(plan.event_edit_rules, start=1)),
+        calculated_metrics=tuple(
+            CalculatedMetricDoc(
+                key=key, display_name=m.display_name, formula=m.formula, unit=m.metric_unit, description=m.description
+            )
+            for key, m in plan.calculated_metrics.items()
+        ),
+        channel_groups=tuple(_channel_group(g) for g in plan.channel_groups.values()),
+    )
+
+
+_CHANNEL_VERBS = {
+    "exact": "is",
+    "begins_with": "starts with",
+    "ends_with": "ends with",
+    "contains": "contains",
+    "full_regexp": "matches",
+    "partial_regexp": "contains a match of",
+    "in_list": "is one of",
+}
+
+_CHANNEL_NEGATED_VERBS = {
+    "exact": "is not",
+    "begins_with": "does not start with",
+    "ends_with": "does not end with",
+    "contains": "does not contain",
+    "full_regexp": "does not match",
+    "partial_regexp": "contains no match of",
+    "in_list": "is none of",
+}
+
+
+def _channel_condition(c: ChannelCondition) -> str:
+    field = _CHANNEL_FIELD_NAMES.get(c.field, c.field).replace("_", " ")
+    value = ", ".join(c.values) if c.match == "in_list" else c.value
+    verbs = _CHANNEL_NEGATED_VERBS if c.negated else _CHANNEL_VERBS
+    return f"{field} {verbs.get(c.match, c.match)} {value}"
+
+
+def _channel_group(group: ChannelGroup) -> ChannelGroupDoc:
+    return ChannelGroupDoc(
+        name=group.display_name,
+        description=group.description,
+        primary=group.primary,
+        channels=tuple(
+            ChannelDoc(channel.name, tuple(", or ".join(_channel_condition(c) for c in g) for g in channel.conditions))
+            for channel in group.channels
+        ),
     )
 
 

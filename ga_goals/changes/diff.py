@@ -31,6 +31,8 @@ from typing import Any, Literal
 from ga_goals.changes.plan import ACTION_ORDER, KIND_ORDER, Change, FieldChange, Note, Plan, canonical_json
 from ga_goals.errors import PlanningError, PropertyMismatch
 from ga_goals.model import (
+    CalculatedMetric,
+    ChannelGroup,
     CustomDimension,
     CustomMetric,
     DataStream,
@@ -52,6 +54,8 @@ KINDS: dict[str, type] = {
     KeyEvent.KIND: KeyEvent,
     EventCreateRule.KIND: EventCreateRule,
     EventEditRule.KIND: EventEditRule,
+    CalculatedMetric.KIND: CalculatedMetric,
+    ChannelGroup.KIND: ChannelGroup,
 }
 
 #: ``PropertyState`` collection per kind.
@@ -61,6 +65,8 @@ COLLECTIONS: dict[str, str] = {
     KeyEvent.KIND: "key_events",
     EventCreateRule.KIND: "event_create_rules",
     EventEditRule.KIND: "event_edit_rules",
+    CalculatedMetric.KIND: "calculated_metrics",
+    ChannelGroup.KIND: "channel_groups",
 }
 
 #: (singular, plural) nouns per kind, for notes.
@@ -70,6 +76,8 @@ NOUNS: dict[str, tuple[str, str]] = {
     KeyEvent.KIND: ("key event", "key events"),
     EventCreateRule.KIND: ("event create rule", "event create rules"),
     EventEditRule.KIND: ("event edit rule", "event edit rules"),
+    CalculatedMetric.KIND: ("calculated metric", "calculated metrics"),
+    ChannelGroup.KIND: ("channel group", "channel groups"),
 }
 
 #: GA4 removes custom definitions by archiving them (no delete RPC), the others by deleting.
@@ -79,6 +87,8 @@ REMOVE_ACTION: dict[str, Literal["archive", "delete"]] = {
     KeyEvent.KIND: "delete",
     EventCreateRule.KIND: "delete",
     EventEditRule.KIND: "delete",
+    CalculatedMetric.KIND: "delete",
+    ChannelGroup.KIND: "delete",
 }
 
 UNMANAGED_REASON = "not in the plan (safety.unmanaged: remove)"
@@ -93,6 +103,8 @@ _LIMIT_KINDS: dict[str, str] = {
     "custom key events": "key_events",
     "event create rules": "created_events",
     "event edit rules": "modified_events",
+    "calculated metrics": "calculated_metrics",
+    "custom channel groups": "channel_groups",
 }
 
 #: Per-property limits, (standard, 360), by category (from ``ga_goals.model.ga4_facts``).
@@ -164,6 +176,10 @@ def protect_name(resource: Resource) -> str:
         return resource.display_name
     if isinstance(resource, EventEditRuleOrder):
         return resource.label
+    if isinstance(resource, CalculatedMetric):
+        return resource.calculated_metric_id
+    if isinstance(resource, ChannelGroup):
+        return resource.display_name
     return resource.parameter_name
 
 
@@ -186,6 +202,9 @@ class _Planner:
         self._diff_keyed(KeyEvent.KIND)
         self._diff_rules()
         self.edit_rules.diff()
+        self._diff_keyed(CalculatedMetric.KIND)
+        self.notes.extend(_invalid_reference_notes(self.actual))
+        self._diff_keyed(ChannelGroup.KIND)
         for kind in KIND_ORDER:
             self._unmanaged(kind, self.unmanaged[kind])
         changes = self._drop_protected(sorted(self.changes, key=sort_key))
@@ -567,6 +586,24 @@ def _rule_labeller(rules: list[EventCreateRule], streams: list[DataStream]) -> C
     return label
 
 
+# Calculated metrics ---------------------------------------------------------------------------
+
+
+def _invalid_reference_notes(actual: PropertyState) -> list[Note]:
+    """A warning per calculated metric GA4 flags with ``invalid_metric_reference`` (its formula
+    names a metric that is gone, e.g. an archived custom metric): reports using it may fail."""
+    return [
+        Note(
+            "warning",
+            f"GA4 flags calculated metric {metric.label} ({metric.formula}) with an invalid metric reference: "
+            "a metric its formula names no longer exists, so reports using it may fail or mislead; fix the "
+            "formula in the plan (or register the missing custom metric)",
+        )
+        for metric in sorted(actual.calculated_metrics.values(), key=lambda m: m.key)
+        if metric.invalid_metric_reference
+    ]
+
+
 # Limits ---------------------------------------------------------------------------------------
 
 
@@ -581,6 +618,10 @@ def _limit_category(resource: Resource) -> str | None:
         return "event edit rules"
     if isinstance(resource, EventEditRuleOrder):
         return None
+    if isinstance(resource, CalculatedMetric):
+        return "calculated metrics"
+    if isinstance(resource, ChannelGroup):
+        return None if resource.system_defined else "custom channel groups"
     return "event create rules"
 
 

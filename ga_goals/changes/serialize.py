@@ -31,6 +31,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from ga_goals.model import (
+    CalculatedMetric,
+    ChannelGroup,
     Condition,
     CustomDimension,
     CustomMetric,
@@ -50,6 +52,8 @@ RESOURCE_CLASSES: dict[str, type] = {
     "key_events": KeyEvent,
     "event_create_rules": EventCreateRule,
     "event_edit_rules": EventEditRule,
+    "calculated_metrics": CalculatedMetric,
+    "channel_groups": ChannelGroup,
 }
 
 _STATE_SCALARS = ("property", "service_level", "display_name")
@@ -129,11 +133,13 @@ def _is_default(f: dataclasses.Field[Any], value: Any) -> bool:
 def _build(cls: type, data: Mapping[str, Any]) -> Any:
     names = {f.name for f in dataclasses.fields(cls)}
     _check_keys(cls.__name__, data, names)
+    if cls is ChannelGroup:  # nested channels and conditions
+        return ChannelGroup.from_json(dict(data))
     kwargs = dict(data)
     if cls in (EventCreateRule, EventEditRule):
         kwargs["conditions"] = tuple(_build(Condition, c) for c in kwargs.get("conditions", ()))
         kwargs["mutations"] = tuple(_build(Mutation, m) for m in kwargs.get("mutations", ()))
-    if cls is CustomMetric and "restricted_metric_type" in kwargs:
+    if cls in (CustomMetric, CalculatedMetric) and "restricted_metric_type" in kwargs:
         kwargs["restricted_metric_type"] = tuple(kwargs["restricted_metric_type"])
     try:
         return cls(**kwargs)

@@ -69,6 +69,10 @@ def _describe(plan: Any) -> str:
     ]
     if plan.event_edit_rules:
         parts.append(count(len(plan.event_edit_rules), "event edit rule"))
+    if plan.calculated_metrics:
+        parts.append(count(len(plan.calculated_metrics), "calculated metric"))
+    if plan.channel_groups:
+        parts.append(count(len(plan.channel_groups), "channel group"))
     if plan.segments:
         parts.append(count(len(plan.segments), "segment"))
     parts += [count(len(plan.funnels), "funnel"), count(len(plan.reports), "report")]
@@ -374,7 +378,8 @@ class _ResultPrinter:
 def pull(ctx: click.Context, property_ref: str | None, output: Path | None, force: bool, **connection: Any) -> None:
     """Write a plan file from an existing property.
 
-    Key events, custom dimensions and metrics, and event create rules become a plan file;
+    Key events, custom dimensions and metrics, event create rules, calculated metrics and custom
+    channel groups become a plan file;
     `ga-goals plan` on it right after shows no changes. Funnels and reports are not stored
     in GA4's Admin API: add them by hand.
 
@@ -407,7 +412,9 @@ def pull(ctx: click.Context, property_ref: str | None, output: Path | None, forc
     click.echo(f"Wrote {output} from {state.property}: {len(state.key_events)} key events, "
                f"{len(state.custom_dimensions)} custom dimensions, {len(state.custom_metrics)} custom metrics, "
                f"{len(state.event_create_rules)} event create rules, "
-               f"{len(state.event_edit_rules)} event edit rules.", err=True)
+               f"{len(state.event_edit_rules)} event edit rules, "
+               f"{len(state.calculated_metrics)} calculated metrics, "
+               f"{len(state.channel_groups)} channel groups.", err=True)
 
 
 # A PlanFileError raised while loading is rendered by the group; keep the name importable.

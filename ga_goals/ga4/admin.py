@@ -40,6 +40,8 @@ from ga_goals.changes.event_edit_rules import number_rules as number_edit_rules
 from ga_goals.changes.plan import Change, Plan
 from ga_goals.errors import ApiError, GaGoalsError, PropertyMismatch, QuotaExhausted, UnconfirmedWrite
 from ga_goals.model import (
+    CalculatedMetric,
+    ChannelGroup,
     CustomDimension,
     CustomMetric,
     DataStream,
@@ -181,6 +183,8 @@ class _Ops:
     field: str  # request field holding the resource ("key_event")
     noun: str  # "keyEvents" etc. (for messages)
     remove_verb: Literal["delete", "archive"]
+    #: What the resources hang under: the property, or each web data stream (event create rules).
+    parent: Literal["property", "stream"] = "property"
 
     @property
     def create(self) -> str:
@@ -206,11 +210,15 @@ _OPS: dict[str, _Ops] = {
     ),
     CustomMetric.KIND: _Ops(CustomMetric.KIND, "custom_metrics", False, "custom_metric", "custom metrics", "archive"),
     EventCreateRule.KIND: _Ops(
-        EventCreateRule.KIND, "event_create_rules", True, "event_create_rule", "event create rules", "delete"
+        EventCreateRule.KIND, "event_create_rules", True, "event_create_rule", "event create rules", "delete", "stream"
     ),
     EventEditRule.KIND: _Ops(
-        EventEditRule.KIND, "event_edit_rules", True, "event_edit_rule", "event edit rules", "delete"
+        EventEditRule.KIND, "event_edit_rules", True, "event_edit_rule", "event edit rules", "delete", "stream"
     ),
+    CalculatedMetric.KIND: _Ops(
+        CalculatedMetric.KIND, "calculated_metrics", True, "calculated_metric", "calculated metrics", "delete"
+    ),
+    ChannelGroup.KIND: _Ops(ChannelGroup.KIND, "channel_groups", True, "channel_group", "channel groups", "delete"),
 }
 
 
@@ -358,19 +366,19 @@ class AdminGateway:
         """The property's display name, tier, key events, custom dimensions and metrics, data
         streams and (per web stream) event create rules.
 
-        Six RPCs for a property with one web stream and short lists; independent ones in
+        Nine RPCs for a property with one web stream and short lists; independent ones in
         parallel. Raises :class:`~ga_goals.errors.ApiError` (``property N not found (or no
         access)``, no access, timeout), :class:`~ga_goals.errors.QuotaExhausted`, or
         :class:`~ga_goals.errors.CredentialsError`.
         """
         beta, alpha = self._clients.beta, self._clients.alpha
         prop = self.property
-        with ThreadPoolExecutor(max_workers=6, thread_name_prefix="ga4-read") as pool:
+        with ThreadPoolExecutor(max_workers=8, thread_name_prefix="ga4-read") as pool:
             f_prop = pool.submit(self._read, beta.get_property, name=prop)
             f_lists: dict[str, Future[list[Any]]] = {
-                kind: pool.submit(self._list, getattr(beta, ops.list), prop)
+                kind: pool.submit(self._list, getattr(self._client(ops), ops.list), prop)
                 for kind, ops in _OPS.items()
-                if not ops.alpha
+                if ops.parent == "property"
             }
             f_streams = pool.submit(self._list, beta.list_data_streams, prop)
             f_rules: dict[str, Future[list[Any]]] = {}
@@ -399,7 +407,10 @@ class AdminGateway:
         )
         for msgs in lists.values():
             for msg in msgs:
-                state.add(convert.from_proto(msg))
+                resource = convert.from_proto(msg)
+                if isinstance(resource, ChannelGroup) and resource.system_defined:
+                    continue  # GA4's Default Channel Group: its rules are not the plan's to manage
+                state.add(resource)
         for stream_name, msgs in rules.items():
             for rule in self._number_rules(msgs, stream_name):
                 state.add(rule)
@@ -431,7 +442,7 @@ class AdminGateway:
         msgs = self._list(getattr(self._client(ops), ops.list), parent)
         if ops.kind == EventEditRule.KIND:
             return self._number_edit_rules(msgs, parent)
-        if ops.alpha:
+        if ops.parent == "stream":
             return self._number_rules(msgs, parent)
         return [convert.from_proto(m) for m in msgs]
 
@@ -591,7 +602,7 @@ class AdminGateway:
             raise _ChangeFailed(exc) from None
         except convert.ConversionError as exc:
             raise _ChangeFailed(ApiError(f"{what}: {exc}")) from None
-        request = {"parent": parent, ops.field: message}
+        request = {"parent": parent, ops.field: message, **convert.create_request_fields(desired)}
         attempts = _Attempts()
         before_retry = None
         if isinstance(desired, (EventCreateRule, EventEditRule)):

@@ -7,7 +7,7 @@ module is the one place that knows the proto field names (``type_``, ``source_co
 The KeyEvent, CustomDimension, CustomMetric and DataStream messages are textually identical in
 v1beta and v1alpha (docs/ga4-api-facts.md §1.1) but are distinct Python classes, so every ``*_to_proto``
 takes the version's module (``google.analytics.admin_v1beta`` by default). EventCreateRule only
-exists in v1alpha. ``*_from_proto`` accepts a message of either version.
+CalculatedMetric and ChannelGroup only exist in v1alpha. ``*_from_proto`` accepts a message of either version.
 """
 
 from __future__ import annotations
@@ -20,6 +20,10 @@ from typing import Any
 from google.analytics import admin_v1alpha, admin_v1beta
 
 from ga_goals.model import (
+    CalculatedMetric,
+    Channel,
+    ChannelCondition,
+    ChannelGroup,
     Condition,
     CustomDimension,
     CustomMetric,
@@ -66,6 +70,18 @@ UPDATE_PATHS: dict[str, dict[str, str]] = {
         "description": "description",
         "measurement_unit": "measurement_unit",
         "restricted_metric_type": "restricted_metric_type",
+    },
+    CalculatedMetric.KIND: {
+        "display_name": "display_name",
+        "description": "description",
+        "metric_unit": "metric_unit",
+        "formula": "formula",
+    },
+    ChannelGroup.KIND: {
+        "display_name": "display_name",
+        "description": "description",
+        "primary": "primary",
+        "channels": "grouping_rule",
     },
     EventCreateRule.KIND: {
         "destination_event": "destination_event",
@@ -312,6 +328,131 @@ def event_edit_rule_from_proto(msg: Any, *, index: int = 0, stream: str | None =
     )
 
 
+# --------------------------------------------------------------------------- calculated metrics (v1alpha)
+
+
+def calculated_metric_to_proto(cm: CalculatedMetric, module: ModuleType = V1ALPHA, *, name: str | None = None) -> Any:
+    """The message to create or update ``cm``. ``calculated_metric_id`` is output only in the
+    message: a create sends it as the request's ``calculated_metric_id``."""
+    msg_cls = module.CalculatedMetric
+    kwargs: dict[str, Any] = {
+        "display_name": cm.display_name,
+        "description": cm.description,
+        "metric_unit": enum_value(msg_cls.MetricUnit, cm.metric_unit, "metric unit"),
+        "formula": cm.formula,
+    }
+    return _message(msg_cls, kwargs, name or cm.resource_name)
+
+
+def calculated_metric_from_proto(msg: Any) -> CalculatedMetric:
+    msg_cls = type(msg)
+    return CalculatedMetric(
+        calculated_metric_id=msg.calculated_metric_id or msg.name.rsplit("/", 1)[-1],
+        display_name=msg.display_name,
+        formula=msg.formula,
+        metric_unit=enum_name(msg.metric_unit, msg_cls.MetricUnit),
+        description=msg.description,
+        restricted_metric_type=tuple(
+            sorted(enum_name(t, msg_cls.RestrictedMetricType) for t in msg.restricted_metric_type)
+        ),
+        invalid_metric_reference=bool(msg.invalid_metric_reference),
+        resource_name=msg.name or None,
+    )
+
+
+# --------------------------------------------------------------------------- channel groups (v1alpha)
+
+
+def _channel_filter(c: ChannelCondition, module: ModuleType) -> Any:
+    filter_cls = module.ChannelGroupFilter
+    if c.match == "in_list":
+        inner = filter_cls(field_name=c.field, in_list_filter=filter_cls.InListFilter(values=list(c.values)))
+    else:
+        match_type = enum_value(filter_cls.StringFilter.MatchType, c.match, "channel condition match")
+        inner = filter_cls(field_name=c.field, string_filter=filter_cls.StringFilter(match_type=match_type, value=c.value))
+    expression = module.ChannelGroupFilterExpression(filter=inner)
+    if c.negated:
+        expression = module.ChannelGroupFilterExpression(not_expression=expression)
+    return expression
+
+
+def channel_group_to_proto(group: ChannelGroup, module: ModuleType = V1ALPHA, *, name: str | None = None) -> Any:
+    """A channel group's message: each channel's conditions become the one expression shape
+    GA4 accepts, an ``and_group`` of ``or_group`` lists of (possibly negated) filters."""
+    expression_cls = module.ChannelGroupFilterExpression
+    list_cls = module.ChannelGroupFilterExpressionList
+    rules = [
+        module.GroupingRule(
+            display_name=channel.name,
+            expression=expression_cls(
+                and_group=list_cls(
+                    filter_expressions=[
+                        expression_cls(or_group=list_cls(filter_expressions=[_channel_filter(c, module) for c in group]))
+                        for group in channel.conditions
+                    ]
+                )
+            ),
+        )
+        for channel in group.channels
+    ]
+    kwargs: dict[str, Any] = {
+        "display_name": group.display_name,
+        "description": group.description,
+        "grouping_rule": rules,
+        "primary": group.primary,
+    }
+    return _message(module.ChannelGroup, kwargs, name or group.resource_name)
+
+
+def _condition_from_proto(expression: Any, negated: bool = False) -> ChannelCondition:
+    if _has(expression, "not_expression"):
+        return _condition_from_proto(expression.not_expression, not negated)
+    f = expression.filter
+    if _has(f, "in_list_filter"):
+        values = tuple(dict.fromkeys(f.in_list_filter.values))  # a value listed twice matches once
+        return ChannelCondition(field=f.field_name, match="in_list", values=values, negated=negated)
+    match = enum_name(f.string_filter.match_type, type(f.string_filter).MatchType)
+    return ChannelCondition(field=f.field_name, match=match, value=f.string_filter.value, negated=negated)
+
+
+def _or_group(expression: Any) -> tuple[ChannelCondition, ...]:
+    if _has(expression, "or_group"):
+        return tuple(dict.fromkeys(_condition_from_proto(e) for e in expression.or_group.filter_expressions))
+    return (_condition_from_proto(expression),)
+
+
+def channel_group_from_proto(msg: Any) -> ChannelGroup:
+    """Any expression GA4 returns, normalised to an AND of OR groups, without repeats (a
+    condition, OR group or list value given twice means what it means once; a plan lists it once)."""
+    channels = []
+    for rule in msg.grouping_rule:
+        expression = rule.expression
+        if _has(expression, "and_group"):
+            groups = tuple(dict.fromkeys(_or_group(e) for e in expression.and_group.filter_expressions))
+        elif _has(expression, "or_group") or _has(expression, "filter") or _has(expression, "not_expression"):
+            groups = (_or_group(expression),)
+        else:
+            groups = ()
+        channels.append(Channel(name=rule.display_name, conditions=groups))
+    return ChannelGroup(
+        display_name=msg.display_name,
+        # A channel repeated whole never gets a session (its first copy takes them all).
+        channels=tuple(dict.fromkeys(channels)),
+        description=msg.description,
+        primary=bool(msg.primary),
+        system_defined=bool(msg.system_defined),
+        resource_name=msg.name or None,
+    )
+
+
+def create_request_fields(resource: Resource) -> dict[str, Any]:
+    """Fields a Create request needs besides ``parent`` and the resource: the id GA4 lets the
+    caller choose (``calculated_metric_id``)."""
+    if isinstance(resource, CalculatedMetric):
+        return {"calculated_metric_id": resource.calculated_metric_id}
+    return {}
+
+
 # --------------------------------------------------------------------------- data streams, property
 
 
@@ -379,13 +520,20 @@ _TO_PROTO: dict[type, Callable[..., Any]] = {
     CustomMetric: custom_metric_to_proto,
     EventCreateRule: event_create_rule_to_proto,
     EventEditRule: event_edit_rule_to_proto,
+    CalculatedMetric: calculated_metric_to_proto,
+    ChannelGroup: channel_group_to_proto,
 }
+
+#: Resources only the v1alpha Admin API has.
+ALPHA_ONLY: tuple[type, ...] = (EventCreateRule, EventEditRule, CalculatedMetric, ChannelGroup)
 _FROM_PROTO = {
     "KeyEvent": key_event_from_proto,
     "CustomDimension": custom_dimension_from_proto,
     "CustomMetric": custom_metric_from_proto,
     "EventCreateRule": event_create_rule_from_proto,
     "EventEditRule": event_edit_rule_from_proto,
+    "CalculatedMetric": calculated_metric_from_proto,
+    "ChannelGroup": channel_group_from_proto,
     "DataStream": data_stream_from_proto,
 }
 
@@ -394,7 +542,7 @@ def to_proto(resource: Resource, module: ModuleType | None = None, *, name: str 
     """Any managed resource -> its message (v1beta, or v1alpha for event create rules)."""
     fn = _TO_PROTO[type(resource)]
     if module is None:
-        module = V1ALPHA if isinstance(resource, (EventCreateRule, EventEditRule)) else V1BETA
+        module = V1ALPHA if isinstance(resource, ALPHA_ONLY) else V1BETA
     return fn(resource, module, name=name)
 
 

@@ -10,6 +10,8 @@ stage, funnels, reports, environments).
 """
 
 from ga_goals.model.event_edit_rules import EventEditRule, EventEditRuleOrder
+from ga_goals.model.calculated_metrics import CalculatedMetric
+from ga_goals.model.channel_groups import Channel, ChannelCondition, ChannelGroup
 from ga_goals.model.resources import (
     COMPARISONS,
     MEASUREMENT_UNITS,
@@ -59,6 +61,10 @@ __all__ = [
     "MEASUREMENT_UNITS",
     "RESTRICTED_TYPES",
     "Alert",
+    "CalculatedMetric",
+    "Channel",
+    "ChannelCondition",
+    "ChannelGroup",
     "Condition",
     "Conversion",
     "Email",

@@ -317,6 +317,10 @@ LIMITS: dict[str, dict[str, int]] = {
     "custom_metrics": {"standard": 50, "360": 125},
     "created_events": {"standard": 50, "360": 50},
     "modified_events": {"standard": 50, "360": 50},
+    # Calculated metrics (help center "Calculated metrics", docs/ga4-api-facts.md).
+    "calculated_metrics": {"standard": 5, "360": 50},
+    # Custom channel groups (GA4's own default group does not count; docs/ga4-api-facts.md).
+    "channel_groups": {"standard": 2, "360": 5},
 }
 
 #: Active ISO 4217 currency codes (funds, precious metals and test codes left out; a few

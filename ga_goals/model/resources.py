@@ -23,6 +23,8 @@ from typing import Any, ClassVar, Literal, Union
 from ga_goals.model.event_edit_rules import EventEditRule, EventEditRuleOrder
 from ga_goals.model.matching import Condition as Condition  # re-exported: defined with the rules
 from ga_goals.model.matching import Mutation as Mutation
+from ga_goals.model.calculated_metrics import CalculatedMetric
+from ga_goals.model.channel_groups import ChannelGroup
 
 CountingMethod = Literal["once_per_event", "once_per_session"]
 DimensionScope = Literal["event", "user", "item"]
@@ -220,7 +222,16 @@ class DataStream:
         return self.resource_name.rsplit("/", 1)[-1]
 
 
-Resource = Union[KeyEvent, CustomDimension, CustomMetric, EventCreateRule, EventEditRule, EventEditRuleOrder]
+Resource = Union[
+    KeyEvent,
+    CustomDimension,
+    CustomMetric,
+    EventCreateRule,
+    EventEditRule,
+    EventEditRuleOrder,
+    CalculatedMetric,
+    ChannelGroup,
+]
 
 
 @dataclass
@@ -238,6 +249,9 @@ class PropertyState:
     event_create_rules: dict[tuple[str | None, str, int], EventCreateRule] = field(default_factory=dict)
     #: Event edit rules; actual ones in processing order per stream (see ``edit_rule_order``).
     event_edit_rules: dict[tuple[str | None, str, int], EventEditRule] = field(default_factory=dict)
+    calculated_metrics: dict[str, CalculatedMetric] = field(default_factory=dict)
+    #: Custom channel groups by display name (GA4's system-defined group is not managed).
+    channel_groups: dict[str, ChannelGroup] = field(default_factory=dict)
     data_streams: list[DataStream] = field(default_factory=list)
     service_level: str = "standard"
     display_name: str = ""
@@ -248,6 +262,8 @@ class PropertyState:
         "key_events",
         "event_create_rules",
         "event_edit_rules",
+        "calculated_metrics",
+        "channel_groups",
     )
 
     def add(self, resource: Resource) -> None:
@@ -277,4 +293,6 @@ _COLLECTION: dict[type, str] = {
     CustomMetric: "custom_metrics",
     EventCreateRule: "event_create_rules",
     EventEditRule: "event_edit_rules",
+    CalculatedMetric: "calculated_metrics",
+    ChannelGroup: "channel_groups",
 }

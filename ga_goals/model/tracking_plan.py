@@ -13,6 +13,8 @@ from datetime import date
 from typing import Literal, Union
 
 from ga_goals.errors import Location, Problem
+from ga_goals.model.calculated_metrics import CalculatedMetric
+from ga_goals.model.channel_groups import ChannelGroup
 from ga_goals.model.event_schemas import EventSchema, ParameterSet
 from ga_goals.model.resources import (
     CountingMethod,
@@ -471,6 +473,9 @@ class TrackingPlan:
     custom_metrics: dict[str, CustomMetric] = field(default_factory=dict)
     #: Event edit rules in the plan's order (their ``processing_order``: 1, 2, ...).
     event_edit_rules: list[EventEditRule] = field(default_factory=list)
+    calculated_metrics: dict[str, CalculatedMetric] = field(default_factory=dict)
+    #: Custom channel groups by display name.
+    channel_groups: dict[str, ChannelGroup] = field(default_factory=dict)
     #: Shared parameter sets (``parameter_sets:``), by name.
     parameter_sets: dict[str, ParameterSet] = field(default_factory=dict)
     #: The resolved parameters of each event that has any (declared, from a set, or GA4's
@@ -516,4 +521,8 @@ class TrackingPlan:
                 state.add(rule)
         for edit in self.event_edit_rules:
             state.add(edit)
+        for calculated in self.calculated_metrics.values():
+            state.add(calculated)
+        for group in self.channel_groups.values():
+            state.add(group)
         return state

@@ -43,6 +43,7 @@ from ga_goals.model import (
     TrackedEvent,
     TrackingPlan,
 )
+from ga_goals.plan_file import calculated_metrics, channel_groups
 from ga_goals.plan_file.document import Document, Path
 from ga_goals.plan_file.event_edit_rules import build_event_edit_rules
 from ga_goals.plan_file.rules import create_rules, ga4_value, normalise_tier, parse_date, parse_duration
@@ -391,6 +392,8 @@ class _Builder:
         plan.event_edit_rules = build_event_edit_rules(
             data, condition=self.condition, mutation=self.mutation, stream=self.stream
         )
+        plan.calculated_metrics = calculated_metrics.build(data)
+        plan.channel_groups = channel_groups.build(data)
         for name, spec in (data.get("segments") or {}).items():
             plan.segments[name] = self.segments[name] = self.segment(name, spec)
         for name, spec in (data.get("funnels") or {}).items():

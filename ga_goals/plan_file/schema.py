@@ -22,9 +22,20 @@ import json
 from typing import Any
 
 from ga_goals.model import DEFAULT_STAGES as _DEFAULT_STAGES
-from ga_goals.model import MEASUREMENT_UNITS, CustomDimension, CustomMetric, EventCreateRule, EventEditRule, KeyEvent
+from ga_goals.model import (
+    MEASUREMENT_UNITS,
+    CalculatedMetric,
+    ChannelGroup,
+    CustomDimension,
+    CustomMetric,
+    EventCreateRule,
+    EventEditRule,
+    KeyEvent,
+)
 from ga_goals.model import ga4_facts as facts
+from ga_goals.plan_file import calculated_metrics as _calculated_metrics
 from ga_goals.plan_file import event_edit_rules
+from ga_goals.plan_file import channel_groups as _channel_groups
 from ga_goals.model.tracking_plan import (
     NEXT_ACTION_DIMENSIONS,
     NEXT_ACTION_LIMIT_MAX,
@@ -73,7 +84,15 @@ SPLIT_TEST_VALUES_MAX = facts.BREAKDOWN_LIMIT_MAX - 1
 _ALERT_METRICS = list(dict.fromkeys(FUNNEL_ALERT_METRICS + EVENT_ALERT_METRICS))
 
 #: Kinds a ``safety.protect`` entry may name (``kind:name``): the resources' ``KIND``.
-PROTECT_KINDS = (KeyEvent.KIND, CustomDimension.KIND, CustomMetric.KIND, EventCreateRule.KIND, EventEditRule.KIND)
+PROTECT_KINDS = (
+    KeyEvent.KIND,
+    CustomDimension.KIND,
+    CustomMetric.KIND,
+    EventCreateRule.KIND,
+    EventEditRule.KIND,
+    CalculatedMetric.KIND,
+    ChannelGroup.KIND,
+)
 
 
 #: ``in:`` of a parameter filter and of a dimension condition alike.
@@ -891,6 +910,8 @@ def _defs() -> dict[str, Any]:
             },
             "additionalProperties": False,
         },
+        **_calculated_metrics.schema_defs(RULES_COMMENT),
+        **_channel_groups.schema_defs(RULES_COMMENT),
     }
 
 
@@ -904,6 +925,8 @@ OVERRIDABLE = (
     "events",
     "custom_dimensions",
     "custom_metrics",
+    "calculated_metrics",
+    "channel_groups",
     "segments",
     "funnels",
     "reports",
@@ -1004,6 +1027,8 @@ def _top_level() -> dict[str, Any]:
             description="Keyed by event parameter name.",
         ),
         "event_edit_rules": event_edit_rules.schema_top_level(),
+        "calculated_metrics": _calculated_metrics.schema_property(_ref),
+        "channel_groups": _channel_groups.schema_property(_ref, RULES_COMMENT),
         "segments": _map_of(
             _ref("segment"),
             names="name",
@@ -1027,7 +1052,7 @@ def _top_level() -> dict[str, Any]:
                     "uniqueItems": True,
                     "items": {"type": "string", "examples": ["purchase", "custom_dimension:form_id"]},
                     "description": "Names sync never updates, archives or deletes: a name, or kind:name with kind "
-                    "key_event, custom_dimension, custom_metric, event_create_rule or event_edit_rule.",
+                    "key_event, custom_dimension, custom_metric, event_create_rule, event_edit_rule, calculated_metric or channel_group.",
                 },
                 "max_destroy": {
                     "type": "integer",

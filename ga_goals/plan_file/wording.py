@@ -80,6 +80,8 @@ COLLECTIONS: dict[tuple[str, ...], str] = {
     ("events",): "event",
     ("custom_dimensions",): "custom dimension",
     ("custom_metrics",): "custom metric",
+    ("calculated_metrics",): "calculated metric",
+    ("channel_groups",): "channel group",
     ("segments",): "segment",
     ("funnels",): "funnel",
     ("reports",): "report",
@@ -107,6 +109,7 @@ ITEM_NOUNS = {
     "key_events": "key event",
     "formats": "format",
     "in": "value",
+    "channels": "channel",
 }
 
 #: How a single mapping under this key is called (when it is not a list item).

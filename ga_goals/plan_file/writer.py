@@ -12,6 +12,9 @@ from typing import Any
 
 import yaml
 
+from ga_goals.plan_file import calculated_metrics, channel_groups
+from ga_goals.plan_file.document import resolve_plain
+
 from ga_goals.model import (
     SANDBOX,
     Condition,
@@ -84,6 +87,12 @@ def render_plan_file(state: PropertyState, *, property_ref: str, today: date | N
     ]
     if edits:
         document["event_edit_rules"] = edits  # in processing order: the list's order is GA4's
+    calculated = {m.key: calculated_metrics.to_plan(m) for m in sorted(state.calculated_metrics.values(), key=lambda m: m.key)}
+    if calculated:
+        document["calculated_metrics"] = calculated
+    groups = {g.key: channel_groups.to_plan(g, _Flow) for g in sorted(state.channel_groups.values(), key=lambda g: g.key)}
+    if groups:
+        document["channel_groups"] = groups
 
     stamp = (today or date.today()).isoformat()
     title = f' ("{state.display_name}")' if state.display_name else ""
@@ -108,6 +117,16 @@ class _Dumper(yaml.SafeDumper):
 _Dumper.add_representer(
     _Flow, lambda dumper, data: dumper.represent_mapping("tag:yaml.org,2002:map", data.items(), flow_style=True)
 )
+
+
+def _represent_str(dumper: yaml.SafeDumper, text: str) -> yaml.ScalarNode:
+    """A string, quoted when the plan loader (YAML 1.2 core schema) would read it as something
+    else: PyYAML's YAML 1.1 rules write ``09`` or ``0o17`` plain, which come back as numbers."""
+    style = "'" if not isinstance(resolve_plain(text), str) else None
+    return dumper.represent_scalar("tag:yaml.org,2002:str", text, style=style)
+
+
+_Dumper.add_representer(str, _represent_str)
 
 
 def _conversion(key_event: KeyEvent | None, rules: list[EventCreateRule], name_stream: bool) -> dict[str, Any]:

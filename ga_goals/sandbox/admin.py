@@ -26,6 +26,8 @@ from typing import Any
 from ga_goals.model import ga4_facts as facts
 from ga_goals.regex import re2_problem
 from ga_goals.sandbox import admin_event_edit_rules as edit_rules
+from ga_goals.sandbox import admin_calculated_metrics as calculated
+from ga_goals.sandbox import admin_channel_groups as channel_groups
 from ga_goals.sandbox import rules
 from ga_goals.sandbox.store import ACCOUNT, SandboxStore, next_id, now_rfc3339
 
@@ -73,6 +75,8 @@ class Kind:
     parent: str = "property"  # or "stream"
     archivable: bool = False
     nested: dict[str, frozenset[str]] = dataclass_field(default_factory=dict)  # updatable sub-fields
+    #: The last segment of a resource name: a numeric id GA4 assigns, or one the caller chose.
+    id_pattern: str = r"([1-9][0-9]{0,17})"
 
     @property
     def mutable(self) -> list[str]:
@@ -144,8 +148,35 @@ EVENT_EDIT_RULES = Kind(
     output_only=frozenset({"name", "processing_order"}),
     parent="stream",
 )
+CALCULATED_METRICS = Kind(
+    key="calculated_metrics",
+    collection="calculatedMetrics",
+    field="calculated_metric",
+    label="calculated metric",
+    fields={"display_name": "", "description": "", "metric_unit": "METRIC_UNIT_UNSPECIFIED", "formula": ""},
+    output_only=frozenset({"name", "calculated_metric_id", "restricted_metric_type", "invalid_metric_reference"}),
+    id_pattern=r"[A-Za-z0-9_]{1,80}",
+)
+CHANNEL_GROUPS = Kind(
+    key="channel_groups",
+    collection="channelGroups",
+    field="channel_group",
+    label="channel group",
+    fields={"display_name": "", "description": "", "grouping_rule": [], "primary": False},
+    output_only=frozenset({"name", "system_defined"}),
+)
 KINDS = {
-    k.key: k for k in (KEY_EVENTS, CUSTOM_DIMENSIONS, CUSTOM_METRICS, DATA_STREAMS, EVENT_CREATE_RULES, EVENT_EDIT_RULES)
+    k.key: k
+    for k in (
+        KEY_EVENTS,
+        CUSTOM_DIMENSIONS,
+        CUSTOM_METRICS,
+        DATA_STREAMS,
+        EVENT_CREATE_RULES,
+        EVENT_EDIT_RULES,
+        CALCULATED_METRICS,
+        CHANNEL_GROUPS,
+    )
 }
 
 COUNTING_METHODS = ("ONCE_PER_EVENT", "ONCE_PER_SESSION")
@@ -195,6 +226,9 @@ def _public(resource: dict[str, Any]) -> dict[str, Any]:
 
 
 def _numeric_id(resource: dict[str, Any]) -> int:
+    """The resource's place in creation order: its numeric id, or ``_seq`` when the caller chose the id."""
+    if "_seq" in resource:
+        return int(resource["_seq"])
     return int(resource["name"].rsplit("/", 1)[1])
 
 
@@ -303,7 +337,7 @@ class AdminBackend:
     def _resource_ids(self, kind: Kind, name: str, what: str = "name") -> tuple[str, str, str | None]:
         """(property id, parent name, stream id) of a resource name, checking its shape."""
         parent, _, rest = (name or "").rpartition(f"/{kind.collection}/")
-        ok = bool(parent) and re.fullmatch(_ID, rest) is not None
+        ok = bool(parent) and re.fullmatch(kind.id_pattern, rest) is not None
         if ok:
             try:
                 pid, sid = self._parent_ids(kind, parent)
@@ -321,8 +355,17 @@ class AdminBackend:
             known = self.store.properties()
             hint = f" (the sandbox has: {', '.join(known[:5])}{', ...' if len(known) > 5 else ''})" if known else ""
             raise not_found(f"properties/{pid}", hint)
-        state.setdefault(EVENT_EDIT_RULES.key, [])  # saved before the sandbox had them
+        channel_groups.ensure_default(state, pid)  # every GA4 property has the Default Channel Group
+        for kind in KINDS.values():  # a state saved before a kind existed has no list for it
+            state.setdefault(kind.key, [])
         return state
+
+    @staticmethod
+    def _out(kind: Kind, resource: dict[str, Any], state: dict[str, Any]) -> dict[str, Any]:
+        """What a read returns: the public fields, with the output-only ones GA4 derives now."""
+        if kind is CALCULATED_METRICS:
+            calculated.derive(resource, state)
+        return _public(resource)
 
     @staticmethod
     def _stream(state: dict[str, Any], name: str) -> dict[str, Any]:
@@ -377,7 +420,7 @@ class AdminBackend:
         kind = KINDS[kind_key]
         pid, _, _ = self._resource_ids(kind, name)
         state = self._state(pid, self.store.load(pid))
-        return _public(self._find(state, kind, name))
+        return self._out(kind, self._find(state, kind, name), state)
 
     def list(self, kind_key: str, parent: str, page_size: int = 0, page_token: str = "") -> tuple[builtins.list[dict[str, Any]], str]:
         kind = KINDS[kind_key]
@@ -388,21 +431,42 @@ class AdminBackend:
             self._stream(state, parent)
             items = [r for r in items if r["name"].startswith(parent + "/")]
         page, token = paginate(items, kind.collection, parent, page_size, page_token)
-        return [_public(r) for r in page], token
+        return [self._out(kind, r, state) for r in page], token
 
-    def create(self, kind_key: str, parent: str, body: dict[str, Any] | None) -> dict[str, Any]:
+    def create(
+        self, kind_key: str, parent: str, body: dict[str, Any] | None, resource_id: str = ""
+    ) -> dict[str, Any]:
+        """Create a resource under ``parent``; ``resource_id`` is the id the request chose, for the
+        kinds that take one (``calculated_metric_id``)."""
         kind = KINDS[kind_key]
         pid, sid = self._parent_ids(kind, parent)
+        if kind is CALCULATED_METRICS and (problem := calculated.id_problem(resource_id)):
+            raise invalid(problem)
         if body is None:
             raise invalid(f"{kind.field} is required")
         resource = self._normalize(kind, body)
         with self.store.transaction(pid) as state:
             state = self._state(pid, state)
             stream = self._stream(state, parent) if kind.parent == "stream" else None
-            self._validate(kind, resource, kind.field, stream)
+            if kind is CALCULATED_METRICS and (problem := calculated.conflict(resource, resource_id, state)):
+                raise SandboxError("ALREADY_EXISTS", problem)
+            self._validate(kind, resource, kind.field, stream, state)
             self._check_conflicts(kind, resource, state)
             self._check_limits(kind, resource, state)
-            resource = {"name": f"{parent}/{kind.collection}/{next_id(state)}", **resource}
+            if kind is CALCULATED_METRICS:
+                resource = {
+                    "name": f"{parent}/{kind.collection}/{resource_id}",
+                    "calculated_metric_id": resource_id,
+                    "_seq": int(next_id(state)),
+                    **resource,
+                }
+                calculated.derive(resource, state)
+            else:
+                resource = {"name": f"{parent}/{kind.collection}/{next_id(state)}", **resource}
+            if kind is CHANNEL_GROUPS:
+                if problem := channel_groups.conflict(resource, state):
+                    raise SandboxError("ALREADY_EXISTS", problem)
+                resource["system_defined"] = False
             if kind is KEY_EVENTS:
                 resource["create_time"] = now_rfc3339()
                 resource["deletable"] = True
@@ -410,6 +474,8 @@ class AdminBackend:
             if kind is EVENT_EDIT_RULES:
                 resource["processing_order"] = edit_rules.next_order(state[kind.key], parent)
             state[kind.key].append(resource)
+            if kind is CHANNEL_GROUPS:
+                channel_groups.settle_primary(state, resource)
             return _public(resource)
 
     def update(self, kind_key: str, body: dict[str, Any] | None, paths: builtins.list[str]) -> dict[str, Any]:
@@ -444,10 +510,21 @@ class AdminBackend:
             if kind is KEY_EVENTS and updated.get("default_value") is not None:
                 updated["default_value"] = self._default_value(updated["default_value"])
             stream = self._stream(state, parent) if kind.parent == "stream" else None
-            self._validate(kind, updated, kind.field, stream)
+            self._validate(kind, updated, kind.field, stream, state)
+            if kind is CALCULATED_METRICS:
+                if problem := calculated.conflict(updated, "", state):
+                    raise SandboxError("ALREADY_EXISTS", problem)
+                calculated.derive(updated, state)
+            if kind is CHANNEL_GROUPS:
+                if problem := channel_groups.system_change(existing, updated):
+                    raise SandboxError("FAILED_PRECONDITION", problem)
+                if problem := channel_groups.conflict(updated, state, name):
+                    raise SandboxError("ALREADY_EXISTS", problem)
             existing.clear()
             existing.update(updated)
-            return _public(existing)
+            if kind is CHANNEL_GROUPS:
+                channel_groups.settle_primary(state, existing)
+            return self._out(kind, existing, state)
 
     def delete(self, kind_key: str, name: str) -> None:
         kind = KINDS[kind_key]
@@ -463,7 +540,13 @@ class AdminBackend:
                     f"Key event {resource['event_name']!r} ({name}) cannot be deleted: it is a default GA4 key "
                     "event (deletable is false)",
                 )
+            if kind is CHANNEL_GROUPS and resource.get("system_defined"):
+                raise SandboxError(
+                    "FAILED_PRECONDITION", f"{name} is the system-defined Default Channel Group: it cannot be deleted"
+                )
             state[kind.key].remove(resource)
+            if kind is CHANNEL_GROUPS:
+                channel_groups.settle_primary(state, {})
 
     def reorder_event_edit_rules(self, parent: str, names: builtins.list[str]) -> None:
         """ReorderEventEditRules: ``names`` must list every edit rule of the stream exactly once."""
@@ -553,8 +636,16 @@ class AdminBackend:
 
     # validation ------------------------------------------------------------------------------
 
-    def _validate(self, kind: Kind, r: dict[str, Any], prefix: str, stream: dict[str, Any] | None) -> None:
-        if kind is KEY_EVENTS:
+    def _validate(
+        self, kind: Kind, r: dict[str, Any], prefix: str, stream: dict[str, Any] | None, state: dict[str, Any]
+    ) -> None:
+        if kind is CALCULATED_METRICS:
+            if problem := calculated.validate(r, prefix, state):
+                raise invalid(problem)
+        elif kind is CHANNEL_GROUPS:
+            if problem := channel_groups.validate(r, prefix):
+                raise invalid(problem)
+        elif kind is KEY_EVENTS:
             self._validate_key_event(r, prefix)
         elif kind is CUSTOM_DIMENSIONS:
             self._validate_dimension(r, prefix)
@@ -767,6 +858,11 @@ class AdminBackend:
             key, count, what = "custom_metrics", len(self._active(state, kind)), "custom metrics"
         elif kind is EVENT_EDIT_RULES:
             key, count, what = "modified_events", len(state[kind.key]), "event edit rules"
+        elif kind is CALCULATED_METRICS:
+            key, count, what = "calculated_metrics", len(state[kind.key]), "calculated metrics"
+        elif kind is CHANNEL_GROUPS:
+            count = sum(1 for g in state[kind.key] if not g.get("system_defined"))
+            key, what = "channel_groups", "custom channel groups"
         else:
             key, count, what = "created_events", len(state["event_create_rules"]), "event create rules"
         maximum = rules.limit(key, level)

@@ -1,4 +1,4 @@
-"""GA4's own list of Data API dimensions and metrics (``ga4_schema.json``), and what to answer for a name.
+"""GA4's own list of Data API dimensions and metrics (:mod:`ga_goals.model.ga4_schema`), and what to answer for a name.
 
 The sandbox computes part of GA4's schema (:class:`ga_goals.sandbox.reporting.Catalogue`). For a
 name it does not compute, this module decides the answer GA4 users expect:
@@ -9,7 +9,7 @@ name it does not compute, this module decides the answer GA4 users expect:
 * anything else: ``INVALID_ARGUMENT`` with a did-you-mean drawn from GA4's list (a real field,
   whether or not the sandbox computes it).
 
-``ga4_schema.json`` records its source (the published API schema page) and the day it was read;
+``ga_goals/model/ga4_schema.json`` records its source (the published API schema page) and the day it was read;
 ``tests/sandbox/test_ga4_schema.py`` compares it with the sandbox's ``GetMetadata`` so every gap
 is known (listed in ``docs/sandbox.md``).
 """
@@ -17,12 +17,9 @@ is known (listed in ``docs/sandbox.md``).
 from __future__ import annotations
 
 import difflib
-import json
 import re
-from dataclasses import dataclass
-from functools import cache
-from importlib import resources
-from typing import Any
+
+from ga_goals.model.ga4_schema import Field, Schema, ga4_schema
 
 #: Prefixes of custom definitions and per-event variants (``customEvent:form_id``, ``keyEvents:purchase``).
 CUSTOM_DIMENSION_PREFIXES = ("customEvent:", "customUser:", "customItem:")
@@ -30,40 +27,6 @@ CUSTOM_METRIC_PREFIXES = ("customEvent:", "averageCustomEvent:", "countCustomEve
 PER_EVENT_METRIC_PREFIXES = ("keyEvents:", "sessionKeyEventRate:", "userKeyEventRate:")
 
 _PREFIXED = re.compile(r"^([A-Za-z]+):(.+)$")
-
-
-@dataclass(frozen=True)
-class Field:
-    """One GA4 dimension or metric: API name, UI name, category (and metric type)."""
-
-    api_name: str
-    ui_name: str
-    category: str
-    type_: str = ""  # metrics: a MetricType name
-
-
-@dataclass(frozen=True)
-class Schema:
-    """GA4's published schema: dimensions and metrics by API name, former names, source and date."""
-
-    dimensions: dict[str, Field]
-    metrics: dict[str, Field]
-    renamed: dict[str, str]
-    source: str
-    retrieved: str
-
-
-@cache
-def ga4_schema() -> Schema:
-    """The schema in ``ga4_schema.json`` (read once)."""
-    data: dict[str, Any] = json.loads(resources.files("ga_goals.sandbox").joinpath("ga4_schema.json").read_text("utf-8"))
-    return Schema(
-        dimensions={api: Field(api, ui, category) for api, ui, category in data["dimensions"]},
-        metrics={api: Field(api, ui, category, type_) for api, ui, category, type_ in data["metrics"]},
-        renamed=dict(data["renamed"]),
-        source=str(data["source"]),
-        retrieved=str(data["retrieved"]),
-    )
 
 
 def is_ga4_dimension(name: str) -> bool:

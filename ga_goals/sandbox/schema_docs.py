@@ -74,7 +74,7 @@ def docs_section() -> str:
     schema = ga4_schema()
     lines = [
         f"Against GA4's published schema ({schema.source}, read {schema.retrieved}; the list is "
-        "`ga_goals/sandbox/ga4_schema.json`).",
+        "`ga_goals/model/ga4_schema.json`).",
         "",
         f"**Computed dimensions** ({len(dims)}): {_code(dims)}; and `customEvent:`, `customUser:`, "
         "`customItem:` dimensions registered in the property.",

@@ -368,6 +368,10 @@ class SandboxServer:
         if version == "v1alpha":
             kinds.append(("EventCreateRule", "EventCreateRules", "event_create_rules", "event_create_rule", "event_create_rules"))
             kinds.append(("EventEditRule", "EventEditRules", "event_edit_rules", "event_edit_rule", "event_edit_rules"))
+            kinds.append(
+                ("CalculatedMetric", "CalculatedMetrics", "calculated_metrics", "calculated_metric", "calculated_metrics")
+            )
+            kinds.append(("ChannelGroup", "ChannelGroups", "channel_groups", "channel_group", "channel_groups"))
         for singular, plural, key, field, list_field in kinds:
             cls = getattr(module, singular)
             self._add_crud(unary, module, backend, singular, plural, key, field, list_field, cls)
@@ -405,9 +409,13 @@ class SandboxServer:
         cls: Any,
     ) -> None:
         response_list = getattr(module, f"List{plural}Response")
+        # Kinds whose id the caller chooses carry it in the Create request (calculated_metric_id).
+        id_field = f"{field}_id"
+        chosen_id = id_field in getattr(module, f"Create{singular}Request").meta.fields
 
         def create(r: Any) -> Any:
-            return _from_dict(cls, backend.create(key, r.parent, _field_or_none(r, field)))
+            resource_id = getattr(r, id_field) if chosen_id else ""
+            return _from_dict(cls, backend.create(key, r.parent, _field_or_none(r, field), resource_id))
 
         def get(r: Any) -> Any:
             return _from_dict(cls, backend.get(key, r.name))

@@ -211,13 +211,22 @@ class SandboxStore:
         return ids
 
     def summary(self, property_id: str) -> dict[str, int]:
-        """How many live resources of each kind a property holds (archived ones not counted)."""
+        """How many live resources of each kind a property holds (archived ones, and GA4's own
+        system-defined channel group, not counted)."""
         state = self._read(property_id) or {}
+        kinds = (
+            "data_streams",
+            "key_events",
+            "custom_dimensions",
+            "custom_metrics",
+            "event_create_rules",
+            "event_edit_rules",
+            "calculated_metrics",
+            "channel_groups",
+        )
         return {
-            kind: sum(1 for item in state.get(kind, []) if not item.get("_archived"))
-            for kind in (
-                "data_streams", "key_events", "custom_dimensions", "custom_metrics", "event_create_rules", "event_edit_rules"
-            )
+            kind: sum(1 for item in state.get(kind, []) if not item.get("_archived") and not item.get("system_defined"))
+            for kind in kinds
         }
 
     def delete_property(self, property_id: str) -> bool:

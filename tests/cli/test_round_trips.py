@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import yaml
+
 from tests.conftest import CONFIGS
 
 SHOP = CONFIGS / "shop.yaml"
@@ -40,6 +42,58 @@ def test_pull_then_plan_shows_no_changes(run, tmp_path: Path):
     plan = run("plan", pulled, "--exit-code")
     assert plan.exit_code == 0, plan.stdout
     assert "No changes" in plan.stdout
+
+
+def test_calculated_metrics_round_trip_through_pull(run, tmp_path: Path):
+    """The shop plan's calculated metric is synced, pulled back field for field, and plans clean."""
+    assert run("sync", SHOP, "--apply").exit_code == 0
+    pulled = tmp_path / "pulled.yaml"
+    assert run("pull", "--sandbox", "-o", pulled).exit_code == 0
+    data = yaml.safe_load(pulled.read_text())
+    shop = yaml.safe_load(SHOP.read_text())
+    assert data["calculated_metrics"] == {
+        key: {"unit": "standard", **spec} for key, spec in shop["calculated_metrics"].items()
+    }
+    assert run("validate", pulled).exit_code == 0
+    plan = run("plan", pulled, "--exit-code")
+    assert plan.exit_code == 0, plan.stdout
+    # The shop plan itself, changed, updates the metric in place (one mask, two fields).
+    changed = tmp_path / "changed.yaml"
+    changed.write_text(SHOP.read_text().replace("formula: addToCarts / sessions", "formula: addToCarts / totalUsers"))
+    result = run("plan", changed, "--json")
+    data = json.loads(result.stdout)
+    changes = (data["plans"][0] if "plans" in data else data)["changes"]
+    assert [(c["action"], c["kind"], c["label"], [f["field"] for f in c["fields"]]) for c in changes] == [
+        ("update", "calculated_metric", "add_to_cart_rate", ["formula"])
+    ]
+    assert run("sync", changed, "--apply").exit_code == 0
+    assert run("plan", changed, "--exit-code").exit_code == 0
+
+
+def test_channel_groups_round_trip_through_pull(run, tmp_path: Path):
+    """The shop plan's channel group is synced, pulled back condition for condition, and plans clean;
+    reordering its channels is one update, applied, after which the property matches again."""
+    assert run("sync", SHOP, "--apply").exit_code == 0
+    pulled = tmp_path / "pulled.yaml"
+    assert run("pull", "--sandbox", "-o", pulled).exit_code == 0
+    data = yaml.safe_load(pulled.read_text())
+    shop = yaml.safe_load(SHOP.read_text())
+    expected = {name: {k: v for k, v in spec.items() if k != "primary" or v} for name, spec in shop["channel_groups"].items()}
+    assert data["channel_groups"] == expected
+    plan = run("plan", pulled, "--exit-code")
+    assert plan.exit_code == 0, plan.stdout
+
+    shop["channel_groups"]["Shop marketing channels"]["channels"].reverse()
+    shop["channel_groups"]["Shop marketing channels"]["primary"] = True
+    changed = tmp_path / "changed.yaml"
+    changed.write_text(yaml.safe_dump(shop, sort_keys=False))
+    data = json.loads(run("plan", changed, "--json").stdout)
+    changes = (data["plans"][0] if "plans" in data else data)["changes"]
+    assert [(c["action"], c["kind"], [f["field"] for f in c["fields"]]) for c in changes] == [
+        ("update", "channel_group", ["primary", "channels"])
+    ]
+    assert run("sync", changed, "--apply").exit_code == 0
+    assert run("plan", changed, "--exit-code").exit_code == 0
 
 
 def test_pull_refuses_to_overwrite(run, tmp_path: Path):

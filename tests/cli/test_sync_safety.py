@@ -27,10 +27,11 @@ def _twice(sandbox_dir: Path) -> list[str]:
     from ga_goals.sandbox.store import SandboxStore
 
     state = SandboxStore(sandbox_dir).load("100000001")
-    volatile = {"name", "create_time", "update_time", "deletable", "custom"}
+    volatile = {"name", "create_time", "update_time", "deletable", "custom", "_seq"}
     seen: dict[str, int] = {}
-    for kind in ("key_events", "custom_dimensions", "custom_metrics", "event_create_rules"):
-        for resource in state[kind]:
+    kinds = ("key_events", "custom_dimensions", "custom_metrics", "event_create_rules", "calculated_metrics", "channel_groups")
+    for kind in kinds:
+        for resource in state.get(kind, []):
             parent = resource["name"].rsplit("/", 2)[0]
             body = {k: v for k, v in resource.items() if k not in volatile}
             key = f"{kind} {parent} {json.dumps(body, sort_keys=True)}"
@@ -67,7 +68,15 @@ def test_interrupted_sync_reports_exactly_and_rerun_converges(run, sandbox_dir: 
 
 
 @pytest.mark.parametrize(
-    "method", ["CreateKeyEvent", "CreateCustomDimension", "CreateCustomMetric", "CreateEventCreateRule"]
+    "method",
+    [
+        "CreateKeyEvent",
+        "CreateCustomDimension",
+        "CreateCustomMetric",
+        "CreateEventCreateRule",
+        "CreateCalculatedMetric",
+        "CreateChannelGroup",
+    ],
 )
 def test_a_lost_create_response_creates_nothing_twice(run, sandbox_dir: Path, method: str):
     lost = _faults({"method": method, "code": "UNAVAILABLE", "times": 1, "apply_first": True})
@@ -135,6 +144,9 @@ def test_destruction_needs_a_flag_and_stays_under_the_threshold(run, tmp_path: P
     refused = run("sync", smaller, "--apply")
     assert refused.exit_code == 1
     assert "--allow-destroy" in refused.stderr
+    # Calculated metrics and channel groups are deleted only under the same guard.
+    assert "- delete calculated_metric add_to_cart_rate" in refused.stderr
+    assert "- delete channel_group Shop marketing channels" in refused.stderr
     capped = run("sync", smaller, "--apply", "--allow-destroy", "--max-destroy", "1")
     assert capped.exit_code == 1
     assert "--max-destroy" in capped.stderr

@@ -34,6 +34,18 @@ def _dimensions(scope: str, n: int) -> dict[str, Any]:
     return {f"{scope}_dim_{i}": {"scope": scope, "display_name": f"Dim {i}"} for i in range(n)}
 
 
+def _calculated(n: int) -> dict[str, Any]:
+    return {f"calc_{i}": {"display_name": f"Calc {i}", "formula": "addToCarts / sessions"} for i in range(n)}
+
+
+def _channels(n: int) -> list[dict[str, Any]]:
+    return [{"name": f"Channel {i}", "when": [{"field": "source", "equals": f"s{i}"}]} for i in range(n)]
+
+
+def _channel_groups(n: int) -> dict[str, Any]:
+    return {f"group_{i}": {"channels": _channels(1)} for i in range(n)}
+
+
 def _metrics(n: int) -> dict[str, Any]:
     return {f"metric_{i}": {"display_name": f"Metric {i}"} for i in range(n)}
 
@@ -49,6 +61,8 @@ CASES = [
      "too many item-scoped custom dimensions"),
     ("metrics", lambda n: {"custom_metrics": _metrics(n)}, 50, 125, "too many custom metrics"),
     ("created events", lambda n: {"conversions": _rules(n)}, 50, 50, "too many created events"),
+    ("calculated metrics", lambda n: {"calculated_metrics": _calculated(n)}, 5, 50, "too many calculated metrics"),
+    ("channel groups", lambda n: {"channel_groups": _channel_groups(n)}, 2, 5, "too many custom channel groups"),
 ]
 
 
@@ -62,7 +76,9 @@ def test_limits(tmp_path: Path, build: Any, standard: int, premium: int, message
     assert f"{message}: {standard + 1}; a standard property allows {standard}" in problem.message
     # it points at the first one over the limit
     line = over.read_text().splitlines()[problem.location.line - 1].strip()
-    assert line.startswith(("event_", "event_dim_", "user_dim_", "item_dim_", "metric_", "created_from:"))
+    assert line.startswith(
+        ("event_", "event_dim_", "user_dim_", "item_dim_", "metric_", "created_from:", "calc_", "group_")
+    )
     if not line.startswith("created_from"):
         assert line.split(":")[0].endswith(f"_{standard}")
 
@@ -93,3 +109,12 @@ def test_key_event_false_does_not_count(tmp_path: Path) -> None:
 def test_dimension_limits_are_per_scope(tmp_path: Path) -> None:
     dims = {**_dimensions("event", 50), **_dimensions("user", 25), **_dimensions("item", 10)}
     assert validate_file(_plan(tmp_path, custom_dimensions=dims), env={}) == []
+
+
+def test_a_channel_group_has_at_most_50_channels(tmp_path: Path) -> None:
+    at_limit = _plan(tmp_path, channel_groups={"Shop": {"channels": _channels(50)}})
+    assert validate_file(at_limit, env={}) == []
+    over = _plan(tmp_path, channel_groups={"Shop": {"channels": _channels(51)}})
+    [problem] = validate_file(over, env={})
+    assert "channel group 'Shop' has 51 channels; GA4 allows at most 50" in problem.message
+    assert "Channel 50" in over.read_text().splitlines()[problem.location.line - 1]

@@ -16,6 +16,8 @@ from ga_goals.plan_file import load_plan, validate_file
 from ga_goals.plan_file.writer import render_plan_file
 
 CASES = sorted((Path(__file__).parent.parent / "changes" / "cases").glob("*/actual.json"))
+#: A property with a web stream (event create rules need one).
+WITH_STREAM = next(c for c in CASES if json.loads(c.read_text()).get("data_streams"))
 
 
 def _round_trip(state: PropertyState, tmp_path: Path) -> None:
@@ -34,7 +36,7 @@ def test_pulled_file_plans_no_changes(case: Path, tmp_path: Path) -> None:
 
 
 def test_rules_keep_their_exact_values(tmp_path: Path) -> None:
-    state = state_from_json(json.loads((CASES[0]).read_text()))
+    state = state_from_json(json.loads(WITH_STREAM.read_text()))
     web = next(s for s in state.data_streams if s.type == "web")
     rule = EventCreateRule(
         destination_event="big_order",
@@ -58,3 +60,19 @@ def test_rules_keep_their_exact_values(tmp_path: Path) -> None:
     assert spec["when"][3] == {"parameter": "coupon", "starts_with": "VIP", "case_sensitive": False, "negate": True}
     assert spec["set"][1] == {"parameter": "origin", "copy_from": "coupon"}
     assert text.startswith("# Pulled from ")
+
+
+@pytest.mark.parametrize("value", ["09", "0o17", "0x1F", "1e3", ".inf", "null", "true", "~", "", "007"])
+def test_strings_the_loader_would_read_as_numbers_are_quoted(value: str, tmp_path: Path) -> None:
+    """PyYAML writes YAML 1.1; the loader reads YAML 1.2: a value must not change type on the way."""
+    state = state_from_json(json.loads(WITH_STREAM.read_text()))
+    web = next(s for s in state.data_streams if s.type == "web")
+    state.add(
+        EventCreateRule(
+            destination_event="coded_form",
+            conditions=(Condition("event_name", "equals", "form_submit"), Condition("form_code", "equals", value or "x")),
+            mutations=(Mutation("origin", value or "y"),),
+            stream=web.resource_name,
+        )
+    )
+    _round_trip(state, tmp_path)

@@ -1,4 +1,4 @@
-"""The sandbox's Data API against GA4's published schema (``ga_goals/sandbox/ga4_schema.json``).
+"""The sandbox's Data API against GA4's published schema (``ga_goals/model/ga4_schema.json``).
 
 GetMetadata lists no field GA4 does not have (with GA4's metric types); every GA4 field the
 sandbox does not compute answers UNIMPLEMENTED naming it, every former name a did-you-mean with

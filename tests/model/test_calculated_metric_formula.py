@@ -1,0 +1,148 @@
+"""The calculated metric formula parser: GA4's syntax, references, and properties over generated formulas."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from ga_goals.model.calculated_metric_formula import (
+    FormulaError,
+    custom_metric_references,
+    formula_problems,
+    parse_formula,
+    reference_problem,
+)
+
+CUSTOM = {"cart_value", "discount_amount"}
+
+
+@pytest.mark.parametrize(
+    ("formula", "references"),
+    [
+        ("addToCarts / sessions", ["addToCarts", "sessions"]),
+        ("( customEvent:parameter_name + cartPurchaseQuantity ) / 2.0", ["customEvent:parameter_name", "cartPurchaseQuantity"]),
+        ("-sessions", ["sessions"]),
+        ("--1", []),
+        ("2 * -(sessions - 1.5e3)", ["sessions"]),
+        (".5*sessions", ["sessions"]),
+        ("keyEvents:purchase / sessions", ["keyEvents:purchase", "sessions"]),
+        ("sessions/sessions", ["sessions", "sessions"]),
+        ("9223372036854775807", []),
+    ],
+)
+def test_valid_formulas(formula, references):
+    assert parse_formula(formula) == references
+
+
+@pytest.mark.parametrize(
+    ("formula", "message", "offset"),
+    [
+        ("", "the formula is empty", 0),
+        ("   ", "the formula is empty", 0),
+        ("sessions +", "ends where a metric", 10),
+        ("(sessions", "opened at column 1 is not closed", 9),
+        ("sessions)", "closing parenthesis with no opening one", 8),
+        ("sessions users", "an operator (+ - * /) is missing", 9),
+        ("+sessions", "'+' at column 1 where a metric", 0),
+        ("sessions ** 2", "'*' at column 11", 10),
+        ("{{sessions}}", "unexpected character '{'", 0),
+        ("sessions % 2", "unexpected character '%'", 9),
+        ("9223372036854775808", "does not fit a 64-bit integer", 0),
+        ("1e400", "does not fit a double", 0),
+        ("()", "')' at column 2", 1),
+    ],
+)
+def test_syntax_errors_say_what_and_where(formula, message, offset):
+    with pytest.raises(FormulaError) as info:
+        parse_formula(formula)
+    assert message in info.value.message
+    assert info.value.offset == offset
+
+
+@pytest.mark.parametrize(
+    ("reference", "problem"),
+    [
+        ("sessions", None),
+        ("keyEvents:add_to_cart", None),
+        ("customEvent:cart_value", None),
+        ("customEvent:cart_valu", "did you mean customEvent:cart_value?"),
+        ("customEvent:nothing_like_it", "custom metrics: cart_value, discount_amount"),
+        ("calcMetric:rate", "does not let a calculated metric use another one"),
+        ("customUser:tier", "is not a metric"),
+        ("addToCart", "did you mean addToCarts?"),
+        ("Sessions", "did you mean sessions?"),
+        ("conversions", "GA4 renamed the metric conversions to keyEvents"),
+        ("cart_value", "is a custom metric: write customEvent:cart_value"),
+        ("zzzz", "Data API name"),
+    ],
+)
+def test_references(reference, problem):
+    found = reference_problem(reference, CUSTOM)
+    assert found is None if problem is None else problem in (found or "")
+
+
+def test_problems_point_at_each_reference_once():
+    problems = formula_problems("sesions + sesions / customEvent:x", CUSTOM)
+    assert [(m.split(" ")[0], offset) for m, offset in problems] == [("sesions", 0), ("customEvent:x", 20)]
+
+
+def test_custom_metric_references_are_distinct_in_order():
+    refs = parse_formula("customEvent:b + customEvent:a + customEvent:b + sessions")
+    assert custom_metric_references(refs) == ["b", "a"]
+
+
+# Properties ------------------------------------------------------------------------------------
+
+METRICS = st.sampled_from(["sessions", "addToCarts", "totalUsers", "customEvent:cart_value", "keyEvents:purchase"])
+NUMBERS = st.one_of(st.integers(0, 10**12).map(str), st.floats(0, 1e6, allow_nan=False).map(lambda f: f"{f:.3f}"))
+
+
+@st.composite
+def formulas(draw, depth=3):
+    """A valid formula and the references it names, in order."""
+    if depth == 0 or draw(st.booleans()):
+        if draw(st.booleans()):
+            metric = draw(METRICS)
+            return metric, [metric]
+        return draw(NUMBERS), []
+    kind = draw(st.sampled_from(["binary", "neg", "paren"]))
+    left, refs = draw(formulas(depth=depth - 1))
+    if kind == "neg":
+        return f"-{left}", refs
+    if kind == "paren":
+        space = draw(st.sampled_from(["", " "]))
+        return f"({space}{left}{space})", refs
+    right, more = draw(formulas(depth=depth - 1))
+    op = draw(st.sampled_from(["+", "-", "*", "/"]))
+    space = draw(st.sampled_from(["", " ", "  "]))
+    return f"{left}{space}{op}{space}{right}", refs + more
+
+
+@given(formulas())
+def test_generated_formulas_parse_with_their_references(case):
+    formula, references = case
+    assert parse_formula(formula) == references
+    assert formula_problems(formula, CUSTOM) == []
+
+
+@given(formulas(), st.integers(0, 200))
+def test_an_unbalanced_parenthesis_is_always_an_error(case, position):
+    formula, _ = case
+    cut = min(position, len(formula))
+    broken = formula[:cut] + "(" + formula[cut:]
+    with pytest.raises(FormulaError):
+        parse_formula(broken)
+
+
+@given(st.text(max_size=40))
+def test_any_text_gives_references_or_a_located_error(text):
+    """Never an exception other than FormulaError; an error's offset is inside the text."""
+    try:
+        parse_formula(text)
+    except FormulaError as exc:
+        assert 0 <= exc.offset <= len(text)
+        assert exc.message
+    # formula_problems never raises either (validate and the sandbox call it on anything)
+    for message, offset in formula_problems(text, CUSTOM):
+        assert message and 0 <= offset <= len(text)
