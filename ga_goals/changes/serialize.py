@@ -34,6 +34,7 @@ from ga_goals.model import (
     CustomDimension,
     CustomMetric,
     DataStream,
+    EnhancedMeasurement,
     EventCreateRule,
     KeyEvent,
     Mutation,
@@ -47,6 +48,7 @@ RESOURCE_CLASSES: dict[str, type] = {
     "custom_metrics": CustomMetric,
     "key_events": KeyEvent,
     "event_create_rules": EventCreateRule,
+    "enhanced_measurement": EnhancedMeasurement,
 }
 
 _STATE_SCALARS = ("property", "service_level", "display_name")

@@ -9,6 +9,7 @@ actual state (read from GA4), so that ``ga_goals.changes`` can compare the two.
 stage, funnels, reports, environments).
 """
 
+from ga_goals.model.enhanced_measurement import EnhancedMeasurement
 from ga_goals.model.resources import (
     COMPARISONS,
     MEASUREMENT_UNITS,
@@ -64,6 +65,7 @@ __all__ = [
     "CustomDimension",
     "CustomMetric",
     "DataStream",
+    "EnhancedMeasurement",
     "Environment",
     "EventCreateRule",
     "Funnel",

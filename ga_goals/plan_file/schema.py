@@ -22,8 +22,9 @@ import json
 from typing import Any
 
 from ga_goals.model import DEFAULT_STAGES as _DEFAULT_STAGES
-from ga_goals.model import MEASUREMENT_UNITS, CustomDimension, CustomMetric, EventCreateRule, KeyEvent
+from ga_goals.model import MEASUREMENT_UNITS, CustomDimension, CustomMetric, EnhancedMeasurement, EventCreateRule, KeyEvent
 from ga_goals.model import ga4_facts as facts
+from ga_goals.plan_file import enhanced_measurement
 from ga_goals.model.tracking_plan import (
     NEXT_ACTION_DIMENSIONS,
     NEXT_ACTION_LIMIT_MAX,
@@ -72,7 +73,7 @@ SPLIT_TEST_VALUES_MAX = facts.BREAKDOWN_LIMIT_MAX - 1
 _ALERT_METRICS = list(dict.fromkeys(FUNNEL_ALERT_METRICS + EVENT_ALERT_METRICS))
 
 #: Kinds a ``safety.protect`` entry may name (``kind:name``): the resources' ``KIND``.
-PROTECT_KINDS = (KeyEvent.KIND, CustomDimension.KIND, CustomMetric.KIND, EventCreateRule.KIND)
+PROTECT_KINDS = (KeyEvent.KIND, CustomDimension.KIND, CustomMetric.KIND, EventCreateRule.KIND, EnhancedMeasurement.KIND)
 
 
 #: ``in:`` of a parameter filter and of a dimension condition alike.
@@ -907,6 +908,7 @@ OVERRIDABLE = (
     "reports",
     "safety",
     "source",
+    "enhanced_measurement",
 )
 
 
@@ -1016,6 +1018,7 @@ def _top_level() -> dict[str, Any]:
         "reports": _map_of(
             _ref("report"), names="name", title="Reports", examples=[{"weekly": {"period": "last_7_days"}}]
         ),
+        "enhanced_measurement": enhanced_measurement.schema(),
         "safety": _obj(
             {
                 "protect": {
@@ -1023,7 +1026,8 @@ def _top_level() -> dict[str, Any]:
                     "uniqueItems": True,
                     "items": {"type": "string", "examples": ["purchase", "custom_dimension:form_id"]},
                     "description": "Names sync never updates, archives or deletes: a name, or kind:name with kind "
-                    "key_event, custom_dimension, custom_metric or event_create_rule.",
+                    "key_event, custom_dimension, custom_metric, event_create_rule or enhanced_measurement (kind:<stream "
+                    "display name>).",
                 },
                 "max_destroy": {
                     "type": "integer",
