@@ -19,11 +19,13 @@ from typing import Any
 
 from google.analytics import admin_v1alpha, admin_v1beta
 
+from ga_goals.ga4 import enhanced_measurement as _em
 from ga_goals.model import (
     Condition,
     CustomDimension,
     CustomMetric,
     DataStream,
+    EnhancedMeasurement,
     EventCreateRule,
     KeyEvent,
     Mutation,
@@ -72,6 +74,7 @@ UPDATE_PATHS: dict[str, dict[str, str]] = {
         "copy_parameters": "source_copy_parameters",
         "mutations": "parameter_mutations",
     },
+    EnhancedMeasurement.KIND: _em.UPDATE_PATHS,
 }
 
 
@@ -336,6 +339,7 @@ _TO_PROTO: dict[type, Callable[..., Any]] = {
     CustomDimension: custom_dimension_to_proto,
     CustomMetric: custom_metric_to_proto,
     EventCreateRule: event_create_rule_to_proto,
+    EnhancedMeasurement: _em.to_proto,
 }
 _FROM_PROTO = {
     "KeyEvent": key_event_from_proto,
@@ -343,14 +347,16 @@ _FROM_PROTO = {
     "CustomMetric": custom_metric_from_proto,
     "EventCreateRule": event_create_rule_from_proto,
     "DataStream": data_stream_from_proto,
+    "EnhancedMeasurementSettings": _em.from_proto,
 }
 
 
 def to_proto(resource: Resource, module: ModuleType | None = None, *, name: str | None = None) -> Any:
-    """Any managed resource -> its message (v1beta, or v1alpha for event create rules)."""
+    """Any managed resource -> its message (v1beta, or v1alpha for event create rules and
+    enhanced measurement settings)."""
     fn = _TO_PROTO[type(resource)]
     if module is None:
-        module = V1ALPHA if isinstance(resource, EventCreateRule) else V1BETA
+        module = V1ALPHA if isinstance(resource, (EventCreateRule, EnhancedMeasurement)) else V1BETA
     return fn(resource, module, name=name)
 
 
