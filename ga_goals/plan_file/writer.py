@@ -12,11 +12,13 @@ from typing import Any
 
 import yaml
 
+from ga_goals.model.enhanced_measurement import TEXT_SETTINGS, split_parameters
 from ga_goals.model import (
     SANDBOX,
     Condition,
     CustomDimension,
     CustomMetric,
+    EnhancedMeasurement,
     EventCreateRule,
     KeyEvent,
     Mutation,
@@ -76,6 +78,11 @@ def render_plan_file(state: PropertyState, *, property_ref: str, today: date | N
     metrics = {m.parameter_name: _metric(m) for m in sorted(state.custom_metrics.values(), key=lambda m: m.key)}
     if metrics:
         document["custom_metrics"] = metrics
+    settings = state.enhanced_measurement.get(web_streams[0].resource_name) if web_streams else None
+    if settings is not None:
+        if name_stream:  # the block applies to the plan's stream: name it
+            document = {**document, "stream": web_streams[0].stream_id}
+        document["enhanced_measurement"] = _enhanced_measurement(settings)
 
     stamp = (today or date.today()).isoformat()
     title = f' ("{state.display_name}")' if state.display_name else ""
@@ -187,6 +194,14 @@ def _metric(metric: CustomMetric) -> dict[str, Any]:
         spec["restricted"] = [t.removesuffix("_data") for t in metric.restricted_metric_type]
     if metric.description:
         spec["description"] = metric.description
+    return spec
+
+
+def _enhanced_measurement(settings: EnhancedMeasurement) -> dict[str, Any]:
+    """Every setting, so that the pulled plan manages them all (query parameters as lists)."""
+    spec: dict[str, Any] = {}
+    for name, value in settings.fields().items():
+        spec[name] = split_parameters(value) if name in TEXT_SETTINGS else value
     return spec
 
 
