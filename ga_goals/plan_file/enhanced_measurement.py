@@ -39,7 +39,7 @@ KEY = "enhanced_measurement"
 
 _PARAMETER_LIST = {
     "anyOf": [
-        {"type": "string", "maxLength": QUERY_PARAMETER_MAX},
+        {"type": "string"},
         {"type": "array", "items": {"type": "string"}, "uniqueItems": True},
     ],
 }
@@ -200,8 +200,7 @@ def _cross_check(doc: Document, spec: dict[str, Any]) -> list[Problem]:
             problems.append(
                 Problem(
                     doc.key_at(path) if at_key else doc.at(path),
-                    f"{what} {quote(event)} will never be measured: {cause}; {fix}, or send the event from the "
-                    "site's own tag",
+                    what.format(event=quote(event)) + f": {cause}; {fix}, or send the event from the site's own tag",
                     "warning",
                 )
             )
@@ -226,23 +225,31 @@ def _declared_events(doc: Document) -> list[tuple[_Group, str, bool]]:
         for name, spec in table.items():
             path: Path = ("conversions", kind, name)
             if isinstance(name, str) and name in EVENT_SETTINGS:
-                out.append(([(path, name)], f"{kind} conversion", True))
+                out.append(([(path, name)], f"{kind} conversion {{event}} will never be measured", True))
             for rule_path, source in _rule_sources(spec):
                 if source in EVENT_SETTINGS:
-                    out.append(([(path + rule_path, source)], f"the event create rule of {quote(str(name))} reads", False))
+                    out.append(
+                        (
+                            [(path + rule_path, source)],
+                            f"the event create rule of {quote(str(name))} reads {{event}}, which GA4 will never collect",
+                            False,
+                        )
+                    )
     funnels = data.get("funnels") if isinstance(data.get("funnels"), dict) else {}
     for name, funnel in funnels.items():
         steps = funnel.get("steps") if isinstance(funnel, dict) else None
         for i, step in enumerate(steps if isinstance(steps, list) else []):
             group = _step_events(("funnels", name, "steps", i), step)
             if group:
-                out.append((group, f"funnel {quote(str(name))} step", False))
+                out.append((group, f"funnel {quote(str(name))} step {i + 1} needs {{event}}, which GA4 will never collect", False))
     stages = data.get("stages")
     for i, stage in enumerate(stages if isinstance(stages, list) else []):
         if isinstance(stage, dict) and "reached_by" in stage:
             group = _step_events(("stages", i, "reached_by"), stage["reached_by"])
             if group:
-                out.append((group, f"stage {quote(str(stage.get('name')))} is reached by", False))
+                out.append(
+                    (group, f"stage {quote(str(stage.get('name')))} is reached by {{event}}, which GA4 will never collect", False)
+                )
     return out
 
 
