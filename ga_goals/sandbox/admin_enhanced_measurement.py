@@ -25,7 +25,7 @@ import difflib
 import re
 from typing import Any
 
-from ga_goals.model.enhanced_measurement import GA4_DEFAULTS, PROTO_FIELDS, QUERY_PARAMETER_MAX
+from ga_goals.model.enhanced_measurement import GA4_DEFAULTS, PROTO_FIELDS, QUERY_PARAMETER_MAX, EnhancedMeasurement
 from ga_goals.sandbox.admin import AdminBackend, SandboxError, invalid, not_found
 
 #: The private key of a stream's stored settings.
@@ -52,6 +52,12 @@ def property_stream_settings(state: dict[str, Any] | None) -> dict[str, Any]:
         if stream.get("type_") == "WEB_DATA_STREAM":
             return stream_settings(stream)
     return dict(DEFAULTS)
+
+
+def property_settings(state: dict[str, Any] | None) -> EnhancedMeasurement:
+    """:func:`property_stream_settings` as the model's :class:`EnhancedMeasurement`."""
+    values = property_stream_settings(state)
+    return EnhancedMeasurement(**{setting: values[field] for setting, field in PROTO_FIELDS.items()})
 
 
 class EnhancedMeasurementBackend:
@@ -145,4 +151,12 @@ def _validate(settings: dict[str, Any]) -> None:
             )
 
 
-__all__ = ["DEFAULTS", "EnhancedMeasurementBackend", "FIELDS", "SandboxError", "property_stream_settings", "stream_settings"]
+__all__ = [
+    "DEFAULTS",
+    "EnhancedMeasurementBackend",
+    "FIELDS",
+    "SandboxError",
+    "property_settings",
+    "property_stream_settings",
+    "stream_settings",
+]

@@ -116,3 +116,27 @@ def test_an_update_is_a_write_under_the_quota(sandbox, alpha, streams):
         update(alpha, em_name(streams.web), ["scrolls_enabled"], scrolls_enabled=False)
     assert sandbox.calls.snapshot()["v1alpha.UpdateEnhancedMeasurementSettings"] == 3
     assert len(sandbox.quota._writes[P]) == 3
+
+
+def test_generated_traffic_follows_the_streams_settings(sandbox, alpha, streams):
+    """`ga-goals sandbox generate` (SandboxEvents.generate) reads the property's first web stream's
+    settings: site search off, no view_search_results; the search URL uses the configured parameter."""
+    from datetime import date
+
+    from ga_goals.events import param
+    from ga_goals.sandbox.events import SandboxEvents
+
+    update(alpha, em_name(streams.web), ["site_search_enabled", "search_query_parameter"],
+           site_search_enabled=False, search_query_parameter="term")
+    events = SandboxEvents(sandbox.store.state_dir)
+    result = events.generate(P, date(2024, 3, 4), date(2024, 3, 10), users=200, seed=7, replace=True)
+    assert result.events > 0
+    with events.reading(P) as con:
+        names = {n for (n,) in con.execute("SELECT DISTINCT event_name FROM events").fetchall()}
+        urls = con.execute(
+            f"SELECT DISTINCT {param('page_location', 'string')} FROM events WHERE {param('page_location', 'string')} "
+            "LIKE '%/search%'"
+        ).fetchall()
+    events.close()
+    assert "view_search_results" not in names and {"scroll", "form_submit", "page_view"} <= names
+    assert urls and all("/search?term=" in url for (url,) in urls)
