@@ -177,7 +177,8 @@ def _check_parameters(doc: Document, path: Path, value: Any, *, required: bool) 
 def _cross_check(doc: Document, spec: dict[str, Any]) -> list[Problem]:
     """A warning per declared conversion, funnel step or stage event that a setting the plan turns
     off keeps GA4 from collecting (the event exists only while that setting is on)."""
-    settings = EnhancedMeasurement(**{k: v for k, v in spec.items() if k in BOOLEAN_SETTINGS and isinstance(v, bool)})
+    values: dict[str, Any] = {k: v for k, v in spec.items() if k in BOOLEAN_SETTINGS and isinstance(v, bool)}
+    settings = EnhancedMeasurement(**values)
     problems = []
     for group, what, at_key in _declared_events(doc):
         reasons = [settings.off_reason(event) for _, event in group]
@@ -217,7 +218,7 @@ def _declared_events(doc: Document) -> list[tuple[_Group, str, bool]]:
     alternatives is one group), stages' ``reached_by``."""
     data = doc.data if isinstance(doc.data, dict) else {}
     out: list[tuple[_Group, str, bool]] = []
-    conversions = data.get("conversions") if isinstance(data.get("conversions"), dict) else {}
+    conversions: dict[str, Any] = data["conversions"] if isinstance(data.get("conversions"), dict) else {}
     for kind in ("macro", "micro"):
         table = conversions.get(kind)
         if not isinstance(table, dict):
@@ -235,7 +236,7 @@ def _declared_events(doc: Document) -> list[tuple[_Group, str, bool]]:
                             False,
                         )
                     )
-    funnels = data.get("funnels") if isinstance(data.get("funnels"), dict) else {}
+    funnels: dict[str, Any] = data["funnels"] if isinstance(data.get("funnels"), dict) else {}
     for name, funnel in funnels.items():
         steps = funnel.get("steps") if isinstance(funnel, dict) else None
         for i, step in enumerate(steps if isinstance(steps, list) else []):
