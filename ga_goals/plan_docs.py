@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
+from ga_goals.docs_enhanced_measurement import EnhancedMeasurementDoc, enhanced_measurement_doc
 from ga_goals.templating import duration, number, percent, render
 
 if TYPE_CHECKING:
@@ -228,6 +229,8 @@ class PlanDoc:
     environments: tuple[EnvironmentDoc, ...]
     safety: SafetyDoc
     is_sandbox: bool  # the property is the embedded sandbox
+    #: The web stream's enhanced measurement settings the plan manages (None: not managed).
+    enhanced_measurement: EnhancedMeasurementDoc | None = None
 
 
 def render_docs(plan: TrackingPlan, format: Format = "html", *, user_templates: Path | None = None) -> str:
@@ -334,6 +337,7 @@ def plan_doc(plan: TrackingPlan) -> PlanDoc:
             unmanaged=_UNMANAGED[plan.safety.unmanaged],
         ),
         is_sandbox=plan.is_sandbox,
+        enhanced_measurement=enhanced_measurement_doc(plan),
     )
 
 

@@ -399,10 +399,17 @@ class SandboxEvents:
             with entry.lock.write():
                 self._close_entry(entry)
 
-    def _write_default(self, path: Path, property_id: str, start: date, end: date, settings: EnhancedMeasurement) -> bool:
-        """Put the default traffic at ``path`` (from the cache when possible); True if it came from the cache."""
+    def _write_default(
+        self, path: Path, property_id: str, start: date, end: date, settings: EnhancedMeasurement | None = None
+    ) -> bool:
+        """Put the default traffic at ``path`` (from the cache when possible); True if it came from the cache.
+
+        ``settings``: the enhanced measurement settings it is generated under (default: the
+        property's, :meth:`stream_settings`)."""
         from ga_goals.events.generator import traffic_key
 
+        if settings is None:
+            settings = self.stream_settings(property_id)
         users, seed = self.default_users, default_seed(property_id)
         key = traffic_key(settings)
         folder = cache_dir()
