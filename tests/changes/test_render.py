@@ -147,3 +147,31 @@ def test_markdown_escapes_strings_from_the_property() -> None:
     assert len(re.findall(r"(?<!\\)\|", table_row)) == 7  # 6 cells; the label's and reason's pipes are escaped
     fence = "````"  # longer than the ``` inside the value
     assert f"{fence}diff\n" in md and md.count(fence) == 2
+
+
+def test_an_enhanced_measurement_update_in_text_markdown_and_json() -> None:
+    from ga_goals.changes import render_json
+    from ga_goals.model import EnhancedMeasurement
+
+    stream = f"{PROPERTY}/dataStreams/2001"
+    old = EnhancedMeasurement(
+        stream=stream, scrolls=True, search_query_parameter="q,s", resource_name=f"{stream}/enhancedMeasurementSettings",
+        stream_name="Shop web",
+    )
+    new = EnhancedMeasurement(stream=stream, scrolls=False, search_query_parameter="q", stream_name="Shop web")
+    change = Change(
+        "update", new.KIND, new.label, existing=old, desired=new,
+        fields=(FieldChange("scrolls", True, False), FieldChange("search_query_parameter", "q,s", "q")),
+    )
+    plan = Plan(property=PROPERTY, changes=[change])
+    text = render_text(plan, color=False)
+    assert (
+        "  ~ update enhanced_measurement Shop web\n"
+        "      scrolls: true → false\n"
+        '      search_query_parameter: "q,s" → "q"\n'
+    ) in text
+    markdown = render_markdown(plan)
+    assert "| \\~ | update | enhanced\\_measurement | Shop web | scrolls, search\\_query\\_parameter |  |" in markdown
+    assert "- scrolls: true\n+ scrolls: false" in markdown
+    data = __import__("json").loads(render_json([plan]))["plans"][0]["changes"][0]
+    assert data["resource_name"] == f"{stream}/enhancedMeasurementSettings" and data["stream"] == stream
