@@ -172,6 +172,6 @@ def test_an_enhanced_measurement_update_in_text_markdown_and_json() -> None:
     ) in text
     markdown = render_markdown(plan)
     assert "| \\~ | update | enhanced\\_measurement | Shop web | scrolls, search\\_query\\_parameter |  |" in markdown
-    assert "- scrolls: true\n+ scrolls: false" in markdown
+    assert re.search(r"^- +scrolls: true\n\+ +scrolls: false$", markdown, re.M)
     data = __import__("json").loads(render_json([plan]))["plans"][0]["changes"][0]
     assert data["resource_name"] == f"{stream}/enhancedMeasurementSettings" and data["stream"] == stream
