@@ -93,3 +93,13 @@ def test_the_example_plans_need_no_warning() -> None:
 def test_an_empty_block_is_refused(tmp_path: Path) -> None:
     with pytest.raises(PlanFileError, match="enhanced_measurement"):
         load_plan(write(tmp_path, "enhanced_measurement: {}\n"))
+
+
+def test_an_environment_may_override_the_block(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        "enhanced_measurement: {scrolls: true, site_search: true}\n"
+        "environments:\n  staging:\n    property: '123'\n    overrides:\n      enhanced_measurement: {scrolls: false}\n",
+    )
+    assert load_plan(path).enhanced_measurement == EnhancedMeasurement(scrolls=True, site_search=True)
+    assert load_plan(path, "staging").enhanced_measurement == EnhancedMeasurement(scrolls=False, site_search=True)
