@@ -51,7 +51,10 @@ def test_scrolls_turned_off_by_sync_make_check_find_the_scroll_that_never_fires(
         manager.sync(plan_off, apply=True)
         # The next Data API call finds the stream's settings changed: the default traffic is made again.
         never, messages = _never_fired(manager, plan_off)
-        assert "scroll" in never and "never fired" in messages["scroll"]
+        assert "scroll" in never and messages["scroll"] == (
+            "micro key event 'scroll' never fired: GA4 collects it only while enhanced measurement's scrolls setting "
+            "is on, and the plan sets scrolls: false"
+        )
         with events.reading(PROPERTY) as con:
             after = dict(con.execute("SELECT event_name, count(*) FROM events GROUP BY 1").fetchall())
         assert before["scroll"] > 1000 and "scroll" not in after
