@@ -415,10 +415,9 @@ class SandboxEvents:
         folder = cache_dir()
         cached: Path | None = None
         if folder is not None:
-            fingerprint = _generator_fingerprint()
-            if key:  # traffic under other settings is other traffic
-                fingerprint += hashlib.sha256(key.encode()).hexdigest()[:8]
-            cached = folder / _cache_name(start, end, users, seed, fingerprint)
+            # Traffic under other enhanced measurement settings is other traffic, cached apart.
+            variant = f"em{hashlib.sha256(key.encode()).hexdigest()[:8]}" if key else ""
+            cached = folder / _cache_name(start, end, users, seed, _generator_fingerprint(), variant)
             if cached.is_file():
                 with contextlib.suppress(FileNotFoundError):  # pruned by another process meanwhile: generate
                     _copy_into_place(cached, path)
@@ -630,20 +629,26 @@ def _copy_into_place(source: Path, target: Path) -> None:
         _remove_database(tmp)
 
 
-def _cache_name(start: date, end: date, users: int, seed: int, fingerprint: str) -> str:
-    return f"shop-{start:%Y%m%d}-{end:%Y%m%d}-u{users}-s{seed}-{fingerprint}.duckdb"
+def _cache_name(start: date, end: date, users: int, seed: int, fingerprint: str, variant: str = "") -> str:
+    """``variant``: ``em<hash>`` for traffic under enhanced measurement settings that change it."""
+    return f"shop-{start:%Y%m%d}-{end:%Y%m%d}-u{users}-s{seed}{f'-{variant}' if variant else ''}-{fingerprint}.duckdb"
+
+
+_CACHE_NAME = re.compile(r"shop-\d{8}-\d{8}-(u\d+-s-?\d+(?:-em[0-9a-f]+)?)-\w+\.duckdb")
 
 
 def _prune_cache(folder: Path, keep: Path) -> None:
-    """After writing ``keep``: remove the other files of its seed and user count (older days, an
-    older generator), and any file not written for :data:`CACHE_DAYS` days."""
+    """After writing ``keep``: remove the other files of its seed, user count and enhanced
+    measurement variant (older days, an older generator), and any file not written for
+    :data:`CACHE_DAYS` days."""
     limit = time.time() - CACHE_DAYS * 86400
-    same = re.fullmatch(r"shop-\d{8}-\d{8}-(u\d+-s-?\d+)-\w+\.duckdb", keep.name)
+    same = _CACHE_NAME.fullmatch(keep.name)
     for old in folder.glob("shop-*.duckdb"):
         if old == keep:
             continue
+        other = _CACHE_NAME.fullmatch(old.name)
         with contextlib.suppress(OSError):
-            if (same and f"-{same.group(1)}-" in old.name) or old.stat().st_mtime < limit:
+            if (same and other and other.group(1) == same.group(1)) or old.stat().st_mtime < limit:
                 old.unlink()
 
 

@@ -140,3 +140,23 @@ def test_generated_traffic_follows_the_streams_settings(sandbox, alpha, streams)
     events.close()
     assert "view_search_results" not in names and {"scroll", "form_submit", "page_view"} <= names
     assert urls and all("/search?term=" in url for (url,) in urls)
+
+
+def test_default_traffic_under_other_settings_is_cached_apart(sandbox, alpha, streams, tmp_path, monkeypatch):
+    """Scrolls off makes other default traffic: cached under its own name, and writing it does not
+    prune the default settings' traffic of the same seed (both stay, each reused)."""
+    from datetime import date
+
+    from ga_goals.sandbox.events import SandboxEvents
+
+    monkeypatch.setenv("GA_GOALS_EVENTS_CACHE", str(tmp_path / "cache"))
+    events = SandboxEvents(sandbox.store.state_dir, default_users=20)
+    start, end = date(2026, 3, 1), date(2026, 3, 7)
+    assert events._write_default(events.path(P), P, start, end) is False
+    update(alpha, em_name(streams.web), ["scrolls_enabled"], scrolls_enabled=False)
+    assert events._write_default(events.path(P), P, start, end) is False
+    names = sorted(p.name for p in (tmp_path / "cache").glob("*.duckdb"))
+    assert len(names) == 2 and sum("-em" in n for n in names) == 1, names
+    assert events._write_default(events.path(P), P, start, end) is True  # scrolls off: from the cache
+    update(alpha, em_name(streams.web), ["scrolls_enabled"], scrolls_enabled=True)
+    assert events._write_default(events.path(P), P, start, end) is True  # the defaults' file is still there
