@@ -10,8 +10,8 @@
         report.raise_for_error()
 
 Reading is cheap and parallel: one GetProperty, one List per collection (200 per page), one
-ListEventCreateRules and one GetEnhancedMeasurementSettings per web stream. Every RPC has a timeout and retries UNAVAILABLE and
-DEADLINE_EXCEEDED with exponential backoff.
+ListEventCreateRules and one GetEnhancedMeasurementSettings per web stream. Every RPC has a
+timeout and retries UNAVAILABLE and DEADLINE_EXCEEDED with exponential backoff.
 
 Applying is sequential, in the plan's order, paced under the Admin write quota, and stops at
 the first failure. Every change gets a :class:`ChangeResult`; the :class:`ApplyReport` tells
