@@ -81,7 +81,7 @@ def latency_hiding(latency: float = 0.05, rounds: int = 5) -> dict[str, float]:
                 start = time.perf_counter()
                 gateway.read_state()
                 parallel.append(time.perf_counter() - start)
-                # The same six RPCs, one after another.
+                # The same seven RPCs, one after another.
                 start = time.perf_counter()
                 beta, alpha = gateway._clients.beta, gateway._clients.alpha
                 beta.get_property(name=PROPERTY, timeout=10)
@@ -91,6 +91,7 @@ def latency_hiding(latency: float = 0.05, rounds: int = 5) -> dict[str, float]:
                 streams = list(beta.list_data_streams(parent=PROPERTY, timeout=10))
                 for stream in streams:
                     list(alpha.list_event_create_rules(parent=stream.name, timeout=10))
+                    alpha.get_enhanced_measurement_settings(name=f"{stream.name}/enhancedMeasurementSettings", timeout=10)
                 serial.append(time.perf_counter() - start)
     return {
         "latency_ms": latency * 1000,

@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
 from ga_goals.model.channel_groups import CHANNEL_FIELDS
+from ga_goals.docs_enhanced_measurement import EnhancedMeasurementDoc, enhanced_measurement_doc
 from ga_goals.templating import duration, number, percent, render
 
 if TYPE_CHECKING:
@@ -286,6 +287,8 @@ class PlanDoc:
     edit_rules: tuple[EditRuleDoc, ...] = ()
     calculated_metrics: tuple[CalculatedMetricDoc, ...] = ()
     channel_groups: tuple[ChannelGroupDoc, ...] = ()
+    #: The web stream's enhanced measurement settings the plan manages (None: not managed).
+    enhanced_measurement: EnhancedMeasurementDoc | None = None
 
 
 def render_docs(plan: TrackingPlan, format: Format = "html", *, user_templates: Path | None = None) -> str:
@@ -402,6 +405,7 @@ def plan_doc(plan: TrackingPlan) -> PlanDoc:
             for key, m in plan.calculated_metrics.items()
         ),
         channel_groups=tuple(_channel_group(g) for g in plan.channel_groups.values()),
+        enhanced_measurement=enhanced_measurement_doc(plan),
     )
 
 

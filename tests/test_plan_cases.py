@@ -42,6 +42,8 @@ def _seed(server: SandboxServer, case: Path) -> None:
         web = next(s.resource_name for s in actual.data_streams if s.type == "web")
         for rule in [*data.get("event_create_rules", []), *data.get("event_edit_rules", [])]:
             rule.setdefault("stream", web)
+        for settings in data.get("enhanced_measurement", []):
+            settings.setdefault("stream", web)
         wanted = state_from_json({"property": PROPERTY, **data})
         wanted.data_streams = actual.data_streams
         for key, event in actual.key_events.items():  # what GA4 put there stays

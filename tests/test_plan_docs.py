@@ -235,3 +235,30 @@ def test_an_empty_stage_and_events_without_a_stage(tmp_path: Path):
     assert "### Not tied to a stage" in text
     assert "## Funnels" not in text and "## Environments" not in text
     assert "Nothing is tracked at this stage." in render_docs(plan, "html")
+
+
+def test_enhanced_measurement_section():
+    """Each managed setting with its value and the plan's events that need it; the rest named as
+    not managed; no section for a plan without the block."""
+    doc = plan_doc(load_plan(CONFIGS / "shop.yaml", env={})).enhanced_measurement
+    assert doc is not None
+    rows = {s.setting: (s.value, s.needed_by) for s in doc.settings}
+    assert rows == {
+        "site_search": ("on", ("view_search_results",)),
+        "search_query_parameter": ("q", ()),
+        "scrolls": ("on", ()),
+        "form_interactions": ("on", ("form_submit",)),  # newsletter_signup is created from it
+        "file_downloads": ("on", ()),
+    }
+    assert "Outbound clicks" in doc.unmanaged and "Video engagement" in doc.unmanaged
+    for fmt in ("html", "markdown"):
+        text = render_docs(load_plan(CONFIGS / "shop.yaml", env={}), fmt)
+        assert "Enhanced measurement" in text and "Search term query parameters" in text
+
+
+def test_no_enhanced_measurement_section_without_the_block(tmp_path: Path):
+    path = tmp_path / "plan.yaml"
+    path.write_text("property: sandbox\nconversions: {micro: {scroll: {}}}\n")
+    plan = load_plan(path)
+    assert plan_doc(plan).enhanced_measurement is None
+    assert "Enhanced measurement" not in render_docs(plan, "markdown")

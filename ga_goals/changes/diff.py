@@ -36,6 +36,7 @@ from ga_goals.model import (
     CustomDimension,
     CustomMetric,
     DataStream,
+    EnhancedMeasurement,
     EventCreateRule,
     EventEditRule,
     EventEditRuleOrder,
@@ -56,6 +57,7 @@ KINDS: dict[str, type] = {
     EventEditRule.KIND: EventEditRule,
     CalculatedMetric.KIND: CalculatedMetric,
     ChannelGroup.KIND: ChannelGroup,
+    EnhancedMeasurement.KIND: EnhancedMeasurement,
 }
 
 #: ``PropertyState`` collection per kind.
@@ -67,6 +69,7 @@ COLLECTIONS: dict[str, str] = {
     EventEditRule.KIND: "event_edit_rules",
     CalculatedMetric.KIND: "calculated_metrics",
     ChannelGroup.KIND: "channel_groups",
+    EnhancedMeasurement.KIND: "enhanced_measurement",
 }
 
 #: (singular, plural) nouns per kind, for notes.
@@ -78,6 +81,7 @@ NOUNS: dict[str, tuple[str, str]] = {
     EventEditRule.KIND: ("event edit rule", "event edit rules"),
     CalculatedMetric.KIND: ("calculated metric", "calculated metrics"),
     ChannelGroup.KIND: ("channel group", "channel groups"),
+    EnhancedMeasurement.KIND: ("enhanced measurement settings", "enhanced measurement settings"),
 }
 
 #: GA4 removes custom definitions by archiving them (no delete RPC), the others by deleting.
@@ -180,6 +184,8 @@ def protect_name(resource: Resource) -> str:
         return resource.calculated_metric_id
     if isinstance(resource, ChannelGroup):
         return resource.display_name
+    if isinstance(resource, EnhancedMeasurement):
+        return resource.label
     return resource.parameter_name
 
 
@@ -205,6 +211,7 @@ class _Planner:
         self._diff_keyed(CalculatedMetric.KIND)
         self.notes.extend(_invalid_reference_notes(self.actual))
         self._diff_keyed(ChannelGroup.KIND)
+        self._diff_enhanced_measurement()
         for kind in KIND_ORDER:
             self._unmanaged(kind, self.unmanaged[kind])
         changes = self._drop_protected(sorted(self.changes, key=sort_key))
@@ -275,6 +282,25 @@ class _Planner:
                 self._compare(old, new, label=self.rule_labels(new))
             self.changes.extend(_create(new, self.rule_labels(new)) for new in unpaired[len(olds) :])
             self.unmanaged[EventCreateRule.KIND].extend(olds[len(unpaired) :])
+
+    def _diff_enhanced_measurement(self) -> None:
+        """The plan's settings against its web stream's: one ``update`` of the managed settings that
+        differ (the settings are a singleton per web stream: never created, never removed)."""
+        for selector, new in self.desired.enhanced_measurement.items():
+            stream = _resolve_enhanced_measurement_stream(selector, self.actual)
+            old = self.actual.enhanced_measurement.get(stream)
+            if old is None:
+                raise PlanningError(
+                    f"the enhanced measurement settings of {stream} were not read from {self.actual.property}; "
+                    "plan again (GA4 keeps them for every web stream)"
+                )
+            new = dataclasses.replace(new, stream=stream, stream_name=old.stream_name)
+            have = old.fields()
+            differences = tuple(FieldChange(k, have.get(k), v) for k, v in new.fields().items() if have.get(k) != v)
+            if differences:
+                self.changes.append(
+                    Change("update", new.KIND, new.label, existing=old, desired=new, fields=differences)
+                )
 
     def _duplicate_rule_notes(self, rules: list[EventCreateRule], *, in_plan: bool) -> list[Note]:
         """A warning per set of identical rules on one stream: each creates the event, so GA4
@@ -558,6 +584,25 @@ def _resolve_stream(selector: str | None, web: list[DataStream], actual: Propert
     raise ValueError(f'stream "{selector}" is not a web data stream of {actual.property}')
 
 
+def _resolve_enhanced_measurement_stream(selector: str | None, actual: PropertyState) -> str:
+    """The web stream the plan's ``enhanced_measurement`` block applies to (the plan's ``stream``)."""
+    web = [s for s in actual.data_streams if s.type == "web"]
+    try:
+        return _resolve_stream(selector, web, actual, "enhanced measurement settings")
+    except ValueError as exc:
+        problem = str(exc).replace("enhanced measurement settings need a web stream", "enhanced measurement is a web stream's")
+        raise PlanningError(
+            f"cannot apply the plan's enhanced_measurement to a data stream of {actual.property}: {problem}; "
+            + (
+                f"{actual.property} has {_describe_streams(web)}: set `stream:` at the top of the plan to one's id "
+                "or display name"
+                if web
+                else "enhanced measurement settings belong to a web data stream: create one in GA4 first, or take "
+                "enhanced_measurement out of the plan"
+            )
+        ) from None
+
+
 def _describe_streams(streams: Iterable[DataStream]) -> str:
     items = [f'"{s.display_name}" (id {s.stream_id})' for s in streams]
     return ("web stream " if len(items) == 1 else "web streams ") + ", ".join(items)
@@ -622,6 +667,8 @@ def _limit_category(resource: Resource) -> str | None:
         return "calculated metrics"
     if isinstance(resource, ChannelGroup):
         return None if resource.system_defined else "custom channel groups"
+    if isinstance(resource, EnhancedMeasurement):
+        return None  # one per web stream, no limit to count against
     return "event create rules"
 
 

@@ -42,6 +42,7 @@ KIND_ORDER: tuple[str, ...] = (
     # After custom metrics: a calculated metric's formula may name them.
     "calculated_metric",
     "channel_group",
+    "enhanced_measurement",
 )
 
 #: The order of counts in ``Plan.summary()`` and in the rendered summary line.

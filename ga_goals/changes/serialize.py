@@ -37,6 +37,7 @@ from ga_goals.model import (
     CustomDimension,
     CustomMetric,
     DataStream,
+    EnhancedMeasurement,
     EventCreateRule,
     EventEditRule,
     KeyEvent,
@@ -54,6 +55,7 @@ RESOURCE_CLASSES: dict[str, type] = {
     "event_edit_rules": EventEditRule,
     "calculated_metrics": CalculatedMetric,
     "channel_groups": ChannelGroup,
+    "enhanced_measurement": EnhancedMeasurement,
 }
 
 _STATE_SCALARS = ("property", "service_level", "display_name")

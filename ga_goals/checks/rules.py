@@ -32,6 +32,7 @@ from ga_goals.checks.findings import (
 )
 from ga_goals.model import TrackingPlan
 from ga_goals.model.resources import EventCreateRule
+from ga_goals.model.enhanced_measurement import EVENT_SETTINGS
 from ga_goals.model.ga4_facts import AUTOMATIC_EVENTS
 from ga_goals.sources.base import LIFT_ENTRY_EVENT, ReportAnswer
 from ga_goals.sources.results import Caveats, LiftTables, ParameterRef
@@ -76,6 +77,8 @@ def events_never_fired(ctx: CheckContext) -> list[Finding]:
             sources = sorted({name for rule in conversion.created_from for name in _source_events(rule)})
             fired = ", ".join(f"{s} fired {_count(ctx.event_count(s), 'time')}" for s in sources)
             how = f": an event create rule makes it{f' ({fired})' if fired else ''}: check the rule's conditions and that `ga-goals sync` applied it"
+        elif conversion.event_name in EVENT_SETTINGS:
+            how = _enhanced_measurement_hint(plan, conversion.event_name)
         else:
             how = ": check the site's tag for it"
         out.append(
@@ -102,6 +105,18 @@ def events_never_fired(ctx: CheckContext) -> list[Finding]:
             )
         )
     return out
+
+
+def _enhanced_measurement_hint(plan: TrackingPlan, event: str) -> str:
+    """Why an enhanced measurement event may never fire: the setting it needs (and whether the
+    plan itself turns that setting, or the stream's enhanced measurement, off)."""
+    setting = EVENT_SETTINGS[event]
+    off = plan.enhanced_measurement.off_reason(event) if plan.enhanced_measurement else None
+    if off == "stream_enabled":
+        return f": GA4 collects it through enhanced measurement's {setting} setting, and the plan turns enhanced measurement off for the stream (stream_enabled: false)"
+    if off:
+        return f": GA4 collects it only while enhanced measurement's {setting} setting is on, and the plan sets {setting}: false"
+    return f": GA4 collects it only while enhanced measurement's {setting} setting is on: check the web stream's setting (or the site's tag)"
 
 
 def _source_events(rule: EventCreateRule) -> set[str]:

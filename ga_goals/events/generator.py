@@ -37,6 +37,12 @@ What the traffic looks like (figures are the rough rates the model produces):
   (``method``) and ``form_submit`` with ``form_id`` ``newsletter`` or ``contact``; plus
   ``user_engagement`` (``engagement_time_msec``) and ``scroll`` (``percent_scrolled``) as a
   real web stream sends them.
+* **Enhanced measurement.** ``scroll``, ``view_search_results`` and ``form_submit`` are what
+  GA4's enhanced measurement collects on a web stream: with the stream's settings (the
+  ``enhanced_measurement`` argument) turning one off, its events are left out and every other
+  row stays exactly as it was (they are removed after every draw). The search results page's
+  URL carries the term in the first of the settings' search query parameters
+  (``/search?q=travel+cup``, also in the next page's ``page_referrer``).
 * **Incidental events** (from a random stream of their own, added after the journeys):
   ``add_to_basket``, which an old tag still sends with half of the ``add_to_cart`` clicks (an
   event no plan declares), and ``share``, clicked on 6 % of first landing pages whoever the
@@ -83,6 +89,7 @@ from __future__ import annotations
 import math
 import random
 import time
+from urllib.parse import quote_plus
 from bisect import bisect
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -92,6 +99,7 @@ from typing import Any
 
 from ga_goals.events.schema import lambda_sql
 from ga_goals.events.store import EventStore
+from ga_goals.model.enhanced_measurement import EVENT_SETTINGS, GA4_DEFAULTS, EnhancedMeasurement
 
 # ---------------------------------------------------------------------------------------------
 # The shop: categories, products, pages
@@ -375,6 +383,8 @@ class _Simulation:
         )  # inclusive, last microsecond of `end`
         self.days = (end - start).days + 1
         self.c = _Columns()
+        #: (user, page number, search term) of every search results page (its URL carries the term).
+        self.searches: list[tuple[int, int, str]] = []
         self.sessions = 0
         # per-user rows for the users table
         self.user_rows: list[tuple[Any, ...]] = []
@@ -579,6 +589,7 @@ class _Simulation:
         rng = self.rng
         self.open_page(st, P_SEARCH, 20)
         term = rng.choice(_SEARCH_TERMS)
+        self.searches.append((st.u, min(st.bp, 4095), term))
         self.emit(st, E_SEARCH, s1=term, same_request=True)
         if rng.random() < min(0.9, 0.6 * rate**0.5):
             return "product", rng.choice(PRODUCTS)
@@ -789,6 +800,47 @@ def _copy_event(c: _Columns, k: int, code: int, ts: int) -> None:
     c.n1.append(None)
 
 
+# ---------------------------------------------------------------------------------------------
+# Enhanced measurement: what the web stream's settings let GA4 collect
+
+#: The search page's query parameter when the settings name none (the first of GA4's defaults).
+SEARCH_PARAMETER = "q"
+
+
+def measured(settings: EnhancedMeasurement | None) -> tuple[frozenset[int], str]:
+    """(the codes of the shop's events GA4 does not collect under ``settings``, the query parameter
+    the search page's URL uses). Which event needs which setting is
+    :data:`~ga_goals.model.enhanced_measurement.EVENT_SETTINGS`."""
+    full = GA4_DEFAULTS if settings is None else settings.merged_over(GA4_DEFAULTS)
+    dropped = frozenset(
+        code for code, name in enumerate(_EVENT_NAMES) if name in EVENT_SETTINGS and full.collects(name) is False
+    )
+    return dropped, (full.search_parameters or [SEARCH_PARAMETER])[0]
+
+
+def traffic_key(settings: EnhancedMeasurement | None) -> str:
+    """What ``settings`` change in the generated traffic, in words; ``""`` when nothing (GA4's
+    defaults, or settings that only differ where the shop's traffic does not look)."""
+    dropped, parameter = measured(settings)
+    parts = []
+    if dropped:
+        parts.append("without " + ", ".join(sorted(_EVENT_NAMES[c] for c in dropped)))
+    if parameter != SEARCH_PARAMETER:
+        parts.append(f"search pages ?{parameter}=")
+    return "; ".join(parts)
+
+
+def _drop_events(c: _Columns, codes: frozenset[int]) -> None:
+    """Remove the events whose code is in ``codes`` (after every draw, so the rest stays as drawn)."""
+    if not codes:
+        return
+    mask = (1 << _PACKED["ev"][1]) - 1
+    keep = [k for k, code in enumerate(c.code) if code & mask not in codes]
+    for name in _Columns.NAMES:
+        column = getattr(c, name)
+        setattr(c, name, [column[k] for k in keep])
+
+
 class _UserState:
     __slots__ = (
         "affinity",
@@ -886,9 +938,11 @@ def _expand_sql() -> str:
     params = [
         _param("ga_session_id", "i", "g.sid"),
         _param("ga_session_number", "i", "g.sn"),
-        _param("page_location", "s", f"CASE WHEN g.pg >= 0 THEN 'https://{HOST}' || pg.path END"),
+        _param("page_location", "s", f"CASE WHEN g.pg >= 0 THEN 'https://{HOST}' || pg.path || COALESCE(here.query, '') END"),
         _param("page_title", "s", "pg.title"),
-        _param("page_referrer", "s", f"CASE WHEN g.prev >= 0 THEN 'https://{HOST}' || prev.path END"),
+        _param(
+            "page_referrer", "s", f"CASE WHEN g.prev >= 0 THEN 'https://{HOST}' || prev.path || COALESCE(there.query, '') END"
+        ),
         _param("engaged_session_event", "i", "CASE WHEN NOT g.land THEN 1 END"),
         _param("session_engaged", "s", "CASE WHEN NOT g.land THEN '1' END"),
         _param("entrances", "i", f"CASE WHEN g.land AND {_event_is(E_PAGE_VIEW)} THEN 1 END"),
@@ -1082,6 +1136,8 @@ def _expand_sql() -> str:
     LEFT JOIN pages AS pg ON pg.i = g.pg
     LEFT JOIN pages AS prev ON prev.i = g.prev
     LEFT JOIN item_lists AS it ON it.key = g.items AND it.ev = g.ev
+    LEFT JOIN _gen_search AS here ON g.pg = {P_SEARCH} AND here.u = g.u AND here.bp = g.bp
+    LEFT JOIN _gen_search AS there ON g.prev = {P_SEARCH} AND there.u = g.u AND there.bp = g.bp - 1
     CROSS JOIN names
     """
 
@@ -1093,11 +1149,18 @@ def generate(
     *,
     users: int = 5000,
     seed: int = 1,
+    enhanced_measurement: EnhancedMeasurement | None = None,
 ) -> GenerationResult:
     """Add the shop traffic of ``users`` people over ``start..end`` (inclusive) to ``store``.
 
     Deterministic: the same arguments add the same rows. Rows already stored are skipped
     (:meth:`EventStore.insert_select`), so generating the same traffic twice adds nothing.
+
+    ``enhanced_measurement``: the web stream's settings (None, or a setting left None: GA4's
+    default for a new web stream). An event GA4 collects only through a setting that is off is
+    not generated (``scroll`` without scrolls...); every other row is the same as with the
+    settings on. The search page's URL carries the term in the first ``search_query_parameter``
+    (``/search?q=mug``).
     """
     if end < start:
         raise ValueError(f"the end date {end} is before the start date {start}")
@@ -1107,8 +1170,20 @@ def generate(
     simulation = _Simulation(start, end, users, seed)
     simulation.run()
     _add_incidental_events(simulation, seed)
+    dropped, parameter = measured(enhanced_measurement)
+    _drop_events(simulation.c, dropped)
     c = simulation.c
     con = store.connection
+    con.execute("CREATE OR REPLACE TEMP TABLE _gen_search (u BIGINT, bp BIGINT, query VARCHAR)")
+    if simulation.searches:
+        con.execute(
+            "INSERT INTO _gen_search SELECT unnest($u), unnest($bp), unnest($query)",
+            {
+                "u": [u for u, _, _ in simulation.searches],
+                "bp": [bp for _, bp, _ in simulation.searches],
+                "query": [f"?{quote_plus(parameter)}={quote_plus(term)}" for _, _, term in simulation.searches],
+            },
+        )
     columns = c.as_parameters()
     names = _Columns.NAMES
     con.execute(
@@ -1131,6 +1206,7 @@ def generate(
     finally:
         con.execute("DROP TABLE IF EXISTS _gen_events")
         con.execute("DROP TABLE IF EXISTS _gen_users")
+        con.execute("DROP TABLE IF EXISTS _gen_search")
     return GenerationResult(
         users=len(simulation.user_rows),
         sessions=simulation.sessions,

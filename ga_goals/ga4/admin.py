@@ -10,8 +10,8 @@
         report.raise_for_error()
 
 Reading is cheap and parallel: one GetProperty, one List per collection (200 per page), one
-ListEventCreateRules and one ListEventEditRules per web stream. Every RPC has a timeout and retries UNAVAILABLE and
-DEADLINE_EXCEEDED with exponential backoff.
+ListEventCreateRules, one ListEventEditRules and one GetEnhancedMeasurementSettings per web
+stream. Every RPC has a timeout and retries UNAVAILABLE and DEADLINE_EXCEEDED with exponential backoff.
 
 Applying is sequential, in the plan's order, paced under the Admin write quota, and stops at
 the first failure. Every change gets a :class:`ChangeResult`; the :class:`ApplyReport` tells
@@ -25,6 +25,7 @@ NOT_FOUND counts as done.
 from __future__ import annotations
 
 import builtins
+import dataclasses
 import json
 import time
 from collections import Counter
@@ -45,6 +46,7 @@ from ga_goals.model import (
     CustomDimension,
     CustomMetric,
     DataStream,
+    EnhancedMeasurement,
     EventCreateRule,
     EventEditRule,
     EventEditRuleOrder,
@@ -54,6 +56,7 @@ from ga_goals.model import (
 )
 
 from . import convert
+from . import enhanced_measurement as em_convert
 from .clients import AdminClients, build_admin_clients
 from .errors import is_transient, is_unanswered, map_error, quota_error
 from .pacing import WriteLimiter
@@ -219,6 +222,17 @@ _OPS: dict[str, _Ops] = {
         CalculatedMetric.KIND, "calculated_metrics", True, "calculated_metric", "calculated metrics", "delete"
     ),
     ChannelGroup.KIND: _Ops(ChannelGroup.KIND, "channel_groups", True, "channel_group", "channel groups", "delete"),
+    # A singleton per web stream: only ever updated (UpdateEnhancedMeasurementSettings), never
+    # created or removed (the planner plans neither).
+    EnhancedMeasurement.KIND: _Ops(
+        EnhancedMeasurement.KIND,
+        "enhanced_measurement",
+        True,
+        "enhanced_measurement_settings",
+        "enhanced measurement settings",
+        "delete",
+        "stream",
+    ),
 }
 
 
@@ -364,9 +378,9 @@ class AdminGateway:
 
     def read_state(self) -> PropertyState:
         """The property's display name, tier, key events, custom dimensions and metrics, data
-        streams and (per web stream) event create rules.
+        streams and (per web stream) event create rules and enhanced measurement settings.
 
-        Nine RPCs for a property with one web stream and short lists; independent ones in
+        Ten RPCs for a property with one web stream and short lists; independent ones in
         parallel. Raises :class:`~ga_goals.errors.ApiError` (``property N not found (or no
         access)``, no access, timeout), :class:`~ga_goals.errors.QuotaExhausted`, or
         :class:`~ga_goals.errors.CredentialsError`.
@@ -383,6 +397,7 @@ class AdminGateway:
             f_streams = pool.submit(self._list, beta.list_data_streams, prop)
             f_rules: dict[str, Future[list[Any]]] = {}
             f_edits: dict[str, Future[list[Any]]] = {}
+            f_settings: dict[str, Future[Any]] = {}
             streams: list[DataStream] = []
             try:
                 streams = [convert.data_stream_from_proto(m) for m in f_streams.result()]
@@ -392,12 +407,16 @@ class AdminGateway:
                 if s.type == "web":
                     f_rules[s.resource_name] = pool.submit(self._list, alpha.list_event_create_rules, s.resource_name)
                     f_edits[s.resource_name] = pool.submit(self._list, alpha.list_event_edit_rules, s.resource_name)
+                    f_settings[s.resource_name] = pool.submit(
+                        self._read, alpha.get_enhanced_measurement_settings, name=em_convert.settings_name(s.resource_name)
+                    )
             # Raise the most telling error first: the property itself, then the lists.
             prop_msg = f_prop.result()
             lists = {kind: f.result() for kind, f in f_lists.items()}
             f_streams.result()
             rules = {name: f.result() for name, f in f_rules.items()}
             edits = {name: f.result() for name, f in f_edits.items()}
+            settings = {name: f.result() for name, f in f_settings.items()}
 
         state = PropertyState(
             property=prop,
@@ -417,6 +436,9 @@ class AdminGateway:
         for stream_name, msgs in edits.items():
             for edit in self._number_edit_rules(msgs, stream_name):
                 state.add(edit)
+        names = {s.resource_name: s.display_name for s in streams}
+        for stream_name, msg in settings.items():
+            state.add(dataclasses.replace(em_convert.from_proto(msg, stream_name=names[stream_name]), stream=stream_name))
         self._streams = streams
         self._rule_names = {name: {m.name for m in msgs} for name, msgs in rules.items()}
         self._edit_rule_names = {name: {m.name for m in msgs} for name, msgs in edits.items()}

@@ -19,6 +19,7 @@ from typing import Any
 
 from google.analytics import admin_v1alpha, admin_v1beta
 
+from ga_goals.ga4 import enhanced_measurement as _em
 from ga_goals.model import (
     CalculatedMetric,
     Channel,
@@ -28,6 +29,7 @@ from ga_goals.model import (
     CustomDimension,
     CustomMetric,
     DataStream,
+    EnhancedMeasurement,
     EventCreateRule,
     EventEditRule,
     KeyEvent,
@@ -94,6 +96,7 @@ UPDATE_PATHS: dict[str, dict[str, str]] = {
         "conditions": "event_conditions",
         "mutations": "parameter_mutations",
     },
+    EnhancedMeasurement.KIND: _em.UPDATE_PATHS,
 }
 
 
@@ -522,10 +525,11 @@ _TO_PROTO: dict[type, Callable[..., Any]] = {
     EventEditRule: event_edit_rule_to_proto,
     CalculatedMetric: calculated_metric_to_proto,
     ChannelGroup: channel_group_to_proto,
+    EnhancedMeasurement: _em.to_proto,
 }
 
 #: Resources only the v1alpha Admin API has.
-ALPHA_ONLY: tuple[type, ...] = (EventCreateRule, EventEditRule, CalculatedMetric, ChannelGroup)
+ALPHA_ONLY: tuple[type, ...] = (EventCreateRule, EventEditRule, CalculatedMetric, ChannelGroup, EnhancedMeasurement)
 _FROM_PROTO = {
     "KeyEvent": key_event_from_proto,
     "CustomDimension": custom_dimension_from_proto,
@@ -535,11 +539,13 @@ _FROM_PROTO = {
     "CalculatedMetric": calculated_metric_from_proto,
     "ChannelGroup": channel_group_from_proto,
     "DataStream": data_stream_from_proto,
+    "EnhancedMeasurementSettings": _em.from_proto,
 }
 
 
 def to_proto(resource: Resource, module: ModuleType | None = None, *, name: str | None = None) -> Any:
-    """Any managed resource -> its message (v1beta, or v1alpha for event create rules)."""
+    """Any managed resource -> its message (v1beta, or v1alpha for event create rules and
+    enhanced measurement settings)."""
     fn = _TO_PROTO[type(resource)]
     if module is None:
         module = V1ALPHA if isinstance(resource, ALPHA_ONLY) else V1BETA

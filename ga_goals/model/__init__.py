@@ -12,6 +12,7 @@ stage, funnels, reports, environments).
 from ga_goals.model.event_edit_rules import EventEditRule, EventEditRuleOrder
 from ga_goals.model.calculated_metrics import CalculatedMetric
 from ga_goals.model.channel_groups import Channel, ChannelCondition, ChannelGroup
+from ga_goals.model.enhanced_measurement import EnhancedMeasurement
 from ga_goals.model.resources import (
     COMPARISONS,
     MEASUREMENT_UNITS,
@@ -71,6 +72,7 @@ __all__ = [
     "CustomDimension",
     "CustomMetric",
     "DataStream",
+    "EnhancedMeasurement",
     "Environment",
     "EventCreateRule",
     "EventEditRule",

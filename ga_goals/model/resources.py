@@ -25,6 +25,7 @@ from ga_goals.model.matching import Condition as Condition  # re-exported: defin
 from ga_goals.model.matching import Mutation as Mutation
 from ga_goals.model.calculated_metrics import CalculatedMetric
 from ga_goals.model.channel_groups import ChannelGroup
+from ga_goals.model.enhanced_measurement import EnhancedMeasurement
 
 CountingMethod = Literal["once_per_event", "once_per_session"]
 DimensionScope = Literal["event", "user", "item"]
@@ -231,6 +232,7 @@ Resource = Union[
     EventEditRuleOrder,
     CalculatedMetric,
     ChannelGroup,
+    EnhancedMeasurement,
 ]
 
 
@@ -252,6 +254,8 @@ class PropertyState:
     calculated_metrics: dict[str, CalculatedMetric] = field(default_factory=dict)
     #: Custom channel groups by display name (GA4's system-defined group is not managed).
     channel_groups: dict[str, ChannelGroup] = field(default_factory=dict)
+    #: Per web stream (its selector in a desired state, its resource name once read).
+    enhanced_measurement: dict[str | None, EnhancedMeasurement] = field(default_factory=dict)
     data_streams: list[DataStream] = field(default_factory=list)
     service_level: str = "standard"
     display_name: str = ""
@@ -264,6 +268,7 @@ class PropertyState:
         "event_edit_rules",
         "calculated_metrics",
         "channel_groups",
+        "enhanced_measurement",
     )
 
     def add(self, resource: Resource) -> None:
@@ -295,4 +300,5 @@ _COLLECTION: dict[type, str] = {
     EventEditRule: "event_edit_rules",
     CalculatedMetric: "calculated_metrics",
     ChannelGroup: "channel_groups",
+    EnhancedMeasurement: "enhanced_measurement",
 }

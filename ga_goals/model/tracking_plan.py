@@ -15,6 +15,7 @@ from typing import Literal, Union
 from ga_goals.errors import Location, Problem
 from ga_goals.model.calculated_metrics import CalculatedMetric
 from ga_goals.model.channel_groups import ChannelGroup
+from ga_goals.model.enhanced_measurement import EnhancedMeasurement
 from ga_goals.model.event_schemas import EventSchema, ParameterSet
 from ga_goals.model.resources import (
     CountingMethod,
@@ -487,6 +488,8 @@ class TrackingPlan:
     reports: dict[str, Report] = field(default_factory=dict)
     environments: dict[str, Environment] = field(default_factory=dict)
     safety: Safety = field(default_factory=Safety)
+    #: The web stream's enhanced measurement settings the plan manages (None: not managed).
+    enhanced_measurement: EnhancedMeasurement | None = None
     data_source: DataSource = field(default_factory=DataSource)
     #: Legal but probably unintended things the loader noticed (sorted by location).
     warnings: list[Problem] = field(default_factory=list)
@@ -525,4 +528,6 @@ class TrackingPlan:
             state.add(calculated)
         for group in self.channel_groups.values():
             state.add(group)
+        if self.enhanced_measurement is not None:
+            state.add(self.enhanced_measurement)
         return state

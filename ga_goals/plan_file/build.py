@@ -44,6 +44,7 @@ from ga_goals.model import (
     TrackingPlan,
 )
 from ga_goals.plan_file import calculated_metrics, channel_groups
+from ga_goals.plan_file import enhanced_measurement
 from ga_goals.plan_file.document import Document, Path
 from ga_goals.plan_file.event_edit_rules import build_event_edit_rules
 from ga_goals.plan_file.rules import create_rules, ga4_value, normalise_tier, parse_date, parse_duration
@@ -400,6 +401,7 @@ class _Builder:
             plan.funnels[name] = self.funnel(name, spec)
         for name, spec in (data.get("reports") or {}).items():
             plan.reports[name] = self.report(name, spec)
+        plan.enhanced_measurement = enhanced_measurement.build(self.doc, self.stream)
         safety = data.get("safety") or {}
         plan.safety = Safety(
             protect=tuple(safety.get("protect", [])),

@@ -1145,7 +1145,9 @@ def ga4_value(value: Any) -> str:
 
 def check_rules(doc: Document, *, tier: str | None = None) -> list[Problem]:
     """Every GA4 rule problem of ``doc`` (a base or merged plan document)."""
-    return _Checker(doc, tier).run()
+    from ga_goals.plan_file import enhanced_measurement
+
+    return _Checker(doc, tier).run() + enhanced_measurement.check(doc)
 
 
 def _stage_name(stage: Any) -> str:

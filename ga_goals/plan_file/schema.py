@@ -28,14 +28,15 @@ from ga_goals.model import (
     ChannelGroup,
     CustomDimension,
     CustomMetric,
+    EnhancedMeasurement,
     EventCreateRule,
     EventEditRule,
     KeyEvent,
 )
 from ga_goals.model import ga4_facts as facts
 from ga_goals.plan_file import calculated_metrics as _calculated_metrics
-from ga_goals.plan_file import event_edit_rules
 from ga_goals.plan_file import channel_groups as _channel_groups
+from ga_goals.plan_file import enhanced_measurement, event_edit_rules
 from ga_goals.model.tracking_plan import (
     NEXT_ACTION_DIMENSIONS,
     NEXT_ACTION_LIMIT_MAX,
@@ -92,6 +93,7 @@ PROTECT_KINDS = (
     EventEditRule.KIND,
     CalculatedMetric.KIND,
     ChannelGroup.KIND,
+    EnhancedMeasurement.KIND,
 )
 
 
@@ -933,6 +935,7 @@ OVERRIDABLE = (
     "safety",
     "source",
     "event_edit_rules",
+    "enhanced_measurement",
 )
 
 
@@ -1045,6 +1048,7 @@ def _top_level() -> dict[str, Any]:
         "reports": _map_of(
             _ref("report"), names="name", title="Reports", examples=[{"weekly": {"period": "last_7_days"}}]
         ),
+        "enhanced_measurement": enhanced_measurement.schema(),
         "safety": _obj(
             {
                 "protect": {
@@ -1052,7 +1056,8 @@ def _top_level() -> dict[str, Any]:
                     "uniqueItems": True,
                     "items": {"type": "string", "examples": ["purchase", "custom_dimension:form_id"]},
                     "description": "Names sync never updates, archives or deletes: a name, or kind:name with kind "
-                    "key_event, custom_dimension, custom_metric, event_create_rule, event_edit_rule, calculated_metric or channel_group.",
+                    "key_event, custom_dimension, custom_metric, event_create_rule, event_edit_rule, calculated_metric, "
+                    "channel_group or enhanced_measurement (kind:<stream display name>).",
                 },
                 "max_destroy": {
                     "type": "integer",

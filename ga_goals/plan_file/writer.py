@@ -15,11 +15,13 @@ import yaml
 from ga_goals.plan_file import calculated_metrics, channel_groups
 from ga_goals.plan_file.document import resolve_plain
 
+from ga_goals.model.enhanced_measurement import TEXT_SETTINGS, split_parameters
 from ga_goals.model import (
     SANDBOX,
     Condition,
     CustomDimension,
     CustomMetric,
+    EnhancedMeasurement,
     EventCreateRule,
     EventEditRule,
     KeyEvent,
@@ -93,6 +95,11 @@ def render_plan_file(state: PropertyState, *, property_ref: str, today: date | N
     groups = {g.key: channel_groups.to_plan(g, _Flow) for g in sorted(state.channel_groups.values(), key=lambda g: g.key)}
     if groups:
         document["channel_groups"] = groups
+    settings = state.enhanced_measurement.get(web_streams[0].resource_name) if web_streams else None
+    if settings is not None:
+        if name_stream:  # the block applies to the plan's stream: name it
+            document = {**document, "stream": web_streams[0].stream_id}
+        document["enhanced_measurement"] = _enhanced_measurement(settings)
 
     stamp = (today or date.today()).isoformat()
     title = f' ("{state.display_name}")' if state.display_name else ""
@@ -222,6 +229,14 @@ def _metric(metric: CustomMetric) -> dict[str, Any]:
         spec["restricted"] = [t.removesuffix("_data") for t in metric.restricted_metric_type]
     if metric.description:
         spec["description"] = metric.description
+    return spec
+
+
+def _enhanced_measurement(settings: EnhancedMeasurement) -> dict[str, Any]:
+    """Every setting, so that the pulled plan manages them all (query parameters as lists)."""
+    spec: dict[str, Any] = {}
+    for name, value in settings.fields().items():
+        spec[name] = split_parameters(value) if name in TEXT_SETTINGS else value
     return spec
 
 

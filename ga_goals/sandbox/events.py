@@ -57,6 +57,7 @@ from ga_goals.reports.periods import today_in  # one "today" for reports and the
 
 if TYPE_CHECKING:
     from ga_goals.events import EventStore, GenerationResult, LoadResult
+    from ga_goals.model import EnhancedMeasurement
 
 #: Default traffic: weeks ending yesterday, users.
 DEFAULT_WEEKS = 8
@@ -144,9 +145,10 @@ def _generator_fingerprint() -> str:
     import duckdb
 
     from ga_goals.events import generator, schema
+    from ga_goals.model import enhanced_measurement
 
     digest = hashlib.sha256(duckdb.__version__.encode())
-    for module in (generator, schema):
+    for module in (generator, schema, enhanced_measurement):
         digest.update(Path(module.__file__ or "").read_bytes())
     return digest.hexdigest()[:12]
 
@@ -216,6 +218,16 @@ def _log(store: EventStore, origin: str, detail: str = "", **values: Any) -> Non
     )
 
 
+def _default_detail(key: str) -> str:
+    """The log's ``detail`` of default traffic generated under settings that change it by ``key``."""
+    return "default shop traffic" + (f" ({key})" if key else "")
+
+
+def _last_detail(store: EventStore) -> str:
+    row = store.connection.execute(f"SELECT detail FROM {LOG_TABLE} ORDER BY logged_at DESC LIMIT 1").fetchone()
+    return str(row[0]) if row else ""
+
+
 def _log_rows(store: EventStore) -> list[tuple[str, date | None, date | None]]:
     """(origin, start, end) of every log entry, oldest first ([] when the table does not exist)."""
     con = store.connection
@@ -271,7 +283,9 @@ class _Open:
     def __init__(self) -> None:
         self.lock = _RWLock()
         self.store: EventStore | None = None
-        self.checked: date | None = None  # the day (property time zone) the default traffic was last checked
+        #: The day (property time zone) the default traffic was last checked, and what the stream's
+        #: enhanced measurement settings changed in the traffic then (``traffic_key``).
+        self.checked: tuple[date, str] | None = None
 
 
 #: Paths of events files open in this process (servers), so a load in the same process refuses too.
@@ -313,13 +327,16 @@ class SandboxEvents:
     @contextlib.contextmanager
     def reading(self, property_id: str, time_zone: str = "UTC") -> Iterator[Any]:
         """A DuckDB cursor on the property's events for this thread, default traffic ensured."""
+        from ga_goals.events.generator import traffic_key
+
         with self._lock:
             entry = self._open.setdefault(property_id, _Open())
-        today = today_in(time_zone)
-        if entry.store is None or entry.checked != today:
+        settings = self.stream_settings(property_id)
+        mark = (today_in(time_zone), traffic_key(settings))
+        if entry.store is None or entry.checked != mark:
             with entry.lock.write():
-                if entry.store is None or entry.checked != today:
-                    self._prepare(property_id, entry, time_zone, today)
+                if entry.store is None or entry.checked != mark:
+                    self._prepare(property_id, entry, time_zone, mark, settings)
         with entry.lock.read():
             assert entry.store is not None
             cursor = entry.store.cursor()
@@ -328,8 +345,20 @@ class SandboxEvents:
             finally:
                 cursor.close()
 
-    def _prepare(self, property_id: str, entry: _Open, time_zone: str, today: date) -> None:
-        """Open the file; give a property without events the default traffic, refresh stale default traffic."""
+    def stream_settings(self, property_id: str) -> EnhancedMeasurement:
+        """The enhanced measurement settings the property's traffic comes in under (its first web
+        stream's, as the sandbox's Admin API holds them)."""
+        from ga_goals.sandbox.admin_enhanced_measurement import property_settings
+        from ga_goals.sandbox.store import SandboxStore
+
+        return property_settings(SandboxStore(self.state_dir).load(property_id))
+
+    def _prepare(
+        self, property_id: str, entry: _Open, time_zone: str, mark: tuple[date, str], settings: EnhancedMeasurement
+    ) -> None:
+        """Open the file; give a property without events the default traffic, refresh stale default
+        traffic: of an earlier day, or generated under other enhanced measurement settings."""
+        today, key = mark
         path = self.path(property_id)
         if entry.store is None:
             entry.store = self._register(_open_store(path))
@@ -339,14 +368,15 @@ class SandboxEvents:
             _log(entry.store, LOADED, "events found in the file")
             log = _log_rows(entry.store)
         start, end = default_range(time_zone, today, self.default_weeks)
-        stale = bool(log) and all(origin == DEFAULT for origin, _s, _e in log) and log[-1][2] != end
+        only_default = bool(log) and all(origin == DEFAULT for origin, _s, _e in log)
+        stale = only_default and (log[-1][2] != end or _last_detail(entry.store) != _default_detail(key))
         if not log or stale:
             self._close_entry(entry)
             began = time.perf_counter()
-            cached = self._write_default(path, property_id, start, end)
+            cached = self._write_default(path, property_id, start, end, settings)
             self.last_default = (time.perf_counter() - began, cached)
             entry.store = self._register(_open_store(path))
-        entry.checked = today
+        entry.checked = mark
 
     def _register(self, store: EventStore) -> EventStore:
         with _OPEN_LOCK:
@@ -369,13 +399,25 @@ class SandboxEvents:
             with entry.lock.write():
                 self._close_entry(entry)
 
-    def _write_default(self, path: Path, property_id: str, start: date, end: date) -> bool:
-        """Put the default traffic at ``path`` (from the cache when possible); True if it came from the cache."""
+    def _write_default(
+        self, path: Path, property_id: str, start: date, end: date, settings: EnhancedMeasurement | None = None
+    ) -> bool:
+        """Put the default traffic at ``path`` (from the cache when possible); True if it came from the cache.
+
+        ``settings``: the enhanced measurement settings it is generated under (default: the
+        property's, :meth:`stream_settings`)."""
+        from ga_goals.events.generator import traffic_key
+
+        if settings is None:
+            settings = self.stream_settings(property_id)
         users, seed = self.default_users, default_seed(property_id)
+        key = traffic_key(settings)
         folder = cache_dir()
         cached: Path | None = None
         if folder is not None:
-            cached = folder / _cache_name(start, end, users, seed, _generator_fingerprint())
+            # Traffic under other enhanced measurement settings is other traffic, cached apart.
+            variant = f"em{hashlib.sha256(key.encode()).hexdigest()[:8]}" if key else ""
+            cached = folder / _cache_name(start, end, users, seed, _generator_fingerprint(), variant)
             if cached.is_file():
                 with contextlib.suppress(FileNotFoundError):  # pruned by another process meanwhile: generate
                     _copy_into_place(cached, path)
@@ -385,8 +427,8 @@ class SandboxEvents:
             from ga_goals.events import generate
 
             with _open_store(tmp) as store:
-                result = generate(store, start, end, users=users, seed=seed)
-                _log(store, DEFAULT, "default shop traffic", start_date=start, end_date=end, users=users, seed=seed,
+                result = generate(store, start, end, users=users, seed=seed, enhanced_measurement=settings)
+                _log(store, DEFAULT, _default_detail(key), start_date=start, end_date=end, users=users, seed=seed,
                      rows_read=result.events, rows_inserted=result.inserted)
             if cached is not None:
                 with contextlib.suppress(OSError):
@@ -449,12 +491,14 @@ class SandboxEvents:
         seed: int | None = None,
         replace: bool = False,
     ) -> GenerationResult:
-        """Add (or with ``replace``, put instead) generated shop traffic to a property."""
+        """Add (or with ``replace``, put instead) generated shop traffic to a property, as its web
+        stream's enhanced measurement settings let GA4 collect it."""
         from ga_goals.events import generate
 
         seed = default_seed(property_id) if seed is None else seed
+        settings = self.stream_settings(property_id)
         with self._staged(property_id, replace) as store:
-            result = generate(store, start, end, users=users, seed=seed)
+            result = generate(store, start, end, users=users, seed=seed, enhanced_measurement=settings)
             _log(store, GENERATED, "ga-goals sandbox generate", start_date=start, end_date=end, users=users, seed=seed,
                  rows_read=result.events, rows_inserted=result.inserted)
         return result
@@ -585,20 +629,26 @@ def _copy_into_place(source: Path, target: Path) -> None:
         _remove_database(tmp)
 
 
-def _cache_name(start: date, end: date, users: int, seed: int, fingerprint: str) -> str:
-    return f"shop-{start:%Y%m%d}-{end:%Y%m%d}-u{users}-s{seed}-{fingerprint}.duckdb"
+def _cache_name(start: date, end: date, users: int, seed: int, fingerprint: str, variant: str = "") -> str:
+    """``variant``: ``em<hash>`` for traffic under enhanced measurement settings that change it."""
+    return f"shop-{start:%Y%m%d}-{end:%Y%m%d}-u{users}-s{seed}{f'-{variant}' if variant else ''}-{fingerprint}.duckdb"
+
+
+_CACHE_NAME = re.compile(r"shop-\d{8}-\d{8}-(u\d+-s-?\d+(?:-em[0-9a-f]+)?)-\w+\.duckdb")
 
 
 def _prune_cache(folder: Path, keep: Path) -> None:
-    """After writing ``keep``: remove the other files of its seed and user count (older days, an
-    older generator), and any file not written for :data:`CACHE_DAYS` days."""
+    """After writing ``keep``: remove the other files of its seed, user count and enhanced
+    measurement variant (older days, an older generator), and any file not written for
+    :data:`CACHE_DAYS` days."""
     limit = time.time() - CACHE_DAYS * 86400
-    same = re.fullmatch(r"shop-\d{8}-\d{8}-(u\d+-s-?\d+)-\w+\.duckdb", keep.name)
+    same = _CACHE_NAME.fullmatch(keep.name)
     for old in folder.glob("shop-*.duckdb"):
         if old == keep:
             continue
+        other = _CACHE_NAME.fullmatch(old.name)
         with contextlib.suppress(OSError):
-            if (same and f"-{same.group(1)}-" in old.name) or old.stat().st_mtime < limit:
+            if (same and other and other.group(1) == same.group(1)) or old.stat().st_mtime < limit:
                 old.unlink()
 
 

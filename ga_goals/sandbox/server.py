@@ -394,7 +394,23 @@ class SandboxServer:
             )
 
         unary("ListDataStreams", list_streams, module.ListDataStreamsResponse)
+        if version == "v1alpha":
+            self._add_enhanced_measurement(unary, module)
         self.add_methods(ADMIN_SERVICE.format(version=version), version, methods)
+
+    def _add_enhanced_measurement(self, unary: Callable[..., None], module: Any) -> None:
+        """Get/UpdateEnhancedMeasurementSettings (v1alpha only, as in GA4)."""
+        from ga_goals.sandbox.admin_enhanced_measurement import EnhancedMeasurementBackend
+
+        backend = EnhancedMeasurementBackend(self.backend)
+        cls = module.EnhancedMeasurementSettings
+
+        def update(r: Any) -> Any:
+            paths = list(r.update_mask.paths) if "update_mask" in r else []
+            return _from_dict(cls, backend.update(_field_or_none(r, "enhanced_measurement_settings"), paths))
+
+        unary("GetEnhancedMeasurementSettings", lambda r: _from_dict(cls, backend.get(r.name)), cls)
+        unary("UpdateEnhancedMeasurementSettings", update, cls, ("enhanced_measurement_settings.name",))
 
     @staticmethod
     def _add_crud(

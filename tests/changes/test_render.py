@@ -178,3 +178,32 @@ def test_reorder_is_counted_only_when_present() -> None:
     assert not _reorder_plan().destructive  # a reorder loses nothing: no --allow-destroy
     markdown = render_markdown(_reorder_plan())
     assert "| \\<\\> | reorder | event\\_edit\\_rule | processing order | processing\\_order |" in markdown
+
+
+
+def test_an_enhanced_measurement_update_in_text_markdown_and_json() -> None:
+    from ga_goals.changes import render_json
+    from ga_goals.model import EnhancedMeasurement
+
+    stream = f"{PROPERTY}/dataStreams/2001"
+    old = EnhancedMeasurement(
+        stream=stream, scrolls=True, search_query_parameter="q,s", resource_name=f"{stream}/enhancedMeasurementSettings",
+        stream_name="Shop web",
+    )
+    new = EnhancedMeasurement(stream=stream, scrolls=False, search_query_parameter="q", stream_name="Shop web")
+    change = Change(
+        "update", new.KIND, new.label, existing=old, desired=new,
+        fields=(FieldChange("scrolls", True, False), FieldChange("search_query_parameter", "q,s", "q")),
+    )
+    plan = Plan(property=PROPERTY, changes=[change])
+    text = render_text(plan, color=False)
+    assert (
+        "  ~ update enhanced_measurement Shop web\n"
+        "      scrolls: true → false\n"
+        '      search_query_parameter: "q,s" → "q"\n'
+    ) in text
+    markdown = render_markdown(plan)
+    assert "| \\~ | update | enhanced\\_measurement | Shop web | scrolls, search\\_query\\_parameter |  |" in markdown
+    assert re.search(r"^- +scrolls: true\n\+ +scrolls: false$", markdown, re.M)
+    data = __import__("json").loads(render_json([plan]))["plans"][0]["changes"][0]
+    assert data["resource_name"] == f"{stream}/enhancedMeasurementSettings" and data["stream"] == stream

@@ -144,3 +144,29 @@ def test_event_edit_rules_round_trip_keeps_their_order(run, tmp_path: Path):
     plan = run("plan", pulled, "--exit-code")
     assert plan.exit_code == 0, plan.stdout
     assert "No changes" in plan.stdout
+
+
+
+def test_enhanced_measurement_syncs_and_pulls_back(run, tmp_path: Path):
+    """The shop's site search settings reach the stream; a pull writes every setting, and the
+    pulled plan plans no changes; a pulled plan edited (video engagement off) plans exactly that
+    update, and the shop plan, which does not manage video engagement, still plans none."""
+    assert run("sync", SHOP, "--apply").exit_code == 0
+    pulled = tmp_path / "pulled.yaml"
+    assert run("pull", "--sandbox", "-o", pulled).exit_code == 0
+    text = pulled.read_text()
+    block = text[text.index("enhanced_measurement:"):]
+    assert "site_search: true" in block and "search_query_parameter:\n  - q\n" in block
+    assert "scrolls: true" in block and "uri_query_parameter: []" in block
+    plan = run("plan", pulled, "--exit-code")
+    assert plan.exit_code == 0 and "No changes" in plan.stdout, plan.output
+    edited = tmp_path / "edited.yaml"
+    edited.write_text(text.replace("  video_engagement: true", "  video_engagement: false"))
+    changed = run("plan", edited, "--json")
+    changes = json.loads(changed.stdout)["plans"][0]["changes"]
+    assert [(c["action"], c["kind"], c["fields"]) for c in changes] == [
+        ("update", "enhanced_measurement", [{"field": "video_engagement", "old": True, "new": False}])
+    ]
+    assert run("sync", edited, "--apply").exit_code == 0
+    assert run("plan", edited, "--exit-code").exit_code == 0
+    assert run("plan", SHOP, "--exit-code").exit_code == 0  # the shop does not manage video engagement

@@ -279,3 +279,70 @@ def test_the_experiment_only_adds_wishlist_rows(monkeypatch):
     added = with_experiment - without
     assert without <= with_experiment and added
     assert {row[2] for row in added} == {"add_to_wishlist"}
+
+
+# Enhanced measurement ------------------------------------------------------------------------
+
+
+def _rows(settings=None) -> dict[str, set[str]]:
+    """Row hashes by event name, of a fortnight of 400 users under ``settings``."""
+    with EventStore() as store:
+        generate(store, START, date(2024, 3, 17), users=400, seed=5, enhanced_measurement=settings)
+        out: dict[str, set[str]] = {}
+        for name, row_hash in store.connection.execute("SELECT event_name, _row_hash FROM events").fetchall():
+            out.setdefault(name, set()).add(row_hash)
+        return out
+
+
+@pytest.fixture(scope="module")
+def default_rows() -> dict[str, set[str]]:
+    return _rows()
+
+
+@pytest.mark.parametrize("setting", ["scrolls", "site_search", "form_interactions", "stream_enabled", "video_engagement"])
+def test_a_setting_turned_off_removes_its_events_and_nothing_else(default_rows, setting):
+    """The events the setting gives GA4 (the model's one table) are gone; every other row is the
+    same row as with GA4's defaults."""
+    from ga_goals.model import EnhancedMeasurement
+    from ga_goals.model.enhanced_measurement import EVENT_SETTINGS
+
+    off = _rows(EnhancedMeasurement(**{setting: False}))
+    needs = {e for e, s in EVENT_SETTINGS.items() if setting in (s, "stream_enabled")}
+    gone = {name for name in default_rows if name in needs}
+    assert {name for name in default_rows if name not in off} == gone
+    assert {"scroll": "scrolls", "view_search_results": "site_search", "form_submit": "form_interactions"}.keys() >= gone
+    for name, hashes in off.items():
+        assert hashes == default_rows[name], name
+
+
+def test_settings_left_out_are_ga4s_defaults(default_rows):
+    from ga_goals.model import EnhancedMeasurement
+
+    assert _rows(EnhancedMeasurement(page_changes=False, outbound_clicks=False, search_query_parameter="q,s")) == default_rows
+
+
+def test_the_search_page_url_carries_the_configured_query_parameter():
+    from ga_goals.model import EnhancedMeasurement
+
+    location, referrer, term = param("page_location", "string"), param("page_referrer", "string"), param("search_term", "string")
+    for settings, key in ((None, "q"), (EnhancedMeasurement(search_query_parameter="keyword,q"), "keyword")):
+        with EventStore() as store:
+            generate(store, START, date(2024, 3, 10), users=200, seed=3, enhanced_measurement=settings)
+            con = store.connection
+            searches = con.execute(f"SELECT {location}, {term} FROM events WHERE event_name = 'view_search_results'").fetchall()
+            assert searches and all(url == f"https://shop.example.com/search?{key}={t.replace(' ', '+')}" for url, t in searches)
+            on_page = con.execute(f"SELECT DISTINCT event_name FROM events WHERE {location} LIKE '%/search?%'").fetchall()
+            assert {"page_view", "view_search_results"} <= {n for (n,) in on_page}
+            assert con.execute(f"SELECT count(*) FROM events WHERE {location} LIKE '%/search'").fetchone()[0] == 0
+            after = con.execute(f"SELECT count(*) FROM events WHERE {referrer} LIKE '%/search?{key}=%'").fetchone()[0]
+            assert after > 0  # the next page's referrer is the results page, with its query
+
+
+def test_traffic_key_names_what_changes():
+    from ga_goals.events.generator import traffic_key
+    from ga_goals.model import EnhancedMeasurement
+    from ga_goals.model.enhanced_measurement import GA4_DEFAULTS
+
+    assert traffic_key(None) == traffic_key(GA4_DEFAULTS) == traffic_key(EnhancedMeasurement(search_query_parameter="q")) == ""
+    assert traffic_key(EnhancedMeasurement(scrolls=False, search_query_parameter="s")) == "without scroll; search pages ?s="
+    assert traffic_key(EnhancedMeasurement(stream_enabled=False)) == "without form_submit, scroll, view_search_results"

@@ -76,3 +76,18 @@ def test_strings_the_loader_would_read_as_numbers_are_quoted(value: str, tmp_pat
         )
     )
     _round_trip(state, tmp_path)
+
+
+
+def test_enhanced_measurement_is_pulled_for_the_plans_stream(tmp_path: Path) -> None:
+    """Every setting of the (first) web stream, query parameters as lists; with several web
+    streams the pulled plan names its stream, so the block applies to the same one."""
+    state = state_from_json(json.loads((CASES[0].parent.parent / "em_stream_by_name" / "actual.json").read_text()))
+    state.enhanced_measurement[next(iter(state.enhanced_measurement))] = __import__("dataclasses").replace(
+        next(iter(state.enhanced_measurement.values())), search_query_parameter="q,keyword", scrolls=False
+    )
+    _round_trip(state, tmp_path)
+    data = yaml.safe_load(render_plan_file(state, property_ref=state.property_id))
+    assert data["stream"] == "2001"
+    assert data["enhanced_measurement"]["search_query_parameter"] == ["q", "keyword"]
+    assert data["enhanced_measurement"]["scrolls"] is False and len(data["enhanced_measurement"]) == 10
