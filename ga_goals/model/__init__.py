@@ -9,6 +9,7 @@ actual state (read from GA4), so that ``ga_goals.changes`` can compare the two.
 stage, funnels, reports, environments).
 """
 
+from ga_goals.model.audiences import Audience
 from ga_goals.model.resources import (
     COMPARISONS,
     MEASUREMENT_UNITS,
@@ -58,6 +59,7 @@ __all__ = [
     "MEASUREMENT_UNITS",
     "RESTRICTED_TYPES",
     "Alert",
+    "Audience",
     "Condition",
     "Conversion",
     "Email",

@@ -312,6 +312,8 @@ LIMITS: dict[str, dict[str, int]] = {
     "item": {"standard": 10, "360": 25},
     "custom_metrics": {"standard": 50, "360": 125},
     "created_events": {"standard": 50, "360": 50},
+    # Audiences per property (answer/9267572: 100; answer/11202874: 400 on 360).
+    "audiences": {"standard": 100, "360": 400},
 }
 
 #: Active ISO 4217 currency codes (funds, precious metals and test codes left out; a few

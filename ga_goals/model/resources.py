@@ -20,6 +20,8 @@ import builtins
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Literal, Union
 
+from ga_goals.model.audiences import Audience
+
 CountingMethod = Literal["once_per_event", "once_per_session"]
 DimensionScope = Literal["event", "user", "item"]
 #: DataStream types; "unspecified" for a type this client does not know.
@@ -240,7 +242,7 @@ class DataStream:
         return self.resource_name.rsplit("/", 1)[-1]
 
 
-Resource = Union[KeyEvent, CustomDimension, CustomMetric, EventCreateRule]
+Resource = Union[KeyEvent, CustomDimension, CustomMetric, EventCreateRule, Audience]
 
 
 @dataclass
@@ -256,11 +258,18 @@ class PropertyState:
     custom_dimensions: dict[tuple[str, str], CustomDimension] = field(default_factory=dict)
     custom_metrics: dict[str, CustomMetric] = field(default_factory=dict)
     event_create_rules: dict[tuple[str | None, str, int], EventCreateRule] = field(default_factory=dict)
+    audiences: dict[str, Audience] = field(default_factory=dict)
     data_streams: list[DataStream] = field(default_factory=list)
     service_level: str = "standard"
     display_name: str = ""
 
-    KINDS: ClassVar[tuple[str, ...]] = ("custom_dimensions", "custom_metrics", "key_events", "event_create_rules")
+    KINDS: ClassVar[tuple[str, ...]] = (
+        "custom_dimensions",
+        "custom_metrics",
+        "key_events",
+        "event_create_rules",
+        "audiences",
+    )
 
     def add(self, resource: Resource) -> None:
         """Index ``resource`` under its key in the matching collection."""
@@ -283,4 +292,5 @@ _COLLECTION: dict[type, str] = {
     CustomDimension: "custom_dimensions",
     CustomMetric: "custom_metrics",
     EventCreateRule: "event_create_rules",
+    Audience: "audiences",
 }

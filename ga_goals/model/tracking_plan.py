@@ -13,6 +13,7 @@ from datetime import date
 from typing import Literal, Union
 
 from ga_goals.errors import Location, Problem
+from ga_goals.model.audiences import Audience
 from ga_goals.model.event_schemas import EventSchema, ParameterSet
 from ga_goals.model.resources import (
     CountingMethod,
@@ -468,6 +469,8 @@ class TrackingPlan:
     events: dict[str, TrackedEvent] = field(default_factory=dict)
     custom_dimensions: dict[str, CustomDimension] = field(default_factory=dict)
     custom_metrics: dict[str, CustomMetric] = field(default_factory=dict)
+    #: Audiences (``audiences:``), by display name.
+    audiences: dict[str, Audience] = field(default_factory=dict)
     #: Shared parameter sets (``parameter_sets:``), by name.
     parameter_sets: dict[str, ParameterSet] = field(default_factory=dict)
     #: The resolved parameters of each event that has any (declared, from a set, or GA4's
@@ -511,4 +514,6 @@ class TrackingPlan:
                 state.add(conversion.key_event_resource())
             for rule in conversion.created_from:
                 state.add(rule)
+        for audience in self.audiences.values():
+            state.add(audience)
         return state

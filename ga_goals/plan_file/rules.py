@@ -26,6 +26,7 @@ from typing import Any, Literal
 from ga_goals.errors import Location, Problem
 from ga_goals.model import ga4_facts as facts
 from ga_goals.regex import re2_problem
+from ga_goals.plan_file.audiences import check_audiences
 from ga_goals.plan_file.document import Document, Path
 from ga_goals.plan_file.names import (
     description_problem,
@@ -148,6 +149,7 @@ class _Checker:
         self.check_events()
         self.check_dimensions()
         self.check_metrics()
+        check_audiences(self)
         self.check_segments()
         self.check_funnels()
         self.check_stages()
@@ -1064,6 +1066,8 @@ class _Checker:
                     f"unknown kind {quote(kind)} in protect entry {quote(entry)}; use a name, or kind:name with kind "
                     f"{one_of(PROTECT_KINDS)}{hint}",
                 )
+            elif kind == "audience" and name.strip():
+                continue  # an audience is named by its display name (spaces allowed)
             elif not _IDENTIFIER.match(name):
                 self.error(
                     self.at(path),

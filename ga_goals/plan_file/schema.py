@@ -22,8 +22,9 @@ import json
 from typing import Any
 
 from ga_goals.model import DEFAULT_STAGES as _DEFAULT_STAGES
-from ga_goals.model import MEASUREMENT_UNITS, CustomDimension, CustomMetric, EventCreateRule, KeyEvent
+from ga_goals.model import MEASUREMENT_UNITS, Audience, CustomDimension, CustomMetric, EventCreateRule, KeyEvent
 from ga_goals.model import ga4_facts as facts
+from ga_goals.plan_file import audiences
 from ga_goals.model.tracking_plan import (
     NEXT_ACTION_DIMENSIONS,
     NEXT_ACTION_LIMIT_MAX,
@@ -72,7 +73,7 @@ SPLIT_TEST_VALUES_MAX = facts.BREAKDOWN_LIMIT_MAX - 1
 _ALERT_METRICS = list(dict.fromkeys(FUNNEL_ALERT_METRICS + EVENT_ALERT_METRICS))
 
 #: Kinds a ``safety.protect`` entry may name (``kind:name``): the resources' ``KIND``.
-PROTECT_KINDS = (KeyEvent.KIND, CustomDimension.KIND, CustomMetric.KIND, EventCreateRule.KIND)
+PROTECT_KINDS = (KeyEvent.KIND, CustomDimension.KIND, CustomMetric.KIND, EventCreateRule.KIND, Audience.KIND)
 
 
 #: ``in:`` of a parameter filter and of a dimension condition alike.
@@ -889,6 +890,7 @@ def _defs() -> dict[str, Any]:
             },
             "additionalProperties": False,
         },
+        **audiences.schema_defs(),
     }
 
 
@@ -902,6 +904,7 @@ OVERRIDABLE = (
     "events",
     "custom_dimensions",
     "custom_metrics",
+    "audiences",
     "segments",
     "funnels",
     "reports",
@@ -1000,6 +1003,7 @@ def _top_level() -> dict[str, Any]:
             examples=[{"cart_value": {"display_name": "Cart value"}}],
             description="Keyed by event parameter name.",
         ),
+        "audiences": audiences.top_level_schema(),
         "segments": _map_of(
             _ref("segment"),
             names="name",
@@ -1023,7 +1027,7 @@ def _top_level() -> dict[str, Any]:
                     "uniqueItems": True,
                     "items": {"type": "string", "examples": ["purchase", "custom_dimension:form_id"]},
                     "description": "Names sync never updates, archives or deletes: a name, or kind:name with kind "
-                    "key_event, custom_dimension, custom_metric or event_create_rule.",
+                    "key_event, custom_dimension, custom_metric, event_create_rule or audience (audience:Display name).",
                 },
                 "max_destroy": {
                     "type": "integer",

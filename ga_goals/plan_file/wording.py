@@ -80,6 +80,7 @@ COLLECTIONS: dict[tuple[str, ...], str] = {
     ("events",): "event",
     ("custom_dimensions",): "custom dimension",
     ("custom_metrics",): "custom metric",
+    ("audiences",): "audience",
     ("segments",): "segment",
     ("funnels",): "funnel",
     ("reports",): "report",
@@ -106,6 +107,9 @@ ITEM_NOUNS = {
     "key_events": "key event",
     "formats": "format",
     "in": "value",
+    "include": "include clause",
+    "exclude": "exclude clause",
+    "sequence": "step",
 }
 
 #: How a single mapping under this key is called (when it is not a list item).
