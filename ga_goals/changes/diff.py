@@ -31,6 +31,7 @@ from typing import Any, Literal
 from ga_goals.changes.plan import ACTION_ORDER, KIND_ORDER, Change, FieldChange, Note, Plan, canonical_json
 from ga_goals.errors import PlanningError, PropertyMismatch
 from ga_goals.model import (
+    Audience,
     CustomDimension,
     CustomMetric,
     DataStream,
@@ -48,6 +49,7 @@ KINDS: dict[str, type] = {
     CustomMetric.KIND: CustomMetric,
     KeyEvent.KIND: KeyEvent,
     EventCreateRule.KIND: EventCreateRule,
+    Audience.KIND: Audience,
 }
 
 #: ``PropertyState`` collection per kind.
@@ -56,6 +58,7 @@ COLLECTIONS: dict[str, str] = {
     CustomMetric.KIND: "custom_metrics",
     KeyEvent.KIND: "key_events",
     EventCreateRule.KIND: "event_create_rules",
+    Audience.KIND: "audiences",
 }
 
 #: (singular, plural) nouns per kind, for notes.
@@ -64,6 +67,7 @@ NOUNS: dict[str, tuple[str, str]] = {
     CustomMetric.KIND: ("custom metric", "custom metrics"),
     KeyEvent.KIND: ("key event", "key events"),
     EventCreateRule.KIND: ("event create rule", "event create rules"),
+    Audience.KIND: ("audience", "audiences"),
 }
 
 #: GA4 removes custom definitions by archiving them (no delete RPC), the others by deleting.
@@ -72,6 +76,7 @@ REMOVE_ACTION: dict[str, Literal["archive", "delete"]] = {
     CustomMetric.KIND: "archive",
     KeyEvent.KIND: "delete",
     EventCreateRule.KIND: "delete",
+    Audience.KIND: "archive",
 }
 
 UNMANAGED_REASON = "not in the plan (safety.unmanaged: remove)"
@@ -85,6 +90,7 @@ _LIMIT_KINDS: dict[str, str] = {
     "custom metrics": "custom_metrics",
     "custom key events": "key_events",
     "event create rules": "created_events",
+    "audiences": "audiences",
 }
 
 #: Per-property limits, (standard, 360), by category (from ``ga_goals.model.ga4_facts``).
@@ -148,6 +154,8 @@ def protect_name(resource: Resource) -> str:
         return resource.event_name
     if isinstance(resource, EventCreateRule):
         return resource.destination_event
+    if isinstance(resource, Audience):
+        return resource.display_name
     return resource.parameter_name
 
 
@@ -168,6 +176,7 @@ class _Planner:
         self._diff_keyed(CustomMetric.KIND)
         self._diff_keyed(KeyEvent.KIND)
         self._diff_rules()
+        self._diff_keyed(Audience.KIND)
         for kind in KIND_ORDER:
             self._unmanaged(kind, self.unmanaged[kind])
         changes = self._drop_protected(sorted(self.changes, key=sort_key))
@@ -541,6 +550,8 @@ def _limit_category(resource: Resource) -> str | None:
         return "custom metrics"
     if isinstance(resource, KeyEvent):
         return "custom key events" if resource.custom else None
+    if isinstance(resource, Audience):
+        return "audiences"
     return "event create rules"
 
 

@@ -32,7 +32,7 @@ DESTRUCTIVE: frozenset[str] = frozenset({"replace", "archive", "delete"})
 ACTION_ORDER: tuple[str, ...] = ("archive", "delete", "replace", "update", "create")
 
 #: The order of kinds within one action: definitions before the events that use them.
-KIND_ORDER: tuple[str, ...] = ("custom_dimension", "custom_metric", "key_event", "event_create_rule")
+KIND_ORDER: tuple[str, ...] = ("custom_dimension", "custom_metric", "key_event", "event_create_rule", "audience")
 
 #: The order of counts in ``Plan.summary()`` and in the rendered summary line.
 SUMMARY_ORDER: tuple[str, ...] = ("create", "update", "replace", "archive", "delete")

@@ -39,6 +39,7 @@ from google.protobuf import field_mask_pb2
 from ga_goals.changes.plan import Change, Plan
 from ga_goals.errors import ApiError, GaGoalsError, PropertyMismatch, QuotaExhausted, UnconfirmedWrite
 from ga_goals.model import (
+    Audience,
     CustomDimension,
     CustomMetric,
     DataStream,
@@ -205,7 +206,11 @@ _OPS: dict[str, _Ops] = {
     EventCreateRule.KIND: _Ops(
         EventCreateRule.KIND, "event_create_rules", True, "event_create_rule", "event create rules", "delete"
     ),
+    Audience.KIND: _Ops(Audience.KIND, "audiences", True, "audience", "audiences", "archive"),
 }
+
+#: v1alpha kinds listed under the property itself (event create rules hang under a stream).
+_ALPHA_PROPERTY_KINDS = (Audience.KIND,)
 
 
 class _ChangeFailed(Exception):
@@ -251,6 +256,7 @@ class AdminGateway:
         # recognising a rule created by a lost attempt (create rules have no unique key in GA4).
         self._streams: list[DataStream] | None = None
         self._rule_names: dict[str, set[str]] = {}
+        self._audience_names: set[str] | None = None
 
     # -- lifecycle
 
@@ -348,10 +354,10 @@ class AdminGateway:
     # -- reading
 
     def read_state(self) -> PropertyState:
-        """The property's display name, tier, key events, custom dimensions and metrics, data
-        streams and (per web stream) event create rules.
+        """The property's display name, tier, key events, custom dimensions and metrics, audiences,
+        data streams and (per web stream) event create rules.
 
-        Six RPCs for a property with one web stream and short lists; independent ones in
+        Seven RPCs for a property with one web stream and short lists; independent ones in
         parallel. Raises :class:`~ga_goals.errors.ApiError` (``property N not found (or no
         access)``, no access, timeout), :class:`~ga_goals.errors.QuotaExhausted`, or
         :class:`~ga_goals.errors.CredentialsError`.
@@ -365,6 +371,9 @@ class AdminGateway:
                 for kind, ops in _OPS.items()
                 if not ops.alpha
             }
+            f_lists.update(
+                {kind: pool.submit(self._list, getattr(alpha, _OPS[kind].list), prop) for kind in _ALPHA_PROPERTY_KINDS}
+            )
             f_streams = pool.submit(self._list, beta.list_data_streams, prop)
             f_rules: dict[str, Future[list[Any]]] = {}
             streams: list[DataStream] = []
@@ -389,13 +398,21 @@ class AdminGateway:
         )
         for msgs in lists.values():
             for msg in msgs:
-                state.add(convert.from_proto(msg))
+                state.add(self._model(msg))
         for stream_name, msgs in rules.items():
             for rule in self._number_rules(msgs, stream_name):
                 state.add(rule)
         self._streams = streams
         self._rule_names = {name: {m.name for m in msgs} for name, msgs in rules.items()}
+        self._audience_names = {m.name for m in lists[Audience.KIND]}
         return state
+
+    def _model(self, msg: Any) -> Any:
+        """A listed message as a model resource; a shape the model cannot hold is an ApiError."""
+        try:
+            return convert.from_proto(msg)
+        except convert.ConversionError as exc:
+            raise ApiError(f"cannot read {getattr(msg, 'name', '') or type(msg).__name__} of {self.property}: {exc}") from None
 
     @staticmethod
     def _number_rules(msgs: list[Any], stream: str) -> list[EventCreateRule]:
@@ -410,9 +427,9 @@ class AdminGateway:
     def _read_collection(self, ops: _Ops, parent: str) -> list[Any]:
         """Re-read one collection (as model objects), e.g. after ALREADY_EXISTS."""
         msgs = self._list(getattr(self._client(ops), ops.list), parent)
-        if ops.alpha:
+        if ops.kind == EventCreateRule.KIND:
             return self._number_rules(msgs, parent)
-        return [convert.from_proto(m) for m in msgs]
+        return [self._model(m) for m in msgs]
 
     def data_streams(self) -> list[DataStream]:
         """The property's data streams (cached after the first read)."""
@@ -573,6 +590,8 @@ class AdminGateway:
         before_retry = None
         if isinstance(desired, EventCreateRule):
             before_retry = self._rule_landed_check(ops, parent, desired)
+        elif isinstance(desired, Audience):
+            before_retry = self._audience_landed_check(desired)
         try:
             response = self._write(getattr(self._client(ops), ops.create), request, attempts, on_wait, before_retry)
         except gexc.AlreadyExists as exc:
@@ -639,6 +658,23 @@ class AdminGateway:
                     continue
                 if convert.event_create_rule_from_proto(msg).fields() == want:
                     known.add(msg.name)
+                    return _Landed(msg.name)
+            return None
+
+        return landed
+
+    def _audience_landed_check(self, desired: Audience) -> Callable[[], Any]:
+        """Before re-sending an audience create: did the lost attempt land? GA4 gives audiences
+        no unique key, so a blind retry could create a second one with the same name."""
+        alpha = self._clients.alpha
+        if self._audience_names is None:  # not read yet: snapshot now, before the first attempt
+            self._audience_names = {m.name for m in self._list(alpha.list_audiences, self.property)}
+        snapshot = set(self._audience_names)
+        want = desired.fields()
+
+        def landed() -> Any:
+            for msg in self._list(alpha.list_audiences, self.property):
+                if msg.name not in snapshot and self._model(msg).fields() == want:
                     return _Landed(msg.name)
             return None
 

@@ -19,7 +19,9 @@ from typing import Any
 
 from google.analytics import admin_v1alpha, admin_v1beta
 
+from ga_goals.ga4 import audiences as _audiences
 from ga_goals.model import (
+    Audience,
     Condition,
     CustomDimension,
     CustomMetric,
@@ -72,6 +74,7 @@ UPDATE_PATHS: dict[str, dict[str, str]] = {
         "copy_parameters": "source_copy_parameters",
         "mutations": "parameter_mutations",
     },
+    Audience.KIND: _audiences.UPDATE_PATHS,
 }
 
 
@@ -336,6 +339,7 @@ _TO_PROTO: dict[type, Callable[..., Any]] = {
     CustomDimension: custom_dimension_to_proto,
     CustomMetric: custom_metric_to_proto,
     EventCreateRule: event_create_rule_to_proto,
+    Audience: _audiences.audience_to_proto,
 }
 _FROM_PROTO = {
     "KeyEvent": key_event_from_proto,
@@ -343,6 +347,7 @@ _FROM_PROTO = {
     "CustomMetric": custom_metric_from_proto,
     "EventCreateRule": event_create_rule_from_proto,
     "DataStream": data_stream_from_proto,
+    "Audience": _audiences.audience_from_proto,
 }
 
 
@@ -350,7 +355,7 @@ def to_proto(resource: Resource, module: ModuleType | None = None, *, name: str 
     """Any managed resource -> its message (v1beta, or v1alpha for event create rules)."""
     fn = _TO_PROTO[type(resource)]
     if module is None:
-        module = V1ALPHA if isinstance(resource, EventCreateRule) else V1BETA
+        module = V1ALPHA if isinstance(resource, (EventCreateRule, Audience)) else V1BETA
     return fn(resource, module, name=name)
 
 
@@ -360,7 +365,10 @@ def from_proto(msg: Any) -> Any:
         fn = _FROM_PROTO[type(msg).__name__]
     except KeyError:
         raise ConversionError(f"no model for {type(msg).__name__}") from None
-    return fn(msg)
+    try:
+        return fn(msg)
+    except _audiences.AudienceShapeError as exc:
+        raise ConversionError(str(exc)) from None
 
 
 def update_mask_paths(kind: str, fields: list[str] | tuple[str, ...]) -> list[str]:

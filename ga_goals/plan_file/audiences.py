@@ -516,10 +516,10 @@ def build_audience(name: str, spec: dict[str, Any]) -> Audience:
 
     def clause(item: Any, exclude: bool) -> AudienceClause:
         if isinstance(item, dict) and "sequence" in item:
-            scope = item.get("scope", "user")
+            scope: Any = item.get("scope", "user")
             steps = []
             for step in item["sequence"]:
-                step_spec = {"event": step} if isinstance(step, str) else step
+                step_spec: dict[str, Any] = {"event": step} if isinstance(step, str) else step
                 steps.append(
                     SequenceStep(
                         condition=_condition({k: v for k, v in step_spec.items() if k not in ("scope",) + _STEP_KEYS}),
@@ -530,7 +530,7 @@ def build_audience(name: str, spec: dict[str, Any]) -> Audience:
                 )
             return AudienceClause(exclude=exclude, scope=scope, steps=tuple(steps),
                                   within_seconds=duration(item.get("within")))
-        spec_ = {"event": item} if isinstance(item, str) else item
+        spec_: dict[str, Any] = {"event": item} if isinstance(item, str) else item
         return AudienceClause(
             exclude=exclude,
             scope=spec_.get("scope", "user"),

@@ -25,7 +25,7 @@ from typing import Any
 
 from ga_goals.model import ga4_facts as facts
 from ga_goals.regex import re2_problem
-from ga_goals.sandbox import rules
+from ga_goals.sandbox import admin_audiences, rules
 from ga_goals.sandbox.store import ACCOUNT, SandboxStore, next_id, now_rfc3339
 
 DEFAULT_PAGE_SIZE = 50
@@ -134,7 +134,24 @@ EVENT_CREATE_RULES = Kind(
     fields={"destination_event": "", "event_conditions": [], "source_copy_parameters": False, "parameter_mutations": []},
     parent="stream",
 )
-KINDS = {k.key: k for k in (KEY_EVENTS, CUSTOM_DIMENSIONS, CUSTOM_METRICS, DATA_STREAMS, EVENT_CREATE_RULES)}
+AUDIENCES = Kind(
+    key="audiences",
+    collection="audiences",
+    field="audience",
+    label="audience",
+    fields={
+        "display_name": "",
+        "description": "",
+        "membership_duration_days": 0,
+        "event_trigger": None,
+        "exclusion_duration_mode": "AUDIENCE_EXCLUSION_DURATION_MODE_UNSPECIFIED",
+        "filter_clauses": [],
+    },
+    output_only=frozenset({"name", "create_time", "ads_personalization_enabled"}),
+    immutable=frozenset({"membership_duration_days", "exclusion_duration_mode", "filter_clauses"}),
+    archivable=True,
+)
+KINDS = {k.key: k for k in (KEY_EVENTS, CUSTOM_DIMENSIONS, CUSTOM_METRICS, DATA_STREAMS, EVENT_CREATE_RULES, AUDIENCES)}
 
 COUNTING_METHODS = ("ONCE_PER_EVENT", "ONCE_PER_SESSION")
 DIMENSION_SCOPES = ("EVENT", "USER", "ITEM")
@@ -309,6 +326,7 @@ class AdminBackend:
             known = self.store.properties()
             hint = f" (the sandbox has: {', '.join(known[:5])}{', ...' if len(known) > 5 else ''})" if known else ""
             raise not_found(f"properties/{pid}", hint)
+        state.setdefault(AUDIENCES.key, [])  # a state stored before the sandbox served audiences
         return state
 
     @staticmethod
@@ -394,6 +412,9 @@ class AdminBackend:
                 resource["create_time"] = now_rfc3339()
                 resource["deletable"] = True
                 resource["custom"] = resource["event_name"] not in rules.DEFAULT_KEY_EVENTS
+            if kind is AUDIENCES:
+                resource["create_time"] = now_rfc3339()
+                resource["ads_personalization_enabled"] = True
             state[kind.key].append(resource)
             return _public(resource)
 
@@ -430,6 +451,8 @@ class AdminBackend:
                 updated["default_value"] = self._default_value(updated["default_value"])
             stream = self._stream(state, parent) if kind.parent == "stream" else None
             self._validate(kind, updated, kind.field, stream)
+            if kind is AUDIENCES and updated.get("event_trigger") and not existing.get("event_trigger"):
+                self._check_triggers(state, besides=name)
             existing.clear()
             existing.update(updated)
             return _public(existing)
@@ -465,6 +488,8 @@ class AdminBackend:
 
     @staticmethod
     def _replace_hint(kind: Kind) -> str:
+        if kind is AUDIENCES:
+            return "archive the audience and create a new one"
         if kind.archivable:
             return f"archive the {kind.label} and create a new one (with another parameter name)"
         return f"delete the {kind.label} and create a new one"
@@ -537,6 +562,11 @@ class AdminBackend:
         elif kind is EVENT_CREATE_RULES:
             assert stream is not None
             self._validate_rule(r, prefix, stream)
+        elif kind is AUDIENCES:
+            try:
+                admin_audiences.validate_audience(r, prefix)
+            except admin_audiences.AudienceInvalid as exc:
+                raise invalid(str(exc)) from None
 
     @staticmethod
     def _validate_key_event(r: dict[str, Any], p: str) -> None:
@@ -694,6 +724,16 @@ class AdminBackend:
                 f"name of an archived {kind.label}, so it cannot be used again: choose another parameter name",
             )
 
+    def _check_triggers(self, state: dict[str, Any], *, besides: str = "") -> None:
+        """GA4 allows 20 audience triggers per property (answer/10447093)."""
+        count = admin_audiences.trigger_count(self._active(state, AUDIENCES), besides=besides)
+        if count >= admin_audiences.TRIGGER_LIMIT:
+            raise SandboxError(
+                "FAILED_PRECONDITION",
+                f"Limit reached: property {state['property']['name']} already has {count} audiences with an event "
+                f"trigger, the maximum ({admin_audiences.TRIGGER_LIMIT} audience triggers per property).",
+            )
+
     def _check_limits(self, kind: Kind, r: dict[str, Any], state: dict[str, Any]) -> None:
         level = state["property"]["service_level"]
         tier = "GA4 360" if level == "GOOGLE_ANALYTICS_360" else "standard"
@@ -707,6 +747,10 @@ class AdminBackend:
             what = f"{r['scope'].lower()}-scoped custom dimensions"
         elif kind is CUSTOM_METRICS:
             key, count, what = "custom_metrics", len(self._active(state, kind)), "custom metrics"
+        elif kind is AUDIENCES:
+            if r.get("event_trigger"):
+                self._check_triggers(state)
+            key, count, what = admin_audiences.LIMIT_KEY, len(self._active(state, kind)), "audiences"
         else:
             key, count, what = "created_events", len(state["event_create_rules"]), "event create rules"
         maximum = rules.limit(key, level)

@@ -367,6 +367,7 @@ class SandboxServer:
         kinds = list(_RESOURCES)
         if version == "v1alpha":
             kinds.append(("EventCreateRule", "EventCreateRules", "event_create_rules", "event_create_rule", "event_create_rules"))
+            kinds.append(("Audience", "Audiences", "audiences", "audience", "audiences"))
         for singular, plural, key, field, list_field in kinds:
             cls = getattr(module, singular)
             self._add_crud(unary, module, backend, singular, plural, key, field, list_field, cls)
@@ -423,7 +424,7 @@ class SandboxServer:
         unary(f"Get{singular}", get, cls)
         unary(f"List{plural}", list_, response_list)
         unary(f"Update{singular}", update, cls, (f"{field}.name",))
-        if key in ("custom_dimensions", "custom_metrics"):
+        if key in ("custom_dimensions", "custom_metrics", "audiences"):
             unary(f"Archive{singular}", archive, None, ("name",))
         else:
             unary(f"Delete{singular}", delete, None, ("name",))

@@ -339,6 +339,7 @@ def seed_state(
         "custom_dimensions": [],
         "custom_metrics": [],
         "event_create_rules": [],
+        "audiences": [],
     }
     new_data_stream(state, "WEB_DATA_STREAM", "Web", "https://shop.example.com", "", "")
     state["key_events"].append(
