@@ -404,7 +404,7 @@ def pull(ctx: click.Context, property_ref: str | None, output: Path | None, forc
     output.write_text(text)
     click.echo(f"Wrote {output} from {state.property}: {len(state.key_events)} key events, "
                f"{len(state.custom_dimensions)} custom dimensions, {len(state.custom_metrics)} custom metrics, "
-               f"{len(state.event_create_rules)} event create rules.", err=True)
+               f"{len(state.event_create_rules)} event create rules, {len(state.audiences)} audiences.", err=True)
 
 
 # A PlanFileError raised while loading is rendered by the group; keep the name importable.

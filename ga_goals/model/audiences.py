@@ -265,7 +265,9 @@ class Audience:
 
     def fields(self) -> dict[str, Any]:
         # Clauses are an unordered list in GA4: compared in a canonical order.
-        clauses = sorted((c.to_json() for c in self.clauses), key=lambda c: json.dumps(c, sort_keys=True))
+        clauses = sorted(
+            (c.to_json() for c in self.clauses), key=lambda c: (c["type"] != "include", json.dumps(c, sort_keys=True))
+        )
         return {
             "display_name": self.display_name,
             "description": self.description,

@@ -12,6 +12,8 @@ from typing import Any
 
 import yaml
 
+from ga_goals.model import ga4_facts as facts
+from ga_goals.plan_file.audiences import Flow, audience_entry
 from ga_goals.model import (
     SANDBOX,
     Condition,
@@ -77,6 +79,20 @@ def render_plan_file(state: PropertyState, *, property_ref: str, today: date | N
     if metrics:
         document["custom_metrics"] = metrics
 
+    audiences = {a.display_name: audience_entry(a) for a in sorted(state.audiences.values(), key=lambda a: a.key)}
+    # Events the audiences use must be known to the plan (validate checks them like a funnel's):
+    # declare those GA4 neither collects nor recommends, and the plan does not declare already.
+    declared = set(state.key_events) | set(created)
+    used = sorted({e for a in state.audiences.values() for e in a.events()} - declared - facts.KNOWN_EVENTS)
+    if used:
+        document["events"] = {
+            e: {"description": "Used by audience " + ", ".join(
+                sorted(a.display_name for a in state.audiences.values() if e in a.events()))}
+            for e in used
+        }
+    if audiences:
+        document["audiences"] = audiences
+
     stamp = (today or date.today()).isoformat()
     title = f' ("{state.display_name}")' if state.display_name else ""
     header = (
@@ -97,6 +113,9 @@ class _Dumper(yaml.SafeDumper):
     pass
 
 
+_Dumper.add_representer(
+    Flow, lambda dumper, data: dumper.represent_mapping("tag:yaml.org,2002:map", data.items(), flow_style=True)
+)
 _Dumper.add_representer(
     _Flow, lambda dumper, data: dumper.represent_mapping("tag:yaml.org,2002:map", data.items(), flow_style=True)
 )

@@ -59,3 +59,19 @@ def test_plan_json_is_machine_readable(run):
     assert plan["property"] == "properties/100000001"
     assert {c["action"] for c in plan["changes"]} == {"create", "update"} or {c["action"] for c in plan["changes"]} == {"create"}
     assert len(plan["checksum"]) == 64
+
+
+def test_pull_round_trips_audiences(run, tmp_path: Path):
+    """The shop's audiences (event windows, a sequence, exclusions, a trigger) come back from
+    `pull` as a file that validates and plans to no changes."""
+    assert run("sync", SHOP, "--apply").exit_code == 0
+    pulled = tmp_path / "pulled.yaml"
+    result = run("pull", "--sandbox", "-o", pulled)
+    assert result.exit_code == 0, result.output
+    text = pulled.read_text()
+    assert "Cart abandoners:" in text and "trigger: {event: cart_abandoner, log: joined}" in text
+    assert "2 audiences" in result.stderr
+    assert run("validate", pulled).exit_code == 0
+    plan = run("plan", pulled, "--exit-code")
+    assert plan.exit_code == 0, plan.stdout
+    assert "No changes" in plan.stdout
