@@ -97,7 +97,7 @@ def _filter_properties() -> dict[str, Any]:
 def _leaf_properties() -> dict[str, Any]:
     return {
         "event": {"$ref": "#/$defs/eventName", "description": "The user logged this event."},
-        "where": {"type": "array", "minItems": 1, "items": {"$ref": "#/$defs/audienceFilter"},
+        "where": {"type": "array", "minItems": 1, "uniqueItems": True, "items": {"$ref": "#/$defs/audienceFilter"},
                   "description": "Conditions on the event's parameters (or eventCount), ANDed."},
         **_filter_properties(),
     }
@@ -119,8 +119,8 @@ def _scope() -> dict[str, Any]:
 def _condition_properties() -> dict[str, Any]:
     return {
         **_leaf_properties(),
-        "any": {"type": "array", "minItems": 1, "items": _leaf_schema(), "description": "At least one of these holds."},
-        "all": {"type": "array", "minItems": 1,
+        "any": {"type": "array", "minItems": 1, "uniqueItems": True, "items": _leaf_schema(), "description": "At least one of these holds."},
+        "all": {"type": "array", "minItems": 1, "uniqueItems": True,
                 "items": {"anyOf": [{"$ref": "#/$defs/eventName"}, {"$ref": "#/$defs/audienceGroup"}]},
                 "description": "Every one of these holds (each an event, a condition or an `any` group)."},
     }
@@ -140,6 +140,7 @@ def schema_defs() -> dict[str, Any]:
             {**_leaf_properties(), "any": _condition_properties()["any"]},
             title="Audience condition or group",
             description="A condition, or {any: [...]} of conditions.",
+            examples=[{"any": [{"dimension": "firstUserMedium", "equals": "email"}, "sign_up"]}],
         ),
         "audienceStep": _object(
             {**_condition_properties(), "scope": _scope(),
@@ -147,8 +148,12 @@ def schema_defs() -> dict[str, Any]:
              "directly": {"type": "boolean", "default": False,
                           "description": "true: the very next event after the prior step's."}},
             title="Sequence step",
+            description="A condition, with how it follows the prior step.",
+            examples=[{"event": "add_to_cart", "within": "1h"}],
         ),
         "audienceClause": {
+            "title": "Audience clause",
+            "description": "An event name, a condition or group, or a sequence.",
             "anyOf": [
                 {"$ref": "#/$defs/eventName"},
                 _object(
@@ -172,9 +177,9 @@ def schema_defs() -> dict[str, Any]:
                                     "maximum": MEMBERSHIP_DAYS_MAX, "title": "Membership duration",
                                     "description": f"Days a user stays in the audience ({MEMBERSHIP_DAYS_MIN} to "
                                     f"{MEMBERSHIP_DAYS_MAX}). Immutable in GA4."},
-                "include": {"type": "array", "minItems": 1, "items": {"$ref": "#/$defs/audienceClause"},
+                "include": {"type": "array", "minItems": 1, "uniqueItems": True, "items": {"$ref": "#/$defs/audienceClause"},
                             "description": "Users who meet every one of these clauses join."},
-                "exclude": {"type": "array", "minItems": 1, "items": {"$ref": "#/$defs/audienceClause"},
+                "exclude": {"type": "array", "minItems": 1, "uniqueItems": True, "items": {"$ref": "#/$defs/audienceClause"},
                             "description": "Users who meet any of these clauses are left out."},
                 "exclusion": {"enum": list(EXCLUSION_MODES), "default": "temporary",
                               "description": "temporary: left out while they meet an exclude clause; permanent: "
@@ -185,6 +190,7 @@ def schema_defs() -> dict[str, Any]:
                              "description": "joined: when a user joins; renewed: also each time a member meets "
                              "the conditions again."}},
                     required=["event"],
+                    examples=[{"event": "cart_abandoner", "log": "joined"}],
                     title="Audience trigger",
                     description="An event GA4 logs for the user when they join the audience.",
                 ),

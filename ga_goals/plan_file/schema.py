@@ -38,9 +38,9 @@ SCHEMA_URI = "https://json-schema.org/draft/2020-12/schema"
 RULES_COMMENT = "Also checked by ga_goals.plan_file.rules, which reports it with a friendlier message."
 
 #: Lists whose items may repeat; every other list of the schema refuses a repeated item
-#: (``uniqueItems``). A funnel may pass the same event twice; a rule's mutations are refused
-#: stricter by ``rules.py`` (one per parameter). See docs/plan-rules.md, "Repeated items".
-REPEATABLE_LISTS = ("steps", "set", "between")
+#: (``uniqueItems``). A funnel (and an audience's sequence) may pass the same event twice; a
+#: rule's mutations are refused stricter by ``rules.py`` (one per parameter). See docs/plan-rules.md, "Repeated items".
+REPEATABLE_LISTS = ("steps", "set", "between", "sequence")
 
 #: Condition / filter comparisons, text ones first.
 TEXT_COMPARISONS = ("equals", "contains", "starts_with", "ends_with", "matches")

@@ -40,7 +40,7 @@ def test_seeded_property(server: SandboxServer, gateway: AdminGateway) -> None:
     assert not state.custom_dimensions and not state.custom_metrics and not state.event_create_rules
 
 
-def test_a_read_is_six_rpcs(server: SandboxServer, gateway: AdminGateway) -> None:
+def test_a_read_is_seven_rpcs(server: SandboxServer, gateway: AdminGateway) -> None:
     gateway.read_state()
     expected = {
         "GetProperty": 1,
@@ -49,10 +49,11 @@ def test_a_read_is_six_rpcs(server: SandboxServer, gateway: AdminGateway) -> Non
         "ListCustomMetrics": 1,
         "ListDataStreams": 1,
         "ListEventCreateRules": 1,
+        "ListAudiences": 1,
     }
     assert server_calls(server) == expected
     assert dict(gateway.calls) == expected  # the client-side count agrees
-    assert gateway.call_count == 6
+    assert gateway.call_count == 7
 
 
 def test_every_resource_kind_is_read(server: SandboxServer, gateway: AdminGateway) -> None:
@@ -106,7 +107,7 @@ def test_rules_are_read_per_web_stream(server: SandboxServer, gateway: AdminGate
     assert sorted(s.type for s in state.data_streams) == ["android", "ios", "web", "web"]
     assert list(state.event_create_rules) == [(web2, "blog_read", 0)]
     assert server_calls(server)["ListEventCreateRules"] == 2  # web streams only
-    assert gateway.call_count == 7
+    assert gateway.call_count == 8
 
 
 @pytest.fixture(scope="module")
@@ -148,7 +149,7 @@ def test_lists_follow_pages(big_property: SandboxServer) -> None:
     calls = server_calls(server)
     assert calls["ListCustomDimensions"] == 2  # 200 + 50
     assert calls["ListCustomMetrics"] == 1 and calls["ListKeyEvents"] == 1
-    assert sum(calls.values()) == 7
+    assert sum(calls.values()) == 8
 
 
 def test_a_failing_second_page_is_retried(big_property: SandboxServer) -> None:
