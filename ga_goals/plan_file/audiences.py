@@ -94,8 +94,18 @@ def _filter_properties() -> dict[str, Any]:
     }
 
 
+def _nested_group() -> dict[str, Any]:
+    """``any``/``all`` where GA4 takes no group: allowed by the schema so that ``rules`` says why."""
+    from ga_goals.plan_file.schema import RULES_COMMENT
+
+    return {"type": "array", "maxItems": 0, "$comment": RULES_COMMENT,
+            "description": "Not here: GA4 takes an AND of ORs ('all' of 'any' groups of plain conditions)."}
+
+
 def _leaf_properties() -> dict[str, Any]:
     return {
+        "any": _nested_group(),
+        "all": _nested_group(),
         "event": {"$ref": "#/$defs/eventName", "description": "The user logged this event."},
         "where": {"type": "array", "minItems": 1, "uniqueItems": True, "items": {"$ref": "#/$defs/audienceFilter"},
                   "description": "Conditions on the event's parameters (or eventCount), ANDed."},
@@ -269,40 +279,38 @@ def _check_triggers(checker: _Checker, triggers: list[tuple[Path, str]]) -> None
     """Cross-check: a trigger event that is also declared as a conversion (docs/plan-rules.md).
 
     GA4 logs the trigger event itself, once per user who joins (``log: renewed``: also each time
-    a member meets the conditions again). Declared as a conversion with no other source, that is
-    how an audience becomes a micro conversion. But a conversion the site sends (one GA4
-    collects or recommends, or one listed under ``events``), one an event create rule makes, or
-    one two audiences trigger is then counted from two sources: the key event counts the same
-    user's success twice. That is an error.
+    a member meets the conditions again). Declared as a conversion and made by nothing else,
+    that is how an audience becomes a micro conversion. But when an event create rule also
+    makes it (its ``created_from``), or the site sends it (an event GA4 collects or recommends,
+    or one listed under ``events``), or another audience triggers it too, the event is counted
+    from two sources: a key event on it counts the same people twice. That is an error.
     """
     seen: dict[str, Path] = {}
     conversions = {**checker.micro, **checker.macro}
     for path, event in triggers:
+        audience = describe(path[:2])
         first = seen.setdefault(event, path)
         if first is not path:
             checker.error(
                 checker.at(path),
-                f"{describe(path[:2])} triggers {quote(event)}, which {describe(first[:2])} triggers too; GA4 logs it "
-                "for both audiences, so counts of it mix the two: give each audience its own trigger event",
+                f"{audience} triggers {quote(event)}, which {describe(first[:2])} triggers too; GA4 logs it for "
+                "both audiences, so its counts mix the two: give each audience its own trigger event",
             )
             continue
-        if event not in conversions:
-            continue
-        conversion = conversions[event]
-        source = ""
+        conversion = conversions.get(event)
         if isinstance(conversion, dict) and conversion.get("created_from") is not None:
-            source = "an event create rule (its created_from) also creates it"
-        elif event in facts.KNOWN_EVENTS:
-            source = "it is an event GA4 collects or recommends, which the site sends itself"
+            source = "is declared as a conversion that an event create rule also creates (its created_from)"
         elif event in checker.events:
-            source = "it is also listed under 'events' (sent by the site)"
-        if source:
-            checker.error(
-                checker.at(path),
-                f"{describe(path[:2])} triggers {quote(event)}, which is declared as a conversion, and {source}: GA4 "
-                "logs the trigger event too, so the key event counts the same users twice; name the trigger "
-                f"event after the audience (e.g. {quote(_suggest_trigger(path[1]))})",
-            )
+            source = "the site sends (it is listed under 'events')"
+        elif event in conversions and event in facts.KNOWN_EVENTS:
+            source = "is declared as a conversion and is an event GA4 collects or recommends, which the site sends"
+        else:
+            continue
+        checker.error(
+            checker.at(path),
+            f"{audience} triggers {quote(event)}, which {source}: GA4 logs the trigger event too, so it counts the "
+            f"same people twice; name the trigger event after the audience (e.g. {quote(_suggest_trigger(path[1]))})",
+        )
 
 
 def _suggest_trigger(display_name: Any) -> str:

@@ -13,6 +13,7 @@ from typing import Any
 import yaml
 
 from ga_goals.model import ga4_facts as facts
+from ga_goals.plan_file.document import resolve_plain
 from ga_goals.plan_file.audiences import Flow, audience_entry
 from ga_goals.model import (
     SANDBOX,
@@ -111,6 +112,19 @@ class _Flow(dict[str, Any]):
 
 class _Dumper(yaml.SafeDumper):
     pass
+
+
+def _represent_str(dumper: yaml.SafeDumper, data: str) -> yaml.Node:
+    """A string, quoted when the plan reader (YAML 1.2 core schema: ``resolve_plain``) would
+    read it unquoted as something else: PyYAML's 1.1 rules leave ``0E0`` or ``1e3`` bare, which
+    the reader takes for numbers."""
+    node = dumper.represent_str(data)
+    if isinstance(node, yaml.ScalarNode) and node.style is None and resolve_plain(data) != data:
+        node.style = "'"
+    return node
+
+
+_Dumper.add_representer(str, _represent_str)
 
 
 _Dumper.add_representer(

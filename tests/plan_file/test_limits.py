@@ -34,6 +34,16 @@ def _dimensions(scope: str, n: int) -> dict[str, Any]:
     return {f"{scope}_dim_{i}": {"scope": scope, "display_name": f"Dim {i}"} for i in range(n)}
 
 
+def _audiences(n: int, *, trigger: bool = False) -> dict[str, Any]:
+    return {
+        f"event_{i}": {
+            "description": "Buyers", "membership_days": 30, "include": ["purchase"],
+            **({"trigger": {"event": f"joined_{i}"}} if trigger else {}),
+        }
+        for i in range(n)
+    }
+
+
 def _metrics(n: int) -> dict[str, Any]:
     return {f"metric_{i}": {"display_name": f"Metric {i}"} for i in range(n)}
 
@@ -49,6 +59,7 @@ CASES = [
      "too many item-scoped custom dimensions"),
     ("metrics", lambda n: {"custom_metrics": _metrics(n)}, 50, 125, "too many custom metrics"),
     ("created events", lambda n: {"conversions": _rules(n)}, 50, 50, "too many created events"),
+    ("audiences", lambda n: {"audiences": _audiences(n)}, 100, 400, "too many audiences"),
 ]
 
 
@@ -93,3 +104,15 @@ def test_key_event_false_does_not_count(tmp_path: Path) -> None:
 def test_dimension_limits_are_per_scope(tmp_path: Path) -> None:
     dims = {**_dimensions("event", 50), **_dimensions("user", 25), **_dimensions("item", 10)}
     assert validate_file(_plan(tmp_path, custom_dimensions=dims), env={}) == []
+
+
+def test_at_most_20_audience_triggers_on_either_tier(tmp_path: Path) -> None:
+    audiences = {**_audiences(20, trigger=True), "Others": {"description": "x", "membership_days": 1,
+                                                            "include": ["login"]}}
+    assert validate_file(_plan(tmp_path, audiences=audiences), env={}) == []
+    over = _plan(tmp_path, audiences=_audiences(21, trigger=True))
+    for tier in ("standard", "360"):
+        [problem] = validate_file(over, env={}, tier=tier)
+        assert "too many audience triggers: 21; GA4 allows 20 per property" in problem.message
+        line = over.read_text().splitlines()[problem.location.line - 1]
+        assert line.strip() == "event: joined_20"
