@@ -24,6 +24,8 @@ NOT_FOUND counts as done.
 
 from __future__ import annotations
 
+import dataclasses
+
 import builtins
 import json
 import time
@@ -398,7 +400,13 @@ class AdminGateway:
         )
         for msgs in lists.values():
             for msg in msgs:
-                state.add(self._model(msg))
+                resource = self._model(msg)
+                if isinstance(resource, Audience):
+                    # GA4 does not make audience names unique: number the copies, so that each
+                    # one stays visible (the plan matches the first; the others are drift).
+                    copies = sum(1 for a in state.audiences.values() if a.display_name == resource.display_name)
+                    resource = dataclasses.replace(resource, copy=copies)
+                state.add(resource)
         for stream_name, msgs in rules.items():
             for rule in self._number_rules(msgs, stream_name):
                 state.add(rule)

@@ -19,7 +19,7 @@ proto; docs/ga4-api-facts.md, "Audiences"):
   excluded; the clauses are AND-ed and unordered.
 
 Identity: the display name (GA4 stores no other user-chosen name; see docs/plan-file.md,
-"Audiences"). GA4 lets only the display name, the description and the event trigger change
+"Audiences"); a second audience of the property with the same name is read as a numbered copy. GA4 lets only the display name, the description and the event trigger change
 after creation: the rest is ``IMMUTABLE`` and a change is an archive plus a create.
 """
 
@@ -250,14 +250,17 @@ class Audience:
     # Output only (actual state):
     resource_name: str | None = field(default=None, compare=False)
     ads_personalization_enabled: bool = field(default=True, compare=False)
+    #: Actual state: 1, 2... for the second, third... audience of the property with this display
+    #: name (GA4 does not make names unique); the plan matches the first, the copies are drift.
+    copy: int = field(default=0, compare=False)
 
     @property
     def key(self) -> str:
-        return self.display_name
+        return self.display_name if not self.copy else f"{self.display_name} #{self.copy + 1}"
 
     @property
     def label(self) -> str:
-        return self.display_name
+        return self.key
 
     @property
     def has_exclusions(self) -> bool:
@@ -285,7 +288,7 @@ class Audience:
 def audience_from_json(data: dict[str, Any]) -> Audience:
     """The audience :func:`audience_to_json` wrote (fixtures, snapshots)."""
     known = {"display_name", "description", "membership_days", "clauses", "trigger", "exclusion",
-             "resource_name", "ads_personalization_enabled"}
+             "resource_name", "ads_personalization_enabled", "copy"}
     unknown = sorted(set(data) - known)
     if unknown:
         raise ValueError(f"Audience: unknown keys {', '.join(unknown)}; known: {', '.join(sorted(known))}")
@@ -299,6 +302,7 @@ def audience_from_json(data: dict[str, Any]) -> Audience:
         exclusion=data.get("exclusion", "temporary"),
         resource_name=data.get("resource_name"),
         ads_personalization_enabled=data.get("ads_personalization_enabled", True),
+        copy=data.get("copy", 0),
     )
 
 
@@ -317,6 +321,8 @@ def audience_to_json(audience: Audience, *, full: bool = False) -> dict[str, Any
         out["resource_name"] = audience.resource_name
     if not audience.ads_personalization_enabled or full:
         out["ads_personalization_enabled"] = audience.ads_personalization_enabled
+    if audience.copy or full:
+        out["copy"] = audience.copy
     return out
 
 

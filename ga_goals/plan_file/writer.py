@@ -80,7 +80,11 @@ def render_plan_file(state: PropertyState, *, property_ref: str, today: date | N
     if metrics:
         document["custom_metrics"] = metrics
 
-    audiences = {a.display_name: audience_entry(a) for a in sorted(state.audiences.values(), key=lambda a: a.key)}
+    # A copy with the same display name is written once (a plan's keys are unique); `plan` then
+    # names the copy as drift to archive.
+    audiences = {
+        a.display_name: audience_entry(a) for a in sorted(state.audiences.values(), key=lambda a: a.key) if not a.copy
+    }
     # Events the audiences use must be known to the plan (validate checks them like a funnel's):
     # declare those GA4 neither collects nor recommends, and the plan does not declare already.
     declared = set(state.key_events) | set(created)

@@ -201,3 +201,23 @@ def test_update_mask_refuses_immutable_fields(field: str) -> None:
         convert.update_mask_paths("audience", [{"membership_duration_days": "membership_days",
                                                 "filter_clauses": "clauses",
                                                 "exclusion_duration_mode": "exclusion"}[field]])
+
+
+def test_two_audiences_with_one_name_are_both_seen(server: SandboxServer, gateway: AdminGateway) -> None:
+    """GA4 does not make display names unique: the second is read as a numbered copy, which the
+    plan shows as drift (and archives with unmanaged: remove), never silently hides."""
+    create = Change("create", "audience", "Cart abandoners", desired=cart())
+    assert gateway.apply(plan_of(create, create)).complete
+    state = gateway.read_state()
+    assert list(state.audiences) == ["Cart abandoners", "Cart abandoners #2"]
+    first, second = state.audiences.values()
+    assert first.resource_name != second.resource_name and first == second
+    plan = compute_plan(desired(cart()), state)
+    assert plan.changes == []
+    assert any("left alone: Cart abandoners #2" in n.message for n in plan.notes)
+    plan = compute_plan(desired(cart()), state, safety=Safety(unmanaged="remove"))
+    assert [(c.action, c.label, c.existing.resource_name) for c in plan.changes] == [  # type: ignore[union-attr]
+        ("archive", "Cart abandoners #2", second.resource_name)
+    ]
+    assert gateway.apply(plan).complete
+    assert list(gateway.read_state().audiences) == ["Cart abandoners"]
