@@ -67,6 +67,8 @@ def _describe(plan: Any) -> str:
         count(len(plan.custom_dimensions), "custom dimension"),
         count(len(plan.custom_metrics), "custom metric"),
     ]
+    if plan.audiences:
+        parts.append(count(len(plan.audiences), "audience"))
     if plan.segments:
         parts.append(count(len(plan.segments), "segment"))
     parts += [count(len(plan.funnels), "funnel"), count(len(plan.reports), "report")]
@@ -372,7 +374,7 @@ class _ResultPrinter:
 def pull(ctx: click.Context, property_ref: str | None, output: Path | None, force: bool, **connection: Any) -> None:
     """Write a plan file from an existing property.
 
-    Key events, custom dimensions and metrics, and event create rules become a plan file;
+    Key events, custom dimensions and metrics, event create rules and audiences become a plan file;
     `ga-goals plan` on it right after shows no changes. Funnels and reports are not stored
     in GA4's Admin API: add them by hand.
 

@@ -43,7 +43,7 @@ from ga_goals.model.audiences import (
     seconds_text,
     window_filter,
 )
-from ga_goals.plan_file.wording import describe, did_you_mean, one_of, quote
+from ga_goals.plan_file.wording import describe, one_of, quote
 
 if TYPE_CHECKING:
     from ga_goals.plan_file.document import Path
@@ -98,7 +98,7 @@ def _nested_group() -> dict[str, Any]:
     """``any``/``all`` where GA4 takes no group: allowed by the schema so that ``rules`` says why."""
     from ga_goals.plan_file.schema import RULES_COMMENT
 
-    return {"type": "array", "maxItems": 0, "$comment": RULES_COMMENT,
+    return {"type": "array", "uniqueItems": True, "maxItems": 0, "$comment": RULES_COMMENT,
             "description": "Not here: GA4 takes an AND of ORs ('all' of 'any' groups of plain conditions)."}
 
 
@@ -498,18 +498,9 @@ def _check_filter(checker: _Checker, path: Path, spec: dict[str, Any], scope: An
             checker.key(path + ("case_sensitive",)),
             f"{where}: 'case_sensitive' applies to text comparisons only; remove it",
         )
-    if spec.get("negate") and in_event:
-        pass  # GA4 takes not_expression of a dimension_or_metric_filter inside an event's and_group
     for key in ("in_last_days", "at_any_point"):
         if key in spec and spec[key] is not False:
             _check_scope_only_user(checker, path, key, scope)
-    if isinstance(name, str) and fields[0] == "metric" and name != name.strip():
-        checker.error(checker.at(path + ("metric",)), f"{where}: the metric name has spaces around it")
-
-
-def unknown_audience_hint(name: str, known: list[str]) -> str:
-    close = did_you_mean(name, known)
-    return f"; did you mean {quote(close)}?" if close else ""
 
 
 # Building --------------------------------------------------------------------------------------
