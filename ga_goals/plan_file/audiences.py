@@ -328,7 +328,7 @@ def _check_clause(checker: _Checker, path: Path, clause: Any) -> None:
         return
     scope = clause.get("scope", "user")
     if "sequence" in clause:
-        others = [k for k in clause if k not in _SEQUENCE_KEYS + ("scope",)]
+        others = [k for k in clause if k not in _SEQUENCE_KEYS + ("scope",) and k in _KNOWN_KEYS]
         if others:
             checker.error(
                 checker.key(path + (others[0],)),
@@ -401,12 +401,16 @@ def _check_condition(checker: _Checker, path: Path, condition: dict[str, Any], s
     _check_leaf(checker, path, condition, scope)
 
 
+#: Every key a condition may have somewhere; others are the schema's to report (did-you-mean).
+_KNOWN_KEYS = frozenset(_LEAF_KEYS + _GROUP_KEYS + _SEQUENCE_KEYS + _STEP_KEYS + ("scope",))
+
+
 def _check_leaf(checker: _Checker, path: Path, leaf: Any, scope: Any) -> None:
     if isinstance(leaf, str):
         checker.check_step_event(path, leaf, path)
         return
-    if not isinstance(leaf, dict):
-        return
+    if not isinstance(leaf, dict) or any(k not in _KNOWN_KEYS for k in leaf):
+        return  # an unknown key: the structural check names it (with a did-you-mean)
     nested = [k for k in _GROUP_KEYS if k in leaf]
     if nested:
         checker.error(
