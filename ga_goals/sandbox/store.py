@@ -215,7 +215,9 @@ class SandboxStore:
         state = self._read(property_id) or {}
         return {
             kind: sum(1 for item in state.get(kind, []) if not item.get("_archived"))
-            for kind in ("data_streams", "key_events", "custom_dimensions", "custom_metrics", "event_create_rules")
+            for kind in (
+                "data_streams", "key_events", "custom_dimensions", "custom_metrics", "event_create_rules", "audiences"
+            )
         }
 
     def delete_property(self, property_id: str) -> bool:

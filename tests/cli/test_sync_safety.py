@@ -29,7 +29,7 @@ def _twice(sandbox_dir: Path) -> list[str]:
     state = SandboxStore(sandbox_dir).load("100000001")
     volatile = {"name", "create_time", "update_time", "deletable", "custom"}
     seen: dict[str, int] = {}
-    for kind in ("key_events", "custom_dimensions", "custom_metrics", "event_create_rules"):
+    for kind in ("key_events", "custom_dimensions", "custom_metrics", "event_create_rules", "audiences"):
         for resource in state[kind]:
             parent = resource["name"].rsplit("/", 2)[0]
             body = {k: v for k, v in resource.items() if k not in volatile}
@@ -67,7 +67,7 @@ def test_interrupted_sync_reports_exactly_and_rerun_converges(run, sandbox_dir: 
 
 
 @pytest.mark.parametrize(
-    "method", ["CreateKeyEvent", "CreateCustomDimension", "CreateCustomMetric", "CreateEventCreateRule"]
+    "method", ["CreateKeyEvent", "CreateCustomDimension", "CreateCustomMetric", "CreateEventCreateRule", "CreateAudience"]
 )
 def test_a_lost_create_response_creates_nothing_twice(run, sandbox_dir: Path, method: str):
     lost = _faults({"method": method, "code": "UNAVAILABLE", "times": 1, "apply_first": True})
