@@ -26,7 +26,7 @@ from typing import Any, Literal
 from ga_goals.errors import Location, Problem
 from ga_goals.model import ga4_facts as facts
 from ga_goals.regex import re2_problem
-from ga_goals.plan_file.audiences import check_audiences
+from ga_goals.plan_file.audience_rules import check_audiences
 from ga_goals.plan_file.document import Document, Path
 from ga_goals.plan_file.names import (
     description_problem,

@@ -24,7 +24,7 @@ from typing import Any
 from ga_goals.model import DEFAULT_STAGES as _DEFAULT_STAGES
 from ga_goals.model import MEASUREMENT_UNITS, Audience, CustomDimension, CustomMetric, EventCreateRule, KeyEvent
 from ga_goals.model import ga4_facts as facts
-from ga_goals.plan_file import audiences
+from ga_goals.plan_file import audience_schema
 from ga_goals.model.tracking_plan import (
     NEXT_ACTION_DIMENSIONS,
     NEXT_ACTION_LIMIT_MAX,
@@ -890,7 +890,7 @@ def _defs() -> dict[str, Any]:
             },
             "additionalProperties": False,
         },
-        **audiences.schema_defs(),
+        **audience_schema.schema_defs(),
     }
 
 
@@ -1003,7 +1003,7 @@ def _top_level() -> dict[str, Any]:
             examples=[{"cart_value": {"display_name": "Cart value"}}],
             description="Keyed by event parameter name.",
         ),
-        "audiences": audiences.top_level_schema(),
+        "audiences": audience_schema.top_level_schema(),
         "segments": _map_of(
             _ref("segment"),
             names="name",
