@@ -69,9 +69,18 @@ def check_audiences(checker: _Checker) -> None:
 
 
 def _event_name_problem(event: str) -> str | None:
-    from ga_goals.plan_file.names import event_name_problem
+    """GA4's event naming rules, and no name GA4 reserves for its own events (``page_view``,
+    ``session_start``...): GA4 logs the trigger event itself, so it would mix with GA4's own."""
+    from ga_goals.plan_file.names import name_problem
 
-    return event_name_problem(event)
+    return name_problem(
+        event,
+        what="event name",
+        max_length=facts.EVENT_NAME_MAX,
+        prefixes=facts.RESERVED_EVENT_PREFIXES,
+        reserved=facts.RESERVED_EVENT_NAMES,
+        reserved_why="an event name GA4 reserves for its own events, so an audience trigger cannot log it",
+    )
 
 
 def _check_triggers(checker: _Checker, triggers: list[tuple[Path, str]]) -> None:
