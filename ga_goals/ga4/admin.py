@@ -9,8 +9,8 @@
         print(report.summary())
         report.raise_for_error()
 
-Reading is cheap and parallel: one GetProperty, one List per collection (200 per page), one
-ListEventCreateRules per web stream. Every RPC has a timeout and retries UNAVAILABLE and
+Reading is cheap and parallel: one GetProperty, one List per collection (200 per page; v1alpha
+ListAudiences among them), one ListEventCreateRules per web stream. Every RPC has a timeout and retries UNAVAILABLE and
 DEADLINE_EXCEEDED with exponential backoff.
 
 Applying is sequential, in the plan's order, paced under the Admin write quota, and stops at
@@ -19,7 +19,8 @@ exactly what was applied and what was not, so a re-run (with a freshly computed 
 the job. Writes are idempotent under lost responses: a create whose first attempt succeeded
 but whose answer was lost comes back ALREADY_EXISTS on retry and is recognised as applied
 (after comparing the resource GA4 has with the desired one); an archive/delete that comes back
-NOT_FOUND counts as done.
+NOT_FOUND counts as done. Event create rules and audiences have no unique key in GA4: before
+re-sending their create, the gateway looks for the one the lost attempt may have made.
 """
 
 from __future__ import annotations

@@ -7,7 +7,8 @@ module is the one place that knows the proto field names (``type_``, ``source_co
 The KeyEvent, CustomDimension, CustomMetric and DataStream messages are textually identical in
 v1beta and v1alpha (docs/ga4-api-facts.md §1.1) but are distinct Python classes, so every ``*_to_proto``
 takes the version's module (``google.analytics.admin_v1beta`` by default). EventCreateRule only
-exists in v1alpha. ``*_from_proto`` accepts a message of either version.
+exists in v1alpha, as does Audience (its conversion is ``ga_goals.ga4.audiences``).
+``*_from_proto`` accepts a message of either version.
 """
 
 from __future__ import annotations
