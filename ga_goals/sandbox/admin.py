@@ -1,7 +1,8 @@
 """The sandbox's Admin API behaviour, on plain dicts, shared by every API version.
 
 :class:`AdminBackend` implements GA4's rules for properties, data streams, key events, custom
-dimensions, custom metrics and event create rules: validation, immutable and output-only fields,
+dimensions, custom metrics, event create rules and audiences (their filter rules:
+``admin_audiences``): validation, immutable and output-only fields,
 archive instead of delete, burned parameter names, per-tier limits and pagination. It takes and
 returns dicts shaped like the proto-plus ``to_dict`` output (Python field names, enum names as
 strings, timestamps as RFC 3339 strings) and signals failures with :class:`SandboxError`
