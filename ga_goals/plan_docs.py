@@ -2,7 +2,7 @@
 
 ``plan_doc(plan)`` turns a loaded ``TrackingPlan`` into a ``PlanDoc``: the journey stage by
 stage (each stage's macro and micro conversions and other tracked events, with how created
-events are derived, in plain words), the custom dimensions and metrics, the funnels, the
+events are derived, in plain words), the custom dimensions and metrics, the audiences, the funnels, the
 reports, the environments and the safety settings. ``render_docs()`` renders it with the
 ``docs/plan.html`` or ``docs/plan.md`` template (``ga_goals.templating``: a user template
 folder may replace or extend them).
@@ -30,6 +30,7 @@ from ga_goals.templating import duration, number, percent, render
 if TYPE_CHECKING:
     from ga_goals.model import (
         Alert,
+        Audience,
         ChannelCondition,
         ChannelGroup,
         Condition,
@@ -264,6 +265,21 @@ class SafetyDoc:
 
 
 @dataclass(frozen=True)
+class AudienceDoc:
+    """An audience in words: who joins, who is left out, for how long, what GA4 logs."""
+
+    name: str  # the display name
+    description: str
+    membership_days: int
+    include: tuple[str, ...]  # one readable line per include clause
+    exclude: tuple[str, ...]
+    exclusion: str  # "while they meet it" / "for good once they did" ("" without exclude clauses)
+    trigger: str | None  # "logs cart_abandoner when a user joins"
+    trigger_event: str | None
+    anchor: str
+
+
+@dataclass(frozen=True)
 class PlanDoc:
     """Everything the documentation shows, in reading order."""
 
@@ -289,6 +305,7 @@ class PlanDoc:
     channel_groups: tuple[ChannelGroupDoc, ...] = ()
     #: The web stream's enhanced measurement settings the plan manages (None: not managed).
     enhanced_measurement: EnhancedMeasurementDoc | None = None
+    audiences: tuple[AudienceDoc, ...] = ()
 
 
 def render_docs(plan: TrackingPlan, format: Format = "html", *, user_templates: Path | None = None) -> str:
@@ -350,6 +367,7 @@ def plan_doc(plan: TrackingPlan) -> PlanDoc:
         "custom_metrics": len(plan.custom_metrics),
         "calculated_metrics": len(plan.calculated_metrics),
         "channel_groups": len(plan.channel_groups),
+        "audiences": len(plan.audiences),
         "funnels": len(plan.funnels),
         "reports": len(plan.reports),
     }
@@ -385,6 +403,7 @@ def plan_doc(plan: TrackingPlan) -> PlanDoc:
             )
             for key, m in plan.custom_metrics.items()
         ),
+        audiences=tuple(_audience(a) for a in plan.audiences.values()),
         funnels=tuple(_funnel(f, plan.known_events()) for f in plan.funnels.values()),
         reports=tuple(_report(r, funnel_titles) for r in plan.reports.values()),
         environments=tuple(
@@ -490,6 +509,30 @@ _UNMANAGED = {
 
 def _anchor(kind: str, name: str) -> str:
     return f"{kind}-{name}"
+
+
+def _audience(audience: Audience) -> AudienceDoc:
+    from ga_goals.model.audiences import clause_text
+
+    exclusion = ""
+    if audience.has_exclusions:
+        exclusion = "while they meet it" if audience.exclusion == "temporary" else "for good, once they met it"
+    trigger = None
+    if audience.trigger is not None:
+        when = "when a user joins" if audience.trigger.log == "joined" else "when a user joins, and each time a member meets the conditions again"
+        trigger = when
+    slug = "".join(c if c.isalnum() else "-" for c in audience.display_name.lower()).strip("-")
+    return AudienceDoc(
+        name=audience.display_name,
+        description=audience.description,
+        membership_days=audience.membership_days,
+        include=tuple(clause_text(c) for c in audience.clauses if not c.exclude),
+        exclude=tuple(clause_text(c) for c in audience.clauses if c.exclude),
+        exclusion=exclusion,
+        trigger=trigger,
+        trigger_event=audience.trigger.event if audience.trigger else None,
+        anchor=_anchor("audience", slug),
+    )
 
 
 def _stage(number: int, name: str, events: list[EventDoc]) -> StageDoc:

@@ -262,3 +262,21 @@ def test_no_enhanced_measurement_section_without_the_block(tmp_path: Path):
     plan = load_plan(path)
     assert plan_doc(plan).enhanced_measurement is None
     assert "Enhanced measurement" not in render_docs(plan, "markdown")
+
+
+
+@pytest.mark.parametrize("fmt", ["html", "markdown"])
+def test_audiences_are_documented_in_words(fmt: str):
+    plan = load_plan(CONFIGS / "shop.yaml")
+    doc = plan_doc(plan)
+    cart = next(a for a in doc.audiences if a.name == "Cart abandoners")
+    assert cart.include == ("add_to_cart in the last 7 days",) and cart.exclude == ("purchase in the last 7 days",)
+    assert (cart.exclusion, cart.trigger_event, cart.trigger) == ("while they meet it", "cart_abandoner", "when a user joins")
+    assert cart.anchor == "audience-cart-abandoners" and doc.counts["audiences"] == 2
+    page = render_docs(plan, fmt)  # type: ignore[arg-type]
+    text = html.unescape(re.sub(r"<[^>]+>", "", page)) if fmt == "html" else page
+    assert "Audiences" in text and "Mobile checkout droppers" in text
+    assert "view_item, then begin_checkout within 1h (in one session)" in text
+    assert "for good, once they met it" in text
+    if fmt == "html":
+        assert 'id="audience-cart-abandoners"' in page and 'href="#audiences"' in page

@@ -31,6 +31,7 @@ from typing import Any, Literal
 from ga_goals.changes.plan import ACTION_ORDER, KIND_ORDER, Change, FieldChange, Note, Plan, canonical_json
 from ga_goals.errors import PlanningError, PropertyMismatch
 from ga_goals.model import (
+    Audience,
     CalculatedMetric,
     ChannelGroup,
     CustomDimension,
@@ -58,6 +59,7 @@ KINDS: dict[str, type] = {
     CalculatedMetric.KIND: CalculatedMetric,
     ChannelGroup.KIND: ChannelGroup,
     EnhancedMeasurement.KIND: EnhancedMeasurement,
+    Audience.KIND: Audience,
 }
 
 #: ``PropertyState`` collection per kind.
@@ -70,6 +72,7 @@ COLLECTIONS: dict[str, str] = {
     CalculatedMetric.KIND: "calculated_metrics",
     ChannelGroup.KIND: "channel_groups",
     EnhancedMeasurement.KIND: "enhanced_measurement",
+    Audience.KIND: "audiences",
 }
 
 #: (singular, plural) nouns per kind, for notes.
@@ -82,6 +85,7 @@ NOUNS: dict[str, tuple[str, str]] = {
     CalculatedMetric.KIND: ("calculated metric", "calculated metrics"),
     ChannelGroup.KIND: ("channel group", "channel groups"),
     EnhancedMeasurement.KIND: ("enhanced measurement settings", "enhanced measurement settings"),
+    Audience.KIND: ("audience", "audiences"),
 }
 
 #: GA4 removes custom definitions by archiving them (no delete RPC), the others by deleting.
@@ -93,6 +97,7 @@ REMOVE_ACTION: dict[str, Literal["archive", "delete"]] = {
     EventEditRule.KIND: "delete",
     CalculatedMetric.KIND: "delete",
     ChannelGroup.KIND: "delete",
+    Audience.KIND: "archive",
 }
 
 UNMANAGED_REASON = "not in the plan (safety.unmanaged: remove)"
@@ -109,6 +114,7 @@ _LIMIT_KINDS: dict[str, str] = {
     "event edit rules": "modified_events",
     "calculated metrics": "calculated_metrics",
     "custom channel groups": "channel_groups",
+    "audiences": "audiences",
 }
 
 #: Per-property limits, (standard, 360), by category (from ``ga_goals.model.ga4_facts``).
@@ -186,6 +192,8 @@ def protect_name(resource: Resource) -> str:
         return resource.display_name
     if isinstance(resource, EnhancedMeasurement):
         return resource.label
+    if isinstance(resource, Audience):
+        return resource.display_name
     return resource.parameter_name
 
 
@@ -212,6 +220,7 @@ class _Planner:
         self.notes.extend(_invalid_reference_notes(self.actual))
         self._diff_keyed(ChannelGroup.KIND)
         self._diff_enhanced_measurement()
+        self._diff_keyed(Audience.KIND)
         for kind in KIND_ORDER:
             self._unmanaged(kind, self.unmanaged[kind])
         changes = self._drop_protected(sorted(self.changes, key=sort_key))
@@ -669,6 +678,8 @@ def _limit_category(resource: Resource) -> str | None:
         return None if resource.system_defined else "custom channel groups"
     if isinstance(resource, EnhancedMeasurement):
         return None  # one per web stream, no limit to count against
+    if isinstance(resource, Audience):
+        return "audiences"
     return "event create rules"
 
 

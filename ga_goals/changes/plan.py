@@ -43,6 +43,7 @@ KIND_ORDER: tuple[str, ...] = (
     "calculated_metric",
     "channel_group",
     "enhanced_measurement",
+    "audience",
 )
 
 #: The order of counts in ``Plan.summary()`` and in the rendered summary line.

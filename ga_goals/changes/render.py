@@ -19,6 +19,7 @@ from typing import Any
 import click
 
 from ga_goals.changes.plan import OPTIONAL_SUMMARY, SUMMARY_ORDER, SYMBOLS, Change, Plan
+from ga_goals.model.audiences import AudienceClause, clause_text
 
 #: click colours per action.
 COLORS: dict[str, str] = {
@@ -201,6 +202,10 @@ def _item(value: Any) -> str:
         return f"not ({text})" if value.get("negated") else text
     if isinstance(value, dict) and set(value) == {"parameter", "value"}:
         return f"{value['parameter']} = {_scalar(value['value'])}"
+    if isinstance(value, dict) and value.get("type") in ("include", "exclude") and (
+        "condition" in value or "sequence" in value
+    ):
+        return f"{value['type']} {clause_text(AudienceClause.from_json(value))}"
     return _scalar(value)
 
 

@@ -30,7 +30,9 @@ from collections import defaultdict
 from collections.abc import Mapping
 from typing import Any
 
+from ga_goals.model.audiences import audience_from_json, audience_to_json
 from ga_goals.model import (
+    Audience,
     CalculatedMetric,
     ChannelGroup,
     Condition,
@@ -56,6 +58,7 @@ RESOURCE_CLASSES: dict[str, type] = {
     "calculated_metrics": CalculatedMetric,
     "channel_groups": ChannelGroup,
     "enhanced_measurement": EnhancedMeasurement,
+    "audiences": Audience,
 }
 
 _STATE_SCALARS = ("property", "service_level", "display_name")
@@ -102,6 +105,8 @@ def state_from_json(data: Mapping[str, Any]) -> PropertyState:
 
 def to_json(obj: Any, *, full: bool = False) -> dict[str, Any]:
     """A model dataclass (resource, condition, stream...) as plain JSON data."""
+    if isinstance(obj, Audience):
+        return audience_to_json(obj, full=full)
     out: dict[str, Any] = {}
     for f in dataclasses.fields(obj):
         value = getattr(obj, f.name)
@@ -113,6 +118,11 @@ def to_json(obj: Any, *, full: bool = False) -> dict[str, Any]:
 
 def resource_from_json(cls: type, data: Mapping[str, Any]) -> Resource:
     """One resource of class ``cls`` from the data :func:`to_json` wrote."""
+    if cls is Audience:
+        try:
+            return audience_from_json(dict(data))
+        except (KeyError, TypeError) as exc:
+            raise ValueError(f"Audience: {exc}") from None
     return _build(cls, data)
 
 

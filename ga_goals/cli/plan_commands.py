@@ -73,6 +73,8 @@ def _describe(plan: Any) -> str:
         parts.append(count(len(plan.calculated_metrics), "calculated metric"))
     if plan.channel_groups:
         parts.append(count(len(plan.channel_groups), "channel group"))
+    if plan.audiences:
+        parts.append(count(len(plan.audiences), "audience"))
     if plan.segments:
         parts.append(count(len(plan.segments), "segment"))
     parts += [count(len(plan.funnels), "funnel"), count(len(plan.reports), "report")]
@@ -378,8 +380,8 @@ class _ResultPrinter:
 def pull(ctx: click.Context, property_ref: str | None, output: Path | None, force: bool, **connection: Any) -> None:
     """Write a plan file from an existing property.
 
-    Key events, custom dimensions and metrics, event create rules, calculated metrics and custom
-    channel groups become a plan file;
+    Key events, custom dimensions and metrics, event create and edit rules, calculated metrics,
+    custom channel groups, enhanced measurement and audiences become a plan file;
     `ga-goals plan` on it right after shows no changes. Funnels and reports are not stored
     in GA4's Admin API: add them by hand.
 
@@ -414,7 +416,7 @@ def pull(ctx: click.Context, property_ref: str | None, output: Path | None, forc
                f"{len(state.event_create_rules)} event create rules, "
                f"{len(state.event_edit_rules)} event edit rules, "
                f"{len(state.calculated_metrics)} calculated metrics, "
-               f"{len(state.channel_groups)} channel groups.", err=True)
+               f"{len(state.channel_groups)} channel groups, {len(state.audiences)} audiences.", err=True)
 
 
 # A PlanFileError raised while loading is rendered by the group; keep the name importable.

@@ -11,7 +11,8 @@
 
 Reading is cheap and parallel: one GetProperty, one List per collection (200 per page), one
 ListEventCreateRules, one ListEventEditRules and one GetEnhancedMeasurementSettings per web
-stream. Every RPC has a timeout and retries UNAVAILABLE and DEADLINE_EXCEEDED with exponential backoff.
+stream (the v1alpha kinds, audiences among them, through the v1alpha client). Every RPC has a
+timeout and retries UNAVAILABLE and DEADLINE_EXCEEDED with exponential backoff.
 
 Applying is sequential, in the plan's order, paced under the Admin write quota, and stops at
 the first failure. Every change gets a :class:`ChangeResult`; the :class:`ApplyReport` tells
@@ -19,10 +20,13 @@ exactly what was applied and what was not, so a re-run (with a freshly computed 
 the job. Writes are idempotent under lost responses: a create whose first attempt succeeded
 but whose answer was lost comes back ALREADY_EXISTS on retry and is recognised as applied
 (after comparing the resource GA4 has with the desired one); an archive/delete that comes back
-NOT_FOUND counts as done.
+NOT_FOUND counts as done. Event create rules and audiences have no unique key in GA4: before
+re-sending their create, the gateway looks for the one the lost attempt may have made.
 """
 
 from __future__ import annotations
+
+import dataclasses
 
 import builtins
 import dataclasses
@@ -41,6 +45,7 @@ from ga_goals.changes.event_edit_rules import number_rules as number_edit_rules
 from ga_goals.changes.plan import Change, Plan
 from ga_goals.errors import ApiError, GaGoalsError, PropertyMismatch, QuotaExhausted, UnconfirmedWrite
 from ga_goals.model import (
+    Audience,
     CalculatedMetric,
     ChannelGroup,
     CustomDimension,
@@ -233,8 +238,8 @@ _OPS: dict[str, _Ops] = {
         "delete",
         "stream",
     ),
+    Audience.KIND: _Ops(Audience.KIND, "audiences", True, "audience", "audiences", "archive"),
 }
-
 
 class _ChangeFailed(Exception):
     """Internal: a change failed with ``error`` (a mapped GaGoalsError)."""
@@ -280,6 +285,7 @@ class AdminGateway:
         self._streams: list[DataStream] | None = None
         self._rule_names: dict[str, set[str]] = {}
         self._edit_rule_names: dict[str, set[str]] = {}
+        self._audience_names: set[str] | None = None
 
     # -- lifecycle
 
@@ -377,10 +383,11 @@ class AdminGateway:
     # -- reading
 
     def read_state(self) -> PropertyState:
-        """The property's display name, tier, key events, custom dimensions and metrics, data
-        streams and (per web stream) event create rules and enhanced measurement settings.
+        """The property's display name, tier, key events, custom dimensions and metrics, calculated
+        metrics, channel groups, audiences, data streams and (per web stream) event create and edit
+        rules and enhanced measurement settings.
 
-        Ten RPCs for a property with one web stream and short lists; independent ones in
+        Eleven RPCs for a property with one web stream and short lists; independent ones in
         parallel. Raises :class:`~ga_goals.errors.ApiError` (``property N not found (or no
         access)``, no access, timeout), :class:`~ga_goals.errors.QuotaExhausted`, or
         :class:`~ga_goals.errors.CredentialsError`.
@@ -426,9 +433,14 @@ class AdminGateway:
         )
         for msgs in lists.values():
             for msg in msgs:
-                resource = convert.from_proto(msg)
+                resource = self._model(msg)
                 if isinstance(resource, ChannelGroup) and resource.system_defined:
                     continue  # GA4's Default Channel Group: its rules are not the plan's to manage
+                if isinstance(resource, Audience):
+                    # GA4 does not make audience names unique: number the copies, so that each
+                    # one stays visible (the plan matches the first; the others are drift).
+                    copies = sum(1 for a in state.audiences.values() if a.display_name == resource.display_name)
+                    resource = dataclasses.replace(resource, copy=copies)
                 state.add(resource)
         for stream_name, msgs in rules.items():
             for rule in self._number_rules(msgs, stream_name):
@@ -442,7 +454,15 @@ class AdminGateway:
         self._streams = streams
         self._rule_names = {name: {m.name for m in msgs} for name, msgs in rules.items()}
         self._edit_rule_names = {name: {m.name for m in msgs} for name, msgs in edits.items()}
+        self._audience_names = {m.name for m in lists[Audience.KIND]}
         return state
+
+    def _model(self, msg: Any) -> Any:
+        """A listed message as a model resource; a shape the model cannot hold is an ApiError."""
+        try:
+            return convert.from_proto(msg)
+        except convert.ConversionError as exc:
+            raise ApiError(f"cannot read {getattr(msg, 'name', '') or type(msg).__name__} of {self.property}: {exc}") from None
 
     @staticmethod
     def _number_rules(msgs: list[Any], stream: str) -> list[EventCreateRule]:
@@ -466,7 +486,7 @@ class AdminGateway:
             return self._number_edit_rules(msgs, parent)
         if ops.parent == "stream":
             return self._number_rules(msgs, parent)
-        return [convert.from_proto(m) for m in msgs]
+        return [self._model(m) for m in msgs]
 
     def data_streams(self) -> list[DataStream]:
         """The property's data streams (cached after the first read)."""
@@ -629,6 +649,8 @@ class AdminGateway:
         before_retry = None
         if isinstance(desired, (EventCreateRule, EventEditRule)):
             before_retry = self._rule_landed_check(ops, parent, desired)
+        elif isinstance(desired, Audience):
+            before_retry = self._audience_landed_check(desired)
         try:
             response = self._write(getattr(self._client(ops), ops.create), request, attempts, on_wait, before_retry)
         except gexc.AlreadyExists as exc:
@@ -705,6 +727,23 @@ class AdminGateway:
                     continue
                 if convert.from_proto(msg).fields() == want:
                     known.add(msg.name)
+                    return _Landed(msg.name)
+            return None
+
+        return landed
+
+    def _audience_landed_check(self, desired: Audience) -> Callable[[], Any]:
+        """Before re-sending an audience create: did the lost attempt land? GA4 gives audiences
+        no unique key, so a blind retry could create a second one with the same name."""
+        alpha = self._clients.alpha
+        if self._audience_names is None:  # not read yet: snapshot now, before the first attempt
+            self._audience_names = {m.name for m in self._list(alpha.list_audiences, self.property)}
+        snapshot = set(self._audience_names)
+        want = desired.fields()
+
+        def landed() -> Any:
+            for msg in self._list(alpha.list_audiences, self.property):
+                if msg.name not in snapshot and self._model(msg).fields() == want:
                     return _Landed(msg.name)
             return None
 

@@ -7,7 +7,8 @@ module is the one place that knows the proto field names (``type_``, ``source_co
 The KeyEvent, CustomDimension, CustomMetric and DataStream messages are textually identical in
 v1beta and v1alpha (docs/ga4-api-facts.md §1.1) but are distinct Python classes, so every ``*_to_proto``
 takes the version's module (``google.analytics.admin_v1beta`` by default). EventCreateRule only
-CalculatedMetric and ChannelGroup only exist in v1alpha. ``*_from_proto`` accepts a message of either version.
+CalculatedMetric, ChannelGroup and Audience only exist in v1alpha (Audience's conversion is
+``ga_goals.ga4.audiences``). ``*_from_proto`` accepts a message of either version.
 """
 
 from __future__ import annotations
@@ -19,8 +20,10 @@ from typing import Any
 
 from google.analytics import admin_v1alpha, admin_v1beta
 
+from ga_goals.ga4 import audiences as _audiences
 from ga_goals.ga4 import enhanced_measurement as _em
 from ga_goals.model import (
+    Audience,
     CalculatedMetric,
     Channel,
     ChannelCondition,
@@ -97,6 +100,7 @@ UPDATE_PATHS: dict[str, dict[str, str]] = {
         "mutations": "parameter_mutations",
     },
     EnhancedMeasurement.KIND: _em.UPDATE_PATHS,
+    Audience.KIND: _audiences.UPDATE_PATHS,
 }
 
 
@@ -526,10 +530,18 @@ _TO_PROTO: dict[type, Callable[..., Any]] = {
     CalculatedMetric: calculated_metric_to_proto,
     ChannelGroup: channel_group_to_proto,
     EnhancedMeasurement: _em.to_proto,
+    Audience: _audiences.audience_to_proto,
 }
 
 #: Resources only the v1alpha Admin API has.
-ALPHA_ONLY: tuple[type, ...] = (EventCreateRule, EventEditRule, CalculatedMetric, ChannelGroup, EnhancedMeasurement)
+ALPHA_ONLY: tuple[type, ...] = (
+    EventCreateRule,
+    EventEditRule,
+    CalculatedMetric,
+    ChannelGroup,
+    EnhancedMeasurement,
+    Audience,
+)
 _FROM_PROTO = {
     "KeyEvent": key_event_from_proto,
     "CustomDimension": custom_dimension_from_proto,
@@ -540,6 +552,7 @@ _FROM_PROTO = {
     "ChannelGroup": channel_group_from_proto,
     "DataStream": data_stream_from_proto,
     "EnhancedMeasurementSettings": _em.from_proto,
+    "Audience": _audiences.audience_from_proto,
 }
 
 
@@ -558,7 +571,10 @@ def from_proto(msg: Any) -> Any:
         fn = _FROM_PROTO[type(msg).__name__]
     except KeyError:
         raise ConversionError(f"no model for {type(msg).__name__}") from None
-    return fn(msg)
+    try:
+        return fn(msg)
+    except _audiences.AudienceShapeError as exc:
+        raise ConversionError(str(exc)) from None
 
 
 def update_mask_paths(kind: str, fields: list[str] | tuple[str, ...]) -> list[str]:

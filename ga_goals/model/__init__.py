@@ -13,6 +13,7 @@ from ga_goals.model.event_edit_rules import EventEditRule, EventEditRuleOrder
 from ga_goals.model.calculated_metrics import CalculatedMetric
 from ga_goals.model.channel_groups import Channel, ChannelCondition, ChannelGroup
 from ga_goals.model.enhanced_measurement import EnhancedMeasurement
+from ga_goals.model.audiences import Audience
 from ga_goals.model.resources import (
     COMPARISONS,
     MEASUREMENT_UNITS,
@@ -62,6 +63,7 @@ __all__ = [
     "MEASUREMENT_UNITS",
     "RESTRICTED_TYPES",
     "Alert",
+    "Audience",
     "CalculatedMetric",
     "Channel",
     "ChannelCondition",

@@ -321,6 +321,8 @@ LIMITS: dict[str, dict[str, int]] = {
     "calculated_metrics": {"standard": 5, "360": 50},
     # Custom channel groups (GA4's own default group does not count; docs/ga4-api-facts.md).
     "channel_groups": {"standard": 2, "360": 5},
+    # Audiences per property (answer/9267572: 100; answer/11202874: 400 on 360).
+    "audiences": {"standard": 100, "360": 400},
 }
 
 #: Active ISO 4217 currency codes (funds, precious metals and test codes left out; a few

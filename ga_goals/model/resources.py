@@ -26,6 +26,7 @@ from ga_goals.model.matching import Mutation as Mutation
 from ga_goals.model.calculated_metrics import CalculatedMetric
 from ga_goals.model.channel_groups import ChannelGroup
 from ga_goals.model.enhanced_measurement import EnhancedMeasurement
+from ga_goals.model.audiences import Audience
 
 CountingMethod = Literal["once_per_event", "once_per_session"]
 DimensionScope = Literal["event", "user", "item"]
@@ -233,6 +234,7 @@ Resource = Union[
     CalculatedMetric,
     ChannelGroup,
     EnhancedMeasurement,
+    Audience,
 ]
 
 
@@ -256,6 +258,7 @@ class PropertyState:
     channel_groups: dict[str, ChannelGroup] = field(default_factory=dict)
     #: Per web stream (its selector in a desired state, its resource name once read).
     enhanced_measurement: dict[str | None, EnhancedMeasurement] = field(default_factory=dict)
+    audiences: dict[str, Audience] = field(default_factory=dict)
     data_streams: list[DataStream] = field(default_factory=list)
     service_level: str = "standard"
     display_name: str = ""
@@ -269,6 +272,7 @@ class PropertyState:
         "calculated_metrics",
         "channel_groups",
         "enhanced_measurement",
+        "audiences",
     )
 
     def add(self, resource: Resource) -> None:
@@ -301,4 +305,5 @@ _COLLECTION: dict[type, str] = {
     CalculatedMetric: "calculated_metrics",
     ChannelGroup: "channel_groups",
     EnhancedMeasurement: "enhanced_measurement",
+    Audience: "audiences",
 }

@@ -16,6 +16,7 @@ from ga_goals.errors import Location, Problem
 from ga_goals.model.calculated_metrics import CalculatedMetric
 from ga_goals.model.channel_groups import ChannelGroup
 from ga_goals.model.enhanced_measurement import EnhancedMeasurement
+from ga_goals.model.audiences import Audience
 from ga_goals.model.event_schemas import EventSchema, ParameterSet
 from ga_goals.model.resources import (
     CountingMethod,
@@ -477,6 +478,8 @@ class TrackingPlan:
     calculated_metrics: dict[str, CalculatedMetric] = field(default_factory=dict)
     #: Custom channel groups by display name.
     channel_groups: dict[str, ChannelGroup] = field(default_factory=dict)
+    #: Audiences (``audiences:``), by display name.
+    audiences: dict[str, Audience] = field(default_factory=dict)
     #: Shared parameter sets (``parameter_sets:``), by name.
     parameter_sets: dict[str, ParameterSet] = field(default_factory=dict)
     #: The resolved parameters of each event that has any (declared, from a set, or GA4's
@@ -530,4 +533,6 @@ class TrackingPlan:
             state.add(group)
         if self.enhanced_measurement is not None:
             state.add(self.enhanced_measurement)
+        for audience in self.audiences.values():
+            state.add(audience)
         return state

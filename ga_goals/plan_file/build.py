@@ -45,6 +45,7 @@ from ga_goals.model import (
 )
 from ga_goals.plan_file import calculated_metrics, channel_groups
 from ga_goals.plan_file import enhanced_measurement
+from ga_goals.plan_file.audiences import build_audiences
 from ga_goals.plan_file.document import Document, Path
 from ga_goals.plan_file.event_edit_rules import build_event_edit_rules
 from ga_goals.plan_file.rules import create_rules, ga4_value, normalise_tier, parse_date, parse_duration
@@ -382,6 +383,7 @@ class _Builder:
                 description=spec.get("description", ""),
                 disallow_ads_personalization=spec.get("disallow_ads_personalization", False),
             )
+        plan.audiences = build_audiences(data.get("audiences"))
         for key, spec in (data.get("custom_metrics") or {}).items():
             plan.custom_metrics[key] = CustomMetric(
                 parameter_name=key,

@@ -27,6 +27,7 @@ from ga_goals.errors import Location, Problem
 from ga_goals.model import ga4_facts as facts
 from ga_goals.regex import re2_problem
 from ga_goals.plan_file import calculated_metrics, channel_groups
+from ga_goals.plan_file.audience_rules import check_audiences
 from ga_goals.plan_file.document import Document, Path
 from ga_goals.plan_file.event_edit_rules import check_event_edit_rules
 from ga_goals.plan_file.names import (
@@ -153,6 +154,7 @@ class _Checker:
         check_event_edit_rules(self)
         calculated_metrics.check(self)
         channel_groups.check(self)
+        check_audiences(self)
         self.check_segments()
         self.check_funnels()
         self.check_stages()
@@ -1088,8 +1090,8 @@ class _Checker:
                     f"unknown kind {quote(kind)} in protect entry {quote(entry)}; use a name, or kind:name with kind "
                     f"{one_of(PROTECT_KINDS)}{hint}",
                 )
-            elif kind == "channel_group" and name.strip():
-                continue  # a channel group is named by its display name (spaces and all)
+            elif kind in ("channel_group", "audience") and name.strip():
+                continue  # channel groups and audiences are named by their display names (spaces and all)
             elif not _IDENTIFIER.match(name):
                 self.error(
                     self.at(path),

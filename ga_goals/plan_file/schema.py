@@ -24,6 +24,7 @@ from typing import Any
 from ga_goals.model import DEFAULT_STAGES as _DEFAULT_STAGES
 from ga_goals.model import (
     MEASUREMENT_UNITS,
+    Audience,
     CalculatedMetric,
     ChannelGroup,
     CustomDimension,
@@ -34,6 +35,7 @@ from ga_goals.model import (
     KeyEvent,
 )
 from ga_goals.model import ga4_facts as facts
+from ga_goals.plan_file import audience_schema
 from ga_goals.plan_file import calculated_metrics as _calculated_metrics
 from ga_goals.plan_file import channel_groups as _channel_groups
 from ga_goals.plan_file import enhanced_measurement, event_edit_rules
@@ -50,9 +52,9 @@ SCHEMA_URI = "https://json-schema.org/draft/2020-12/schema"
 RULES_COMMENT = "Also checked by ga_goals.plan_file.rules, which reports it with a friendlier message."
 
 #: Lists whose items may repeat; every other list of the schema refuses a repeated item
-#: (``uniqueItems``). A funnel may pass the same event twice; a rule's mutations are refused
-#: stricter by ``rules.py`` (one per parameter). See docs/plan-rules.md, "Repeated items".
-REPEATABLE_LISTS = ("steps", "set", "between")
+#: (``uniqueItems``). A funnel (and an audience's sequence) may pass the same event twice; a
+#: rule's mutations are refused stricter by ``rules.py`` (one per parameter). See docs/plan-rules.md, "Repeated items".
+REPEATABLE_LISTS = ("steps", "set", "between", "sequence")
 
 #: Condition / filter comparisons, text ones first.
 TEXT_COMPARISONS = ("equals", "contains", "starts_with", "ends_with", "matches")
@@ -94,6 +96,7 @@ PROTECT_KINDS = (
     CalculatedMetric.KIND,
     ChannelGroup.KIND,
     EnhancedMeasurement.KIND,
+    Audience.KIND,
 )
 
 
@@ -914,6 +917,7 @@ def _defs() -> dict[str, Any]:
         },
         **_calculated_metrics.schema_defs(RULES_COMMENT),
         **_channel_groups.schema_defs(RULES_COMMENT),
+        **audience_schema.schema_defs(),
     }
 
 
@@ -929,6 +933,7 @@ OVERRIDABLE = (
     "custom_metrics",
     "calculated_metrics",
     "channel_groups",
+    "audiences",
     "segments",
     "funnels",
     "reports",
@@ -1032,6 +1037,7 @@ def _top_level() -> dict[str, Any]:
         "event_edit_rules": event_edit_rules.schema_top_level(),
         "calculated_metrics": _calculated_metrics.schema_property(_ref),
         "channel_groups": _channel_groups.schema_property(_ref, RULES_COMMENT),
+        "audiences": audience_schema.top_level_schema(),
         "segments": _map_of(
             _ref("segment"),
             names="name",
@@ -1057,7 +1063,7 @@ def _top_level() -> dict[str, Any]:
                     "items": {"type": "string", "examples": ["purchase", "custom_dimension:form_id"]},
                     "description": "Names sync never updates, archives or deletes: a name, or kind:name with kind "
                     "key_event, custom_dimension, custom_metric, event_create_rule, event_edit_rule, calculated_metric, "
-                    "channel_group or enhanced_measurement (kind:<stream display name>).",
+                    "channel_group, enhanced_measurement (kind:<stream display name>) or audience (audience:Display name).",
                 },
                 "max_destroy": {
                     "type": "integer",

@@ -82,6 +82,7 @@ COLLECTIONS: dict[tuple[str, ...], str] = {
     ("custom_metrics",): "custom metric",
     ("calculated_metrics",): "calculated metric",
     ("channel_groups",): "channel group",
+    ("audiences",): "audience",
     ("segments",): "segment",
     ("funnels",): "funnel",
     ("reports",): "report",
@@ -110,6 +111,9 @@ ITEM_NOUNS = {
     "formats": "format",
     "in": "value",
     "channels": "channel",
+    "include": "include clause",
+    "exclude": "exclude clause",
+    "sequence": "step",
 }
 
 #: How a single mapping under this key is called (when it is not a list item).

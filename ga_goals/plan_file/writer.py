@@ -12,10 +12,11 @@ from typing import Any
 
 import yaml
 
-from ga_goals.plan_file import calculated_metrics, channel_groups
-from ga_goals.plan_file.document import resolve_plain
-
+from ga_goals.model import ga4_facts as facts
 from ga_goals.model.enhanced_measurement import TEXT_SETTINGS, split_parameters
+from ga_goals.plan_file import calculated_metrics, channel_groups
+from ga_goals.plan_file.audiences import Flow, audience_entry
+from ga_goals.plan_file.document import resolve_plain
 from ga_goals.model import (
     SANDBOX,
     Condition,
@@ -101,6 +102,24 @@ def render_plan_file(state: PropertyState, *, property_ref: str, today: date | N
             document = {**document, "stream": web_streams[0].stream_id}
         document["enhanced_measurement"] = _enhanced_measurement(settings)
 
+    # A copy with the same display name is written once (a plan's keys are unique); `plan` then
+    # names the copy as drift to archive.
+    audiences = {
+        a.display_name: audience_entry(a) for a in sorted(state.audiences.values(), key=lambda a: a.key) if not a.copy
+    }
+    # Events the audiences use must be known to the plan (validate checks them like a funnel's):
+    # declare those GA4 neither collects nor recommends, and the plan does not declare already.
+    declared = set(state.key_events) | set(created)
+    used = sorted({e for a in state.audiences.values() for e in a.events()} - declared - facts.KNOWN_EVENTS)
+    if used:
+        document["events"] = {
+            e: {"description": "Used by audience " + ", ".join(
+                sorted(a.display_name for a in state.audiences.values() if e in a.events()))}
+            for e in used
+        }
+    if audiences:
+        document["audiences"] = audiences
+
     stamp = (today or date.today()).isoformat()
     title = f' ("{state.display_name}")' if state.display_name else ""
     header = (
@@ -113,27 +132,29 @@ def render_plan_file(state: PropertyState, *, property_ref: str, today: date | N
     return header + body
 
 
-class _Flow(dict[str, Any]):
-    """A small mapping written on one line: ``{parameter: form_id, equals: newsletter}``."""
+#: A small mapping written on one line: ``{parameter: form_id, equals: newsletter}`` (one class
+#: for every kind; defined beside the audiences' writer, which builds them too).
+_Flow = Flow
 
 
 class _Dumper(yaml.SafeDumper):
     pass
 
 
-_Dumper.add_representer(
-    _Flow, lambda dumper, data: dumper.represent_mapping("tag:yaml.org,2002:map", data.items(), flow_style=True)
-)
-
-
-def _represent_str(dumper: yaml.SafeDumper, text: str) -> yaml.ScalarNode:
-    """A string, quoted when the plan loader (YAML 1.2 core schema) would read it as something
-    else: PyYAML's YAML 1.1 rules write ``09`` or ``0o17`` plain, which come back as numbers."""
-    style = "'" if not isinstance(resolve_plain(text), str) else None
-    return dumper.represent_scalar("tag:yaml.org,2002:str", text, style=style)
+def _represent_str(dumper: yaml.SafeDumper, data: str) -> yaml.Node:
+    """A string, quoted when the plan reader (YAML 1.2 core schema: ``resolve_plain``) would
+    read it unquoted as something else: PyYAML's 1.1 rules leave ``0E0``, ``1e3``, ``09`` or
+    ``0o17`` bare, which the reader takes for numbers."""
+    node = dumper.represent_str(data)
+    if isinstance(node, yaml.ScalarNode) and node.style is None and resolve_plain(data) != data:
+        node.style = "'"
+    return node
 
 
 _Dumper.add_representer(str, _represent_str)
+_Dumper.add_representer(
+    Flow, lambda dumper, data: dumper.represent_mapping("tag:yaml.org,2002:map", data.items(), flow_style=True)
+)
 
 
 def _conversion(key_event: KeyEvent | None, rules: list[EventCreateRule], name_stream: bool) -> dict[str, Any]:

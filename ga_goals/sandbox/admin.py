@@ -1,7 +1,8 @@
 """The sandbox's Admin API behaviour, on plain dicts, shared by every API version.
 
 :class:`AdminBackend` implements GA4's rules for properties, data streams, key events, custom
-dimensions, custom metrics and event create rules: validation, immutable and output-only fields,
+dimensions, custom metrics, event create rules and audiences (their filter rules:
+``admin_audiences``): validation, immutable and output-only fields,
 archive instead of delete, burned parameter names, per-tier limits and pagination. It takes and
 returns dicts shaped like the proto-plus ``to_dict`` output (Python field names, enum names as
 strings, timestamps as RFC 3339 strings) and signals failures with :class:`SandboxError`
@@ -25,10 +26,10 @@ from typing import Any
 
 from ga_goals.model import ga4_facts as facts
 from ga_goals.regex import re2_problem
-from ga_goals.sandbox import admin_event_edit_rules as edit_rules
+from ga_goals.sandbox import admin_audiences, rules
 from ga_goals.sandbox import admin_calculated_metrics as calculated
 from ga_goals.sandbox import admin_channel_groups as channel_groups
-from ga_goals.sandbox import rules
+from ga_goals.sandbox import admin_event_edit_rules as edit_rules
 from ga_goals.sandbox.store import ACCOUNT, SandboxStore, next_id, now_rfc3339
 
 DEFAULT_PAGE_SIZE = 50
@@ -148,6 +149,23 @@ EVENT_EDIT_RULES = Kind(
     output_only=frozenset({"name", "processing_order"}),
     parent="stream",
 )
+AUDIENCES = Kind(
+    key="audiences",
+    collection="audiences",
+    field="audience",
+    label="audience",
+    fields={
+        "display_name": "",
+        "description": "",
+        "membership_duration_days": 0,
+        "event_trigger": None,
+        "exclusion_duration_mode": "AUDIENCE_EXCLUSION_DURATION_MODE_UNSPECIFIED",
+        "filter_clauses": [],
+    },
+    output_only=frozenset({"name", "create_time", "ads_personalization_enabled"}),
+    immutable=frozenset({"membership_duration_days", "exclusion_duration_mode", "filter_clauses"}),
+    archivable=True,
+)
 CALCULATED_METRICS = Kind(
     key="calculated_metrics",
     collection="calculatedMetrics",
@@ -176,6 +194,7 @@ KINDS = {
         EVENT_EDIT_RULES,
         CALCULATED_METRICS,
         CHANNEL_GROUPS,
+        AUDIENCES,
     )
 }
 
@@ -473,6 +492,9 @@ class AdminBackend:
                 resource["custom"] = resource["event_name"] not in rules.DEFAULT_KEY_EVENTS
             if kind is EVENT_EDIT_RULES:
                 resource["processing_order"] = edit_rules.next_order(state[kind.key], parent)
+            if kind is AUDIENCES:
+                resource["create_time"] = now_rfc3339()
+                resource["ads_personalization_enabled"] = True
             state[kind.key].append(resource)
             if kind is CHANNEL_GROUPS:
                 channel_groups.settle_primary(state, resource)
@@ -520,6 +542,8 @@ class AdminBackend:
                     raise SandboxError("FAILED_PRECONDITION", problem)
                 if problem := channel_groups.conflict(updated, state, name):
                     raise SandboxError("ALREADY_EXISTS", problem)
+            if kind is AUDIENCES and updated.get("event_trigger") and not existing.get("event_trigger"):
+                self._check_triggers(state, besides=name)
             existing.clear()
             existing.update(updated)
             if kind is CHANNEL_GROUPS:
@@ -574,6 +598,8 @@ class AdminBackend:
 
     @staticmethod
     def _replace_hint(kind: Kind) -> str:
+        if kind is AUDIENCES:
+            return "archive the audience and create a new one"
         if kind.archivable:
             return f"archive the {kind.label} and create a new one (with another parameter name)"
         return f"delete the {kind.label} and create a new one"
@@ -657,6 +683,11 @@ class AdminBackend:
         elif kind is EVENT_EDIT_RULES:
             assert stream is not None
             self._validate_edit_rule(r, prefix, stream)
+        elif kind is AUDIENCES:
+            try:
+                admin_audiences.validate_audience(r, prefix)
+            except admin_audiences.AudienceInvalid as exc:
+                raise invalid(str(exc)) from None
 
     @staticmethod
     def _validate_key_event(r: dict[str, Any], p: str) -> None:
@@ -843,6 +874,16 @@ class AdminBackend:
                 f"name of an archived {kind.label}, so it cannot be used again: choose another parameter name",
             )
 
+    def _check_triggers(self, state: dict[str, Any], *, besides: str = "") -> None:
+        """GA4 allows 20 audience triggers per property (answer/10447093)."""
+        count = admin_audiences.trigger_count(self._active(state, AUDIENCES), besides=besides)
+        if count >= admin_audiences.TRIGGER_LIMIT:
+            raise SandboxError(
+                "FAILED_PRECONDITION",
+                f"Limit reached: property {state['property']['name']} already has {count} audiences with an event "
+                f"trigger, the maximum ({admin_audiences.TRIGGER_LIMIT} audience triggers per property).",
+            )
+
     def _check_limits(self, kind: Kind, r: dict[str, Any], state: dict[str, Any]) -> None:
         level = state["property"]["service_level"]
         tier = "GA4 360" if level == "GOOGLE_ANALYTICS_360" else "standard"
@@ -863,6 +904,10 @@ class AdminBackend:
         elif kind is CHANNEL_GROUPS:
             count = sum(1 for g in state[kind.key] if not g.get("system_defined"))
             key, what = "channel_groups", "custom channel groups"
+        elif kind is AUDIENCES:
+            if r.get("event_trigger"):
+                self._check_triggers(state)
+            key, count, what = admin_audiences.LIMIT_KEY, len(self._active(state, kind)), "audiences"
         else:
             key, count, what = "created_events", len(state["event_create_rules"]), "event create rules"
         maximum = rules.limit(key, level)

@@ -372,6 +372,7 @@ class SandboxServer:
                 ("CalculatedMetric", "CalculatedMetrics", "calculated_metrics", "calculated_metric", "calculated_metrics")
             )
             kinds.append(("ChannelGroup", "ChannelGroups", "channel_groups", "channel_group", "channel_groups"))
+            kinds.append(("Audience", "Audiences", "audiences", "audience", "audiences"))
         for singular, plural, key, field, list_field in kinds:
             cls = getattr(module, singular)
             self._add_crud(unary, module, backend, singular, plural, key, field, list_field, cls)
@@ -456,7 +457,7 @@ class SandboxServer:
         unary(f"Get{singular}", get, cls)
         unary(f"List{plural}", list_, response_list)
         unary(f"Update{singular}", update, cls, (f"{field}.name",))
-        if key in ("custom_dimensions", "custom_metrics"):
+        if key in ("custom_dimensions", "custom_metrics", "audiences"):
             unary(f"Archive{singular}", archive, None, ("name",))
         else:
             unary(f"Delete{singular}", delete, None, ("name",))

@@ -223,6 +223,7 @@ class SandboxStore:
             "event_edit_rules",
             "calculated_metrics",
             "channel_groups",
+            "audiences",
         )
         return {
             kind: sum(1 for item in state.get(kind, []) if not item.get("_archived") and not item.get("system_defined"))
@@ -351,6 +352,7 @@ def seed_state(
         "custom_metrics": [],
         "event_create_rules": [],
         "event_edit_rules": [],
+        "audiences": [],
     }
     new_data_stream(state, "WEB_DATA_STREAM", "Web", "https://shop.example.com", "", "")
     state["key_events"].append(

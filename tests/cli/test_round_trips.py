@@ -170,3 +170,20 @@ def test_enhanced_measurement_syncs_and_pulls_back(run, tmp_path: Path):
     assert run("sync", edited, "--apply").exit_code == 0
     assert run("plan", edited, "--exit-code").exit_code == 0
     assert run("plan", SHOP, "--exit-code").exit_code == 0  # the shop does not manage video engagement
+
+
+
+def test_pull_round_trips_audiences(run, tmp_path: Path):
+    """The shop's audiences (event windows, a sequence, exclusions, a trigger) come back from
+    `pull` as a file that validates and plans to no changes."""
+    assert run("sync", SHOP, "--apply").exit_code == 0
+    pulled = tmp_path / "pulled.yaml"
+    result = run("pull", "--sandbox", "-o", pulled)
+    assert result.exit_code == 0, result.output
+    text = pulled.read_text()
+    assert "Cart abandoners:" in text and "trigger: {event: cart_abandoner, log: joined}" in text
+    assert "2 audiences" in result.stderr
+    assert run("validate", pulled).exit_code == 0
+    plan = run("plan", pulled, "--exit-code")
+    assert plan.exit_code == 0, plan.stdout
+    assert "No changes" in plan.stdout

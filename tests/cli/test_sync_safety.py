@@ -29,7 +29,15 @@ def _twice(sandbox_dir: Path) -> list[str]:
     state = SandboxStore(sandbox_dir).load("100000001")
     volatile = {"name", "create_time", "update_time", "deletable", "custom", "_seq"}
     seen: dict[str, int] = {}
-    kinds = ("key_events", "custom_dimensions", "custom_metrics", "event_create_rules", "calculated_metrics", "channel_groups")
+    kinds = (
+        "key_events",
+        "custom_dimensions",
+        "custom_metrics",
+        "event_create_rules",
+        "calculated_metrics",
+        "channel_groups",
+        "audiences",
+    )
     for kind in kinds:
         for resource in state.get(kind, []):
             parent = resource["name"].rsplit("/", 2)[0]
@@ -76,6 +84,7 @@ def test_interrupted_sync_reports_exactly_and_rerun_converges(run, sandbox_dir: 
         "CreateEventCreateRule",
         "CreateCalculatedMetric",
         "CreateChannelGroup",
+        "CreateAudience",
     ],
 )
 def test_a_lost_create_response_creates_nothing_twice(run, sandbox_dir: Path, method: str):

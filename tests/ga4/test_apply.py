@@ -147,7 +147,7 @@ def test_a_no_op_sync_is_a_read_and_nothing_else(server: SandboxServer, gateway:
     plan, report = sync(gateway, want)
     assert plan.changes == [] and report.results == [] and report.complete
     assert report.summary() == "no changes"
-    assert sum(server_calls(server).values()) == 10  # the reads of read_state: nothing written
+    assert sum(server_calls(server).values()) == 11  # the reads of read_state: nothing written
 
 
 def test_hand_made_replace_and_delete_of_key_events_and_rules(server: SandboxServer, gateway: AdminGateway) -> None:

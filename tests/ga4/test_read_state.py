@@ -40,7 +40,7 @@ def test_seeded_property(server: SandboxServer, gateway: AdminGateway) -> None:
     assert not state.custom_dimensions and not state.custom_metrics and not state.event_create_rules
 
 
-def test_a_read_is_ten_rpcs(server: SandboxServer, gateway: AdminGateway) -> None:
+def test_a_read_is_eleven_rpcs(server: SandboxServer, gateway: AdminGateway) -> None:
     gateway.read_state()
     expected = {
         "GetProperty": 1,
@@ -53,10 +53,11 @@ def test_a_read_is_ten_rpcs(server: SandboxServer, gateway: AdminGateway) -> Non
         "ListCalculatedMetrics": 1,
         "ListChannelGroups": 1,
         "GetEnhancedMeasurementSettings": 1,
+        "ListAudiences": 1,
     }
     assert server_calls(server) == expected
     assert dict(gateway.calls) == expected  # the client-side count agrees
-    assert gateway.call_count == 10
+    assert gateway.call_count == 11
 
 
 def test_every_resource_kind_is_read(server: SandboxServer, gateway: AdminGateway) -> None:
@@ -113,7 +114,7 @@ def test_rules_are_read_per_web_stream(server: SandboxServer, gateway: AdminGate
     assert server_calls(server)["ListEventEditRules"] == 2
     assert server_calls(server)["GetEnhancedMeasurementSettings"] == 2  # web streams only
     assert sorted(state.enhanced_measurement) == sorted([STREAM, web2])
-    assert gateway.call_count == 13
+    assert gateway.call_count == 14
 
 
 @pytest.fixture(scope="module")
@@ -155,7 +156,7 @@ def test_lists_follow_pages(big_property: SandboxServer) -> None:
     calls = server_calls(server)
     assert calls["ListCustomDimensions"] == 2  # 200 + 50
     assert calls["ListCustomMetrics"] == 1 and calls["ListKeyEvents"] == 1
-    assert sum(calls.values()) == 11
+    assert sum(calls.values()) == 12
 
 
 def test_a_failing_second_page_is_retried(big_property: SandboxServer) -> None:

@@ -46,6 +46,17 @@ def _channel_groups(n: int) -> dict[str, Any]:
     return {f"group_{i}": {"channels": _channels(1)} for i in range(n)}
 
 
+
+def _audiences(n: int, *, trigger: bool = False) -> dict[str, Any]:
+    return {
+        f"event_{i}": {
+            "description": "Buyers", "membership_days": 30, "include": ["purchase"],
+            **({"trigger": {"event": f"joined_{i}"}} if trigger else {}),
+        }
+        for i in range(n)
+    }
+
+
 def _metrics(n: int) -> dict[str, Any]:
     return {f"metric_{i}": {"display_name": f"Metric {i}"} for i in range(n)}
 
@@ -63,6 +74,10 @@ CASES = [
     ("created events", lambda n: {"conversions": _rules(n)}, 50, 50, "too many created events"),
     ("calculated metrics", lambda n: {"calculated_metrics": _calculated(n)}, 5, 50, "too many calculated metrics"),
     ("channel groups", lambda n: {"channel_groups": _channel_groups(n)}, 2, 5, "too many custom channel groups"),
+
+
+
+    ("audiences", lambda n: {"audiences": _audiences(n)}, 100, 400, "too many audiences"),
 ]
 
 
@@ -118,3 +133,16 @@ def test_a_channel_group_has_at_most_50_channels(tmp_path: Path) -> None:
     [problem] = validate_file(over, env={})
     assert "channel group 'Shop' has 51 channels; GA4 allows at most 50" in problem.message
     assert "Channel 50" in over.read_text().splitlines()[problem.location.line - 1]
+
+
+
+def test_at_most_20_audience_triggers_on_either_tier(tmp_path: Path) -> None:
+    audiences = {**_audiences(20, trigger=True), "Others": {"description": "x", "membership_days": 1,
+                                                            "include": ["login"]}}
+    assert validate_file(_plan(tmp_path, audiences=audiences), env={}) == []
+    over = _plan(tmp_path, audiences=_audiences(21, trigger=True))
+    for tier in ("standard", "360"):
+        [problem] = validate_file(over, env={}, tier=tier)
+        assert "too many audience triggers: 21; GA4 allows 20 per property" in problem.message
+        line = over.read_text().splitlines()[problem.location.line - 1]
+        assert line.strip() == "event: joined_20"

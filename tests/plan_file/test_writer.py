@@ -91,3 +91,15 @@ def test_enhanced_measurement_is_pulled_for_the_plans_stream(tmp_path: Path) -> 
     assert data["stream"] == "2001"
     assert data["enhanced_measurement"]["search_query_parameter"] == ["q", "keyword"]
     assert data["enhanced_measurement"]["scrolls"] is False and len(data["enhanced_measurement"]) == 10
+
+
+
+@pytest.mark.parametrize("text", ["0E0", "1e3", ".5", "0x1F", "0o17", "true", "null", "~", "-7", ".inf"])
+def test_strings_the_reader_would_take_for_other_values_are_quoted(tmp_path: Path, text: str) -> None:
+    """PyYAML writes ``0E0`` bare (a string under YAML 1.1); the plan reader (YAML 1.2 core
+    schema) would load a number: pull quotes every such string (found by the audience round trip)."""
+    state = state_from_json(json.loads((CASES[0]).read_text()))
+    web = next(s for s in state.data_streams if s.type == "web")
+    state.add(EventCreateRule("odd_value", (Condition("event_name", "equals", "x"), Condition("note", "equals", text)),
+                              stream=web.resource_name))
+    _round_trip(state, tmp_path)
