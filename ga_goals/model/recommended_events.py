@@ -33,7 +33,7 @@ from ga_goals.model.event_schemas import ParameterSpec, ParameterType
 #: Google's conditions on its "Yes*" parameters, by parameter name.
 CONDITIONS: dict[str, str] = {
     "currency": "required when value is set, for revenue metrics to be computed accurately",
-    "value": "typically required for meaningful reporting (recommended on key events)",
+    "value": "typically required for meaningful reporting, and recommended on key events",
     "item_id": "one of item_id or item_name is required",
     "item_name": "one of item_id or item_name is required",
 }
