@@ -76,6 +76,12 @@ def _a(type_: str) -> str:
     return f"{'an' if type_[0] in 'aeiou' else 'a'} {type_}"
 
 
+def _origin_label(spec: ParameterSpec) -> str:
+    if spec.origin == "recommended":
+        return "Google's"
+    return f"from set {quote(spec.origin_name)}" if spec.origin == "set" else "declared on the event"
+
+
 def _kind(type_: str) -> str:
     """What a custom dimension sees of a type: text, a number, true/false, items."""
     return "number" if type_ in _NUMERIC else type_
@@ -313,71 +319,107 @@ class _Checker:
         self.problems.append(Problem(where, message))
 
     def run(self) -> list[Problem]:
-        for name, spec in self.resolver.set_specs.items():
-            self.check_declarations(("parameter_sets", name, "parameters"), f"set {quote(name)}", automatic=None)
+        for name in self.resolver.set_specs:
+            self.check_declarations(("parameter_sets", name, "parameters"), f"set {quote(name)}", None, {})
         for name, (path, spec) in self.resolver.events.items():
             automatic = name if name in facts.AUTOMATIC_EVENTS else None
-            self.check_declarations(path + ("parameters",), f"event {quote(name)}", automatic=automatic)
             self.check_set_references(name, path, spec, automatic)
+            *sets, _ = self.resolver.layers(name)
+            base = self._by_name(sets, name, path)  # what Google's and the sets make each parameter
+            self.check_declarations(path + ("parameters",), f"event {quote(name)}", automatic, base)
         schemas = self.resolver.schemas()
         for schema in schemas.values():
             self.check_counts(schema)
         self.check_definitions(schemas)
         return self.problems
 
+    def _by_name(self, layers: list[_Layer], event: str, path: Path) -> dict[str, ParameterSpec]:
+        resolved = self.resolver.resolve(layers, recommended_parameters(event), event, self.doc.key_at(path))
+        return {p.name: p for p in resolved}
+
     # -- one declaration site
 
-    def check_declarations(self, path: Path, owner: str, *, automatic: str | None) -> None:
+    def check_declarations(self, path: Path, owner: str, automatic: str | None,
+                           base: dict[str, ParameterSpec]) -> None:
+        """The parameters declared at ``path``; ``base``: what earlier layers made each (its type
+        is the parameter's when the declaration writes none)."""
         raw = self.doc.get(path)
         if not isinstance(raw, dict):
             return
         for name, spec in raw.items():
             if isinstance(name, str):
-                self.check_spec(path + (name,), name, spec, f"parameter {quote(name)} of {owner}", automatic, True)
+                what = f"parameter {quote(name)} of {owner}"
+                self.check_spec(path + (name,), name, spec, what, automatic, True)
+                self.check_typed(path + (name,), name, spec, what, base.get(name))
 
     def check_spec(self, path: Path, name: str, spec: Any, what: str, automatic: str | None, top: bool) -> None:
+        """What a declaration says by itself: its name, its type, required, a pattern RE2 refuses."""
         self.check_parameter_name(path, name, top)
         if isinstance(spec, str):
             self.check_type(path, spec, what, top)
             return
         if not isinstance(spec, dict):
             return
-        type_ = spec.get("type", "string")
         if "type" in spec:
-            self.check_type(path + ("type",), type_, what, top)
-        known = type_ if isinstance(type_, str) and type_ in PARAMETER_TYPES else None
+            self.check_type(path + ("type",), spec["type"], what, top)
         if spec.get("required") is True and automatic is not None:
             self.error(
                 self.doc.at(path + ("required",)),
                 f"{what} is required, but GA4 collects {quote(automatic)} by itself and the site does not send "
                 "it, so nothing can make it carry the parameter; remove 'required: true'",
             )
-        if "item_parameters" in spec and known is not None and known != "items":
+        pattern = spec.get("pattern")
+        if isinstance(pattern, str) and (problem := re2_problem(pattern)):
+            self.error(
+                self.doc.at(path + ("pattern",)),
+                f"the pattern of {what}, {show(pattern)}, is not a regular expression GA4 accepts (RE2): "
+                f"{printable(problem, 200)}",
+            )
+        items = spec.get("item_parameters")
+        if isinstance(items, dict):
+            for item, item_spec in items.items():
+                if isinstance(item, str):
+                    self.check_spec(path + ("item_parameters", item), item, item_spec,
+                                    f"item parameter {quote(item)} of {what}", automatic, False)
+
+    @staticmethod
+    def _type(spec: Any, base: ParameterSpec | None) -> str | None:
+        """The type a declaration gives its parameter: the one it writes, else the earlier layers'
+        (a new parameter: string); None when what it writes is no type."""
+        written = spec if isinstance(spec, str) else spec.get("type") if isinstance(spec, dict) else None
+        if written is None:
+            return base.type if base is not None else "string"
+        return written if isinstance(written, str) and written in PARAMETER_TYPES else None
+
+    def check_typed(self, path: Path, name: str, spec: Any, what: str, base: ParameterSpec | None) -> None:
+        """What a declaration's fields must suit its parameter's type (``base``: the earlier layers')."""
+        known = self._type(spec, base)
+        if not isinstance(spec, dict) or known is None:
+            return
+        inherited = "" if "type" in spec or base is None or base.type == "string" else f" ({_origin_label(base)})"
+        if "item_parameters" in spec and known != "items":
             self.error(
                 self.doc.key_at(path + ("item_parameters",)),
-                f"{what} is {_a(known)}, and only an items parameter has item parameters; set type: items or "
-                "remove 'item_parameters'",
+                f"{what} is {_a(known)}{inherited}, and only an items parameter has item parameters; set type: "
+                "items or remove 'item_parameters'",
             )
         values = spec.get("values")
-        if isinstance(values, list) and known is not None:
-            self.check_values(path, spec, values, known, name, what)
-        pattern = spec.get("pattern")
-        if isinstance(pattern, str):
-            if known is not None and known != "string":
-                self.error(
-                    self.doc.key_at(path + ("pattern",)),
-                    f"{what} is {_a(known)}, and 'pattern' tests text: use it on "
-                    "a string parameter, or remove it",
-                )
-            elif problem := re2_problem(pattern):
-                self.error(
-                    self.doc.at(path + ("pattern",)),
-                    f"the pattern of {what}, {show(pattern)}, is not a regular expression GA4 accepts (RE2): "
-                    f"{printable(problem, 200)}",
-                )
+        if isinstance(values, list):
+            self.check_values(path, spec, values, known, name, what, inherited)
+        if isinstance(spec.get("pattern"), str) and known != "string":
+            self.error(
+                self.doc.key_at(path + ("pattern",)),
+                f"{what} is {_a(known)}{inherited}, and 'pattern' tests text: use it on a string parameter, or "
+                "remove it",
+            )
         items = spec.get("item_parameters")
-        if isinstance(items, dict) and known in (None, "items"):
-            self.check_items(path + ("item_parameters",), items, what, automatic)
+        if isinstance(items, dict) and known == "items":
+            # Google's item parameters are the base of every items parameter (price is a number...)
+            earlier = {i.name: i for i in (base.items if base is not None and base.items else ITEM_PARAMETERS)}
+            for item, item_spec in items.items():
+                if isinstance(item, str):
+                    self.check_typed(path + ("item_parameters", item), item, item_spec,
+                                     f"item parameter {quote(item)} of {what}", earlier.get(item))
 
     def check_parameter_name(self, path: Path, name: str, top: bool) -> None:
         what = "parameter name" if top else "item parameter name"
@@ -420,13 +462,12 @@ class _Checker:
         )
 
     def check_values(self, path: Path, spec: dict[str, Any], values: list[Any], type_: str, name: str,
-                     what: str) -> None:
+                     what: str, inherited: str = "") -> None:
         if type_ not in _VALUED_TYPES:
             self.error(
                 self.doc.key_at(path + ("values",)),
-                f"{what} is {_a(type_)}, and allowed values are for strings and "
-                "integers; remove 'values'"
-                + (" (a number's range cannot be listed)" if type_ == "number" else ""),
+                f"{what} is {_a(type_)}{inherited}, and allowed values are for strings and integers; remove "
+                "'values'" + (" (a number's range cannot be listed)" if type_ == "number" else ""),
             )
             return
         limit = facts.PARAMETER_VALUE_MAX_EXCEPTIONS.get(name, facts.PARAMETER_VALUE_MAX[self.tier])
@@ -457,15 +498,10 @@ class _Checker:
         other = "360" if self.tier == "standard" else "standard"
         return f" on a {self.tier} property ({other}: {facts.PARAMETER_VALUE_MAX[other]})"
 
-    def check_items(self, path: Path, items: dict[str, Any], what: str, automatic: str | None) -> None:
-        for name, spec in items.items():
-            if isinstance(name, str):
-                self.check_spec(path + (name,), name, spec, f"item parameter {quote(name)} of {what}", automatic,
-                                False)
-
     # -- an event's sets
 
     def check_set_references(self, event: str, path: Path, spec: dict[str, Any], automatic: str | None) -> None:
+        earlier: list[_Layer] = []
         for i, set_name in listed_sets(spec):
             at = self.doc.at(path + ("parameter_sets", i))
             if set_name not in self.resolver.set_specs:
@@ -479,6 +515,8 @@ class _Checker:
                     f"{hint}define it under 'parameter_sets' or fix the name",
                 )
                 continue
+            self.check_set_on_event(event, path, set_name, earlier)
+            earlier.append(_Layer("set", set_name, self.resolver.set_parameters[set_name]))
             if automatic is not None:
                 for declared in self.resolver.set_parameters[set_name].values():
                     required = [declared] if declared.fields.get("required") else []
@@ -490,6 +528,18 @@ class _Checker:
                             f"{quote(event)} by itself and the site does not send it; use a set without required "
                             "parameters here",
                         )
+
+    def check_set_on_event(self, event: str, path: Path, set_name: str, earlier: list[_Layer]) -> None:
+        """A set's parameter that writes no type takes the one Google or an earlier set gives it on
+        ``event``: its fields must suit that type too (the set alone made it a string)."""
+        base = self._by_name(earlier, event, path)
+        raw = self.doc.get(("parameter_sets", set_name, "parameters"))
+        for name, spec in (raw.items() if isinstance(raw, dict) else ()):
+            written = spec if isinstance(spec, str) else spec.get("type") if isinstance(spec, dict) else None
+            if written is None and name in base and base[name].type != "string":
+                self.check_typed(("parameter_sets", set_name, "parameters", name), name, spec,
+                                 f"parameter {quote(name)} of set {quote(set_name)} (on event {quote(event)})",
+                                 base[name])
 
     # -- a resolved event
 
