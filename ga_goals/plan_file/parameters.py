@@ -326,12 +326,17 @@ class _Checker:
             self.check_set_references(name, path, spec, automatic)
             *sets, _ = self.resolver.layers(name)
             base = self._by_name(sets, name, path)  # what Google's and the sets make each parameter
-            self.check_declarations(path + ("parameters",), f"event {quote(name)}", automatic, base)
+            self.check_declarations(path + ("parameters",), self.noun(name), automatic, base)
         schemas = self.resolver.schemas()
         for schema in schemas.values():
             self.check_counts(schema)
         self.check_definitions(schemas)
         return self.problems
+
+    def noun(self, event: str) -> str:
+        """``conversion 'purchase'`` or ``event 'view_item'``, as the structure's messages name them."""
+        path, _ = self.resolver.events[event]
+        return f"{'conversion' if path[0] == 'conversions' else 'event'} {quote(event)}"
 
     def _by_name(self, layers: list[_Layer], event: str, path: Path) -> dict[str, ParameterSpec]:
         resolved = self.resolver.resolve(layers, recommended_parameters(event), event, self.doc.key_at(path))
@@ -479,7 +484,9 @@ class _Checker:
             compiled = re2.compile(pattern)
         for i, value in enumerate(values):
             at = self.doc.at(path + ("values", i))
-            if type_ == "integer" and (not isinstance(value, int) or isinstance(value, bool)):
+            if not isinstance(value, (str, int)) or isinstance(value, bool):
+                continue  # the structure check reports it
+            if type_ == "integer" and isinstance(value, str):
                 self.error(at, f"{show(value)} is not an integer, and {what} is an integer; write a whole number")
                 continue
             text = str(value)
@@ -511,7 +518,7 @@ class _Checker:
                 defined = f" (this plan defines {listed(quote(n) for n in known)})" if known else ""
                 self.error(
                     at,
-                    f"event {quote(event)} uses parameter set {quote(set_name)}, which does not exist{defined}; "
+                    f"{self.noun(event)} uses parameter set {quote(set_name)}, which does not exist{defined}; "
                     f"{hint}define it under 'parameter_sets' or fix the name",
                 )
                 continue
@@ -557,7 +564,7 @@ class _Checker:
             other = "360" if self.tier == "standard" else "standard"
             self.error(
                 schema.where or self.doc.at(()),
-                f"event {quote(schema.event_name)} carries {len(sent)} parameters ({parts}); GA4 keeps at most "
+                f"{self.noun(schema.event_name)} carries {len(sent)} parameters ({parts}); GA4 keeps at most "
                 f"{limit} per event on a {self.tier} property ({other}: {facts.PARAMETERS_PER_EVENT[other]}) and "
                 "drops the rest; remove some, or send them on another event",
             )
@@ -567,7 +574,7 @@ class _Checker:
                 where = custom[facts.CUSTOM_ITEM_PARAMETERS_MAX].where or p.where or schema.where
                 self.error(
                     where or self.doc.at(()),
-                    f"each item of {quote(p.name)} of event {quote(schema.event_name)} carries "
+                    f"each item of {quote(p.name)} of {self.noun(schema.event_name)} carries "
                     f"{len(custom)} custom item parameters; GA4 keeps at most {facts.CUSTOM_ITEM_PARAMETERS_MAX} "
                     "besides its own item parameters; remove some",
                 )
