@@ -35,7 +35,7 @@ from ga_goals.model.event_schemas import PARAMETER_TYPES, EventSchema, Origin, P
 from ga_goals.model.recommended_events import ITEM_PARAMETER_NAMES, ITEM_PARAMETERS, recommended_parameters
 from ga_goals.plan_file.document import Document, Path
 from ga_goals.plan_file.names import name_problem
-from ga_goals.plan_file.wording import did_you_mean, listed, one_of, printable, quote, show
+from ga_goals.plan_file.wording import describe, did_you_mean, listed, one_of, printable, quote, show
 from ga_goals.regex import re2_problem
 
 #: Where events are declared, in the order a name counts (a name declared twice keeps the first).
@@ -331,6 +331,7 @@ class _Checker:
         for schema in schemas.values():
             self.check_counts(schema)
         self.check_definitions(schemas)
+        self.check_filters(schemas)
         return self.problems
 
     def noun(self, event: str) -> str:
@@ -579,6 +580,31 @@ class _Checker:
                     "besides its own item parameters; remove some",
                 )
 
+    # -- filters and conditions on declared parameters
+
+    def check_filters(self, schemas: dict[str, EventSchema]) -> None:
+        """A warning for a filter on a parameter an event the plan declares parameters for does not
+        declare: a typo, or a parameter missing from the declaration."""
+        for event, path, parameter in plan_filters(self.doc):
+            schema = schemas.get(event)
+            if schema is None or not schema.closed:
+                continue
+            _, spec = self.resolver.events[event]
+            if "parameters" not in spec and "parameter_sets" not in spec:
+                continue  # only Google's: the plan has not described the event
+            if schema.parameter(parameter) or parameter in facts.automatic_parameters(event):
+                continue
+            known = [p.name for p in schema.parameters] + sorted(facts.automatic_parameters(event))
+            close = did_you_mean(parameter, known)
+            hint = f"did you mean {quote(close)}? Otherwise " if close else ""
+            self.problems.append(Problem(
+                self.doc.at(path),
+                f"{describe(path[:-1])} tests parameter {quote(parameter)} of {self.noun(event)}, which does not "
+                "declare it; "
+                f"{hint}declare it on the event (or in one of its sets)",
+                "warning",
+            ))
+
     # -- custom dimensions and metrics
 
     def check_definitions(self, schemas: dict[str, EventSchema]) -> None:
@@ -712,6 +738,54 @@ class _Checker:
                     f"{spec.type} while event {quote(first[0])} declares it as {first[1].type}; GA4 keeps one "
                     "definition per parameter: give it one type",
                 )
+
+
+def _step_filters(step: Any, path: Path) -> Iterator[tuple[str, Path, Any]]:
+    """(event, path of the filter's parameter, parameter) of a funnel step or segment's ``where``s."""
+    if not isinstance(step, dict):
+        return
+    alternatives = [(step, path)]
+    alternatives += [(a, path + ("any", i)) for i, a in enumerate(step.get("any") or ()) if isinstance(a, dict)]
+    for spec, at in alternatives:
+        event, where = spec.get("event"), spec.get("where")
+        if isinstance(event, str) and isinstance(where, list):
+            for i, f in enumerate(where):
+                if isinstance(f, dict) and isinstance(f.get("parameter"), str):
+                    yield event, at + ("where", i, "parameter"), f["parameter"]
+
+
+def plan_filters(doc: Document) -> Iterator[tuple[str, Path, str]]:
+    """Every parameter the plan tests on a named event: funnel steps', segments' and stages'
+    ``where`` filters, and event create rules' conditions (on the rule's source event)."""
+    for name, funnel in _mapping(doc.get(("funnels",))).items():
+        for i, step in enumerate(_mapping(funnel).get("steps") or ()):
+            yield from _step_filters(step, ("funnels", name, "steps", i))
+    for name, segment in _mapping(doc.get(("segments",))).items():
+        yield from _step_filters(segment, ("segments", name))
+        yield from _step_filters(_mapping(segment).get("exclude"), ("segments", name, "exclude"))
+    for i, stage in enumerate(doc.get(("stages",)) or ()):
+        if isinstance(stage, dict):
+            yield from _step_filters(stage.get("reached_by"), ("stages", i, "reached_by"))
+    for kind in ("macro", "micro"):
+        for name, conversion in _mapping(doc.get(("conversions", kind))).items():
+            created = _mapping(conversion).get("created_from")
+            rules = [(("created_from",), created)] if isinstance(created, dict) else [
+                (("created_from", i), r) for i, r in enumerate(created or ()) if isinstance(r, dict)
+            ] if isinstance(created, list) else []
+            for rule_path, rule in rules:
+                when = [c for c in enumerate(rule.get("when") or ()) if isinstance(c[1], dict)]
+                sources = [c.get("event_name", c.get("equals") if c.get("parameter") == "event_name" else None)
+                           for _, c in when]
+                sources = [e for e in sources if isinstance(e, str)]
+                for i, c in when:
+                    parameter = c.get("parameter")
+                    if isinstance(parameter, str) and parameter != "event_name":
+                        for source in sources:
+                            yield source, ("conversions", kind, name) + rule_path + ("when", i, "parameter"), parameter
+
+
+def _mapping(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
 
 
 def check_parameters(doc: Document, tier: str) -> list[Problem]:
