@@ -766,22 +766,22 @@ def plan_filters(doc: Document) -> Iterator[tuple[str, Path, str]]:
     for i, stage in enumerate(doc.get(("stages",)) or ()):
         if isinstance(stage, dict):
             yield from _step_filters(stage.get("reached_by"), ("stages", i, "reached_by"))
+    from ga_goals.plan_file.rules import create_rules  # lazily: rules imports this module
+
     for kind in ("macro", "micro"):
         for name, conversion in _mapping(doc.get(("conversions", kind))).items():
-            created = _mapping(conversion).get("created_from")
-            rules = [(("created_from",), created)] if isinstance(created, dict) else [
-                (("created_from", i), r) for i, r in enumerate(created or ()) if isinstance(r, dict)
-            ] if isinstance(created, list) else []
-            for rule_path, rule in rules:
-                when = [c for c in enumerate(rule.get("when") or ()) if isinstance(c[1], dict)]
+            for rule_path, rule in create_rules(_mapping(conversion).get("created_from")):
+                when = [(i, c) for i, c in enumerate(rule.get("when") or ()) if isinstance(c, dict)]
                 sources = [c.get("event_name", c.get("equals") if c.get("parameter") == "event_name" else None)
                            for _, c in when]
-                sources = [e for e in sources if isinstance(e, str)]
                 for i, c in when:
                     parameter = c.get("parameter")
-                    if isinstance(parameter, str) and parameter != "event_name":
-                        for source in sources:
-                            yield source, ("conversions", kind, name) + rule_path + ("when", i, "parameter"), parameter
+                    if not isinstance(parameter, str) or parameter == "event_name":
+                        continue
+                    at: Path = ("conversions", kind, name, *rule_path, "when", i, "parameter")
+                    for source in sources:
+                        if isinstance(source, str):
+                            yield source, at, parameter
 
 
 def _mapping(value: Any) -> dict[str, Any]:
