@@ -89,9 +89,10 @@ class _Checker:
         for name, (path, spec) in self.resolver.events.items():
             automatic = name if name in facts.AUTOMATIC_EVENTS else None
             self.check_set_references(name, path, spec, automatic)
-            *sets, _ = self.resolver.layers(name)
-            base = self._by_name(sets, name, path)  # what Google's and the sets make each parameter
-            self.check_declarations(path + ("parameters",), self.noun(name), automatic, base)
+            if isinstance(spec.get("parameters"), dict):
+                *sets, _ = self.resolver.layers(name)
+                base = self._by_name(sets, name, path)  # what Google's and the sets make each parameter
+                self.check_declarations(path + ("parameters",), self.noun(name), automatic, base)
         schemas = self.resolver.schemas()
         for schema in schemas.values():
             self.check_counts(schema)
@@ -105,7 +106,7 @@ class _Checker:
         return f"{'conversion' if path[0] == 'conversions' else 'event'} {quote(event)}"
 
     def _by_name(self, layers: list[Layer], event: str, path: Path) -> dict[str, ParameterSpec]:
-        resolved = self.resolver.resolve(layers, recommended_parameters(event), event, self.doc.key_at(path))
+        resolved = self.resolver.resolve(layers, recommended_parameters(event), event, None)
         return {p.name: p for p in resolved}
 
     # -- one declaration site

@@ -161,9 +161,10 @@ class Resolver:
     ) -> ParameterSpec:
         """``base`` (None: a new parameter) with the fields ``declared`` gives."""
         given = declared.fields
+        at = self.doc.key_at(declared.path)
         spec = replace(base if base is not None else ParameterSpec(name=declared.name), **given)
         if spec.type == "items":
-            items = spec.items or tuple(replace(p, origin_name=event) for p in ITEM_PARAMETERS)
+            items = spec.items or tuple(replace(p, origin_name=event, where=at) for p in ITEM_PARAMETERS)
             if declared.items is not None:
                 by_name = {p.name: p for p in items}
                 for item in declared.items.values():
@@ -172,22 +173,25 @@ class Resolver:
             spec = replace(spec, items=items)
         else:
             spec = replace(spec, items=())
-        return replace(spec, origin=origin, origin_name=origin_name, where=self.doc.key_at(declared.path))
+        return replace(spec, origin=origin, origin_name=origin_name, where=at)
 
     def resolve(self, layers: list[Layer], start: tuple[ParameterSpec, ...], event: str,
-                where: Location) -> tuple[ParameterSpec, ...]:
+                where: Location | None) -> tuple[ParameterSpec, ...]:
         """``start`` (Google's) with each layer merged in; a spec no layer writes stands ``where``
-        (the event that brings it), an item parameter no layer writes where its items parameter does."""
+        (the event that brings it), an item parameter no layer writes where its items parameter does
+        (``where=None``: leave them without a location, for checks that only need the types)."""
         by_name = {p.name: p for p in start}
         for layer in layers:
             for declared in layer.parameters.values():
                 by_name[declared.name] = self.merge(
                     by_name.get(declared.name), declared, layer.origin, layer.origin_name, event
                 )
+        if where is None:
+            return tuple(by_name.values())
         out = []
         for spec in by_name.values():
             spec = spec if spec.where is not None else replace(spec, where=where)
-            if spec.items:
+            if any(i.where is None for i in spec.items):
                 at = spec.where
                 spec = replace(spec, items=tuple(i if i.where is not None else replace(i, where=at) for i in spec.items))
             out.append(spec)
