@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Literal
 
 from ga_goals.model.channel_groups import CHANNEL_FIELDS
 from ga_goals.docs_enhanced_measurement import EnhancedMeasurementDoc, enhanced_measurement_doc
+from ga_goals.parameter_docs import EventParametersDoc, ParameterSetDoc, event_parameter_docs, parameter_set_docs
 from ga_goals.templating import duration, number, percent, render
 
 if TYPE_CHECKING:
@@ -155,6 +156,7 @@ class MetricDoc:
     unit: str
     restricted: tuple[str, ...]  # "cost", "revenue"
     description: str
+    parameter: str = ""  # the parameter GA4 registers (the key, unless `parameter:` names another)
 
 
 @dataclass(frozen=True)
@@ -306,6 +308,9 @@ class PlanDoc:
     #: The web stream's enhanced measurement settings the plan manages (None: not managed).
     enhanced_measurement: EnhancedMeasurementDoc | None = None
     audiences: tuple[AudienceDoc, ...] = ()
+    #: Each event's parameters and where the plan uses them (``ga_goals.parameter_docs``).
+    parameters: tuple[EventParametersDoc, ...] = ()
+    parameter_sets: tuple[ParameterSetDoc, ...] = ()
 
 
 def render_docs(plan: TrackingPlan, format: Format = "html", *, user_templates: Path | None = None) -> str:
@@ -368,6 +373,7 @@ def plan_doc(plan: TrackingPlan) -> PlanDoc:
         "calculated_metrics": len(plan.calculated_metrics),
         "channel_groups": len(plan.channel_groups),
         "audiences": len(plan.audiences),
+        "events_with_parameters": len(plan.event_schemas),
         "funnels": len(plan.funnels),
         "reports": len(plan.reports),
     }
@@ -400,6 +406,7 @@ def plan_doc(plan: TrackingPlan) -> PlanDoc:
                 unit=m.measurement_unit,
                 restricted=tuple(r.removesuffix("_data") for r in m.restricted_metric_type),
                 description=m.description,
+                parameter=m.parameter_name,
             )
             for key, m in plan.custom_metrics.items()
         ),
@@ -425,6 +432,8 @@ def plan_doc(plan: TrackingPlan) -> PlanDoc:
         ),
         channel_groups=tuple(_channel_group(g) for g in plan.channel_groups.values()),
         enhanced_measurement=enhanced_measurement_doc(plan),
+        parameters=event_parameter_docs(plan),
+        parameter_sets=parameter_set_docs(plan),
     )
 
 
