@@ -97,7 +97,7 @@ def main() -> None:
 
 
 # Registering here too keeps `python -m ga_goals` and tests that import `cli` complete.
-from ga_goals.cli import check_commands, docs_commands, plan_commands, report_commands, sandbox_commands  # noqa: E402,F401
+from ga_goals.cli import check_commands, docs_commands, generate_commands, plan_commands, report_commands, sandbox_commands  # noqa: E402,F401
 
 if __name__ == "__main__":  # pragma: no cover
     main()
