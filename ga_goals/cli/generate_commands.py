@@ -89,5 +89,4 @@ def generate(ctx: click.Context, plan_file: Path, out: Path, environment: str | 
     for path in done.extra:
         click.echo(f"removed {folder}{path}")
     changes = len(done.missing) + len(done.changed) + len(done.extra)
-    summary = f"{len(files)} files in {folder}: " + (f"{changes} changed, " if changes else "") + f"{len(done.unchanged)} unchanged."
-    click.echo(summary)
+    click.echo(f"{len(files)} files in {folder}: {changes} changed, {len(done.unchanged)} unchanged.")
