@@ -83,14 +83,14 @@ def _object_type(name: str, doc: tuple[str, ...], parameters: tuple[ParameterSpe
 
 
 def _event_block(schema: EventSchema, names: Names, send: Send) -> str:
-    out = []
-    type_of = {}
+    out: list[str] = []
+    type_of: dict[str, str] = {}
     for spec in schema.parameters:
         if spec.type == "items":
             item = names.item(spec.name)
             item_types = {p.name: scalar_type(p) for p in spec.items}
-            doc = (f"One entry of {schema.event_name}'s {spec.name}.",)
-            out.append(_object_type(item, doc, spec.items, item_types, closed=schema.closed))
+            item_doc = (f"One entry of {schema.event_name}'s {spec.name}.",)
+            out.append(_object_type(item, item_doc, spec.items, item_types, closed=schema.closed))
             out.append("\n")
             type_of[spec.name] = f"ReadonlyArray<{item}>"
         else:

@@ -1,0 +1,31 @@
+"""The generate benchmark measures what it says: its synthetic plan has the announced shape, and
+the files it times are the real output (built small here; no timing)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import jsonschema
+
+BENCH = Path(__file__).resolve().parent.parent / "bench"
+sys.path.insert(0, str(BENCH))
+
+import generate_bench  # noqa: E402
+
+
+def test_the_synthetic_plan_has_the_announced_shape():
+    plan = generate_bench.synthetic_plan()
+    assert len(plan.event_schemas) == 500
+    assert {len(s.parameters) for s in plan.event_schemas.values()} == {25}
+    with_items = [s for s in plan.event_schemas.values() if s.parameter("items")]
+    assert len(with_items) == 50 and all(len(s.parameter("items").items) == 10 for s in with_items)
+
+
+def test_a_small_synthetic_plan_generates_valid_files(tmp_path: Path):
+    row = generate_bench.measure("small", lambda: generate_bench.synthetic_plan(events=12, parameters=5))
+    assert row["events"] == 12 and row["files"] == 14
+    files = generate_bench.generated_files(generate_bench.synthetic_plan(events=12, parameters=5))
+    for file in files:
+        if file.path.suffix == ".json":
+            jsonschema.Draft202012Validator.check_schema(__import__("json").loads(file.text))
