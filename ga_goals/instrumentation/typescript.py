@@ -53,6 +53,8 @@ def scalar_type(spec: ParameterSpec) -> str:
     """A non-``items`` parameter's type: its allowed values as a union of literals, else its type."""
     if spec.values:
         return " | ".join(ts_literal(v) for v in spec.values)
+    if spec.type == "items":  # items inside items: GA4 has none; typed loosely rather than refused
+        return "ReadonlyArray<Record<string, unknown>>"
     return _SCALARS[spec.type]
 
 

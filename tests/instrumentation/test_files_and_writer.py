@@ -51,7 +51,7 @@ def as_bytes(plan: TrackingPlan, send: str = "gtag") -> dict[str, bytes]:
     return {str(f.path): f.data for f in generated_files(plan, send=send)}  # type: ignore[arg-type]
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(plans(), st.randoms(), st.sampled_from(["gtag", "datalayer", "ecommerce"]))
 def test_the_same_plan_gives_the_same_bytes_whatever_the_order_and_path(plan: TrackingPlan, rng, send: str):
     first = as_bytes(plan, send)

@@ -64,6 +64,9 @@ def hostile_plan() -> TrackingPlan:
         EventSchema("delete", (ParameterSpec("class", required=True, pattern="a*/b`${c}"),)),
         EventSchema("open_event", (), closed=False),
         EventSchema("2fa_enabled", (ParameterSpec("constructor", "boolean"),)),
+        EventSchema("promo", (ParameterSpec("promotions", "items", items=(ParameterSpec("id", required=True),
+                                                                           ParameterSpec("nested", "items"))),
+                              ParameterSpec("items", "items"))),
     ]
     return TrackingPlan(source="/tmp/*/ plan`s.yaml", property="sandbox", event_schemas={s.event_name: s for s in schemas})
 
@@ -123,6 +126,7 @@ def test_hostile_text_stays_in_comments_and_strings():
     assert "export function trackAddToCart(" in module and "export function trackAddToCart_2(" in module
     assert "export function trackCaf_e9Visit_e9(" in module
     assert "export function track_2faEnabled(" in module
+    assert "promotions?: ReadonlyArray<Promo_PromotionsItem>;" in module and "items?: ReadonlyArray<PromoItem>;" in module
     assert '"data-id"?: "say \\"hi\\" */" | "back`tick" | "${x}" | "\\u2028";' in module
     # outside string literals, no comment ends early: every */ closes a comment opened on its own
     code = re.sub(r'"(?:[^"\\\n]|\\.)*"', '""', module)
