@@ -1,7 +1,7 @@
 """Writing generated files into a folder, and telling whether the folder is up to date.
 
-The folder's generated files are the ones whose first kilobyte carries
-:data:`~ga_goals.instrumentation.files.MARK`; everything else there is the user's and is never
+The folder's generated files are the ones in it or in its ``schemas/`` whose first kilobyte
+carries :data:`~ga_goals.instrumentation.files.MARK`; everything else there is the user's and is never
 read past that, written or removed. :func:`compare` lists what :func:`write` would do (files
 to change, to create, and generated files the plan no longer makes), and writes nothing: the
 CI check. :func:`write` writes only files whose bytes change (each through a temporary file
@@ -17,7 +17,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
-from ga_goals.instrumentation.files import MARK, GeneratedFile
+from ga_goals.instrumentation.files import MARK, SCHEMAS, GeneratedFile
 
 #: Generated files are these kinds; others are not even opened.
 SUFFIXES = (".ts", ".json")
@@ -45,12 +45,14 @@ class Differences:
 
 
 def generated_in(folder: Path) -> set[PurePosixPath]:
-    """The files under ``folder`` that ga-goals generated (carrying the mark), relative paths."""
+    """The files ga-goals generated (carrying the mark) where it writes them: in ``folder`` and its
+    ``schemas/`` (never deeper, so an OUT inside a site's sources costs no walk of the tree)."""
     if not folder.is_dir():
         return set()
     found = set()
     mark = MARK.encode()
-    for path in folder.rglob("*"):
+    candidates = [*folder.iterdir(), *((folder / SCHEMAS).iterdir() if (folder / SCHEMAS).is_dir() else ())]
+    for path in candidates:
         if path.suffix in SUFFIXES and path.is_file() and not path.is_symlink():
             with path.open("rb") as handle:
                 if mark in handle.read(HEAD_BYTES):

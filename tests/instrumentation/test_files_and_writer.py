@@ -114,6 +114,8 @@ def test_compare_and_write_own_only_generated_files(tmp_path: Path):
     write(files, out)
     (out / "schemas" / "mine.schema.json").write_text('{"title": "the user\'s own"}')  # not generated
     (out / "notes.ts").write_text("// mine\n")
+    deep = out / "vendor" / "copy"  # a generated file elsewhere in the tree is not the writer's
+    write(files, deep)
     assert compare(files, out).up_to_date
 
     # the plan changes: one event fewer, one changed
@@ -138,6 +140,7 @@ def test_compare_and_write_own_only_generated_files(tmp_path: Path):
     assert untouched.stat().st_mtime == 1_000_000_000  # unchanged files are not rewritten
     assert compare(changed, out).up_to_date
     assert not [p for p in out.rglob("*.tmp")]
+    assert compare(files, deep).up_to_date
 
 
 def test_a_hand_edited_file_is_changed_back(tmp_path: Path):
