@@ -64,3 +64,22 @@ def test_bad_input(run, tmp_path: Path):
     assert result.exit_code == ExitCode.ERROR and "currency codes are upper-case" in result.stderr
     assert not (tmp_path / "out").exists()
     assert run("generate", broken, "--send", "beacon").exit_code == ExitCode.USAGE
+
+
+def test_the_documented_check_output_is_what_generate_prints(run, tmp_path: Path, monkeypatch):
+    from tests.test_docs import DOCS, console_runs, fenced_blocks, section
+
+    [block] = fenced_blocks(section((DOCS / "generate.md").read_text(), "## Checking it in CI"), "console")
+    [(args, shown)] = console_runs(block)
+    (tmp_path / "configs").symlink_to(CONFIGS)
+    monkeypatch.chdir(tmp_path)
+    out = Path(args[args.index("--out") + 1])
+    assert run(*args[1:-1]).exit_code == ExitCode.OK  # the same command without --check
+    module = out / "ga4-events.ts"
+    module.write_text(module.read_text().replace("export", "export /* edited */", 1))
+    old = (out / "measurement-protocol.schema.json").read_text()
+    (out / "schemas").mkdir(exist_ok=True)
+    (out / "schemas" / "old_event.schema.json").write_text(old)  # a file of an event the plan dropped
+    result = run(*args[1:])
+    assert result.exit_code == ExitCode.CHANGES
+    assert result.stdout + result.stderr == shown
