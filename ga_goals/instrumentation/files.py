@@ -92,8 +92,9 @@ def _check(schemas: list[EventSchema], source: str, send: Send) -> None:
                 f"{where}: events '{other}' and '{schema.event_name}' differ only in case, so their schema files "
                 "would be one file on macOS and Windows; rename one of them (GA4 counts them as two events anyway)"
             )
-        if send != "gtag" and schema.parameter("event") is not None:
+        clobbered = schema.parameter("event")
+        if send != "gtag" and clobbered is not None:
             raise GenerateError(
-                f"{where}: event '{schema.event_name}' has a parameter called 'event', which --send {send} would overwrite "
+                f"{clobbered.where or where}: event '{schema.event_name}' has a parameter called 'event', which --send {send} would overwrite "
                 "with the event name in the dataLayer push; rename the parameter, or use --send gtag"
             )

@@ -5,7 +5,8 @@ The schema describes the parameters object the site sends: the third argument of
 push without its ``event`` key. Types map as GA4 carries them (``integer`` and ``number`` are
 JSON numbers, ``items`` an array of item objects); ``values`` becomes ``enum``; ``pattern``
 (which the whole value must match) is anchored, since JSON Schema's ``pattern`` searches; string
-values are capped at the length GA4 keeps for the plan's tier. A closed event
+values are capped at the length GA4 keeps for the plan's tier (``ga4_facts.PARAMETER_VALUE_MAX``, and
+its exceptions such as ``page_location``). A closed event
 (``EventSchema.closed``, the default) sets ``additionalProperties: false``, on the event and on
 its items.
 """
@@ -14,12 +15,16 @@ from __future__ import annotations
 
 from typing import Any
 
+from ga_goals.model import ga4_facts as facts
 from ga_goals.model.event_schemas import EventSchema, ParameterSpec
 
 DRAFT = "https://json-schema.org/draft/2020-12/schema"
-#: Longest event parameter value GA4 keeps, by tier, item parameters included
-#: (docs/ga4-api-facts.md, "Measurement Protocol").
-VALUE_MAX = {"standard": 100, "360": 500}
+
+
+def value_max(name: str, tier: str) -> int:
+    """The longest value GA4 keeps for parameter ``name`` on a ``tier`` property (ga4_facts)."""
+    return facts.PARAMETER_VALUE_MAX_EXCEPTIONS.get(name, facts.PARAMETER_VALUE_MAX.get(tier, facts.PARAMETER_VALUE_MAX["standard"]))
+
 
 _JSON_TYPES = {"string": "string", "integer": "integer", "number": "number", "boolean": "boolean", "items": "array"}
 
@@ -32,7 +37,7 @@ def parameter_schema(spec: ParameterSpec, *, closed: bool, tier: str = "standard
     if spec.values:
         out["enum"] = list(spec.values)
     if spec.type == "string":
-        out["maxLength"] = VALUE_MAX.get(tier, VALUE_MAX["standard"])
+        out["maxLength"] = value_max(spec.name, tier)
         if spec.pattern is not None:
             out["pattern"] = f"^(?:{spec.pattern})$"
     if spec.type == "items":

@@ -16,6 +16,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from ga_goals.instrumentation.json_schema import DRAFT, event_json_schema
+from ga_goals.model import ga4_facts as facts
 from ga_goals.model.event_schemas import EventSchema
 
 #: A request carries at most this many events.
@@ -24,7 +25,7 @@ MAX_EVENTS = 25
 MAX_PARAMETERS = 25
 MAX_USER_PROPERTIES = 25
 #: User property names and values, in characters.
-USER_PROPERTY_NAME_MAX = 24
+USER_PROPERTY_NAME_MAX = facts.USER_PROPERTY_MAX  # 24, as for user-scoped custom dimensions
 USER_PROPERTY_VALUE_MAX = 36
 #: The POST body must be smaller than this many bytes (130 kB).
 MAX_BODY_BYTES = 130_000

@@ -25,7 +25,14 @@ from collections.abc import Iterable
 from typing import Literal
 
 from ga_goals.instrumentation.measurement_protocol import MAX_EVENTS
-from ga_goals.instrumentation.source_text import doc_comment, pascal_identifier, ts_key, ts_literal, ts_string, unique_identifiers
+from ga_goals.instrumentation.source_text import (
+    doc_comment,
+    pascal_identifier,
+    ts_key,
+    ts_literal,
+    ts_string,
+    unique_identifiers,
+)
 from ga_goals.model.event_schemas import EventSchema, ParameterSpec
 
 Send = Literal["gtag", "datalayer", "ecommerce"]
@@ -84,16 +91,24 @@ def _object_type(name: str, doc: tuple[str, ...], parameters: tuple[ParameterSpe
     return f"{head}export interface {name} {{\n{_members(parameters, type_of, closed=closed)}}}\n"
 
 
-def _event_block(schema: EventSchema, names: Names, send: Send) -> str:
+def _event_block(schema: EventSchema, names: Names, send: Send, item_types_seen: dict[str, str]) -> str:
+    """One event's types and function. ``item_types_seen`` maps the members of every item type
+    written so far to its name: an event whose items have the same members gets an alias of
+    that type (the e-commerce events share Google's item parameters) instead of a copy."""
     out: list[str] = []
     type_of: dict[str, str] = {}
     for spec in schema.parameters:
         if spec.type == "items":
             item = names.item(spec.name)
             item_types = {p.name: scalar_type(p) for p in spec.items}
-            item_doc = (f"One entry of {schema.event_name}'s {spec.name}.",)
-            out.append(_object_type(item, item_doc, spec.items, item_types, closed=schema.closed))
-            out.append("\n")
+            members = _members(spec.items, item_types, closed=schema.closed)
+            item_doc = f"One entry of {schema.event_name}'s {spec.name}."
+            if members in item_types_seen:
+                out.append(f"{doc_comment(item_doc)}export type {item} = {item_types_seen[members]};\n\n")
+            else:
+                item_types_seen[members] = item
+                out.append(_object_type(item, (item_doc,), spec.items, item_types, closed=schema.closed))
+                out.append("\n")
             type_of[spec.name] = f"ReadonlyArray<{item}>"
         else:
             type_of[spec.name] = scalar_type(spec)
@@ -251,9 +266,10 @@ def render_module(schemas: Iterable[EventSchema], *, send: Send = "gtag", header
     ordered = [by_name[name] for name in sorted(by_name)]
     names = {s.event_name: Names(bases[s.event_name]) for s in ordered}
     out = [doc_comment(header, SEND_DOC[send])]
+    item_types_seen: dict[str, str] = {}
     for schema in ordered:
         out.append("\n")
-        out.append(_event_block(schema, names[schema.event_name], send))
+        out.append(_event_block(schema, names[schema.event_name], send, item_types_seen))
     out.append("\n/** Every event of the plan, with the type of its parameters. */\n")
     if ordered:
         rows = "".join(f"{INDENT}{ts_key(s.event_name)}: {names[s.event_name].params};\n" for s in ordered)

@@ -83,3 +83,20 @@ def test_the_documented_check_output_is_what_generate_prints(run, tmp_path: Path
     result = run(*args[1:])
     assert result.exit_code == ExitCode.CHANGES
     assert result.stdout + result.stderr == shown
+
+
+def test_what_cannot_be_generated_is_a_located_error(run, tmp_path: Path):
+    plan = tmp_path / "plan.yaml"
+    plan.write_text(
+        "property: sandbox\n"
+        "events:\n"
+        "  quiz_answered:\n"
+        "    stage: home\n"
+        "    parameters:\n"
+        "      event: {type: string, required: true}\n"
+    )
+    assert run("generate", plan, "--out", tmp_path / "gtag").exit_code == ExitCode.OK  # gtag: fine
+    result = run("generate", plan, "--out", tmp_path / "out", "--send", "datalayer")
+    assert result.exit_code == ExitCode.ERROR
+    assert result.stderr.startswith(f"Error: {plan}:6:7: event 'quiz_answered' has a parameter called 'event'")
+    assert not (tmp_path / "out").exists()

@@ -162,3 +162,26 @@ def test_shuffled_parameters_give_the_same_files():
         rng.shuffle(parameters)
         shuffled[name] = replace(schema, parameters=tuple(parameters))
     assert as_bytes(replace(shop_plan(), event_schemas=shuffled)) == as_bytes(shop_plan())
+
+
+def test_configs_shop_yaml(tmp_path: Path):
+    from ga_goals.plan_file import load_plan
+    from tests.conftest import CONFIGS
+
+    plan = load_plan(CONFIGS / "shop.yaml")
+    files = {str(f.path): f.text for f in generated_files(plan)}
+    assert files == {str(f.path): f.text for f in generated_files(load_plan(CONFIGS / "shop.yaml"))}
+    assert len(files) == 2 + len(plan.event_schemas)
+    module = files["ga4-events.ts"]
+    for name, schema in plan.event_schemas.items():
+        document = json.loads(files[f"schemas/{name}.schema.json"])
+        jsonschema.Draft202012Validator.check_schema(document)
+        assert set(document["required"]) == {p.name for p in schema.required}
+        assert (f'send("{name}"' in module or f'sendEcommerce("{name}"' in module) is (not schema.automatic)
+    purchase = json.loads(files["schemas/purchase.schema.json"])
+    assert {"currency", "value", "transaction_id", "items"} <= set(purchase["required"])
+    assert purchase["properties"]["items"]["items"]["required"] == ["item_id"]
+    rating = json.loads(files["schemas/write_review.schema.json"])["properties"]["rating"]
+    assert rating == {**rating, "type": "integer", "enum": [1, 2, 3, 4, 5]}
+    # the e-commerce events share one item type
+    assert module.count("Item {") == 1 and "export type PurchaseItem = AddPaymentInfoItem;" in module

@@ -1,8 +1,8 @@
 """The generated TypeScript with the real compiler and in a real browser.
 
 - ``tsc`` (pinned, from the npm registry: tests/instrumentation/typescript_tools.py) compiles
-  the module of every ``--send`` and of a plan of hostile names and texts with the strictest
-  settings, without a single diagnostic;
+  the module of every ``--send``, for a plan built here and for configs/shop.yaml, and of a plan
+  of hostile names and texts, with the strictest settings, without a single diagnostic;
 - a file calling the functions with wrong arguments (ts/wrong.ts) is rejected, with an error on
   each line marked WRONG and nowhere else: the types are the point;
 - headless Chromium runs the compiled module on a page with gtag.js's stub (and once with no
@@ -29,7 +29,8 @@ import pytest
 from ga_goals.instrumentation import generated_files, write
 from ga_goals.model.event_schemas import EventSchema, ParameterSpec
 from ga_goals.model.tracking_plan import TrackingPlan
-from tests.conftest import updating_goldens, write_golden
+from ga_goals.plan_file import load_plan
+from tests.conftest import CONFIGS, updating_goldens, write_golden
 from tests.instrumentation.plans import HOSTILE, shop_plan
 from tests.instrumentation.typescript_tools import PINNED, TSC, errors, tsc
 from tests.reports.test_chromium import chromium
@@ -104,6 +105,10 @@ def test_every_module_compiles_with_the_strictest_settings_and_wrong_calls_do_no
     for send in ("gtag", "datalayer", "ecommerce"):
         write(generated_files(shop_plan(), send=send), tmp_path / send)
         sources.append(f"{send}/ga4-events.ts")
+    shop = load_plan(CONFIGS / "shop.yaml")
+    for send in ("gtag", "datalayer", "ecommerce"):
+        write(generated_files(shop, send=send), tmp_path / f"shop-{send}")
+        sources.append(f"shop-{send}/ga4-events.ts")
     write(generated_files(hostile_plan(), send="datalayer"), tmp_path / "hostile")
     write(generated_files(TrackingPlan(source="empty.yaml", property="sandbox")), tmp_path / "empty")
     sources += ["hostile/ga4-events.ts", "empty/ga4-events.ts"]
