@@ -22,10 +22,14 @@ def test_the_synthetic_plan_has_the_announced_shape():
     assert len(with_items) == 50 and all(len(s.parameter("items").items) == 10 for s in with_items)
 
 
-def test_a_small_synthetic_plan_generates_valid_files(tmp_path: Path):
-    row = generate_bench.measure("small", lambda: generate_bench.synthetic_plan(events=12, parameters=5))
+def test_a_small_synthetic_plan_file_loads_and_generates_valid_files(tmp_path: Path):
+    small = generate_bench.synthetic_plan(events=12, parameters=5)
+    path = generate_bench.synthetic_yaml(tmp_path / "small.yaml", small)
+    loaded = generate_bench.load_plan(path)
+    assert loaded.event_schemas.keys() == small.event_schemas.keys()
+    assert {len(s.parameters) for s in loaded.event_schemas.values()} == {5}
+    row = generate_bench.measure("small", lambda: loaded)
     assert row["events"] == 12 and row["files"] == 14
-    files = generate_bench.generated_files(generate_bench.synthetic_plan(events=12, parameters=5))
-    for file in files:
+    for file in generate_bench.generated_files(loaded):
         if file.path.suffix == ".json":
             jsonschema.Draft202012Validator.check_schema(__import__("json").loads(file.text))
