@@ -69,7 +69,7 @@ def test_where_each_parameter_is_used(tmp_path: Path) -> None:
     assert purchase["currency"].origin_label == "set ecommerce" and purchase["currency"].required
     [color] = purchase["items"].items  # only what the plan declares; Google's are counted
     assert color.name == "item_color" and color.uses == ("custom dimension Item color",)
-    assert purchase["items"].google_items == 22
+    assert purchase["items"].google_items == 23
     assert docs["page_view"]["page_type"].uses == ("stage home (page_type = home)",)
     assert docs["page_view"]["page_type"].rule == "one of home, product"
     assert docs["form_submit"]["form_id"].uses == (

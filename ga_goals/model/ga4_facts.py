@@ -342,6 +342,7 @@ AUTOMATIC_PARAMETERS = frozenset(
         "term",
         "content",
         "gclid",
+        "gclsrc",
         "dclid",
         "srsltid",
     }

@@ -53,6 +53,7 @@ ITEM_PARAMETERS: tuple[ParameterSpec, ...] = (
     _p("item_name", description="The name of the item"),
     _p("affiliation", description="A supplying company or brick-and-mortar store"),
     _p("coupon", description="The coupon name or code of the item"),
+    _p("currency", description="The currency of the item's price, 3-letter ISO 4217 (then the event's is ignored)"),
     _p("discount", "number", "The unit monetary discount of the item"),
     _p("index", "integer", "The position of the item in a list"),
     _p("item_brand", description="The brand of the item"),

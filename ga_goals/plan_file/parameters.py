@@ -11,7 +11,8 @@ recommended event (``ga_goals.model.recommended_events``), then each set the eve
 order, then the event's own parameters. A field a layer does not write keeps the earlier layer's
 value; an ``items`` parameter starts from Google's item parameters. ``origin``/``origin_name``
 and ``where`` of a resolved parameter are those of the last layer that declares it (Google's
-untouched ones have no location).
+untouched ones stand where the event is declared; untouched item parameters where their
+``items`` parameter is).
 
 The checks (:func:`check_parameters`) run on a document that may be malformed: they look at the
 shapes they need and leave the rest to the structural check. Custom dimensions and metrics may
@@ -182,6 +183,7 @@ class Resolver:
             name: read_parameters(doc, ("parameter_sets", name, "parameters")) for name in self.set_specs
         }
         self.events = {name: (path, spec) for name, path, spec in declared_events(doc)}
+        self._sets: dict[str, ParameterSet] | None = None
 
     def layers(self, name: str) -> list[_Layer]:
         """The plan's layers of event ``name``: its sets in order, then its own parameters."""
@@ -212,14 +214,24 @@ class Resolver:
             spec = replace(spec, items=())
         return replace(spec, origin=origin, origin_name=origin_name, where=self.doc.key_at(declared.path))
 
-    def resolve(self, layers: list[_Layer], start: tuple[ParameterSpec, ...], event: str) -> tuple[ParameterSpec, ...]:
+    def resolve(self, layers: list[_Layer], start: tuple[ParameterSpec, ...], event: str,
+                where: Location) -> tuple[ParameterSpec, ...]:
+        """``start`` (Google's) with each layer merged in; a spec no layer writes stands ``where``
+        (the event that brings it), an item parameter no layer writes where its items parameter does."""
         by_name = {p.name: p for p in start}
         for layer in layers:
             for declared in layer.parameters.values():
                 by_name[declared.name] = self.merge(
                     by_name.get(declared.name), declared, layer.origin, layer.origin_name, event
                 )
-        return tuple(by_name.values())
+        out = []
+        for spec in by_name.values():
+            spec = spec if spec.where is not None else replace(spec, where=where)
+            if spec.items:
+                at = spec.where
+                spec = replace(spec, items=tuple(i if i.where is not None else replace(i, where=at) for i in spec.items))
+            out.append(spec)
+        return tuple(out)
 
     def schema(self, name: str) -> EventSchema:
         path, spec = self.events[name]
@@ -227,7 +239,7 @@ class Resolver:
         description = spec.get("description")
         return EventSchema(
             event_name=name,
-            parameters=self.resolve(self.layers(name), recommended_parameters(name), name),
+            parameters=self.resolve(self.layers(name), recommended_parameters(name), name, self.doc.key_at(path)),
             description=description if isinstance(description, str) else "",
             recommended=name in facts.RECOMMENDED_EVENTS,
             automatic=name in facts.AUTOMATIC_EVENTS,
@@ -241,15 +253,19 @@ class Resolver:
         return {name: self.schema(name) for name, (_, spec) in self.events.items() if _has_schema(name, spec)}
 
     def parameter_sets(self) -> dict[str, ParameterSet]:
+        if self._sets is not None:
+            return self._sets
         out = {}
         for name, spec in self.set_specs.items():
             description = spec.get("description")
+            where = self.doc.key_at(("parameter_sets", name))
             out[name] = ParameterSet(
                 name=name,
-                parameters=self.resolve([_Layer("set", name, self.set_parameters[name])], (), ""),
+                parameters=self.resolve([_Layer("set", name, self.set_parameters[name])], (), "", where),
                 description=description if isinstance(description, str) else "",
-                where=self.doc.key_at(("parameter_sets", name)),
+                where=where,
             )
+        self._sets = out
         return out
 
 

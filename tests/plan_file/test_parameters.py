@@ -110,7 +110,7 @@ def test_items_start_from_googles_item_parameters(tmp_path: Path) -> None:
     assert color is not None and color.where == Location(str(tmp_path / "plan.yaml"), 16, 11)
 
 
-def test_every_spec_has_its_location_and_googles_untouched_ones_none(tmp_path: Path) -> None:
+def test_every_spec_has_a_location(tmp_path: Path) -> None:
     plan = _plan(tmp_path)
     file = str(tmp_path / "plan.yaml")
     schema = plan.event_schemas["add_payment_info"]
@@ -120,8 +120,16 @@ def test_every_spec_has_its_location_and_googles_untouched_ones_none(tmp_path: P
     assert schema.parameter("payment_type").where == Location(file, 27, 9)
     assert plan.parameter_sets["ecommerce"].where == Location(file, 3, 3)
     assert plan.event_schemas["view_item"].parameter("currency").where == Location(file, 6, 7)
-    purchase_like = plan.event_schemas["view_cart"]  # recommended, nothing declared
-    assert all(p.where is None and p.origin == "recommended" for p in purchase_like.parameters)
+    view_cart = plan.event_schemas["view_cart"]  # recommended, nothing declared: where the event is
+    assert view_cart.where == Location(file, 34, 3)
+    assert all(p.where == view_cart.where and p.origin == "recommended" for p in view_cart.parameters)
+    items = view_cart.parameter("items")
+    assert all(i.where == view_cart.where for i in items.items)
+    # Google's item parameters a set leaves alone stand where the set's items parameter is
+    brand = schema.parameter("items").item("item_brand")
+    assert brand.where == Location(file, 8, 7) == schema.parameter("items").where
+    coupon_google = plan.event_schemas["view_item"].parameter("items").item("affiliation")
+    assert coupon_google.where == Location(file, 8, 7)
 
 
 def test_which_events_have_a_schema(tmp_path: Path) -> None:
