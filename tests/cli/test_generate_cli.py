@@ -100,3 +100,12 @@ def test_what_cannot_be_generated_is_a_located_error(run, tmp_path: Path):
     assert result.exit_code == ExitCode.ERROR
     assert result.stderr.startswith(f"Error: {plan}:6:7: event 'quiz_answered' has a parameter called 'event'")
     assert not (tmp_path / "out").exists()
+
+
+def test_an_environment_of_the_plan(run, tmp_path: Path):
+    base = run("generate", CONFIGS / "shop.yaml", "--out", tmp_path / "base")
+    production = run("generate", CONFIGS / "shop.yaml", "--out", tmp_path / "production", "--env", "production")
+    assert base.exit_code == production.exit_code == ExitCode.OK
+    assert snapshot(tmp_path / "production") == snapshot(tmp_path / "base")  # the environments share the events
+    wrong = run("generate", CONFIGS / "shop.yaml", "--out", tmp_path / "x", "--env", "nope")
+    assert wrong.exit_code == ExitCode.ERROR and not (tmp_path / "x").exists()
