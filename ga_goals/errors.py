@@ -25,7 +25,7 @@ class ExitCode:
 
     OK = 0  # success; for `plan --exit-code`: no changes
     ERROR = 1  # invalid input, API error, refused operation
-    CHANGES = 2  # `plan --exit-code` / `sync` without --apply: changes are pending
+    CHANGES = 2  # `plan --exit-code` / `sync` without --apply: changes are pending; `generate --check`: files stale
     PARTIAL = 3  # `sync --apply` stopped part-way: some changes applied (or may have been), some not
     FINDINGS = 4  # `check` found something at or above --fail-on (a never-firing key event...)
     USAGE = 64  # the command line is wrong: unknown option, missing argument, no such file (EX_USAGE)

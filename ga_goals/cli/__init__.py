@@ -75,13 +75,14 @@ def cli(ctx: click.Context, no_color: bool) -> None:
       ga-goals sync configs/shop.yaml --apply make the property match the file
       ga-goals pull --property 123 -o x.yaml  import an existing property
       ga-goals check configs/shop.yaml        the plan against what the property receives
+      ga-goals generate configs/shop.yaml     typed tracking code and JSON Schemas per event
 
     A plan whose `property` is `sandbox` (or any command given --sandbox) runs against the
     embedded local GA4 sandbox: no Google account needed.
 
     \b
     Exit codes: 0 success / no changes, 1 error, 2 changes pending
-    (plan --exit-code, sync without --apply), 3 sync stopped part-way,
+    (plan --exit-code, sync without --apply, generate --check), 3 sync stopped part-way,
     4 check found something, 64 bad command line (unknown option,
     missing file), 130 interrupted.
     """
@@ -97,7 +98,7 @@ def main() -> None:
 
 
 # Registering here too keeps `python -m ga_goals` and tests that import `cli` complete.
-from ga_goals.cli import check_commands, docs_commands, plan_commands, report_commands, sandbox_commands  # noqa: E402,F401
+from ga_goals.cli import check_commands, docs_commands, generate_commands, plan_commands, report_commands, sandbox_commands  # noqa: E402,F401
 
 if __name__ == "__main__":  # pragma: no cover
     main()
