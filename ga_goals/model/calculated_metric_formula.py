@@ -21,6 +21,7 @@ from collections.abc import Collection
 from dataclasses import dataclass
 
 from ga_goals.model.ga4_schema import ga4_schema
+from ga_goals.untrusted_text import cut
 
 #: At most this many distinct custom metrics in one formula (``CalculatedMetric.formula``).
 CUSTOM_METRIC_REFERENCES_MAX = 5
@@ -32,6 +33,8 @@ PER_EVENT_PREFIXES = ("keyEvents:", "sessionKeyEventRate:", "userKeyEventRate:")
 
 _INT64_MAX = 2**63 - 1
 #: At most this many names listed in a message.
+#: How much of one name a message shows.
+_SHOWN = 60
 _LISTED = 8
 _TOKEN = re.compile(
     r"(?P<space>\s+)"
@@ -185,11 +188,14 @@ def reference_problem(reference: str, custom_metrics: Collection[str]) -> str | 
         if parameter in custom_metrics:
             return None
         close = difflib.get_close_matches(parameter, sorted(custom_metrics), n=1, cutoff=0.6)
+        # Names come from a plan or a property: cut, so a message stays one readable line.
         if close:
-            return f"{reference} names no custom metric: did you mean {CUSTOM_METRIC_PREFIX}{close[0]}?"
+            return f"{cut(reference, _SHOWN)} names no custom metric: did you mean {CUSTOM_METRIC_PREFIX}{cut(close[0], _SHOWN)}?"
         names = sorted(custom_metrics)
-        known = ", ".join(names[:_LISTED]) + (f" and {len(names) - _LISTED} more" if len(names) > _LISTED else "")
-        return f"{reference} names no custom metric; custom metrics: {known or 'none'}"
+        known = ", ".join(cut(n, _SHOWN) for n in names[:_LISTED]) + (
+            f" and {len(names) - _LISTED} more" if len(names) > _LISTED else ""
+        )
+        return f"{cut(reference, _SHOWN)} names no custom metric; custom metrics: {known or 'none'}"
     schema = ga4_schema()
     if reference in schema.metrics:
         return None

@@ -146,3 +146,16 @@ def test_any_text_gives_references_or_a_located_error(text):
     # formula_problems never raises either (validate and the sandbox call it on anything)
     for message, offset in formula_problems(text, CUSTOM):
         assert message and 0 <= offset <= len(text)
+
+
+def test_a_missing_custom_metric_message_stays_one_short_line_whatever_the_names() -> None:
+    """The fuzz test found it: a custom metric named with 100,000 characters was listed whole in
+    the message. Names from a plan or a property are cut, in every branch of the message."""
+    long = "x" * 100_000
+    for custom_metrics in ({long, "b", "c"}, {long[:-1] + "y"}, set()):
+        for reference in ("customEvent:a", "customEvent:" + long):
+            message = reference_problem(reference, custom_metrics)
+            if reference[len("customEvent:"):] in custom_metrics:
+                assert message is None
+                continue
+            assert message is not None and len(message) < 1_000 and "\n" not in message, message[:200]
