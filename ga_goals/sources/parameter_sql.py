@@ -1,0 +1,341 @@
+"""The SQL that checks events against their schemas over GA4 export rows (DuckDB and BigQuery).
+
+:func:`parameter_check_query` compiles ONE query, one scan of ``event_name``, ``event_date``,
+``event_params`` and ``items``, for every event that has a schema
+(:class:`~ga_goals.model.event_schemas.EventSchema`). Per event row it builds the list of what
+is wrong with it, at most one entry per parameter and kind (however many items share the fault):
+
+* a declared parameter (first entry of its key, as :func:`ga_goals.events.schema.param` reads
+  it): ``missing`` (required, not present), ``wrong_type``, ``not_allowed`` (outside
+  ``values``), ``pattern`` (not matching ``pattern``): the first that applies, by the rules of
+  :mod:`ga_goals.model.parameter_types` (the one definition of types);
+* ``items`` declared: ``missing`` when required and the event has no item; per declared item
+  parameter the same kinds, an event counting once when any of its items has the fault (the
+  standard item parameters read from their export column, the others from ``item_params``);
+* a closed schema: every ``event_params`` key it does not declare (GA4's automatically
+  collected parameters aside, :func:`ga_goals.model.ga4_facts.automatic_parameters`) and every
+  ``item_params`` key its items do not declare: ``undeclared``;
+* one ``events`` entry (every row), for the event's total.
+
+Then it groups the entries: rows ``(event, scope, parameter, kind, events, first day, last day,
+example)``, ``scope`` ``event`` or ``item`` (NULL for the ``events`` rows), the example the
+smallest offending value as text (NULL for ``missing``). Only these rows come back.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from itertools import count
+
+from ga_goals.events.schema import COLUMNS, ITEM, ITEM_PARAMETER_COLUMNS, lambda_sql
+from ga_goals.funnels.dialect import Dialect, SqlQuery
+from ga_goals.funnels.sql import export_columns, narrowed
+from ga_goals.model.event_schemas import EventSchema, ParameterSpec
+from ga_goals.model.ga4_facts import automatic_parameters
+from ga_goals.model.parameter_types import ACCEPTS, ANY, TEXT_FORMS, TEXT_MISSING, VALUE_CHECKED, WHOLE
+
+#: Kinds of rows (``events``: the event's total; the others: a fault).
+KINDS = ("events", "missing", "wrong_type", "not_allowed", "pattern", "undeclared")
+
+#: Export item columns by type (standard item parameters).
+_TEXT, _INT, _FLOAT = "VARCHAR", "BIGINT", "DOUBLE"
+
+
+@dataclass(frozen=True)
+class _Value:
+    """A parameter value in SQL: the four fields of the export's value record (``NULL`` where the
+    storage cannot hold one), or ``text`` for a text column of ``items``."""
+
+    string_value: str = "NULL"
+    int_value: str = "NULL"
+    float_value: str = "NULL"
+    double_value: str = "NULL"
+    text: str | None = None
+
+    @classmethod
+    def record(cls, sql: str) -> _Value:
+        return cls(f"{sql}.string_value", f"{sql}.int_value", f"{sql}.float_value", f"{sql}.double_value")
+
+
+class _Compiler:
+    """Builds the per-row list of entries in one dialect (every part is a list expression)."""
+
+    def __init__(self, d: Dialect) -> None:
+        self.d = d
+        self._names = count()
+
+    # -- dialect pieces -------------------------------------------------------------------------
+
+    def var(self, stem: str) -> str:
+        """A lambda variable name not used elsewhere in the query (DuckDB)."""
+        return f"{stem}{next(self._names)}"
+
+    def _text(self, sql: str | None) -> str:
+        return f"CAST({sql} AS {self.d.string_type})" if sql else f"CAST(NULL AS {self.d.string_type})"
+
+    def entry(self, scope: str | None, parameter: str | None, kind: str, example: str | None) -> str:
+        """One entry as a struct; ``parameter``, ``kind`` and ``example`` are SQL expressions."""
+        s = self.d.lit(scope) if scope else self._text(None)
+        fields = {"scope": s, "parameter": self._text(parameter), "kind": kind, "example": self._text(example)}
+        if self.d.bigquery:
+            return "STRUCT(" + ", ".join(f"{sql} AS {name}" for name, sql in fields.items()) + ")"
+        return "{" + ", ".join(f"'{name}': {sql}" for name, sql in fields.items()) + "}"
+
+    def let(self, expr: str, body: Callable[[str], str]) -> str:
+        """``body`` over ``expr``, evaluated once per row in DuckDB (which does not share repeated
+        sub-expressions: a one-element list and a lambda); inlined in BigQuery."""
+        if self.d.bigquery:
+            return body(expr)
+        v = self.var("v")
+        return f"list_transform([{expr}], {lambda_sql(v, body(v))})[1]"
+
+    def concat(self, lists: Sequence[str]) -> str:
+        if len(lists) == 1:
+            return lists[0]
+        if self.d.bigquery:
+            return f"ARRAY_CONCAT({', '.join(lists)})"
+        return "(" + " || ".join(lists) + ")"
+
+    def strings(self, values: Sequence[str]) -> str:
+        """A list of plan strings (a parameter in BigQuery)."""
+        if self.d.bigquery:
+            return self.d._parameter("ARRAY<STRING>", list(values))
+        return "[" + ", ".join(self.d.value(v) for v in values) + "]"
+
+    def whole(self, x: str) -> str:
+        return f"({x} = TRUNC({x}))" if self.d.bigquery else f"({x} = trunc({x}))"
+
+    def number_text(self, x: str) -> str:
+        """A double as text, whole numbers without a decimal point (so that both engines agree)."""
+        t, i = self.d.string_type, self.d.int_type
+        return f"(CASE WHEN {self.whole(x)} AND ABS({x}) < 1e15 THEN CAST(CAST({x} AS {i}) AS {t}) ELSE CAST({x} AS {t}) END)"
+
+    def text(self, v: _Value) -> str:
+        """The value as text (the example a finding shows)."""
+        if v.text is not None:
+            return v.text
+        parts = [v.string_value, f"CAST({v.int_value} AS {self.d.string_type})" if v.int_value != "NULL" else "NULL"]
+        parts += [self.number_text(x) if x != "NULL" else "NULL" for x in (v.double_value, v.float_value)]
+        return f"COALESCE({', '.join(parts)})"
+
+    # -- the rules of ga_goals.model.parameter_types --------------------------------------------
+
+    def present(self, v: _Value) -> str:
+        if v.text is not None:
+            missing = ", ".join(self.d.lit(m) for m in TEXT_MISSING)
+            return f"COALESCE({v.text} NOT IN ({missing}), FALSE)"
+        terms = [f"COALESCE({v.string_value} <> '', FALSE)"] if v.string_value != "NULL" else []
+        terms += [f"{x} IS NOT NULL" for x in (v.int_value, v.float_value, v.double_value) if x != "NULL"]
+        return "(" + " OR ".join(terms) + ")"
+
+    def accepts(self, v: _Value, type_: str) -> str:
+        if v.text is not None:
+            form = TEXT_FORMS[type_]
+            return "TRUE" if form is None else self.d.full_match(v.text, form)
+        terms = []
+        for name, rule in ACCEPTS[type_].items():
+            x = getattr(v, name)
+            if x == "NULL":
+                continue
+            if rule == ANY:
+                terms.append(f"{x} IS NOT NULL")
+            elif rule == WHOLE:
+                terms.append(f"COALESCE({self.whole(x)}, FALSE)")
+            else:
+                listed = ", ".join(self.d.lit(r) if isinstance(r, str) else str(r) for r in rule)
+                terms.append(f"COALESCE({x} IN ({listed}), FALSE)")
+        return "(" + " OR ".join(terms) + ")" if terms else "FALSE"
+
+    def _number(self, v: _Value) -> str:
+        f = "FLOAT64" if self.d.bigquery else "DOUBLE"
+        parts = [f"CAST({v.int_value} AS {f})" if v.int_value != "NULL" else "NULL", v.double_value, v.float_value]
+        return f"COALESCE({', '.join(parts)})"
+
+    def _checked_text(self, v: _Value, spec: ParameterSpec) -> str:
+        """The text ``values`` and ``pattern`` read: the string, or the integer in decimal."""
+        if v.text is not None:
+            return v.text
+        if spec.type == "string":
+            return v.string_value
+        return f"CAST(CAST({self._number(v)} AS {self.d.int_type}) AS {self.d.string_type})"
+
+    def allowed(self, v: _Value, spec: ParameterSpec) -> str:
+        """The (accepted) value is one of ``spec.values``."""
+        d = self.d
+        if v.text is not None or spec.type == "string":
+            return f"COALESCE({d.values_in(self._checked_text(v, spec), [str(x) for x in spec.values])}, FALSE)"
+        numbers = ", ".join(d.number(float(x)) for x in spec.values)
+        return f"COALESCE({self._number(v)} IN ({numbers}), FALSE)"
+
+    def matches(self, v: _Value, spec: ParameterSpec) -> str:
+        assert spec.pattern is not None
+        return f"COALESCE({self.d.full_match(self._checked_text(v, spec), spec.pattern, from_plan=True)}, FALSE)"
+
+    def fault(self, v: _Value, spec: ParameterSpec) -> str:
+        """The kind of fault of one value, the first that applies (NULL: none)."""
+        d = self.d
+        branches = [f"WHEN NOT {self.present(v)} THEN {d.lit('missing') if spec.required else 'NULL'}"]
+        branches.append(f"WHEN NOT {self.accepts(v, spec.type)} THEN {d.lit('wrong_type')}")
+        if spec.type in VALUE_CHECKED and spec.values:
+            branches.append(f"WHEN NOT {self.allowed(v, spec)} THEN {d.lit('not_allowed')}")
+        if spec.type in VALUE_CHECKED and spec.pattern:
+            branches.append(f"WHEN NOT {self.matches(v, spec)} THEN {d.lit('pattern')}")
+        return "CASE " + " ".join(branches) + " END"
+
+    def _entry_of_fault(self, scope: str, parameter: str, fault: str, text: str) -> str:
+        """The entry of a value whose fault kind is ``fault`` (NULL when it has none)."""
+        example = f"CASE WHEN {fault} = {self.d.lit('missing')} THEN NULL ELSE {text} END"
+        return f"CASE WHEN {fault} IS NULL THEN NULL ELSE {self.entry(scope, parameter, fault, example)} END"
+
+    # -- event parameters -------------------------------------------------------------------------
+
+    def event_parameter(self, spec: ParameterSpec) -> str:
+        """A declared (non-items) parameter of the row ``t``: a list of its entry (NULL: no fault)."""
+        name = self.d.value(spec.name)
+
+        def body(raw: str) -> str:
+            v = _Value.record(raw)
+            return self.let(self.fault(v, spec), lambda k: self._entry_of_fault("event", name, k, self.text(v)))
+
+        return "[" + self.let(self.d.param(spec.name, "value"), body) + "]"
+
+    def undeclared_event_parameters(self, schema: EventSchema) -> str:
+        """Entries for the row's ``event_params`` keys the schema does not declare (one per key)."""
+        d = self.d
+        known = self.strings(sorted({p.name for p in schema.parameters} | automatic_parameters(schema.event_name)))
+        if d.bigquery:
+            example = f"MIN({self.text(_Value.record('p.value'))})"
+            entry = self.entry("event", "p.key", d.lit("undeclared"), example)
+            return f"ARRAY(SELECT {entry} FROM UNNEST(t.event_params) AS p WHERE p.key NOT IN UNNEST({known}) GROUP BY p.key)"
+        p, q, k = self.var("p"), self.var("q"), self.var("k")
+        keys = (
+            f"list_distinct(list_transform(list_filter(t.event_params, {lambda_sql(p, f'NOT list_contains({known}, {p}.key)')}), "
+            f"{lambda_sql(p, f'{p}.key')}))"
+        )
+        values = f"list_filter(t.event_params, {lambda_sql(q, f'{q}.key = {k}')})"
+        example = f"list_min(list_transform({values}, {lambda_sql(q, self.text(_Value.record(f'{q}.value')))}))"
+        return f"list_transform({keys}, {lambda_sql(k, self.entry('event', k, d.lit('undeclared'), example))})"
+
+    # -- items ------------------------------------------------------------------------------------
+
+    def item_value(self, item: str, name: str) -> _Value:
+        """An item parameter of ``item``: its export column, or its first ``item_params`` entry."""
+        column = ITEM_PARAMETER_COLUMNS.get(name)
+        if column is not None:
+            kind = ITEM[column]
+            if kind == _TEXT:
+                return _Value(text=f"{item}.{column}")
+            if kind == _INT:
+                return _Value(int_value=f"{item}.{column}")
+            return _Value(double_value=f"{item}.{column}")
+        key = self.d.value(name)
+        if self.d.bigquery:
+            raw = f"(SELECT ip.value FROM UNNEST({item}.item_params) AS ip WITH OFFSET AS io WHERE ip.key = {key} ORDER BY io LIMIT 1)"
+        else:
+            ip = self.var("ip")
+            raw = f"list_filter({item}.item_params, {lambda_sql(ip, f'{ip}.key = {key}')})[1].value"
+        return _Value.record(raw)
+
+    def item_parameter(self, spec: ParameterSpec) -> str:
+        """A declared item parameter: a list of one entry per kind of fault some item of ``t`` has."""
+        d = self.d
+        name = d.value(spec.name)
+        kinds = (["missing"] if spec.required else []) + ["wrong_type"]
+        if spec.type in VALUE_CHECKED and spec.values:
+            kinds.append("not_allowed")
+        if spec.type in VALUE_CHECKED and spec.pattern:
+            kinds.append("pattern")
+        if d.bigquery:
+            v = self.item_value("i", spec.name)
+            fault, text = self.fault(v, spec), self.text(v)
+            entries = []
+            for kind in kinds:
+                example = "NULL" if kind == "missing" else f"MIN({text})"
+                entry = self.entry("item", name, d.lit(kind), example)
+                entries.append(f"(SELECT IF(COUNT(*) > 0, {entry}, NULL) FROM UNNEST(t.items) AS i WHERE {fault} = {d.lit(kind)})")
+            return "[" + ", ".join(entries) + "]"
+        i = self.var("i")
+        v = self.item_value(i, spec.name)
+        pair = "{'k': " + self.fault(v, spec) + ", 'x': " + self.text(v) + "}"
+        per_item = f"list_transform(t.items, {lambda_sql(i, pair)})"
+
+        def body(faults: str) -> str:
+            entries = []
+            for kind in kinds:
+                f = self.var("f")
+                hit = f"list_filter({faults}, {lambda_sql(f, f'{f}.k = {d.lit(kind)}')})"
+                example = None if kind == "missing" else f"list_min(list_transform({hit}, {lambda_sql(f, f'{f}.x')}))"
+                entries.append(f"CASE WHEN len({hit}) > 0 THEN {self.entry('item', name, d.lit(kind), example)} END")
+            return "[" + ", ".join(entries) + "]"
+
+        return self.let(per_item, body)
+
+    def undeclared_item_parameters(self, items: ParameterSpec) -> str:
+        """Entries for the ``item_params`` keys of the row's items that ``items`` does not declare
+        (GA4's standard item parameters, export columns, never are)."""
+        d = self.d
+        known = self.strings(sorted({p.name for p in items.items} | set(ITEM_PARAMETER_COLUMNS)))
+        if d.bigquery:
+            example = f"MIN({self.text(_Value.record('p.value'))})"
+            entry = self.entry("item", "p.key", d.lit("undeclared"), example)
+            return (
+                f"ARRAY(SELECT {entry} FROM UNNEST(t.items) AS i, UNNEST(i.item_params) AS p "
+                f"WHERE p.key NOT IN UNNEST({known}) GROUP BY p.key)"
+            )
+        i, p, k, j, q = (self.var(s) for s in "ipkjq")
+        unknown = f"list_filter({i}.item_params, {lambda_sql(p, f'NOT list_contains({known}, {p}.key)')})"
+        unknown_keys = f"list_transform({unknown}, {lambda_sql(p, p + '.key')})"
+        keys = f"list_distinct(flatten(list_transform(t.items, {lambda_sql(i, unknown_keys)})))"
+        values = (
+            f"list_transform(list_filter({j}.item_params, {lambda_sql(q, f'{q}.key = {k}')}), "
+            f"{lambda_sql(q, self.text(_Value.record(f'{q}.value')))})"
+        )
+        example = f"list_min(flatten(list_transform(t.items, {lambda_sql(j, values)})))"
+        return f"list_transform({keys}, {lambda_sql(k, self.entry('item', k, d.lit('undeclared'), example))})"
+
+    # -- one event --------------------------------------------------------------------------------
+
+    def entries(self, schema: EventSchema) -> str:
+        """The row's list of entries, for an event of ``schema``."""
+        d = self.d
+        lists = ["[" + self.entry(None, None, d.lit("events"), None) + "]"]
+        if schema.closed:
+            lists.append(self.undeclared_event_parameters(schema))
+        for spec in schema.parameters:
+            if spec.type != "items":
+                lists.append(self.event_parameter(spec))
+                continue
+            if spec.required:
+                empty = "COALESCE(ARRAY_LENGTH(t.items), 0) = 0" if d.bigquery else "COALESCE(len(t.items), 0) = 0"
+                lists.append(f"[CASE WHEN {empty} THEN {self.entry('event', d.value(spec.name), d.lit('missing'), None)} END]")
+            lists += [self.item_parameter(item) for item in spec.items]
+            if schema.closed:
+                lists.append(self.undeclared_item_parameters(spec))
+        return self.concat(lists)
+
+
+def parameter_check_query(d: Dialect, relation: str, dates: str | None, schemas: Sequence[EventSchema]) -> SqlQuery:
+    """Rows ``(event_name, scope, parameter, kind, events, first_day, last_day, example)``: per
+    event of ``schemas``, its ``events`` row and one row per parameter and kind of fault."""
+    c = _Compiler(d)
+    names = [s.event_name for s in schemas]
+    branches = " ".join(f"WHEN {d.value(s.event_name)} THEN {c.entries(s)}" for s in schemas)
+    faults = f"CASE t.event_name {branches} END"
+    where = ([dates] if dates else []) + [d.values_in("t.event_name", names)]
+    i = d.int_type
+    if d.bigquery:
+        rows = f"SELECT t.event_name AS e, t.event_date AS day, {faults} AS v FROM {{relation}} AS t WHERE {' AND '.join(where)}"
+        rows = rows.replace("{relation}", narrowed(relation, " ".join(export_columns(rows))))
+        sql = (
+            f"SELECT r.e, f.scope, f.parameter, f.kind, CAST(COUNT(*) AS {i}), MIN(r.day), MAX(r.day), MIN(f.example)\n"
+            f"FROM ({rows}) AS r, UNNEST(r.v) AS f WHERE f.kind IS NOT NULL GROUP BY 1, 2, 3, 4"
+        )
+    else:
+        rows = f"SELECT t.event_name AS e, t.event_date AS day, unnest({faults}) AS f FROM {relation} AS t WHERE {' AND '.join(where)}"
+        sql = (
+            f"SELECT e, f.scope, f.parameter, f.kind, CAST(count(*) AS {i}), min(day), max(day), min(f.example)\n"
+            f"FROM ({rows}) AS r WHERE f.kind IS NOT NULL GROUP BY ALL"
+        )
+    assert set(export_columns(sql)) <= set(COLUMNS)
+    return SqlQuery(sql, d.parameters, d.name)
