@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
+from ga_goals.parameter_docs import EventParametersDoc, ParameterSetDoc, event_parameter_docs, parameter_set_docs
 from ga_goals.templating import duration, number, percent, render
 
 if TYPE_CHECKING:
@@ -123,6 +124,7 @@ class MetricDoc:
     unit: str
     restricted: tuple[str, ...]  # "cost", "revenue"
     description: str
+    parameter: str = ""  # the parameter GA4 registers (the key, unless `parameter:` names another)
 
 
 @dataclass(frozen=True)
@@ -228,6 +230,9 @@ class PlanDoc:
     environments: tuple[EnvironmentDoc, ...]
     safety: SafetyDoc
     is_sandbox: bool  # the property is the embedded sandbox
+    #: Each event's parameters and where the plan uses them (``ga_goals.parameter_docs``).
+    parameters: tuple[EventParametersDoc, ...] = ()
+    parameter_sets: tuple[ParameterSetDoc, ...] = ()
 
 
 def render_docs(plan: TrackingPlan, format: Format = "html", *, user_templates: Path | None = None) -> str:
@@ -287,6 +292,7 @@ def plan_doc(plan: TrackingPlan) -> PlanDoc:
         "tracked_events": len(plan.events),
         "custom_dimensions": len(plan.custom_dimensions),
         "custom_metrics": len(plan.custom_metrics),
+        "events_with_parameters": len(plan.event_schemas),
         "funnels": len(plan.funnels),
         "reports": len(plan.reports),
     }
@@ -319,6 +325,7 @@ def plan_doc(plan: TrackingPlan) -> PlanDoc:
                 unit=m.measurement_unit,
                 restricted=tuple(r.removesuffix("_data") for r in m.restricted_metric_type),
                 description=m.description,
+                parameter=m.parameter_name,
             )
             for key, m in plan.custom_metrics.items()
         ),
@@ -334,6 +341,8 @@ def plan_doc(plan: TrackingPlan) -> PlanDoc:
             unmanaged=_UNMANAGED[plan.safety.unmanaged],
         ),
         is_sandbox=plan.is_sandbox,
+        parameters=event_parameter_docs(plan),
+        parameter_sets=parameter_set_docs(plan),
     )
 
 

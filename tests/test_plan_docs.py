@@ -163,7 +163,17 @@ conversions:
         set:
           - {parameter: note, value: '</code><script>bad()</script>|'}
 events:
-  view_item: {stage: home, description: "# not a heading | <i>x</i>"}
+  view_item:
+    stage: home
+    description: "# not a heading | <i>x</i>"
+    parameters:
+      coupon: {description: '<script>param()</script> | & "p"', values: ['<script>v()</script>|', "a&b"]}
+      code: {pattern: '<script>|x', description: "`tick` | *star*"}
+    parameter_sets: [promo]
+parameter_sets:
+  promo:
+    description: '<script>set()</script> | &'
+    parameters: {note: string}
 custom_dimensions:
   form_id: {scope: event, display_name: Form ID, description: '<script>dim()</script> | & "'}
 custom_metrics:

@@ -358,6 +358,79 @@ RESERVED_ITEM_PARAMETERS = frozenset(
     }
 )
 
+# Event parameters (docs/ga4-api-facts.md §2.2 and §2.5) ------------------------------------------
+
+#: Parameters one event may carry, by tier: GA4 drops the parameters past the limit.
+PARAMETERS_PER_EVENT: dict[str, int] = {"standard": 25, "360": 100}
+#: Longest parameter value, by tier ("Event parameter value length").
+PARAMETER_VALUE_MAX: dict[str, int] = {"standard": 100, "360": 500}
+#: Parameters GA4 lets carry longer values, whatever the tier.
+PARAMETER_VALUE_MAX_EXCEPTIONS: dict[str, int] = {"page_title": 300, "page_referrer": 420, "page_location": 1000}
+#: Custom item parameters one item may carry besides Google's documented ones (both tiers: the 360
+#: table states no other figure).
+CUSTOM_ITEM_PARAMETERS_MAX = 27
+
+#: Parameters GA4 collects (or gtag.js sends) by itself with every web event: a plan never has to
+#: declare them, and ``check`` never reports them as undeclared (docs/ga4-api-facts.md §2.5).
+AUTOMATIC_PARAMETERS = frozenset(
+    {
+        # the page
+        "page_location",
+        "page_referrer",
+        "page_title",
+        "language",
+        "screen_resolution",
+        # sessions and engagement
+        "ga_session_id",
+        "ga_session_number",
+        "engagement_time_msec",
+        "session_engaged",
+        "engaged_session_event",
+        "entrances",
+        "ignore_referrer",
+        "debug_mode",
+        "batch_page_id",
+        "batch_ordering_id",
+        "synthetic_bundle",
+        # the traffic source, on the events that start a session
+        "campaign",
+        "campaign_id",
+        "source",
+        "medium",
+        "term",
+        "content",
+        "gclid",
+        "gclsrc",
+        "dclid",
+        "srsltid",
+    }
+)
+
+#: The parameters GA4's automatically collected and enhanced-measurement events carry besides
+#: :data:`AUTOMATIC_PARAMETERS`, by event (what GA4 sends with them by itself).
+AUTOMATIC_EVENT_PARAMETERS: dict[str, frozenset[str]] = {
+    "scroll": frozenset({"percent_scrolled"}),
+    "click": frozenset({"link_classes", "link_domain", "link_id", "link_url", "outbound"}),
+    "file_download": frozenset(
+        {"file_extension", "file_name", "link_classes", "link_domain", "link_id", "link_text", "link_url"}
+    ),
+    "form_start": frozenset({"form_id", "form_name", "form_destination", "first_field_id", "first_field_name",
+                             "first_field_type", "first_field_position"}),
+    "form_submit": frozenset({"form_id", "form_name", "form_destination", "form_submit_text"}),
+    "view_search_results": frozenset({"search_term", "unique_search_term"}),
+    **{
+        name: frozenset({"video_current_time", "video_duration", "video_percent", "video_provider", "video_title",
+                         "video_url", "visible"})
+        for name in ("video_start", "video_progress", "video_complete")
+    },
+}
+
+
+def automatic_parameters(event_name: str) -> frozenset[str]:
+    """The parameters GA4 sends by itself with ``event_name``: never undeclared, never required."""
+    return AUTOMATIC_PARAMETERS | AUTOMATIC_EVENT_PARAMETERS.get(event_name, frozenset())
+
+
 #: Per-property configuration limits (§2.3), by kind and then by tier ("standard" or "360").
 #: Kinds: ``key_events`` (custom key events: GA's default ones do not count), ``event``,
 #: ``user`` and ``item`` (custom dimensions of that scope), ``custom_metrics`` and

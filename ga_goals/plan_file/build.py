@@ -44,6 +44,7 @@ from ga_goals.model import (
     TrackingPlan,
 )
 from ga_goals.plan_file.document import Document, Path
+from ga_goals.plan_file.parameters import Resolver, parameter_name
 from ga_goals.plan_file.rules import create_rules, ga4_value, normalise_tier, parse_date, parse_duration
 from ga_goals.plan_file.schema import FILTER_COMPARISONS, NUMERIC_COMPARISONS, RULE_COMPARISONS
 
@@ -368,9 +369,12 @@ class _Builder:
             plan.events[name] = TrackedEvent(
                 name, spec.get("stage"), spec.get("description", ""), where=self.key(("events", name))
             )
+        resolver = Resolver(self.doc)
+        plan.parameter_sets = resolver.parameter_sets()
+        plan.event_schemas = resolver.schemas()
         for key, spec in (data.get("custom_dimensions") or {}).items():
             plan.custom_dimensions[key] = CustomDimension(
-                parameter_name=spec.get("parameter", key),
+                parameter_name=parameter_name(spec.get("parameter", key)),
                 scope=spec["scope"],
                 display_name=spec["display_name"],
                 description=spec.get("description", ""),
@@ -378,7 +382,7 @@ class _Builder:
             )
         for key, spec in (data.get("custom_metrics") or {}).items():
             plan.custom_metrics[key] = CustomMetric(
-                parameter_name=key,
+                parameter_name=parameter_name(spec.get("parameter", key)),
                 display_name=spec["display_name"],
                 description=spec.get("description", ""),
                 measurement_unit=spec.get("unit", "standard"),

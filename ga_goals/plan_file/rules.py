@@ -27,6 +27,7 @@ from ga_goals.errors import Location, Problem
 from ga_goals.model import ga4_facts as facts
 from ga_goals.regex import re2_problem
 from ga_goals.plan_file.document import Document, Path
+from ga_goals.plan_file.parameters import check_parameters, parameter_name
 from ga_goals.plan_file.names import (
     description_problem,
     display_name_problem,
@@ -155,6 +156,7 @@ class _Checker:
         self.check_safety()
         self.check_environments()
         self.check_source(("source",))
+        self.problems += check_parameters(self.doc, self.tier)
         return self.problems
 
     def check_source(self, path: Path) -> None:
@@ -401,7 +403,11 @@ class _Checker:
 
     def check_regex(self, path: Path, pattern: str) -> None:
         if problem := re2_problem(pattern):
-            self.error(self.at(path), f"{show(pattern)} is not a regular expression GA4 accepts (RE2): {problem}")
+            # RE2's reason quotes the pattern: it is text from the file like any other
+            self.error(
+                self.at(path),
+                f"{show(pattern)} is not a regular expression GA4 accepts (RE2): {printable(problem, 200)}",
+            )
 
     def check_mutation(self, path: Path, mutation: dict[str, Any], seen: dict[str, int]) -> None:
         where = describe(path)
@@ -489,6 +495,8 @@ class _Checker:
             scope = dimension.get("scope")
             scope = scope if isinstance(scope, str) and scope in by_scope else None
             parameter = dimension.get("parameter", key)
+            if isinstance(parameter, str):
+                parameter = parameter_name(parameter)  # EVENT.NAME names a declared parameter
             self.check_definition_texts(path, dimension)
             if dimension.get("disallow_ads_personalization") is True and scope in ("event", "item"):
                 self.error(
@@ -521,12 +529,31 @@ class _Checker:
 
     def check_metrics(self) -> None:
         metrics: list[Path] = []
+        seen: dict[str, str] = {}
         for key, metric in _dict(self.data.get("custom_metrics")).items():
             path: Path = ("custom_metrics", key)
             if not isinstance(metric, dict):
                 continue
-            if self.check_name(path, parameter_problem(key), at_key=True):
+            parameter = metric.get("parameter")
+            if isinstance(parameter, str):
+                # the key names the metric; `parameter` (a name, or EVENT.NAME) is what GA4 registers
+                name = parameter_name(parameter)
+                self.check_name(path, field_problem(key), at_key=True)
+                valid = self.check_name(path + ("parameter",), parameter_problem(name))
+            else:
+                name = key
+                valid = self.check_name(path, parameter_problem(key), at_key=True)
+            if valid:
                 metrics.append(path)
+                if name in seen:
+                    line = self.key(("custom_metrics", seen[name])).line
+                    self.error(
+                        self.key(path),
+                        f"custom metric {quote(key)} registers the same parameter {quote(name)} as custom metric "
+                        f"{quote(seen[name])} (line {line}); keep one",
+                    )
+                else:
+                    seen[name] = key
             self.check_definition_texts(path, metric)
             unit = metric.get("unit", "standard")
             restricted = metric.get("restricted")

@@ -24,6 +24,7 @@ from typing import Any
 from ga_goals.model import DEFAULT_STAGES as _DEFAULT_STAGES
 from ga_goals.model import MEASUREMENT_UNITS, CustomDimension, CustomMetric, EventCreateRule, KeyEvent
 from ga_goals.model import ga4_facts as facts
+from ga_goals.model.event_schemas import PARAMETER_TYPES
 from ga_goals.model.tracking_plan import (
     NEXT_ACTION_DIMENSIONS,
     NEXT_ACTION_LIMIT_MAX,
@@ -136,6 +137,75 @@ def _step_conditions(comparison_values: dict[str, Any], case_and_negate: dict[st
     return out
 
 
+#: ``undeclared_parameters`` of an event: what ``check`` does with a parameter nobody declared.
+UNDECLARED_PARAMETERS = ("report", "allowed")
+
+
+def _event_parameters() -> dict[str, Any]:
+    """The keys a conversion and an event share to declare their parameters."""
+    return {
+        "parameters": _ref("parameters", description="The event's own parameters, by name: a type (string, "
+                           "integer, number, boolean, items) or a spec. They override Google's and the sets' "
+                           "field by field."),
+        "parameter_sets": {
+            "type": "array",
+            "uniqueItems": True,
+            "title": "Parameter sets",
+            "description": "Shared sets (`parameter_sets:` at the top level) whose parameters the event carries, "
+            "applied in order.",
+            "items": {"type": "string", "examples": ["ecommerce"]},
+        },
+        "undeclared_parameters": {
+            "enum": list(UNDECLARED_PARAMETERS),
+            "default": "report",
+            "description": "report: `check` lists parameters the event carries that nobody declared (GA4's own "
+            "are never listed); allowed: it does not.",
+        },
+    }
+
+
+def _parameter_spec(*, items: bool) -> dict[str, Any]:
+    """A parameter's spec: a type name, or a mapping (``item_parameters`` only outside items)."""
+    fields: dict[str, Any] = {
+        "type": {
+            "enum": list(PARAMETER_TYPES),
+            "default": "string",
+            "$comment": RULES_COMMENT,
+            "description": "string, integer, number (a float), boolean, or items (GA4's array of item objects).",
+        },
+        "required": {"type": "boolean", "default": False, "description": "true: every event carries it."},
+        "values": {
+            "type": "array",
+            "uniqueItems": True,
+            "minItems": 1,
+            "items": {"type": ["string", "integer"]},
+            "title": "Allowed values",
+            "description": "The only values allowed (strings or integers; not on number, boolean or items).",
+        },
+        "pattern": {
+            "type": "string",
+            "title": "Regular expression",
+            "description": "A regular expression the whole value matches (RE2 syntax).",
+            "examples": ["[A-Z]{3}"],
+        },
+        "description": {"type": "string", "description": "What the parameter means, for the people who send it."},
+    }
+    if items:
+        fields["item_parameters"] = _ref(
+            "itemParameters", description="The parameters of each item (type items only), by name."
+        )
+    return {
+        "title": "Item parameter" if not items else "Parameter",
+        "description": "A type name (string, integer, number, boolean" + (", items" if items else "")
+        + ") or {type, required, values, pattern, description"
+        + (", item_parameters" if items else "") + "}.",
+        "anyOf": [
+            {"enum": list(PARAMETER_TYPES), "$comment": RULES_COMMENT, "title": "Type"},
+            _obj(fields, examples=[{"type": "string", "required": True, "values": ["credit_card", "paypal"]}]),
+        ],
+    }
+
+
 def _defs() -> dict[str, Any]:
     identifier = {"pattern": facts.PARAMETER_NAME_PATTERN, "$comment": RULES_COMMENT}
     comparison_values: dict[str, Any] = {
@@ -181,6 +251,15 @@ def _defs() -> dict[str, Any]:
             "maxLength": facts.PARAMETER_MAX,
             **identifier,
             "examples": ["form_id"],
+        },
+        "parameterReference": {
+            "type": "string",
+            "title": "Parameter",
+            "description": "A parameter name, or a declared parameter: EVENT.PARAMETER, SET.PARAMETER, or "
+            "EVENT.items.PARAMETER for an item parameter.",
+            "pattern": r"^[A-Za-z][A-Za-z0-9_-]*(\.items)?(\.[A-Za-z][A-Za-z0-9_]*)?$",
+            "$comment": RULES_COMMENT,
+            "examples": ["form_id", "add_payment_info.payment_type"],
         },
         "name": {
             "type": "string",
@@ -259,6 +338,33 @@ def _defs() -> dict[str, Any]:
             "description": "One of the plan's `stages`.",
             "examples": ["product"],
         },
+        "parameters": _map_of(
+            _ref("parameterSpec"),
+            names="parameterName",
+            title="Parameters",
+            examples=[{"payment_type": {"type": "string", "required": True}, "coupon": "string"}],
+            description="Event parameters by name: a type, or {type, required, values, pattern, description, "
+            "item_parameters}.",
+        ),
+        "itemParameters": _map_of(
+            _ref("itemParameterSpec"),
+            names="parameterName",
+            title="Item parameters",
+            examples=[{"item_id": {"type": "string", "required": True}, "item_color": "string"}],
+            description="The parameters of each item of an items parameter, by name.",
+        ),
+        "parameterSpec": _parameter_spec(items=True),
+        "itemParameterSpec": _parameter_spec(items=False),
+        "parameterSet": _obj(
+            {
+                "description": {"type": "string", "description": "What the set is for."},
+                "parameters": _ref("parameters"),
+            },
+            required=("parameters",),
+            title="Parameter set",
+            examples=[{"description": "A form's fields", "parameters": {"form_id": {"type": "string", "required": True}}}],
+            description="Parameters several events share; an event lists it in `parameter_sets`.",
+        ),
         "conversion": _obj(
             {
                 "stage": _ref("stage"),
@@ -298,6 +404,7 @@ def _defs() -> dict[str, Any]:
                         {"type": "array", "minItems": 1, "uniqueItems": True, "items": _ref("createRule")},
                     ],
                 },
+                **_event_parameters(),
             },
             title="Conversion",
             examples=[{"stage": "checkout", "value": 25}],
@@ -372,7 +479,7 @@ def _defs() -> dict[str, Any]:
             description="Set a parameter to a constant (`value`) or to another parameter's value (`copy_from`).",
         ),
         "event": _obj(
-            {"stage": _ref("stage"), "description": {"type": "string"}},
+            {"stage": _ref("stage"), "description": {"type": "string"}, **_event_parameters()},
             title="Event",
             examples=[{"stage": "product"}],
             description="An event the site sends (not a key event, not created by a rule).",
@@ -388,8 +495,9 @@ def _defs() -> dict[str, Any]:
                     "description": "Exclude from ads personalization (user scope only).",
                 },
                 "parameter": _ref(
-                    "parameterName",
-                    description="The parameter (or user property) name, when it must differ from the key.",
+                    "parameterReference",
+                    description="The parameter (or user property) name, when it must differ from the key; or a "
+                    "declared parameter: EVENT.PARAMETER or SET.PARAMETER (item scope: EVENT.items.PARAMETER).",
                 ),
             },
             required=("scope", "display_name"),
@@ -415,6 +523,11 @@ def _defs() -> dict[str, Any]:
                 },
                 "description": _ref("definitionDescription"),
                 "scope": {"enum": ["event"], "default": "event", "description": "GA4 has event scope only."},
+                "parameter": _ref(
+                    "parameterReference",
+                    description="The parameter, when it must differ from the key; or a declared numeric parameter: "
+                    "EVENT.PARAMETER or SET.PARAMETER.",
+                ),
             },
             required=("display_name",),
             title="Custom metric",
@@ -898,6 +1011,7 @@ OVERRIDABLE = (
     "stream",
     "tier",
     "stages",
+    "parameter_sets",
     "conversions",
     "events",
     "custom_dimensions",
@@ -959,6 +1073,14 @@ def _top_level() -> dict[str, Any]:
             title="Environments",
             examples=[{"staging": {"property": "123456789"}}],
             description="Other properties this plan applies to (staging, production...).",
+        ),
+        "parameter_sets": _map_of(
+            _ref("parameterSet"),
+            names="name",
+            title="Parameter sets",
+            examples=[{"ecommerce": {"parameters": {"currency": {"type": "string", "required": True}}}}],
+            description="Parameters several events share, by set name; an event lists the sets it uses in "
+            "`parameter_sets`.",
         ),
         "conversions": _obj(
             {

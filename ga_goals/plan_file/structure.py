@@ -36,7 +36,7 @@ _TOP_PROPERTIES: dict[str, Any] = {}
 _DEFS: dict[str, Any] = {}
 
 #: jsonschema keywords whose failures rules.py reports instead, when the schema is marked.
-_LEFT_TO_RULES = {"pattern", "maxLength", "minLength", "minItems", "maxItems"}
+_LEFT_TO_RULES = {"pattern", "maxLength", "minLength", "minItems", "maxItems", "enum"}
 
 _TYPE_WORDS = {
     "object": "a mapping",

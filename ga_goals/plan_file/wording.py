@@ -78,6 +78,7 @@ COLLECTIONS: dict[tuple[str, ...], str] = {
     ("conversions", "macro"): "conversion",
     ("conversions", "micro"): "conversion",
     ("events",): "event",
+    ("parameter_sets",): "parameter set",
     ("custom_dimensions",): "custom dimension",
     ("custom_metrics",): "custom metric",
     ("segments",): "segment",
@@ -107,6 +108,10 @@ ITEM_NOUNS = {
     "formats": "format",
     "in": "value",
 }
+
+#: Mappings inside a named thing whose keys are names, and what one such thing is called
+#: (``parameters.payment_type`` -> ``parameter 'payment_type'``).
+NAMED_CHILDREN = {"parameters": "parameter", "item_parameters": "item parameter"}
 
 #: How a single mapping under this key is called (when it is not a list item).
 SINGLE_NOUNS = {
@@ -143,6 +148,11 @@ def describe(path: Path) -> str:
     while i < len(path):
         part = path[i]
         nxt = path[i + 1] if i + 1 < len(path) else None
+        if phrase and part in NAMED_CHILDREN and isinstance(nxt, str):
+            label = f"{NAMED_CHILDREN[part]} {quote(nxt)}"
+            phrase = f"{label} of {phrase}"
+            i += 2
+            continue
         if isinstance(part, str) and isinstance(nxt, int):
             noun = ITEM_NOUNS.get(part, "")
             label = f"{noun} {nxt + 1}" if part in ITEM_NOUNS else f"item {nxt + 1} of {quote(part)}"
