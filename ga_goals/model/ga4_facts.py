@@ -174,64 +174,6 @@ AUTOMATIC_EVENTS = frozenset(
     }
 )
 
-#: Event parameters GA4 collects by itself on any event (the tag's page, session and engagement
-#: bookkeeping, campaign details from the URL): never "undeclared" in ``ga-goals check``, whatever
-#: an event's schema declares. From Google's "Automatically collected events" article and the keys
-#: real exports carry (tests/data/ga4). :func:`automatic_parameters` adds enhanced measurement's.
-AUTOMATIC_PARAMETERS = frozenset(
-    {
-        "batch_ordering_id",
-        "batch_page_id",
-        "campaign",
-        "campaign_id",
-        "clean_event",
-        "content",
-        "dclid",
-        "debug_mode",
-        "engaged_session_event",
-        "engagement_time_msec",
-        "entrances",
-        "firebase_conversion",
-        "firebase_event_origin",
-        "firebase_screen",
-        "firebase_screen_class",
-        "firebase_screen_id",
-        "ga_session_id",
-        "ga_session_number",
-        "gclid",
-        "gclsrc",
-        "ignore_referrer",
-        "medium",
-        "page_location",
-        "page_referrer",
-        "page_title",
-        "session_engaged",
-        "source",
-        "srsltid",
-        "term",
-    }
-)
-
-#: The parameters enhanced measurement sends with its events (Google's "Enhanced event
-#: measurement" article), by event.
-ENHANCED_MEASUREMENT_PARAMETERS: dict[str, frozenset[str]] = {
-    "click": frozenset({"link_classes", "link_domain", "link_id", "link_url", "outbound"}),
-    "file_download": frozenset({"file_extension", "file_name", "link_classes", "link_id", "link_text", "link_url"}),
-    "form_start": frozenset({"form_destination", "form_id", "form_length", "form_name"}),
-    "form_submit": frozenset({"form_destination", "form_id", "form_length", "form_name", "form_submit_text"}),
-    "scroll": frozenset({"percent_scrolled"}),
-    "view_search_results": frozenset({"search_term", "unique_search_term"}),
-    "video_start": frozenset({"video_current_time", "video_duration", "video_percent", "video_provider", "video_title", "video_url", "visible"}),
-    "video_progress": frozenset({"video_current_time", "video_duration", "video_percent", "video_provider", "video_title", "video_url", "visible"}),
-    "video_complete": frozenset({"video_current_time", "video_duration", "video_percent", "video_provider", "video_title", "video_url", "visible"}),
-}
-
-
-def automatic_parameters(event: str) -> frozenset[str]:
-    """The parameters GA4 sends by itself with ``event``: on every event, plus enhanced measurement's."""
-    return AUTOMATIC_PARAMETERS | ENHANCED_MEASUREMENT_PARAMETERS.get(event, frozenset())
-
-
 #: Google's recommended events (all properties, online sales, lead generation, games).
 RECOMMENDED_EVENTS = frozenset(
     {
