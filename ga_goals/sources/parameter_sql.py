@@ -64,6 +64,21 @@ class _Compiler:
     def __init__(self, d: Dialect) -> None:
         self.d = d
         self._names = count()
+        #: BigQuery: parameter name -> the column of an inner SELECT holding its value record
+        #: (read once per row, not once per mention).
+        self.columns: dict[str, str] = {}
+
+    def value_of(self, name: str) -> str:
+        """The value record of the event parameter ``name`` of the row ``t`` (first entry)."""
+        if not self.d.bigquery:
+            return self.d.param(name, "value")
+        if name not in self.columns:
+            self.columns[name] = f"pv{len(self.columns)}"
+        return f"t.{self.columns[name]}"
+
+    def value_columns(self) -> str:
+        """BigQuery: the inner SELECT's value columns (``, <lookup> AS pvN``...)."""
+        return "".join(f", {self.d.param(name, 'value')} AS {column}" for name, column in self.columns.items())
 
     # -- dialect pieces -------------------------------------------------------------------------
 
@@ -116,8 +131,10 @@ class _Compiler:
         if v.text is not None:
             return v.text
         parts = [v.string_value, f"CAST({v.int_value} AS {self.d.string_type})" if v.int_value != "NULL" else "NULL"]
-        parts += [self.number_text(x) if x != "NULL" else "NULL" for x in (v.double_value, v.float_value)]
-        return f"COALESCE({', '.join(parts)})"
+        doubles = [x for x in (v.double_value, v.float_value) if x != "NULL"]
+        if doubles:
+            parts.append(self.number_text(doubles[0] if len(doubles) == 1 else f"COALESCE({', '.join(doubles)})"))
+        return f"COALESCE({', '.join(p for p in parts if p != 'NULL')})"
 
     # -- the rules of ga_goals.model.parameter_types --------------------------------------------
 
@@ -134,6 +151,9 @@ class _Compiler:
             form = TEXT_FORMS[type_]
             return "TRUE" if form is None else self.d.full_match(v.text, form)
         terms = []
+        stored = [name for name in ("string_value", "int_value", "float_value", "double_value") if getattr(v, name) != "NULL"]
+        if len(stored) == 1 and ACCEPTS[type_].get(stored[0]) == ANY:
+            return "TRUE"  # a column of the export that can only hold this type (a present value is accepted)
         for name, rule in ACCEPTS[type_].items():
             x = getattr(v, name)
             if x == "NULL":
@@ -172,21 +192,25 @@ class _Compiler:
         assert spec.pattern is not None
         return f"COALESCE({self.d.full_match(self._checked_text(v, spec), spec.pattern, from_plan=True)}, FALSE)"
 
+    def can_fail(self, v: _Value, spec: ParameterSpec) -> bool:
+        """Some value could have a fault (an optional standard item field whose export column
+        always holds the declared type, without values or pattern, cannot: it is not checked)."""
+        return spec.required or self.accepts(v, spec.type) != "TRUE" or bool(
+            spec.type in VALUE_CHECKED and (spec.values or spec.pattern)
+        )
+
     def fault(self, v: _Value, spec: ParameterSpec) -> str:
         """The kind of fault of one value, the first that applies (NULL: none)."""
         d = self.d
         branches = [f"WHEN NOT {self.present(v)} THEN {d.lit('missing') if spec.required else 'NULL'}"]
-        branches.append(f"WHEN NOT {self.accepts(v, spec.type)} THEN {d.lit('wrong_type')}")
+        accepts = self.accepts(v, spec.type)
+        if accepts != "TRUE":
+            branches.append(f"WHEN NOT {accepts} THEN {d.lit('wrong_type')}")
         if spec.type in VALUE_CHECKED and spec.values:
             branches.append(f"WHEN NOT {self.allowed(v, spec)} THEN {d.lit('not_allowed')}")
         if spec.type in VALUE_CHECKED and spec.pattern:
             branches.append(f"WHEN NOT {self.matches(v, spec)} THEN {d.lit('pattern')}")
         return "CASE " + " ".join(branches) + " END"
-
-    def _entry_of_fault(self, scope: str, parameter: str, fault: str, text: str) -> str:
-        """The entry of a value whose fault kind is ``fault`` (NULL when it has none)."""
-        example = f"CASE WHEN {fault} = {self.d.lit('missing')} THEN NULL ELSE {text} END"
-        return f"CASE WHEN {fault} IS NULL THEN NULL ELSE {self.entry(scope, parameter, fault, example)} END"
 
     # -- event parameters -------------------------------------------------------------------------
 
@@ -196,18 +220,15 @@ class _Compiler:
 
         def body(raw: str) -> str:
             v = _Value.record(raw)
-            return self.let(self.fault(v, spec), lambda k: self._entry_of_fault("event", name, k, self.text(v)))
+            # kind NULL: no fault (the entry is dropped); the example of a missing value is dropped when grouped
+            return self.entry("event", name, self.fault(v, spec), self.text(v))
 
-        return "[" + self.let(self.d.param(spec.name, "value"), body) + "]"
+        return "[" + self.let(self.value_of(spec.name), body) + "]"
 
     def undeclared_event_parameters(self, schema: EventSchema) -> str:
         """Entries for the row's ``event_params`` keys the schema does not declare (one per key)."""
         d = self.d
-        known = self.strings(sorted({p.name for p in schema.parameters} | automatic_parameters(schema.event_name)))
-        if d.bigquery:
-            example = f"MIN({self.text(_Value.record('p.value'))})"
-            entry = self.entry("event", "p.key", d.lit("undeclared"), example)
-            return f"ARRAY(SELECT {entry} FROM UNNEST(t.event_params) AS p WHERE p.key NOT IN UNNEST({known}) GROUP BY p.key)"
+        known = self.strings(_known_parameters(schema))
         p, q, k = self.var("p"), self.var("q"), self.var("k")
         keys = (
             f"list_distinct(list_transform(list_filter(t.event_params, {lambda_sql(p, f'NOT list_contains({known}, {p}.key)')}), "
@@ -237,24 +258,36 @@ class _Compiler:
             raw = f"list_filter({item}.item_params, {lambda_sql(ip, f'{ip}.key = {key}')})[1].value"
         return _Value.record(raw)
 
-    def item_parameter(self, spec: ParameterSpec) -> str:
-        """A declared item parameter: a list of one entry per kind of fault some item of ``t`` has."""
-        d = self.d
-        name = d.value(spec.name)
-        kinds = (["missing"] if spec.required else []) + ["wrong_type"]
+    def _item_kinds(self, spec: ParameterSpec, v: _Value) -> list[str]:
+        kinds = (["missing"] if spec.required else []) + (["wrong_type"] if self.accepts(v, spec.type) != "TRUE" else [])
         if spec.type in VALUE_CHECKED and spec.values:
             kinds.append("not_allowed")
         if spec.type in VALUE_CHECKED and spec.pattern:
             kinds.append("pattern")
-        if d.bigquery:
+        return kinds
+
+    def item_parameters(self, specs: Sequence[ParameterSpec]) -> str:
+        """DuckDB: the declared item parameters: a list of one entry per parameter and kind of fault
+        some item of ``t`` has (an event counts once however many of its items have it)."""
+        parts = [self._duckdb_item_parameter(spec) for spec in specs if self.can_fail(self.item_value("i", spec.name), spec)]
+        return self.concat(parts) if parts else "[]"
+
+    def _bigquery_item_checks(self, specs: Sequence[ParameterSpec]) -> str:
+        """BigQuery: the array of one item ``i``'s faults, one struct per declared item parameter."""
+        d = self.d
+        checks = []
+        for spec in specs:
             v = self.item_value("i", spec.name)
+            if not self.can_fail(v, spec):
+                continue
             fault, text = self.fault(v, spec), self.text(v)
-            entries = []
-            for kind in kinds:
-                example = "NULL" if kind == "missing" else f"MIN({text})"
-                entry = self.entry("item", name, d.lit(kind), example)
-                entries.append(f"(SELECT IF(COUNT(*) > 0, {entry}, NULL) FROM UNNEST(t.items) AS i WHERE {fault} = {d.lit(kind)})")
-            return "[" + ", ".join(entries) + "]"
+            checks.append(f"STRUCT({self._text(d.value(spec.name))} AS parameter, {fault} AS kind, {text} AS example)")
+        return "[" + ", ".join(checks) + "]"
+
+    def _duckdb_item_parameter(self, spec: ParameterSpec) -> str:
+        """DuckDB: per item, the fault and its text, once; then one entry per kind found."""
+        d = self.d
+        name = d.value(spec.name)
         i = self.var("i")
         v = self.item_value(i, spec.name)
         pair = "{'k': " + self.fault(v, spec) + ", 'x': " + self.text(v) + "}"
@@ -262,7 +295,7 @@ class _Compiler:
 
         def body(faults: str) -> str:
             entries = []
-            for kind in kinds:
+            for kind in self._item_kinds(spec, v):
                 f = self.var("f")
                 hit = f"list_filter({faults}, {lambda_sql(f, f'{f}.k = {d.lit(kind)}')})"
                 example = None if kind == "missing" else f"list_min(list_transform({hit}, {lambda_sql(f, f'{f}.x')}))"
@@ -275,14 +308,7 @@ class _Compiler:
         """Entries for the ``item_params`` keys of the row's items that ``items`` does not declare
         (GA4's standard item parameters, export columns, never are)."""
         d = self.d
-        known = self.strings(sorted({p.name for p in items.items} | set(ITEM_PARAMETER_COLUMNS)))
-        if d.bigquery:
-            example = f"MIN({self.text(_Value.record('p.value'))})"
-            entry = self.entry("item", "p.key", d.lit("undeclared"), example)
-            return (
-                f"ARRAY(SELECT {entry} FROM UNNEST(t.items) AS i, UNNEST(i.item_params) AS p "
-                f"WHERE p.key NOT IN UNNEST({known}) GROUP BY p.key)"
-            )
+        known = self.strings(_known_item_parameters(items))
         i, p, k, j, q = (self.var(s) for s in "ipkjq")
         unknown = f"list_filter({i}.item_params, {lambda_sql(p, f'NOT list_contains({known}, {p}.key)')})"
         unknown_keys = f"list_transform({unknown}, {lambda_sql(p, p + '.key')})"
@@ -296,11 +322,55 @@ class _Compiler:
 
     # -- one event --------------------------------------------------------------------------------
 
-    def entries(self, schema: EventSchema) -> str:
-        """The row's list of entries, for an event of ``schema``."""
+    def bigquery_entries(self, schemas: Sequence[EventSchema]) -> str:
+        """BigQuery: the row's list of entries, for whichever of ``schemas`` its event has.
+
+        Per event, a CASE picks the array of its declared parameters' entries (no subquery but
+        the first-match lookups); then three correlated subqueries for the whole query, each
+        choosing the event's declarations with a CASE inside: the undeclared parameters, the
+        items' faults (every item's faults unnested, grouped by parameter and kind: an event
+        counts once), the items' undeclared parameters.
+        """
+        d = self.d
+        scalars = " ".join(f"WHEN {d.value(s.event_name)} THEN {self.entries(s, nested=False)}" for s in schemas)
+        parts = [f"CASE t.event_name {scalars} END"]
+        closed = [s for s in schemas if s.closed]
+        if closed:
+            known = " ".join(f"WHEN {d.value(s.event_name)} THEN p.key NOT IN UNNEST({self.strings(_known_parameters(s))})" for s in closed)
+            entry = self.entry("event", "p.key", d.lit("undeclared"), f"MIN({self.text(_Value.record('p.value'))})")
+            parts.append(
+                f"ARRAY(SELECT {entry} FROM UNNEST(t.event_params) AS p WHERE CASE t.event_name {known} ELSE FALSE END GROUP BY p.key)"
+            )
+        item_checks = [
+            (s, self._bigquery_item_checks(items.items)) for s in schemas for items in s.parameters if items.type == "items"
+        ]
+        item_checks = [(s, checks) for s, checks in item_checks if checks != "[]"]
+        if item_checks:
+            checks = " ".join(f"WHEN {d.value(s.event_name)} THEN {checked}" for s, checked in item_checks)
+            entry = self.entry("item", "c.parameter", "c.kind", "MIN(c.example)")
+            parts.append(
+                f"ARRAY(SELECT {entry} FROM UNNEST(t.items) AS i, UNNEST(CASE t.event_name {checks} END) AS c "
+                "WHERE c.kind IS NOT NULL GROUP BY c.parameter, c.kind)"
+            )
+        closed_items = [(s, items) for s, items in ((s, next((p for p in s.parameters if p.type == "items"), None)) for s in closed) if items]
+        if closed_items:
+            known = " ".join(
+                f"WHEN {d.value(s.event_name)} THEN p.key NOT IN UNNEST({self.strings(_known_item_parameters(items))})"
+                for s, items in closed_items
+            )
+            entry = self.entry("item", "p.key", d.lit("undeclared"), f"MIN({self.text(_Value.record('p.value'))})")
+            parts.append(
+                f"ARRAY(SELECT {entry} FROM UNNEST(t.items) AS i, UNNEST(i.item_params) AS p "
+                f"WHERE CASE t.event_name {known} ELSE FALSE END GROUP BY p.key)"
+            )
+        return self.concat(parts)
+
+    def entries(self, schema: EventSchema, *, nested: bool = True) -> str:
+        """The row's list of entries, for an event of ``schema`` (``nested`` False: without the
+        parts that read the parameter and item lists, which BigQuery gets elsewhere)."""
         d = self.d
         lists = ["[" + self.entry(None, None, d.lit("events"), None) + "]"]
-        if schema.closed:
+        if schema.closed and nested:
             lists.append(self.undeclared_event_parameters(schema))
         for spec in schema.parameters:
             if spec.type != "items":
@@ -309,10 +379,21 @@ class _Compiler:
             if spec.required:
                 empty = "COALESCE(ARRAY_LENGTH(t.items), 0) = 0" if d.bigquery else "COALESCE(len(t.items), 0) = 0"
                 lists.append(f"[CASE WHEN {empty} THEN {self.entry('event', d.value(spec.name), d.lit('missing'), None)} END]")
-            lists += [self.item_parameter(item) for item in spec.items]
-            if schema.closed:
+            if spec.items and nested:
+                lists.append(self.item_parameters(spec.items))
+            if schema.closed and nested:
                 lists.append(self.undeclared_item_parameters(spec))
         return self.concat(lists)
+
+
+def _known_parameters(schema: EventSchema) -> list[str]:
+    """The event parameters that are never undeclared on ``schema``'s event."""
+    return sorted({p.name for p in schema.parameters} | automatic_parameters(schema.event_name))
+
+
+def _known_item_parameters(items: ParameterSpec) -> list[str]:
+    """The item parameters that are never undeclared in ``items``: declared, or GA4's standard ones."""
+    return sorted({p.name for p in items.items} | set(ITEM_PARAMETER_COLUMNS))
 
 
 def parameter_check_query(d: Dialect, relation: str, dates: str | None, schemas: Sequence[EventSchema]) -> SqlQuery:
@@ -320,21 +401,31 @@ def parameter_check_query(d: Dialect, relation: str, dates: str | None, schemas:
     event of ``schemas``, its ``events`` row and one row per parameter and kind of fault."""
     c = _Compiler(d)
     names = [s.event_name for s in schemas]
-    branches = " ".join(f"WHEN {d.value(s.event_name)} THEN {c.entries(s)}" for s in schemas)
-    faults = f"CASE t.event_name {branches} END"
+    if d.bigquery:
+        faults = c.bigquery_entries(schemas)
+    else:
+        branches = " ".join(f"WHEN {d.value(s.event_name)} THEN {c.entries(s)}" for s in schemas)
+        faults = f"CASE t.event_name {branches} END"
     where = ([dates] if dates else []) + [d.values_in("t.event_name", names)]
     i = d.int_type
+    # A missing parameter has no example (its entries may carry one: dropped here).
+    example = f"MIN(CASE WHEN f.kind = {d.lit('missing')} THEN NULL ELSE f.example END)"
     if d.bigquery:
-        rows = f"SELECT t.event_name AS e, t.event_date AS day, {faults} AS v FROM {{relation}} AS t WHERE {' AND '.join(where)}"
-        rows = rows.replace("{relation}", narrowed(relation, " ".join(export_columns(rows))))
+        # An inner SELECT reads each declared parameter's value record once per row.
+        inner = (
+            f"SELECT t.event_name, t.event_date, t.event_params, t.items{c.value_columns()} "
+            f"FROM {{relation}} AS t WHERE {' AND '.join(where)}"
+        )
+        inner = inner.replace("{relation}", narrowed(relation, " ".join(export_columns(inner))))
+        rows = f"SELECT t.event_name AS e, t.event_date AS day, {faults} AS v FROM ({inner}) AS t"
         sql = (
-            f"SELECT r.e, f.scope, f.parameter, f.kind, CAST(COUNT(*) AS {i}), MIN(r.day), MAX(r.day), MIN(f.example)\n"
+            f"SELECT r.e, f.scope, f.parameter, f.kind, CAST(COUNT(*) AS {i}), MIN(r.day), MAX(r.day), {example}\n"
             f"FROM ({rows}) AS r, UNNEST(r.v) AS f WHERE f.kind IS NOT NULL GROUP BY 1, 2, 3, 4"
         )
     else:
         rows = f"SELECT t.event_name AS e, t.event_date AS day, unnest({faults}) AS f FROM {relation} AS t WHERE {' AND '.join(where)}"
         sql = (
-            f"SELECT e, f.scope, f.parameter, f.kind, CAST(count(*) AS {i}), min(day), max(day), min(f.example)\n"
+            f"SELECT e, f.scope, f.parameter, f.kind, CAST(count(*) AS {i}), min(day), max(day), {example}\n"
             f"FROM ({rows}) AS r WHERE f.kind IS NOT NULL GROUP BY ALL"
         )
     assert set(export_columns(sql)) <= set(COLUMNS)
