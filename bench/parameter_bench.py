@@ -63,7 +63,7 @@ def relation(files: list[Path]) -> str:
 
 
 def ga_goals(folder: Path, schemas: list[EventSchema], start: date, end: date) -> dict[tuple[str, str, str], int]:
-    with ExportSource(duckdb_files_engine([str(folder)])) as source:
+    with ExportSource(duckdb_files_engine([str(folder / "events_*.parquet")])) as source:
         answer = source.fetch(ReportQuery(spans=(DateSpan("current", start, end),), schemas=tuple(schemas)))
     assert answer.schema_faults is not None
     found = {(f.event, ("items[]." if f.item else "") + f.parameter, f.kind): f.events for f in answer.schema_faults.faults}

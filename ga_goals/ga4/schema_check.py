@@ -169,9 +169,10 @@ def schema_faults(gateway: DataGateway, schemas: Sequence[EventSchema], span: Da
         else:
             kinds = ("missing", "wrong_type", "not_allowed", "pattern")
             out.unseen.append(UnseenParameter(parameter, False, events, kinds, NOT_REGISTERED))
-    for parameter in sorted(items):
+    if items:  # one note for every item parameter (GA4's recommended events declare two dozen)
         kinds = ("missing", "wrong_type", "not_allowed", "pattern", "undeclared")
-        out.unseen.append(UnseenParameter(parameter, True, tuple(sorted(set(items[parameter]))), kinds, ITEMS))
+        events = tuple(sorted({e for found in items.values() for e in found}))
+        out.unseen.append(UnseenParameter("*", True, events, kinds, ITEMS))
     closed = tuple(s.event_name for s in schemas if s.closed)
     if closed:
         out.unseen.append(UnseenParameter("(unregistered)", False, closed, ("undeclared",), UNREGISTERED_UNDECLARED))

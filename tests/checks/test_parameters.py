@@ -179,7 +179,7 @@ def test_findings_in_text_and_json(store: EventStore, tmp_path: Path):
     plan.event_schemas = dict(SCHEMAS)
     with ExportSource(DuckDBEngine(lambda s, e: "events", "rows", store.connection)) as source:
         result = run_check(plan, source, days=3, today=date(2024, 5, 4))
-    found = [f for f in result.findings if f.kind.startswith("parameter_")]
+    found = [f for f in result.findings if "fault" in f.figures]
     assert len(found) == len(EXPECTED)
     by_subject = {(f.subject, f.figures["fault"]): f for f in found}
     wrong = by_subject[("purchase.value", "wrong_type")]
