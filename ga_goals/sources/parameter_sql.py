@@ -69,16 +69,23 @@ class _Compiler:
         self.columns: dict[str, str] = {}
 
     def value_of(self, name: str) -> str:
-        """The value record of the event parameter ``name`` of the row ``t`` (first entry)."""
-        if not self.d.bigquery:
-            return self.d.param(name, "value")
+        """The value record of the event parameter ``name`` of the row ``t`` (first entry): a
+        column of the inner SELECT (:meth:`value_columns`), read once per row."""
         if name not in self.columns:
             self.columns[name] = f"pv{len(self.columns)}"
         return f"t.{self.columns[name]}"
 
-    def value_columns(self) -> str:
-        """BigQuery: the inner SELECT's value columns (``, <lookup> AS pvN``...)."""
-        return "".join(f", {self.d.param(name, 'value')} AS {column}" for name, column in self.columns.items())
+    def value_columns(self, schemas: Sequence[EventSchema]) -> str:
+        """The inner SELECT's value columns (``, <lookup> AS pvN``...), each read only on the rows
+        of the events that declare the parameter."""
+        declaring: dict[str, list[str]] = {}
+        for schema in schemas:
+            for spec in schema.parameters:
+                declaring.setdefault(spec.name, []).append(schema.event_name)
+        return "".join(
+            f", CASE WHEN {self.d.values_in('t.event_name', declaring[name])} THEN {self.d.param(name, 'value')} END AS {column}"
+            for name, column in self.columns.items()
+        )
 
     # -- dialect pieces -------------------------------------------------------------------------
 
@@ -223,7 +230,7 @@ class _Compiler:
             # kind NULL: no fault (the entry is dropped); the example of a missing value is dropped when grouped
             return self.entry("event", name, self.fault(v, spec), self.text(v))
 
-        return "[" + self.let(self.value_of(spec.name), body) + "]"
+        return "[" + body(self.value_of(spec.name)) + "]"
 
     def undeclared_event_parameters(self, schema: EventSchema) -> str:
         """Entries for the row's ``event_params`` keys the schema does not declare (one per key)."""
@@ -258,19 +265,33 @@ class _Compiler:
             raw = f"list_filter({item}.item_params, {lambda_sql(ip, f'{ip}.key = {key}')})[1].value"
         return _Value.record(raw)
 
-    def _item_kinds(self, spec: ParameterSpec, v: _Value) -> list[str]:
-        kinds = (["missing"] if spec.required else []) + (["wrong_type"] if self.accepts(v, spec.type) != "TRUE" else [])
-        if spec.type in VALUE_CHECKED and spec.values:
-            kinds.append("not_allowed")
-        if spec.type in VALUE_CHECKED and spec.pattern:
-            kinds.append("pattern")
-        return kinds
-
     def item_parameters(self, specs: Sequence[ParameterSpec]) -> str:
         """DuckDB: the declared item parameters: a list of one entry per parameter and kind of fault
-        some item of ``t`` has (an event counts once however many of its items have it)."""
-        parts = [self._duckdb_item_parameter(spec) for spec in specs if self.can_fail(self.item_value("i", spec.name), spec)]
-        return self.concat(parts) if parts else "[]"
+        some item of ``t`` has (an event counts once however many of its items have it). One pass
+        over the items builds every item's faults; the (usually empty) list of faults found is
+        then grouped by parameter and kind."""
+        d = self.d
+        i, f, g, h, pk = (self.var(x) for x in ("i", "f", "g", "h", "pk"))
+        checks = []
+        for spec in specs:
+            v = self.item_value(i, spec.name)
+            if self.can_fail(v, spec):
+                checks.append(
+                    f"{{'parameter': {self._text(d.value(spec.name))}, 'kind': {self.fault(v, spec)}, 'example': {self._text(self.text(v))}}}"
+                )
+        if not checks:
+            return "[]"
+        per_item = f"flatten(list_transform(t.items, {lambda_sql(i, '[' + ', '.join(checks) + ']')}))"
+        found = f"list_filter({per_item}, {lambda_sql(f, f'{f}.kind IS NOT NULL')})"
+
+        def group(faults: str) -> str:
+            keys = f"list_distinct(list_transform({faults}, {lambda_sql(g, f'{{{chr(39)}p{chr(39)}: {g}.parameter, {chr(39)}k{chr(39)}: {g}.kind}}')}))"
+            same = f"list_filter({faults}, {lambda_sql(h, f'{h}.parameter = {pk}.p AND {h}.kind = {pk}.k')})"
+            example = f"list_min(list_transform({same}, {lambda_sql(h, f'{h}.example')}))"
+            return f"list_transform({keys}, {lambda_sql(pk, self.entry('item', f'{pk}.p', f'{pk}.k', example))})"
+
+        # (the lambdas cost even on an empty list: skipped for events without items)
+        return f"CASE WHEN len(t.items) > 0 THEN {self.let(found, group)} ELSE [] END"
 
     def _bigquery_item_checks(self, specs: Sequence[ParameterSpec]) -> str:
         """BigQuery: the array of one item ``i``'s faults, one struct per declared item parameter."""
@@ -283,26 +304,6 @@ class _Compiler:
             fault, text = self.fault(v, spec), self.text(v)
             checks.append(f"STRUCT({self._text(d.value(spec.name))} AS parameter, {fault} AS kind, {text} AS example)")
         return "[" + ", ".join(checks) + "]"
-
-    def _duckdb_item_parameter(self, spec: ParameterSpec) -> str:
-        """DuckDB: per item, the fault and its text, once; then one entry per kind found."""
-        d = self.d
-        name = d.value(spec.name)
-        i = self.var("i")
-        v = self.item_value(i, spec.name)
-        pair = "{'k': " + self.fault(v, spec) + ", 'x': " + self.text(v) + "}"
-        per_item = f"list_transform(t.items, {lambda_sql(i, pair)})"
-
-        def body(faults: str) -> str:
-            entries = []
-            for kind in self._item_kinds(spec, v):
-                f = self.var("f")
-                hit = f"list_filter({faults}, {lambda_sql(f, f'{f}.k = {d.lit(kind)}')})"
-                example = None if kind == "missing" else f"list_min(list_transform({hit}, {lambda_sql(f, f'{f}.x')}))"
-                entries.append(f"CASE WHEN len({hit}) > 0 THEN {self.entry('item', name, d.lit(kind), example)} END")
-            return "[" + ", ".join(entries) + "]"
-
-        return self.let(per_item, body)
 
     def undeclared_item_parameters(self, items: ParameterSpec) -> str:
         """Entries for the ``item_params`` keys of the row's items that ``items`` does not declare
@@ -318,7 +319,8 @@ class _Compiler:
             f"{lambda_sql(q, self.text(_Value.record(f'{q}.value')))})"
         )
         example = f"list_min(flatten(list_transform(t.items, {lambda_sql(j, values)})))"
-        return f"list_transform({keys}, {lambda_sql(k, self.entry('item', k, d.lit('undeclared'), example))})"
+        found = f"list_transform({keys}, {lambda_sql(k, self.entry('item', k, d.lit('undeclared'), example))})"
+        return f"CASE WHEN len(t.items) > 0 THEN {found} ELSE [] END"
 
     # -- one event --------------------------------------------------------------------------------
 
@@ -410,20 +412,21 @@ def parameter_check_query(d: Dialect, relation: str, dates: str | None, schemas:
     i = d.int_type
     # A missing parameter has no example (its entries may carry one: dropped here).
     example = f"MIN(CASE WHEN f.kind = {d.lit('missing')} THEN NULL ELSE f.example END)"
+    # An inner SELECT reads each declared parameter's value record once per row (on the rows of
+    # the events that declare it).
+    inner = (
+        f"SELECT t.event_name, t.event_date, t.event_params, t.items{c.value_columns(schemas)} "
+        f"FROM {{relation}} AS t WHERE {' AND '.join(where)}"
+    )
+    inner = inner.replace("{relation}", narrowed(relation, " ".join(export_columns(inner))))
     if d.bigquery:
-        # An inner SELECT reads each declared parameter's value record once per row.
-        inner = (
-            f"SELECT t.event_name, t.event_date, t.event_params, t.items{c.value_columns()} "
-            f"FROM {{relation}} AS t WHERE {' AND '.join(where)}"
-        )
-        inner = inner.replace("{relation}", narrowed(relation, " ".join(export_columns(inner))))
         rows = f"SELECT t.event_name AS e, t.event_date AS day, {faults} AS v FROM ({inner}) AS t"
         sql = (
             f"SELECT r.e, f.scope, f.parameter, f.kind, CAST(COUNT(*) AS {i}), MIN(r.day), MAX(r.day), {example}\n"
             f"FROM ({rows}) AS r, UNNEST(r.v) AS f WHERE f.kind IS NOT NULL GROUP BY 1, 2, 3, 4"
         )
     else:
-        rows = f"SELECT t.event_name AS e, t.event_date AS day, unnest({faults}) AS f FROM {relation} AS t WHERE {' AND '.join(where)}"
+        rows = f"SELECT t.event_name AS e, t.event_date AS day, unnest({faults}) AS f FROM ({inner}) AS t"
         sql = (
             f"SELECT e, f.scope, f.parameter, f.kind, CAST(count(*) AS {i}), min(day), max(day), {example}\n"
             f"FROM ({rows}) AS r WHERE f.kind IS NOT NULL GROUP BY ALL"
