@@ -135,13 +135,21 @@ def parameter_findings(plan: TrackingPlan, found: SchemaFaults | None) -> list[F
         out.append(fault_finding(fault, found.totals.get(fault.event, 0), schema))
     for unseen in found.unseen:
         label = f"items[].{unseen.parameter}" if unseen.item else unseen.parameter
-        events = ", ".join(unseen.events) if unseen.events else "every event"
+        events = plain(", ".join(unseen.events) if unseen.events else "every event", 120)
+        if unseen.item and unseen.parameter == "*":
+            what = f"item parameters ({events}) not checked"
+        elif unseen.kinds == ("undeclared",):
+            what = f"undeclared parameters ({events}) not checked"
+        elif set(unseen.kinds) >= {"missing", "wrong_type", "not_allowed", "pattern"}:
+            what = f"parameter {plain(label, 60)} ({events}) not checked"
+        else:
+            what = f"parameter {plain(label, 60)} ({events}): {' and '.join(k.replace('_', ' ') for k in unseen.kinds)} not checked"
         out.append(
             Finding(
                 NOT_CHECKED.name,
                 "info",
                 label,
-                f"parameter {plain(label, 60)} ({plain(events, 120)}): {', '.join(unseen.kinds)} not checked: {unseen.why}",
+                f"{what}: {unseen.why}",
                 None,
                 {"parameter": unseen.parameter, "item": unseen.item, "events": list(unseen.events), "kinds": list(unseen.kinds)},
             )

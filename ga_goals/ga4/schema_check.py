@@ -58,10 +58,10 @@ NOT_REGISTERED = (
     "not registered as a custom dimension: not checkable from the Data API; use the export engines "
     "(--events or --dataset)"
 )
-NO_TYPES = "the Data API shows every value as text: use the export engines (--events or --dataset) for types"
-ITEMS = "item parameters: not checkable from the Data API (customItem: dimensions go with item metrics only); use the export engines"
+NO_TYPES = "the Data API shows every value as text: use the export engines (--events or --dataset)"
+ITEMS = "the Data API reports customItem: dimensions only with item metrics; use the export engines (--events or --dataset)"
 UNREGISTERED_UNDECLARED = (
-    "parameters no custom dimension registers are invisible to the Data API: use the export engines"
+    "the Data API cannot see parameters no custom dimension registers; use the export engines (--events or --dataset)"
 )
 
 
