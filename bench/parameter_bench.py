@@ -244,7 +244,9 @@ def main(argv: list[str] | None = None) -> int:
         run("ga-goals", ga_goals, args.data, schemas, start, end)
         if r == 0:  # the baseline is slow: one round
             run("naive", naive, rel, schemas, start, end)
-    ours, theirs = results["ga-goals"], results["naive"]
+    # (an event without events has no row in ga-goals' answer; the naive queries count 0)
+    ours = results["ga-goals"]
+    theirs = {k: v for k, v in results["naive"].items() if v}  # type: ignore[union-attr]
     agree = ours == theirs
     events = sum(n for (e, p, k), n in ours.items() if k == "events")  # type: ignore[union-attr]
     parameters = sum(len(s.parameters) + sum(len(p.items) for p in s.parameters) for s in schemas)
@@ -270,6 +272,16 @@ def main(argv: list[str] | None = None) -> int:
         "",
         f"ga-goals and the naive queries {'agree on every count' if agree else 'DISAGREE'} "
         f"({len(faults)} faults found: " + (", ".join(f"{e}.{p} {k} {n:,}" for (e, p, k), n in sorted(faults.items())) or "none") + ").",
+        "",
+    ]
+    lines += [
+        "Notes: the benchmark data is the funnel benchmark's synthetic export (bench/export_data.py): its events carry "
+        "the session parameters and no `items`, so the findings are the shop's required parameters it lacks, and the "
+        "item checks (skipped for events without items) are not exercised at this size; on the sandbox's shop traffic "
+        "(tests/test_bench_parameters.py) the two agree on every fault, items included. The naive queries count "
+        "only (no first and last day, no example), which ga-goals' one query also gives. The machine's 2 cores were "
+        "shared with other jobs (load average above 15): absolute times are several times what an idle machine gives; "
+        "compare the ratios, taken in the same interleaved rounds.",
         "",
     ]
     if not agree:
