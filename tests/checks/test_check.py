@@ -282,4 +282,6 @@ def test_what_ga4_says_about_its_data_is_a_note_beside_the_findings(
     # the findings are the same as without caveats
     same = [f.to_json() for f in result.findings if f.kind != "data_caveat"]
     assert same == [f.to_json() for f in checked.data_api.findings]
-    assert result.count("info") == len(notes) + 1  # and the item-scoped dimension's note
+    # and the notes of what the Data API cannot see (the item-scoped dimension, the parameters)
+    assert result.count("info") == len(notes) + len(_by_kind(result)["not_checked"])
+    assert "parameter counts" in notes  # the parameter reports are caveated like the others
