@@ -42,6 +42,12 @@ What the traffic looks like (figures are the rough rates the model produces):
   event no plan declares), and ``share``, clicked on 6 % of first landing pages whoever the
   visitor is (a "micro conversion" that does not lead to purchases). ``ga-goals check`` finds
   both.
+* **Known violations** of the shop's event schemas (configs/shop.yaml), from a random stream of
+  their own (:func:`_add_known_violations`; every other row stays what it was): ``add_to_cart``
+  without ``currency`` on every add-to-cart of a 5-day broken release near the end of the range
+  (:func:`broken_release`), ``add_payment_info`` with ``payment_type`` ``bank_transfer`` (about
+  3 %), ``purchase`` with ``value`` sent as text (about 1 %), ``view_item`` with an undeclared
+  ``experiment_variant`` (about 2 %). ``ga-goals check`` finds exactly these four.
 * **A product page experiment** with a known effect, for split tests: every user is in one
   arm of ``pdp_test`` (a user property on all their events: ``A``, ``B`` or ``C``, a third
   each). Arm B (a wishlist button on the product photo) saves a product it would not have
