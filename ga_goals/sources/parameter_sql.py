@@ -20,6 +20,14 @@ is wrong with it, at most one entry per parameter and kind (however many items s
 Then it groups the entries: rows ``(event, scope, parameter, kind, events, first day, last day,
 example)``, ``scope`` ``event`` or ``item`` (NULL for the ``events`` rows), the example the
 smallest offending value as text (NULL for ``missing``). Only these rows come back.
+
+How: an inner SELECT reads each declared parameter's value record once per row, only on the
+rows of the events that declare it; a CASE on the event name picks the event's checks. DuckDB
+builds the item and undeclared lists with list lambdas (skipped for events without items: a
+lambda costs even on an empty list); BigQuery with three correlated subqueries for the whole
+query (each with a CASE on the event name inside), which it runs per row where the data is.
+Plan values (event and parameter names, allowed values, patterns) are query parameters in
+BigQuery, literals in DuckDB (:class:`~ga_goals.funnels.dialect.Dialect`).
 """
 
 from __future__ import annotations
