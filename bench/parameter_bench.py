@@ -217,6 +217,14 @@ def floor(con: duckdb.DuckDBPyConnection, rel: str, schemas: list[EventSchema], 
 # -- the run ----------------------------------------------------------------------------------------
 
 
+def _shown(folder: Path) -> str:
+    """The data folder as the results show it: relative to the repository (the funnel benchmark's
+    ``bench/.data/...`` whichever checkout holds it)."""
+    if folder.resolve().is_relative_to(ROOT):
+        return str(folder.resolve().relative_to(ROOT))
+    return f"bench/.data/{folder.name}" if folder.parent.name == ".data" else folder.name
+
+
 def timed(fn, *args) -> tuple[float, object]:
     began = time.perf_counter()
     result = fn(*args)
@@ -272,7 +280,7 @@ def main(argv: list[str] | None = None) -> int:
         f"{platform.python_version()}, DuckDB {duckdb.__version__}, {os.cpu_count()} cores shared with other jobs: compare ratios).",
         "",
         f"Data: {len(files)} daily export files ({start} .. {end}, {sum(f.stat().st_size for f in files) / 2**20:.0f} MiB) in "
-        f"`{args.data.relative_to(ROOT) if args.data.is_relative_to(ROOT) else args.data}`; the {len(schemas)} event schemas of "
+        f"`{_shown(args.data)}`; the {len(schemas)} event schemas of "
         f"`{args.plan.relative_to(ROOT) if args.plan.is_relative_to(ROOT) else args.plan}` ({parameters} declared parameters and "
         f"item parameters), checked on {events:,} of their events. Best of {args.rounds} rounds (the naive baseline: 1).",
         "",
