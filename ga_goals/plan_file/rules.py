@@ -27,7 +27,8 @@ from ga_goals.errors import Location, Problem
 from ga_goals.model import ga4_facts as facts
 from ga_goals.regex import re2_problem
 from ga_goals.plan_file.document import Document, Path
-from ga_goals.plan_file.parameters import check_parameters, parameter_name
+from ga_goals.plan_file.parameter_rules import check_parameters
+from ga_goals.plan_file.parameters import parameter_name
 from ga_goals.plan_file.names import (
     description_problem,
     display_name_problem,
