@@ -4,7 +4,9 @@
 a :class:`~ga_goals.checks.findings.CheckResult`: declared events that never fired, events no
 plan declares, custom dimensions whose parameter never arrives, micro conversions that do not
 lead to the macro conversion, funnels whose first step has no users
-(:mod:`ga_goals.checks.rules`); :mod:`ga_goals.checks.render` shows it as text or JSON.
+(:mod:`ga_goals.checks.rules`), and events against the plan's event schemas: parameters missing,
+of the wrong type, outside their allowed values, undeclared (:mod:`ga_goals.checks.parameter_rules`);
+:mod:`ga_goals.checks.render` shows it as text or JSON.
 """
 
 from ga_goals.checks.findings import JSON_FORMAT, KINDS, CheckResult, Finding, register_kind

@@ -84,6 +84,33 @@ FUNNEL_EMPTY = register_kind(
     "error",
     "Nobody reached the funnel's first step in the period.",
 )
+PARAMETER_MISSING = register_kind(
+    "parameter_missing",
+    "Required parameters missing",
+    "error",
+    "Events of a schema arrived without a parameter (or item parameter) the plan declares required: "
+    "the events affected, their share, the first and last day seen.",
+)
+PARAMETER_WRONG_TYPE = register_kind(
+    "parameter_wrong_type",
+    "Parameters of the wrong type",
+    "error",
+    "A declared parameter arrived as another type than declared (a number sent as text is not summed "
+    "into value metrics): the events affected, an example value.",
+)
+PARAMETER_NOT_ALLOWED = register_kind(
+    "parameter_value_not_allowed",
+    "Parameter values outside the allowed values or pattern",
+    "warning",
+    "A declared parameter arrived with a value outside its allowed values, or not matching its pattern.",
+)
+PARAMETER_UNDECLARED = register_kind(
+    "parameter_undeclared",
+    "Parameters the schema does not declare",
+    "warning",
+    "Events of a closed schema carried a parameter (or item parameter) it does not declare; GA4's "
+    "automatically collected parameters and standard item parameters never count.",
+)
 DATA_CAVEAT = register_kind(
     "data_caveat",
     "What GA4 said about the data",
@@ -158,6 +185,9 @@ class CheckResult:
     #: The source's usage as JSON (calls, quota tokens or bytes).
     usage_json: dict[str, Any] = field(default_factory=dict)
     generated_at: datetime | None = None
+    #: What the parameter checks covered (``events``, ``event_names``, ``parameters``), empty
+    #: when the plan has no event schemas.
+    checked: dict[str, Any] = field(default_factory=dict)
 
     @builtins.property  # the field `property` hides the builtin in this class
     def days(self) -> int:
@@ -183,4 +213,5 @@ class CheckResult:
             "findings": [f.to_json() for f in self.findings],
             "omitted": dict(self.omitted),
             "source": {"summary": self.usage, **self.usage_json},
+            "checked": dict(self.checked),
         }

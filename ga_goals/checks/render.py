@@ -39,6 +39,12 @@ def render_text(result: CheckResult) -> str:
         if infos:
             parts.append(f"{infos} not checked")
         lines.append(", ".join(parts) + ".")
+    if result.checked:
+        c = result.checked
+        lines.append(
+            f"Event schemas: {c['event_names']} events declared ({c['event_names_seen']} seen), {c['parameters']} parameters, "
+            f"checked on {c['events']:,} events."
+        )
     lines.append(result.usage)
     return "\n".join(lines) + "\n"
 

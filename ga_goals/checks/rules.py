@@ -358,6 +358,8 @@ def data_caveats(ctx: CheckContext) -> list[Finding]:
         parts.append((f"funnel {name!r}", table.caveats))
     if answer.lift is not None:
         parts.append(("micro vs macro table", answer.lift.caveats))
+    if answer.schema_faults is not None:
+        parts.append(("parameter counts", answer.schema_faults.caveats))
     out = []
     for part, caveats in parts:
         notes = worded(caveats).notes

@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import date, datetime, timedelta, timezone
 
-from ga_goals.checks import rules
+from ga_goals.checks import parameter_rules, rules
 from ga_goals.checks.findings import KINDS, SEVERITIES, UNDECLARED_EVENT, CheckResult, Finding
 from ga_goals.errors import GaGoalsError
 from ga_goals.model import TrackingPlan
@@ -68,6 +68,7 @@ def check_query(plan: TrackingPlan, span: DateSpan, macro: str | None) -> Report
         micros=micros,
         event_names=True,
         parameters=tuple(dict.fromkeys(rules.dimension_parameters(plan))),
+        schemas=tuple(plan.event_schemas.values()),
     )
 
 
@@ -105,6 +106,7 @@ def run_check(
         *rules.parameters_never_arriving(ctx),
         *rules.micros_without_lift(ctx, query.macro, query.micros),
         *rules.empty_funnels(ctx),
+        *parameter_rules.parameter_findings(plan, answer.schema_faults),
         *rules.data_caveats(ctx),
     ]
     order = {name: i for i, name in enumerate(KINDS)}
@@ -128,4 +130,5 @@ def run_check(
             "bytes_billed": answer.usage.bytes_billed,
         },
         generated_at=now or datetime.now(timezone.utc).replace(microsecond=0),
+        checked=parameter_rules.checked_summary(plan, answer.schema_faults),
     )

@@ -48,8 +48,11 @@ def check(
     events firing that the plan does not declare, top --top by count (warning), custom
     dimensions whose parameter never arrives (error), micro conversions whose users convert no
     more often than all users (warning: candidates to drop), funnels whose first step has
-    no users (error). With the Data API, custom dimensions the property has not registered and
-    item-scoped ones cannot be seen: they are listed as not checked (info).
+    no users (error); and, per event with a schema, parameters missing when required or of the
+    wrong type (error), outside their allowed values or pattern, or undeclared (warning), with
+    the events affected, their share, the first and last day and an example. With the Data API,
+    custom dimensions the property has not registered, item-scoped ones and parameters no
+    custom dimension registers cannot be seen: they are listed as not checked (info).
 
     \b
     Exit codes: 0 nothing at or above --fail-on, 4 findings, 1 the check could not run.

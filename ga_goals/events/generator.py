@@ -48,6 +48,12 @@ What the traffic looks like (figures are the rough rates the model produces):
   event no plan declares), and ``share``, clicked on 6 % of first landing pages whoever the
   visitor is (a "micro conversion" that does not lead to purchases). ``ga-goals check`` finds
   both.
+* **Known violations** of the shop's event schemas (configs/shop.yaml), from a random stream of
+  their own (:func:`_add_known_violations`; every other row stays what it was): ``add_to_cart``
+  without ``currency`` on every add-to-cart of a 5-day broken release near the end of the range
+  (:func:`broken_release`), ``add_payment_info`` with ``payment_type`` ``bank_transfer`` (about
+  3 %), ``purchase`` with ``value`` sent as text (about 1 %), ``view_item`` with an undeclared
+  ``experiment_variant`` (about 2 %). ``ga-goals check`` finds exactly these four.
 * **A product page experiment** with a known effect, for split tests: every user is in one
   arm of ``pdp_test`` (a user property on all their events: ``A``, ``B`` or ``C``, a third
   each). Arm B (a wishlist button on the product photo) saves a product it would not have
@@ -332,7 +338,7 @@ class _Columns:
     halves what crosses from Python into DuckDB.
     """
 
-    NAMES = ("u", "ts", "sid", "code", "items", "val", "s1", "s2", "n1")
+    NAMES = ("u", "ts", "sid", "code", "items", "val", "s1", "s2", "n1", "flaw")
 
     def __init__(self) -> None:
         self.u: list[int] = []
@@ -344,6 +350,8 @@ class _Columns:
         self.s1: list[str | None] = []
         self.s2: list[str | None] = []
         self.n1: list[int | None] = []
+        #: A known violation of the shop's event schemas (:data:`FLAWS`), None for none.
+        self.flaw: list[int | None] = []
 
     def as_parameters(self) -> dict[str, list[Any]]:
         return {name: getattr(self, name) for name in self.NAMES}
@@ -754,6 +762,7 @@ class _Simulation:
         c.s1.append(s1)
         c.s2.append(s2)
         c.n1.append(n1)
+        c.flaw.append(None)
 
 
 #: The legacy tag's share of add-to-cart clicks, and the share of first visits with a "share" click.
@@ -798,6 +807,67 @@ def _copy_event(c: _Columns, k: int, code: int, ts: int) -> None:
     c.s1.append(None)
     c.s2.append(None)
     c.n1.append(None)
+    c.flaw.append(None)
+
+
+#: The known violations of the shop's event schemas (``ga-goals check`` finds them), by code.
+FLAW_NO_CURRENCY, FLAW_BANK_TRANSFER, FLAW_VALUE_AS_TEXT, FLAW_EXPERIMENT_VARIANT = 1, 2, 3, 4
+#: How long the broken release that drops add_to_cart's currency lasted (days), and how many days
+#: before the end of the range its last day may be (drawn from the violations' stream).
+BROKEN_RELEASE_DAYS = 5
+BROKEN_RELEASE_END_BEFORE = (3, 14)
+#: Shares of the events that carry the other violations.
+BANK_TRANSFER_RATE = 0.03
+VALUE_AS_TEXT_RATE = 0.01
+EXPERIMENT_VARIANT_RATE = 0.02
+#: The undeclared parameter a leftover experiment snippet adds to product views, and its values.
+EXPERIMENT_VARIANT = "experiment_variant"
+EXPERIMENT_VARIANTS = ("control", "gallery_v2")
+
+
+def broken_release(start: date, end: date, seed: int) -> tuple[date, date]:
+    """The first and last day of the broken release (``add_to_cart`` without ``currency``) of the
+    traffic of ``start..end`` with ``seed`` (days outside the range have no traffic)."""
+    rng = random.Random(f"ga-goals shop known violations {seed}")
+    last = end - timedelta(days=rng.randint(*BROKEN_RELEASE_END_BEFORE))
+    return last - timedelta(days=BROKEN_RELEASE_DAYS - 1), last
+
+
+def _add_known_violations(sim: _Simulation, seed: int) -> None:
+    """Violations of the shop's event schemas (configs/shop.yaml), from a random stream of their own
+    (the first draw is :func:`broken_release`'s), so every other row stays exactly what it was:
+
+    1. ``add_to_cart`` without ``currency`` on every add_to_cart of :data:`BROKEN_RELEASE_DAYS`
+       consecutive days near the end of the range (a broken release);
+    2. ``add_payment_info`` with ``payment_type`` ``bank_transfer`` (not an allowed value), on
+       :data:`BANK_TRANSFER_RATE` of them;
+    3. ``purchase`` with ``value`` sent as text (``"54.99"``: the export keeps it in
+       ``string_value``), on :data:`VALUE_AS_TEXT_RATE` of them;
+    4. ``view_item`` with an undeclared ``experiment_variant`` parameter, on
+       :data:`EXPERIMENT_VARIANT_RATE` of them.
+    """
+    rng = random.Random(f"ga-goals shop known violations {seed}")
+    rng.randint(*BROKEN_RELEASE_END_BEFORE)  # broken_release's draw
+    first, last = broken_release(sim.start, sim.end, seed)
+    day = 86400 * S
+    broken = (sim.range_start + (first - sim.start).days * day, sim.range_start + ((last - sim.start).days + 1) * day)
+    c = sim.c
+    ev_mask = (1 << _PACKED["ev"][1]) - 1
+    for k in range(len(c)):
+        ev = c.code[k] & ev_mask
+        if ev == E_ADD_TO_CART:
+            if broken[0] <= c.ts[k] < broken[1]:
+                c.flaw[k] = FLAW_NO_CURRENCY
+        elif ev == E_PAYMENT:
+            if rng.random() < BANK_TRANSFER_RATE:
+                c.flaw[k] = FLAW_BANK_TRANSFER
+        elif ev == E_PURCHASE:
+            if rng.random() < VALUE_AS_TEXT_RATE:
+                c.flaw[k] = FLAW_VALUE_AS_TEXT
+        elif ev == E_VIEW_ITEM:
+            if rng.random() < EXPERIMENT_VARIANT_RATE:
+                c.flaw[k] = FLAW_EXPERIMENT_VARIANT
+                c.s2[k] = rng.choice(EXPERIMENT_VARIANTS)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -948,8 +1018,9 @@ def _expand_sql() -> str:
         _param("entrances", "i", f"CASE WHEN g.land AND {_event_is(E_PAGE_VIEW)} THEN 1 END"),
         _param("engagement_time_msec", "i", f"CASE WHEN {_event_is(E_ENGAGEMENT)} THEN g.n1 END"),
         _param("percent_scrolled", "i", f"CASE WHEN {_event_is(E_SCROLL)} THEN g.n1 END"),
-        _param("value", "d", "g.val"),
-        _param("currency", "s", "CASE WHEN g.val IS NOT NULL THEN 'USD' END"),
+        _param("value", "d", f"CASE WHEN g.flaw IS DISTINCT FROM {FLAW_VALUE_AS_TEXT} THEN g.val END"),
+        _param("value", "s", f"CASE WHEN g.flaw = {FLAW_VALUE_AS_TEXT} THEN printf('%.2f', g.val) END"),
+        _param("currency", "s", f"CASE WHEN g.val IS NOT NULL AND g.flaw IS DISTINCT FROM {FLAW_NO_CURRENCY} THEN 'USD' END"),
         _param("item_list_name", "s", f"CASE WHEN {_event_is(E_VIEW_ITEM_LIST)} THEN g.s1 END"),
         _param("search_term", "s", f"CASE WHEN {_event_is(E_SEARCH)} THEN g.s1 END"),
         _param("content_type", "s", f"CASE WHEN {_event_is(E_SELECT_CONTENT)} THEN g.s1 END"),
@@ -962,7 +1033,11 @@ def _expand_sql() -> str:
         _param("form_id", "s", f"CASE WHEN {_event_is(E_FORM_SUBMIT)} THEN g.s1 END"),
         _param("form_destination", "s", f"CASE WHEN {_event_is(E_FORM_SUBMIT)} THEN 'https://{HOST}' || g.s2 END"),
         _param("shipping_tier", "s", f"CASE WHEN {_event_is(E_SHIPPING)} THEN g.s1 END"),
-        _param("payment_type", "s", f"CASE WHEN {_event_is(E_PAYMENT)} THEN g.s1 END"),
+        _param(
+            "payment_type",
+            "s",
+            f"CASE WHEN {_event_is(E_PAYMENT)} THEN CASE WHEN g.flaw = {FLAW_BANK_TRANSFER} THEN 'bank_transfer' ELSE g.s1 END END",
+        ),
         _param("cart_value", "d", f"CASE WHEN {_event_is(E_BEGIN_CHECKOUT)} THEN g.val END"),
         _param("transaction_id", "s", f"CASE WHEN {_event_is(E_PURCHASE)} THEN g.s1 END"),
         _param("coupon", "s", f"CASE WHEN {_event_is(E_PURCHASE)} THEN g.s2 END"),
@@ -972,6 +1047,7 @@ def _expand_sql() -> str:
             "d",
             f"CASE WHEN {_event_is(E_PURCHASE)} AND g.s2 = 'WELCOME10' THEN round(it.subtotal * 0.1, 2) END",
         ),
+        _param(EXPERIMENT_VARIANT, "s", f"CASE WHEN g.flaw = {FLAW_EXPERIMENT_VARIANT} THEN g.s2 END"),
     ]
     event_names = ", ".join(f"'{n}'" for n in _EVENT_NAMES)
     arms = "[" + ", ".join(f"'{a}'" for a in PDP_TEST_ARMS) + "]"
@@ -1009,7 +1085,7 @@ def _expand_sql() -> str:
             value = f"({value} = 1)"
         fields.append(f"CAST({value} AS {'BOOLEAN' if name in ('login', 'land') else 'BIGINT'}) AS {name}")
     gen = (
-        "    gen AS (\n        SELECT u, ts, sid, items, val, s1, s2, n1, "
+        "    gen AS (\n        SELECT u, ts, sid, items, val, s1, s2, n1, flaw, "
         + ", ".join(fields)
         + "\n        FROM _gen_events\n    ),\n"
     )
@@ -1170,6 +1246,7 @@ def generate(
     simulation = _Simulation(start, end, users, seed)
     simulation.run()
     _add_incidental_events(simulation, seed)
+    _add_known_violations(simulation, seed)
     dropped, parameter = measured(enhanced_measurement)
     _drop_events(simulation.c, dropped)
     c = simulation.c

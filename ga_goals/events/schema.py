@@ -65,6 +65,17 @@ ITEM: dict[str, Type] = {
     "item_params": PARAMS,
 }
 
+#: GA4's item parameters that the export keeps in a column of ``items`` (its name when it differs:
+#: the ``index`` parameter is ``item_list_index``); every other item parameter is in
+#: ``items[].item_params``. Google's export schema: "predefined item parameters like item_id,
+#: item_name etc. are not included [in item_params], instead they are exported as explicit
+#: fields". A missing text field reads ``(not set)`` in real exports.
+ITEM_PARAMETER_COLUMNS: dict[str, str] = {
+    **{name: name for name in ITEM if name not in ("item_params", "item_list_index") and "_in_usd" not in name
+       and not name.startswith(("item_revenue", "item_refund"))},
+    "index": "item_list_index",
+}
+
 _MANUAL_CAMPAIGN: dict[str, Type] = {
     "campaign_id": _S,
     "campaign_name": _S,

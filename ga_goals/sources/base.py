@@ -23,6 +23,7 @@ from typing import Any, Protocol
 from ga_goals.errors import GaGoalsError
 from ga_goals.funnels.result import NextActions
 from ga_goals.model import DataSource, Funnel, FunnelStep
+from ga_goals.model.event_schemas import EventSchema
 from ga_goals.sources.results import (
     DateSpanLike,
     FunnelTable,
@@ -31,6 +32,7 @@ from ga_goals.sources.results import (
     ParameterTable,
     PropertySettings,
     ReportTable,
+    SchemaFaults,
 )
 
 #: Engines a report can run on (``--engine``).
@@ -120,6 +122,10 @@ class ReportQuery:
     #: on the next event of the users who left after each step, and how many values a source
     #: must return at least (the most frequent; SQL sources return all); over the first span only.
     next_actions: tuple[tuple[Funnel, str, int], ...] = ()
+    #: Event schemas to check the events against (``ga-goals check``), over the first span only:
+    #: per event, parameters missing, of the wrong type, outside their allowed values or pattern,
+    #: or undeclared (``ReportAnswer.schema_faults``; a source says what it cannot see).
+    schemas: tuple[EventSchema, ...] = ()
 
     @property
     def span_names(self) -> list[str]:
@@ -190,6 +196,8 @@ class ReportAnswer:
     refused: Mapping[str, str] = field(default_factory=dict)
     #: Funnel name -> its next actions over the first span (:attr:`ReportQuery.next_actions`).
     next_actions: Mapping[str, NextActions] = field(default_factory=dict)
+    #: The events checked against ``ReportQuery.schemas`` (None unless asked).
+    schema_faults: SchemaFaults | None = None
 
 
 class ReportSource(Protocol):

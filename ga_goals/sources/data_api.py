@@ -6,7 +6,8 @@ one ``BatchRunReports`` (key-event totals and site totals, every date range), on
 ``RunFunnelReport`` for the micro vs macro table (the baseline, then one ``micro -> macro``
 funnel per micro conversion); it reads the property's time zone with one
 Admin ``GetProperty``. With ``event_names`` or ``parameters`` asked (``ga-goals check``), the
-calls of :mod:`ga_goals.ga4.inventory` go in the same parallel run. Every response is parsed into
+calls of :mod:`ga_goals.ga4.inventory` go in the same parallel run, and with ``schemas`` those of
+:mod:`ga_goals.ga4.schema_check` (what registered custom dimensions show of the parameters). Every response is parsed into
 :mod:`ga_goals.sources.results` types.
 """
 
@@ -101,8 +102,14 @@ class DataApiSource:
         jobs += [next_job(*entry) for entry in query.next_actions]
         extra = len(jobs)
         jobs += _inventory_jobs(gateway, query)
+        inventoried = len(jobs)
+        if query.schemas:
+            from ga_goals.ga4.schema_check import schema_faults
+
+            jobs.append(lambda: schema_faults(gateway, query.schemas, spans[0]))
         results = gateway.run_all(jobs)
-        inventory = results[extra:]
+        checked = results[inventoried] if query.schemas else None
+        inventory = results[extra:inventoried]
         next_actions = {f.name: found for (f, _d, _l), found in zip(query.next_actions, results[lifted:extra])}
         results = results[:lifted]
 
@@ -136,6 +143,7 @@ class DataApiSource:
             parameters=inventory[-1] if query.parameters else None,
             refused=refused,
             next_actions=next_actions,
+            schema_faults=checked,
         )
 
 

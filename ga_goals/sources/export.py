@@ -41,6 +41,7 @@ from ga_goals.sources.base import (
 )
 from ga_goals.sources.export_sql import lift_query, totals_query
 from ga_goals.sources.inventory_sql import inventory_query
+from ga_goals.sources.parameter_sql import parameter_check_query
 from ga_goals.sources.results import (
     DateSpanLike,
     FunnelTable,
@@ -48,7 +49,9 @@ from ga_goals.sources.results import (
     ParameterRef,
     ParameterTable,
     PropertySettings,
+    ParameterFault,
     ReportTable,
+    SchemaFaults,
     StepValues,
 )
 
@@ -173,6 +176,15 @@ class ExportSource:
                 named.append((f"event names {span.name}", inventory_query(d, relation, dates, query.parameters)))
                 readers.append(_read_inventory(span.name, query.parameters, *inventory))
 
+        schema_faults = None
+        if query.schemas:
+            schema_faults = SchemaFaults()
+            d = Dialect(self.sql.dialect)
+            span = query.spans[0]
+            relation, dates, _ = self.sql.relation(d, span.start, span.end)
+            named.append((f"event schemas {span.name}", parameter_check_query(d, relation, dates, query.schemas)))
+            readers.append(_read_schema_faults(schema_faults))
+
         next_actions: dict[str, NextActions] = {}
         for f, dimension, _limit in query.next_actions:
             d = Dialect(self.sql.dialect)
@@ -215,6 +227,7 @@ class ExportSource:
             event_names=inventory[0] if inventory is not None and query.event_names else None,
             parameters=inventory[1] if inventory is not None and query.parameters else None,
             next_actions=next_actions,
+            schema_faults=schema_faults,
         )
 
     def _funnel_query(
@@ -261,6 +274,29 @@ def _read_inventory(
                 carried.counts[(span, parameter)] += int(row[3 + k] or 0)
 
     return read
+
+
+def _read_schema_faults(out: SchemaFaults) -> Callable[[list[tuple[Any, ...]]], None]:
+    """Rows of :func:`~ga_goals.sources.parameter_sql.parameter_check_query` into ``out``."""
+
+    def read(rows: list[tuple[Any, ...]]) -> None:
+        for event, scope, parameter, kind, events, first, last, example in sorted(rows, key=lambda r: tuple(map(str, r[:4]))):
+            if kind == "events":
+                out.totals[str(event)] = int(events)
+                continue
+            out.faults.append(
+                ParameterFault(
+                    event=str(event), parameter=str(parameter), item=scope == "item", kind=str(kind), events=int(events),
+                    first_day=_day(first), last_day=_day(last), example=None if example is None else str(example),
+                )
+            )
+
+    return read
+
+
+def _day(text: str) -> date:
+    """An export ``event_date`` (``YYYYMMDD``)."""
+    return date(int(text[:4]), int(text[4:6]), int(text[6:8]))
 
 
 def _values(names: Sequence[str], users: Sequence[int], continued: Sequence[int] | None = None) -> list[StepValues]:

@@ -221,3 +221,60 @@ class ParameterTable:
         if parameter in self.unseen:
             return None
         return self.counts.get((date_range, parameter), 0)
+
+
+#: What ``ga-goals check`` finds wrong with a parameter: ``missing`` (required, not sent),
+#: ``wrong_type``, ``not_allowed`` (outside the allowed values), ``pattern`` (not matching the
+#: pattern), ``undeclared`` (an event of a closed schema carried it, the schema does not declare it).
+FAULTS = ("missing", "wrong_type", "not_allowed", "pattern", "undeclared")
+
+
+@dataclass(frozen=True)
+class ParameterFault:
+    """Events of one name with one fault in one parameter (or item parameter), over a date range.
+
+    ``events`` counts events (an event whose items share a fault counts once); ``first_day`` and
+    ``last_day`` are the first and last ``event_date`` seen with it; ``example`` one offending
+    value as text (the smallest; None for ``missing``): text from the property's data, untrusted.
+    """
+
+    event: str
+    parameter: str
+    #: An item parameter (``items[].<parameter>``) rather than an event parameter.
+    item: bool
+    kind: str
+    events: int
+    first_day: date
+    last_day: date
+    example: str | None = None
+
+    @property
+    def label(self) -> str:
+        """``purchase.value``, ``purchase.items[].item_id``."""
+        return f"{self.event}.items[].{self.parameter}" if self.item else f"{self.event}.{self.parameter}"
+
+
+@dataclass(frozen=True)
+class UnseenParameter:
+    """A declared parameter (or one the source cannot look for) whose faults of ``kinds`` a source
+    cannot see, and why (the Data API sees only registered custom dimensions, as text)."""
+
+    parameter: str
+    item: bool
+    #: The events whose schema declares it (empty: every event, such as undeclared parameters).
+    events: tuple[str, ...]
+    kinds: tuple[str, ...]
+    why: str
+
+
+@dataclass
+class SchemaFaults:
+    """What a source found checking events against their schemas (``ReportQuery.schemas``), over
+    the query's first date range: each event's total, every fault, and what it could not see."""
+
+    #: Event name -> its events in the range.
+    totals: dict[str, int] = field(default_factory=dict)
+    faults: list[ParameterFault] = field(default_factory=list)
+    unseen: list[UnseenParameter] = field(default_factory=list)
+    #: What GA4 said about the data behind the counts (the Data API; none from the export).
+    caveats: Caveats = NO_CAVEATS

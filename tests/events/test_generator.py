@@ -346,3 +346,35 @@ def test_traffic_key_names_what_changes():
     assert traffic_key(None) == traffic_key(GA4_DEFAULTS) == traffic_key(EnhancedMeasurement(search_query_parameter="q")) == ""
     assert traffic_key(EnhancedMeasurement(scrolls=False, search_query_parameter="s")) == "without scroll; search pages ?s="
     assert traffic_key(EnhancedMeasurement(stream_enabled=False)) == "without form_submit, scroll, view_search_results"
+
+
+
+def test_the_known_violations_change_only_their_own_rows(monkeypatch: pytest.MonkeyPatch):
+    """The four known violations (add_to_cart without currency for a broken release, bank_transfer,
+    value as text, experiment_variant) come from a stream of their own: without them, the same
+    events with the same times, and every row but those events' parameters the same."""
+    from ga_goals.events import generator
+
+    def rows() -> set[tuple]:
+        with EventStore() as store:
+            generate(store, date(2024, 4, 1), date(2024, 4, 28), users=800, seed=5)
+            return set(
+                store.connection.execute(
+                    "SELECT user_pseudo_id, event_timestamp, event_name, CAST(event_params AS VARCHAR), "
+                    "CAST(items AS VARCHAR), batch_page_id, batch_event_index FROM events"
+                ).fetchall()
+            )
+
+    with_them = rows()
+    monkeypatch.setattr(generator, "_add_known_violations", lambda sim, seed: None)
+    without = rows()
+    assert len(with_them) == len(without)
+    changed = with_them - without
+    names = {row[2] for row in changed}
+    assert {"add_to_cart", "view_item"} <= names <= {"add_to_cart", "add_payment_info", "purchase", "view_item"}
+    assert {row[:3] for row in changed} == {row[:3] for row in without - with_them}  # the same events, other parameters
+    first, last = generator.broken_release(date(2024, 4, 1), date(2024, 4, 28), 5)
+    broken = {row for row in changed if row[2] == "add_to_cart"}
+    days = {datetime.fromtimestamp(row[1] / 1e6, timezone.utc).date() for row in broken}
+    assert days and first <= min(days) and max(days) <= last and (last - first).days == 4
+    assert all("'currency'" not in row[3] for row in broken)
