@@ -299,9 +299,9 @@ def main(argv: list[str] | None = None) -> int:
         "the session parameters and no `items`, so the findings are the shop's required parameters it lacks, and the "
         "item checks (skipped for events without items) are not exercised at this size; on the sandbox's shop traffic "
         "(tests/test_bench_parameters.py) the two agree on every fault, items included. The naive queries count "
-        "only (no first and last day, no example), which ga-goals' one query also gives. The machine's 2 cores were "
-        "shared with other jobs (load average above 15): absolute times are several times what an idle machine gives; "
-        "compare the ratios, taken in the same interleaved rounds.",
+        "only (no first and last day, no example), which ga-goals' one query also gives. The machine's 2 cores may be "
+        f"shared with other jobs (1-minute load average {os.getloadavg()[0]:.1f} when this file was written): compare "
+        "the ratios, taken in the same interleaved rounds.",
         "",
     ]
     if not agree:
