@@ -32,11 +32,11 @@ from ga_goals.checks.run import SPAN, CheckError, check_query, check_span
 from ga_goals.events import EventStore
 from ga_goals.manager import Connection, Manager
 from ga_goals.plan_file import load_plan
-from ga_goals.reports.periods import today_in
 from ga_goals.sandbox.bigquery import serve_bigquery
 from ga_goals.sources.base import EngineOptions
 from ga_goals.sources.bigquery_engine import BigQueryEngine
 from ga_goals.sources.export import ExportSource, duckdb_files_engine
+from tests.checks.on_sandbox import check_export, check_on_sandbox
 from ga_goals.sources.results import ParameterRef
 
 PLAN = Path(__file__).with_name("plan.yaml")
@@ -55,25 +55,16 @@ class Checked:
 
 @pytest.fixture(scope="module")
 def checked(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Checked]:
-    base = tmp_path_factory.mktemp("check")
     plan = load_plan(PLAN, env={})
-    with Manager(Connection(sandbox=True, sandbox_dir=base / "sandbox")) as manager:
-        manager.sync(plan, apply=True)
-        with manager.report_source(plan) as source:
-            today = today_in(source.settings().time_zone)
-            result = run_check(plan, source, today=today)
-        server = manager._sandbox()
-        server.data.events.export(PROPERTY, server.store.load(PROPERTY), base / "export", time_zone="UTC")
+    done = check_on_sandbox(plan, tmp_path_factory.mktemp("check"))
     store = EventStore()
-    store.load_parquet(str(base / "export" / "*.parquet"))
-    yield Checked(plan, today, base / "export", store, result)
+    store.load_parquet(str(done.export / "*.parquet"))
+    yield Checked(plan, done.today, done.export, store, done.data_api)
     store.close()
 
 
 def _duckdb(checked: Checked, **kwargs) -> CheckResult:
-    source = ExportSource(duckdb_files_engine([str(checked.export)]), property=f"properties/{PROPERTY}")
-    with source:
-        return run_check(checked.plan, source, today=checked.today, **kwargs)
+    return check_export(checked.plan, checked.export, checked.today, **kwargs)
 
 
 def _by_kind(result: CheckResult) -> dict[str, list[Finding]]:

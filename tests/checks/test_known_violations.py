@@ -23,14 +23,13 @@ import pytest
 from ga_goals.checks import CheckResult, run_check
 from ga_goals.events import EventStore
 from ga_goals.events.generator import broken_release
-from ga_goals.manager import Connection, Manager
 from ga_goals.plan_file import load_plan
-from ga_goals.reports.periods import today_in
 from ga_goals.sandbox.bigquery import serve_bigquery
 from ga_goals.sandbox.events import default_range, default_seed
 from ga_goals.sources.base import EngineOptions
 from ga_goals.sources.bigquery_engine import BigQueryEngine
-from ga_goals.sources.export import ExportSource, duckdb_files_engine
+from ga_goals.sources.export import ExportSource
+from tests.checks.on_sandbox import check_export, check_on_sandbox
 from tests.checks.schemas import shop_schemas
 
 PLAN = Path(__file__).with_name("schema_plan.yaml")
@@ -54,21 +53,12 @@ def _faults(result: CheckResult) -> dict[tuple[str, str], dict]:
 
 @pytest.fixture(scope="module")
 def checked(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Checked]:
-    base = tmp_path_factory.mktemp("violations")
     plan = load_plan(PLAN, env={})
     plan.event_schemas = shop_schemas()
-    with Manager(Connection(sandbox=True, sandbox_dir=base / "sandbox")) as manager:
-        manager.sync(plan, apply=True)
-        with manager.report_source(plan) as source:
-            today = today_in(source.settings().time_zone)
-            data_api = run_check(plan, source, today=today)
-        server = manager._sandbox()
-        server.data.events.export(PROPERTY, server.store.load(PROPERTY), base / "export", time_zone="UTC")
-    with ExportSource(duckdb_files_engine([str(base / "export")]), property=f"properties/{PROPERTY}") as source:
-        duck = run_check(plan, source, today=today)
+    done = check_on_sandbox(plan, tmp_path_factory.mktemp("violations"))
     store = EventStore()
-    store.load_parquet(str(base / "export" / "*.parquet"))
-    yield Checked(plan, today, base / "export", store, data_api, duck)
+    store.load_parquet(str(done.export / "*.parquet"))
+    yield Checked(plan, done.today, done.export, store, done.data_api, check_export(plan, done.export, done.today))
     store.close()
 
 
@@ -175,18 +165,9 @@ SHOP = Path(__file__).resolve().parents[2] / "configs" / "shop.yaml"
 def shop(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[CheckResult, CheckResult]]:
     """configs/shop.yaml synced to a sandbox (its create rules make use_filter, compare_products and
     newsletter_signup from the traffic), checked from the Data API and from the export files."""
-    base = tmp_path_factory.mktemp("shop")
     plan = load_plan(SHOP, env={})
-    with Manager(Connection(sandbox=True, sandbox_dir=base / "sandbox")) as manager:
-        manager.sync(plan, apply=True)
-        with manager.report_source(plan) as source:
-            today = today_in(source.settings().time_zone)
-            data_api = run_check(plan, source, today=today)
-        server = manager._sandbox()
-        server.data.events.export(PROPERTY, server.store.load(PROPERTY), base / "export", time_zone="UTC")
-    with ExportSource(duckdb_files_engine([str(base / "export")]), property=f"properties/{PROPERTY}") as source:
-        duck = run_check(plan, source, today=today)
-    yield data_api, duck
+    done = check_on_sandbox(plan, tmp_path_factory.mktemp("shop"))
+    yield done.data_api, check_export(plan, done.export, done.today)
 
 
 def test_the_shop_plan_on_the_sandbox_finds_exactly_the_known_violations(shop: tuple[CheckResult, CheckResult]):
