@@ -30,7 +30,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from datetime import date
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from google.analytics import data_v1beta as beta
 
@@ -97,7 +97,7 @@ class _Faults:
     """Per (event, parameter, kind): events, first and last day, smallest value."""
 
     def __init__(self) -> None:
-        self.found: dict[tuple[str, str, str], list] = {}
+        self.found: dict[tuple[str, str, str], list[Any]] = {}
 
     def add(self, event: str, parameter: str, kind: str, day: date, events: int, value: str | None) -> None:
         entry = self.found.setdefault((event, parameter, kind), [0, day, day, value])
@@ -163,16 +163,16 @@ def schema_faults(gateway: DataGateway, schemas: Sequence[EventSchema], span: Da
         _read(report, parameter, by_event, found)
     out.faults = found.faults()
     for parameter in sorted(declared):
-        events = tuple(sorted(set(declared[parameter])))
+        declared_in = tuple(sorted(set(declared[parameter])))
         if parameter in registered:
-            out.unseen.append(UnseenParameter(parameter, False, events, ("wrong_type",), NO_TYPES))
+            out.unseen.append(UnseenParameter(parameter, False, declared_in, ("wrong_type",), NO_TYPES))
         else:
-            kinds = ("missing", "wrong_type", "not_allowed", "pattern")
-            out.unseen.append(UnseenParameter(parameter, False, events, kinds, NOT_REGISTERED))
+            kinds: tuple[str, ...] = ("missing", "wrong_type", "not_allowed", "pattern")
+            out.unseen.append(UnseenParameter(parameter, False, declared_in, kinds, NOT_REGISTERED))
     if items:  # one note for every item parameter (GA4's recommended events declare two dozen)
+        with_items = tuple(sorted({e for found in items.values() for e in found}))
         kinds = ("missing", "wrong_type", "not_allowed", "pattern", "undeclared")
-        events = tuple(sorted({e for found in items.values() for e in found}))
-        out.unseen.append(UnseenParameter("*", True, events, kinds, ITEMS))
+        out.unseen.append(UnseenParameter("*", True, with_items, kinds, ITEMS))
     closed = tuple(s.event_name for s in schemas if s.closed)
     if closed:
         out.unseen.append(UnseenParameter("(unregistered)", False, closed, ("undeclared",), UNREGISTERED_UNDECLARED))
