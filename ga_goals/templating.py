@@ -268,7 +268,9 @@ def p_value_text(p: float | None) -> str:
 
 
 #: The marks a change may carry, and what each means (the legend under a report's figures).
-#: A change that is significant, untested (an event's value) or zero carries none.
+#: A change that is significant or untested (an event's value) carries none. A change of 0 is
+#: tested like any other: it is within noise (``57 -> 57``), or too little to tell (``0 -> 0``),
+#: never unmarked, because no mark means "distinguishable from noise".
 CHANGE_MARKS = {
     "≈": "within noise: a change this size is likely chance (p ≥ 0.05)",
     "?": "too few users to tell a change from noise",
@@ -284,7 +286,7 @@ NEW_MEANING = "none in the previous period"
 def change_mark(change: Any) -> str:
     """The mark of a :class:`~ga_goals.reports.model.Change` (a key of :data:`CHANGE_MARKS`,
     or empty): ``≈`` not significant, ``?`` a test applies but there is too little data."""
-    if change is None or not change.absolute or change.test is None:
+    if change is None or change.test is None:
         return ""
     if change.p_value is None:
         return "?"

@@ -9,6 +9,8 @@ import re
 from collections.abc import Iterator
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from ga_goals.sources.data_api import DataApiSource
 from ga_goals.ga4 import Target
@@ -162,12 +164,28 @@ def test_the_lift_baseline_says_who_it_is(weekly):
         (Change(-80, -0.1778, "poisson", 0.006, True), ""),
         (Change(-0.02, -0.5, "z", None, None), "?"),  # too few users for the test
         (Change(12.5, 0.1), ""),  # an event's value: not tested, no claim either way
-        (Change(0, 0.0, "poisson", 1.0, False), ""),  # no change: nothing to call noise
+        # No change is within noise like any other: no mark would claim "distinguishable".
+        (Change(0, 0.0, "poisson", 1.0, False), "≈"),
+        (Change(0, None, "poisson", None, None), "?"),  # 0 -> 0: nothing to test
         (Change(3, None, "poisson", 0.25, False), "≈"),  # new, and could be chance
     ],
 )
 def test_change_marks(change, mark):
     assert change_mark(change) == mark
+
+
+@given(
+    absolute=st.floats(-1e6, 1e6) | st.just(0.0),
+    test=st.sampled_from([None, "poisson", "z"]),
+    p_value=st.none() | st.floats(0, 1),
+)
+def test_no_mark_always_means_distinguishable_from_noise_or_untested(absolute, test, p_value):
+    """The legend says "no mark: distinguishable from noise" (value changes untested): hold every
+    change to it, whatever its size, sign or test."""
+    significant = None if p_value is None or test is None else p_value < 1 - derive.CONFIDENCE
+    change = Change(absolute, None, test, p_value if test else None, significant)
+    if change_mark(change) == "":
+        assert change.test is None or change.significant is True
 
 
 def test_p_values_read_as_people_read_them():
