@@ -198,6 +198,8 @@ def report_query(plan: TrackingPlan, report: Report, spans: Sequence[DateSpanLik
         macro=macro if micros else None,
         micros=tuple(micros),
         optional_funnels=frozenset(split_funnel_name(report, i) for i in range(len(report.split_tests))),
+        current_only_funnels=frozenset(split_funnel_name(report, i) for i in range(len(report.split_tests)))
+        | {trend_funnel_name(report, i) for i in range(len(report.trends))},
         next_actions=tuple((plan.funnels[a.funnel], a.dimension, a.limit) for a in report.next_actions),
     )
 

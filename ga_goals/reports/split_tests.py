@@ -136,7 +136,8 @@ def split_funnel_name(report: Report, index: int) -> str:
 
 
 def split_test_funnels(plan: TrackingPlan, report: Report) -> list[Funnel]:
-    """The funnel breakdowns the report's split tests need (current and previous spans alike)."""
+    """The funnel breakdowns the report's split tests need (over the current span only:
+    :attr:`~ga_goals.sources.base.ReportQuery.current_only_funnels`)."""
     return [
         replace(plan.funnels[t.funnel], name=split_funnel_name(report, i), breakdown=t.by, breakdown_limit=BREAKDOWN_LIMIT_MAX)
         for i, t in enumerate(report.split_tests)

@@ -118,6 +118,9 @@ class ReportQuery:
     #: split test's breakdown by a dimension the property has not registered): the refusal is in
     #: :attr:`ReportAnswer.refused` instead. Quota, access and transport errors still fail it.
     optional_funnels: frozenset[str] = frozenset()
+    #: Funnels (by name) read over the first span only (split tests and trends show no change
+    #: against the previous period, so querying it would be waste).
+    current_only_funnels: frozenset[str] = frozenset()
     #: Next actions (rule 10 of :mod:`ga_goals.funnels.semantics`): per funnel, the dimension read
     #: on the next event of the users who left after each step, and how many values a source
     #: must return at least (the most frequent; SQL sources return all); over the first span only.
@@ -130,6 +133,10 @@ class ReportQuery:
     @property
     def span_names(self) -> list[str]:
         return [s.name for s in self.spans]
+
+    def funnel_spans(self, funnel: Funnel) -> tuple[DateSpanLike, ...]:
+        """The spans ``funnel`` is read over: the first only for :attr:`current_only_funnels`."""
+        return self.spans[:1] if funnel.name in self.current_only_funnels else self.spans
 
 
 @dataclass

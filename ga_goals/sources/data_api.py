@@ -76,12 +76,13 @@ class DataApiSource:
 
         def funnel_job(index: int) -> Callable[[], FunnelTable | ApiError]:
             funnel = query.funnels[index]
+            funnel_spans = list(query.funnel_spans(funnel))
             if funnel.name not in query.optional_funnels:
-                return lambda: gateway.run_funnel(funnel, spans)
+                return lambda: gateway.run_funnel(funnel, funnel_spans)
 
             def optional() -> FunnelTable | ApiError:
                 try:
-                    return gateway.run_funnel(funnel, spans)
+                    return gateway.run_funnel(funnel, funnel_spans)
                 except (QuotaExhausted, UnconfirmedWrite):
                     raise
                 except ApiError as exc:  # refused (an unregistered dimension): said in the report

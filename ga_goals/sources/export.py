@@ -132,7 +132,7 @@ class ExportSource:
             f.name: FunnelTable(
                 step_names=tuple(s.name for s in f.steps),
                 breakdown=f.breakdown,
-                date_ranges=tuple(names),
+                date_ranges=tuple(s.name for s in query.funnel_spans(f)),
                 segments=tuple(s.label for s in f.segments),
             )
             for f in query.funnels
@@ -160,6 +160,8 @@ class ExportSource:
             named.append((f"totals {span.name}", totals_query(d, relation, dates, query.events)))
             readers.append(_read_totals(span.name, event_rows, site_rows))
             for f in query.funnels:
+                if span not in query.funnel_spans(f):
+                    continue
                 # A segmented funnel: one query per segment (rule 11), as the Data API has one row set per segment.
                 for segment in f.segments or (None,):
                     label = "" if segment is None else f" segment {segment.name!r}"
