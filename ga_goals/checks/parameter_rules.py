@@ -137,21 +137,28 @@ def parameter_findings(plan: TrackingPlan, found: SchemaFaults | None) -> list[F
         label = f"items[].{unseen.parameter}" if unseen.item else unseen.parameter
         events = plain(", ".join(unseen.events) if unseen.events else "every event", 120)
         if unseen.item and unseen.parameter == "*":
-            what = f"item parameters ({events}) not checked"
+            what = f"item parameters ({events})"
         elif unseen.kinds == ("undeclared",):
-            what = f"undeclared parameters ({events}) not checked"
+            what = f"undeclared parameters ({events})"
         elif set(unseen.kinds) >= {"missing", "wrong_type", "not_allowed", "pattern"}:
-            what = f"parameter {plain(label, 60)} ({events}) not checked"
+            what = f"parameter {plain(label, 60)} ({events})"
         else:
-            what = f"parameter {plain(label, 60)} ({events}): {' and '.join(k.replace('_', ' ') for k in unseen.kinds)} not checked"
+            what = f"parameter {plain(label, 60)} ({events}): {' and '.join(k.replace('_', ' ') for k in unseen.kinds)}"
         out.append(
             Finding(
                 NOT_CHECKED.name,
                 "info",
                 label,
-                f"{what}: {unseen.why}",
+                f"{what} not checked: {unseen.why}",
                 None,
-                {"parameter": unseen.parameter, "item": unseen.item, "events": list(unseen.events), "kinds": list(unseen.kinds)},
+                {
+                    "parameter": unseen.parameter,
+                    "item": unseen.item,
+                    "events": list(unseen.events),
+                    "kinds": list(unseen.kinds),
+                    "what": what,
+                    "why": unseen.why,
+                },
             )
         )
     return out

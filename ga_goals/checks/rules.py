@@ -192,7 +192,12 @@ def parameters_never_arriving(ctx: CheckContext) -> list[Finding]:
                     ref.label,
                     f"custom dimension {dimension.display_name!r} ({ref.label}) not checked: {table.unseen[ref]}",
                     where,
-                    {"scope": ref.scope, "parameter": ref.name},
+                    {
+                        "scope": ref.scope,
+                        "parameter": ref.name,
+                        "what": f"custom dimension {dimension.display_name!r} ({ref.label})",
+                        "why": table.unseen[ref],
+                    },
                 )
             )
             continue

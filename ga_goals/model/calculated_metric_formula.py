@@ -14,13 +14,13 @@ rules (offline, with the plan's custom metrics) and the sandbox (with the proper
 
 from __future__ import annotations
 
-import difflib
 import math
 import re
 from collections.abc import Collection
 from dataclasses import dataclass
 
 from ga_goals.model.ga4_schema import ga4_schema
+from ga_goals.suggestions import GA4_FIELD_CUTOFF, did_you_mean
 from ga_goals.untrusted_text import cut
 
 #: At most this many distinct custom metrics in one formula (``CalculatedMetric.formula``).
@@ -187,10 +187,10 @@ def reference_problem(reference: str, custom_metrics: Collection[str]) -> str | 
         parameter = reference[len(CUSTOM_METRIC_PREFIX):]
         if parameter in custom_metrics:
             return None
-        close = difflib.get_close_matches(parameter, sorted(custom_metrics), n=1, cutoff=0.6)
+        close = did_you_mean(parameter, sorted(custom_metrics))
         # Names come from a plan or a property: cut, so a message stays one readable line.
         if close:
-            return f"{cut(reference, _SHOWN)} names no custom metric: did you mean {CUSTOM_METRIC_PREFIX}{cut(close[0], _SHOWN)}?"
+            return f"{cut(reference, _SHOWN)} names no custom metric: did you mean {CUSTOM_METRIC_PREFIX}{cut(close, _SHOWN)}?"
         names = sorted(custom_metrics)
         known = ", ".join(cut(n, _SHOWN) for n in names[:_LISTED]) + (
             f" and {len(names) - _LISTED} more" if len(names) > _LISTED else ""
@@ -211,11 +211,8 @@ def reference_problem(reference: str, custom_metrics: Collection[str]) -> str | 
         return f"GA4 renamed the metric {reference} to {schema.renamed[reference]}"
     if reference in custom_metrics:
         return f"{reference} is a custom metric: write {CUSTOM_METRIC_PREFIX}{reference}"
-    close = difflib.get_close_matches(reference, list(schema.metrics), n=1, cutoff=0.75)
-    if not close:
-        lowered = {m.lower(): m for m in schema.metrics}
-        close = [lowered[reference.lower()]] if reference.lower() in lowered else []
-    hint = f"; did you mean {close[0]}?" if close else "; metrics are named by their Data API name (sessions, addToCarts...)"
+    close = did_you_mean(reference, schema.metrics, cutoff=GA4_FIELD_CUTOFF)
+    hint = f"; did you mean {close}?" if close else "; metrics are named by their Data API name (sessions, addToCarts...)"
     return f"{reference} is not a GA4 metric{hint}"
 
 

@@ -28,7 +28,8 @@ from ga_goals.plan_file.document import Document, YamlProblems, paused_gc, read_
 from ga_goals.plan_file.environments import base_document, environment_names, merge_environment
 from ga_goals.plan_file.names import is_plan_name
 from ga_goals.plan_file.variables import Substitution, substitute
-from ga_goals.plan_file.wording import did_you_mean, listed, printable, quote
+from ga_goals.plan_file.wording import listed, printable, quote
+from ga_goals.suggestions import did_you_mean
 
 #: Most problems reported for one file; a closing problem says how many more there were.
 MAX_PROBLEMS = 100

@@ -38,8 +38,9 @@ from ga_goals.model.channel_groups import (
     REGEX_MATCHES,
 )
 from ga_goals.plan_file.document import Path
-from ga_goals.plan_file.wording import did_you_mean, one_of, quote
+from ga_goals.plan_file.wording import one_of, quote
 from ga_goals.regex import re2_problem
+from ga_goals.suggestions import did_you_mean
 
 if TYPE_CHECKING:
     from ga_goals.plan_file.rules import _Checker

@@ -24,8 +24,9 @@ from ga_goals.model.recommended_events import ITEM_PARAMETER_NAMES, ITEM_PARAMET
 from ga_goals.plan_file.document import Document, Path
 from ga_goals.plan_file.names import name_problem
 from ga_goals.plan_file.parameters import Layer, Reference, Resolver, listed_sets, parse_reference
-from ga_goals.plan_file.wording import describe, did_you_mean, listed, one_of, printable, quote, show
+from ga_goals.plan_file.wording import describe, listed, one_of, printable, quote, show
 from ga_goals.regex import re2_problem
+from ga_goals.suggestions import did_you_mean
 
 #: Types the plan may not use, with what to write instead.
 _TYPE_HINTS: dict[str, str] = {

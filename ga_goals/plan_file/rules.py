@@ -51,7 +51,8 @@ from ga_goals.plan_file.schema import (
     PROTECT_KINDS,
     RULE_COMPARISONS,
 )
-from ga_goals.plan_file.wording import describe, did_you_mean, listed, one_of, plural, printable, quote, show
+from ga_goals.plan_file.wording import describe, listed, one_of, plural, printable, quote, show
+from ga_goals.suggestions import did_you_mean
 
 _DURATION = re.compile(r"^(?:(\d+)w)?(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$")
 _LOOSE_DURATION = re.compile(r"^([0-9]+[wdhms])+$")

@@ -22,13 +22,13 @@ from ga_goals.plan_file.schema import RULES_COMMENT, plan_schema
 from ga_goals.plan_file.wording import (
     COLLECTIONS,
     describe,
-    did_you_mean,
     one_of,
     quote,
     show,
     strip_environment,
     subject,
 )
+from ga_goals.suggestions import did_you_mean
 
 _TOP: Any = None
 _SECTIONS: dict[str, Any] = {}

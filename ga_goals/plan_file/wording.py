@@ -8,7 +8,6 @@ text, so that every message is one readable line whatever the file holds.
 
 from __future__ import annotations
 
-import difflib
 import unicodedata
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
@@ -209,31 +208,6 @@ def show(value: Any) -> str:
     if isinstance(value, dict):
         return "a mapping"
     return repr(value)  # pragma: no cover
-
-
-def did_you_mean(
-    word: str, choices: Iterable[str], *, cutoff: float = 0.6, valid: Callable[[str], bool] | None = None
-) -> str | None:
-    """The closest of ``choices`` to ``word``, if any is close enough.
-
-    A choice that differs only in case, or only by two swapped neighbouring letters, wins.
-    ``valid``: only choices it accepts are suggested (a name the plan misspells itself, such as
-    an event declared as 'add to cart', is never offered as the fix).
-    """
-    pool = [c for c in choices if isinstance(c, str) and (valid is None or valid(c))]
-    lowered = {c.lower(): c for c in pool}
-    if word.lower() in lowered and lowered[word.lower()] != word:
-        return lowered[word.lower()]
-    for i in range(len(word) - 1):
-        swapped = word[:i] + word[i + 1] + word[i] + word[i + 2 :]
-        if swapped != word and swapped in pool:
-            return swapped
-    if len(word) >= 3:
-        extended = [c for c in pool if c.startswith(word)]
-        if len(extended) == 1:
-            return extended[0]
-    matches = difflib.get_close_matches(word, pool, n=1, cutoff=cutoff)
-    return matches[0] if matches else None
 
 
 #: Most items of a list a message names; the rest are counted.

@@ -16,7 +16,6 @@ import time
 from dataclasses import replace
 from collections.abc import Sequence
 from datetime import date, datetime, timezone
-from difflib import get_close_matches
 from typing import Any
 
 from ga_goals.errors import GaGoalsError
@@ -44,6 +43,7 @@ from ga_goals.reports.split_tests import split_funnel_name, split_test_funnels, 
 from ga_goals.reports.periods import CURRENT, PREVIOUS, ReportPeriod, resolve_period, today_in
 from ga_goals.sources.base import LIFT_ENTRY_EVENT, ReportQuery, ReportSource
 from ga_goals.sources.results import NO_CAVEATS, DateSpanLike, FunnelTable, LiftTables, ReportTable
+from ga_goals.suggestions import did_you_mean
 from ga_goals.templating import number, p_value_text, percent
 
 
@@ -61,8 +61,8 @@ class ReportError(GaGoalsError):
 
 
 def _suggest(name: str, choices: Sequence[str]) -> str:
-    close = get_close_matches(name, list(choices), n=1)
-    return f"; did you mean {close[0]!r}?" if close else ""
+    close = did_you_mean(name, choices)
+    return f"; did you mean {close!r}?" if close else ""
 
 
 def report_names(plan: TrackingPlan) -> list[str]:

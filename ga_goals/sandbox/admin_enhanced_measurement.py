@@ -21,12 +21,12 @@ Rules (docs/sandbox.md, "Enhanced measurement"):
 from __future__ import annotations
 
 import copy
-import difflib
 import re
 from typing import Any
 
 from ga_goals.model.enhanced_measurement import GA4_DEFAULTS, PROTO_FIELDS, QUERY_PARAMETER_MAX, EnhancedMeasurement
 from ga_goals.sandbox.admin import AdminBackend, SandboxError, invalid, not_found
+from ga_goals.suggestions import did_you_mean
 
 #: The private key of a stream's stored settings.
 STORED = "_enhanced_measurement"
@@ -132,8 +132,8 @@ def _check_mask(paths: list[str]) -> list[str]:
             if snake in FIELDS:
                 hint = f" (field paths are snake_case: {snake!r})"
             else:
-                close = difflib.get_close_matches(path, FIELDS, n=1, cutoff=0.6)
-                hint = f" (did you mean {close[0]!r}?)" if close else ""
+                close = did_you_mean(path, FIELDS)
+                hint = f" (did you mean {close!r}?)" if close else ""
             raise invalid(
                 f"{where}: unknown field of enhanced measurement settings{hint}; updatable fields: {', '.join(FIELDS)}"
             )

@@ -16,10 +16,10 @@ is known (listed in ``docs/sandbox.md``).
 
 from __future__ import annotations
 
-import difflib
 import re
 
 from ga_goals.model.ga4_schema import Field, Schema, ga4_schema
+from ga_goals.suggestions import GA4_FIELD_CUTOFF, did_you_mean
 
 #: Prefixes of custom definitions and per-event variants (``customEvent:form_id``, ``keyEvents:purchase``).
 CUSTOM_DIMENSION_PREFIXES = ("customEvent:", "customUser:", "customItem:")
@@ -52,12 +52,8 @@ def suggestion(name: str, kind: str, extra: tuple[str, ...] = ()) -> str | None:
     if name in schema.renamed:
         return schema.renamed[name]
     known = list(schema.dimensions if kind == "dimension" else schema.metrics) + list(extra)
-    close = difflib.get_close_matches(name, known, n=1, cutoff=0.75)
-    if close:
-        return close[0]
-    # A case slip (``Sessions``, ``EVENTNAME``) is still a near miss.
-    lowered = {k.lower(): k for k in known}
-    return lowered.get(name.lower())
+    # GA4 has hundreds of similar names: only a close miss is worth suggesting.
+    return did_you_mean(name, known, cutoff=GA4_FIELD_CUTOFF)
 
 
 def custom_prefix(name: str) -> str | None:

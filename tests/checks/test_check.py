@@ -120,6 +120,22 @@ def test_the_data_api_says_what_it_cannot_see(checked: Checked):
     assert "item-scoped" in note.message
 
 
+def test_the_text_says_each_reason_for_not_checking_once_and_loses_nothing(checked: Checked):
+    from ga_goals.checks.render import render_text
+    from ga_goals.untrusted_text import plain
+
+    text = render_text(checked.data_api)
+    unseen = _by_kind(checked.data_api)["not_checked"]
+    reasons = {f.figures["why"] for f in unseen}
+    assert len(reasons) < len(unseen)  # the plan has several parameters per reason
+    flat = " ".join(text.split())  # the grouped lists wrap
+    for f in unseen:
+        assert f.figures["what"].removeprefix("parameter ") in flat, f.subject
+    for why in reasons:
+        assert text.count(plain(why, ltr=True)) == 1, why
+    assert f"{len(unseen)} not checked." in text
+
+
 def test_micro_conversions_that_do_not_lead_to_the_macro(checked: Checked):
     found = {f.subject: f for f in _by_kind(checked.data_api)["micro_without_lift"]}
     assert "share" in found and "add_to_cart" not in found  # the random click, not the cart

@@ -81,7 +81,7 @@ def test_bigquery_engine_says_the_dry_run_then_reports(run, shop, endpoint):
     assert result.exit_code == 0, result.output
     # per period: totals, 4 funnels (2 segments: 2 queries), the split test, the journey map, the lift,
     # the trend; the next actions once
-    assert "BigQuery dry run: 21 queries will process" in result.stderr
+    assert "BigQuery dry run: 19 queries will process" in result.stderr
     assert "cap 10.0 GiB per query" in result.stderr
     data = _report(out)
     assert {k: data[k] for k in SECTIONS} == {k: shop["data_api"][k] for k in SECTIONS}

@@ -6,7 +6,8 @@ import pytest
 
 from ga_goals.plan_file.names import display_name_problem, event_name_problem, parameter_problem
 from ga_goals.plan_file.rules import parse_duration
-from ga_goals.plan_file.wording import describe, did_you_mean, subject
+from ga_goals.plan_file.wording import describe, subject
+from ga_goals.suggestions import did_you_mean
 
 
 @pytest.mark.parametrize(

@@ -10,7 +10,7 @@ import pytest
 import yaml
 
 from ga_goals.plan_file import plan_schema, validate_file
-from ga_goals.plan_file.wording import did_you_mean
+from ga_goals.suggestions import did_you_mean
 
 
 def _objects(schema: Any, where: str = "") -> list[tuple[str, dict[str, Any]]]:
