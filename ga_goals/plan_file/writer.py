@@ -128,13 +128,26 @@ def render_plan_file(state: PropertyState, *, property_ref: str, today: date | N
         "# (steps towards them), give them journey `stage`s and descriptions, then add funnels\n"
         "# and reports. `ga-goals plan` against the same property shows no changes.\n"
     )
-    body = yaml.dump(document, Dumper=_Dumper, sort_keys=False, allow_unicode=True, default_flow_style=False, width=100)
+    body = yaml.dump(_literal_values(document), Dumper=_Dumper, sort_keys=False, allow_unicode=True, default_flow_style=False, width=100)
     return header + body
 
 
 #: A small mapping written on one line: ``{parameter: form_id, equals: newsletter}`` (one class
 #: for every kind; defined beside the audiences' writer, which builds them too).
 _Flow = Flow
+
+
+def _literal_values(value: Any) -> Any:
+    """``value`` with every ``${`` of a string value written ``$${``: text from the property (an
+    audience's description, a rule's value) is literal, and the loader would read ``${...}`` as
+    a variable reference (``plan_file/variables.py``; keys are never substituted)."""
+    if isinstance(value, str):
+        return value.replace("${", "$${")
+    if isinstance(value, dict):
+        return type(value)((k, _literal_values(v)) for k, v in value.items())
+    if isinstance(value, (list, tuple)):
+        return type(value)(_literal_values(v) for v in value)
+    return value
 
 
 class _Dumper(yaml.SafeDumper):

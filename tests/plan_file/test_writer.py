@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from ga_goals.changes import compute_plan
 from ga_goals.changes.serialize import state_from_json
@@ -102,4 +104,23 @@ def test_strings_the_reader_would_take_for_other_values_are_quoted(tmp_path: Pat
     web = next(s for s in state.data_streams if s.type == "web")
     state.add(EventCreateRule("odd_value", (Condition("event_name", "equals", "x"), Condition("note", "equals", text)),
                               stream=web.resource_name))
+    _round_trip(state, tmp_path)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(text=st.text(alphabet="${}:-$aZ_", min_size=1, max_size=12))
+def test_text_with_dollar_braces_is_written_literally(tmp_path: Path, text: str) -> None:
+    """The loader reads ``${...}`` in a value as a variable: pull writes the property's text
+    (a rule's value, a mutation) with ``$${`` so it loads back as it was (found by the audience
+    round trip: a description ``${``)."""
+    state = state_from_json(json.loads((CASES[0]).read_text()))
+    web = next(s for s in state.data_streams if s.type == "web")
+    state.add(
+        EventCreateRule(
+            "dollar_value",
+            (Condition("event_name", "equals", "x"), Condition("note", "equals", text)),
+            mutations=(Mutation("origin", text),),
+            stream=web.resource_name,
+        )
+    )
     _round_trip(state, tmp_path)
