@@ -101,6 +101,7 @@ from ga_goals.sandbox.admin import SandboxError, invalid, not_found
 from ga_goals.sandbox.data_caveats import NONE as NO_CAVEATS
 from ga_goals.sandbox.data_caveats import ResponseCaveats
 from ga_goals.sandbox.data_quota import DataQuota, funnel_cost
+from ga_goals.sandbox.derived_metrics import calculated_metrics_metadata
 from ga_goals.sandbox.data_requests import (
     DEFAULT_LIMIT,
     MAX_LIMIT,
@@ -367,6 +368,7 @@ class DataApi:
         if not match:
             raise invalid(f"name {request.name!r} is malformed: expected properties/{{property_id}}/metadata")
         pid = match.group(1)
+        state: dict[str, Any] | None = None
         if pid == "0":
             catalogue = Catalogue.for_property(None)
         else:
@@ -396,7 +398,8 @@ class DataApi:
                     custom_definition=m.custom,
                 )
                 for m in catalogue.metrics.values()
-            ],
+            ]
+            + calculated_metrics_metadata(catalogue, state),
         )
 
     def get_metadata_alpha(self, request: Any) -> alpha.Metadata:
