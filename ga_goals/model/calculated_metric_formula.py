@@ -16,8 +16,9 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
+from typing import Any
 
 from ga_goals.model.ga4_schema import ga4_schema
 from ga_goals.suggestions import GA4_FIELD_CUTOFF, did_you_mean
@@ -42,6 +43,10 @@ _TOKEN = re.compile(
     r"|(?P<name>[A-Za-z_][A-Za-z0-9_]*(?::[A-Za-z0-9_]+)?)"
     r"|(?P<op>[-+*/()])"
 )
+
+
+#: A formula's syntax tree (:func:`formula_tree`).
+Node = tuple[Any, ...]
 
 
 class FormulaError(ValueError):
@@ -87,16 +92,21 @@ class _Parser:
         self.index = 0
         self.references: list[str] = []
         self.offsets: list[int] = []
+        self.tree: Node = ("number", 0.0)
 
     @property
     def current(self) -> _Token:
         return self.tokens[self.index]
 
     def parse(self) -> list[str]:
+        self.tree = self._parse_tree()
+        return self.references
+
+    def _parse_tree(self) -> Node:
         self.tokens = _tokens(self.formula)
         if self.current.kind == "end":
             raise FormulaError("the formula is empty: write metrics, numbers and + - * / ( ), e.g. addToCarts / sessions", 0)
-        self.expression()
+        tree = self.expression()
         if self.current.kind != "end":
             token = self.current
             what = "a closing parenthesis with no opening one" if token.text == ")" else f"{token.text!r}"
@@ -105,44 +115,47 @@ class _Parser:
                 "between two terms" if token.text != ")" else f"{what} at column {token.offset + 1}",
                 token.offset,
             )
-        return self.references
+        return tree
 
-    def expression(self) -> None:
-        self.term()
+    def expression(self) -> Node:
+        node = self.term()
         while self.current.text in ("+", "-") and self.current.kind == "op":
+            op = self.current.text
             self.index += 1
-            self.term()
+            node = (op, node, self.term())
+        return node
 
-    def term(self) -> None:
-        self.factor()
+    def term(self) -> Node:
+        node = self.factor()
         while self.current.text in ("*", "/") and self.current.kind == "op":
+            op = self.current.text
             self.index += 1
-            self.factor()
+            node = (op, node, self.factor())
+        return node
 
-    def factor(self) -> None:
+    def factor(self) -> Node:
         token = self.current
         if token.kind == "op" and token.text == "-":
             self.index += 1
-            self.factor()
-            return
+            return ("neg", self.factor())
         if token.kind == "number":
             _check_number(token)
             self.index += 1
-            return
+            return ("number", float(token.text))
         if token.kind == "name":
             self.references.append(token.text)
             self.offsets.append(token.offset)
             self.index += 1
-            return
+            return ("metric", token.text)
         if token.kind == "op" and token.text == "(":
             self.index += 1
-            self.expression()
+            node = self.expression()
             if not (self.current.kind == "op" and self.current.text == ")"):
                 raise FormulaError(
                     f"the parenthesis opened at column {token.offset + 1} is not closed", self.current.offset
                 )
             self.index += 1
-            return
+            return node
         if token.kind == "end":
             raise FormulaError("the formula ends where a metric, a number or ( was expected", token.offset)
         raise FormulaError(
@@ -166,6 +179,37 @@ def parse_formula(formula: str) -> list[str]:
     :raises FormulaError: the formula is not valid (message and 0-based offset).
     """
     return _Parser(formula).parse()
+
+
+def formula_tree(formula: str) -> Node:
+    """The syntax tree of ``formula``: ``("number", x)``, ``("metric", name)``, ``("neg", node)`` or
+    ``(op, left, right)`` with ``op`` one of ``+ - * /`` (left-associative, ``* /`` before ``+ -``).
+
+    :raises FormulaError: the formula is not valid (as :func:`parse_formula`).
+    """
+    parser = _Parser(formula)
+    parser.parse()
+    return parser.tree
+
+
+def evaluate_formula(tree: Node, value: Callable[[str], float]) -> float:
+    """``tree`` computed with ``value(metric name)`` for its metrics. A division by zero gives 0,
+    as GA4's own ratio metrics show an empty ratio (docs/ga4-api-facts.md, "Derived metrics")."""
+    kind = tree[0]
+    if kind == "number":
+        return float(tree[1])
+    if kind == "metric":
+        return float(value(str(tree[1])))
+    if kind == "neg":
+        return -evaluate_formula(tree[1], value)
+    left, right = evaluate_formula(tree[1], value), evaluate_formula(tree[2], value)
+    if kind == "+":
+        return left + right
+    if kind == "-":
+        return left - right
+    if kind == "*":
+        return left * right
+    return left / right if right else 0.0
 
 
 def custom_metric_references(references: list[str]) -> list[str]:
@@ -249,7 +293,10 @@ __all__ = [
     "CUSTOM_METRIC_PREFIX",
     "CUSTOM_METRIC_REFERENCES_MAX",
     "FormulaError",
+    "Node",
     "custom_metric_references",
+    "evaluate_formula",
+    "formula_tree",
     "formula_problems",
     "parse_formula",
     "reference_problem",

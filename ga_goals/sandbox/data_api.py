@@ -43,9 +43,12 @@ dimension ALPHANUMERIC / CASE_INSENSITIVE_ALPHANUMERIC / NUMERIC; default: the f
 descending), ``offset`` / ``limit`` (default 10,000, at most 250,000), ``row_count``,
 ``metric_aggregations`` TOTAL / MAXIMUM / MINIMUM (rows ``RESERVED_TOTAL`` / ``RESERVED_MAX`` /
 ``RESERVED_MIN``, one per date range), ``keep_empty_rows`` (rows whose metrics are all zero are
-left out otherwise), ``metadata.currency_code`` / ``time_zone`` and ``property_quota``.
-Not supported (UNIMPLEMENTED, with a message): ``cohort_spec``, ``comparisons``, dimension
-expressions, metric expressions, COUNT aggregations, pivot order bys.
+left out otherwise), ``metadata.currency_code`` / ``time_zone`` and ``property_quota``; metric
+``expression``, ``invisible`` and ``calcMetric:<id>`` metrics (:mod:`ga_goals.sandbox.derived_metrics`),
+``comparisons`` with a ``dimensionFilter`` (:mod:`ga_goals.sandbox.comparisons`); COUNT is a pivot
+aggregation (INVALID_ARGUMENT in RunReport, whose response has no place for it).
+Not supported (UNIMPLEMENTED, with a message): ``cohort_spec``, dimension expressions, pivot
+order bys, aggregations with comparisons, comparisons and invisible metrics in pivots.
 
 **RunFunnelReport**: steps whose ``filter_expression`` nests ``and_group``, ``or_group``,
 ``not_expression``, ``funnel_event_filter`` (event name and a parameter filter expression: and
@@ -101,6 +104,7 @@ from ga_goals.sandbox.admin import SandboxError, invalid, not_found
 from ga_goals.sandbox.data_caveats import NONE as NO_CAVEATS
 from ga_goals.sandbox.data_caveats import ResponseCaveats
 from ga_goals.sandbox.data_quota import DataQuota, funnel_cost
+from ga_goals.sandbox.derived_metrics import calculated_metrics_metadata
 from ga_goals.sandbox.data_requests import (
     DEFAULT_LIMIT,
     MAX_LIMIT,
@@ -367,6 +371,7 @@ class DataApi:
         if not match:
             raise invalid(f"name {request.name!r} is malformed: expected properties/{{property_id}}/metadata")
         pid = match.group(1)
+        state: dict[str, Any] | None = None
         if pid == "0":
             catalogue = Catalogue.for_property(None)
         else:
@@ -396,7 +401,8 @@ class DataApi:
                     custom_definition=m.custom,
                 )
                 for m in catalogue.metrics.values()
-            ],
+            ]
+            + calculated_metrics_metadata(catalogue, state),
         )
 
     def get_metadata_alpha(self, request: Any) -> alpha.Metadata:

@@ -12,10 +12,11 @@ A pivot report is a RunReport whose dimensions are split into pivots. As GA4 ans
 * ``dimension_headers`` are the pivots' field names, pivot by pivot, and ``rows`` the
   combinations of selected values that have data (all of them with ``keep_empty_rows``), in the
   pivots' order, each with the request's metrics;
-* a pivot's ``metric_aggregations`` (TOTAL, MINIMUM, MAXIMUM) add ``aggregates``: per selected
-  combination of the other pivots, the metric over the pivot's selected combinations, its own
-  dimension values set to ``RESERVED_TOTAL`` / ``RESERVED_MIN`` / ``RESERVED_MAX`` (TOTAL counts
-  distinct users and sessions once, as GA4 does);
+* a pivot's ``metric_aggregations`` (TOTAL, MINIMUM, MAXIMUM, COUNT) add ``aggregates``: per
+  selected combination of the other pivots, the metric over the pivot's selected combinations, its
+  own dimension values set to ``RESERVED_TOTAL`` / ``RESERVED_MIN`` / ``RESERVED_MAX`` /
+  ``RESERVED_COUNT`` (TOTAL counts distinct users and sessions once, as GA4 does; COUNT is the
+  number of the pivot's selected combinations that have a row there, the same for every metric);
 * with several date ranges, ``dateRange`` is a dimension a pivot may name (the first pivot gets it
   when none does).
 
@@ -40,7 +41,12 @@ if TYPE_CHECKING:
     from ga_goals.sandbox.data_api import DataApi
 
 MAX_PIVOT_ROWS = 250_000
-_AGGREGATIONS = {"TOTAL": "RESERVED_TOTAL", "MINIMUM": "RESERVED_MIN", "MAXIMUM": "RESERVED_MAX"}
+_AGGREGATIONS = {
+    "TOTAL": "RESERVED_TOTAL",
+    "MINIMUM": "RESERVED_MIN",
+    "MAXIMUM": "RESERVED_MAX",
+    "COUNT": "RESERVED_COUNT",
+}
 
 Combo = tuple[str, ...]
 
@@ -82,6 +88,10 @@ class PivotReports:
     def _plan(self, request: Any, state: dict[str, Any], where: str = "") -> _Plan:
         if "cohort_spec" in request:
             raise unimplemented("cohortSpec (cohort reports)")
+        if len(request.comparisons):
+            raise unimplemented("comparisons in pivot reports (RunReport computes them)")
+        if any(m.invisible for m in request.metrics):
+            raise unimplemented("invisible metrics in pivot reports (RunReport computes them)")
         pivots = list(request.pivots)
         if not pivots:
             raise invalid(f"{where}pivots: a pivot report needs at least one pivot")
@@ -222,9 +232,7 @@ class PivotReports:
         aggregates = []
         for i, (pivot, own) in enumerate(zip(plan.pivots, plan.fields)):
             kinds = [enum_name(a) for a in pivot.metric_aggregations]
-            kinds = [k for k in ("TOTAL", "MINIMUM", "MAXIMUM") if k in kinds]
-            if "COUNT" in [enum_name(a) for a in pivot.metric_aggregations]:
-                raise unimplemented("the COUNT metric aggregation")
+            kinds = [k for k in _AGGREGATIONS if k in kinds]
             if not kinds:
                 continue
             others = [d for j, o in enumerate(plan.fields) if j != i for d in o]
@@ -247,6 +255,13 @@ class PivotReports:
                         if key not in totals:
                             continue
                         values, numbers = totals[key]
+                    elif kind == "COUNT":
+                        # The number of values each metric has over the pivot's selected combinations.
+                        members = groups.get(key)
+                        if not members:
+                            continue
+                        numbers = [str(len(members))] * len(metrics)
+                        values = next(v for p, v, _n in kept if tuple(x for j, x in enumerate(p) if j != i) == key)
                     else:
                         members = groups.get(key)
                         if not members:

@@ -17,7 +17,9 @@ from typing import TYPE_CHECKING, Any
 from google.analytics import data_v1beta as beta
 
 from ga_goals.sandbox.admin import invalid
+from ga_goals.sandbox.comparisons import COMPARISON, COMPARISON_DIMENSION, comparisons_of, restricted
 from ga_goals.sandbox.data_quota import report_cost
+from ga_goals.sandbox.derived_metrics import lookup_metric, metric_columns, metric_values, request_metric
 from ga_goals.sandbox.data_requests import (
     DEFAULT_LIMIT,
     MAX_LIMIT,
@@ -67,6 +69,10 @@ class PreparedReport:
     time_zone: str
     source: str  # the events relation (with the events the property's create rules make)
     filter_count: FilterCount = field(default_factory=FilterCount)
+    #: Indices of ``metrics`` shown (not ``invisible``).
+    visible: list[int] = field(default_factory=list)
+    #: (name, filter expression) of the request's comparisons.
+    comparisons: list[tuple[str, Any]] = field(default_factory=list)
 
 
 def prepare_report(request: Any, state: dict[str, Any], where: str = "") -> PreparedReport:
@@ -76,9 +82,8 @@ def prepare_report(request: Any, state: dict[str, Any], where: str = "") -> Prep
     p = f"{where}." if where else ""
     if "cohort_spec" in request:
         raise unimplemented("cohortSpec (cohort reports)")
-    if len(request.comparisons):
-        raise unimplemented("comparisons")
     catalogue = Catalogue.for_property(state)
+    comparisons = comparisons_of(request, catalogue, p)
     prop = state["property"]
     spans = date_spans(request.date_ranges, time_zone_of(state))
     if len(request.dimensions) > MAX_DIMENSIONS:
@@ -93,23 +98,31 @@ def prepare_report(request: Any, state: dict[str, Any], where: str = "") -> Prep
             raise unimplemented(f"dimension expressions ({d.name})")
         if d.name in (x.api_name for x in dimensions):
             raise invalid(f"{p}dimensions: duplicate dimension {d.name}")
+        if d.name == COMPARISON:
+            if not comparisons:
+                raise invalid(f"{p}dimensions: the comparison dimension needs comparisons in the request")
+            dimensions.append(COMPARISON_DIMENSION)
+            continue
         dimensions.append(catalogue.dimension(d.name))
     if len(spans) > 1 and DATE_RANGE not in (d.api_name for d in dimensions):
         dimensions.append(catalogue.dimension(DATE_RANGE))
+    if comparisons and COMPARISON_DIMENSION not in dimensions:
+        dimensions.append(COMPARISON_DIMENSION)
     metrics: list[Metric] = []
-    for m in request.metrics:
-        if m.expression:
-            raise unimplemented(f"metric expressions ({m.name} = {m.expression})")
+    for i, m in enumerate(request.metrics):
         if m.name in (x.api_name for x in metrics):
             raise invalid(f"{p}metrics: duplicate metric {m.name}")
-        metrics.append(catalogue.metric(m.name))
+        metrics.append(request_metric(m, catalogue, state, f"{p}metrics[{i}]", metrics))
+    visible = [i for i, m in enumerate(request.metrics) if not m.invisible]
     extra: list[Metric] = []
     if "metric_filter" in request:
         for name in filter_fields(request.metric_filter):
+            if name in (x.api_name for x in metrics):
+                continue  # a request metric, by its name (expressions and invisible ones too)
             if name in catalogue.dimensions and name not in catalogue.metrics:
                 raise invalid(f"Field {name} is a dimension: metricFilter takes metrics (use dimensionFilter).")
-            metric = catalogue.metric(name, where=" (metricFilter)")
-            if metric not in metrics and metric not in extra:
+            metric = lookup_metric(name, catalogue, state, where=" (metricFilter)")
+            if metric not in extra:
                 extra.append(metric)
     for i, ob in enumerate(request.order_bys):
         if "metric" in ob:
@@ -124,8 +137,14 @@ def prepare_report(request: Any, state: dict[str, Any], where: str = "") -> Prep
             raise invalid(f"{p}orderBys[{i}]: an order by needs a metric or a dimension")
     aggregations = {enum_name(a) for a in request.metric_aggregations}
     if "COUNT" in aggregations:
-        raise unimplemented("the COUNT metric aggregation")
+        # RunReportResponse has totals, maximums and minimums, and no place for a count.
+        raise invalid(
+            f"{p}metricAggregations: COUNT is a pivot aggregation (RunPivotReport pivots[].metricAggregations); "
+            "RunReport returns TOTAL, MINIMUM and MAXIMUM (totals, minimums, maximums)"
+        )
     aggregations.discard("METRIC_AGGREGATION_UNSPECIFIED")
+    if aggregations and comparisons:
+        raise unimplemented("metric aggregations together with comparisons")
     if request.limit < 0 or request.offset < 0:
         raise invalid(f"{p}limit and offset must not be negative")
     limit = min(request.limit or DEFAULT_LIMIT, MAX_LIMIT)
@@ -142,6 +161,8 @@ def prepare_report(request: Any, state: dict[str, Any], where: str = "") -> Prep
         currency=request.currency_code or str(prop.get("currency_code") or "USD"),
         time_zone=time_zone_of(state),
         source=events_source(state),
+        visible=visible,
+        comparisons=comparisons,
     )
     filtered: list[Dimension] = []
     if "dimension_filter" in request:
@@ -150,7 +171,7 @@ def prepare_report(request: Any, state: dict[str, Any], where: str = "") -> Prep
             if name in catalogue.metrics and name not in catalogue.dimensions:
                 raise invalid(f"Field {name} is a metric: dimensionFilter takes dimensions (use metricFilter).")
             filtered.append(catalogue.dimension(name, where=" (dimensionFilter)"))
-    check_compatible(dimensions + filtered, metrics + extra, p)
+    check_compatible(dimensions + filtered, metric_columns(metrics + extra), p)
     return prepared
 
 
@@ -161,35 +182,52 @@ def execute_report(
     what ``caveats`` asks for, and its cost in tokens."""
     request = prepared.request
     all_metrics = prepared.metrics + prepared.extra_metrics
-    result = run_report_query(
-        con,
-        prepared.catalogue,
-        prepared.dimensions,
-        all_metrics,
-        prepared.spans,
-        request.dimension_filter if "dimension_filter" in request else None,
-        with_totals="TOTAL" in prepared.aggregations,
-        count=prepared.filter_count,
-        table=prepared.source,
-    )
+    columns = metric_columns(all_metrics)
+    queried = [d for d in prepared.dimensions if d.scope != COMPARISON]
+    own_filter = request.dimension_filter if "dimension_filter" in request else None
+    # One query per comparison (its filter with the request's), or one for the whole report.
+    passes = [(name, restricted(own_filter, f)) for name, f in prepared.comparisons] or [("", own_filter)]
+    results = [
+        (
+            label,
+            run_report_query(
+                con,
+                prepared.catalogue,
+                queried,
+                columns,
+                prepared.spans,
+                dimension_filter,
+                with_totals="TOTAL" in prepared.aggregations,
+                count=prepared.filter_count,
+                table=prepared.source,
+            ),
+        )
+        for label, dimension_filter in passes
+    ]
     names = [d.api_name for d in prepared.dimensions]
     k = len(prepared.metrics)
+    shown = [prepared.metrics[i] for i in prepared.visible]
     metric_names = [m.api_name for m in all_metrics]
 
-    def dims_of(ri: int, values: Sequence[str]) -> list[str]:
+    def dims_of(ri: int, label: str, values: Sequence[str]) -> list[str]:
         it = iter(values)
-        return [prepared.spans[ri].name if d.scope == "range" else next(it) for d in prepared.dimensions]
+        return [
+            prepared.spans[ri].name if d.scope == "range" else label if d.scope == COMPARISON else next(it)
+            for d in prepared.dimensions
+        ]
 
     rows: list[tuple[list[str], tuple[float, ...], int]] = []
-    for ri, values, numbers in result.rows:
-        if "metric_filter" in request and not metric_matches(
-            request.metric_filter, dict(zip(metric_names, numbers)), "metricFilter"
-        ):
-            continue
-        shown_numbers = numbers[:k]
-        if k and not request.keep_empty_rows and not any(shown_numbers):
-            continue
-        rows.append((dims_of(ri, values), shown_numbers, ri))
+    for label, result in results:
+        for ri, values, numbers in result.rows:
+            every = metric_values(all_metrics, columns, numbers)
+            if "metric_filter" in request and not metric_matches(
+                request.metric_filter, dict(zip(metric_names, every)), "metricFilter"
+            ):
+                continue
+            mine = every[:k]
+            if k and not request.keep_empty_rows and not any(mine[i] for i in prepared.visible or range(k)):
+                continue
+            rows.append((dims_of(ri, label, values), mine, ri))
     sort_rows(rows, request.order_bys, names, [m.api_name for m in prepared.metrics])
     row_count = len(rows)
     page = rows[prepared.offset : prepared.offset + prepared.limit]
@@ -198,7 +236,8 @@ def execute_report(
         return beta.Row(
             dimension_values=[beta.DimensionValue(value=v) for v in dims],
             metric_values=[
-                beta.MetricValue(value=report_number_text(x, m.integer)) for x, m in zip(numbers, prepared.metrics)
+                beta.MetricValue(value=report_number_text(numbers[i], prepared.metrics[i].integer))
+                for i in prepared.visible
             ],
         )
 
@@ -207,35 +246,37 @@ def execute_report(
 
     response = beta.RunReportResponse(
         dimension_headers=[beta.DimensionHeader(name=n) for n in names],
-        metric_headers=[
-            beta.MetricHeader(name=m.api_name, type_=getattr(beta.MetricType, m.type_)) for m in prepared.metrics
-        ],
+        metric_headers=[beta.MetricHeader(name=m.api_name, type_=getattr(beta.MetricType, m.type_)) for m in shown],
         rows=[row_message(d, n) for d, n, _ri in page],
         row_count=row_count,
         metadata=beta.ResponseMetaData(currency_code=prepared.currency, time_zone=prepared.time_zone),
         kind="analyticsData#runReport",
     )
-    shown = [d.api_name for d in prepared.dimensions if d.scope != "range"]
-    if caveats.thresholds([m.api_name for m in prepared.metrics]):
+    plain = [d.api_name for d in prepared.dimensions if d.scope not in ("range", COMPARISON)]
+    if caveats.thresholds([m.api_name for m in metric_columns(shown)]):
         response.metadata.subject_to_thresholding = True
-    if caveats.loses_other_row(shown):
+    if caveats.loses_other_row(plain):
         response.metadata.data_loss_from_other_row = True
     response.metadata.sampling_metadatas = [
         beta.SamplingMetadata(samples_read_count=read, sampling_space_size=space)
         for read, space in sampling(caveats, con, prepared.source, prepared.spans)
     ]
     if "TOTAL" in prepared.aggregations:
-        zeros = tuple(0.0 for _ in all_metrics)
+        totals = results[0][1].totals  # aggregations come without comparisons: one pass
+        zeros = tuple(0.0 for _ in columns)
         response.totals = [
-            row_message(reserved(RESERVED_TOTAL, ri), result.totals.get(ri, zeros)[:k]) for ri in range(len(prepared.spans))
+            row_message(
+                reserved(RESERVED_TOTAL, ri), metric_values(all_metrics, columns, totals.get(ri, zeros))[:k]
+            )
+            for ri in range(len(prepared.spans))
         ]
     for aggregation, label, pick in (("MAXIMUM", "RESERVED_MAX", max), ("MINIMUM", "RESERVED_MIN", min)):
         if aggregation not in prepared.aggregations:
             continue
         out = []
         for ri in range(len(prepared.spans)):
-            mine = [numbers for _d, numbers, r in rows if r == ri]
-            extremes = [pick(col) for col in zip(*mine)] if mine else [0.0] * k
+            members = [numbers for _d, numbers, r in rows if r == ri]
+            extremes = [pick(col) for col in zip(*members)] if members else [0.0] * k
             out.append(row_message(reserved(label, ri), extremes))
         setattr(response, "maximums" if aggregation == "MAXIMUM" else "minimums", out)
     cost = report_cost(

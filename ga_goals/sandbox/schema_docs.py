@@ -18,6 +18,7 @@ import sys
 from collections import defaultdict
 from pathlib import Path
 
+from ga_goals.sandbox.comparisons import COMPARISON
 from ga_goals.sandbox.ga4_schema import ga4_schema
 from ga_goals.sandbox.reporting import Catalogue
 
@@ -31,7 +32,8 @@ def coverage() -> tuple[list[str], list[str], list[str], list[str]]:
     schema = ga4_schema()
     dims = [d for d in catalogue.dimensions if d in schema.dimensions]
     mets = [m for m in catalogue.metrics if m in schema.metrics]
-    missing_dims = [d for d in schema.dimensions if d not in catalogue.dimensions]
+    # ``comparison`` is a request feature: RunReport fills it when the request has comparisons.
+    missing_dims = [d for d in schema.dimensions if d not in catalogue.dimensions and d != COMPARISON]
     missing_mets = [m for m in schema.metrics if m not in catalogue.metrics]
     return dims, mets, missing_dims, missing_mets
 

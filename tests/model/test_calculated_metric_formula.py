@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ga_goals.model.calculated_metric_formula import (
     FormulaError,
     custom_metric_references,
+    evaluate_formula,
     formula_problems,
+    formula_tree,
     parse_formula,
     reference_problem,
 )
@@ -159,3 +161,49 @@ def test_a_missing_custom_metric_message_stays_one_short_line_whatever_the_names
                 assert message is None
                 continue
             assert message is not None and len(message) < 1_000 and "\n" not in message, message[:200]
+
+
+# -- the tree and its evaluation (what the sandbox computes for expressions and calcMetric:) ------
+
+_VALUES = {"sessions": 7.0, "addToCarts": 3.0, "totalUsers": 0.0}
+_atoms = st.one_of(st.sampled_from(sorted(_VALUES)), st.integers(0, 50).map(str))
+
+
+def _formulas(children: st.SearchStrategy[str]) -> st.SearchStrategy[str]:
+    return st.one_of(
+        st.tuples(children, st.sampled_from("+-*/"), children).map(lambda t: f"{t[0]} {t[1]} {t[2]}"),
+        children.map(lambda c: f"({c})"),
+        children.map(lambda c: f"-{c}"),
+    )
+
+
+def _python(formula: str) -> float:
+    """The reference: Python's own arithmetic, a division by zero giving 0."""
+    import ast
+
+    def walk(node: ast.AST) -> float:
+        if isinstance(node, ast.Expression):
+            return walk(node.body)
+        if isinstance(node, ast.Constant):
+            return float(node.value)
+        if isinstance(node, ast.Name):
+            return _VALUES[node.id]
+        if isinstance(node, ast.UnaryOp):
+            return -walk(node.operand)
+        assert isinstance(node, ast.BinOp)
+        left, right = walk(node.left), walk(node.right)
+        if isinstance(node.op, ast.Div):
+            return left / right if right else 0.0
+        return {ast.Add: left + right, ast.Sub: left - right, ast.Mult: left * right}[type(node.op)]
+
+    return walk(ast.parse(formula, mode="eval"))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.recursive(_atoms, _formulas, max_leaves=8))
+def test_evaluation_follows_precedence_and_associativity(formula: str):
+    assert evaluate_formula(formula_tree(formula), _VALUES.__getitem__) == pytest.approx(_python(formula), nan_ok=True)
+
+
+def test_a_division_by_zero_is_zero():
+    assert evaluate_formula(formula_tree("addToCarts / totalUsers + 1"), _VALUES.__getitem__) == 1.0

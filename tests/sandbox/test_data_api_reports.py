@@ -493,13 +493,6 @@ def test_v1alpha_run_report_metadata_and_quota_snapshot(server: SandboxServer, a
     assert snapshot.funnel_property_quota.tokens_per_hour.remaining <= 40_000
 
 
-def test_unsupported_features_say_so(api: Clients):
-    with pytest.raises(gexc.MethodNotImplemented, match="does not support comparisons"):
-        report(api, metrics=mets("eventCount"), comparisons=[beta.Comparison(name="x", dimension_filter=string_filter("eventName", "x"))])
-    with pytest.raises(gexc.MethodNotImplemented, match="metric expressions"):
-        report(api, metrics=[beta.Metric(name="ratio", expression="eventCount/totalUsers")])
-
-
 # -- quota -------------------------------------------------------------------------------------
 
 
