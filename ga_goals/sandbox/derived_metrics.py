@@ -39,26 +39,12 @@ from ga_goals.model.calculated_metric_formula import (
     parse_formula,
 )
 from ga_goals.sandbox.admin import SandboxError, invalid
-from ga_goals.sandbox.reporting import Catalogue, Metric
+from ga_goals.sandbox.reporting import UNIT_TYPES, Catalogue, Metric
 
 #: A name the caller gives an expression metric (GA4: "must match ^[a-zA-Z0-9_]$", i.e. letters,
 #: digits and underscores).
 _METRIC_NAME = re.compile(r"[A-Za-z0-9_]+")
 
-#: calculated metric unit -> MetricType name (MetricType documents TYPE_STANDARD as "a custom
-#: metric of standard type").
-_UNIT_TYPES = {
-    "STANDARD": "TYPE_STANDARD",
-    "CURRENCY": "TYPE_CURRENCY",
-    "FEET": "TYPE_FEET",
-    "METERS": "TYPE_METERS",
-    "KILOMETERS": "TYPE_KILOMETERS",
-    "MILES": "TYPE_MILES",
-    "MILLISECONDS": "TYPE_MILLISECONDS",
-    "SECONDS": "TYPE_SECONDS",
-    "MINUTES": "TYPE_MINUTES",
-    "HOURS": "TYPE_HOURS",
-}
 
 
 @dataclass(frozen=True)
@@ -120,7 +106,7 @@ def calculated_metric(
         str(found.get("display_name") or metric_id),
         "Custom",
         str(found.get("description") or ""),
-        _UNIT_TYPES.get(unit, "TYPE_STANDARD"),
+        UNIT_TYPES.get(unit, "TYPE_STANDARD"),
         "",
         integer=False,
         custom=True,

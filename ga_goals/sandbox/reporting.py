@@ -253,9 +253,10 @@ _STANDARD_METRICS = (
     Metric("checkouts", "Checkouts", "Ecommerce", "Times users started the checkout.", "TYPE_INTEGER", _event_count(("begin_checkout",))),
 )
 
-#: custom metric measurement unit -> MetricType name.
-_UNIT_TYPES = {
-    "STANDARD": "TYPE_FLOAT",
+#: custom and calculated metric measurement unit -> MetricType name (MetricType documents
+#: TYPE_STANDARD as "a custom metric of standard type").
+UNIT_TYPES = {
+    "STANDARD": "TYPE_STANDARD",
     "CURRENCY": "TYPE_CURRENCY",
     "FEET": "TYPE_FEET",
     "METERS": "TYPE_METERS",
@@ -340,7 +341,7 @@ class Catalogue:
                 m.get("display_name") or parameter,
                 "Custom",
                 m.get("description") or "",
-                _UNIT_TYPES.get(unit, "TYPE_FLOAT"),
+                UNIT_TYPES.get(unit, "TYPE_FLOAT"),
                 f"COALESCE(SUM({column}), 0)",
                 integer=False,
                 custom=True,
