@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
+from ga_goals.funnels.channel_rules import CAMPAIGN, DEFAULT_CHANNEL_RULES, MEDIUM, SOURCE, channel_sql
 from ga_goals.funnels.dialect import Dialect, DialectName
 from ga_goals.funnels.semantics import (
     EVENT_DIMENSION_FIELDS,
@@ -19,44 +20,15 @@ from ga_goals.funnels.semantics import (
     FunnelDefinitionError,
 )
 
-_SEARCH_SOURCES = "google|bing|yahoo|duckduckgo|baidu|yandex|ecosia|naver|search\\.yahoo\\.com"
-_SOCIAL_SOURCES = (
-    "facebook|fb|instagram|ig|linkedin|lnkd\\.in|twitter|t\\.co|x\\.com|pinterest|reddit|tiktok|youtube|snapchat"
-)
-_PAID_MEDIUM = "(.*cp.*|ppc|retargeting|paid.*)"
-
-
-def _channel_group(d: Dialect, source: str, medium: str, campaign: str) -> str:
-    """GA4's default channel group of a source / medium / campaign (Google's rules, in their order, simplified)."""
-    s = f"lower(COALESCE({source}, ''))"
-    m = f"lower(COALESCE({medium}, ''))"
-    c = f"lower(COALESCE({campaign}, ''))"
-    cross = "'cross-network'"
-    search, social, paid = (
-        d.full_match(s, _SEARCH_SOURCES),
-        d.full_match(s, _SOCIAL_SOURCES),
-        d.full_match(m, _PAID_MEDIUM),
-    )
-    return (
-        "CASE"
-        f" WHEN {s} IN ('(direct)', '') AND {m} IN ('(none)', '(not set)', '') THEN 'Direct'"
-        f" WHEN {d.strpos(c, cross)} > 0 THEN 'Cross-network'"
-        f" WHEN {d.full_match(c, '.*(shop|shopping).*')} AND {paid} THEN 'Paid Shopping'"
-        f" WHEN {search} AND {paid} THEN 'Paid Search'"
-        f" WHEN {social} AND {paid} THEN 'Paid Social'"
-        f" WHEN {m} IN ('display', 'banner', 'expandable', 'interstitial', 'cpm') THEN 'Display'"
-        f" WHEN {paid} THEN 'Paid Other'"
-        f" WHEN {social} OR {m} IN ('social', 'social-network', 'social-media', 'sm', 'social network', 'social media')"
-        " THEN 'Organic Social'"
-        f" WHEN {search} OR {m} = 'organic' THEN 'Organic Search'"
-        f" WHEN {m} IN ('referral', 'app', 'link') THEN 'Referral'"
-        f" WHEN {d.full_match(s, 'email|e-mail|e_mail|e mail')} OR {d.full_match(m, 'email|e-mail|e_mail|e mail')}"
-        " THEN 'Email'"
-        f" WHEN {m} = 'affiliate' THEN 'Affiliates'"
-        f" WHEN {m} = 'audio' THEN 'Audio'"
-        f" WHEN {s} = 'sms' OR {m} = 'sms' THEN 'SMS'"
-        " ELSE 'Unassigned' END"
-    )
+#: The traffic-source fields channel rules read (:mod:`ga_goals.funnels.channel_rules` field ->
+#: SQL): of the session (over ``s.src``, a row of :func:`session_sources_sql`) and of the user's
+#: first visit (the export's ``traffic_source``, over ``t``). A field not listed reads ``(not set)``.
+SESSION_CHANNEL_FIELDS = {SOURCE: "s.src.source", MEDIUM: "s.src.medium", CAMPAIGN: "s.src.campaign"}
+FIRST_USER_CHANNEL_FIELDS = {
+    SOURCE: "t.traffic_source.source",
+    MEDIUM: "t.traffic_source.medium",
+    CAMPAIGN: "t.traffic_source.name",
+}
 
 
 @dataclass(frozen=True)
@@ -124,8 +96,7 @@ def _breakdown(name: str, d: Dialect) -> _Breakdown:
     if name == TREND_DIMENSION:
         return _Breakdown(name, "event", "t.event_date")
     if name == "firstUserDefaultChannelGroup":
-        ts = "t.traffic_source"
-        return _Breakdown(name, "event", _channel_group(d, f"{ts}.source", f"{ts}.medium", f"{ts}.name"))
+        return _Breakdown(name, "event", channel_sql(d, DEFAULT_CHANNEL_RULES, FIRST_USER_CHANNEL_FIELDS))
     if name.startswith("customEvent:") and len(name) > len("customEvent:"):
         return _Breakdown(name, "event", d.param(name.split(":", 1)[1], "text"))
     if name.startswith("customUser:") and len(name) > len("customUser:"):
@@ -141,7 +112,7 @@ def _breakdown(name: str, d: Dialect) -> _Breakdown:
             return _Breakdown(name, "session", f"COALESCE({campaign}, '(not set)')", default)
         if name == "sessionSourceMedium":
             return _Breakdown(name, "session", f"{source} || ' / ' || {medium}", default)
-        return _Breakdown(name, "session", _channel_group(d, "s.src.source", "s.src.medium", campaign), "Direct")
+        return _Breakdown(name, "session", channel_sql(d, DEFAULT_CHANNEL_RULES, SESSION_CHANNEL_FIELDS), "Direct")
     known = ", ".join(BREAKDOWN_DIMENSIONS)
     raise FunnelDefinitionError(
         f"unknown breakdown dimension {name!r}: use one of {known}, customEvent:<parameter> or customUser:<property>"

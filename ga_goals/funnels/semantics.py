@@ -63,10 +63,13 @@ says nothing, the choice made here is marked *decided*):
    * first-user dimensions (``firstUserSource``, ``firstUserMedium``,
      ``firstUserCampaignName``): the ``traffic_source`` record of the event row, which the
      export fills with the user's first acquisition: the same on every event of a user;
+   * ``firstUserDefaultChannelGroup``: GA4's default channel group of that ``traffic_source``
+     (source, medium and campaign name; :mod:`ga_goals.funnels.channel_rules`);
    * session dimensions (``sessionSource``, ``sessionMedium``, ``sessionCampaignName``,
-     ``sessionSourceMedium``): the traffic source of the event's session exactly as rule 8
-     takes it for breakdowns (an event without ``ga_session_id`` reads ``(not set)``; a
-     session without any source reads ``(direct)`` / ``(none)``);
+     ``sessionSourceMedium``, ``sessionDefaultChannelGroup``): the traffic source of the
+     event's session exactly as rule 8 takes it for breakdowns (an event without
+     ``ga_session_id`` reads ``(not set)``; a session without any source reads ``(direct)`` /
+     ``(none)``, channel ``Direct``);
    * a missing value is the text ``(not set)``, as reports show it, and compares like any text:
      ``equals: "(not set)"`` holds for events without the value.
 
@@ -185,6 +188,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ga_goals.errors import GaGoalsError
+from ga_goals.funnels.channel_rules import default_channel
 from ga_goals.regex import re2_problem
 from ga_goals.model.tracking_plan import (
     NEXT_ACTION_DIMENSIONS,
@@ -239,10 +243,16 @@ SESSION_DIMENSION_DEFAULTS = {
     "sessionMedium": "(none)",
     "sessionCampaignName": "(direct)",
     "sessionSourceMedium": "(direct) / (none)",
+    "sessionDefaultChannelGroup": "Direct",
 }
+#: The user's first-visit channel: GA4's default channel group of ``traffic_source`` (rule 3b).
+FIRST_USER_CHANNEL_DIMENSION = "firstUserDefaultChannelGroup"
 #: The dimensions a funnel step may use (plus ``customEvent:<parameter>`` and ``customUser:<property>``).
 STEP_DIMENSIONS: tuple[str, ...] = (
-    tuple(EVENT_DIMENSION_FIELDS) + tuple(PAGE_DIMENSION_PARAMETERS) + tuple(SESSION_DIMENSION_DEFAULTS)
+    tuple(EVENT_DIMENSION_FIELDS)
+    + tuple(PAGE_DIMENSION_PARAMETERS)
+    + (FIRST_USER_CHANNEL_DIMENSION,)
+    + tuple(SESSION_DIMENSION_DEFAULTS)
 )
 #: Dimensions GA4 or ga-goals refuse in a funnel step, with the reason and what to use instead
 #: (docs/ga4-api-facts.md, "Funnel step conditions").
@@ -555,6 +565,9 @@ def dimension_value(name: str, event: Event, sessions: Mapping[int, SessionSourc
         value = param_text(event, name.split(":", 1)[1])
     elif name.startswith("customUser:"):
         value = _user_property_text(event, name.split(":", 1)[1])
+    elif name == FIRST_USER_CHANNEL_DIMENSION:
+        first = event.get("traffic_source") or {}
+        value = default_channel(first.get("source"), first.get("medium"), first.get("name"))
     elif name in SESSION_DIMENSION_DEFAULTS:
         sid = session_id(event)
         if sid is None:
@@ -569,6 +582,8 @@ def dimension_value(name: str, event: Event, sessions: Mapping[int, SessionSourc
             value = medium
         elif name == "sessionCampaignName":
             value = NOT_SET if campaign is None else campaign
+        elif name == "sessionDefaultChannelGroup":
+            value = default_channel(source, medium, campaign)
         else:
             value = f"{source} / {medium}"
     else:

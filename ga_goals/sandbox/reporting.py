@@ -61,6 +61,7 @@ from ga_goals.events.schema import param, quote_literal
 from ga_goals.regex import re2_problem
 from ga_goals.sandbox import report_fields as _rf
 from ga_goals.sandbox.admin import SandboxError, invalid
+from ga_goals.sandbox.channel_fields import add_channel_fields, unknown_channel_field
 
 NOT_SET = "(not set)"
 DATE_RANGE = "dateRange"
@@ -275,6 +276,8 @@ class Catalogue:
 
     dimensions: dict[str, Dimension] = field(default_factory=dict)
     metrics: dict[str, Metric] = field(default_factory=dict)
+    #: The ids of the property's custom channel groups (:mod:`ga_goals.sandbox.channel_fields`).
+    channel_group_ids: tuple[str, ...] = ()
 
     @classmethod
     def for_property(cls, state: dict[str, Any] | None) -> Catalogue:
@@ -304,6 +307,7 @@ class Catalogue:
         ]
         time_zone = str((state or {}).get("property", {}).get("time_zone") or "UTC")
         _add_report_fields(cat, key_events, time_zone)
+        add_channel_fields(cat, state)
         if state is None:
             cat.metrics["keyEvents"] = _key_events_metric("keyEvents", ())
             return cat
@@ -369,6 +373,8 @@ class Catalogue:
     def _unknown(self, name: str, kind: str, where: str) -> SandboxError:
         from ga_goals.sandbox.ga4_schema import custom_prefix, ga4_schema, is_ga4_dimension, is_ga4_metric, suggestion
 
+        if (channel := unknown_channel_field(name, kind, self, where)) is not None:
+            return channel
         other = "metric" if kind == "dimension" else "dimension"
         mine, theirs = (self.dimensions, self.metrics) if kind == "dimension" else (self.metrics, self.dimensions)
         has = is_ga4_dimension if kind == "dimension" else is_ga4_metric

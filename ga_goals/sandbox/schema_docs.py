@@ -79,7 +79,8 @@ def docs_section() -> str:
         "`ga_goals/model/ga4_schema.json`).",
         "",
         f"**Computed dimensions** ({len(dims)}): {_code(dims)}; and `customEvent:`, `customUser:`, "
-        "`customItem:` dimensions registered in the property.",
+        "`customItem:` dimensions registered in the property, `sessionCustomChannelGroup:<id>` and "
+        "`firstUserCustomChannelGroup:<id>` per custom channel group.",
         "",
         f"**Computed metrics** ({len(mets)}): {_code(mets)}; and `keyEvents:<event>` per key event, "
         "`customEvent:` metrics registered in the property.",

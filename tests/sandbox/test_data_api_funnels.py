@@ -515,11 +515,52 @@ def test_or_groups_and_field_filters_are_served_as_the_engine_computes_them(serv
     assert rows(funnel_report(api, [by_field]).funnel_table) == expected_rows(engine(server, Funnel("f", "", (FunnelStep("field", "view_item"),))))
 
 
+def test_steps_on_the_default_channel_group_are_served_as_the_engine_computes_them(server: SandboxServer, api: Clients):
+    """A step on sessionDefaultChannelGroup and one on firstUserDefaultChannelGroup: GA4's default
+    channel group, computed by the same rules in the sandbox, the engine and its Python reference."""
+    paid = field("sessionDefaultChannelGroup", in_list_filter=alpha.InListFilter(values=["Paid Search", "Paid Social"]))
+    not_direct = alpha.FunnelFilterExpression(
+        not_expression=field("firstUserDefaultChannelGroup", string_filter=alpha.StringFilter(value="direct"))
+    )
+    first = alpha.FunnelStep(
+        name="paid",
+        filter_expression=alpha.FunnelFilterExpression(
+            and_group=alpha.FunnelFilterExpressionList(expressions=[CHECKOUT_REQUEST[0].filter_expression, paid])
+        ),
+    )
+    second = alpha.FunnelStep(
+        name="not first direct",
+        filter_expression=alpha.FunnelFilterExpression(
+            and_group=alpha.FunnelFilterExpressionList(expressions=[CHECKOUT_REQUEST[1].filter_expression, not_direct])
+        ),
+    )
+    response = funnel_report(api, [first, second])
+    model = Funnel(
+        "f",
+        "",
+        (
+            FunnelStep(
+                "paid",
+                condition=AllOf(
+                    (EventMatch(CHECKOUT.steps[0].event), DimensionFilter("sessionDefaultChannelGroup", "in", ("Paid Search", "Paid Social")))
+                ),
+            ),
+            FunnelStep(
+                "not first direct",
+                condition=AllOf((EventMatch(CHECKOUT.steps[1].event), Not(DimensionFilter("firstUserDefaultChannelGroup", "equals", "direct")))),
+            ),
+        ),
+    )
+    expected = engine(server, model)
+    assert expected.users[0] > expected.users[1] > 0
+    assert rows(response.funnel_table) == expected_rows(expected)
+
+
 @pytest.mark.parametrize(
     ("expression", "error", "message"),
     [
         (field("pagePath", string_filter=alpha.StringFilter(value="/")), gexc.InvalidArgument, "pageLocation"),
-        (field("sessionDefaultChannelGroup", string_filter=alpha.StringFilter(value="Direct")), gexc.MethodNotImplemented, "sessionDefaultChannelGroup"),
+        (field("sessionPrimaryChannelGroup", string_filter=alpha.StringFilter(value="Direct")), gexc.MethodNotImplemented, "sessionPrimaryChannelGroup"),
         (alpha.FunnelFilterExpression(or_group=alpha.FunnelFilterExpressionList()), gexc.InvalidArgument, "at least one expression"),
         (field("", string_filter=alpha.StringFilter(value="x")), gexc.InvalidArgument, "fieldName is required"),
         (field("deviceCategory"), gexc.InvalidArgument, "no condition"),
