@@ -14,8 +14,11 @@ from typing import Literal
 from ga_goals.funnels.dialect import Dialect, DialectName
 from ga_goals.funnels.semantics import (
     EVENT_DIMENSION_FIELDS,
+    NEW_VS_RETURNING,
+    NOT_SET,
     PAGE_DIMENSION_PARAMETERS,
-    SESSION_DIMENSION_DEFAULTS,
+    SESSION_DIMENSIONS,
+    SESSION_SOURCE_FIELDS,
     FunnelDefinitionError,
 )
 
@@ -63,8 +66,8 @@ def _channel_group(d: Dialect, source: str, medium: str, campaign: str) -> str:
 class _Breakdown:
     name: str
     scope: Literal["event", "session"]
-    #: event scope: SQL over the events table ``t``; session scope: SQL over ``s.src.source``,
-    #: ``s.src.medium`` and ``s.src.campaign``, the session's traffic source.
+    #: event scope: SQL over the events table ``t``; session scope: SQL over ``s.src``, the
+    #: session's traffic source (``s.src.source``, ``s.src.medium``...: SESSION_SOURCE_FIELDS).
     expr: str
     #: session scope: the value of a session without any traffic source.
     session_default: str | None = None
@@ -72,13 +75,7 @@ class _Breakdown:
 
 #: Event dimensions: SQL over the export row ``t`` (rule 3b's fields, one table for both engines).
 _EVENT_DIMENSIONS = {name: "t." + ".".join(path) for name, path in EVENT_DIMENSION_FIELDS.items()}
-_SESSION_DIMENSIONS = (
-    "sessionSource",
-    "sessionMedium",
-    "sessionCampaignName",
-    "sessionSourceMedium",
-    "sessionDefaultChannelGroup",
-)
+_SESSION_DIMENSIONS = tuple(SESSION_DIMENSIONS) + ("sessionDefaultChannelGroup",)
 
 #: The breakdown of a trended funnel (rule 9): the entry event's ``event_date`` (``YYYYMMDD``, as
 #: GA4's ``date`` dimension writes it).
@@ -88,6 +85,7 @@ TREND_DIMENSION = "date"
 BREAKDOWN_DIMENSIONS: tuple[str, ...] = (
     tuple(_EVENT_DIMENSIONS)
     + tuple(PAGE_DIMENSION_PARAMETERS)
+    + (NEW_VS_RETURNING,)
     + ("firstUserDefaultChannelGroup",)
     + _SESSION_DIMENSIONS
     + (TREND_DIMENSION,)
@@ -95,22 +93,24 @@ BREAKDOWN_DIMENSIONS: tuple[str, ...] = (
 
 
 def _session_sources_sql(d: Dialect, source_table: str, dates: str) -> str:
-    """Per (user, ga_session_id): the source, medium and campaign of the session's first event that has one.
+    """Per (user, ga_session_id): the traffic source (SESSION_SOURCE_FIELDS) of the session's first
+    event that has a source.
 
     Where an event's traffic source is: the last-click record (newer exports), else what the
-    event collected (UTM parameters), else the ``source`` / ``medium`` / ``campaign`` event
-    parameters (older exports).
+    event collected (UTM parameters), else the ``source`` / ``medium`` / ``campaign`` / ``term``
+    / ``content`` event parameters (older exports).
     """
     last = "t.session_traffic_source_last_click.manual_campaign"
     cts = "t.collected_traffic_source"
-    source = f"COALESCE({last}.source, {cts}.manual_source, {d.param('source', 'text')})"
-    medium = f"COALESCE({last}.medium, {cts}.manual_medium, {d.param('medium', 'text')})"
-    campaign = f"COALESCE({last}.campaign_name, {cts}.manual_campaign_name, {d.param('campaign', 'text')})"
-    first = d.first_struct({"source": "source", "medium": "medium", "campaign": "campaign"}, "ts")
+    columns = []
+    for name, (last_field, collected_field, parameter) in SESSION_SOURCE_FIELDS.items():
+        fallback = f", {d.param(parameter, 'text')}" if parameter else ""
+        columns.append(f"COALESCE({last}.{last_field}, {cts}.{collected_field}{fallback}) AS {name}")
+    first = d.first_struct({name: name for name in SESSION_SOURCE_FIELDS}, "ts")
     return (
         f"SELECT uid, sid, {first} AS src FROM (\n"
         f"    SELECT t.user_pseudo_id AS uid, {d.param('ga_session_id', 'int')} AS sid, t.event_timestamp AS ts,\n"
-        f"           {source} AS source, {medium} AS medium, {campaign} AS campaign\n"
+        f"           {', '.join(columns)}\n"
         f"    FROM {source_table} WHERE {dates} AND t.user_pseudo_id IS NOT NULL\n"
         "  ) AS s WHERE sid IS NOT NULL AND source IS NOT NULL GROUP BY uid, sid"
     )
@@ -123,6 +123,9 @@ def _breakdown(name: str, d: Dialect) -> _Breakdown:
         return _Breakdown(name, "event", d.param(PAGE_DIMENSION_PARAMETERS[name], "text"))
     if name == TREND_DIMENSION:
         return _Breakdown(name, "event", "t.event_date")
+    if name == NEW_VS_RETURNING:
+        n = d.param("ga_session_number", "number")
+        return _Breakdown(name, "event", f"CASE WHEN {n} = 1 THEN 'new' WHEN {n} > 1 THEN 'returning' END")
     if name == "firstUserDefaultChannelGroup":
         ts = "t.traffic_source"
         return _Breakdown(name, "event", _channel_group(d, f"{ts}.source", f"{ts}.medium", f"{ts}.name"))
@@ -130,18 +133,13 @@ def _breakdown(name: str, d: Dialect) -> _Breakdown:
         return _Breakdown(name, "event", d.param(name.split(":", 1)[1], "text"))
     if name.startswith("customUser:") and len(name) > len("customUser:"):
         return _Breakdown(name, "event", d.user_property(name.split(":", 1)[1]))
+    if name in SESSION_DIMENSIONS:
+        parts, default = SESSION_DIMENSIONS[name]
+        # A session's source is never NULL (rule 8); the other fields may be.
+        shown = [f"s.src.{f}" if f == "source" else f"COALESCE(s.src.{f}, {d.lit(NOT_SET)})" for f in parts]
+        return _Breakdown(name, "session", " || ' / ' || ".join(shown), default)
     if name in _SESSION_DIMENSIONS:
-        source, medium, campaign = "s.src.source", "COALESCE(s.src.medium, '(not set)')", "s.src.campaign"
-        default = SESSION_DIMENSION_DEFAULTS.get(name)
-        if name == "sessionSource":
-            return _Breakdown(name, "session", source, default)
-        if name == "sessionMedium":
-            return _Breakdown(name, "session", medium, default)
-        if name == "sessionCampaignName":
-            return _Breakdown(name, "session", f"COALESCE({campaign}, '(not set)')", default)
-        if name == "sessionSourceMedium":
-            return _Breakdown(name, "session", f"{source} || ' / ' || {medium}", default)
-        return _Breakdown(name, "session", _channel_group(d, "s.src.source", "s.src.medium", campaign), "Direct")
+        return _Breakdown(name, "session", _channel_group(d, "s.src.source", "s.src.medium", "s.src.campaign"), "Direct")
     known = ", ".join(BREAKDOWN_DIMENSIONS)
     raise FunnelDefinitionError(
         f"unknown breakdown dimension {name!r}: use one of {known}, customEvent:<parameter> or customUser:<property>"
@@ -154,8 +152,8 @@ def dimension_sql(name: str, dialect: DialectName = "duckdb") -> _Breakdown:
     with funnel breakdowns (the sandbox's RunReport).
 
     The result has ``scope``: ``"event"`` (``expr`` is SQL over the events row ``t``) or
-    ``"session"`` (``expr`` is SQL over ``s.src.source`` / ``s.src.medium`` /
-    ``s.src.campaign``, a row of :func:`session_sources_sql` aliased ``s``; ``session_default``
+    ``"session"`` (``expr`` is SQL over ``s.src.source``, ``s.src.medium``... (the fields of
+    ``SESSION_SOURCE_FIELDS``), a row of :func:`session_sources_sql` aliased ``s``; ``session_default``
     is the value of a session without any traffic source). A missing value is NULL in both:
     show it as ``(not set)``. Raises :class:`FunnelDefinitionError` for an unknown dimension.
     """
@@ -164,7 +162,7 @@ def dimension_sql(name: str, dialect: DialectName = "duckdb") -> _Breakdown:
 
 def session_sources_sql(source: str, dates: str, dialect: DialectName = "duckdb") -> str:
     """Rule 8's traffic source of each session: a SELECT of ``uid``, ``sid`` and ``src`` (a struct
-    of ``source``, ``medium``, ``campaign``) over ``source`` (a relation aliased ``t``, e.g.
+    of the fields of ``SESSION_SOURCE_FIELDS``: ``source``, ``medium``, ``campaign``...) over ``source`` (a relation aliased ``t``, e.g.
     ``events AS t``) restricted by ``dates`` (a condition on ``t``)."""
     return _session_sources_sql(Dialect(dialect), source, dates)
 
