@@ -61,12 +61,18 @@ says nothing, the choice made here is marked *decided*):
      ``customEvent:<p>``: the parameter ``p`` (rule 3's text); ``customUser:<p>``: the user
      property ``p`` (``string_value``, else ``int_value``, else ``double_value`` as text);
    * first-user dimensions (``firstUserSource``, ``firstUserMedium``,
-     ``firstUserCampaignName``): the ``traffic_source`` record of the event row, which the
-     export fills with the user's first acquisition: the same on every event of a user;
-   * session dimensions (``sessionSource``, ``sessionMedium``, ``sessionCampaignName``,
-     ``sessionSourceMedium``): the traffic source of the event's session exactly as rule 8
-     takes it for breakdowns (an event without ``ga_session_id`` reads ``(not set)``; a
-     session without any source reads ``(direct)`` / ``(none)``);
+     ``firstUserCampaignName`` and their ``firstUserManual*`` twins): the ``traffic_source``
+     record of the event row, which the export fills with the user's first acquisition: the
+     same on every event of a user;
+   * ``newVsReturning``: ``new`` when the event's ``ga_session_number`` is 1, ``returning``
+     when it is above 1 (GA4: "0 previous sessions" / "1 or more"), else ``(not set)``;
+   * session dimensions (:data:`SESSION_DIMENSIONS`: ``sessionSource``, ``sessionMedium``,
+     ``sessionCampaignName``, ``sessionSourceMedium``, the manual campaign fields
+     ``sessionManualAdContent`` (utm_content), ``sessionManualTerm``,
+     ``sessionManualCampaignId``..., ``sessionCampaignId``, ``sessionSourcePlatform``): the
+     traffic source of the event's session exactly as rule 8 takes it for breakdowns (an event
+     without ``ga_session_id`` reads ``(not set)``; a session without any source reads
+     ``(direct)`` / ``(none)`` in source, medium and campaign name, ``(not set)`` in the others);
    * a missing value is the text ``(not set)``, as reports show it, and compares like any text:
      ``equals: "(not set)"`` holds for events without the value.
 
@@ -133,8 +139,10 @@ says nothing, the choice made here is marked *decided*):
    different values, the smallest value counts (code-point order, a missing value being
    ``(not set)``; for session dimensions the smallest ``ga_session_id``, a missing one first). Session-scoped dimensions (``sessionSource``...) take the traffic source
    of that event's session (user and ``ga_session_id``): the first event of the session that
-   carries one (``session_traffic_source_last_click``, else ``collected_traffic_source``, else
-   the ``source``/``medium``/``campaign`` parameters); a session without any is direct. A
+   carries a source, and every field of :data:`SESSION_SOURCE_FIELDS` from that event (its
+   ``session_traffic_source_last_click.manual_campaign`` field, else its
+   ``collected_traffic_source`` one, else the ``source`` / ``medium`` / ``campaign`` /
+   ``term`` / ``content`` parameter of older exports); a session without any is direct. A
    missing value is ``(not set)``. So the breakdown rows add up to the
    totals, and each row is a funnel of its own (closed: never growing).
 
