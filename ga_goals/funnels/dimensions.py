@@ -8,6 +8,7 @@ query (:func:`session_sources_sql`).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Literal
 
@@ -92,9 +93,22 @@ BREAKDOWN_DIMENSIONS: tuple[str, ...] = (
 )
 
 
-def _session_sources_sql(d: Dialect, source_table: str, dates: str) -> str:
+def session_source_fields(dimensions: Iterable[str]) -> tuple[str, ...]:
+    """The fields of SESSION_SOURCE_FIELDS that the session dimensions among ``dimensions`` read
+    (``source`` always: it decides which event gives the session's source), so that a query reads
+    no more of the export than it shows (on BigQuery, every nested field read is billed)."""
+    needed = {"source"}
+    for name in dimensions:
+        if name in SESSION_DIMENSIONS:
+            needed.update(SESSION_DIMENSIONS[name][0])
+        elif name in _SESSION_DIMENSIONS:
+            needed.update(("medium", "campaign"))
+    return tuple(f for f in SESSION_SOURCE_FIELDS if f in needed)
+
+
+def _session_sources_sql(d: Dialect, source_table: str, dates: str, fields: Iterable[str] | None = None) -> str:
     """Per (user, ga_session_id): the traffic source (SESSION_SOURCE_FIELDS) of the session's first
-    event that has a source.
+    event that has a source (only ``fields``, and ``source``, when given).
 
     Where an event's traffic source is: the last-click record (newer exports), else what the
     event collected (UTM parameters), else the ``source`` / ``medium`` / ``campaign`` / ``term``
@@ -102,11 +116,14 @@ def _session_sources_sql(d: Dialect, source_table: str, dates: str) -> str:
     """
     last = "t.session_traffic_source_last_click.manual_campaign"
     cts = "t.collected_traffic_source"
+    wanted = set(SESSION_SOURCE_FIELDS) if fields is None else {"source", *fields}
+    names = tuple(f for f in SESSION_SOURCE_FIELDS if f in wanted)
     columns = []
-    for name, (last_field, collected_field, parameter) in SESSION_SOURCE_FIELDS.items():
+    for name in names:
+        last_field, collected_field, parameter = SESSION_SOURCE_FIELDS[name]
         fallback = f", {d.param(parameter, 'text')}" if parameter else ""
         columns.append(f"COALESCE({last}.{last_field}, {cts}.{collected_field}{fallback}) AS {name}")
-    first = d.first_struct({name: name for name in SESSION_SOURCE_FIELDS}, "ts")
+    first = d.first_struct({name: name for name in names}, "ts")
     return (
         f"SELECT uid, sid, {first} AS src FROM (\n"
         f"    SELECT t.user_pseudo_id AS uid, {d.param('ga_session_id', 'int')} AS sid, t.event_timestamp AS ts,\n"

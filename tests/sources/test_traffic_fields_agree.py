@@ -124,6 +124,19 @@ def test_the_fields_are_breakdowns_and_step_dimensions():
         assert step_dimension_problem(field) is None
 
 
+def test_a_funnel_reads_only_the_campaign_fields_it_shows():
+    """On BigQuery every nested field read is billed: a sessionSource breakdown reads no utm_content."""
+    for dialect, table in (("duckdb", "events"), ("bigquery", DATASET)):
+        plain = compile_funnel(
+            replace(BASE, breakdown="sessionSource"), *SHOP, breakdown="sessionSource", dialect=dialect, table=table
+        ).sql
+        assert "manual_content" not in plain and "manual_term" not in plain
+        content = compile_funnel(
+            conditioned("sessionManualAdContent"), *SHOP, breakdown="sessionManualTerm", dialect=dialect, table=table
+        ).sql
+        assert "manual_content" in content and "manual_term" in content and "manual_marketing_tactic" not in content
+
+
 @pytest.mark.parametrize("field", FIELDS)
 def test_breakdowns_agree_with_the_reference(data: Data, field: str):
     funnel = replace(BASE, breakdown=field)
