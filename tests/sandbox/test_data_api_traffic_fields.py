@@ -347,3 +347,12 @@ def test_landing_pages_are_not_funnel_breakdowns(api: Clients):
     )
     with pytest.raises(gexc.MethodNotImplemented, match="landingPage"):
         api.alpha.run_funnel_report(request)
+
+
+def test_the_gap_list_no_longer_names_them():
+    """The generated README / docs/sandbox.md gap lists (schema_docs) shrink by exactly these fields."""
+    from ga_goals.sandbox.schema_docs import coverage
+
+    computed, _metrics, missing, _missing_metrics = coverage()
+    assert set(ALL_DIMENSIONS) <= set(computed)
+    assert not set(ALL_DIMENSIONS) & set(missing)
