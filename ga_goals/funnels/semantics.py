@@ -61,15 +61,23 @@ says nothing, the choice made here is marked *decided*):
      ``customEvent:<p>``: the parameter ``p`` (rule 3's text); ``customUser:<p>``: the user
      property ``p`` (``string_value``, else ``int_value``, else ``double_value`` as text);
    * first-user dimensions (``firstUserSource``, ``firstUserMedium``,
-     ``firstUserCampaignName``): the ``traffic_source`` record of the event row, which the
-     export fills with the user's first acquisition: the same on every event of a user;
+     ``firstUserCampaignName`` and their ``firstUserManual*`` twins): the ``traffic_source``
+     record of the event row, which the export fills with the user's first acquisition: the
+     same on every event of a user;
    * ``firstUserDefaultChannelGroup``: GA4's default channel group of that ``traffic_source``
      (source, medium and campaign name; :mod:`ga_goals.funnels.channel_rules`);
-   * session dimensions (``sessionSource``, ``sessionMedium``, ``sessionCampaignName``,
-     ``sessionSourceMedium``, ``sessionDefaultChannelGroup``): the traffic source of the
-     event's session exactly as rule 8 takes it for breakdowns (an event without
-     ``ga_session_id`` reads ``(not set)``; a session without any source reads ``(direct)`` /
-     ``(none)``, channel ``Direct``);
+   * ``newVsReturning``: ``new`` when the event's ``ga_session_number`` is 1, ``returning``
+     when it is above 1 (GA4: "0 previous sessions" / "1 or more"), else ``(not set)``;
+   * session dimensions (:data:`SESSION_DIMENSIONS`: ``sessionSource``, ``sessionMedium``,
+     ``sessionCampaignName``, ``sessionSourceMedium``, the manual campaign fields
+     ``sessionManualAdContent`` (utm_content), ``sessionManualTerm``,
+     ``sessionManualCampaignId``..., ``sessionCampaignId``, ``sessionSourcePlatform``, and
+     ``sessionDefaultChannelGroup``, GA4's default channel group of the session's source,
+     medium and campaign): the
+     traffic source of the event's session exactly as rule 8 takes it for breakdowns (an event
+     without ``ga_session_id`` reads ``(not set)``; a session without any source reads
+     ``(direct)`` / ``(none)`` in source, medium and campaign name, channel ``Direct``, ``(not set)``
+     in the others);
    * a missing value is the text ``(not set)``, as reports show it, and compares like any text:
      ``equals: "(not set)"`` holds for events without the value.
 
@@ -136,8 +144,10 @@ says nothing, the choice made here is marked *decided*):
    different values, the smallest value counts (code-point order, a missing value being
    ``(not set)``; for session dimensions the smallest ``ga_session_id``, a missing one first). Session-scoped dimensions (``sessionSource``...) take the traffic source
    of that event's session (user and ``ga_session_id``): the first event of the session that
-   carries one (``session_traffic_source_last_click``, else ``collected_traffic_source``, else
-   the ``source``/``medium``/``campaign`` parameters); a session without any is direct. A
+   carries a source, and every field of :data:`SESSION_SOURCE_FIELDS` from that event (its
+   ``session_traffic_source_last_click.manual_campaign`` field, else its
+   ``collected_traffic_source`` one, else the ``source`` / ``medium`` / ``campaign`` /
+   ``term`` / ``content`` parameter of older exports); a session without any is direct. A
    missing value is ``(not set)``. So the breakdown rows add up to the
    totals, and each row is a funnel of its own (closed: never growing).
 
@@ -185,7 +195,7 @@ import math
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from ga_goals.errors import GaGoalsError
 from ga_goals.funnels.channel_rules import default_channel
@@ -233,16 +243,57 @@ EVENT_DIMENSION_FIELDS: dict[str, tuple[str, ...]] = {
     "firstUserSource": ("traffic_source", "source"),
     "firstUserMedium": ("traffic_source", "medium"),
     "firstUserCampaignName": ("traffic_source", "name"),
+    # The export keeps only source, medium and campaign name of the first acquisition
+    # (``traffic_source``): GA4's manual first-user fields read the same record.
+    "firstUserManualSource": ("traffic_source", "source"),
+    "firstUserManualMedium": ("traffic_source", "medium"),
+    "firstUserManualCampaignName": ("traffic_source", "name"),
     "streamId": ("stream_id",),
 }
 #: Event dimensions read from a parameter (rule 3b).
 PAGE_DIMENSION_PARAMETERS = {"pageLocation": "page_location", "pageTitle": "page_title"}
-#: Session dimensions (rule 3b, rule 8) and the value of a session without any traffic source.
-SESSION_DIMENSION_DEFAULTS = {
-    "sessionSource": "(direct)",
-    "sessionMedium": "(none)",
-    "sessionCampaignName": "(direct)",
-    "sessionSourceMedium": "(direct) / (none)",
+#: GA4's ``newVsReturning`` (rule 3b): ``new`` on the events of a user's first session
+#: (``ga_session_number`` = 1: "0 previous sessions"), ``returning`` on those of later ones.
+NEW_VS_RETURNING = "newVsReturning"
+#: The traffic-source fields of a session (rule 8), each read from an event as the first of: the
+#: ``session_traffic_source_last_click.manual_campaign`` field, the ``collected_traffic_source``
+#: field (UTM parameters), the event parameter older exports carry (None: they carry none).
+SESSION_SOURCE_FIELDS: dict[str, tuple[str, str, str | None]] = {
+    "source": ("source", "manual_source", "source"),
+    "medium": ("medium", "manual_medium", "medium"),
+    "campaign": ("campaign_name", "manual_campaign_name", "campaign"),
+    "campaign_id": ("campaign_id", "manual_campaign_id", None),
+    "term": ("term", "manual_term", "term"),
+    "content": ("content", "manual_content", "content"),
+    "source_platform": ("source_platform", "manual_source_platform", None),
+    "creative_format": ("creative_format", "manual_creative_format", None),
+    "marketing_tactic": ("marketing_tactic", "manual_marketing_tactic", None),
+}
+#: Session dimensions (rules 3b and 8): the session source fields each shows (joined with
+#: `` / ``, a missing one ``(not set)``) and the value of a session without any traffic source.
+SESSION_DIMENSIONS: dict[str, tuple[tuple[str, ...], str]] = {
+    "sessionSource": (("source",), "(direct)"),
+    "sessionMedium": (("medium",), "(none)"),
+    "sessionCampaignName": (("campaign",), "(direct)"),
+    "sessionSourceMedium": (("source", "medium"), "(direct) / (none)"),
+    # GA4's manual campaign fields (utm_*): the export's manual_campaign record, so the manual
+    # source, medium and campaign are those of the session (docs/sandbox.md, "Traffic source").
+    "sessionManualSource": (("source",), "(direct)"),
+    "sessionManualMedium": (("medium",), "(none)"),
+    "sessionManualCampaignName": (("campaign",), "(direct)"),
+    "sessionManualSourceMedium": (("source", "medium"), "(direct) / (none)"),
+    "sessionManualCampaignId": (("campaign_id",), NOT_SET),
+    "sessionManualTerm": (("term",), NOT_SET),
+    "sessionManualAdContent": (("content",), NOT_SET),
+    "sessionManualSourcePlatform": (("source_platform",), NOT_SET),
+    "sessionManualCreativeFormat": (("creative_format",), NOT_SET),
+    "sessionManualMarketingTactic": (("marketing_tactic",), NOT_SET),
+    # The export records the campaign id and platform of manual campaigns only.
+    "sessionCampaignId": (("campaign_id",), NOT_SET),
+    "sessionSourcePlatform": (("source_platform",), NOT_SET),
+}
+#: Session dimensions and the value of a session without any traffic source.
+SESSION_DIMENSION_DEFAULTS = {name: default for name, (_parts, default) in SESSION_DIMENSIONS.items()} | {
     "sessionDefaultChannelGroup": "Direct",
 }
 #: The user's first-visit channel: GA4's default channel group of ``traffic_source`` (rule 3b).
@@ -251,7 +302,7 @@ FIRST_USER_CHANNEL_DIMENSION = "firstUserDefaultChannelGroup"
 STEP_DIMENSIONS: tuple[str, ...] = (
     tuple(EVENT_DIMENSION_FIELDS)
     + tuple(PAGE_DIMENSION_PARAMETERS)
-    + (FIRST_USER_CHANNEL_DIMENSION,)
+    + (FIRST_USER_CHANNEL_DIMENSION, NEW_VS_RETURNING)
     + tuple(SESSION_DIMENSION_DEFAULTS)
 )
 #: Dimensions GA4 or ga-goals refuse in a funnel step, with the reason and what to use instead
@@ -486,8 +537,18 @@ def compare(
 # ---------------------------------------------------------------------------------------------
 # Rule 3b: dimension values
 
-#: A session's traffic source (rule 8): (source, medium, campaign), each possibly None.
-SessionSource = tuple[Any, Any, Any]
+class SessionSource(NamedTuple):
+    """A session's traffic source (rule 8): the fields of :data:`SESSION_SOURCE_FIELDS`, each possibly None."""
+
+    source: Any
+    medium: Any
+    campaign: Any
+    campaign_id: Any = None
+    term: Any = None
+    content: Any = None
+    source_platform: Any = None
+    creative_format: Any = None
+    marketing_tactic: Any = None
 
 
 def _path(row: Mapping[str, Any], path: Sequence[str]) -> Any:
@@ -504,14 +565,11 @@ def _event_source(event: Event) -> SessionSource:
     last = _path(event, ("session_traffic_source_last_click", "manual_campaign")) or {}
     collected = event.get("collected_traffic_source") or {}
 
-    def first(*values: Any) -> Any:
+    def first(last_field: str, collected_field: str, parameter: str | None) -> Any:
+        values = (last.get(last_field), collected.get(collected_field), parameter and param_text(event, parameter))
         return next((v for v in values if v is not None), None)
 
-    return (
-        first(last.get("source"), collected.get("manual_source"), param_text(event, "source")),
-        first(last.get("medium"), collected.get("manual_medium"), param_text(event, "medium")),
-        first(last.get("campaign_name"), collected.get("manual_campaign_name"), param_text(event, "campaign")),
-    )
+    return SessionSource(*(first(*where) for where in SESSION_SOURCE_FIELDS.values()))
 
 
 def session_id(event: Event) -> int | None:
@@ -553,6 +611,13 @@ def _user_property_text(event: Event, name: str) -> str | None:
     return None
 
 
+def new_vs_returning(session_number: float | None) -> str | None:
+    """``newVsReturning`` of an event whose ``ga_session_number`` is ``session_number`` (None: not set)."""
+    if session_number is None or session_number < 1:
+        return None
+    return "new" if session_number == 1 else "returning"
+
+
 def dimension_value(name: str, event: Event, sessions: Mapping[int, SessionSource]) -> str:
     """Rule 3b's value of the dimension ``name`` on ``event`` (``sessions``: :func:`session_sources`
     of the user's events); ``(not set)`` when missing."""
@@ -561,6 +626,8 @@ def dimension_value(name: str, event: Event, sessions: Mapping[int, SessionSourc
         value = _path(event, EVENT_DIMENSION_FIELDS[name])
     elif name in PAGE_DIMENSION_PARAMETERS:
         value = param_text(event, PAGE_DIMENSION_PARAMETERS[name])
+    elif name == NEW_VS_RETURNING:
+        value = new_vs_returning(param_number(event, "ga_session_number"))
     elif name.startswith("customEvent:"):
         value = param_text(event, name.split(":", 1)[1])
     elif name.startswith("customUser:"):
@@ -574,18 +641,12 @@ def dimension_value(name: str, event: Event, sessions: Mapping[int, SessionSourc
             return NOT_SET
         if sid not in sessions:
             return SESSION_DIMENSION_DEFAULTS[name]
-        source, medium, campaign = sessions[sid]
-        medium = NOT_SET if medium is None else medium
-        if name == "sessionSource":
-            value = source
-        elif name == "sessionMedium":
-            value = medium
-        elif name == "sessionCampaignName":
-            value = NOT_SET if campaign is None else campaign
-        elif name == "sessionDefaultChannelGroup":
-            value = default_channel(source, medium, campaign)
+        src = sessions[sid]
+        if name == "sessionDefaultChannelGroup":
+            value = default_channel(src.source, NOT_SET if src.medium is None else src.medium, src.campaign)
         else:
-            value = f"{source} / {medium}"
+            parts = (getattr(src, f) for f in SESSION_DIMENSIONS[name][0])
+            value = " / ".join(NOT_SET if v is None else str(v) for v in parts)
     else:
         raise FunnelDefinitionError(step_dimension_problem(name) or f"unknown dimension {name!r}")
     return NOT_SET if value is None else str(value)

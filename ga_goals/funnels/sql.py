@@ -56,6 +56,7 @@ from ga_goals.funnels.dimensions import (
     _breakdown,
     _session_sources_sql,
     dimension_sql,
+    session_source_fields,
     session_sources_sql,
 )
 from ga_goals.funnels.result import NOT_SET, FunnelResult, FunnelRow, NextActions
@@ -67,6 +68,7 @@ from ga_goals.funnels.semantics import (
     NUMERIC_OPS,
     SESSION_DIMENSION_DEFAULTS,
     FunnelDefinitionError,
+    condition_dimensions,
     condition_event_names,
     filter_text,
     next_action_problem,
@@ -418,7 +420,9 @@ class _FunnelQuery:
 
     def sessions(self) -> tuple[str, str]:
         """The ``sessions`` CTE: rule 8's traffic source of each session (breakdowns, step conditions)."""
-        sessions = _session_sources_sql(self.d, "{source} AS t", self.dates or "TRUE")
+        conditions = [s.condition for s in self.steps] + self.seg_conditions
+        shown = set().union(*(condition_dimensions(c) for c in conditions)) | ({self.bd.name} if self.bd else set())
+        sessions = _session_sources_sql(self.d, "{source} AS t", self.dates or "TRUE", session_source_fields(shown))
         source = narrowed(self.source, " ".join(export_columns(sessions)))
         return ("sessions", sessions.replace("{source}", source))
 

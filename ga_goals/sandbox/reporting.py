@@ -60,6 +60,7 @@ from typing import Any
 from ga_goals.events.schema import param, quote_literal
 from ga_goals.regex import re2_problem
 from ga_goals.sandbox import report_fields as _rf
+from ga_goals.sandbox import traffic_fields
 from ga_goals.sandbox.admin import SandboxError, invalid
 from ga_goals.sandbox.channel_fields import add_channel_fields, unknown_channel_field
 
@@ -99,7 +100,8 @@ class Dimension:
     category: str
     description: str
     #: ``event``: ``expr`` is SQL over the events row ``t``; ``session``: over ``s.src`` (see
-    #: ``ga_goals.funnels.sql.dimension_sql``); ``range``: the date range's name.
+    #: ``ga_goals.funnels.sql.dimension_sql``); ``range``: the date range's name; ``landing``:
+    #: over ``lp.loc`` and ``first_session``: over ``fs.src`` (:mod:`ga_goals.sandbox.traffic_fields`).
     scope: str
     expr: str = ""
     session_default: str | None = None
@@ -308,6 +310,7 @@ class Catalogue:
         time_zone = str((state or {}).get("property", {}).get("time_zone") or "UTC")
         _add_report_fields(cat, key_events, time_zone)
         add_channel_fields(cat, state)
+        traffic_fields.register(cat, time_zone)
         if state is None:
             cat.metrics["keyEvents"] = _key_events_metric("keyEvents", ())
             return cat
@@ -687,31 +690,48 @@ def report_sql(
     # Item scope: one row per item of each event (GA4's item-scoped dimensions and metrics).
     item_scope = any(d.item for d in every.values()) or any(m.item for m in metrics)
     items = " CROSS JOIN UNNEST(t.items) AS u(it)" if item_scope else ""
-    session_dims = []
+    joined_dims = []
+    scopes = set()
     for name, d in every.items():
         if d.scope == "event":
             src.append(f"{display(d.expr)} AS {alias[name]}")
-        elif d.scope == "session":
-            session_dims.append(
+        elif d.scope in ("session", "landing"):
+            # A session's value; an event without ga_session_id is in no session.
+            default = d.session_default if d.scope == "session" else None
+            missing = "s.uid IS NULL" if d.scope == "session" else "lp.uid IS NULL"
+            joined_dims.append(
                 f"CASE WHEN src.sid IS NULL THEN {quote_literal(NOT_SET)} "
-                f"WHEN s.uid IS NULL THEN {quote_literal(d.session_default or NOT_SET)} "
+                f"WHEN {missing} THEN {quote_literal(default or NOT_SET)} "
                 f"ELSE {display(d.expr)} END AS {alias[name]}"
             )
+        elif d.scope == "first_session":
+            joined_dims.append(f"{display(d.expr)} AS {alias[name]}")
+        scopes.add(d.scope)
     ctes = [
         _ranges_cte(spans),
         "src AS (\n  SELECT r.ri, r.rname, " + ", ".join(src) + f"\n  FROM {table} AS t{items} JOIN ranges AS r "
         "ON t.event_date BETWEEN r.lo AND r.hi\n)",
     ]
-    if session_dims:
+    joins = []
+    if "session" in scopes:
         sessions = "\n  UNION ALL ".join(
             f"SELECT {i} AS ri, x.* FROM ({session_sources_sql(f'{table} AS t', span.condition())}) AS x"
             for i, span in enumerate(spans)
         )
         ctes.append(f"sessions AS (\n  {sessions}\n)")
-        ctes.append(
-            "joined AS (\n  SELECT src.*, " + ", ".join(session_dims) + "\n  FROM src LEFT JOIN sessions AS s "
-            "ON s.ri = src.ri AND s.uid = src.uid AND s.sid = src.sid\n)"
+        joins.append(" LEFT JOIN sessions AS s ON s.ri = src.ri AND s.uid = src.uid AND s.sid = src.sid")
+    if "landing" in scopes:
+        landings = "\n  UNION ALL ".join(
+            f"SELECT {i} AS ri, x.* FROM ({traffic_fields.landing_pages_sql(table, span.condition())}) AS x"
+            for i, span in enumerate(spans)
         )
+        ctes.append(f"landings AS (\n  {landings}\n)")
+        joins.append(" LEFT JOIN landings AS lp ON lp.ri = src.ri AND lp.uid = src.uid AND lp.sid = src.sid")
+    if "first_session" in scopes:
+        ctes.append(f"first_sessions AS (\n  {traffic_fields.first_sessions_sql(table, session_sources_sql)}\n)")
+        joins.append(" LEFT JOIN first_sessions AS fs ON fs.uid = src.uid")
+    if joined_dims:
+        ctes.append("joined AS (\n  SELECT src.*, " + ", ".join(joined_dims) + "\n  FROM src" + "".join(joins) + "\n)")
         base = "joined"
     else:
         base = "src"
