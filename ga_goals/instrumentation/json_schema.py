@@ -8,7 +8,9 @@ JSON numbers, ``items`` an array of item objects); ``values`` becomes ``enum``; 
 values are capped at the length GA4 keeps for the plan's tier (``ga4_facts.PARAMETER_VALUE_MAX``, and
 its exceptions such as ``page_location``). A closed event
 (``EventSchema.closed``, the default) sets ``additionalProperties: false``, on the event and on
-its items.
+its items; the event level still accepts GA4's automatically collected parameters
+(``ga4_facts.AUTOMATIC_PARAMETERS``: ``debug_mode``, ``engagement_time_msec``, ``page_location``...),
+which a site may set itself and ``check`` never reports as undeclared.
 """
 
 from __future__ import annotations
@@ -65,4 +67,12 @@ def event_json_schema(schema: EventSchema, *, tier: str = "standard", comment: s
     if schema.description:
         out["description"] = schema.description
     out.update(object_schema(schema.parameters, closed=schema.closed, tier=tier))
+    if schema.closed:
+        # GA4's automatic parameters (a site may set them itself: debug_mode for DebugView;
+        # check ignores them) stay allowed, as one anchored pattern: patternProperties are not
+        # "additional". Declared ones keep their own, stricter, schema.
+        declared = {p.name for p in schema.parameters}
+        automatic = sorted(facts.AUTOMATIC_PARAMETERS - declared)
+        if automatic:
+            out["patternProperties"] = {"^(?:" + "|".join(automatic) + ")$": {}}
     return out

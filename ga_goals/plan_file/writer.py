@@ -83,10 +83,14 @@ def render_plan_file(state: PropertyState, *, property_ref: str, today: date | N
     metrics = {m.parameter_name: _metric(m) for m in sorted(state.custom_metrics.values(), key=lambda m: m.key)}
     if metrics:
         document["custom_metrics"] = metrics
+    # A plan names each rule of a stream once (GA4's screens allow two with one name): a copy
+    # (index > 0) is left out, so the file validates; `plan` leaves the copy alone as unmanaged
+    # (`safety.unmanaged: remove` deletes it).
     edits = [
         _edit_rule(rule, name_stream)
         for stream in web_streams
         for rule in state.edit_rule_order(stream.resource_name)
+        if rule.index == 0
     ]
     if edits:
         document["event_edit_rules"] = edits  # in processing order: the list's order is GA4's

@@ -66,6 +66,8 @@ def test_allowed_values_open_events_and_the_360_tier():
     assert "additionalProperties" not in search and valid({"search_term": "x", "anything": 1}, search)
     assert not valid({"anything": 1}, search)
     assert valid({}, event_json_schema(schemas["view_cart"])) and not valid({"x": 1}, event_json_schema(schemas["view_cart"]))
+    # GA4's automatic parameters are what check ignores: a closed schema accepts them too
+    assert valid({"debug_mode": True, "engagement_time_msec": 100}, event_json_schema(schemas["view_cart"]))
     long = {**PURCHASE, "coupon": "x" * 500}
     assert valid(long, event_json_schema(schemas["purchase"], tier="360"))
     assert not valid(long, event_json_schema(schemas["purchase"]))

@@ -124,3 +124,32 @@ def test_text_with_dollar_braces_is_written_literally(tmp_path: Path, text: str)
         )
     )
     _round_trip(state, tmp_path)
+
+
+def test_a_second_edit_rule_with_the_same_name_is_drift_not_an_invalid_file(tmp_path: Path) -> None:
+    """GA4's screens allow two edit rules with one name on a stream; a plan does not. pull writes
+    the first (the file validates); the copy is unmanaged: `plan` leaves it alone (and deletes it
+    with ``safety.unmanaged: remove``)."""
+    from ga_goals.model import EventEditRule
+
+    state = state_from_json(json.loads(WITH_STREAM.read_text()))
+    web = next(s for s in state.data_streams if s.type == "web")
+    for index, (old, new) in enumerate([("addToCart", "add_to_cart"), ("AddToCart", "add_to_cart")]):
+        state.add(
+            EventEditRule(
+                "Fix cart events",
+                (Condition("event_name", "equals", old),),
+                (Mutation("event_name", new),),
+                stream=web.resource_name,
+                index=index,
+                processing_order=index + 1,
+                resource_name=f"{web.resource_name}/eventEditRules/{index + 1}",
+            )
+        )
+    path = tmp_path / "pulled.yaml"
+    path.write_text(render_plan_file(state, property_ref=state.property_id))
+    assert [str(p) for p in validate_file(path) if p.severity == "error"] == []
+    rules = yaml.safe_load(path.read_text())["event_edit_rules"]
+    assert [r["name"] if "name" in r else r.get("display_name") for r in rules].count("Fix cart events") == 1
+    plan = compute_plan(load_plan(path).desired_state(state.property), state)
+    assert plan.changes == [], [c.describe() for c in plan.changes]
