@@ -35,10 +35,36 @@ The public API (everything else is internal):
     Raised (a :class:`ga_goals.errors.GaGoalsError`) for files that cannot become events.
 """
 
-from ga_goals.events.files import ExportFile, ExportFiles, ExportFilesError
-from ga_goals.events.generator import GenerationResult, generate
+from typing import TYPE_CHECKING, Any
+
 from ga_goals.events.schema import COLUMNS, EVENTS_DDL, param, param_value
-from ga_goals.events.store import EventLoadError, EventStore, LoadResult
+
+# The store, the files and the generator load DuckDB: they are imported on first use, so that a
+# module needing only the schema (the SQL dialects, validating a plan) starts without it.
+_LAZY = {
+    "ExportFile": "files",
+    "ExportFiles": "files",
+    "ExportFilesError": "files",
+    "GenerationResult": "generator",
+    "generate": "generator",
+    "EventLoadError": "store",
+    "EventStore": "store",
+    "LoadResult": "store",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        import importlib
+
+        return getattr(importlib.import_module(f"ga_goals.events.{_LAZY[name]}"), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+if TYPE_CHECKING:
+    from ga_goals.events.files import ExportFile, ExportFiles, ExportFilesError
+    from ga_goals.events.generator import GenerationResult, generate
+    from ga_goals.events.store import EventLoadError, EventStore, LoadResult
 
 __all__ = [
     "COLUMNS",

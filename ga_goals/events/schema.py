@@ -20,10 +20,10 @@ times it is loaded, and the funnel engine uses it as the last tie-breaker of its
 
 from __future__ import annotations
 
+import functools
 import json
+from importlib.metadata import version
 from typing import Literal, TypeAlias
-
-import duckdb
 
 #: A column type: a scalar SQL type name, a struct (field -> type) or a list ([element type]).
 Type: TypeAlias = "str | dict[str, Type] | list[Type]"
@@ -255,21 +255,20 @@ Dialect = Literal["duckdb", "bigquery"]
 ParamKind = Literal["text", "number", "int", "string", "double", "value"]
 
 
-def _duckdb_version() -> tuple[int, ...]:
+@functools.cache
+def _python_lambdas() -> bool:
+    """DuckDB 1.3 introduced ``lambda x: ...``; 2.0 rejects the older ``x -> ...``. Read from the
+    installed package's metadata: importing DuckDB only to build SQL text would slow every start."""
     parts = []
-    for piece in duckdb.__version__.split(".")[:3]:
+    for piece in version("duckdb").split(".")[:3]:
         digits = "".join(ch for ch in piece if ch.isdigit())
         parts.append(int(digits or 0))
-    return tuple(parts)
-
-
-#: DuckDB 1.3 introduced ``lambda x: ...``; 2.0 rejects the older ``x -> ...``.
-_PYTHON_LAMBDAS = _duckdb_version() >= (1, 3)
+    return tuple(parts) >= (1, 3)
 
 
 def lambda_sql(args: str, body: str) -> str:
     """A DuckDB lambda in the syntax the installed DuckDB accepts (``lambda p: body`` or ``p -> body``)."""
-    if _PYTHON_LAMBDAS:
+    if _python_lambdas():
         return f"lambda {args}: {body}"
     return f"({args}) -> {body}" if "," in args else f"{args} -> {body}"
 

@@ -44,18 +44,46 @@ Trends (rule 9) are a breakdown by ``date`` (the entry event's day). Next action
     A funnel no engine can compute (no steps, an unknown operator or breakdown dimension).
 """
 
+from typing import TYPE_CHECKING, Any
+
 from ga_goals.funnels.result import RESERVED_TOTAL, FunnelResult, FunnelRow, NextActions, StepMetrics, step_metrics
 from ga_goals.funnels.semantics import FunnelDefinitionError, reference_detail, reference_funnel
-from ga_goals.funnels.sql import (
-    BREAKDOWN_DIMENSIONS,
-    CompiledFunnel,
-    compile_funnel,
-    compile_next_actions,
-    next_actions_from_rows,
-    result_from_rows,
-    run_funnel,
-    run_next_actions,
+
+# The SQL engine loads DuckDB: it is imported on first use, so that what needs only the
+# semantics (validating a plan reads funnels.semantics) starts without it.
+_SQL_NAMES = frozenset(
+    {
+        "BREAKDOWN_DIMENSIONS",
+        "CompiledFunnel",
+        "compile_funnel",
+        "compile_next_actions",
+        "next_actions_from_rows",
+        "result_from_rows",
+        "run_funnel",
+        "run_next_actions",
+    }
 )
+
+
+def __getattr__(name: str) -> Any:
+    if name in _SQL_NAMES:
+        from ga_goals.funnels import sql
+
+        return getattr(sql, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+if TYPE_CHECKING:
+    from ga_goals.funnels.sql import (
+        BREAKDOWN_DIMENSIONS,
+        CompiledFunnel,
+        compile_funnel,
+        compile_next_actions,
+        next_actions_from_rows,
+        result_from_rows,
+        run_funnel,
+        run_next_actions,
+    )
 
 __all__ = [
     "BREAKDOWN_DIMENSIONS",

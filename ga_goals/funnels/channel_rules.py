@@ -30,10 +30,12 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Union
+from typing import TYPE_CHECKING, Any, Union
 
-from ga_goals.funnels.dialect import Dialect
 from ga_goals.funnels.source_categories import SEARCH_SITES, SHOPPING_SITES, SOCIAL_SITES, VIDEO_SITES
+
+if TYPE_CHECKING:  # the SQL side only: the Python reference (funnels.semantics, validate) loads no DuckDB
+    from ga_goals.funnels.dialect import Dialect
 
 UNASSIGNED = "Unassigned"
 NOT_SET = "(not set)"
