@@ -1,5 +1,8 @@
 """Funnel semantics: the rules every funnel engine of ga-goals follows, and a reference implementation.
 
+Past 600 lines because the rules and the plain-Python reference that implements them are kept in
+one file, the one every engine is tested against; the channel rules and the SQL live elsewhere.
+
 The rules (sources: ``docs/funnel-semantics.md``, which quotes Google's protos; where Google
 says nothing, the choice made here is marked *decided*):
 

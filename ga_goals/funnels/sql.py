@@ -6,6 +6,10 @@ exactly; the DuckDB and the BigQuery text are built from the same plan, the diff
 :class:`~ga_goals.funnels.dialect.Dialect`. :func:`run_funnel` runs the DuckDB query and returns a
 :class:`~ga_goals.funnels.result.FunnelResult`.
 
+Past 600 lines because one query is one plan: the scan, the per-user aggregation and the step
+matching share one compiler's state; the dialects, the breakdown dimensions and the channel rules
+already have modules of their own.
+
 How the query works: one scan, one aggregation per user, no join, no sort
 =========================================================================
 

@@ -8,6 +8,9 @@ source (:class:`ga_goals.sources.base.ReportSource`: the GA4 Data API, DuckDB ov
 or BigQuery) for everything at once (:func:`report_query`) and assembles a
 :class:`~ga_goals.reports.model.ReportData` from the answer. A source error stops the build
 (nothing partial is returned).
+
+Just past 600 lines: the checks before any query and the assembly of the answer are one build;
+the checks are the part to move out (``reports/checks.py``) when it grows.
 """
 
 from __future__ import annotations
