@@ -148,13 +148,15 @@ class Dialect:
         """Integer division (both operands non-negative here)."""
         return f"DIV({a}, {b})" if self.bigquery else f"({a} // {b})"
 
-    def first_struct(self, fields: dict[str, str], order: str) -> str:
-        """A struct of ``fields`` (name -> SQL) taken from the row with the smallest ``order`` of a group."""
+    def first_struct(self, fields: dict[str, str], order: list[str]) -> str:
+        """A struct of ``fields`` (name -> SQL) taken from the row of a group that is smallest by
+        ``order`` (SQL keys compared in turn; none may be NULL: the engines order NULLs differently)."""
         if self.bigquery:
             inner = ", ".join(f"{sql} AS {name}" for name, sql in fields.items())
-            return f"ARRAY_AGG(STRUCT({inner}) ORDER BY {order} LIMIT 1)[SAFE_OFFSET(0)]"
+            return f"ARRAY_AGG(STRUCT({inner}) ORDER BY {', '.join(order)} LIMIT 1)[SAFE_OFFSET(0)]"
         inner = ", ".join(f"'{name}': {sql}" for name, sql in fields.items())
-        return f"arg_min({{{inner}}}, {order})"
+        keys = ", ".join(f"'k{i}': {sql}" for i, sql in enumerate(order))
+        return f"arg_min({{{inner}}}, {{{keys}}})"
 
     def first_value(self, value: str, order: str, where: str) -> str:
         """The smallest ``value`` among the rows of a group (satisfying ``where``) with the smallest ``order``.

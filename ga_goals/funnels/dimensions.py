@@ -100,11 +100,14 @@ def _session_sources_sql(d: Dialect, source_table: str, dates: str, fields: Iter
     wanted = set(SESSION_SOURCE_FIELDS) if fields is None else {"source", *fields}
     names = tuple(f for f in SESSION_SOURCE_FIELDS if f in wanted)
     columns = []
-    for name in names:
+    # Every field is read, the wanted ones returned: the order among a session's simultaneous
+    # first events (rule 8: the smallest record, semantics.source_order) needs all of them.
+    for name in SESSION_SOURCE_FIELDS:
         last_field, collected_field, parameter = SESSION_SOURCE_FIELDS[name]
         fallback = f", {d.param(parameter, 'text')}" if parameter else ""
         columns.append(f"COALESCE({last}.{last_field}, {cts}.{collected_field}{fallback}) AS {name}")
-    first = d.first_struct({name: name for name in names}, "ts")
+    order = ["ts"] + [key for name in SESSION_SOURCE_FIELDS for key in (f"{name} IS NOT NULL", f"COALESCE({name}, '')")]
+    first = d.first_struct({name: name for name in names}, order)
     return (
         f"SELECT uid, sid, {first} AS src FROM (\n"
         f"    SELECT t.user_pseudo_id AS uid, {d.param('ga_session_id', 'int')} AS sid, t.event_timestamp AS ts,\n"

@@ -147,7 +147,7 @@ says nothing, the choice made here is marked *decided*):
    different values, the smallest value counts (code-point order, a missing value being
    ``(not set)``; for session dimensions the smallest ``ga_session_id``, a missing one first). Session-scoped dimensions (``sessionSource``...) take the traffic source
    of that event's session (user and ``ga_session_id``): the first event of the session that
-   carries a source, and every field of :data:`SESSION_SOURCE_FIELDS` from that event (its
+   carries a source (several at that time: the smallest record, :func:`source_order`), and every field of :data:`SESSION_SOURCE_FIELDS` from that event (its
    ``session_traffic_source_last_click.manual_campaign`` field, else its
    ``collected_traffic_source`` one, else the ``source`` / ``medium`` / ``campaign`` /
    ``term`` / ``content`` parameter of older exports); a session without any is direct. A
@@ -583,10 +583,18 @@ def session_id(event: Event) -> int | None:
     return int(v["int_value"])
 
 
+def source_order(src: SessionSource) -> tuple[tuple[bool, str], ...]:
+    """Rule 8's order among a session's simultaneous first events with different sources: the
+    smallest record, field by field in :data:`SESSION_SOURCE_FIELDS` order, a missing value first,
+    text in code-point order (the SQL orders by the same keys: ``dimensions._session_sources_sql``)."""
+    return tuple((v is not None, "" if v is None else str(v)) for v in src)
+
+
 def session_sources(events: Iterable[Event]) -> dict[int, SessionSource]:
     """Rule 8's traffic source of each session of one user's events (sessions without one are absent):
-    that of the session's earliest event (``event_timestamp``) that carries a source."""
-    best: dict[int, tuple[int, SessionSource]] = {}
+    that of the session's earliest event (``event_timestamp``) that carries a source; among
+    several at that time, the smallest (:func:`source_order`)."""
+    best: dict[int, tuple[tuple[Any, ...], SessionSource]] = {}
     for e in events:
         sid = session_id(e)
         if sid is None:
@@ -594,10 +602,10 @@ def session_sources(events: Iterable[Event]) -> dict[int, SessionSource]:
         src = _event_source(e)
         if src[0] is None:
             continue
-        ts = int(e["event_timestamp"])
-        if sid not in best or ts < best[sid][0]:
-            best[sid] = (ts, src)
-    return {sid: src for sid, (_ts, src) in best.items()}
+        key = (int(e["event_timestamp"]), source_order(src))
+        if sid not in best or key < best[sid][0]:
+            best[sid] = (key, src)
+    return {sid: src for sid, (_key, src) in best.items()}
 
 
 def _user_property_text(event: Event, name: str) -> str | None:

@@ -203,3 +203,23 @@ def test_dimensions_of_every_scope_on_one_event():
         ),
     )
     assert run_both([sample], f, store=store()).users == [1]
+
+
+@pytest.mark.parametrize("breakdown", [None, "sessionSource", "sessionSourceMedium", "sessionDefaultChannelGroup"])
+def test_simultaneous_first_events_with_different_sources_give_the_smallest(bigquery: BigQueryRunner, breakdown):
+    """Rule 8: a session whose first events share a timestamp and carry different sources takes
+    the smallest record (bing / organic before google / cpc). Each engine once took whichever it
+    met first: DuckDB 0 users where the reference found 1 (found by a long hypothesis run)."""
+    rows = [
+        ev("a", 0, params={"ga_session_id": 1, "source": source, "medium": medium})
+        for source, medium in (("google", "cpc"), ("bing", "organic"), ("google", "cpc"))
+    ]
+    f = Funnel("f", "F", (FunnelStep("s", condition=DimensionFilter("sessionSource", "equals", "google")),))
+    both = run_both(rows, f, store=store(), breakdown=breakdown)
+    assert both.users == both.reference_users == [0]
+    bing = Funnel("f", "F", (FunnelStep("s", condition=DimensionFilter("sessionSource", "equals", "bing")),))
+    both = run_both(rows, bing, store=store(), breakdown=breakdown)
+    assert both.users == both.reference_users == [1]
+    compiled = compile_funnel(bing, DAY, DAY, breakdown=breakdown, dialect="bigquery", table=DATASET)
+    got = result_from_rows(bing, DAY, DAY, breakdown, bigquery.run(Query.of(compiled.query)).rows)
+    assert (got.total, got.rows) == (both.sql.total, both.sql.rows)
