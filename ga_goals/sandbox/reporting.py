@@ -60,7 +60,7 @@ from typing import Any
 from ga_goals.events.schema import param, quote_literal
 from ga_goals.regex import re2_problem
 from ga_goals.sandbox import report_fields as _rf
-from ga_goals.sandbox import traffic_fields
+from ga_goals.sandbox import more_fields, traffic_fields
 from ga_goals.sandbox.admin import SandboxError, invalid
 from ga_goals.sandbox.channel_fields import add_channel_fields, unknown_channel_field
 
@@ -311,6 +311,7 @@ class Catalogue:
         _add_report_fields(cat, key_events, time_zone)
         add_channel_fields(cat, state)
         traffic_fields.register(cat, time_zone)
+        more_fields.register(cat, state, time_zone)
         if state is None:
             cat.metrics["keyEvents"] = _key_events_metric("keyEvents", ())
             return cat
