@@ -71,12 +71,6 @@ _PATH = rf._url_part(2)
 _QUERY = rf._url_part(3)
 
 
-def _at_least_four(expr: str) -> str:
-    """A count as GA4 writes ``nth*`` values: zero-padded to four digits, never cut."""
-    text = f"CAST({expr} AS VARCHAR)"
-    return f"CASE WHEN length({text}) < 4 THEN lpad({text}, 4, '0') ELSE {text} END"
-
-
 def stream_names(state: dict[str, Any] | None) -> dict[str, str]:
     """Stream id -> display name of the property's data streams."""
     return {
@@ -129,7 +123,7 @@ def nth_minute(time_zone: str) -> tuple[str, str, str, str, str]:
     start = "CAST(CAST(strptime(r.lo, '%Y%m%d') AS DATE) AS TIMESTAMP)"
     return (
         "nthMinute", "Nth minute", "Time", "The number of minutes since the start of the date range (0000...).",
-        _at_least_four(f"date_diff('minute', {start}, {rf.local_time(time_zone)})"),
+        rf._four(f"date_diff('minute', {start}, {rf.local_time(time_zone)})"),
     )
 
 

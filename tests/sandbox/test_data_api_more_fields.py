@@ -429,3 +429,14 @@ def test_the_gap_list_no_longer_names_them():
     assert set(DIMENSIONS) <= set(computed_dims) and not set(DIMENSIONS) & set(missing_dims)
     assert set(WINDOWS) <= set(computed_metrics) and not set(WINDOWS) & set(missing_metrics)
 
+
+
+@pytest.mark.parametrize("dimension, seconds", [("nthHour", 3600), ("nthMinute", 60), ("nthDay", 86400)])
+def test_nth_counts_are_never_cut_to_four_digits(api: Clients, events: dict[str, list[Event]], dimension: str, seconds: int):
+    """A range of 14 months: more than 9,999 hours from its start (GA4 pads to four digits, never cuts)."""
+    span = ("2019-11-01", "2021-01-31", "long")
+    start = datetime(2019, 11, 1, tzinfo=timezone.utc).timestamp()
+    got = Counter({dims[0]: int(values[0]) for dims, values in rows(report(api, f"properties/{REAL_PROP}", span, [dimension], ["eventCount"]))})
+    expected = Counter(f"{int((e['event_timestamp'] / 1e6 - start) // seconds):04d}" for e in events[f"properties/{REAL_PROP}"])
+    assert got == expected
+    assert dimension == "nthDay" or max(len(v) for v in got) > 4
