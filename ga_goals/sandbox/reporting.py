@@ -28,7 +28,10 @@ session traffic source           ``sessionSource``, ``sessionMedium``, ``session
 ===============================  ==============================================================
 
 More dimensions and metrics (time, geography ids, pages and links, revenue and ecommerce,
-engagement, item scope) are defined in :mod:`ga_goals.sandbox.report_fields`.
+engagement, item scope) are defined in :mod:`ga_goals.sandbox.report_fields`, traffic-source and
+landing-page ones in :mod:`ga_goals.sandbox.traffic_fields`, unified page/screen, ecommerce rates,
+session duration and first-time purchasers in :mod:`ga_goals.sandbox.more_fields`, and the rolling
+active users (whose windows reach before the date range) in :mod:`ga_goals.sandbox.active_users`.
 
 Metrics: ``eventCount`` (events), ``totalUsers`` (distinct ``user_pseudo_id``),
 ``activeUsers`` (distinct users whose events are not marked ``is_active_user = false``),
