@@ -440,3 +440,34 @@ def test_nth_counts_are_never_cut_to_four_digits(api: Clients, events: dict[str,
     expected = Counter(f"{int((e['event_timestamp'] / 1e6 - start) // seconds):04d}" for e in events[f"properties/{REAL_PROP}"])
     assert got == expected
     assert dimension == "nthDay" or max(len(v) for v in got) > 4
+
+
+def test_rolling_active_users_follow_each_comparison(api: Clients, events: dict[str, list[Event]]):
+    """A comparison's filter restricts the window's events as the request's own filter does."""
+    response = api.beta.run_report(
+        beta.RunReportRequest(
+            property=PROP,
+            dimensions=[beta.Dimension(name="date")],
+            metrics=[beta.Metric(name="active7DayUsers"), beta.Metric(name="wauPerMau")],
+            date_ranges=[date_range(beta, CURRENT)],
+            comparisons=[
+                beta.Comparison(
+                    name=category,
+                    dimension_filter=beta.FilterExpression(
+                        filter=beta.Filter(field_name="deviceCategory", string_filter=beta.Filter.StringFilter(value=category))
+                    ),
+                )
+                for category in ("mobile", "desktop")
+            ],
+            limit=100_000,
+        )
+    )
+    got = {tuple(dims): [float(v) for v in values] for dims, values in rows(response)}
+    assert {c for _d, c in got} == {"mobile", "desktop"}
+
+    def on(category: str) -> Callable[[Event], bool]:
+        return lambda e: (e["device"] or {}).get("category") == category
+
+    assert got == {
+        (d, c): pytest.approx([window_value(events[PROP], d, m, on(c)) for m in ("active7DayUsers", "wauPerMau")]) for d, c in got
+    }
