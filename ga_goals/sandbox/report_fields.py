@@ -8,7 +8,7 @@ and the metric definitions of Google's "[GA4] Analytics dimensions and metrics" 
 * time dimensions read ``event_timestamp`` in the property's time zone (``dateHour``,
   ``hour``...) or ``event_date`` (``day``, ``week``: Sunday-based, 1 January in week 01;
   ``isoWeek``...); ``nthDay`` / ``nthWeek`` / ``nthMonth`` / ``nthYear`` / ``nthHour`` count
-  from the start of the row's date range, four digits (``0000``);
+  from the start of the row's date range, at least four digits (``0000``; lpad would cut longer ones);
 * ``countryId`` is the ISO 3166-1 alpha-2 code of ``geo.country`` (the export's English name),
   ``continentId`` the UN M49 code of ``geo.continent``;
 * revenue: ``grossPurchaseRevenue`` is the revenue of ``purchase`` and ``in_app_purchase``
@@ -65,7 +65,9 @@ def _two(expr: str) -> str:
 
 
 def _four(expr: str) -> str:
-    return f"lpad(CAST({expr} AS VARCHAR), 4, '0')"
+    """A count as GA4 writes ``nth*`` values: zero-padded to four digits, never cut (``lpad`` cuts)."""
+    text = f"CAST({expr} AS VARCHAR)"
+    return f"CASE WHEN length({text}) < 4 THEN lpad({text}, 4, '0') ELSE {text} END"
 
 
 def time_dimensions(time_zone: str) -> list[tuple[str, str, str, str, str]]:

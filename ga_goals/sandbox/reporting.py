@@ -28,7 +28,10 @@ session traffic source           ``sessionSource``, ``sessionMedium``, ``session
 ===============================  ==============================================================
 
 More dimensions and metrics (time, geography ids, pages and links, revenue and ecommerce,
-engagement, item scope) are defined in :mod:`ga_goals.sandbox.report_fields`.
+engagement, item scope) are defined in :mod:`ga_goals.sandbox.report_fields`, traffic-source and
+landing-page ones in :mod:`ga_goals.sandbox.traffic_fields`, unified page/screen, ecommerce rates,
+session duration and first-time purchasers in :mod:`ga_goals.sandbox.more_fields`, and the rolling
+active users (whose windows reach before the date range) in :mod:`ga_goals.sandbox.active_users`.
 
 Metrics: ``eventCount`` (events), ``totalUsers`` (distinct ``user_pseudo_id``),
 ``activeUsers`` (distinct users whose events are not marked ``is_active_user = false``),
@@ -60,7 +63,7 @@ from typing import Any
 from ga_goals.events.schema import param, quote_literal
 from ga_goals.regex import re2_problem
 from ga_goals.sandbox import report_fields as _rf
-from ga_goals.sandbox import traffic_fields
+from ga_goals.sandbox import active_users, more_fields, traffic_fields
 from ga_goals.sandbox.admin import SandboxError, invalid
 from ga_goals.sandbox.channel_fields import add_channel_fields, unknown_channel_field
 
@@ -128,6 +131,9 @@ class Metric:
     inputs: tuple[tuple[str, str], ...] = ()
     #: Item-scoped: aggregates one row per item of each event (inputs may read ``it``).
     item: bool = False
+    #: Rolling active users (:mod:`ga_goals.sandbox.active_users`): the window in days, or the
+    #: numerator's and denominator's windows of a ratio; ``sql`` is then unused.
+    window: tuple[int, ...] = ()
 
 
 #: (api name, UI name, category, description) of the standard event-scoped dimensions the funnel
@@ -311,6 +317,8 @@ class Catalogue:
         _add_report_fields(cat, key_events, time_zone)
         add_channel_fields(cat, state)
         traffic_fields.register(cat, time_zone)
+        more_fields.register(cat, state, time_zone)
+        active_users.register(cat)
         if state is None:
             cat.metrics["keyEvents"] = _key_events_metric("keyEvents", ())
             return cat
@@ -739,12 +747,22 @@ def report_sql(
     if dimension_filter is not None:
         where = " WHERE " + filter_sql(dimension_filter, lambda name: alias[name], "dimensionFilter", count)
     ctes.append(f"rows AS (SELECT * FROM {base}{where})")
+    windowed = any(m.window for m in metrics)
+    if windowed:  # rolling active users read the days before the range (active_users.py)
+        active_users.check_dimensions(list(every.values()), metrics)
+        columns = [f"{display(d.expr)} AS {alias[n]}" for n, d in every.items() if d.scope == "event"]
+        ctes.append(active_users.window_source(table, columns, where))
     aggregates = [f"{m.sql} AS m{j + 1}" for j, m in enumerate(metrics)]
     head = "WITH " + ",\n".join(ctes) + "\n"
     group = ["ri", *(alias[d.api_name] for d in shown)]
-    rows = head + f"SELECT {', '.join(group + aggregates)} FROM rows GROUP BY {', '.join(group)}"
-    totals = head + f"SELECT {', '.join(['ri', *aggregates])} FROM rows GROUP BY ri"
-    return rows, totals
+    rows = f"SELECT {', '.join(group + aggregates)} FROM rows GROUP BY {', '.join(group)}"
+    totals = f"SELECT {', '.join(['ri', *aggregates])} FROM rows GROUP BY ri"
+    if windowed:
+        keys = group[1:]
+        date = alias["date"] if any(d.api_name == "date" for d in shown) else None
+        rows = active_users.with_windows(rows, keys, metrics, [k for k in keys if k != date], date)
+        totals = active_users.with_windows(totals, [], metrics, [], None)
+    return head + rows, head + totals
 
 
 def run_report_query(
