@@ -86,6 +86,10 @@ def test_duckdb_on_export_files_gives_the_data_api_report(shop: Shop):
     current_only = len(weekly.split_tests) + len(weekly.trends) + len(weekly.next_actions)
     assert current_only == 3
     assert report.source.calls == {"query": 2 * per_period + current_only}
+    # docs/engines.md shows this report's real output on both SQL engines: the same count
+    engines_md = (Path(__file__).resolve().parents[2] / "docs" / "engines.md").read_text()
+    queries = report.source.calls["query"]
+    assert f"  {queries} DuckDB queries over " in engines_md and f"BigQuery dry run: {queries} queries" in engines_md
 
 
 def test_the_weekly_split_test_finds_the_known_effect_and_no_false_one(shop: Shop):
