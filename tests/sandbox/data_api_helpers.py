@@ -106,5 +106,14 @@ def cursor(server: SandboxServer, pid: str = P) -> Iterator[Any]:
         yield con
 
 
+def stored_events(server: SandboxServer, pid: str, columns: str) -> list[dict[str, Any]]:
+    """The property's stored events as export-shaped dicts of ``columns`` (a SELECT list): what a
+    test's plain-Python computation of a field reads."""
+    with cursor(server, pid) as con:
+        result = con.execute(f"SELECT {columns} FROM events")
+        names = [d[0] for d in result.description]
+        return [dict(zip(names, row)) for row in result.fetchall()]
+
+
 def rows(response: Any) -> list[tuple[list[str], list[str]]]:
     return [([d.value for d in r.dimension_values], [m.value for m in r.metric_values]) for r in response.rows]

@@ -21,7 +21,8 @@ from google.analytics import data_v1beta as beta
 from google.api_core import exceptions as gexc
 
 from ga_goals.sandbox.server import SandboxServer
-from tests.sandbox.data_api_helpers import CURRENT, PROP, Clients, clients, cursor, date_range, rows, start_shop_server, ymd
+from tests.sandbox import data_api_helpers as helpers
+from tests.sandbox.data_api_helpers import CURRENT, PROP, Clients, clients, date_range, rows, start_shop_server, ymd
 
 GA4_ROWS = Path(__file__).resolve().parents[1] / "data" / "ga4" / "export-sample-events.jsonl"
 REAL_PROP, MADE_PROP = "100000011", "100000012"
@@ -247,10 +248,7 @@ _COLUMNS = (
 
 
 def stored_events(server: SandboxServer, pid: str) -> list[Event]:
-    with cursor(server, pid) as con:
-        result = con.execute(f"SELECT {_COLUMNS} FROM events")
-        names = [d[0] for d in result.description]
-        return [dict(zip(names, row)) for row in result.fetchall()]
+    return helpers.stored_events(server, pid, _COLUMNS)
 
 
 @pytest.fixture(scope="module")
