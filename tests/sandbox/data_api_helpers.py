@@ -106,6 +106,12 @@ def cursor(server: SandboxServer, pid: str = P) -> Iterator[Any]:
         yield con
 
 
+def sql(server: SandboxServer, query: str, pid: str = P) -> list[tuple[Any, ...]]:
+    """The rows of ``query`` over the property's stored events (an independent computation)."""
+    with cursor(server, pid) as con:
+        return list(con.execute(query).fetchall())
+
+
 def stored_events(server: SandboxServer, pid: str, columns: str) -> list[dict[str, Any]]:
     """The property's stored events as export-shaped dicts of ``columns`` (a SELECT list): what a
     test's plain-Python computation of a field reads."""

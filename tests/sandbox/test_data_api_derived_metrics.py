@@ -18,9 +18,9 @@ from tests.sandbox.data_api_helpers import (
     PROP,
     Clients,
     clients,
-    cursor,
     date_range,
     rows,
+    sql,
     start_shop_server,
     ymd,
 )
@@ -54,9 +54,6 @@ def api(server: SandboxServer) -> Iterator[Clients]:
         yield c
 
 
-def sql(server: SandboxServer, query: str) -> list[tuple]:
-    with cursor(server) as con:
-        return con.execute(query).fetchall()
 
 
 def report(api: Clients, **fields: object) -> beta.RunReportResponse:

@@ -14,7 +14,7 @@ from google.api_core import exceptions as gexc
 
 from ga_goals.events import param
 from ga_goals.sandbox.server import SandboxServer
-from tests.sandbox.data_api_helpers import CURRENT, PROP, Clients, clients, cursor, date_range, rows, start_shop_server, ymd
+from tests.sandbox.data_api_helpers import CURRENT, PROP, Clients, clients, cursor, date_range, rows, sql, start_shop_server, ymd
 
 VALUE = param("value", "number")
 IN_RANGE = f"event_date BETWEEN '{ymd(CURRENT[0])}' AND '{ymd(CURRENT[1])}'"
@@ -43,9 +43,6 @@ def api(server: SandboxServer) -> Iterator[Clients]:
         yield c
 
 
-def sql(server: SandboxServer, query: str) -> list[tuple]:
-    with cursor(server) as con:
-        return con.execute(query).fetchall()
 
 
 def report(api: Clients, dimensions: tuple[str, ...] = (), metrics: tuple[str, ...] = (), **fields: object) -> beta.RunReportResponse:
