@@ -106,6 +106,19 @@ def cursor(server: SandboxServer, pid: str = P) -> Iterator[Any]:
         yield con
 
 
+def load_rows(server: SandboxServer, pid: str, path: Path, streams: dict[str, str] | None = None) -> None:
+    """A property (UTC) of ``server`` holding the export rows of ``path`` (and data streams
+    ``streams``: id -> display name), for fields checked on rows other than the shop's."""
+    server.store.ensure_property(pid, time_zone="UTC")
+    if streams:
+        with server.store.transaction(pid) as state:
+            assert state is not None
+            for sid, name in streams.items():
+                state["data_streams"].append({"name": f"properties/{pid}/dataStreams/{sid}", "display_name": name})
+    assert server.data is not None
+    server.data.events.load(pid, [path], replace=True)
+
+
 def sql(server: SandboxServer, query: str, pid: str = P) -> list[tuple[Any, ...]]:
     """The rows of ``query`` over the property's stored events (an independent computation)."""
     with cursor(server, pid) as con:

@@ -258,14 +258,8 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SandboxServer]:
     real, made = folder / "real.jsonl", folder / "made.jsonl"
     real.write_text(GA4_ROWS.read_text())
     made.write_text("".join(json.dumps(e) + "\n" for e in made_rows()))
-    assert srv.data is not None
     for pid, path in ((REAL_PROP, real), (MADE_PROP, made)):
-        srv.store.ensure_property(pid, time_zone="UTC")
-        with srv.store.transaction(pid) as state:
-            assert state is not None
-            for sid, name in STREAM_NAMES.items():
-                state["data_streams"].append({"name": f"properties/{pid}/dataStreams/{sid}", "display_name": name})
-        srv.data.events.load(pid, [path], replace=True)
+        helpers.load_rows(srv, pid, path, STREAM_NAMES)
     yield srv
     srv.stop()
 

@@ -220,9 +220,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SandboxServer]:
     folder = tmp_path_factory.mktemp("real-rows")
     rows_file = folder / "rows.jsonl"
     rows_file.write_text(GA4_ROWS.read_text())
-    srv.store.ensure_property(REAL_PROP, time_zone="UTC")
-    assert srv.data is not None
-    srv.data.events.load(REAL_PROP, [rows_file], replace=True)
+    helpers.load_rows(srv, REAL_PROP, rows_file)
     yield srv
     srv.stop()
 
